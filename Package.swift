@@ -1,0 +1,49 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "KorSearch",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "KorSearch", targets: ["KorSearch"]),
+        .library(name: "KorEncoder", targets: ["KorEncoder"]),
+        .executable(name: "korsearch", targets: ["korsearch"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // C++ shim over Debian's libsentencepiece, exposed as a handful of extern "C" functions.
+        .target(
+            name: "CSentencePiece",
+            linkerSettings: [.linkedLibrary("sentencepiece"), .linkedLibrary("stdc++")]
+        ),
+        // OpenBLAS's cblas.h as a Swift module.
+        .systemLibrary(name: "CBLAS"),
+        // Plain C numeric kernels of the encoder's memory-bound steps (LayerNorm, GELU, softmax, ...).
+        .target(name: "CKernels", linkerSettings: [.linkedLibrary("m")]),
+        // The DeBERTa-v2 encoder: config, weight files, tokenizer, forward pass, pooling, batching.
+        .target(name: "KorEncoder", dependencies: ["CSentencePiece", "CBLAS", "CKernels"]),
+        // The library users import.
+        .target(name: "KorSearch", dependencies: ["KorEncoder"]),
+        // The command-line tool: a thin shell over the library.
+        .executableTarget(
+            name: "korsearch",
+            dependencies: [
+                "KorSearch",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "KorEncoderTests",
+            dependencies: ["KorEncoder"],
+            path: "Tests/KorEncoderTests"
+        ),
+        .testTarget(
+            name: "KorsearchCLITests",
+            dependencies: ["KorSearch"],
+            path: "Tests/KorsearchCLITests"
+        ),
+    ],
+    cxxLanguageStandard: .cxx17
+)

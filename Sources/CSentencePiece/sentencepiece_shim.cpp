@@ -1,0 +1,78 @@
+#include "ks_sentencepiece.h"
+
+#include <sentencepiece_processor.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <string>
+#include <vector>
+
+struct ks_spm {
+    sentencepiece::SentencePieceProcessor processor;
+};
+
+static char *ks_copy_string(const std::string &message) {
+    char *copy = static_cast<char *>(std::malloc(message.size() + 1));
+    if (copy != nullptr) {
+        std::memcpy(copy, message.c_str(), message.size() + 1);
+    }
+    return copy;
+}
+
+extern "C" ks_spm *ks_spm_load(const char *path, char **error) {
+    try {
+        ks_spm *model = new ks_spm();
+        const auto status = model->processor.Load(std::string(path));
+        if (!status.ok()) {
+            if (error != nullptr) *error = ks_copy_string(status.ToString());
+            delete model;
+            return nullptr;
+        }
+        return model;
+    } catch (const std::exception &exception) {
+        if (error != nullptr) *error = ks_copy_string(exception.what());
+        return nullptr;
+    }
+}
+
+extern "C" void ks_spm_free(ks_spm *model) { delete model; }
+
+extern "C" void ks_spm_free_string(char *string) { std::free(string); }
+
+extern "C" int ks_spm_encode(const ks_spm *model, const char *text, size_t length, int32_t **ids, size_t *count,
+                             char **error) {
+    try {
+        std::vector<int> pieces;
+        const auto status = model->processor.Encode(std::string(text, length), &pieces);
+        if (!status.ok()) {
+            if (error != nullptr) *error = ks_copy_string(status.ToString());
+            return -1;
+        }
+        int32_t *out = static_cast<int32_t *>(std::malloc(sizeof(int32_t) * (pieces.empty() ? 1 : pieces.size())));
+        if (out == nullptr) {
+            if (error != nullptr) *error = ks_copy_string("out of memory");
+            return -1;
+        }
+        for (size_t i = 0; i < pieces.size(); ++i) out[i] = static_cast<int32_t>(pieces[i]);
+        *ids = out;
+        *count = pieces.size();
+        return 0;
+    } catch (const std::exception &exception) {
+        if (error != nullptr) *error = ks_copy_string(exception.what());
+        return -1;
+    }
+}
+
+extern "C" void ks_spm_free_ids(int32_t *ids) { std::free(ids); }
+
+extern "C" int32_t ks_spm_vocab_size(const ks_spm *model) { return model->processor.GetPieceSize(); }
+
+extern "C" int32_t ks_spm_piece_id(const ks_spm *model, const char *piece) {
+    const std::string name(piece);
+    const int id = model->processor.PieceToId(name);
+    if (id == model->processor.unk_id() && model->processor.IdToPiece(id) != name) return -1;
+    return id;
+}
+
+extern "C" int32_t ks_spm_unk_id(const ks_spm *model) { return model->processor.unk_id(); }

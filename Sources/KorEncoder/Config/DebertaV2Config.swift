@@ -1,0 +1,203 @@
+import Foundation
+
+/// The architecture of a DeBERTa-v2 encoder, read from a Hugging Face `config.json`, with the same defaults as
+/// transformers' `DebertaV2Config` for every field the file leaves out.
+public struct DebertaV2Config: Equatable, Sendable {
+    /// Kinds of disentangled attention between content and relative position.
+    public enum PositionAttention: String, Sendable, Equatable {
+        /// Content-to-position: a query attends to the relative position of the key.
+        case c2p
+        /// Position-to-content: a key attends to the relative position of the query.
+        case p2c
+    }
+
+    public var vocabSize = 128_100
+    public var hiddenSize = 1536
+    public var numHiddenLayers = 24
+    public var numAttentionHeads = 24
+    /// Size of one attention head (`attention_head_size`, default hidden size / heads).
+    public var attentionHeadSize = 64
+    public var intermediateSize = 6144
+    public var hiddenAct = "gelu"
+    public var maxPositionEmbeddings = 512
+    public var typeVocabSize = 0
+    public var layerNormEps: Float = 1e-7
+    public var relativeAttention = false
+    /// `max_relative_positions` as written; below 1 means `max_position_embeddings` (see `effectiveMaxRelativePositions`).
+    public var maxRelativePositions = -1
+    /// `position_buckets`; 0 or less means relative positions are not bucketed.
+    public var positionBuckets = -1
+    public var padTokenId = 0
+    public var positionBiasedInput = true
+    public var positionAttention: [PositionAttention] = []
+    public var shareAttentionKey = false
+    /// Whether the relative position embeddings pass through a LayerNorm (`norm_rel_ebd` contains `layer_norm`).
+    public var normalizeRelativeEmbeddings = false
+    /// `embedding_size`: the word embedding width; a projection to `hiddenSize` follows when they differ.
+    public var embeddingSize = 1536
+
+    /// The distance beyond which relative positions clamp: `max_relative_positions`, or `max_position_embeddings`
+    /// when that is below 1.
+    public var effectiveMaxRelativePositions: Int {
+        maxRelativePositions < 1 ? maxPositionEmbeddings : maxRelativePositions
+    }
+
+    /// The attention span (half the number of relative embeddings used): `position_buckets` when positive,
+    /// else the effective maximum relative position.
+    public var attentionSpan: Int {
+        positionBuckets > 0 ? positionBuckets : effectiveMaxRelativePositions
+    }
+
+    /// A configuration with transformers' defaults.
+    public init() {}
+
+    /// Reads and validates `config.json`. Errors name the file and the field at fault.
+    public init(contentsOf url: URL) throws {
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            throw EncoderError(.missingFile, "cannot read \(url.path): \(error.localizedDescription)")
+        }
+        try self.init(json: data, source: url.path)
+    }
+
+    /// Parses the JSON text of a `config.json`; `source` names it in error messages.
+    public init(json data: Data, source: String = "config.json") throws {
+        guard let parsed = JSONValue.parse(data) else {
+            throw EncoderError(.corruptFile, "\(source) is not valid JSON")
+        }
+        guard let fields = parsed.objectValue else {
+            throw EncoderError(.corruptFile, "\(source) is not a JSON object")
+        }
+        let reader = ConfigFieldReader(fields: fields, source: source)
+
+        if let modelType = try reader.string("model_type"), !["deberta-v2", "deberta_v2"].contains(modelType) {
+            throw EncoderError(
+                .unsupportedConfiguration,
+                "\(source): model_type \"\(modelType)\" is not a DeBERTa-v2 model (expected \"deberta-v2\")")
+        }
+        vocabSize = try reader.int("vocab_size") ?? vocabSize
+        hiddenSize = try reader.int("hidden_size") ?? hiddenSize
+        numHiddenLayers = try reader.int("num_hidden_layers") ?? numHiddenLayers
+        numAttentionHeads = try reader.int("num_attention_heads") ?? numAttentionHeads
+        intermediateSize = try reader.int("intermediate_size") ?? intermediateSize
+        hiddenAct = try reader.string("hidden_act") ?? hiddenAct
+        maxPositionEmbeddings = try reader.int("max_position_embeddings") ?? maxPositionEmbeddings
+        typeVocabSize = try reader.int("type_vocab_size") ?? typeVocabSize
+        layerNormEps = Float(try reader.double("layer_norm_eps") ?? Double(layerNormEps))
+        relativeAttention = try reader.bool("relative_attention") ?? relativeAttention
+        maxRelativePositions = try reader.int("max_relative_positions") ?? maxRelativePositions
+        positionBuckets = try reader.int("position_buckets") ?? positionBuckets
+        padTokenId = try reader.int("pad_token_id") ?? padTokenId
+        positionBiasedInput = try reader.bool("position_biased_input") ?? positionBiasedInput
+        shareAttentionKey = try reader.bool("share_att_key") ?? shareAttentionKey
+        embeddingSize = try reader.int("embedding_size") ?? hiddenSize
+
+        let sizes = [("vocab_size", vocabSize), ("hidden_size", hiddenSize), ("num_hidden_layers", numHiddenLayers),
+                     ("num_attention_heads", numAttentionHeads), ("intermediate_size", intermediateSize),
+                     ("max_position_embeddings", maxPositionEmbeddings), ("embedding_size", embeddingSize)]
+        for (field, value) in sizes where value < 1 {
+            throw EncoderError(.unsupportedConfiguration, "\(source): \(field) must be positive, found \(value)")
+        }
+        if typeVocabSize < 0 {
+            throw EncoderError(.unsupportedConfiguration, "\(source): type_vocab_size must not be negative")
+        }
+        attentionHeadSize = try reader.int("attention_head_size") ?? (hiddenSize / numAttentionHeads)
+        if reader.fields["attention_head_size"] == nil, hiddenSize % numAttentionHeads != 0 {
+            throw EncoderError(
+                .unsupportedConfiguration,
+                "\(source): hidden_size \(hiddenSize) is not a multiple of num_attention_heads \(numAttentionHeads)")
+        }
+        if attentionHeadSize < 1 {
+            throw EncoderError(.unsupportedConfiguration, "\(source): attention_head_size must be positive")
+        }
+
+        positionAttention = try reader.positionAttentionTypes()
+        if let norm = try reader.string("norm_rel_ebd") {
+            normalizeRelativeEmbeddings = norm.lowercased().split(separator: "|")
+                .map { $0.trimmingCharacters(in: .whitespaces) }.contains("layer_norm")
+        }
+
+        if !["gelu", "gelu_python"].contains(hiddenAct) {
+            throw EncoderError(
+                .unsupportedConfiguration,
+                "\(source): hidden_act \"\(hiddenAct)\" is not supported (this engine runs the exact erf \"gelu\")")
+        }
+        if let kernel = try reader.int("conv_kernel_size"), kernel > 0 {
+            throw EncoderError(
+                .unsupportedConfiguration,
+                "\(source): conv_kernel_size \(kernel) asks for DeBERTa's convolution layer, which this engine does not run")
+        }
+        if relativeAttention, positionBuckets > 0, effectiveMaxRelativePositions <= positionBuckets / 2 + 1 {
+            throw EncoderError(
+                .unsupportedConfiguration,
+                "\(source): max_relative_positions \(effectiveMaxRelativePositions) must exceed position_buckets / 2 + 1 for log buckets")
+        }
+    }
+}
+
+/// Typed access to the fields of a parsed `config.json`, with errors that name the field.
+private struct ConfigFieldReader {
+    let fields: [String: JSONValue]
+    let source: String
+
+    func value(_ key: String) -> JSONValue? {
+        guard let value = fields[key], value != .null else { return nil }
+        return value
+    }
+
+    func int(_ key: String) throws -> Int? {
+        guard let value = value(key) else { return nil }
+        guard let number = value.intValue else {
+            throw EncoderError(.corruptFile, "\(source): field \(key) must be an integer, found \(value.summary)")
+        }
+        return number
+    }
+
+    func double(_ key: String) throws -> Double? {
+        guard let value = value(key) else { return nil }
+        guard case .number(let number) = value else {
+            throw EncoderError(.corruptFile, "\(source): field \(key) must be a number, found \(value.summary)")
+        }
+        return number
+    }
+
+    func bool(_ key: String) throws -> Bool? {
+        guard let value = value(key) else { return nil }
+        guard case .bool(let flag) = value else {
+            throw EncoderError(.corruptFile, "\(source): field \(key) must be true or false, found \(value.summary)")
+        }
+        return flag
+    }
+
+    func string(_ key: String) throws -> String? {
+        guard let value = value(key) else { return nil }
+        guard let text = value.stringValue else {
+            throw EncoderError(.corruptFile, "\(source): field \(key) must be a string, found \(value.summary)")
+        }
+        return text
+    }
+
+    /// `pos_att_type`: a string split on `|`, or a list of strings; each item c2p or p2c.
+    func positionAttentionTypes() throws -> [DebertaV2Config.PositionAttention] {
+        guard let value = value("pos_att_type") else { return [] }
+        let names: [String]
+        if let text = value.stringValue {
+            names = text.lowercased().split(separator: "|").map { String($0) }
+        } else if case .array(let list) = value, list.allSatisfy({ $0.stringValue != nil }) {
+            names = list.compactMap { $0.stringValue?.lowercased() }
+        } else {
+            throw EncoderError(.corruptFile, "\(source): field pos_att_type must be a string or a list of strings")
+        }
+        var result: [DebertaV2Config.PositionAttention] = []
+        for name in names.map({ $0.trimmingCharacters(in: .whitespaces) }) where !name.isEmpty {
+            guard let kind = DebertaV2Config.PositionAttention(rawValue: name) else {
+                throw EncoderError(
+                    .unsupportedConfiguration, "\(source): pos_att_type \"\(name)\" is not supported (use c2p and/or p2c)")
+            }
+            if !result.contains(kind) { result.append(kind) }
+        }
+        return result
+    }
+}

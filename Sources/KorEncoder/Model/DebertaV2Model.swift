@@ -1,0 +1,306 @@
+import CBLAS
+import CKernels
+import Dispatch
+import Foundation
+import Synchronization
+
+/// The last hidden states of a batch of sequences, packed without padding: the rows of sequence `s` are
+/// `offsets[s] ..< offsets[s + 1]` of a row-major [tokens, width] matrix.
+public struct PackedHiddenStates: Sendable {
+    /// Row-major values, `offsets.last! * width` floats.
+    public var values: [Float]
+    /// Row offsets of each sequence; one more entry than sequences.
+    public var offsets: [Int]
+    /// The hidden size.
+    public var width: Int
+
+    /// The hidden states of one sequence, row after row.
+    public func sequence(_ index: Int) -> ArraySlice<Float> {
+        values[offsets[index] * width ..< offsets[index + 1] * width]
+    }
+
+    /// The mean of each sequence's rows (every token counts, [CLS] and [SEP] included), optionally scaled to
+    /// unit L2 norm.
+    public func meanPooled(normalize: Bool) -> [[Float]] {
+        (0 ..< offsets.count - 1).map { index in
+            let rows = offsets[index + 1] - offsets[index]
+            var sum = [Float](repeating: 0, count: width)
+            values.withUnsafeBufferPointer { all in
+                ks_sum_rows(&sum, all.baseAddress! + offsets[index] * width, rows, width, width)
+            }
+            let scale = 1 / max(Float(rows), 1e-9)
+            var pooled = sum.map { $0 * scale }
+            if normalize {
+                let norm = sqrt(pooled.reduce(0) { $0 + $1 * $1 })
+                let inverse = 1 / max(norm, 1e-12)
+                pooled = pooled.map { $0 * inverse }
+            }
+            return pooled
+        }
+    }
+}
+
+/// A DeBERTa-v2 encoder (Hugging Face's `DebertaV2Model`, eval mode) computed natively: embeddings,
+/// disentangled self-attention with relative positions, feed-forward, LayerNorms. Sequences in a batch are
+/// packed without padding, so a sequence's output never depends on what else is in its batch.
+public final class DebertaV2Model: @unchecked Sendable {
+    /// The architecture.
+    public let config: DebertaV2Config
+    let weights: DebertaV2Weights
+    private let positions: RelativePositions
+
+    /// Loads the weights of a configuration from a safetensors file or a PyTorch checkpoint.
+    public convenience init(config: DebertaV2Config, weightsAt url: URL) throws {
+        let reader: CheckpointReader = url.pathExtension == "safetensors"
+            ? try SafeTensorsFile(url: url) : try PyTorchCheckpoint(url: url)
+        try self.init(config: config, checkpoint: reader)
+    }
+
+    init(config: DebertaV2Config, checkpoint: CheckpointReader) throws {
+        self.config = config
+        weights = try DebertaV2Weights(config: config, checkpoint: checkpoint)
+        positions = RelativePositions(config: config)
+    }
+
+    /// The relative-position bucket of a distance (exposed for tests against transformers).
+    public func relativeBucket(_ distance: Int) -> Int { positions.bucket(distance) }
+
+    /// Runs the encoder over sequences of token ids and returns their last hidden states.
+    public func forward(_ sequences: [[Int32]]) throws -> PackedHiddenStates {
+        let hidden = config.hiddenSize
+        var offsets = [0]
+        for (index, ids) in sequences.enumerated() {
+            guard !ids.isEmpty else {
+                throw EncoderError(.invalidInput, "sequence \(index) is empty; every sequence needs at least one token")
+            }
+            if config.positionBiasedInput, ids.count > config.maxPositionEmbeddings {
+                throw EncoderError(.invalidInput, "sequence \(index) has \(ids.count) tokens; the model takes at most \(config.maxPositionEmbeddings)")
+            }
+            if let bad = ids.first(where: { $0 < 0 || Int($0) >= config.vocabSize }) {
+                throw EncoderError(.invalidInput, "token id \(bad) in sequence \(index) is outside the vocabulary (\(config.vocabSize))")
+            }
+            offsets.append(offsets.last! + ids.count)
+        }
+        let tokens = offsets.last!
+        var x = [Float](repeating: 0, count: tokens * hidden)
+        if tokens == 0 { return PackedHiddenStates(values: x, offsets: offsets, width: hidden) }
+
+        Kernels.exclusive {
+            embed(sequences, into: &x)
+            let workspace = Workspace(config: config, tokens: tokens)
+            for layer in weights.layers {
+                x.withUnsafeMutableBufferPointer { xs in
+                    runLayer(layer, x: xs.baseAddress!, offsets: offsets, workspace: workspace)
+                }
+            }
+        }
+        return PackedHiddenStates(values: x, offsets: offsets, width: hidden)
+    }
+
+    /// Word embeddings (plus position and token-type embeddings where the model has them), the optional
+    /// projection, then LayerNorm. The attention mask is all ones on packed rows, so its multiply is a no-op.
+    private func embed(_ sequences: [[Int32]], into x: inout [Float]) {
+        let hidden = config.hiddenSize, width = config.embeddingSize
+        let tokens = x.count / hidden
+        var input = weights.embedProjection == nil ? [] : [Float](repeating: 0, count: tokens * width)
+        input.withUnsafeMutableBufferPointer { projected in
+            x.withUnsafeMutableBufferPointer { xs in
+                let target = weights.embedProjection == nil ? xs.baseAddress! : projected.baseAddress!
+                var row = 0
+                for ids in sequences {
+                    for (position, id) in ids.enumerated() {
+                        let out = target + row * width
+                        weights.wordEmbeddings.withUnsafeBufferPointer { table in
+                            out.update(from: table.baseAddress! + Int(id) * width, count: width)
+                        }
+                        if let positionTable = weights.positionEmbeddings {
+                            for i in 0 ..< width { out[i] += positionTable[position * width + i] }
+                        }
+                        if let typeRow = weights.tokenTypeEmbedding {
+                            for i in 0 ..< width { out[i] += typeRow[i] }
+                        }
+                        row += 1
+                    }
+                }
+                if let projection = weights.embedProjection {
+                    Kernels.matmulTransposed(projected.baseAddress!, rows: tokens, inputWidth: width, lda: width,
+                                             weight: projection, outputWidth: hidden, ldw: width,
+                                             into: xs.baseAddress!, ldc: hidden, accumulate: false)
+                }
+            }
+        }
+        Kernels.layerNorm(&x, rows: tokens, width: hidden, weight: weights.embeddingNormWeight,
+                          bias: weights.embeddingNormBias, eps: config.layerNormEps)
+    }
+
+    /// One encoder layer, in place on x [tokens, hidden].
+    private func runLayer(_ layer: DebertaV2LayerWeights, x: UnsafeMutablePointer<Float>, offsets: [Int],
+                          workspace: Workspace) {
+        let hidden = config.hiddenSize
+        let allHead = config.numAttentionHeads * config.attentionHeadSize
+        let inter = config.intermediateSize
+        let tokens = offsets.last!
+        let eps = config.layerNormEps
+        let qkv = workspace.qkv, context = workspace.context, attended = workspace.attended, ffn = workspace.ffn
+
+        // Q, K and V in one GEMM over the stacked projection.
+        ks_fill_rows(qkv, tokens, 3 * allHead, 3 * allHead, layer.qkvBias, nil, 0)
+        Kernels.matmulTransposed(x, rows: tokens, inputWidth: hidden, lda: hidden, weight: layer.qkvWeight,
+                                 outputWidth: 3 * allHead, ldw: hidden, into: qkv, ldc: 3 * allHead, accumulate: true)
+        attention(layer, offsets: offsets, qkv: qkv, context: context)
+
+        // Attention output projection + bias + residual, LayerNorm.
+        ks_fill_rows(attended, tokens, hidden, hidden, layer.outputBias, x, hidden)
+        Kernels.matmulTransposed(context, rows: tokens, inputWidth: allHead, lda: allHead, weight: layer.outputWeight,
+                                 outputWidth: hidden, ldw: allHead, into: attended, ldc: hidden, accumulate: true)
+        Kernels.layerNorm(attended, rows: tokens, width: hidden, weight: layer.attentionNormWeight,
+                          bias: layer.attentionNormBias, eps: eps)
+
+        // Feed-forward: GELU(h W1ᵀ + b1) W2ᵀ + b2 + h, LayerNorm.
+        ks_fill_rows(ffn, tokens, inter, inter, layer.intermediateBias, nil, 0)
+        Kernels.matmulTransposed(attended, rows: tokens, inputWidth: hidden, lda: hidden, weight: layer.intermediateWeight,
+                                 outputWidth: inter, ldw: hidden, into: ffn, ldc: inter, accumulate: true)
+        Kernels.gelu(ffn, count: tokens * inter)
+        ks_fill_rows(x, tokens, hidden, hidden, layer.ffnOutputBias, attended, hidden)
+        Kernels.matmulTransposed(ffn, rows: tokens, inputWidth: inter, lda: inter, weight: layer.ffnOutputWeight,
+                                 outputWidth: hidden, ldw: inter, into: x, ldc: hidden, accumulate: true)
+        Kernels.layerNorm(x, rows: tokens, width: hidden, weight: layer.outputNormWeight,
+                          bias: layer.outputNormBias, eps: eps)
+    }
+
+    /// Disentangled self-attention of every head of every sequence, each (sequence, head) pair a work item
+    /// taken by whichever core is free; OpenBLAS runs single-threaded inside it.
+    private func attention(_ layer: DebertaV2LayerWeights, offsets: [Int], qkv: UnsafeMutablePointer<Float>,
+                           context: UnsafeMutablePointer<Float>) {
+        let heads = config.numAttentionHeads
+        let sequenceCount = offsets.count - 1
+        let lengths = (0 ..< sequenceCount).map { offsets[$0 + 1] - offsets[$0] }
+        // Longest sequences first, so the cores finish together.
+        let order = (0 ..< sequenceCount).sorted { lengths[$0] > lengths[$1] }
+        var windows: [Int: RelativeWindow] = [:]
+        if config.relativeAttention {
+            for length in Set(lengths) { windows[length] = positions.window(length: length) }
+        }
+        let plan = AttentionPlan(
+            config: config, layer: layer, offsets: offsets, windows: windows,
+            maxLength: lengths.max() ?? 0, maxWidth: windows.values.map(\.width).max() ?? 0)
+        nonisolated(unsafe) let qkv = qkv, context = context
+        let next = Atomic<Int>(0)
+        let items = sequenceCount * heads
+        Kernels.withSingleThreadedBLAS {
+            DispatchQueue.concurrentPerform(iterations: min(Kernels.threads, items)) { _ in
+                let scratch = AttentionScratch(plan: plan)
+                while true {
+                    let item = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                    if item >= items { break }
+                    plan.run(sequence: order[item / heads], head: item % heads, qkv: qkv, context: context, scratch: scratch)
+                }
+            }
+        }
+    }
+}
+
+/// What every attention work item of one layer shares.
+private struct AttentionPlan: @unchecked Sendable {
+    let heads: Int
+    let headSize: Int
+    let scale: Float
+    let offsets: [Int]
+    let windows: [Int: RelativeWindow]
+    let positionKeys: [Float]?
+    let positionQueries: [Float]?
+    let maxLength: Int
+    let maxWidth: Int
+
+    init(config: DebertaV2Config, layer: DebertaV2LayerWeights, offsets: [Int], windows: [Int: RelativeWindow],
+         maxLength: Int, maxWidth: Int) {
+        heads = config.numAttentionHeads
+        headSize = config.attentionHeadSize
+        // transformers scales by sqrt(head size × (1 + number of position attention types)).
+        let scaleFactor = 1 + config.positionAttention.count
+        scale = 1 / sqrtf(Float(headSize) * Float(scaleFactor))
+        self.offsets = offsets
+        self.windows = windows
+        positionKeys = config.relativeAttention ? layer.positionKeys : nil
+        positionQueries = config.relativeAttention ? layer.positionQueries : nil
+        self.maxLength = maxLength
+        self.maxWidth = maxWidth
+    }
+
+    /// Attention of one head of one sequence: scores, relative-position bias, softmax, weighted values.
+    func run(sequence: Int, head: Int, qkv: UnsafeMutablePointer<Float>, context: UnsafeMutablePointer<Float>,
+             scratch: AttentionScratch) {
+        let allHead = heads * headSize
+        let stride = 3 * allHead
+        let start = offsets[sequence]
+        let length = offsets[sequence + 1] - start
+        let q = qkv + start * stride + head * headSize
+        let k = q + allHead
+        let v = q + 2 * allHead
+        let scores = scratch.scores
+        Kernels.matmulTransposed(q, rows: length, inputWidth: headSize, lda: stride, weight: k,
+                                 outputWidth: length, ldw: stride, into: scores, ldc: length,
+                                 accumulate: false, alpha: scale)
+        if let window = windows[length] {
+            let column = window.firstRow * allHead + head * headSize
+            if let positionKeys {
+                positionKeys.withUnsafeBufferPointer { table in
+                    Kernels.matmulTransposed(q, rows: length, inputWidth: headSize, lda: stride,
+                                             weight: table.baseAddress! + column, outputWidth: window.width,
+                                             ldw: allHead, into: scratch.c2p, ldc: window.width, accumulate: false)
+                }
+            }
+            if let positionQueries {
+                positionQueries.withUnsafeBufferPointer { table in
+                    Kernels.matmulTransposed(k, rows: length, inputWidth: headSize, lda: stride,
+                                             weight: table.baseAddress! + column, outputWidth: window.width,
+                                             ldw: allHead, into: scratch.p2c, ldc: window.width, accumulate: false)
+                }
+            }
+            ks_add_relative_bias(scores, length, length, positionKeys == nil ? nil : scratch.c2p,
+                                 positionQueries == nil ? nil : scratch.p2c, window.width, window.offsets, scale)
+        }
+        ks_softmax_rows(scores, length, length, length)
+        Kernels.matmul(scores, rows: length, inner: length, lda: length, v, columns: headSize, ldb: stride,
+                       into: context + start * allHead + head * headSize, ldc: allHead)
+    }
+}
+
+/// One core's scratch space for attention work items.
+private final class AttentionScratch {
+    let scores: UnsafeMutablePointer<Float>
+    let c2p: UnsafeMutablePointer<Float>
+    let p2c: UnsafeMutablePointer<Float>
+
+    init(plan: AttentionPlan) {
+        scores = .allocate(capacity: max(1, plan.maxLength * plan.maxLength))
+        c2p = .allocate(capacity: max(1, plan.maxLength * plan.maxWidth))
+        p2c = .allocate(capacity: max(1, plan.maxLength * plan.maxWidth))
+    }
+
+    deinit {
+        scores.deallocate(); c2p.deallocate(); p2c.deallocate()
+    }
+}
+
+/// Scratch matrices of one forward pass, reused by every layer.
+private final class Workspace {
+    let qkv: UnsafeMutablePointer<Float>
+    let context: UnsafeMutablePointer<Float>
+    let attended: UnsafeMutablePointer<Float>
+    let ffn: UnsafeMutablePointer<Float>
+    private let sizes: [Int]
+
+    init(config: DebertaV2Config, tokens: Int) {
+        let allHead = config.numAttentionHeads * config.attentionHeadSize
+        sizes = [tokens * 3 * allHead, tokens * allHead, tokens * config.hiddenSize, tokens * config.intermediateSize]
+        qkv = .allocate(capacity: sizes[0])
+        context = .allocate(capacity: sizes[1])
+        attended = .allocate(capacity: sizes[2])
+        ffn = .allocate(capacity: sizes[3])
+    }
+
+    deinit {
+        qkv.deallocate(); context.deallocate(); attended.deallocate(); ffn.deallocate()
+    }
+}

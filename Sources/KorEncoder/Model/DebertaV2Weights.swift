@@ -1,0 +1,124 @@
+import Foundation
+
+/// The parameters of one encoder layer, laid out for the forward pass.
+struct DebertaV2LayerWeights {
+    /// Query, key and value projections stacked: [3 * allHead, hidden], and their biases.
+    var qkvWeight: [Float]
+    var qkvBias: [Float]
+    /// Attention output projection [hidden, allHead].
+    var outputWeight: [Float]
+    var outputBias: [Float]
+    var attentionNormWeight: [Float]
+    var attentionNormBias: [Float]
+    /// Feed-forward: [intermediate, hidden] and [hidden, intermediate].
+    var intermediateWeight: [Float]
+    var intermediateBias: [Float]
+    var ffnOutputWeight: [Float]
+    var ffnOutputBias: [Float]
+    var outputNormWeight: [Float]
+    var outputNormBias: [Float]
+    /// Relative position keys [2 * span, allHead] for c2p: the (normalized) relative embeddings through the
+    /// layer's key projection (or its own pos_key_proj). Input-independent, so computed once at load.
+    var positionKeys: [Float]?
+    /// Relative position queries [2 * span, allHead] for p2c, likewise.
+    var positionQueries: [Float]?
+}
+
+/// Every parameter of a DeBERTa-v2 encoder, converted to Float32 from a checkpoint.
+struct DebertaV2Weights {
+    var wordEmbeddings: [Float]
+    var positionEmbeddings: [Float]?
+    /// Row 0 of the token type embeddings (token type ids are all zero), when the model has them.
+    var tokenTypeEmbedding: [Float]?
+    /// [hidden, embedding] when embedding_size differs from hidden_size.
+    var embedProjection: [Float]?
+    var embeddingNormWeight: [Float]
+    var embeddingNormBias: [Float]
+    var layers: [DebertaV2LayerWeights]
+
+    /// Loads and checks every tensor the configuration needs; keys may carry the `deberta.` prefix of masked-LM
+    /// checkpoints, and tensors the encoder does not use (heads such as `lm_predictions.*`) are ignored.
+    init(config: DebertaV2Config, checkpoint: CheckpointReader) throws {
+        let prefix = try checkpoint.tensor(named: "deberta.embeddings.word_embeddings.weight") != nil ? "deberta." : ""
+        let path = checkpoint.path
+        func load(_ key: String, _ shape: [Int]) throws -> [Float] {
+            guard let tensor = try checkpoint.tensor(named: prefix + key) else {
+                throw EncoderError(.badWeights, "\(path) has no tensor \(prefix + key), which the configuration needs")
+            }
+            guard tensor.shape == shape else {
+                throw EncoderError(.badWeights, "\(path): tensor \(prefix + key) has shape \(tensor.shape), the configuration needs \(shape)")
+            }
+            return tensor.floats()
+        }
+        let hidden = config.hiddenSize
+        let embedding = config.embeddingSize
+        let allHead = config.numAttentionHeads * config.attentionHeadSize
+        let inter = config.intermediateSize
+
+        wordEmbeddings = try load("embeddings.word_embeddings.weight", [config.vocabSize, embedding])
+        positionEmbeddings = config.positionBiasedInput
+            ? try load("embeddings.position_embeddings.weight", [config.maxPositionEmbeddings, embedding]) : nil
+        tokenTypeEmbedding = config.typeVocabSize > 0
+            ? Array(try load("embeddings.token_type_embeddings.weight", [config.typeVocabSize, embedding])[0 ..< embedding])
+            : nil
+        embedProjection = embedding != hidden ? try load("embeddings.embed_proj.weight", [hidden, embedding]) : nil
+        embeddingNormWeight = try load("embeddings.LayerNorm.weight", [hidden])
+        embeddingNormBias = try load("embeddings.LayerNorm.bias", [hidden])
+
+        var relative: [Float]?
+        let span = config.attentionSpan
+        if config.relativeAttention {
+            var table = try load("encoder.rel_embeddings.weight", [2 * span, hidden])
+            if config.normalizeRelativeEmbeddings {
+                let weight = try load("encoder.LayerNorm.weight", [hidden])
+                let bias = try load("encoder.LayerNorm.bias", [hidden])
+                Kernels.layerNorm(&table, rows: 2 * span, width: hidden, weight: weight, bias: bias, eps: config.layerNormEps)
+            }
+            relative = table
+        }
+
+        layers = []
+        for index in 0 ..< config.numHiddenLayers {
+            let base = "encoder.layer.\(index)."
+            let query = try load(base + "attention.self.query_proj.weight", [allHead, hidden])
+            let queryBias = try load(base + "attention.self.query_proj.bias", [allHead])
+            let key = try load(base + "attention.self.key_proj.weight", [allHead, hidden])
+            let keyBias = try load(base + "attention.self.key_proj.bias", [allHead])
+            let value = try load(base + "attention.self.value_proj.weight", [allHead, hidden])
+            let valueBias = try load(base + "attention.self.value_proj.bias", [allHead])
+            var layer = DebertaV2LayerWeights(
+                qkvWeight: query + key + value,
+                qkvBias: queryBias + keyBias + valueBias,
+                outputWeight: try load(base + "attention.output.dense.weight", [hidden, allHead]),
+                outputBias: try load(base + "attention.output.dense.bias", [hidden]),
+                attentionNormWeight: try load(base + "attention.output.LayerNorm.weight", [hidden]),
+                attentionNormBias: try load(base + "attention.output.LayerNorm.bias", [hidden]),
+                intermediateWeight: try load(base + "intermediate.dense.weight", [inter, hidden]),
+                intermediateBias: try load(base + "intermediate.dense.bias", [inter]),
+                ffnOutputWeight: try load(base + "output.dense.weight", [hidden, inter]),
+                ffnOutputBias: try load(base + "output.dense.bias", [hidden]),
+                outputNormWeight: try load(base + "output.LayerNorm.weight", [hidden]),
+                outputNormBias: try load(base + "output.LayerNorm.bias", [hidden]))
+            if let relative {
+                let kinds = config.positionAttention
+                if kinds.contains(.c2p) {
+                    let (weight, bias) = config.shareAttentionKey
+                        ? (key, keyBias)
+                        : (try load(base + "attention.self.pos_key_proj.weight", [allHead, hidden]),
+                           try load(base + "attention.self.pos_key_proj.bias", [allHead]))
+                    layer.positionKeys = Kernels.linear(relative, rows: 2 * span, inputWidth: hidden,
+                                                        weight: weight, bias: bias, outputWidth: allHead)
+                }
+                if kinds.contains(.p2c) {
+                    let (weight, bias) = config.shareAttentionKey
+                        ? (query, queryBias)
+                        : (try load(base + "attention.self.pos_query_proj.weight", [allHead, hidden]),
+                           try load(base + "attention.self.pos_query_proj.bias", [allHead]))
+                    layer.positionQueries = Kernels.linear(relative, rows: 2 * span, inputWidth: hidden,
+                                                           weight: weight, bias: bias, outputWidth: allHead)
+                }
+            }
+            layers.append(layer)
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+import KorSearch
+
+/// `korsearch embed`: the embedding of each input line.
+struct EmbedCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "embed",
+        abstract: "Print the mean-pooled embedding of each input line as JSON lines: {\"embedding\":[...],\"tokens\":N}."
+    )
+
+    @OptionGroup var options: ModelOptions
+
+    @Option(name: .long, help: "Texts per forward pass.")
+    var batchSize: Int = 32
+
+    @Flag(name: .long, help: "Print the raw mean-pooled vector instead of the L2-normalized one.")
+    var noNormalize = false
+
+    func validate() throws {
+        if batchSize < 1 { throw ValidationError("--batch-size must be at least 1, not \(batchSize)") }
+    }
+
+    func run() throws {
+        let lines = try readInputLines(options.input)
+        let embedder = try Embedder(modelDirectory: options.modelURL, maxLength: options.maxLength)
+        let ids = try embedder.tokenize(lines)
+        var start = 0
+        while start < ids.count {
+            let batch = Array(ids[start ..< min(start + batchSize, ids.count)])
+            var output = ""
+            for embedding in try embedder.embed(ids: batch, normalize: !noNormalize, batchSize: batchSize) {
+                guard embedding.vector.allSatisfy(\.isFinite) else {
+                    throw CommandFailure("the model produced a non-finite value for input line \(start + 1); its weights may be corrupt")
+                }
+                output += "{\"embedding\":[" + embedding.vector.map { "\($0)" }.joined(separator: ",")
+                    + "],\"tokens\":\(embedding.tokens)}\n"
+            }
+            writeOutput(output)
+            start += batchSize
+        }
+    }
+}

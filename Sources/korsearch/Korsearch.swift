@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `korsearch` command: a thin shell over the KorSearch library.
+@main
+struct Korsearch: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "korsearch",
+        abstract: "Semantic search over Korean documents with mDeBERTa-v3 embeddings.",
+        subcommands: [TokenizeCommand.self, EmbedCommand.self]
+    )
+}
