@@ -48,6 +48,9 @@ public final class DebertaV2Model: @unchecked Sendable {
     public let config: DebertaV2Config
     let weights: DebertaV2Weights
     private let positions: RelativePositions
+    /// The scratch matrices of the last forward pass, kept for the next (fresh pages cost a kernel page clear
+    /// each); only touched under `Kernels.exclusive`.
+    private var cachedWorkspace: Workspace?
 
     /// Loads the weights of a configuration from a safetensors file or a PyTorch checkpoint.
     public convenience init(config: DebertaV2Config, weightsAt url: URL) throws {
@@ -87,7 +90,8 @@ public final class DebertaV2Model: @unchecked Sendable {
 
         Kernels.exclusive {
             embed(sequences, into: &x)
-            let workspace = Workspace(config: config, tokens: tokens)
+            let workspace = cachedWorkspace.flatMap { $0.tokens >= tokens ? $0 : nil } ?? Workspace(config: config, tokens: tokens)
+            cachedWorkspace = workspace
             for layer in weights.layers {
                 x.withUnsafeMutableBufferPointer { xs in
                     runLayer(layer, x: xs.baseAddress!, offsets: offsets, workspace: workspace)
@@ -145,31 +149,31 @@ public final class DebertaV2Model: @unchecked Sendable {
 
         // Q, K and V in one GEMM over the stacked projection.
         ks_fill_rows(qkv, tokens, 3 * allHead, 3 * allHead, layer.qkvBias, nil, 0)
-        Kernels.matmulTransposed(x, rows: tokens, inputWidth: hidden, lda: hidden, weight: layer.qkvWeight,
-                                 outputWidth: 3 * allHead, ldw: hidden, into: qkv, ldc: 3 * allHead, accumulate: true)
+        Kernels.parallelMatmulTransposed(x, rows: tokens, inputWidth: hidden, weight: layer.qkvWeight,
+                                         outputWidth: 3 * allHead, into: qkv, accumulate: true)
         attention(layer, offsets: offsets, qkv: qkv, context: context)
 
         // Attention output projection + bias + residual, LayerNorm.
         ks_fill_rows(attended, tokens, hidden, hidden, layer.outputBias, x, hidden)
-        Kernels.matmulTransposed(context, rows: tokens, inputWidth: allHead, lda: allHead, weight: layer.outputWeight,
-                                 outputWidth: hidden, ldw: allHead, into: attended, ldc: hidden, accumulate: true)
+        Kernels.parallelMatmulTransposed(context, rows: tokens, inputWidth: allHead, weight: layer.outputWeight,
+                                         outputWidth: hidden, into: attended, accumulate: true)
         Kernels.layerNorm(attended, rows: tokens, width: hidden, weight: layer.attentionNormWeight,
                           bias: layer.attentionNormBias, eps: eps)
 
         // Feed-forward: GELU(h W1ᵀ + b1) W2ᵀ + b2 + h, LayerNorm.
         ks_fill_rows(ffn, tokens, inter, inter, layer.intermediateBias, nil, 0)
-        Kernels.matmulTransposed(attended, rows: tokens, inputWidth: hidden, lda: hidden, weight: layer.intermediateWeight,
-                                 outputWidth: inter, ldw: hidden, into: ffn, ldc: inter, accumulate: true)
+        Kernels.parallelMatmulTransposed(attended, rows: tokens, inputWidth: hidden, weight: layer.intermediateWeight,
+                                         outputWidth: inter, into: ffn, accumulate: true)
         Kernels.gelu(ffn, count: tokens * inter)
         ks_fill_rows(x, tokens, hidden, hidden, layer.ffnOutputBias, attended, hidden)
-        Kernels.matmulTransposed(ffn, rows: tokens, inputWidth: inter, lda: inter, weight: layer.ffnOutputWeight,
-                                 outputWidth: hidden, ldw: inter, into: x, ldc: hidden, accumulate: true)
+        Kernels.parallelMatmulTransposed(ffn, rows: tokens, inputWidth: inter, weight: layer.ffnOutputWeight,
+                                         outputWidth: hidden, into: x, accumulate: true)
         Kernels.layerNorm(x, rows: tokens, width: hidden, weight: layer.outputNormWeight,
                           bias: layer.outputNormBias, eps: eps)
     }
 
     /// Disentangled self-attention of every head of every sequence, each (sequence, head) pair a work item
-    /// taken by whichever core is free; OpenBLAS runs single-threaded inside it.
+    /// taken by whichever core is free.
     private func attention(_ layer: DebertaV2LayerWeights, offsets: [Int], qkv: UnsafeMutablePointer<Float>,
                            context: UnsafeMutablePointer<Float>) {
         let heads = config.numAttentionHeads
@@ -187,14 +191,12 @@ public final class DebertaV2Model: @unchecked Sendable {
         nonisolated(unsafe) let qkv = qkv, context = context
         let next = Atomic<Int>(0)
         let items = sequenceCount * heads
-        Kernels.withSingleThreadedBLAS {
-            DispatchQueue.concurrentPerform(iterations: min(Kernels.threads, items)) { _ in
-                let scratch = AttentionScratch(plan: plan)
-                while true {
-                    let item = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                    if item >= items { break }
-                    plan.run(sequence: order[item / heads], head: item % heads, qkv: qkv, context: context, scratch: scratch)
-                }
+        DispatchQueue.concurrentPerform(iterations: min(Kernels.threads, items)) { _ in
+            let scratch = AttentionScratch(plan: plan)
+            while true {
+                let item = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                if item >= items { break }
+                plan.run(sequence: order[item / heads], head: item % heads, qkv: qkv, context: context, scratch: scratch)
             }
         }
     }
@@ -289,15 +291,16 @@ private final class Workspace {
     let context: UnsafeMutablePointer<Float>
     let attended: UnsafeMutablePointer<Float>
     let ffn: UnsafeMutablePointer<Float>
-    private let sizes: [Int]
+    /// The number of packed tokens the matrices have room for.
+    let tokens: Int
 
     init(config: DebertaV2Config, tokens: Int) {
         let allHead = config.numAttentionHeads * config.attentionHeadSize
-        sizes = [tokens * 3 * allHead, tokens * allHead, tokens * config.hiddenSize, tokens * config.intermediateSize]
-        qkv = .allocate(capacity: sizes[0])
-        context = .allocate(capacity: sizes[1])
-        attended = .allocate(capacity: sizes[2])
-        ffn = .allocate(capacity: sizes[3])
+        self.tokens = tokens
+        qkv = .allocate(capacity: tokens * 3 * allHead)
+        context = .allocate(capacity: tokens * allHead)
+        attended = .allocate(capacity: tokens * config.hiddenSize)
+        ffn = .allocate(capacity: tokens * config.intermediateSize)
     }
 
     deinit {

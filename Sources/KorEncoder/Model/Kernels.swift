@@ -3,31 +3,10 @@ import CKernels
 import Dispatch
 
 /// The numeric building blocks of the forward pass: GEMMs through OpenBLAS, memory-bound steps through the C
-/// kernels, split across cores where the work is large enough.
+/// kernels, each split across cores by the encoder itself.
 enum Kernels {
-    /// Cores used outside the GEMMs (OpenBLAS threads its own GEMMs).
+    /// Cores the forward pass splits its work across.
     static let threads = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 64))
-
-    /// OpenBLAS's thread count as configured for the process (OPENBLAS_NUM_THREADS or one per core).
-    static let blasThreads = openblas_get_num_threads()
-
-    /// OpenBLAS's thread count is process-wide, and every forward pass uses all cores: forward passes run one
-    /// at a time under this lock, so concurrent callers queue instead of fighting over the cores.
-    private static let forwardLock = NSLock()
-
-    /// Runs a forward pass under the process-wide lock.
-    static func exclusive<T>(_ body: () throws -> T) rethrows -> T {
-        forwardLock.lock()
-        defer { forwardLock.unlock() }
-        return try body()
-    }
-
-    /// Runs `body` with OpenBLAS single-threaded, for many small GEMMs issued from several cores at once.
-    static func withSingleThreadedBLAS(_ body: () -> Void) {
-        openblas_set_num_threads(1)
-        defer { openblas_set_num_threads(blasThreads) }
-        body()
-    }
 
     /// Runs `body(range)` over `count` rows split into one contiguous range per core.
     static func parallelRows(_ count: Int, minimumRowsPerThread: Int = 8, _ body: @Sendable (Range<Int>) -> Void) {
@@ -39,6 +18,38 @@ enum Kernels {
         DispatchQueue.concurrentPerform(iterations: parts) { part in
             let start = count * part / parts, end = count * (part + 1) / parts
             body(start ..< end)
+        }
+    }
+
+    /// Forward passes run one at a time under this lock: each already uses every core, so concurrent callers
+    /// queue instead of fighting over the cores.
+    private static let forwardLock = NSLock()
+
+    /// OpenBLAS runs single-threaded: the encoder splits work across cores itself (rows of the large GEMMs,
+    /// heads of attention), so OpenBLAS's own spinning worker threads never compete with the other steps.
+    private static let singleThreadedBLAS: Void = openblas_set_num_threads(1)
+
+    /// Runs a forward pass under the process-wide lock.
+    static func exclusive<T>(_ body: () throws -> T) rethrows -> T {
+        _ = singleThreadedBLAS
+        forwardLock.lock()
+        defer { forwardLock.unlock() }
+        return try body()
+    }
+
+    /// C = A · Wᵀ (+ C when `accumulate`) for a large A: its rows split into one block per core.
+    static func parallelMatmulTransposed(
+        _ a: UnsafePointer<Float>, rows: Int, inputWidth: Int, weight: [Float], outputWidth: Int,
+        into c: UnsafeMutablePointer<Float>, accumulate: Bool
+    ) {
+        nonisolated(unsafe) let a = a, c = c
+        weight.withUnsafeBufferPointer { w in
+            nonisolated(unsafe) let w = w.baseAddress!
+            parallelRows(rows, minimumRowsPerThread: 32) { range in
+                matmulTransposed(a + range.lowerBound * inputWidth, rows: range.count, inputWidth: inputWidth,
+                                 lda: inputWidth, weight: w, outputWidth: outputWidth, ldw: inputWidth,
+                                 into: c + range.lowerBound * outputWidth, ldc: outputWidth, accumulate: accumulate)
+            }
         }
     }
 
