@@ -11,12 +11,23 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // C++ shim over Debian's libsentencepiece, exposed as a handful of extern "C" functions.
         .target(
             name: "CSentencePiece",
             linkerSettings: [.linkedLibrary("sentencepiece"), .linkedLibrary("stdc++")]
+        ),
+        // C++ shim over Debian's static libfaiss (C++ only; its C-API headers have no library behind them).
+        .target(
+            name: "CFaiss",
+            linkerSettings: [
+                .linkedLibrary("faiss"), .linkedLibrary("gomp"), .linkedLibrary("openblas"),
+                .linkedLibrary("lapack"), .linkedLibrary("stdc++"),
+            ]
         ),
         // OpenBLAS's cblas.h as a Swift module.
         .systemLibrary(name: "CBLAS"),
@@ -25,7 +36,15 @@ let package = Package(
         // The DeBERTa-v2 encoder: config, weight files, tokenizer, forward pass, pooling, batching.
         .target(name: "KorEncoder", dependencies: ["CSentencePiece", "CBLAS", "CKernels"]),
         // The library users import.
-        .target(name: "KorSearch", dependencies: ["KorEncoder"]),
+        .target(
+            name: "KorSearch",
+            dependencies: [
+                "KorEncoder", "CFaiss",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         // The command-line tool: a thin shell over the library.
         .executableTarget(
             name: "korsearch",
@@ -38,6 +57,11 @@ let package = Package(
             name: "KorEncoderTests",
             dependencies: ["KorEncoder"],
             path: "Tests/KorEncoderTests"
+        ),
+        .testTarget(
+            name: "KorSearchTests",
+            dependencies: ["KorSearch"],
+            path: "Tests/KorSearchTests"
         ),
         .testTarget(
             name: "KorsearchCLITests",

@@ -1,0 +1,117 @@
+#include "ks_faiss.h"
+
+#include <faiss/AutoTune.h>
+#include <faiss/Index.h>
+#include <faiss/IndexIDMap.h>
+#include <faiss/impl/IDSelector.h>
+#include <faiss/index_factory.h>
+#include <faiss/index_io.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <string>
+
+struct ks_faiss {
+    faiss::Index *index;
+};
+
+static void ks_set_error(char **error, const char *message) {
+    if (error == nullptr) return;
+    const size_t length = std::strlen(message);
+    char *copy = static_cast<char *>(std::malloc(length + 1));
+    if (copy != nullptr) std::memcpy(copy, message, length + 1);
+    *error = copy;
+}
+
+// Runs body, turning any C++ exception into an error message and the failure value.
+template <typename T, typename Body>
+static T ks_guard(char **error, T failure, Body body) {
+    try {
+        return body();
+    } catch (const std::exception &exception) {
+        ks_set_error(error, exception.what());
+    } catch (...) {
+        ks_set_error(error, "unknown FAISS error");
+    }
+    return failure;
+}
+
+extern "C" ks_faiss *ks_faiss_create(int32_t dimension, const char *factory, int32_t inner_product, char **error) {
+    return ks_guard<ks_faiss *>(error, nullptr, [&]() -> ks_faiss * {
+        std::string description(factory);
+        if (description.rfind("IDMap", 0) != 0) description = "IDMap2," + description;
+        faiss::Index *index = faiss::index_factory(
+            dimension, description.c_str(), inner_product ? faiss::METRIC_INNER_PRODUCT : faiss::METRIC_L2);
+        return new ks_faiss{index};
+    });
+}
+
+extern "C" ks_faiss *ks_faiss_read(const char *path, char **error) {
+    return ks_guard<ks_faiss *>(error, nullptr, [&]() -> ks_faiss * {
+        return new ks_faiss{faiss::read_index(path)};
+    });
+}
+
+extern "C" int32_t ks_faiss_write(const ks_faiss *index, const char *path, char **error) {
+    return ks_guard<int32_t>(error, -1, [&]() -> int32_t {
+        faiss::write_index(index->index, path);
+        return 0;
+    });
+}
+
+extern "C" void ks_faiss_free(ks_faiss *index) {
+    if (index == nullptr) return;
+    delete index->index;
+    delete index;
+}
+
+extern "C" void ks_faiss_free_string(char *string) { std::free(string); }
+
+extern "C" int32_t ks_faiss_dimension(const ks_faiss *index) { return static_cast<int32_t>(index->index->d); }
+
+extern "C" int64_t ks_faiss_count(const ks_faiss *index) { return static_cast<int64_t>(index->index->ntotal); }
+
+extern "C" int32_t ks_faiss_is_trained(const ks_faiss *index) { return index->index->is_trained ? 1 : 0; }
+
+extern "C" int32_t ks_faiss_is_inner_product(const ks_faiss *index) {
+    return index->index->metric_type == faiss::METRIC_INNER_PRODUCT ? 1 : 0;
+}
+
+extern "C" int32_t ks_faiss_train(ks_faiss *index, int64_t n, const float *vectors, char **error) {
+    return ks_guard<int32_t>(error, -1, [&]() -> int32_t {
+        index->index->train(n, vectors);
+        return 0;
+    });
+}
+
+extern "C" int32_t ks_faiss_add(ks_faiss *index, int64_t n, const float *vectors, const int64_t *ids, char **error) {
+    return ks_guard<int32_t>(error, -1, [&]() -> int32_t {
+        static_assert(sizeof(faiss::Index::idx_t) == sizeof(int64_t), "FAISS ids are 64-bit");
+        index->index->add_with_ids(n, vectors, reinterpret_cast<const faiss::Index::idx_t *>(ids));
+        return 0;
+    });
+}
+
+extern "C" int64_t ks_faiss_remove(ks_faiss *index, int64_t n, const int64_t *ids, char **error) {
+    return ks_guard<int64_t>(error, -1, [&]() -> int64_t {
+        faiss::IDSelectorBatch selector(n, reinterpret_cast<const faiss::Index::idx_t *>(ids));
+        return static_cast<int64_t>(index->index->remove_ids(selector));
+    });
+}
+
+extern "C" int32_t ks_faiss_search(const ks_faiss *index, int64_t n, const float *queries, int64_t k, float *scores,
+                                   int64_t *ids, char **error) {
+    return ks_guard<int32_t>(error, -1, [&]() -> int32_t {
+        index->index->search(n, queries, k, scores, reinterpret_cast<faiss::Index::idx_t *>(ids));
+        return 0;
+    });
+}
+
+extern "C" int32_t ks_faiss_set_parameter(ks_faiss *index, const char *name, double value, char **error) {
+    return ks_guard<int32_t>(error, -1, [&]() -> int32_t {
+        faiss::ParameterSpace space;
+        space.set_index_parameter(index->index, name, value);
+        return 0;
+    });
+}

@@ -1,0 +1,249 @@
+import Crypto
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import KorEncoder
+
+/// Settings of an indexing run.
+public struct IndexOptions: Sendable {
+    /// How documents are cut into passages.
+    public var chunking = ChunkingOptions()
+    /// The FAISS factory string for a new index (an existing index keeps its own; change it with `rebuild`).
+    public var faissFactory: String?
+    /// Texts per forward pass.
+    public var batchSize = 32
+    /// Chunks embedded and committed together (one SQLite transaction per group of documents).
+    public var commitChunks = 256
+
+    /// Default settings.
+    public init() {}
+}
+
+/// A file left out of the index, and why.
+public struct SkippedFile: Sendable, Codable, Equatable {
+    /// Path relative to the indexed folder.
+    public var path: String
+    /// Why it was skipped.
+    public var reason: String
+
+    /// A skipped file and its reason.
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
+}
+
+/// What an indexing run did.
+public struct IndexSummary: Sendable, Codable, Equatable {
+    public var added = 0
+    public var updated = 0
+    public var removed = 0
+    public var unchanged = 0
+    public var skipped: [SkippedFile] = []
+    /// Documents and chunks in the index after the run.
+    public var documents = 0
+    public var chunks = 0
+    public var seconds = 0.0
+    /// Model tokens embedded, and their rate.
+    public var tokens = 0
+    public var tokensPerSecond = 0.0
+
+    enum CodingKeys: String, CodingKey {
+        case added, updated, removed, unchanged, skipped, documents, chunks, seconds, tokens
+        case tokensPerSecond = "tokens_per_second"
+    }
+}
+
+/// Where an indexing run is, for progress displays.
+public struct IndexProgress: Sendable {
+    /// Files examined so far, of all found.
+    public var filesDone: Int
+    public var filesTotal: Int
+    /// Chunks embedded so far, and tokens.
+    public var chunksEmbedded: Int
+    public var tokensEmbedded: Int
+    /// Tokens the run still has to embed, as far as chunked so far.
+    public var seconds: Double
+}
+
+/// Builds and updates an index from a folder: loads and chunks new and changed files, embeds the chunks,
+/// writes them to the catalog one transaction per group of documents, keeps FAISS in step, and removes what
+/// vanished. A second run over an unchanged folder embeds nothing. One writer at a time (a lock file).
+public final class Indexer {
+    public let directory: IndexDirectory
+    public let embedder: Embedder
+    public let model: ModelIdentity
+    public let options: IndexOptions
+    private let warn: (String) -> Void
+
+    /// An indexer writing to an index directory with a model.
+    public init(directory: IndexDirectory, embedder: Embedder, model: ModelIdentity, options: IndexOptions = IndexOptions(),
+                warn: @escaping (String) -> Void = { _ in }) throws {
+        try options.chunking.validate(maxLength: embedder.maxLength)
+        self.directory = directory
+        self.embedder = embedder
+        self.model = model
+        self.options = options
+        self.warn = warn
+    }
+
+    /// Opens the index for writing (creating it when new) and checks it against the model and options.
+    private func openForWriting() throws -> DocumentIndex {
+        let chunking = options.chunking
+        if !directory.exists {
+            try FileManager.default.createDirectory(at: directory.url, withIntermediateDirectories: true)
+            let catalog = try Catalog(url: directory.catalogURL, create: true)
+            let factory = options.faissFactory ?? "Flat"
+            _ = try VectorIndex(dimension: model.dimension, factory: factory)  // a bad factory fails before anything is stored
+            var meta = model.meta
+            meta["max_length"] = "\(embedder.maxLength)"
+            meta["chunk_tokens"] = "\(chunking.chunkTokens)"
+            meta["chunk_overlap"] = "\(chunking.overlapTokens)"
+            meta["faiss_factory"] = factory
+            meta["generation"] = "0"
+            meta["faiss_generation"] = "0"
+            meta["created_at"] = ISO8601DateFormatter().string(from: Date())
+            try catalog.setMeta(meta)
+        }
+        let index = try DocumentIndex.open(directory, writable: true, warn: warn)
+        try model.check(against: index.meta, index: directory.url)
+        if index.meta["chunk_tokens"] != "\(chunking.chunkTokens)" || index.meta["chunk_overlap"] != "\(chunking.overlapTokens)" {
+            throw KorSearchError(.invalidArgument, "index \(directory.url.path) was built with --chunk-tokens \(index.meta["chunk_tokens"] ?? "?") --chunk-overlap \(index.meta["chunk_overlap"] ?? "?"); use the same, or index into a new directory")
+        }
+        if let factory = options.faissFactory, factory != index.factory {
+            throw KorSearchError(.invalidArgument, "index \(directory.url.path) uses FAISS \"\(index.factory)\"; change it with `korsearch rebuild --index \(directory.url.path) --faiss \(factory)`")
+        }
+        return index
+    }
+
+    /// Brings the index in line with a folder and returns what changed.
+    public func index(folder: URL, progress: (IndexProgress) -> Void = { _ in }) throws -> IndexSummary {
+        let started = Date()
+        let folder = folder.standardizedFileURL
+        let files = try FolderWalker.files(in: folder, excluding: directory.url)
+        let lock = try WriterLock(directory)
+        defer { withExtendedLifetime(lock) {} }
+        let index = try openForWriting()
+        let stored = try index.catalog.documents()
+        let chunker = Chunker(tokenizer: embedder.tokenizer, options: options.chunking)
+
+        var summary = IndexSummary()
+        var skipped: [SkippedFile] = []
+        var pending: [DocumentUpdate] = []
+        var pendingChunks = 0
+        var removals: [String] = []
+        var status = IndexProgress(filesDone: 0, filesTotal: files.count, chunksEmbedded: 0, tokensEmbedded: 0, seconds: 0)
+        var embeddingSeconds = 0.0
+
+        func flush() throws {
+            if pending.isEmpty && removals.isEmpty { return }
+            let begin = Date()
+            let allIds = pending.flatMap { $0.chunks.map(\.ids) }
+            let vectors = try embedder.embed(ids: allIds, normalize: true, batchSize: options.batchSize).map(\.vector)
+            embeddingSeconds += Date().timeIntervalSince(begin)
+            var cursor = 0
+            for index in pending.indices {
+                let count = pending[index].chunks.count
+                pending[index].vectors = Array(vectors[cursor ..< cursor + count])
+                cursor += count
+            }
+            let change = try index.catalog.apply(updates: pending, removing: removals)
+            if ProcessInfo.processInfo.environment["KORSEARCH_TEST_CRASH_AFTER_COMMIT"] == "1" {
+                // Test hook: die like `kill -9` between the catalog commit and the FAISS write.
+                _exit(137)
+            }
+            try index.applyToVectors(removed: change.removed, added: change.added)
+            status.chunksEmbedded += allIds.count
+            status.tokensEmbedded += allIds.reduce(0) { $0 + $1.count }
+            pending = []
+            pendingChunks = 0
+            removals = []
+        }
+
+        let present = Set(files.map(\.path))
+        removals = stored.keys.filter { !present.contains($0) }.sorted()
+        summary.removed = removals.count
+
+        for file in files {
+            defer {
+                status.filesDone += 1
+                status.seconds = Date().timeIntervalSince(started)
+                progress(status)
+            }
+            let previous = stored[file.path]
+            if let previous, previous.size == file.size, previous.modified == file.modified {
+                summary.unchanged += 1
+                continue
+            }
+            guard file.size >= 0, let data = try? Data(contentsOf: file.url, options: .mappedIfSafe) else {
+                skipped.append(SkippedFile(path: file.path, reason: "unreadable (permission denied or a dangling link)"))
+                if previous != nil { removals.append(file.path); summary.removed += 1 }
+                continue
+            }
+            let hash = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+            if let previous, previous.sha256 == hash {
+                try index.catalog.touch(path: file.path, modified: file.modified)
+                summary.unchanged += 1
+                continue
+            }
+            let loaded: LoadedDocument
+            let chunks: [Chunk]
+            do {
+                loaded = try DocumentLoader.load(file.url)
+                chunks = try chunker.chunks(of: loaded)
+            } catch let failure as DocumentFailure {
+                skipped.append(SkippedFile(path: file.path, reason: failure.description))
+                if previous != nil { removals.append(file.path); summary.removed += 1 }
+                continue
+            }
+            if previous == nil { summary.added += 1 } else { summary.updated += 1 }
+            pending.append(DocumentUpdate(path: file.path, sha256: hash, size: file.size, modified: file.modified,
+                                          document: loaded, chunks: chunks, vectors: []))
+            pendingChunks += chunks.count
+            if pendingChunks >= options.commitChunks { try flush() }
+        }
+        try flush()
+        progress(status)
+        try index.catalog.setSkipped(skipped.map { ($0.path, $0.reason) })
+        try index.catalog.setMeta(["indexed_folder": folder.path, "last_indexed_at": ISO8601DateFormatter().string(from: Date())])
+        try index.persistVectors()
+
+        let counts = try index.catalog.counts()
+        summary.skipped = skipped
+        summary.documents = counts.documents
+        summary.chunks = counts.chunks
+        summary.seconds = Date().timeIntervalSince(started)
+        summary.tokens = status.tokensEmbedded
+        summary.tokensPerSecond = embeddingSeconds > 0 ? Double(status.tokensEmbedded) / embeddingSeconds : 0
+        return summary
+    }
+}
+
+extension DocumentIndex {
+    /// Removes documents by their paths relative to the indexed folder, under the writer lock; returns how
+    /// many were in the index. No model needed.
+    public static func remove(_ directory: IndexDirectory, paths: [String], warn: (String) -> Void = { _ in }) throws -> Int {
+        try directory.requireExisting()
+        let lock = try WriterLock(directory)
+        defer { withExtendedLifetime(lock) {} }
+        let index = try DocumentIndex.open(directory, writable: true, warn: warn)
+        let stored = try index.catalog.documents()
+        let present = paths.map { $0.hasPrefix("./") ? String($0.dropFirst(2)) : $0 }.filter { stored[$0] != nil }
+        let change = try index.catalog.apply(updates: [], removing: present)
+        try index.applyToVectors(removed: change.removed, added: [])
+        try index.persistVectors()
+        return present.count
+    }
+
+    /// Rebuilds the FAISS index of a directory from its stored vectors, optionally with a new factory string,
+    /// under the writer lock. No embedding.
+    public static func rebuild(_ directory: IndexDirectory, factory: String?, warn: (String) -> Void = { _ in }) throws -> DocumentIndex {
+        try directory.requireExisting()
+        let lock = try WriterLock(directory)
+        defer { withExtendedLifetime(lock) {} }
+        let index = try DocumentIndex.open(directory, writable: false, warn: { _ in })
+        try index.rebuildVectors(factory: factory, persist: true)
+        return index
+    }
+}

@@ -1,0 +1,169 @@
+import ArgumentParser
+import Foundation
+import KorSearch
+
+/// `--index DIR`, shared by the commands that use an index.
+struct IndexOption: ParsableArguments {
+    @Option(name: .long, help: "The index directory.")
+    var index: String = "Indexes/default"
+
+    var directory: IndexDirectory { IndexDirectory(URL(fileURLWithPath: index)) }
+}
+
+/// Prints a warning on stderr.
+func warn(_ message: String) {
+    FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
+}
+
+/// Encodes a value as one line of JSON with sorted keys.
+func jsonLine<T: Encodable>(_ value: T) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
+}
+
+/// `korsearch index FOLDER`: bring an index in line with a folder.
+struct IndexCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "index",
+        abstract: "Index a folder of documents (txt, md, html, pdf, docx, hwpx); run again after files change."
+    )
+
+    @Argument(help: "The folder to index.")
+    var folder: String
+
+    @OptionGroup var location: IndexOption
+
+    @Option(name: .long, help: "The model: a folder, or a hub id in the Hugging Face cache.")
+    var model: String = ModelLocator.defaultModel
+
+    @Option(name: .long, help: "FAISS factory string for a new index (Flat, HNSW32, IVF256,Flat, ...).")
+    var faiss: String?
+
+    @Option(name: .long, help: "Most model tokens per passage, [CLS] and [SEP] included.")
+    var chunkTokens: Int = 256
+
+    @Option(name: .long, help: "Tokens of trailing sentences repeated at the start of the next passage.")
+    var chunkOverlap: Int = 32
+
+    @Option(name: .long, help: "Texts per forward pass.")
+    var batchSize: Int = 32
+
+    @Flag(name: .long, help: "Print the summary as one JSON object.")
+    var json = false
+
+    @Flag(name: .long, help: "No progress on stderr.")
+    var quiet = false
+
+    func validate() throws {
+        if batchSize < 1 { throw ValidationError("--batch-size must be at least 1, not \(batchSize)") }
+    }
+
+    func run() throws {
+        var options = IndexOptions()
+        options.chunking = ChunkingOptions(chunkTokens: chunkTokens, overlapTokens: chunkOverlap)
+        options.faissFactory = faiss
+        options.batchSize = batchSize
+        let loaded = try ModelLocator.load(model)
+        let indexer = try Indexer(directory: location.directory, embedder: loaded.embedder, model: loaded.identity,
+                                  options: options, warn: warn)
+        let reporter = ProgressReporter(quiet: quiet)
+        let summary = try indexer.index(folder: URL(fileURLWithPath: folder)) { reporter.update($0) }
+        reporter.finish()
+        if json {
+            writeOutput(try jsonLine(summary))
+        } else {
+            var text = "added \(summary.added), updated \(summary.updated), removed \(summary.removed), unchanged \(summary.unchanged), skipped \(summary.skipped.count)\n"
+            text += "index: \(summary.documents) documents, \(summary.chunks) chunks in \(location.directory.url.path)\n"
+            text += String(format: "%.1f s; embedded %d tokens at %.0f tokens/s\n", summary.seconds, summary.tokens, summary.tokensPerSecond)
+            for file in summary.skipped { text += "skipped \(file.path): \(file.reason)\n" }
+            writeOutput(text)
+        }
+    }
+}
+
+/// `korsearch info`: what an index holds.
+struct InfoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "info", abstract: "Describe an index.")
+
+    @OptionGroup var location: IndexOption
+
+    @Flag(name: .long, help: "Print one JSON object.")
+    var json = false
+
+    struct Info: Encodable {
+        var documents: Int
+        var chunks: Int
+        var vectors: Int
+        var model: String
+        var model_fingerprint: String
+        var dimension: Int
+        var faiss: String
+        var chunk_tokens: Int
+        var chunk_overlap: Int
+        var precision: String
+        var folder: String?
+        var last_indexed_at: String?
+        var skipped: [SkippedFile]
+    }
+
+    func run() throws {
+        let index = try DocumentIndex.open(location.directory, warn: warn)
+        let counts = try index.catalog.counts()
+        let meta = index.meta
+        let info = Info(
+            documents: counts.documents, chunks: counts.chunks, vectors: index.vectors.count,
+            model: meta["model_id"] ?? "?", model_fingerprint: meta["model_fingerprint"] ?? "?",
+            dimension: index.dimension, faiss: index.factory,
+            chunk_tokens: Int(meta["chunk_tokens"] ?? "") ?? 0, chunk_overlap: Int(meta["chunk_overlap"] ?? "") ?? 0,
+            precision: meta["precision"] ?? "fp32", folder: meta["indexed_folder"], last_indexed_at: meta["last_indexed_at"],
+            skipped: try index.catalog.skipped().map { SkippedFile(path: $0.path, reason: $0.reason) })
+        if json {
+            writeOutput(try jsonLine(info))
+        } else {
+            writeOutput("""
+                index      \(location.directory.url.path)
+                folder     \(info.folder ?? "?")
+                documents  \(info.documents)
+                chunks     \(info.chunks) (vectors in FAISS: \(info.vectors))
+                model      \(info.model) (dimension \(info.dimension), \(info.precision), fingerprint \(info.model_fingerprint.prefix(12)))
+                chunking   \(info.chunk_tokens) tokens, overlap \(info.chunk_overlap)
+                faiss      \(info.faiss)
+                indexed    \(info.last_indexed_at ?? "?")
+                skipped    \(info.skipped.count) files
+
+                """)
+        }
+    }
+}
+
+/// `korsearch remove PATH...`: drop documents from an index.
+struct RemoveCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove documents from an index by their paths relative to the indexed folder.")
+
+    @Argument(help: "Paths relative to the indexed folder.")
+    var paths: [String]
+
+    @OptionGroup var location: IndexOption
+
+    func run() throws {
+        let removed = try DocumentIndex.remove(location.directory, paths: paths, warn: warn)
+        writeOutput("removed \(removed) of \(paths.count) documents\n")
+        if removed < paths.count { throw ExitCode(1) }
+    }
+}
+
+/// `korsearch rebuild`: the FAISS index again from stored vectors.
+struct RebuildCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "rebuild", abstract: "Rebuild the FAISS index from the stored vectors (no re-embedding), optionally with another factory string.")
+
+    @OptionGroup var location: IndexOption
+
+    @Option(name: .long, help: "A new FAISS factory string (Flat, HNSW32, IVF256,Flat, ...).")
+    var faiss: String?
+
+    func run() throws {
+        let index = try DocumentIndex.rebuild(location.directory, factory: faiss, warn: warn)
+        writeOutput("rebuilt \(index.factory) with \(index.vectors.count) vectors\n")
+    }
+}
