@@ -12,7 +12,7 @@ public struct LoadedDocument: Sendable, Equatable {
     /// txt, md, html, pdf, docx or hwpx.
     public var type: String
     /// The document's title where the format has one (HTML `<title>`, a Markdown `#` heading, docx core
-    /// properties), else nil.
+    /// properties, a short first line of a text file), else nil.
     public var title: String?
     /// The normalized text that chunks point into.
     public var text: String
@@ -72,7 +72,7 @@ public enum DocumentLoader {
                     pages = [extracted.text]
                 } else {
                     pages = [decoded.text]
-                    if type == "md" { title = markdownTitle(decoded.text) }
+                    title = type == "md" ? markdownTitle(decoded.text) : firstLineTitle(decoded.text)
                 }
             }
         }
@@ -95,6 +95,15 @@ public enum DocumentLoader {
         }
         return LoadedDocument(type: type, title: title.map { TextNormalizer.collapseSpaces($0) }, text: text,
                               pageStarts: starts, paged: type == "pdf", encoding: encoding)
+    }
+
+    /// A plain text file's first line, when it is short enough to be a heading.
+    private static func firstLineTitle(_ text: String) -> String? {
+        guard let line = text.split(separator: "\n", maxSplits: 20).first(where: {
+            !$0.trimmingCharacters(in: .whitespaces).isEmpty
+        }) else { return nil }
+        let trimmed = line.trimmingCharacters(in: .whitespaces)
+        return trimmed.count <= 80 && !".?!".contains(trimmed.last ?? ".") ? trimmed : nil
     }
 
     private static func markdownTitle(_ text: String) -> String? {
