@@ -8,33 +8,8 @@ final class CLITests: XCTestCase {
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures")
     private let model = CLITests.fixtures.appendingPathComponent("models/mdeberta-tiny-safetensors")
 
-    private struct Result {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-        var lines: [String] { stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init) }
-    }
-
-    private func korsearch(_ arguments: [String], stdin: Data = Data()) throws -> Result {
-        let process = Process()
-        process.executableURL = Bundle.main.bundleURL.appendingPathComponent("korsearch")
-        process.arguments = arguments
-        let input = Pipe(), output = Pipe(), error = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        input.fileHandleForWriting.write(stdin)
-        try input.fileHandleForWriting.close()
-        // Read both pipes to the end before waiting, so a large output never blocks the child.
-        nonisolated(unsafe) var errorData = Data()
-        let errorReader = Thread { errorData = error.fileHandleForReading.readDataToEndOfFile() }
-        errorReader.start()
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        while errorReader.isExecuting || !errorReader.isFinished { Thread.sleep(forTimeInterval: 0.01) }
-        return Result(status: process.terminationStatus, stdout: String(decoding: outputData, as: UTF8.self),
-                      stderr: String(decoding: errorData, as: UTF8.self))
+    private func korsearch(_ arguments: [String], stdin: Data = Data()) throws -> KorsearchRun {
+        try runKorsearch(arguments, stdin: stdin)
     }
 
     private struct Expected: Decodable {

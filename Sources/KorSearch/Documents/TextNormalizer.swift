@@ -47,11 +47,12 @@ enum TextNormalizer {
         return result
     }
 
-    /// `3`, `- 3 -`, `– 12 –`, `3 / 10`, `p. 3`, `3쪽`, `페이지 3`: a line that only numbers the page.
+    /// `3`, `- 3 -`, `– 12 –`, `3 / 10`, `p. 3`, `3쪽`, `페이지 3`: a line that only numbers the page. A bare
+    /// number of four digits (a year) is kept; with dashes around it, it is a page number.
     static func isPageNumber(_ line: String) -> Bool {
         let core = line.trimmingCharacters(in: CharacterSet(charactersIn: "-–—·.() "))
         if core.isEmpty { return false }
-        if core.allSatisfy(\.isNumber), core.count <= 4, line.count <= 12 { return true }
+        if core.allSatisfy(\.isNumber), line.count <= 12, core.count <= (core.count == line.count ? 3 : 4) { return true }
         let patterns = [#"^\d{1,4}\s*/\s*\d{1,4}$"#, #"^(p\.?|page|페이지)\s*\d{1,4}$"#, #"^\d{1,4}\s*(쪽|페이지)$"#]
         return patterns.contains { core.range(of: $0, options: [.regularExpression, .caseInsensitive]) != nil }
     }

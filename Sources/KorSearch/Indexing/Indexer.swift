@@ -88,14 +88,15 @@ public final class Indexer {
         self.warn = warn
     }
 
-    /// Opens the index for writing (creating it when new) and checks it against the model and options.
+    /// Opens the index for writing (creating it when new) and checks it against the model and options; the
+    /// caller holds the writer lock.
     private func openForWriting() throws -> DocumentIndex {
         let chunking = options.chunking
-        if !directory.exists {
-            try FileManager.default.createDirectory(at: directory.url, withIntermediateDirectories: true)
-            let catalog = try Catalog(url: directory.catalogURL, create: true)
+        let catalog = try Catalog(url: directory.catalogURL, create: true)
+        if try catalog.meta()["dimension"] == nil {
+            // A new index (or one whose creation was interrupted before its meta was written).
             let factory = options.faissFactory ?? "Flat"
-            _ = try VectorIndex(dimension: model.dimension, factory: factory)  // a bad factory fails before anything is stored
+            _ = try VectorIndex(dimension: model.dimension, factory: factory)  // a bad factory fails before anything is recorded
             var meta = model.meta
             meta["max_length"] = "\(embedder.maxLength)"
             meta["chunk_tokens"] = "\(chunking.chunkTokens)"
@@ -118,6 +119,7 @@ public final class Indexer {
     }
 
     /// Brings the index in line with a folder and returns what changed.
+    @discardableResult
     public func index(folder: URL, progress: (IndexProgress) -> Void = { _ in }) throws -> IndexSummary {
         let started = Date()
         let folder = folder.standardizedFileURL

@@ -1,0 +1,197 @@
+import Foundation
+import GRDB
+@testable import KorSearch
+import XCTest
+
+/// Indexing real folders into real index directories: counts, incremental runs, faults.
+final class IndexerTests: XCTestCase {
+    private func indexer(_ directory: IndexDirectory, options: KorSearch.IndexOptions = KorSearch.IndexOptions(), warnings: WarningLog? = nil) throws -> Indexer {
+        let model = try tinyModel
+        return try Indexer(directory: directory, embedder: model.embedder, model: model.identity, options: options,
+                           warn: { warnings?.add($0) })
+    }
+
+    private func assertConsistent(_ directory: IndexDirectory, documents: Int? = nil, file: StaticString = #filePath, line: UInt = #line) throws {
+        let index = try DocumentIndex.open(directory)
+        let counts = try index.catalog.counts()
+        XCTAssertEqual(index.vectors.count, counts.chunks, "FAISS count equals chunk count", file: file, line: line)
+        if let documents { XCTAssertEqual(counts.documents, documents, file: file, line: line) }
+    }
+
+    func testIndexesTheExampleCorpusAndASecondRunEmbedsNothing() throws {
+        let corpus = try copyOfCorpus()
+        let directory = IndexDirectory(try temporaryFolder().appendingPathComponent("index"))
+        let first = try indexer(directory).index(folder: corpus)
+        XCTAssertEqual(first.added, 17)
+        XCTAssertEqual(first.skipped, [])
+        XCTAssertEqual(first.documents, 17)
+        XCTAssertGreaterThan(first.chunks, 17)
+        XCTAssertGreaterThan(first.tokens, 1000)
+        try assertConsistent(directory, documents: 17)
+
+        let second = try indexer(directory).index(folder: corpus)
+        XCTAssertEqual(second.unchanged, 17)
+        XCTAssertEqual([second.added, second.updated, second.removed, second.tokens], [0, 0, 0, 0], "no embedding")
+        XCTAssertEqual(second.chunks, first.chunks)
+    }
+
+    func testAddUpdateRemoveAndTouch() throws {
+        let folder = try temporaryFolder().appendingPathComponent("docs")
+        try write("한국은행은 기준금리를 동결했다. 시장은 안정적이다.", to: folder, "a.txt")
+        try write("원/달러 환율은 1,385.6원에 마감했다.", to: folder, "sub/b.md")
+        try write("국고채 3년물 금리는 하락했다.", to: folder, "c.txt")
+        let directory = IndexDirectory(try temporaryFolder().appendingPathComponent("index"))
+        XCTAssertEqual(try indexer(directory).index(folder: folder).added, 3)
+
+        try write("한국은행은 기준금리를 인하했다. 시장은 환영했다.", to: folder, "a.txt")
+        try FileManager.default.removeItem(at: folder.appendingPathComponent("c.txt"))
+        try write("배당금은 1,444원이다.", to: folder, "d.txt")
+        // Same content, new modification time: checked by hash, not re-embedded.
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: 100)],
+                                              ofItemAtPath: folder.appendingPathComponent("sub/b.md").path)
+        let summary = try indexer(directory).index(folder: folder)
+        XCTAssertEqual([summary.added, summary.updated, summary.removed, summary.unchanged], [1, 1, 1, 1])
+        try assertConsistent(directory, documents: 3)
+        let stored = try DocumentIndex.open(directory).catalog.documents()
+        XCTAssertEqual(Set(stored.keys), ["a.txt", "sub/b.md", "d.txt"])
+        let index = try DocumentIndex.open(directory)
+        let text = try index.catalog.documentText(id: stored["a.txt"]!.id)
+        XCTAssertEqual(text, "한국은행은 기준금리를 인하했다. 시장은 환영했다.")
+        XCTAssertEqual(try indexer(directory).index(folder: folder).tokens, 0, "the touched file is not embedded again")
+
+        XCTAssertEqual(try DocumentIndex.remove(directory, paths: ["d.txt", "missing.txt"]), 1)
+        try assertConsistent(directory, documents: 2)
+    }
+
+    func testWalkSkipsHiddenFilesTheIndexItselfAndLinkLoops() throws {
+        let folder = try temporaryFolder().appendingPathComponent("docs")
+        try write("금리 동결", to: folder, "visible.txt")
+        try write("숨김 파일", to: folder, ".hidden.txt")
+        try write("숨김 폴더", to: folder, ".git/notes.txt")
+        try write("빈 파일이 아니다", to: folder, "image.png")
+        try Data().write(to: folder.appendingPathComponent("empty.txt"))
+        try FileManager.default.createSymbolicLink(at: folder.appendingPathComponent("loop"), withDestinationURL: folder)
+        try FileManager.default.createSymbolicLink(at: folder.appendingPathComponent("dangling.txt"),
+                                                   withDestinationURL: folder.appendingPathComponent("nowhere.txt"))
+        // The index directory inside the indexed folder is not indexed.
+        let directory = IndexDirectory(folder.appendingPathComponent("index"))
+        let summary = try indexer(directory).index(folder: folder)
+        XCTAssertEqual(summary.added, 1)
+        XCTAssertEqual(summary.skipped.map(\.path).sorted(), ["dangling.txt", "empty.txt", "image.png"])
+        XCTAssertEqual(Dictionary(uniqueKeysWithValues: summary.skipped.map { ($0.path, $0.reason) })["image.png"], "unsupported file type .png")
+        XCTAssertEqual(try DocumentIndex.open(directory).catalog.skipped().count, 3)
+    }
+
+    func testOneWriterAtATime() throws {
+        let folder = try temporaryFolder()
+        try write("금리", to: folder, "a.txt")
+        let directory = IndexDirectory(try temporaryFolder().appendingPathComponent("index"))
+        try indexer(directory).index(folder: folder)
+        let held = try WriterLock(directory)
+        XCTAssertThrowsError(try indexer(directory).index(folder: folder)) { error in
+            XCTAssertEqual((error as? KorSearchError)?.kind, .locked)
+            XCTAssertTrue("\(error)".contains("process \(ProcessInfo.processInfo.processIdentifier)"), "\(error)")
+        }
+        // Readers keep working while the lock is held.
+        XCTAssertEqual(try DocumentIndex.open(directory).catalog.counts().documents, 1)
+        withExtendedLifetime(held) {}
+    }
+
+    func testCrashBetweenCatalogCommitAndFaissWriteIsRepairedOnOpen() throws {
+        let corpus = try copyOfCorpus()
+        let directory = IndexDirectory(try temporaryFolder().appendingPathComponent("index"))
+        try indexer(directory).index(folder: corpus)
+        // A writer that commits to the catalog and dies before writing FAISS.
+        let index = try DocumentIndex.open(directory, writable: true)
+        let model = try tinyModel
+        let document = LoadedDocument(type: "txt", title: nil, text: "새 문서: 금리 인상.", pageStarts: [0], paged: false, encoding: nil)
+        let chunks = try Chunker(tokenizer: model.embedder.tokenizer, options: ChunkingOptions()).chunks(of: document)
+        let vectors = try model.embedder.embed(ids: chunks.map(\.ids)).map(\.vector)
+        _ = try index.catalog.apply(updates: [DocumentUpdate(path: "new.txt", sha256: "x", size: 1, modified: 0, document: document, chunks: chunks, vectors: vectors)], removing: [])
+
+        let warnings = WarningLog()
+        let reopened = try DocumentIndex.open(directory, warn: { warnings.add($0) })
+        XCTAssertEqual(reopened.vectors.count, try reopened.catalog.counts().chunks)
+        XCTAssertTrue(warnings.messages.contains { $0.contains("rebuilding it") }, "\(warnings.messages)")
+        let newChunk = try reopened.catalog.read { db in
+            try Int64.fetchOne(db, sql: "SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.path = 'new.txt'")
+        }
+        XCTAssertEqual(try reopened.vectors.search(vectors[0], k: 1).first?.id, newChunk)
+        // The next writer persists the repair; the run after that finds nothing to fix.
+        let summary = try indexer(directory).index(folder: corpus)
+        XCTAssertEqual(summary.removed, 1, "new.txt is not in the folder")
+        let quiet = WarningLog()
+        _ = try DocumentIndex.open(directory, warn: { quiet.add($0) })
+        XCTAssertEqual(quiet.messages, [])
+    }
+
+    func testDamagedFaissIsRebuiltAndDamagedCatalogIsAClearError() throws {
+        let folder = try temporaryFolder()
+        try write("환율이 올랐다. 금리가 내렸다.", to: folder, "a.txt")
+        let directory = IndexDirectory(try temporaryFolder().appendingPathComponent("index"))
+        try indexer(directory).index(folder: folder)
+        let data = try Data(contentsOf: directory.vectorsURL)
+        try data.prefix(data.count / 2).write(to: directory.vectorsURL)
+        try assertConsistent(directory)
+        try FileManager.default.removeItem(at: directory.vectorsURL)
+        try assertConsistent(directory)
+
+        try Data(repeating: 0x41, count: 8192).write(to: directory.catalogURL)
+        XCTAssertThrowsError(try DocumentIndex.open(directory)) { error in
+            XCTAssertEqual((error as? KorSearchError)?.kind, .corruptIndex, "\(error)")
+        }
+        XCTAssertThrowsError(try DocumentIndex.open(IndexDirectory(folder.appendingPathComponent("nothing")))) { error in
+            XCTAssertEqual((error as? KorSearchError)?.kind, .indexNotFound)
+        }
+    }
+
+    func testAnotherModelOrOtherChunkingIsAnError() throws {
+        let folder = try temporaryFolder()
+        try write("금리 동결", to: folder, "a.txt")
+        let directory = IndexDirectory(try temporaryFolder().appendingPathComponent("index"))
+        try indexer(directory).index(folder: folder)
+        let other = try ModelLocator.load(TestPaths.otherModel.path, maxLength: 128)
+        XCTAssertThrowsError(try Indexer(directory: directory, embedder: other.embedder, model: other.identity,
+                                         options: { var o = KorSearch.IndexOptions(); o.chunking = ChunkingOptions(chunkTokens: 128); return o }())
+            .index(folder: folder)) { error in
+            XCTAssertEqual((error as? KorSearchError)?.kind, .modelMismatch, "\(error)")
+        }
+        var options = KorSearch.IndexOptions()
+        options.chunking = ChunkingOptions(chunkTokens: 128, overlapTokens: 16)
+        XCTAssertThrowsError(try indexer(directory, options: options).index(folder: folder)) { error in
+            XCTAssertTrue("\(error)".contains("--chunk-tokens 256"), "\(error)")
+        }
+        options = KorSearch.IndexOptions()
+        options.faissFactory = "HNSW32"
+        XCTAssertThrowsError(try indexer(directory, options: options).index(folder: folder)) { error in
+            XCTAssertTrue("\(error)".contains("korsearch rebuild"), "\(error)")
+        }
+    }
+
+    func testRebuildWithOtherFactoriesKeepsCountsEqual() throws {
+        let corpus = try copyOfCorpus()
+        let directory = IndexDirectory(try temporaryFolder().appendingPathComponent("index"))
+        try indexer(directory).index(folder: corpus)
+        for factory in ["HNSW16", "IVF4,Flat", "Flat"] {
+            let rebuilt = try DocumentIndex.rebuild(directory, factory: factory)
+            XCTAssertEqual(rebuilt.factory, factory)
+            try assertConsistent(directory)
+            XCTAssertEqual(try DocumentIndex.open(directory).factory, factory)
+            if factory == "HNSW16" {
+                // HNSW cannot remove: removing a document rebuilds it.
+                XCTAssertEqual(try DocumentIndex.remove(directory, paths: ["market/oil-commodities.txt"]), 1)
+                try assertConsistent(directory, documents: 16)
+                try indexer(directory).index(folder: corpus)
+                try assertConsistent(directory, documents: 17)
+            }
+        }
+    }
+}
+
+/// Collects warnings from code under test.
+final class WarningLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [String] = []
+    func add(_ message: String) { lock.lock(); stored.append(message); lock.unlock() }
+    var messages: [String] { lock.lock(); defer { lock.unlock() }; return stored }
+}

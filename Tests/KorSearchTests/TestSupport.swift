@@ -1,0 +1,56 @@
+import Foundation
+@testable import KorSearch
+import XCTest
+
+enum TestPaths {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let fixtures = repository.appendingPathComponent("Tests/Fixtures")
+    static let tinyModel = fixtures.appendingPathComponent("models/mdeberta-tiny-safetensors")
+    static let otherModel = fixtures.appendingPathComponent("models/log-buckets-pytorch")
+    static let corpus = repository.appendingPathComponent("Examples/corpus")
+}
+
+extension XCTestCase {
+    /// A fresh temporary folder, removed when the test ends.
+    func temporaryFolder() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("korsearch-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url
+    }
+
+    /// Writes a UTF-8 text file, creating folders.
+    @discardableResult
+    func write(_ text: String, to folder: URL, _ path: String) throws -> URL {
+        let url = folder.appendingPathComponent(path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: url)
+        return url
+    }
+
+    /// A copy of the example corpus that a test may change.
+    func copyOfCorpus() throws -> URL {
+        let target = try temporaryFolder().appendingPathComponent("corpus")
+        try FileManager.default.copyItem(at: TestPaths.corpus, to: target)
+        return target
+    }
+
+    /// The tiny test model, loaded once per process.
+    var tinyModel: (embedder: Embedder, identity: ModelIdentity) {
+        get throws { try SharedModels.tiny() }
+    }
+}
+
+enum SharedModels {
+    nonisolated(unsafe) private static var cached: (embedder: Embedder, identity: ModelIdentity)?
+    private static let lock = NSLock()
+
+    static func tiny() throws -> (embedder: Embedder, identity: ModelIdentity) {
+        lock.lock()
+        defer { lock.unlock() }
+        if let cached { return cached }
+        let loaded = try ModelLocator.load(TestPaths.tinyModel.path)
+        cached = loaded
+        return loaded
+    }
+}
