@@ -53,6 +53,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Example: retrieval for a RAG prompt, with citations.
+        .executableTarget(name: "rag-context", dependencies: ["KorSearch"], path: "Examples/RAGContext"),
         .testTarget(
             name: "KorEncoderTests",
             dependencies: ["KorEncoder"],

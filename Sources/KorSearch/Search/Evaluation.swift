@@ -1,0 +1,89 @@
+import Foundation
+
+/// A query with the documents (paths) or chunks judged relevant to it.
+public struct JudgedQuery: Sendable, Codable, Equatable {
+    public var query: String
+    /// Relevant document paths, relative to the indexed folder.
+    public var relevant: [String]?
+    /// Relevant chunk ids, for chunk-level judgments.
+    public var relevantChunks: [Int64]?
+
+    enum CodingKeys: String, CodingKey {
+        case query, relevant
+        case relevantChunks = "relevant_chunks"
+    }
+
+    /// A query judged at the document level.
+    public init(query: String, relevant: [String]) {
+        self.query = query
+        self.relevant = relevant
+    }
+
+    /// Reads one judged query per line (JSON lines; blank lines and lines starting with # are skipped).
+    public static func load(_ url: URL) throws -> [JudgedQuery] {
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw KorSearchError(.invalidArgument, "cannot read qrels file \(url.path)")
+        }
+        var queries: [JudgedQuery] = []
+        for (number, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+            guard let judged = try? JSONDecoder().decode(JudgedQuery.self, from: Data(trimmed.utf8)),
+                  (judged.relevant?.isEmpty == false || judged.relevantChunks?.isEmpty == false) else {
+                throw KorSearchError(.invalidArgument, "\(url.path) line \(number + 1): expected {\"query\": \"...\", \"relevant\": [\"path\", ...]} or \"relevant_chunks\": [id, ...]")
+            }
+            queries.append(judged)
+        }
+        if queries.isEmpty { throw KorSearchError(.invalidArgument, "\(url.path) holds no judged queries") }
+        return queries
+    }
+}
+
+/// Retrieval quality of one mode over a set of judged queries.
+public struct RetrievalMetrics: Sendable, Codable, Equatable {
+    /// Mean fraction of the relevant items found in the top k.
+    public var recall: Double
+    /// Mean reciprocal rank of the first relevant item within the top 10.
+    public var mrr: Double
+    /// Mean normalized discounted cumulative gain at 10 (binary relevance).
+    public var ndcg: Double
+    public var queries: Int
+
+    /// Scores ranked results: `ranked` holds, per query, the item keys in rank order (documents are counted
+    /// once, at their best rank).
+    public static func score(ranked: [[String]], relevant: [Set<String>], k: Int) -> RetrievalMetrics {
+        var recall = 0.0, mrr = 0.0, ndcg = 0.0
+        for (items, judged) in zip(ranked, relevant) {
+            var seen = Set<String>()
+            let unique = items.filter { seen.insert($0).inserted }
+            let topK = unique.prefix(k)
+            recall += Double(topK.filter(judged.contains).count) / Double(max(judged.count, 1))
+            if let first = unique.prefix(10).firstIndex(where: judged.contains) { mrr += 1 / Double(first + 1) }
+            var dcg = 0.0
+            for (index, item) in unique.prefix(10).enumerated() where judged.contains(item) { dcg += 1 / log2(Double(index + 2)) }
+            let ideal = (0 ..< min(judged.count, 10)).reduce(0.0) { $0 + 1 / log2(Double($1 + 2)) }
+            ndcg += ideal > 0 ? dcg / ideal : 0
+        }
+        let count = Double(max(ranked.count, 1))
+        return RetrievalMetrics(recall: recall / count, mrr: mrr / count, ndcg: ndcg / count, queries: ranked.count)
+    }
+}
+
+extension Searcher {
+    /// Recall@k, MRR@10 and nDCG@10 of a search mode over judged queries.
+    public func evaluate(_ queries: [JudgedQuery], mode: SearchMode, k: Int) throws -> RetrievalMetrics {
+        var ranked: [[String]] = []
+        var relevant: [Set<String>] = []
+        for judged in queries {
+            let hits = try search(judged.query, limit: max(k, 10) * 3, mode: mode)
+            if let chunks = judged.relevantChunks, !chunks.isEmpty {
+                ranked.append(hits.map { String($0.chunkId) })
+                relevant.append(Set(chunks.map(String.init)))
+            } else {
+                ranked.append(hits.map(\.path))
+                relevant.append(Set(judged.relevant ?? []))
+            }
+        }
+        return RetrievalMetrics.score(ranked: ranked, relevant: relevant, k: k)
+    }
+}

@@ -1,0 +1,169 @@
+import Foundation
+import GRDB
+import KorEncoder
+
+/// Answers queries over an index: vector (FAISS, cosine), keyword (BM25 over Korean-aware terms) or hybrid
+/// (reciprocal rank fusion of both), with filters applied before the cut and overlapping passages of one
+/// document kept from crowding the results. Open it once and search many times, from any number of threads.
+public final class Searcher: @unchecked Sendable {
+    /// The index searched.
+    public let index: DocumentIndex
+    /// The query embedder; nil allows keyword search only.
+    public let embedder: Embedder?
+    private let warn: @Sendable (String) -> Void
+
+    /// The constant k of reciprocal rank fusion: fused score = Σ 1 / (k + rank).
+    public static let fusionConstant = 60.0
+
+    /// Opens an index for searching. With an embedder, its model must be the one that built the index.
+    public init(directory: IndexDirectory, embedder: Embedder?, model: ModelIdentity?,
+                warn: @escaping @Sendable (String) -> Void = { _ in }) throws {
+        index = try DocumentIndex.open(directory, warn: warn)
+        if let model { try model.check(against: index.meta, index: directory.url) }
+        if let embedder, embedder.model.config.hiddenSize != index.dimension {
+            throw KorSearchError(.modelMismatch, "the model's dimension \(embedder.model.config.hiddenSize) differs from the index's \(index.dimension)")
+        }
+        self.embedder = embedder
+        self.warn = warn
+    }
+
+    /// Opens an index with the model that built it (or `model` when given): the common case for a CLI or a
+    /// RAG pipeline. Keyword-only use can pass `loadModel: false` and skip loading the model.
+    public convenience init(directory: IndexDirectory, model: String? = nil, loadModel: Bool = true,
+                            warn: @escaping @Sendable (String) -> Void = { _ in }) throws {
+        var embedder: Embedder?
+        var identity: ModelIdentity?
+        if loadModel {
+            let catalog = try DocumentIndex.open(directory, warn: { _ in }).meta
+            let name = model ?? catalog["model_id"] ?? ModelLocator.defaultModel
+            let maxLength = Int(catalog["max_length"] ?? "") ?? 512
+            let loaded = try ModelLocator.load(name, maxLength: maxLength)
+            embedder = loaded.embedder
+            identity = loaded.identity
+        }
+        try self.init(directory: directory, embedder: embedder, model: identity, warn: warn)
+    }
+
+    /// The best passages for a query, best first.
+    public func search(_ query: String, limit: Int = 10, mode: SearchMode = .hybrid,
+                       filters: SearchFilters = SearchFilters()) throws -> [SearchHit] {
+        let trimmed = query.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else { throw KorSearchError(.invalidArgument, "the query is empty") }
+        guard limit >= 1 else { throw KorSearchError(.invalidArgument, "the number of results must be at least 1, not \(limit)") }
+        if mode != .keyword, embedder == nil {
+            throw KorSearchError(.invalidArgument, "\(mode.rawValue) search needs the model; this searcher was opened for keyword search only")
+        }
+        // Deep enough lists that fusion and de-duplication still leave `limit` hits.
+        let depth = max(limit * 5, 50)
+        var vectorList: [(id: Int64, score: Double)] = []
+        var keywordList: [(id: Int64, score: Double)] = []
+        if mode != .keyword { vectorList = try vectorRanking(trimmed, depth: depth, filters: filters) }
+        if mode != .vector { keywordList = try keywordRanking(trimmed, depth: depth, filters: filters) }
+
+        var candidates: [(id: Int64, score: Double, vectorRank: Int?, keywordRank: Int?)]
+        switch mode {
+        case .vector:
+            candidates = vectorList.enumerated().map { ($1.id, $1.score, $0 + 1, nil) }
+        case .keyword:
+            candidates = keywordList.enumerated().map { ($1.id, $1.score, nil, $0 + 1) }
+        case .hybrid:
+            var fused: [Int64: (score: Double, vectorRank: Int?, keywordRank: Int?)] = [:]
+            for (rank, item) in vectorList.enumerated() {
+                fused[item.id, default: (0, nil, nil)].score += 1 / (Searcher.fusionConstant + Double(rank + 1))
+                fused[item.id]!.vectorRank = rank + 1
+            }
+            for (rank, item) in keywordList.enumerated() {
+                fused[item.id, default: (0, nil, nil)].score += 1 / (Searcher.fusionConstant + Double(rank + 1))
+                fused[item.id]!.keywordRank = rank + 1
+            }
+            candidates = fused.map { ($0.key, $0.value.score, $0.value.vectorRank, $0.value.keywordRank) }
+                .sorted { ($0.score, -($0.vectorRank ?? Int.max), -$0.id) > ($1.score, -($1.vectorRank ?? Int.max), -$1.id) }
+        }
+
+        let chunks = Dictionary(uniqueKeysWithValues: try index.catalog.chunks(ids: candidates.map(\.id)).map { ($0.id, $0) })
+        var hits: [SearchHit] = []
+        var kept: [Int64: [Range<Int>]] = [:]
+        for candidate in candidates {
+            guard let chunk = chunks[candidate.id] else { continue }
+            // An overlapping passage of a document already in the results adds nothing new.
+            let range = chunk.start ..< chunk.end
+            if kept[chunk.documentId, default: []].contains(where: { $0.overlaps(range) }) { continue }
+            kept[chunk.documentId, default: []].append(range)
+            hits.append(SearchHit(
+                rank: hits.count + 1, score: candidate.score, path: chunk.documentPath, title: chunk.documentTitle,
+                chunkId: chunk.id, text: chunk.text, start: chunk.start, end: chunk.end, page: chunk.page,
+                ordinal: chunk.ordinal, documentId: chunk.documentId, vectorRank: candidate.vectorRank,
+                keywordRank: candidate.keywordRank))
+            if hits.count == limit { break }
+        }
+        return hits
+    }
+
+    /// The embedding of a query, L2-normalized; warns when the query is cut to the model's maximum length.
+    public func embedQuery(_ query: String) throws -> [Float] {
+        guard let embedder else { throw KorSearchError(.invalidArgument, "no model loaded") }
+        let pieces = try embedder.tokenizer.sentencePiece.encode(query).count + 2
+        if pieces > embedder.maxLength {
+            warn("the query has \(pieces) tokens; only the first \(embedder.maxLength) are used")
+        }
+        return try embedder.embed([query])[0].vector
+    }
+
+    /// Chunk ids the filters allow, or nil when there are no filters.
+    private func allowedChunks(_ filters: SearchFilters) throws -> Set<Int64>? {
+        if filters.isEmpty { return nil }
+        let (condition, arguments) = filters.sql
+        return try index.catalog.read { db in
+            Set(try Int64.fetchAll(db, sql: "SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE \(condition)",
+                                   arguments: StatementArguments(arguments)))
+        }
+    }
+
+    private func vectorRanking(_ query: String, depth: Int, filters: SearchFilters) throws -> [(id: Int64, score: Double)] {
+        let vector = try embedQuery(query)
+        let total = index.vectors.count
+        guard let allowed = try allowedChunks(filters) else {
+            return try index.vectors.search(vector, k: depth).map { ($0.id, Double($0.score)) }
+        }
+        if allowed.isEmpty { return [] }
+        // Over-fetch until `depth` allowed passages are found or the whole index has been ranked.
+        var fetch = min(total, depth * 4)
+        while true {
+            let found = try index.vectors.search(vector, k: fetch).filter { allowed.contains($0.id) }
+            if found.count >= depth || fetch >= total || found.count == allowed.count {
+                return found.prefix(depth).map { ($0.id, Double($0.score)) }
+            }
+            fetch = min(total, fetch * 4)
+        }
+    }
+
+    private func keywordRanking(_ query: String, depth: Int, filters: SearchFilters) throws -> [(id: Int64, score: Double)] {
+        let terms = Array(Set(KeywordTerms.terms(query))).sorted()
+        if terms.isEmpty { return [] }
+        // Any term may match; BM25 ranks passages that match more (and rarer) terms higher.
+        let match = terms.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: " OR ")
+        let (condition, arguments) = filters.sql
+        return try index.catalog.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT t.rowid AS id, bm25(chunk_terms) AS score
+                FROM chunk_terms t JOIN chunks c ON c.id = t.rowid JOIN documents d ON d.id = c.document_id
+                WHERE chunk_terms MATCH ? AND \(condition)
+                ORDER BY score LIMIT ?
+                """, arguments: StatementArguments([match] + arguments + [depth]))
+                .map { ($0["id"] as Int64, -($0["score"] as Double)) }
+        }
+    }
+
+    /// The passages around a chunk in its document: up to `before` chunks before it, the chunk, and up to
+    /// `after` after it, in document order.
+    public func context(of chunkId: Int64, before: Int, after: Int) throws -> [StoredChunk] {
+        let ids = try index.catalog.read { db in
+            try Int64.fetchAll(db, sql: """
+                SELECT n.id FROM chunks c JOIN chunks n ON n.document_id = c.document_id
+                WHERE c.id = ? AND n.ordinal BETWEEN c.ordinal - ? AND c.ordinal + ?
+                ORDER BY n.ordinal
+                """, arguments: [chunkId, max(0, before), max(0, after)])
+        }
+        return try index.catalog.chunks(ids: ids)
+    }
+}

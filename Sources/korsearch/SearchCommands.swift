@@ -1,0 +1,194 @@
+import ArgumentParser
+import Foundation
+import KorSearch
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension SearchMode: ExpressibleByArgument {}
+
+/// Options of commands that open an index for search.
+struct SearchModelOptions: ParsableArguments {
+    @Option(name: .long, help: "The model (default: the one that built the index).")
+    var model: String?
+
+    @Option(name: .long, help: "hybrid, vector or keyword.")
+    var mode: SearchMode = .hybrid
+}
+
+/// `korsearch search`: passages for a question.
+struct SearchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "search", abstract: "Find the passages that answer a query.")
+
+    @Argument(help: "The query (or use --queries).")
+    var query: String?
+
+    @OptionGroup var location: IndexOption
+    @OptionGroup var searchOptions: SearchModelOptions
+
+    @Option(name: .short, help: "Number of results.")
+    var k: Int = 10
+
+    @Option(name: .long, help: "Keep documents whose path (relative to the indexed folder) matches this glob, e.g. 'market/*'.")
+    var path: String?
+
+    @Option(name: .long, help: "Keep documents of this type (txt, md, html, pdf, docx, hwpx); repeatable.")
+    var type: [String] = []
+
+    @Option(name: .long, help: "Keep documents modified on or after this date (YYYY-MM-DD).")
+    var after: String?
+
+    @Option(name: .long, help: "Keep documents modified before this date (YYYY-MM-DD).")
+    var before: String?
+
+    @Option(name: .long, help: "Show N neighbouring passages before and after each hit.")
+    var context: Int = 0
+
+    @Option(name: .long, help: "Answer one query per line of this file, as JSON lines.")
+    var queries: String?
+
+    @Flag(name: .long, help: "Print JSON.")
+    var json = false
+
+    func validate() throws {
+        if (query == nil) == (queries == nil) { throw ValidationError("give a QUERY or --queries FILE (one of them)") }
+        if k < 1 { throw ValidationError("-k must be at least 1, not \(k)") }
+        if context < 0 { throw ValidationError("--context must not be negative") }
+    }
+
+    private func date(_ text: String?, _ option: String) throws -> Date? {
+        guard let text else { return nil }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd"
+        guard let date = formatter.date(from: text) else { throw ValidationError("\(option) takes a date as YYYY-MM-DD, not \(text)") }
+        return date
+    }
+
+    func run() throws {
+        let filters = SearchFilters(
+            pathGlob: path, types: type.isEmpty ? nil : Set(type.map { $0.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: ".")) }),
+            modifiedAfter: try date(after, "--after"), modifiedBefore: try date(before, "--before"))
+        let searcher = try Searcher(directory: location.directory, model: searchOptions.model,
+                                    loadModel: searchOptions.mode != .keyword, warn: { warn($0) })
+        if let queries {
+            for line in try readInputLines(queries) where !line.trimmingCharacters(in: .whitespaces).isEmpty {
+                writeOutput(try jsonLine(try answer(line, searcher, filters)))
+            }
+            return
+        }
+        let result = try answer(query!, searcher, filters)
+        if json {
+            writeOutput(try jsonLine(result))
+        } else {
+            writeOutput(render(result))
+        }
+    }
+
+    struct ContextChunk: Encodable {
+        var chunk_id: Int64
+        var ordinal: Int
+        var text: String
+    }
+
+    struct Result: Encodable {
+        struct Hit: Encodable {
+            var hit: SearchHit
+            var context: [ContextChunk]?
+            func encode(to encoder: Encoder) throws {
+                try hit.encode(to: encoder)
+                if let context {
+                    var container = encoder.container(keyedBy: Key.self)
+                    try container.encode(context, forKey: Key(stringValue: "context")!)
+                }
+            }
+        }
+        var query: String
+        var mode: String
+        var results: [Hit]
+    }
+
+    private struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    private func answer(_ query: String, _ searcher: Searcher, _ filters: SearchFilters) throws -> Result {
+        let hits = try searcher.search(query, limit: k, mode: searchOptions.mode, filters: filters)
+        return Result(query: query, mode: searchOptions.mode.rawValue, results: try hits.map { hit in
+            let context = self.context > 0
+                ? try searcher.context(of: hit.chunkId, before: self.context, after: self.context)
+                    .filter { $0.id != hit.chunkId }
+                    .map { ContextChunk(chunk_id: $0.id, ordinal: $0.ordinal, text: $0.text) }
+                : nil
+            return Result.Hit(hit: hit, context: context)
+        })
+    }
+
+    private func render(_ result: Result) -> String {
+        if result.results.isEmpty { return "no results for \(result.query)\n" }
+        let terminal = isatty(STDOUT_FILENO) != 0
+        var text = ""
+        for item in result.results {
+            let hit = item.hit
+            var source = hit.path + (hit.page.map { " (p. \($0))" } ?? "")
+            if let title = hit.title { source += " — \(title)" }
+            var why: [String] = []
+            if let rank = hit.vectorRank { why.append("vector #\(rank)") }
+            if let rank = hit.keywordRank { why.append("keyword #\(rank)") }
+            text += String(format: "%2d. %.4f  ", hit.rank, hit.score) + source + (why.isEmpty ? "" : "  [\(why.joined(separator: ", "))]") + "\n"
+            for before in item.context?.filter({ $0.ordinal < hit.ordinal }) ?? [] { text += "    … " + Snippet.excerpt(before.text, query: "", width: 160) + "\n" }
+            text += "    " + Snippet.excerpt(hit.text, query: result.query, width: 240, bold: terminal) + "\n"
+            for after in item.context?.filter({ $0.ordinal > hit.ordinal }) ?? [] { text += "    … " + Snippet.excerpt(after.text, query: "", width: 160) + "\n" }
+        }
+        return text
+    }
+}
+
+/// `korsearch eval`: retrieval quality over judged queries.
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "eval", abstract: "Measure Recall@k, MRR@10 and nDCG@10 of each search mode over judged queries.")
+
+    @OptionGroup var location: IndexOption
+
+    @Option(name: .long, help: "Judged queries: JSON lines {\"query\": ..., \"relevant\": [paths]}.")
+    var qrels: String
+
+    @Option(name: .short, help: "The k of Recall@k.")
+    var k: Int = 10
+
+    @Option(name: .long, help: "Evaluate only this mode (default: all three).")
+    var mode: SearchMode?
+
+    @Option(name: .long, help: "The model (default: the one that built the index).")
+    var model: String?
+
+    @Flag(name: .long, help: "Print JSON.")
+    var json = false
+
+    func run() throws {
+        let queries = try JudgedQuery.load(URL(fileURLWithPath: qrels))
+        let modes = mode.map { [$0] } ?? SearchMode.allCases
+        let searcher = try Searcher(directory: location.directory, model: model, loadModel: modes != [.keyword], warn: { warn($0) })
+        var results: [String: RetrievalMetrics] = [:]
+        for mode in modes { results[mode.rawValue] = try searcher.evaluate(queries, mode: mode, k: k) }
+        if json {
+            struct Report: Encodable { var k: Int; var queries: Int; var model: String; var modes: [String: RetrievalMetrics] }
+            writeOutput(try jsonLine(Report(k: k, queries: queries.count, model: searcher.index.meta["model_id"] ?? "?", modes: results)))
+        } else {
+            var text = "model \(searcher.index.meta["model_id"] ?? "?"), \(queries.count) queries\n"
+            func column(_ value: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - value.count)) + value }
+            text += "mode    " + column("Recall@\(k)", 10) + column("MRR@10", 9) + column("nDCG@10", 9) + "\n"
+            for mode in modes {
+                let metrics = results[mode.rawValue]!
+                text += mode.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)
+                    + column(String(format: "%.3f", metrics.recall), 10) + column(String(format: "%.3f", metrics.mrr), 9)
+                    + column(String(format: "%.3f", metrics.ndcg), 9) + "\n"
+            }
+            writeOutput(text)
+        }
+    }
+}

@@ -1,0 +1,191 @@
+import Foundation
+import GRDB
+@testable import KorSearch
+import XCTest
+
+/// Search over a real index of the example corpus. Keyword ranking does not depend on the model, so its
+/// results are asserted; with the tiny random test model, vector results are asserted only where the answer
+/// is certain (a passage's own text finds that passage).
+final class SearchTests: XCTestCase {
+    nonisolated(unsafe) private static var shared: (folder: URL, directory: IndexDirectory)?
+
+    private func corpusIndex() throws -> IndexDirectory {
+        if let shared = SearchTests.shared { return shared.directory }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("korsearch-search-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let corpus = folder.appendingPathComponent("corpus")
+        try FileManager.default.copyItem(at: TestPaths.corpus, to: corpus)
+        let directory = IndexDirectory(folder.appendingPathComponent("index"))
+        let model = try tinyModel
+        var options = IndexOptions()
+        options.chunking = ChunkingOptions(chunkTokens: 96, overlapTokens: 24)
+        try Indexer(directory: directory, embedder: model.embedder, model: model.identity, options: options).index(folder: corpus)
+        SearchTests.shared = (folder, directory)
+        return directory
+    }
+
+    override class func tearDown() {
+        if let shared { try? FileManager.default.removeItem(at: shared.folder) }
+        super.tearDown()
+    }
+
+    private func searcher() throws -> Searcher {
+        let model = try tinyModel
+        return try Searcher(directory: try corpusIndex(), embedder: model.embedder, model: model.identity)
+    }
+
+    func testKeywordSearchFindsExactTermsDespiteParticles() throws {
+        let searcher = try searcher()
+        let expectations = [
+            ("스트레스 DSR", "market/household-debt.txt"),
+            ("1,444원", "disclosures/hanbit-dividend-cp949.txt"),
+            ("해지환급금이", "products/saebom-life-insurance-terms.docx"),
+            ("조기상환", "products/els-1234-prospectus.pdf"),
+            ("자기주식을 소각", "disclosures/buyback-decision.html"),
+            ("HBM", "research/semiconductor-outlook.pdf"),
+        ]
+        for (query, path) in expectations {
+            let hits = try searcher.search(query, limit: 3, mode: .keyword)
+            XCTAssertEqual(hits.first?.path, path, query)
+            XCTAssertEqual(hits.first?.keywordRank, 1)
+            XCTAssertNil(hits.first?.vectorRank)
+        }
+        // 금리가 / 금리를 / 금리: the bigram 금리 matches every form.
+        let hits = try searcher.search("금리가", limit: 20, mode: .keyword)
+        XCTAssertTrue(hits.contains { $0.text.contains("금리를") })
+        XCTAssertEqual(try searcher.search("zzzz qqqq", limit: 5, mode: .keyword), [])
+    }
+
+    func testAPassagesOwnTextFindsItByVector() throws {
+        let searcher = try searcher()
+        let chunk = try XCTUnwrap(try searcher.index.catalog.chunks(ids: [5]).first)
+        let hits = try searcher.search(chunk.text, limit: 5, mode: .vector)
+        XCTAssertEqual(hits.first?.chunkId, chunk.id)
+        XCTAssertEqual(hits.first?.score ?? 0, 1, accuracy: 1e-4, "cosine of a vector with itself")
+        XCTAssertEqual(hits.map(\.rank), Array(1 ... hits.count))
+    }
+
+    func testHybridIsReciprocalRankFusion() throws {
+        let searcher = try searcher()
+        let hits = try searcher.search("국고채 금리 하락", limit: 10, mode: .hybrid)
+        XCTAssertEqual(hits.count, 10)
+        for hit in hits {
+            let expected = (hit.vectorRank.map { 1 / (60 + Double($0)) } ?? 0) + (hit.keywordRank.map { 1 / (60 + Double($0)) } ?? 0)
+            XCTAssertEqual(hit.score, expected, accuracy: 1e-12)
+        }
+        XCTAssertEqual(hits.map(\.score), hits.map(\.score).sorted(by: >))
+    }
+
+    func testFiltersApplyBeforeTheCut() throws {
+        let searcher = try searcher()
+        let pdfChunks = try searcher.index.catalog.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.type = 'pdf'") ?? 0
+        }
+        XCTAssertGreaterThan(pdfChunks, 1)
+        for mode in SearchMode.allCases {
+            let hits = try searcher.search("금리", limit: 50, mode: mode, filters: SearchFilters(types: ["pdf"]))
+            XCTAssertTrue(hits.allSatisfy { $0.path.hasSuffix(".pdf") }, "\(mode)")
+            if mode == .vector {
+                // Every PDF passage exists as a vector: a filter never returns fewer hits than exist (less
+                // overlapping passages removed).
+                XCTAssertGreaterThanOrEqual(hits.count, pdfChunks / 2, "\(mode)")
+            }
+            let market = try searcher.search("금리", limit: 10, mode: mode, filters: SearchFilters(pathGlob: "market/*"))
+            XCTAssertFalse(market.isEmpty)
+            XCTAssertTrue(market.allSatisfy { $0.path.hasPrefix("market/") }, "\(mode)")
+        }
+        let future = SearchFilters(modifiedAfter: Date(timeIntervalSinceNow: 86_400))
+        XCTAssertEqual(try searcher.search("금리", limit: 10, mode: .hybrid, filters: future), [])
+        let past = SearchFilters(modifiedBefore: Date(timeIntervalSinceNow: 86_400))
+        XCTAssertEqual(try searcher.search("금리", limit: 10, mode: .keyword, filters: past).count, 10)
+    }
+
+    func testOverlappingPassagesOfADocumentDoNotCrowdResults() throws {
+        let searcher = try searcher()
+        for mode in SearchMode.allCases {
+            let hits = try searcher.search("기준금리 동결과 물가 전망", limit: 20, mode: mode)
+            for (index, hit) in hits.enumerated() {
+                for other in hits[..<index] where other.documentId == hit.documentId {
+                    XCTAssertFalse((other.start ..< other.end).overlaps(hit.start ..< hit.end), "\(mode)")
+                }
+            }
+        }
+    }
+
+    func testContextNeighboursAndPromptSources() throws {
+        let searcher = try searcher()
+        let hit = try XCTUnwrap(try searcher.search("국고채 50년물 입찰", limit: 1, mode: .keyword).first)
+        let context = try searcher.context(of: hit.chunkId, before: 1, after: 1)
+        XCTAssertTrue(context.contains { $0.id == hit.chunkId })
+        XCTAssertEqual(context.map(\.ordinal), context.map(\.ordinal).sorted())
+        XCTAssertTrue(context.allSatisfy { $0.documentId == hit.documentId })
+
+        let hits = try searcher.search("배당", limit: 5, mode: .keyword)
+        let sources = try ContextBuilder(neighbours: 1, maxTokens: 100_000).sources(for: hits, searcher: searcher)
+        XCTAssertEqual(sources.map(\.number), Array(1 ... sources.count))
+        let ids = sources.flatMap(\.chunkIds)
+        XCTAssertEqual(ids.count, Set(ids).count, "no passage twice")
+        let rendered = ContextBuilder.render(sources)
+        XCTAssertTrue(rendered.hasPrefix("[1] \(hits[0].path)"))
+        let small = try ContextBuilder(neighbours: 0, maxTokens: 10).sources(for: hits, searcher: searcher)
+        XCTAssertEqual(small.count, 1, "the budget stops after the first source")
+    }
+
+    func testBadQueriesAndConcurrentSearches() throws {
+        let searcher = try searcher()
+        XCTAssertThrowsError(try searcher.search("  \n", limit: 5)) { XCTAssertTrue("\($0)".contains("empty")) }
+        XCTAssertThrowsError(try searcher.search("금리", limit: 0))
+        let keywordOnly = try Searcher(directory: try corpusIndex(), embedder: nil, model: nil)
+        XCTAssertThrowsError(try keywordOnly.search("금리", mode: .vector))
+        XCTAssertFalse(try keywordOnly.search("금리", mode: .keyword).isEmpty)
+
+        let queries = ["환율", "국고채 금리", "배당 정책", "PF 연체율", "보험 해지", "리튬 가격"]
+        let expected = try queries.map { try searcher.search($0, limit: 5) }
+        let results = UnsafeMutableBufferPointer<[SearchHit]>.allocate(capacity: 24)
+        results.initialize(repeating: [])
+        defer { results.deallocate() }
+        nonisolated(unsafe) let shared = results
+        DispatchQueue.concurrentPerform(iterations: 24) { index in
+            shared[index] = (try? searcher.search(queries[index % queries.count], limit: 5)) ?? []
+        }
+        for index in 0 ..< 24 { XCTAssertEqual(results[index], expected[index % queries.count]) }
+    }
+
+    func testLongQueryIsTruncatedWithAWarning() throws {
+        let model = try tinyModel
+        let warnings = WarningLog()
+        let searcher = try Searcher(directory: try corpusIndex(), embedder: model.embedder, model: model.identity, warn: { warnings.add($0) })
+        let long = String(repeating: "기준금리 동결 결정과 물가 ", count: 200)
+        XCTAssertFalse(try searcher.search(long, limit: 3, mode: .vector).isEmpty)
+        XCTAssertTrue(warnings.messages.contains { $0.contains("only the first 512") }, "\(warnings.messages)")
+    }
+
+    func testSearchingWithAnotherModelIsAnError() throws {
+        let other = try ModelLocator.load(TestPaths.otherModel.path, maxLength: 128)
+        XCTAssertThrowsError(try Searcher(directory: try corpusIndex(), embedder: other.embedder, model: other.identity)) { error in
+            XCTAssertEqual((error as? KorSearchError)?.kind, .modelMismatch)
+        }
+    }
+
+    func testMetrics() {
+        let metrics = RetrievalMetrics.score(
+            ranked: [["a", "b", "a", "c"], ["x", "y", "z"], ["q"]],
+            relevant: [["b", "c"], ["z"], ["nothing"]], k: 2)
+        XCTAssertEqual(metrics.queries, 3)
+        // Recall@2: q1 finds b of {b, c} = 0.5; q2 finds nothing in x, y; q3 nothing.
+        XCTAssertEqual(metrics.recall, 0.5 / 3, accuracy: 1e-12)
+        // MRR: 1/2, 1/3, 0.
+        XCTAssertEqual(metrics.mrr, (0.5 + 1.0 / 3) / 3, accuracy: 1e-12)
+        let ndcg1 = (1 / log2(3.0) + 1 / log2(4.0)) / (1 + 1 / log2(3.0))
+        XCTAssertEqual(metrics.ndcg, (ndcg1 + 1 / log2(4.0)) / 3, accuracy: 1e-12)
+    }
+
+    func testTheShippedEvaluationSetIsWellFormed() throws {
+        let queries = try JudgedQuery.load(TestPaths.repository.appendingPathComponent("Examples/eval/qrels.jsonl"))
+        XCTAssertGreaterThanOrEqual(queries.count, 30)
+        let documents = Set(try searcher().index.catalog.documents().keys)
+        for query in queries { XCTAssertTrue(Set(query.relevant ?? []).isSubset(of: documents), query.query) }
+        let keyword = try searcher().evaluate(queries, mode: .keyword, k: 10)
+        XCTAssertGreaterThan(keyword.recall, 0.9, "keyword search finds what the questions name")
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import XCTest
+
+/// `korsearch search` and `korsearch eval` as real processes.
+final class SearchCLITests: XCTestCase {
+    private let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    private func builtIndex() throws -> String {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("korsearch-cli-\(UUID().uuidString)")
+        addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
+        let index = folder.appendingPathComponent("index").path
+        let model = repository.appendingPathComponent("Tests/Fixtures/models/mdeberta-tiny-safetensors").path
+        let run = try runKorsearch(["index", repository.appendingPathComponent("Examples/corpus").path, "--index", index, "--model", model, "--quiet"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        return index
+    }
+
+    func testSearchJSONContractHumanOutputAndQueriesFile() throws {
+        let index = try builtIndex()
+        let run = try runKorsearch(["search", "스트레스 DSR", "--index", index, "--json", "-k", "3", "--mode", "keyword"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(object["query"] as? String, "스트레스 DSR")
+        let results = try XCTUnwrap(object["results"] as? [[String: Any]])
+        XCTAssertFalse(results.isEmpty)
+        XCTAssertLessThanOrEqual(results.count, 3)
+        let first = results[0]
+        for key in ["rank", "score", "path", "chunk_id", "text", "start", "end", "page"] {
+            XCTAssertTrue(first.keys.contains(key), key)
+        }
+        XCTAssertEqual(first["rank"] as? Int, 1)
+        XCTAssertEqual(first["path"] as? String, "market/household-debt.txt")
+        XCTAssertTrue(first["page"] is NSNull, "page is null for a text file")
+
+        let pdf = try runKorsearch(["search", "조기상환", "--index", index, "--json", "-k", "1", "--type", "pdf", "--context", "1"])
+        let pdfHit = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(pdf.stdout.utf8)) as? [String: Any])?["results"] as? [[String: Any]]).first
+        XCTAssertEqual(pdfHit?["page"] as? Int, 1)
+        XCTAssertNotNil(pdfHit?["context"] as? [[String: Any]])
+
+        let human = try runKorsearch(["search", "자기주식 소각", "--index", index, "-k", "2"])
+        XCTAssertEqual(human.status, 0, human.stderr)
+        XCTAssertTrue(human.stdout.contains(" 1. "))
+        XCTAssertTrue(human.stdout.contains("**자기주식**"), human.stdout)
+
+        let queries = FileManager.default.temporaryDirectory.appendingPathComponent("queries-\(UUID().uuidString).txt")
+        defer { try? FileManager.default.removeItem(at: queries) }
+        try Data("환율\n\n배당금\n국고채\n".utf8).write(to: queries)
+        let batch = try runKorsearch(["search", "--queries", queries.path, "--index", index, "-k", "2"])
+        XCTAssertEqual(batch.status, 0, batch.stderr)
+        XCTAssertEqual(batch.lines.count, 3)
+        XCTAssertEqual(try batch.lines.map { (try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["query"] as? String },
+                       ["환율", "배당금", "국고채"])
+    }
+
+    func testEvalReportsEveryMode() throws {
+        let index = try builtIndex()
+        let run = try runKorsearch(["eval", "--index", index, "--qrels", repository.appendingPathComponent("Examples/eval/qrels.jsonl").path, "--json"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let modes = try XCTUnwrap(report["modes"] as? [String: [String: Any]])
+        XCTAssertEqual(Set(modes.keys), ["hybrid", "vector", "keyword"])
+        XCTAssertGreaterThan(modes["keyword"]?["recall"] as? Double ?? 0, 0.9)
+        XCTAssertGreaterThanOrEqual(report["queries"] as? Int ?? 0, 30)
+    }
+
+    func testSearchErrors() throws {
+        let index = try builtIndex()
+        let cases: [([String], String)] = [
+            (["search", "", "--index", index], "the query is empty"),
+            (["search", "금리", "--index", "/nonexistent/index"], "no index at"),
+            (["search", "금리", "--index", index, "--model", repository.appendingPathComponent("Tests/Fixtures/models/log-buckets-pytorch").path], "was built by model"),
+            (["search", "--index", index], "give a QUERY or --queries FILE"),
+            (["search", "금리", "--index", index, "--after", "yesterday"], "YYYY-MM-DD"),
+            (["eval", "--index", index, "--qrels", "/nonexistent/qrels.jsonl"], "cannot read qrels file"),
+        ]
+        for (arguments, message) in cases {
+            let result = try runKorsearch(arguments)
+            XCTAssertNotEqual(result.status, 0, arguments.joined(separator: " "))
+            XCTAssertTrue(result.stderr.contains(message), "\(arguments): \(result.stderr)")
+            XCTAssertEqual(result.stdout, "")
+        }
+        let corrupt = try runKorsearch(["search", "금리", "--index", index, "--mode", "keyword"], environment: [:])
+        XCTAssertEqual(corrupt.status, 0)
+        try Data(repeating: 0x41, count: 4096).write(to: URL(fileURLWithPath: index).appendingPathComponent("catalog.sqlite"))
+        let broken = try runKorsearch(["search", "금리", "--index", index])
+        XCTAssertNotEqual(broken.status, 0)
+        XCTAssertTrue(broken.stderr.contains("not a valid catalog"), broken.stderr)
+    }
+}
