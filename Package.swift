@@ -55,6 +55,8 @@ let package = Package(
         ),
         // Example: retrieval for a RAG prompt, with citations.
         .executableTarget(name: "rag-context", dependencies: ["KorSearch"], path: "Examples/RAGContext"),
+        // Benchmark: search latency on a large synthetic index (Scripts/bench).
+        .executableTarget(name: "search-benchmark", dependencies: ["KorSearch"], path: "Scripts/bench/SearchBenchmark"),
         .testTarget(
             name: "KorEncoderTests",
             dependencies: ["KorEncoder"],

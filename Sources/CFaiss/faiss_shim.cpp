@@ -6,6 +6,7 @@
 #include <faiss/impl/IDSelector.h>
 #include <faiss/index_factory.h>
 #include <faiss/index_io.h>
+#include <faiss/utils/distances.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -115,3 +116,5 @@ extern "C" int32_t ks_faiss_set_parameter(ks_faiss *index, const char *name, dou
         return 0;
     });
 }
+
+extern "C" void ks_faiss_set_blas_threshold(int32_t queries) { faiss::distance_compute_blas_threshold = queries; }

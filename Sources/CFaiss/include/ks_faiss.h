@@ -49,6 +49,10 @@ int32_t ks_faiss_search(const ks_faiss *index, int64_t n, const float *queries, 
 /// Sets a search-time parameter by name (nprobe, efSearch, ...) through faiss::ParameterSpace.
 int32_t ks_faiss_set_parameter(ks_faiss *index, const char *name, double value, char **error);
 
+/// Sets the number of queries from which FAISS's exhaustive search computes distances with a BLAS GEMM
+/// instead of its per-vector loop (process-wide; FAISS's default is 20).
+void ks_faiss_set_blas_threshold(int32_t queries);
+
 #ifdef __cplusplus
 }
 #endif

@@ -37,7 +37,8 @@ enum Kernels {
         return try body()
     }
 
-    /// C = A · Wᵀ (+ C when `accumulate`) for a large A: its rows split into one block per core.
+    /// C = A · Wᵀ (+ C when `accumulate`), split across cores: by rows of A for a large batch, by output
+    /// columns (rows of W) for a few rows, such as one short query, where reading W is the cost.
     static func parallelMatmulTransposed(
         _ a: UnsafePointer<Float>, rows: Int, inputWidth: Int, weight: [Float], outputWidth: Int,
         into c: UnsafeMutablePointer<Float>, accumulate: Bool
@@ -45,6 +46,14 @@ enum Kernels {
         nonisolated(unsafe) let a = a, c = c
         weight.withUnsafeBufferPointer { w in
             nonisolated(unsafe) let w = w.baseAddress!
+            if rows < 64 {
+                parallelRows(outputWidth, minimumRowsPerThread: 256) { columns in
+                    matmulTransposed(a, rows: rows, inputWidth: inputWidth, lda: inputWidth,
+                                     weight: w + columns.lowerBound * inputWidth, outputWidth: columns.count, ldw: inputWidth,
+                                     into: c + columns.lowerBound, ldc: outputWidth, accumulate: accumulate)
+                }
+                return
+            }
             parallelRows(rows, minimumRowsPerThread: 32) { range in
                 matmulTransposed(a + range.lowerBound * inputWidth, rows: range.count, inputWidth: inputWidth,
                                  lda: inputWidth, weight: w, outputWidth: outputWidth, ldw: inputWidth,

@@ -33,15 +33,26 @@ public struct StoredChunk: Sendable, Equatable {
 }
 
 /// A document ready to be written: its file facts, its stored text, its passages and their vectors.
-struct DocumentUpdate {
-    var path: String
-    var sha256: String
-    var size: Int64
-    var modified: Double
-    var document: LoadedDocument
-    var chunks: [Chunk]
+/// Package-internal: the indexer, tests and benchmarks write through it.
+package struct DocumentUpdate {
+    package var path: String
+    package var sha256: String
+    package var size: Int64
+    package var modified: Double
+    package var document: LoadedDocument
+    package var chunks: [Chunk]
     /// One vector per chunk.
-    var vectors: [[Float]]
+    package var vectors: [[Float]]
+
+    package init(path: String, sha256: String, size: Int64, modified: Double, document: LoadedDocument, chunks: [Chunk], vectors: [[Float]]) {
+        self.path = path
+        self.sha256 = sha256
+        self.size = size
+        self.modified = modified
+        self.document = document
+        self.chunks = chunks
+        self.vectors = vectors
+    }
 }
 
 /// The SQLite catalog of an index, the source of truth: documents (with their stored text), passages, each
@@ -63,6 +74,10 @@ public final class Catalog: @unchecked Sendable {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.foreignKeysEnabled = true
+        configuration.prepareDatabase { db in
+            // Reads through a memory map and a 64 MiB page cache: searches touch many pages of a large catalog.
+            try db.execute(sql: "PRAGMA mmap_size = 4294967296; PRAGMA cache_size = -65536")
+        }
         do {
             pool = try DatabasePool(path: url.path, configuration: configuration)
             try Catalog.migrator.migrate(pool)
@@ -136,6 +151,10 @@ public final class Catalog: @unchecked Sendable {
                 """)
             try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('schema_version', ?)", arguments: ["\(schemaVersion)"])
         }
+        migrator.registerMigration("v1-term-statistics") { db in
+            // Document frequencies of keyword terms, read from the FTS5 index itself (no storage of its own).
+            try db.execute(sql: "CREATE VIRTUAL TABLE chunk_terms_vocab USING fts5vocab(chunk_terms, 'row')")
+        }
         return migrator
     }
 
@@ -202,7 +221,7 @@ public final class Catalog: @unchecked Sendable {
 
     /// In one transaction: removes the documents at `removing` paths and writes `updates` (replacing any stored
     /// version of the same path). Returns the chunk ids removed and the chunk ids added with their vectors.
-    func apply(updates: [DocumentUpdate], removing: [String]) throws -> (removed: [Int64], added: [(id: Int64, vector: [Float])]) {
+    package func apply(updates: [DocumentUpdate], removing: [String]) throws -> (removed: [Int64], added: [(id: Int64, vector: [Float])]) {
         try write { db in
             var removed: [Int64] = []
             var added: [(id: Int64, vector: [Float])] = []
@@ -245,7 +264,7 @@ public final class Catalog: @unchecked Sendable {
     }
 
     /// Replaces the list of files the last run skipped.
-    func setSkipped(_ skipped: [(path: String, reason: String)]) throws {
+    package func setSkipped(_ skipped: [(path: String, reason: String)]) throws {
         try write { db in
             try db.execute(sql: "DELETE FROM skipped")
             for item in skipped {

@@ -40,6 +40,16 @@ public struct Chunk: Sendable, Equatable {
     public var page: Int?
     /// The model input: [CLS], the passage's pieces, [SEP].
     public var ids: [Int32]
+
+    /// A passage.
+    public init(ordinal: Int, text: String, start: Int, end: Int, page: Int?, ids: [Int32]) {
+        self.ordinal = ordinal
+        self.text = text
+        self.start = start
+        self.end = end
+        self.page = page
+        self.ids = ids
+    }
 }
 
 /// Cuts a document into passages: sentences first, packed into at most `chunkTokens` model tokens (counted

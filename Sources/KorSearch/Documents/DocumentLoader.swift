@@ -22,6 +22,16 @@ public struct LoadedDocument: Sendable, Equatable {
     public var paged: Bool
     /// The encoding a text file was found in (UTF-8, UTF-16LE, UTF-16BE, CP949), nil for other formats.
     public var encoding: String?
+
+    /// A document from its parts.
+    public init(type: String, title: String?, text: String, pageStarts: [Int], paged: Bool, encoding: String?) {
+        self.type = type
+        self.title = title
+        self.text = text
+        self.pageStarts = pageStarts
+        self.paged = paged
+        self.encoding = encoding
+    }
 }
 
 /// Reads the files KorSearch indexes: `.txt`, `.md` (UTF-8 with or without BOM, UTF-16 with BOM, CP949),

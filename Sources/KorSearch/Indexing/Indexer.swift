@@ -90,8 +90,9 @@ public final class Indexer {
 
     /// Opens the index for writing (creating it when new) and checks it against the model and options; the
     /// caller holds the writer lock.
-    private func openForWriting() throws -> DocumentIndex {
+    package func openForWriting() throws -> DocumentIndex {
         let chunking = options.chunking
+        try FileManager.default.createDirectory(at: directory.url, withIntermediateDirectories: true)
         let catalog = try Catalog(url: directory.catalogURL, create: true)
         if try catalog.meta()["dimension"] == nil {
             // A new index (or one whose creation was interrupted before its meta was written).

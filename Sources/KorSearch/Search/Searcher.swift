@@ -57,8 +57,21 @@ public final class Searcher: @unchecked Sendable {
         let depth = max(limit * 5, 50)
         var vectorList: [(id: Int64, score: Double)] = []
         var keywordList: [(id: Int64, score: Double)] = []
-        if mode != .keyword { vectorList = try vectorRanking(trimmed, depth: depth, filters: filters) }
-        if mode != .vector { keywordList = try keywordRanking(trimmed, depth: depth, filters: filters) }
+        switch mode {
+        case .vector: vectorList = try vectorRanking(trimmed, depth: depth, filters: filters)
+        case .keyword: keywordList = try keywordRanking(trimmed, depth: depth, filters: filters)
+        case .hybrid:
+            // The two rankings are independent: one core embeds and scans vectors while the other runs BM25.
+            nonisolated(unsafe) var results: [Result<[(id: Int64, score: Double)], Error>] = [.success([]), .success([])]
+            DispatchQueue.concurrentPerform(iterations: 2) { part in
+                results[part] = Result {
+                    part == 0 ? try vectorRanking(trimmed, depth: depth, filters: filters)
+                              : try keywordRanking(trimmed, depth: depth, filters: filters)
+                }
+            }
+            vectorList = try results[0].get()
+            keywordList = try results[1].get()
+        }
 
         var candidates: [(id: Int64, score: Double, vectorRank: Int?, keywordRank: Int?)]
         switch mode {
@@ -137,8 +150,25 @@ public final class Searcher: @unchecked Sendable {
         }
     }
 
-    private func keywordRanking(_ query: String, depth: Int, filters: SearchFilters) throws -> [(id: Int64, score: Double)] {
+    /// The query terms worth matching: terms in no passage are dropped, and so are terms in more than a fifth
+    /// of all passages (their BM25 weight is small and their posting lists long) unless nothing rarer is left,
+    /// in which case the three rarest stay.
+    private func selectiveTerms(_ query: String) throws -> [String] {
         let terms = Array(Set(KeywordTerms.terms(query))).sorted()
+        if terms.isEmpty { return [] }
+        let (total, frequencies) = try index.catalog.read { db -> (Int, [String: Int]) in
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM chunks") ?? 0
+            let rows = try Row.fetchAll(db, sql: "SELECT term, doc FROM chunk_terms_vocab WHERE term IN (\(terms.map { _ in "?" }.joined(separator: ",")))",
+                                        arguments: StatementArguments(terms))
+            return (total, Dictionary(uniqueKeysWithValues: rows.map { ($0["term"] as String, $0["doc"] as Int) }))
+        }
+        let present = terms.filter { (frequencies[$0] ?? 0) > 0 }.sorted { frequencies[$0]! < frequencies[$1]! }
+        let selective = present.filter { Double(frequencies[$0]!) <= 0.2 * Double(total) }
+        return selective.isEmpty ? Array(present.prefix(3)) : selective
+    }
+
+    private func keywordRanking(_ query: String, depth: Int, filters: SearchFilters) throws -> [(id: Int64, score: Double)] {
+        let terms = try selectiveTerms(query)
         if terms.isEmpty { return [] }
         // Any term may match; BM25 ranks passages that match more (and rarer) terms higher.
         let match = terms.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: " OR ")

@@ -9,8 +9,13 @@ public final class VectorIndex: @unchecked Sendable {
     /// The factory string it was built from.
     public let factory: String
 
+    /// Debian's libfaiss is built for baseline x86-64, so its per-vector distance loop is scalar; OpenBLAS's
+    /// GEMM is tuned for this processor. Exhaustive search uses BLAS from a single query on.
+    private static let useBLASForEveryQuery: Void = ks_faiss_set_blas_threshold(1)
+
     /// An empty index of a dimension, built from a FAISS factory string.
     public init(dimension: Int, factory: String = "Flat") throws {
+        _ = VectorIndex.useBLASForEveryQuery
         var error: UnsafeMutablePointer<CChar>?
         guard let handle = ks_faiss_create(Int32(dimension), factory, 1, &error) else {
             throw KorSearchError(.invalidArgument, "FAISS cannot build \"\(factory)\": \(VectorIndex.take(error))")
@@ -21,6 +26,7 @@ public final class VectorIndex: @unchecked Sendable {
 
     /// Reads an index file written by `write(to:)`.
     public init(contentsOf url: URL, factory: String) throws {
+        _ = VectorIndex.useBLASForEveryQuery
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw KorSearchError(.indexNotFound, "FAISS index \(url.path) does not exist")
         }
