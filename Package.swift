@@ -64,7 +64,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KorSearchTests",
-            dependencies: ["KorSearch"],
+            dependencies: ["KorSearch", .product(name: "Crypto", package: "swift-crypto")],
             path: "Tests/KorSearchTests"
         ),
         .testTarget(

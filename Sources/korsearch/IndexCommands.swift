@@ -64,7 +64,7 @@ struct IndexCommand: ParsableCommand {
         options.chunking = ChunkingOptions(chunkTokens: chunkTokens, overlapTokens: chunkOverlap)
         options.faissFactory = faiss
         options.batchSize = batchSize
-        let loaded = try ModelLocator.load(model)
+        let loaded = try ModelLocator.load(model, hub: ModelHub(progress: ModelCommand.progressReporter()))
         let indexer = try Indexer(directory: location.directory, embedder: loaded.embedder, model: loaded.identity,
                                   options: options, warn: warn)
         let reporter = ProgressReporter(quiet: quiet)

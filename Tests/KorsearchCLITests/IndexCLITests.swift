@@ -86,11 +86,12 @@ final class IndexCLITests: XCTestCase {
             (["index", repository.appendingPathComponent("Examples/corpus").path, "--index", index, "--model", model, "--faiss", "Bogus99"], "FAISS cannot build"),
             (["index", repository.appendingPathComponent("Examples/corpus").path, "--index", index, "--model", model, "--chunk-tokens", "900"], "exceeds the model's maximum length"),
             (["index", repository.appendingPathComponent("Examples/corpus").path, "--index", index, "--model", "nobody/nothing"], "not in the Hugging Face cache"),
+            (["index", repository.appendingPathComponent("Examples/corpus").path, "--index", index, "--model", "not a model"], "neither a folder nor a hub id"),
             (["info", "--index", "/nonexistent/index"], "no index at"),
             (["rebuild", "--index", "/nonexistent/index"], "no index at"),
         ]
         for (arguments, message) in cases {
-            let result = try runKorsearch(arguments, environment: ["HF_HUB_CACHE": "/nonexistent/cache"])
+            let result = try runKorsearch(arguments, environment: ["HF_HUB_CACHE": "/nonexistent/cache", "HF_HUB_OFFLINE": "1"])
             XCTAssertNotEqual(result.status, 0, arguments.joined(separator: " "))
             XCTAssertTrue(result.stderr.contains(message), "\(arguments): \(result.stderr)")
             XCTAssertFalse(result.stderr.contains("Fatal error"))

@@ -1,8 +1,8 @@
 import Foundation
 import KorEncoder
 
-/// Finds a model given as a folder path or as a Hugging Face hub id (`ORG/NAME`, optionally `@REVISION`) in
-/// the shared Hugging Face cache, so a model Python tools already downloaded is reused.
+/// Finds a model given as a folder path or as a Hugging Face hub id (`ORG/NAME`, optionally `@REVISION`): in
+/// the shared Hugging Face cache first, so a model Python tools already downloaded is reused, else downloaded.
 public enum ModelLocator {
     /// The model KorSearch uses when none is named.
     public static let defaultModel = "lighthouse/mdeberta-v3-base-kor-further"
@@ -15,34 +15,36 @@ public enum ModelLocator {
         return user.appendingPathComponent(".cache/huggingface/hub")
     }
 
-    /// The folder of a model: the path itself when it is a folder, else the cached snapshot of a hub id.
-    public static func resolve(_ spec: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> URL {
+    /// A hub id split into repository and revision (`ORG/NAME@REVISION`, revision `main` by default); nil when
+    /// the text is not of that form.
+    public static func hubId(_ spec: String) -> (repository: String, revision: String)? {
+        let parts = spec.split(separator: "@", maxSplits: 1).map(String.init)
+        guard let repository = parts.first else { return nil }
+        let names = repository.split(separator: "/", omittingEmptySubsequences: false)
+        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_."))
+        guard names.count == 2, names.allSatisfy({ !$0.isEmpty && !$0.hasPrefix(".") && $0.unicodeScalars.allSatisfy(allowed.contains) })
+        else { return nil }
+        let revision = parts.count > 1 ? parts[1] : "main"
+        guard !revision.isEmpty, !revision.contains(".."), !revision.hasPrefix("/") else { return nil }
+        return (repository, revision)
+    }
+
+    /// The folder of a model: the path itself when it is a folder, else the snapshot of a hub id in the
+    /// Hugging Face cache, downloaded first when it is not there (unless `HF_HUB_OFFLINE` is set).
+    public static func resolve(_ spec: String, hub: ModelHub = ModelHub()) throws -> URL {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: spec, isDirectory: &isDirectory), isDirectory.boolValue {
             return URL(fileURLWithPath: spec)
         }
-        let parts = spec.split(separator: "@", maxSplits: 1).map(String.init)
-        let repository = parts[0]
-        let revision = parts.count > 1 ? parts[1] : "main"
-        guard repository.split(separator: "/").count == 2, !repository.hasPrefix("/"), !repository.hasPrefix(".") else {
+        guard let id = hubId(spec) else {
             throw KorSearchError(.invalidArgument, "model \(spec) is neither a folder nor a hub id such as \(defaultModel)")
         }
-        let cache = hubCache(environment: environment)
-        let folder = cache.appendingPathComponent("models--" + repository.replacingOccurrences(of: "/", with: "--"))
-        var commit = revision
-        if let ref = try? String(contentsOf: folder.appendingPathComponent("refs/\(revision)"), encoding: .utf8) {
-            commit = ref.trimmingCharacters(in: .whitespacesAndNewlines)
-        }
-        let snapshot = folder.appendingPathComponent("snapshots/\(commit)")
-        if FileManager.default.fileExists(atPath: snapshot.appendingPathComponent("config.json").path) {
-            return snapshot
-        }
-        throw KorSearchError(.invalidArgument, "model \(spec) is not a folder and is not in the Hugging Face cache (\(cache.path)); downloading from the hub is not built yet — fetch it once with Python (`huggingface-cli download \(repository)`) or pass --model FOLDER")
+        return try hub.snapshot(id.repository, revision: id.revision)
     }
 
     /// Loads the embedder and identity of a model given by folder or hub id.
-    public static func load(_ spec: String, maxLength: Int = 512) throws -> (embedder: Embedder, identity: ModelIdentity) {
-        let folder = try resolve(spec)
+    public static func load(_ spec: String, maxLength: Int = 512, hub: ModelHub = ModelHub()) throws -> (embedder: Embedder, identity: ModelIdentity) {
+        let folder = try resolve(spec, hub: hub)
         let embedder = try Embedder(modelDirectory: folder, maxLength: maxLength)
         let identity = try ModelIdentity(id: spec, directory: folder, dimension: embedder.model.config.hiddenSize)
         return (embedder, identity)
