@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // C++ shim over Debian's libsentencepiece, exposed as a handful of extern "C" functions.
@@ -45,11 +46,16 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The HTTP API (Hummingbird): OpenAI-compatible embeddings, search, documents.
+        .target(
+            name: "KorSearchServer",
+            dependencies: ["KorSearch", .product(name: "Hummingbird", package: "hummingbird")]
+        ),
         // The command-line tool: a thin shell over the library.
         .executableTarget(
             name: "korsearch",
             dependencies: [
-                "KorSearch",
+                "KorSearch", "KorSearchServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

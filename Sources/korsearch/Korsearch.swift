@@ -2,10 +2,10 @@ import ArgumentParser
 
 /// The `korsearch` command: a thin shell over the KorSearch library.
 @main
-struct Korsearch: ParsableCommand {
+struct Korsearch: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "korsearch",
         abstract: "Semantic search over Korean documents with mDeBERTa-v3 embeddings.",
-        subcommands: [IndexCommand.self, SearchCommand.self, EvalCommand.self, InfoCommand.self, RemoveCommand.self, RebuildCommand.self, ModelCommand.self, TokenizeCommand.self, EmbedCommand.self]
+        subcommands: [IndexCommand.self, SearchCommand.self, EvalCommand.self, ServeCommand.self, InfoCommand.self, RemoveCommand.self, RebuildCommand.self, ModelCommand.self, TokenizeCommand.self, EmbedCommand.self]
     )
 }

@@ -199,6 +199,21 @@ public final class Catalog: @unchecked Sendable {
         }
     }
 
+    /// A document and its stored text by id, or nil.
+    public func document(id: Int64) throws -> (document: StoredDocument, text: String)? {
+        try read { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT d.id, d.path, d.sha256, d.size, d.modified, d.type, d.title, d.text,
+                       (SELECT COUNT(*) FROM chunks c WHERE c.document_id = d.id) AS chunk_count
+                FROM documents d WHERE d.id = ?
+                """, arguments: [id]) else { return nil }
+            let document = StoredDocument(
+                id: row["id"], path: row["path"], sha256: row["sha256"], size: row["size"], modified: row["modified"],
+                type: row["type"], title: row["title"], chunkCount: row["chunk_count"])
+            return (document, row["text"])
+        }
+    }
+
     /// The stored text of a document.
     public func documentText(id: Int64) throws -> String? {
         try read { db in try String.fetchOne(db, sql: "SELECT text FROM documents WHERE id = ?", arguments: [id]) }

@@ -44,13 +44,14 @@ public final class Searcher: @unchecked Sendable {
         try self.init(directory: directory, embedder: embedder, model: identity, warn: warn)
     }
 
-    /// The best passages for a query, best first.
+    /// The best passages for a query, best first. `queryVector`, when given, is the query's embedding computed
+    /// elsewhere (a server batching the embeddings of concurrent queries); otherwise it is computed here.
     public func search(_ query: String, limit: Int = 10, mode: SearchMode = .hybrid,
-                       filters: SearchFilters = SearchFilters()) throws -> [SearchHit] {
+                       filters: SearchFilters = SearchFilters(), queryVector: [Float]? = nil) throws -> [SearchHit] {
         let trimmed = query.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw KorSearchError(.invalidArgument, "the query is empty") }
         guard limit >= 1 else { throw KorSearchError(.invalidArgument, "the number of results must be at least 1, not \(limit)") }
-        if mode != .keyword, embedder == nil {
+        if mode != .keyword, embedder == nil, queryVector == nil {
             throw KorSearchError(.invalidArgument, "\(mode.rawValue) search needs the model; this searcher was opened for keyword search only")
         }
         // Deep enough lists that fusion and de-duplication still leave `limit` hits.
@@ -58,14 +59,14 @@ public final class Searcher: @unchecked Sendable {
         var vectorList: [(id: Int64, score: Double)] = []
         var keywordList: [(id: Int64, score: Double)] = []
         switch mode {
-        case .vector: vectorList = try vectorRanking(trimmed, depth: depth, filters: filters)
+        case .vector: vectorList = try vectorRanking(trimmed, vector: queryVector, depth: depth, filters: filters)
         case .keyword: keywordList = try keywordRanking(trimmed, depth: depth, filters: filters)
         case .hybrid:
             // The two rankings are independent: one core embeds and scans vectors while the other runs BM25.
             nonisolated(unsafe) var results: [Result<[(id: Int64, score: Double)], Error>] = [.success([]), .success([])]
             DispatchQueue.concurrentPerform(iterations: 2) { part in
                 results[part] = Result {
-                    part == 0 ? try vectorRanking(trimmed, depth: depth, filters: filters)
+                    part == 0 ? try vectorRanking(trimmed, vector: queryVector, depth: depth, filters: filters)
                               : try keywordRanking(trimmed, depth: depth, filters: filters)
                 }
             }
@@ -132,8 +133,8 @@ public final class Searcher: @unchecked Sendable {
         }
     }
 
-    private func vectorRanking(_ query: String, depth: Int, filters: SearchFilters) throws -> [(id: Int64, score: Double)] {
-        let vector = try embedQuery(query)
+    private func vectorRanking(_ query: String, vector: [Float]?, depth: Int, filters: SearchFilters) throws -> [(id: Int64, score: Double)] {
+        let vector = try vector ?? embedQuery(query)
         let total = index.vectors.count
         guard let allowed = try allowedChunks(filters) else {
             return try index.vectors.search(vector, k: depth).map { ($0.id, Double($0.score)) }

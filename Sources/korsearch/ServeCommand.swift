@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import KorSearch
+import KorSearchServer
+
+/// `korsearch serve`: the HTTP API over an index.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve an index over HTTP: OpenAI-compatible /v1/embeddings, /v1/search, documents, chunks.")
+
+    @OptionGroup var location: IndexOption
+
+    @Option(name: .long, help: "Address to bind (loopback by default).")
+    var host = "127.0.0.1"
+
+    @Option(name: .long, help: "Port (0 picks a free one).")
+    var port = 8080
+
+    @Option(name: .long, help: "The model (default: the one that built the index).")
+    var model: String?
+
+    @Option(name: .long, help: "Require this bearer token (default: $KORSEARCH_API_KEY when set).")
+    var apiKey: String?
+
+    @Option(name: .long, help: "Largest request body in bytes.")
+    var maxBody = 2 << 20
+
+    @Option(name: .long, help: "Most texts per embeddings request.")
+    var maxInputs = 256
+
+    func validate() throws {
+        if !(0 ... 65535).contains(port) { throw ValidationError("--port must be between 0 and 65535") }
+        if maxBody < 1024 { throw ValidationError("--max-body must be at least 1024") }
+        if maxInputs < 1 { throw ValidationError("--max-inputs must be at least 1") }
+    }
+
+    func run() async throws {
+        var configuration = ServerConfiguration()
+        configuration.host = host
+        configuration.port = port
+        configuration.apiKey = apiKey ?? ProcessInfo.processInfo.environment["KORSEARCH_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        configuration.maxBodyBytes = maxBody
+        configuration.maxInputs = maxInputs
+        let server = try APIServer(index: location.directory, model: model, configuration: configuration, warn: { warn($0) })
+        let host = self.host
+        try await server.run { port in
+            FileHandle.standardError.write(Data("korsearch: listening on http://\(host):\(port)\n".utf8))
+        }
+        FileHandle.standardError.write(Data("korsearch: stopped\n".utf8))
+    }
+}

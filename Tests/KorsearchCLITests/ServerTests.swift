@@ -1,0 +1,215 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import XCTest
+
+/// `korsearch serve` as a real process on a loopback port, exercised over real HTTP.
+final class ServerTests: XCTestCase {
+    private let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    private var model: String { repository.appendingPathComponent("Tests/Fixtures/models/mdeberta-tiny-safetensors").path }
+
+    /// A running server and where it listens.
+    final class Server: @unchecked Sendable {
+        let process: Process
+        let base: URL
+        let errors: Pipe
+        init(process: Process, base: URL, errors: Pipe) { self.process = process; self.base = base; self.errors = errors }
+    }
+
+    private func buildIndex(_ folder: URL) throws -> String {
+        let corpus = folder.appendingPathComponent("corpus")
+        try FileManager.default.copyItem(at: repository.appendingPathComponent("Examples/corpus"), to: corpus)
+        let index = folder.appendingPathComponent("index").path
+        let run = try runKorsearch(["index", corpus.path, "--index", index, "--model", model, "--quiet"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        return index
+    }
+
+    private func start(index: String, _ extra: [String] = []) throws -> Server {
+        let process = Process()
+        process.executableURL = Bundle.main.bundleURL.appendingPathComponent("korsearch")
+        process.arguments = ["serve", "--index", index, "--port", "0"] + extra
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        addTeardownBlock { if process.isRunning { process.terminate(); process.waitUntilExit() } }
+        // The first line on stderr announces the port.
+        var line = Data()
+        let deadline = Date(timeIntervalSinceNow: 60)
+        while !line.contains(0x0A), Date() < deadline {
+            let byte = errors.fileHandleForReading.readData(ofLength: 1)
+            if byte.isEmpty { break }
+            line.append(byte)
+        }
+        let text = String(decoding: line, as: UTF8.self)
+        let address = try XCTUnwrap(text.range(of: "http://").map { String(text[$0.lowerBound...]).trimmingCharacters(in: .whitespacesAndNewlines) }, text)
+        return Server(process: process, base: try XCTUnwrap(URL(string: address)), errors: errors)
+    }
+
+    private func call(_ server: Server, _ method: String, _ path: String, json: Any? = nil, body: Data? = nil,
+                      headers: [String: String] = [:]) throws -> (status: Int, object: [String: Any]?) {
+        var request = URLRequest(url: URL(string: path, relativeTo: server.base)!)
+        request.httpMethod = method
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        if let json { request.httpBody = try JSONSerialization.data(withJSONObject: json) }
+        if let body { request.httpBody = body }
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var result: (Int, Data)?
+        nonisolated(unsafe) var failure: Error?
+        URLSession.shared.dataTask(with: request) { data, response, error in
+            if let error { failure = error } else { result = ((response as? HTTPURLResponse)?.statusCode ?? 0, data ?? Data()) }
+            done.signal()
+        }.resume()
+        done.wait()
+        if let failure { throw failure }
+        let (status, data) = result!
+        return (status, try? JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
+    private func errorMessage(_ object: [String: Any]?) -> String {
+        ((object?["error"] as? [String: Any])?["message"] as? String) ?? "no error object"
+    }
+
+    func testEndpointsAgainstTheCLIAndErrors() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("korsearch-serve-\(UUID().uuidString)")
+        addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
+        let index = try buildIndex(folder)
+        let server = try start(index: index, ["--max-inputs", "4", "--max-body", "4096"])
+
+        XCTAssertEqual(try call(server, "GET", "/health").object?["status"] as? String, "ok")
+        let openapi = try call(server, "GET", "/openapi.json")
+        XCTAssertEqual(openapi.status, 200)
+        XCTAssertNotNil((openapi.object?["paths"] as? [String: Any])?["/v1/embeddings"])
+
+        // Embeddings equal `korsearch embed`, in input order, as floats and as base64.
+        let texts = ["한국은행은 기준금리를 동결했다.", "원/달러 환율", ""]
+        let cli = try runKorsearch(["embed", "--model", model], stdin: Data((texts.joined(separator: "\n") + "\n").utf8))
+        let expected = try cli.lines.map { try XCTUnwrap((JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["embedding"] as? [Double]) }
+        let embedded = try call(server, "POST", "/v1/embeddings", json: ["input": texts, "model": "text-embedding-korsearch"])
+        XCTAssertEqual(embedded.status, 200)
+        let data = try XCTUnwrap(embedded.object?["data"] as? [[String: Any]])
+        XCTAssertEqual(data.map { $0["index"] as? Int }, [0, 1, 2])
+        for (item, reference) in zip(data, expected) {
+            let vector = try XCTUnwrap(item["embedding"] as? [Double])
+            XCTAssertLessThan(zip(vector, reference).map { abs($0 - $1) }.max()!, 1e-5)
+        }
+        XCTAssertEqual(embedded.object?["model"] as? String, "text-embedding-korsearch")
+        let usage = try XCTUnwrap(embedded.object?["usage"] as? [String: Int])
+        XCTAssertEqual(usage["prompt_tokens"], usage["total_tokens"])
+        XCTAssertGreaterThan(usage["prompt_tokens"] ?? 0, 4)
+        let base64 = try call(server, "POST", "/v1/embeddings", json: ["input": texts[0], "encoding_format": "base64"])
+        let encoded = try XCTUnwrap(((base64.object?["data"] as? [[String: Any]])?.first)?["embedding"] as? String)
+        let floats = Data(base64Encoded: encoded)!.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        XCTAssertLessThan(zip(floats, expected[0]).map { abs(Double($0) - $1) }.max()!, 1e-5)
+
+        // Search returns what the CLI returns.
+        let search = try call(server, "POST", "/v1/search", json: ["query": "자기주식 소각", "k": 3, "mode": "keyword", "context": 1])
+        XCTAssertEqual(search.status, 200)
+        let hits = try XCTUnwrap(search.object?["results"] as? [[String: Any]])
+        let cliSearch = try runKorsearch(["search", "자기주식 소각", "--index", index, "-k", "3", "--mode", "keyword", "--json"])
+        let cliHits = try XCTUnwrap((JSONSerialization.jsonObject(with: Data(cliSearch.stdout.utf8)) as? [String: Any])?["results"] as? [[String: Any]])
+        XCTAssertEqual(hits.map { $0["chunk_id"] as? Int }, cliHits.map { $0["chunk_id"] as? Int })
+        XCTAssertNotNil(hits.first?["context"])
+        let hybrid = try call(server, "POST", "/v1/search", json: ["query": "국고채 금리", "filters": ["types": ["md"]]])
+        XCTAssertEqual(hybrid.status, 200)
+        XCTAssertTrue((hybrid.object?["results"] as? [[String: Any]] ?? []).allSatisfy { ($0["path"] as? String)?.hasSuffix(".md") == true })
+
+        // Documents and chunks.
+        let chunkId = try XCTUnwrap(hits.first?["chunk_id"] as? Int)
+        let chunk = try call(server, "GET", "/v1/chunks/\(chunkId)?neighbours=1")
+        XCTAssertEqual(chunk.status, 200)
+        XCTAssertNotNil(chunk.object?["neighbours"] as? [Any])
+        let documentId = try XCTUnwrap(hits.first?["document_id"] as? Int)
+        let document = try call(server, "GET", "/v1/documents/\(documentId)")
+        XCTAssertTrue((document.object?["text"] as? String)?.contains("자기주식") == true)
+        XCTAssertEqual(try call(server, "GET", "/v1/documents/999999").status, 404)
+        XCTAssertEqual(try call(server, "GET", "/v1/chunks/abc").status, 400)
+        let info = try call(server, "GET", "/v1/info")
+        XCTAssertEqual(info.object?["documents"] as? Int, 17)
+
+        // Bad requests: an OpenAI-style error object, never a crash.
+        let bad: [(String, String, Any?, Data?, Int, String)] = [
+            ("POST", "/v1/embeddings", nil, Data("{\"input\":".utf8), 400, "not valid JSON"),
+            ("POST", "/v1/embeddings", ["model": "m"], nil, 400, "missing field input"),
+            ("POST", "/v1/embeddings", ["input": [1, 2, 3]], nil, 400, "token arrays"),
+            ("POST", "/v1/embeddings", ["input": []], nil, 400, "must not be empty"),
+            ("POST", "/v1/embeddings", ["input": ["a", "b", "c", "d", "e"]], nil, 400, "at most 4 inputs"),
+            ("POST", "/v1/embeddings", ["input": "a", "dimensions": 7], nil, 400, "dimensions"),
+            ("POST", "/v1/embeddings", ["input": "a", "encoding_format": "hex"], nil, 400, "encoding_format"),
+            ("POST", "/v1/embeddings", ["input": String(repeating: "가", count: 5000)], nil, 413, "too large"),
+            ("POST", "/v1/search", ["query": ""], nil, 400, "the query is empty"),
+            ("POST", "/v1/search", ["query": "금리", "k": 0], nil, 400, "k must be between"),
+            ("POST", "/v1/search", ["query": "금리", "mode": "fuzzy"], nil, 400, "mode must be"),
+            ("POST", "/v1/search", ["query": "금리", "filters": ["modified_after": "soon"]], nil, 400, "must be a date"),
+            ("GET", "/v1/nothing", nil, nil, 404, "no such endpoint"),
+        ]
+        for (method, path, json, body, status, message) in bad {
+            let result = try call(server, method, path, json: json, body: body)
+            XCTAssertEqual(result.status, status, "\(path) \(String(describing: json))")
+            XCTAssertTrue(errorMessage(result.object).contains(message), "\(path): \(errorMessage(result.object))")
+        }
+        XCTAssertEqual(try call(server, "GET", "/health").status, 200, "still serving")
+
+        // Graceful shutdown on SIGTERM.
+        server.process.terminate()
+        server.process.waitUntilExit()
+        XCTAssertEqual(server.process.terminationStatus, 0)
+        let rest = String(decoding: server.errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertTrue(rest.contains("stopped"), rest)
+    }
+
+    func testConcurrentRequestsAreBatchedAndEqualSequentialOnes() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("korsearch-serve-\(UUID().uuidString)")
+        addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
+        let server = try start(index: try buildIndex(folder))
+        let texts = (0 ..< 24).map { "질문 \($0): 기준금리와 환율 전망은 어떤가?" }
+        let sequential = try texts.map { text in
+            try XCTUnwrap(((try call(server, "POST", "/v1/embeddings", json: ["input": text]).object?["data"] as? [[String: Any]])?.first)?["embedding"] as? [Double])
+        }
+        let before = try call(server, "GET", "/v1/info").object?["batches"] as? Int ?? 0
+        let results = UnsafeMutableBufferPointer<[Double]>.allocate(capacity: texts.count)
+        results.initialize(repeating: [])
+        defer { results.deallocate() }
+        nonisolated(unsafe) let shared = results
+        nonisolated(unsafe) let test = self
+        DispatchQueue.concurrentPerform(iterations: texts.count) { index in
+            let object = try? test.call(server, "POST", "/v1/embeddings", json: ["input": texts[index]]).object
+            shared[index] = ((object?["data"] as? [[String: Any]])?.first?["embedding"] as? [Double]) ?? []
+        }
+        for index in texts.indices {
+            XCTAssertEqual(results[index].count, sequential[index].count)
+            XCTAssertLessThan(zip(results[index], sequential[index]).map { abs($0 - $1) }.max() ?? 1, 1e-5)
+        }
+        let after = try call(server, "GET", "/v1/info").object?["batches"] as? Int ?? 0
+        XCTAssertLessThan(after - before, texts.count, "concurrent requests shared forward passes")
+    }
+
+    func testAPIKeyAndIndexUpdatedByAnotherProcess() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("korsearch-serve-\(UUID().uuidString)")
+        addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
+        let index = try buildIndex(folder)
+        let server = try start(index: index, ["--api-key", "s3cret"])
+        XCTAssertEqual(try call(server, "GET", "/health").status, 200, "health needs no key")
+        let denied = try call(server, "POST", "/v1/search", json: ["query": "금리"])
+        XCTAssertEqual(denied.status, 401)
+        XCTAssertTrue(errorMessage(denied.object).contains("API key"))
+        let auth = ["Authorization": "Bearer s3cret"]
+        XCTAssertEqual(try call(server, "POST", "/v1/search", json: ["query": "금리"], headers: auth).status, 200)
+
+        // Another process adds a document; the server picks it up.
+        try Data("스테이블코인 규제 동향: 발행사는 준비자산을 100% 보유해야 한다.".utf8)
+            .write(to: folder.appendingPathComponent("corpus/market/stablecoin.txt"))
+        let update = try runKorsearch(["index", folder.appendingPathComponent("corpus").path, "--index", index, "--model", model, "--quiet"])
+        XCTAssertEqual(update.status, 0, update.stderr)
+        var found = false
+        for _ in 0 ..< 20 where !found {
+            Thread.sleep(forTimeInterval: 0.5)
+            let result = try call(server, "POST", "/v1/search", json: ["query": "스테이블코인", "mode": "keyword"], headers: auth)
+            found = (result.object?["results"] as? [[String: Any]])?.first?["path"] as? String == "market/stablecoin.txt"
+        }
+        XCTAssertTrue(found, "the updated index is served")
+    }
+}
