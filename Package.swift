@@ -30,12 +30,14 @@ let package = Package(
                 .linkedLibrary("lapack"), .linkedLibrary("stdc++"),
             ]
         ),
+        // bf16 matmuls through Debian's oneDNN (its C API), for reduced-precision inference.
+        .target(name: "CMatmul", linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("gomp")]),
         // OpenBLAS's cblas.h as a Swift module.
         .systemLibrary(name: "CBLAS"),
         // Plain C numeric kernels of the encoder's memory-bound steps (LayerNorm, GELU, softmax, ...).
         .target(name: "CKernels", linkerSettings: [.linkedLibrary("m")]),
         // The DeBERTa-v2 encoder: config, weight files, tokenizer, forward pass, pooling, batching.
-        .target(name: "KorEncoder", dependencies: ["CSentencePiece", "CBLAS", "CKernels"]),
+        .target(name: "KorEncoder", dependencies: ["CSentencePiece", "CBLAS", "CKernels", "CMatmul"]),
         // The library users import.
         .target(
             name: "KorSearch",

@@ -95,7 +95,8 @@ def main():
     swift_command = [args.binary, "embed", "--model", args.model, "--input", input_path, "--batch-size", "32"]
     python_command = [sys.executable, os.path.join(ROOT, "Scripts", "bench", "python_embed.py"), args.model,
                       input_path, os.path.join(work, "python.npy")]
-    runners = [("korsearch fp32", swift_command), ("python fp32", python_command)]
+    runners = [("korsearch fp32", swift_command), ("korsearch bf16", swift_command + ["--precision", "bf16"]),
+               ("python fp32", python_command)]
     if args.torch_bf16:
         runners.append(("python bf16 autocast", python_command[:-1] + [os.path.join(work, "python-bf16.npy"), "--bf16"]))
 
@@ -110,20 +111,23 @@ def main():
 
     rows = [json.loads(line) for line in outputs["korsearch fp32"].decode().splitlines()]
     tokens = sum(row["tokens"] for row in rows)
-    swift_vectors = np.array([row["embedding"] for row in rows], dtype=np.float64)
     python_vectors = np.load(os.path.join(work, "python.npy")).astype(np.float64)
-    cosine = (swift_vectors * python_vectors).sum(1) / (
-        np.linalg.norm(swift_vectors, axis=1) * np.linalg.norm(python_vectors, axis=1))
+
+    def cosine_to_python(name):
+        vectors = np.array([json.loads(line)["embedding"] for line in outputs[name].decode().splitlines()], dtype=np.float64)
+        return (vectors * python_vectors).sum(1) / (np.linalg.norm(vectors, axis=1) * np.linalg.norm(python_vectors, axis=1))
 
     print(f"texts {len(texts)}, tokens {tokens} (mean {tokens / len(texts):.1f} per text), threads {torch.get_num_threads()}")
     best = {name: min(values) for name, values in times.items()}
     for name in times:
         print(f"{name:24s} best {best[name]:7.2f} s  {tokens / best[name]:8.1f} tokens/s  (runs: "
               + ", ".join(f"{t:.2f}" for t in times[name]) + ")")
-    print(f"ratio korsearch / python fp32: {best['python fp32'] / best['korsearch fp32']:.2f}x")
-    if args.torch_bf16:
-        print(f"ratio korsearch / python bf16 autocast: {best['python bf16 autocast'] / best['korsearch fp32']:.2f}x")
-    print(f"cosine korsearch vs python: min {cosine.min():.7f}, mean {cosine.mean():.7f}")
+    for ours in ("korsearch fp32", "korsearch bf16"):
+        print(f"ratio {ours} / python fp32: {best['python fp32'] / best[ours]:.2f}x")
+        if args.torch_bf16:
+            print(f"ratio {ours} / python bf16 autocast: {best['python bf16 autocast'] / best[ours]:.2f}x")
+        cosine = cosine_to_python(ours)
+        print(f"cosine {ours} vs python fp32: min {cosine.min():.7f}, mean {cosine.mean():.7f}")
 
 
 if __name__ == "__main__":

@@ -32,12 +32,12 @@ public final class Embedder: Sendable {
     }
 
     /// Loads a model folder: `config.json`, `model.safetensors` or `pytorch_model.bin`, `spm.model` and the
-    /// optional tokenizer configuration files.
-    public convenience init(modelDirectory: URL, maxLength: Int = 512) throws {
+    /// optional tokenizer configuration files, to run at a precision.
+    public convenience init(modelDirectory: URL, maxLength: Int = 512, precision: Precision = .fp32) throws {
         let files = try ModelFiles(directory: modelDirectory)
         let config = try DebertaV2Config(contentsOf: files.config)
         let tokenizer = try DebertaTokenizer(directory: modelDirectory)
-        let model = try DebertaV2Model(config: config, weightsAt: files.weights)
+        let model = try DebertaV2Model(config: config, weightsAt: files.weights, precision: precision)
         try self.init(tokenizer: tokenizer, model: model, maxLength: maxLength)
     }
 

@@ -46,12 +46,14 @@ public final class APIServer: Sendable {
     let modelName: String
     let configuration: ServerConfiguration
 
-    /// Loads the index and its model (or `model`), ready to serve.
-    public init(index: IndexDirectory, model: String?, configuration: ServerConfiguration,
+    /// Loads the index and its model (or `model`), at the index's precision unless `precision` is given, ready
+    /// to serve.
+    public init(index: IndexDirectory, model: String?, precision: Precision? = nil, configuration: ServerConfiguration,
                 warn: @escaping @Sendable (String) -> Void) throws {
         let meta = try DocumentIndex.open(index, warn: warn).meta
         modelName = model ?? meta["model_id"] ?? ModelLocator.defaultModel
-        let loaded = try ModelLocator.load(modelName, maxLength: Int(meta["max_length"] ?? "") ?? 512)
+        let loaded = try ModelLocator.load(modelName, maxLength: Int(meta["max_length"] ?? "") ?? 512,
+                                           precision: precision ?? Precision(rawValue: meta["precision"] ?? "") ?? .fp32)
         embedder = loaded.embedder
         holder = try IndexHolder(directory: index, embedder: loaded.embedder, model: loaded.identity, warn: warn)
         batcher = EmbeddingBatcher(embedder: loaded.embedder, window: configuration.batchWindow)

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import KorSearch
 
+extension Precision: ExpressibleByArgument {}
+
 /// `korsearch embed`: the embedding of each input line.
 struct EmbedCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,13 +19,16 @@ struct EmbedCommand: ParsableCommand {
     @Flag(name: .long, help: "Print the raw mean-pooled vector instead of the L2-normalized one.")
     var noNormalize = false
 
+    @Option(name: .long, help: "fp32 (exact) or bf16 (faster; oneDNN).")
+    var precision: Precision = .fp32
+
     func validate() throws {
         if batchSize < 1 { throw ValidationError("--batch-size must be at least 1, not \(batchSize)") }
     }
 
     func run() throws {
         let lines = try readInputLines(options.input)
-        let embedder = try Embedder(modelDirectory: options.modelURL, maxLength: options.maxLength)
+        let embedder = try Embedder(modelDirectory: options.modelURL, maxLength: options.maxLength, precision: precision)
         let ids = try embedder.tokenize(lines)
         var start = 0
         while start < ids.count {

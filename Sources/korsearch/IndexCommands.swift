@@ -49,6 +49,9 @@ struct IndexCommand: ParsableCommand {
     @Option(name: .long, help: "Texts per forward pass.")
     var batchSize: Int = 32
 
+    @Option(name: .long, help: "fp32 (exact) or bf16 (faster); recorded in the index.")
+    var precision: Precision = .fp32
+
     @Flag(name: .long, help: "Print the summary as one JSON object.")
     var json = false
 
@@ -64,7 +67,7 @@ struct IndexCommand: ParsableCommand {
         options.chunking = ChunkingOptions(chunkTokens: chunkTokens, overlapTokens: chunkOverlap)
         options.faissFactory = faiss
         options.batchSize = batchSize
-        let loaded = try ModelLocator.load(model, hub: ModelHub(progress: ModelCommand.progressReporter()))
+        let loaded = try ModelLocator.load(model, precision: precision, hub: ModelHub(progress: ModelCommand.progressReporter()))
         let indexer = try Indexer(directory: location.directory, embedder: loaded.embedder, model: loaded.identity,
                                   options: options, warn: warn)
         let reporter = ProgressReporter(quiet: quiet)

@@ -14,6 +14,9 @@ struct SearchModelOptions: ParsableArguments {
 
     @Option(name: .long, help: "hybrid, vector or keyword.")
     var mode: SearchMode = .hybrid
+
+    @Option(name: .long, help: "Embed queries at fp32 or bf16 (default: the precision that built the index).")
+    var precision: Precision?
 }
 
 /// `korsearch search`: passages for a question.
@@ -70,7 +73,7 @@ struct SearchCommand: ParsableCommand {
         let filters = SearchFilters(
             pathGlob: path, types: type.isEmpty ? nil : Set(type.map { $0.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: ".")) }),
             modifiedAfter: try date(after, "--after"), modifiedBefore: try date(before, "--before"))
-        let searcher = try Searcher(directory: location.directory, model: searchOptions.model,
+        let searcher = try Searcher(directory: location.directory, model: searchOptions.model, precision: searchOptions.precision,
                                     loadModel: searchOptions.mode != .keyword, warn: { warn($0) })
         if let queries {
             for line in try readInputLines(queries) where !line.trimmingCharacters(in: .whitespaces).isEmpty {

@@ -20,6 +20,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The model (default: the one that built the index).")
     var model: String?
 
+    @Option(name: .long, help: "fp32 or bf16 (default: the precision that built the index).")
+    var precision: Precision?
+
     @Option(name: .long, help: "Require this bearer token (default: $KORSEARCH_API_KEY when set).")
     var apiKey: String?
 
@@ -42,7 +45,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.apiKey = apiKey ?? ProcessInfo.processInfo.environment["KORSEARCH_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }
         configuration.maxBodyBytes = maxBody
         configuration.maxInputs = maxInputs
-        let server = try APIServer(index: location.directory, model: model, configuration: configuration, warn: { warn($0) })
+        let server = try APIServer(index: location.directory, model: model, precision: precision, configuration: configuration, warn: { warn($0) })
         let host = self.host
         try await server.run { port in
             FileHandle.standardError.write(Data("korsearch: listening on http://\(host):\(port)\n".utf8))

@@ -52,16 +52,21 @@ public final class DebertaV2Model: @unchecked Sendable {
     /// each); only touched under `Kernels.exclusive`.
     private var cachedWorkspace: Workspace?
 
-    /// Loads the weights of a configuration from a safetensors file or a PyTorch checkpoint.
-    public convenience init(config: DebertaV2Config, weightsAt url: URL) throws {
+    /// The precision of the large matrix products.
+    public let precision: Precision
+
+    /// Loads the weights of a configuration from a safetensors file or a PyTorch checkpoint, to run at a
+    /// precision.
+    public convenience init(config: DebertaV2Config, weightsAt url: URL, precision: Precision = .fp32) throws {
         let reader: CheckpointReader = url.pathExtension == "safetensors"
             ? try SafeTensorsFile(url: url) : try PyTorchCheckpoint(url: url)
-        try self.init(config: config, checkpoint: reader)
+        try self.init(config: config, checkpoint: reader, precision: precision)
     }
 
-    init(config: DebertaV2Config, checkpoint: CheckpointReader) throws {
+    init(config: DebertaV2Config, checkpoint: CheckpointReader, precision: Precision = .fp32) throws {
         self.config = config
-        weights = try DebertaV2Weights(config: config, checkpoint: checkpoint)
+        self.precision = precision
+        weights = try DebertaV2Weights(config: config, checkpoint: checkpoint, precision: precision)
         positions = RelativePositions(config: config)
     }
 
@@ -88,13 +93,13 @@ public final class DebertaV2Model: @unchecked Sendable {
         var x = [Float](repeating: 0, count: tokens * hidden)
         if tokens == 0 { return PackedHiddenStates(values: x, offsets: offsets, width: hidden) }
 
-        Kernels.exclusive {
+        try Kernels.exclusive {
             embed(sequences, into: &x)
             let workspace = cachedWorkspace.flatMap { $0.tokens >= tokens ? $0 : nil } ?? Workspace(config: config, tokens: tokens)
             cachedWorkspace = workspace
             for layer in weights.layers {
-                x.withUnsafeMutableBufferPointer { xs in
-                    runLayer(layer, x: xs.baseAddress!, offsets: offsets, workspace: workspace)
+                try x.withUnsafeMutableBufferPointer { xs in
+                    try runLayer(layer, x: xs.baseAddress!, offsets: offsets, workspace: workspace)
                 }
             }
         }
@@ -139,7 +144,7 @@ public final class DebertaV2Model: @unchecked Sendable {
 
     /// One encoder layer, in place on x [tokens, hidden].
     private func runLayer(_ layer: DebertaV2LayerWeights, x: UnsafeMutablePointer<Float>, offsets: [Int],
-                          workspace: Workspace) {
+                          workspace: Workspace) throws {
         let hidden = config.hiddenSize
         let allHead = config.numAttentionHeads * config.attentionHeadSize
         let inter = config.intermediateSize
@@ -149,25 +154,22 @@ public final class DebertaV2Model: @unchecked Sendable {
 
         // Q, K and V in one GEMM over the stacked projection.
         ks_fill_rows(qkv, tokens, 3 * allHead, 3 * allHead, layer.qkvBias, nil, 0)
-        Kernels.parallelMatmulTransposed(x, rows: tokens, inputWidth: hidden, weight: layer.qkvWeight,
-                                         outputWidth: 3 * allHead, into: qkv, accumulate: true)
+        let scratch = workspace.bf16
+        try layer.qkvWeight.apply(x, rows: tokens, into: qkv, accumulate: true, scratch: scratch)
         attention(layer, offsets: offsets, qkv: qkv, context: context)
 
         // Attention output projection + bias + residual, LayerNorm.
         ks_fill_rows(attended, tokens, hidden, hidden, layer.outputBias, x, hidden)
-        Kernels.parallelMatmulTransposed(context, rows: tokens, inputWidth: allHead, weight: layer.outputWeight,
-                                         outputWidth: hidden, into: attended, accumulate: true)
+        try layer.outputWeight.apply(context, rows: tokens, into: attended, accumulate: true, scratch: scratch)
         Kernels.layerNorm(attended, rows: tokens, width: hidden, weight: layer.attentionNormWeight,
                           bias: layer.attentionNormBias, eps: eps)
 
         // Feed-forward: GELU(h W1ᵀ + b1) W2ᵀ + b2 + h, LayerNorm.
         ks_fill_rows(ffn, tokens, inter, inter, layer.intermediateBias, nil, 0)
-        Kernels.parallelMatmulTransposed(attended, rows: tokens, inputWidth: hidden, weight: layer.intermediateWeight,
-                                         outputWidth: inter, into: ffn, accumulate: true)
+        try layer.intermediateWeight.apply(attended, rows: tokens, into: ffn, accumulate: true, scratch: scratch)
         Kernels.gelu(ffn, count: tokens * inter)
         ks_fill_rows(x, tokens, hidden, hidden, layer.ffnOutputBias, attended, hidden)
-        Kernels.parallelMatmulTransposed(ffn, rows: tokens, inputWidth: inter, weight: layer.ffnOutputWeight,
-                                         outputWidth: hidden, into: x, accumulate: true)
+        try layer.ffnOutputWeight.apply(ffn, rows: tokens, into: x, accumulate: true, scratch: scratch)
         Kernels.layerNorm(x, rows: tokens, width: hidden, weight: layer.outputNormWeight,
                           bias: layer.outputNormBias, eps: eps)
     }
@@ -291,6 +293,8 @@ private final class Workspace {
     let context: UnsafeMutablePointer<Float>
     let attended: UnsafeMutablePointer<Float>
     let ffn: UnsafeMutablePointer<Float>
+    /// GEMM inputs rounded to bfloat16 (bf16 precision only).
+    let bf16: UnsafeMutablePointer<UInt16>
     /// The number of packed tokens the matrices have room for.
     let tokens: Int
 
@@ -301,9 +305,10 @@ private final class Workspace {
         context = .allocate(capacity: tokens * allHead)
         attended = .allocate(capacity: tokens * config.hiddenSize)
         ffn = .allocate(capacity: tokens * config.intermediateSize)
+        bf16 = .allocate(capacity: tokens * max(config.hiddenSize, config.intermediateSize, allHead))
     }
 
     deinit {
-        qkv.deallocate(); context.deallocate(); attended.deallocate(); ffn.deallocate()
+        qkv.deallocate(); context.deallocate(); attended.deallocate(); ffn.deallocate(); bf16.deallocate()
     }
 }

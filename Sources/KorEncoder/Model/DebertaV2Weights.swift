@@ -3,17 +3,17 @@ import Foundation
 /// The parameters of one encoder layer, laid out for the forward pass.
 struct DebertaV2LayerWeights {
     /// Query, key and value projections stacked: [3 * allHead, hidden], and their biases.
-    var qkvWeight: [Float]
+    var qkvWeight: LinearWeight
     var qkvBias: [Float]
     /// Attention output projection [hidden, allHead].
-    var outputWeight: [Float]
+    var outputWeight: LinearWeight
     var outputBias: [Float]
     var attentionNormWeight: [Float]
     var attentionNormBias: [Float]
     /// Feed-forward: [intermediate, hidden] and [hidden, intermediate].
-    var intermediateWeight: [Float]
+    var intermediateWeight: LinearWeight
     var intermediateBias: [Float]
-    var ffnOutputWeight: [Float]
+    var ffnOutputWeight: LinearWeight
     var ffnOutputBias: [Float]
     var outputNormWeight: [Float]
     var outputNormBias: [Float]
@@ -38,7 +38,7 @@ struct DebertaV2Weights {
 
     /// Loads and checks every tensor the configuration needs; keys may carry the `deberta.` prefix of masked-LM
     /// checkpoints, and tensors the encoder does not use (heads such as `lm_predictions.*`) are ignored.
-    init(config: DebertaV2Config, checkpoint: CheckpointReader) throws {
+    init(config: DebertaV2Config, checkpoint: CheckpointReader, precision: Precision = .fp32) throws {
         let prefix = try checkpoint.tensor(named: "deberta.embeddings.word_embeddings.weight") != nil ? "deberta." : ""
         let path = checkpoint.path
         func load(_ key: String, _ shape: [Int]) throws -> [Float] {
@@ -86,16 +86,19 @@ struct DebertaV2Weights {
             let keyBias = try load(base + "attention.self.key_proj.bias", [allHead])
             let value = try load(base + "attention.self.value_proj.weight", [allHead, hidden])
             let valueBias = try load(base + "attention.self.value_proj.bias", [allHead])
+            func linear(_ key: String, _ output: Int, _ input: Int) throws -> LinearWeight {
+                try LinearWeight(try load(base + key, [output, input]), output: output, input: input, precision: precision)
+            }
             var layer = DebertaV2LayerWeights(
-                qkvWeight: query + key + value,
+                qkvWeight: try LinearWeight(query + key + value, output: 3 * allHead, input: hidden, precision: precision),
                 qkvBias: queryBias + keyBias + valueBias,
-                outputWeight: try load(base + "attention.output.dense.weight", [hidden, allHead]),
+                outputWeight: try linear("attention.output.dense.weight", hidden, allHead),
                 outputBias: try load(base + "attention.output.dense.bias", [hidden]),
                 attentionNormWeight: try load(base + "attention.output.LayerNorm.weight", [hidden]),
                 attentionNormBias: try load(base + "attention.output.LayerNorm.bias", [hidden]),
-                intermediateWeight: try load(base + "intermediate.dense.weight", [inter, hidden]),
+                intermediateWeight: try linear("intermediate.dense.weight", inter, hidden),
                 intermediateBias: try load(base + "intermediate.dense.bias", [inter]),
-                ffnOutputWeight: try load(base + "output.dense.weight", [hidden, inter]),
+                ffnOutputWeight: try linear("output.dense.weight", hidden, inter),
                 ffnOutputBias: try load(base + "output.dense.bias", [hidden]),
                 outputNormWeight: try load(base + "output.LayerNorm.weight", [hidden]),
                 outputNormBias: try load(base + "output.LayerNorm.bias", [hidden]))

@@ -113,6 +113,9 @@ public final class Indexer {
         if index.meta["chunk_tokens"] != "\(chunking.chunkTokens)" || index.meta["chunk_overlap"] != "\(chunking.overlapTokens)" {
             throw KorSearchError(.invalidArgument, "index \(directory.url.path) was built with --chunk-tokens \(index.meta["chunk_tokens"] ?? "?") --chunk-overlap \(index.meta["chunk_overlap"] ?? "?"); use the same, or index into a new directory")
         }
+        if let recorded = index.meta["precision"], recorded != model.precision {
+            throw KorSearchError(.invalidArgument, "index \(directory.url.path) was built at precision \(recorded); index with --precision \(recorded), or into a new directory")
+        }
         if let factory = options.faissFactory, factory != index.factory {
             throw KorSearchError(.invalidArgument, "index \(directory.url.path) uses FAISS \"\(index.factory)\"; change it with `korsearch rebuild --index \(directory.url.path) --faiss \(factory)`")
         }

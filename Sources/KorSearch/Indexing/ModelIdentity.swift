@@ -16,7 +16,8 @@ public struct ModelIdentity: Sendable, Equatable {
     public var pooling = "mean"
     /// Normalization of pooled vectors: always "l2".
     public var normalization = "l2"
-    /// Numeric precision of the forward pass.
+    /// Numeric precision of the forward pass (fp32 or bf16). An index records the one that built it; vectors
+    /// of either are comparable (cosine ≥ 0.999), so searching with the other is allowed.
     public var precision = "fp32"
 
     /// The identity of a model folder.

@@ -22,7 +22,7 @@ enum HTTPExchange {
     static func download(_ request: URLRequest, to file: URL, expectedSize: Int64?,
                          progress: @escaping (Int64, Int64) -> Void) throws {
         let fileManager = FileManager.default
-        if !fileManager.fileExists(atPath: file.path) { fileManager.createFile(atPath: file.path, contents: nil) }
+        if !fileManager.fileExists(atPath: file.path) { _ = fileManager.createFile(atPath: file.path, contents: nil) }
         let handle = try FileHandle(forWritingTo: file)
         defer { try? handle.close() }
         var offset = Int64(try handle.seekToEnd())

@@ -117,7 +117,7 @@ public final class ModelHub: @unchecked Sendable {
             let url = snapshot.appendingPathComponent(name)
             let blob = url.resolvingSymlinksInPath()
             let size = (try? FileManager.default.attributesOfItem(atPath: blob.path)[.size] as? Int64) ?? 0
-            return HubFile(name: name, size: size ?? 0, etag: blob.lastPathComponent)
+            return HubFile(name: name, size: size, etag: blob.lastPathComponent)
         }
     }
 

@@ -43,10 +43,12 @@ public enum ModelLocator {
     }
 
     /// Loads the embedder and identity of a model given by folder or hub id.
-    public static func load(_ spec: String, maxLength: Int = 512, hub: ModelHub = ModelHub()) throws -> (embedder: Embedder, identity: ModelIdentity) {
+    public static func load(_ spec: String, maxLength: Int = 512, precision: Precision = .fp32,
+                            hub: ModelHub = ModelHub()) throws -> (embedder: Embedder, identity: ModelIdentity) {
         let folder = try resolve(spec, hub: hub)
-        let embedder = try Embedder(modelDirectory: folder, maxLength: maxLength)
-        let identity = try ModelIdentity(id: spec, directory: folder, dimension: embedder.model.config.hiddenSize)
+        let embedder = try Embedder(modelDirectory: folder, maxLength: maxLength, precision: precision)
+        var identity = try ModelIdentity(id: spec, directory: folder, dimension: embedder.model.config.hiddenSize)
+        identity.precision = precision.rawValue
         return (embedder, identity)
     }
 }

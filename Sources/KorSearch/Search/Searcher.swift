@@ -29,7 +29,8 @@ public final class Searcher: @unchecked Sendable {
 
     /// Opens an index with the model that built it (or `model` when given): the common case for a CLI or a
     /// RAG pipeline. Keyword-only use can pass `loadModel: false` and skip loading the model.
-    public convenience init(directory: IndexDirectory, model: String? = nil, loadModel: Bool = true,
+    /// Queries are embedded at `precision`, by default the one that built the index.
+    public convenience init(directory: IndexDirectory, model: String? = nil, precision: Precision? = nil, loadModel: Bool = true,
                             warn: @escaping @Sendable (String) -> Void = { _ in }) throws {
         var embedder: Embedder?
         var identity: ModelIdentity?
@@ -37,7 +38,8 @@ public final class Searcher: @unchecked Sendable {
             let catalog = try DocumentIndex.open(directory, warn: { _ in }).meta
             let name = model ?? catalog["model_id"] ?? ModelLocator.defaultModel
             let maxLength = Int(catalog["max_length"] ?? "") ?? 512
-            let loaded = try ModelLocator.load(name, maxLength: maxLength)
+            let precision = precision ?? Precision(rawValue: catalog["precision"] ?? "") ?? .fp32
+            let loaded = try ModelLocator.load(name, maxLength: maxLength, precision: precision)
             embedder = loaded.embedder
             identity = loaded.identity
         }
