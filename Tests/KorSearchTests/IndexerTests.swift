@@ -168,6 +168,21 @@ final class IndexerTests: XCTestCase {
         }
     }
 
+    func testTheIndexRecordsItsPrecision() throws {
+        let folder = try temporaryFolder()
+        try write("국고채 금리가 하락했다.", to: folder, "a.txt")
+        let directory = IndexDirectory(try temporaryFolder().appendingPathComponent("index"))
+        let bf16 = try ModelLocator.load(TestPaths.tinyModel.path, precision: .bf16)
+        try Indexer(directory: directory, embedder: bf16.embedder, model: bf16.identity).index(folder: folder)
+        XCTAssertEqual(try DocumentIndex.open(directory).meta["precision"], "bf16")
+        // Searching defaults to the index's precision; indexing more at another precision is refused.
+        XCTAssertEqual(try Searcher(directory: directory).embedder?.model.precision, .bf16)
+        try write("환율이 올랐다.", to: folder, "b.txt")
+        XCTAssertThrowsError(try indexer(directory).index(folder: folder)) { error in
+            XCTAssertTrue("\(error)".contains("--precision bf16"), "\(error)")
+        }
+    }
+
     func testRebuildWithOtherFactoriesKeepsCountsEqual() throws {
         let corpus = try copyOfCorpus()
         let directory = IndexDirectory(try temporaryFolder().appendingPathComponent("index"))
