@@ -66,13 +66,14 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 }
 
-/// Requires `Authorization: Bearer KEY` on every path but /health and /openapi.json.
+/// Requires `Authorization: Bearer KEY` on every path but /health, /openapi.json and the search page's files.
 struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
     let key: String
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
-        if path == "/health" || path == "/openapi.json" { return try await next(request, context) }
+        // The page and its assets are public; the data they load is not (the page asks for the key).
+        if ["/health", "/openapi.json", "/", "/app.css", "/app.js"].contains(path) { return try await next(request, context) }
         guard request.headers[.authorization] == "Bearer \(key)" else {
             throw APIError(status: .unauthorized, message: "missing or wrong API key: send Authorization: Bearer <key>", code: "invalid_api_key")
         }

@@ -82,6 +82,9 @@ public final class APIServer: Sendable {
 
     private func addRoutes(_ router: Router<APIContext>) {
         router.get("health") { _, _ in JSONResponse.make(["status": "ok"]) }
+        router.get("/") { _, _ in Self.asset(WebPage.html, "text/html; charset=utf-8") }
+        router.get("app.css") { _, _ in Self.asset(WebPage.css, "text/css; charset=utf-8") }
+        router.get("app.js") { _, _ in Self.asset(WebPage.script, "text/javascript; charset=utf-8") }
         router.get("openapi.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"],
                      body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
@@ -123,6 +126,11 @@ public final class APIServer: Sendable {
                     tokens: chunk.tokenCount, neighbours: chunks.filter { $0.id != id }.map(ContextChunk.init)))
             }
         }
+    }
+
+    private static func asset(_ text: String, _ type: String) -> Response {
+        Response(status: .ok, headers: [.contentType: type, .contentSecurityPolicy: "default-src 'self'; style-src 'self'; script-src 'self'"],
+                 body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
 
     private func identifier(_ context: APIContext, _ name: String) throws -> Int64 {
@@ -250,11 +258,13 @@ public final class APIServer: Sendable {
             struct Body: Encodable {
                 let documents: Int; let chunks: Int; let vectors: Int; let model: String; let dimension: Int
                 let faiss: String; let precision: String; let last_indexed_at: String?; let batches: Int; let embedded_texts: Int
+                let skipped: [SkippedFile]
             }
             return JSONResponse.make(Body(
                 documents: counts.documents, chunks: counts.chunks, vectors: index.vectors.count, model: self.modelName,
                 dimension: index.dimension, faiss: index.factory, precision: index.meta["precision"] ?? "fp32",
-                last_indexed_at: index.meta["last_indexed_at"], batches: self.batcher.batches, embedded_texts: self.batcher.texts))
+                last_indexed_at: index.meta["last_indexed_at"], batches: self.batcher.batches, embedded_texts: self.batcher.texts,
+                skipped: try index.catalog.skipped().map { SkippedFile(path: $0.path, reason: $0.reason) }))
         }
     }
 }

@@ -99,6 +99,13 @@ final class DocumentTests: XCTestCase {
         XCTAssertEqual(document.text, "첫째 문단입니다.\n\n배당금은 1,444원이다.\n\n둘째 구역 문단.")
     }
 
+    func testMarkdownSyntaxIsRemoved() throws {
+        let url = try write("# 제목\n\n## 운용 **전략**\n\n[링크 글](http://example.com)과 `코드`, ![그림](a.png)\n- 목록 항목\n", to: try temporaryFolder(), "a.md")
+        let document = try DocumentLoader.load(url)
+        XCTAssertEqual(document.title, "제목")
+        XCTAssertEqual(document.text, "제목\n\n운용 전략\n\n링크 글과 코드, 그림\n- 목록 항목")
+    }
+
     func testNormalizerNFCWrapsSpacesAndPageNumbers() {
         let decomposed = "\u{1112}\u{1161}\u{11AB}\u{1100}\u{116E}\u{11A8}은행은   금리를\n동결했다.\n- 3 -\n2 / 10\n다음  문단\t입니다.\n\n\n1. 목록\n2. 항목"
         XCTAssertEqual(TextNormalizer.normalize(decomposed), "한국은행은 금리를 동결했다.\n다음 문단 입니다.\n\n1. 목록\n2. 항목")

@@ -9,46 +9,15 @@ final class ServerTests: XCTestCase {
     private let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     private var model: String { repository.appendingPathComponent("Tests/Fixtures/models/mdeberta-tiny-safetensors").path }
 
-    /// A running server and where it listens.
-    final class Server: @unchecked Sendable {
-        let process: Process
-        let base: URL
-        let errors: Pipe
-        init(process: Process, base: URL, errors: Pipe) { self.process = process; self.base = base; self.errors = errors }
-    }
-
     private func buildIndex(_ folder: URL) throws -> String {
-        let corpus = folder.appendingPathComponent("corpus")
-        try FileManager.default.copyItem(at: repository.appendingPathComponent("Examples/corpus"), to: corpus)
-        let index = folder.appendingPathComponent("index").path
-        let run = try runKorsearch(["index", corpus.path, "--index", index, "--model", model, "--quiet"])
-        XCTAssertEqual(run.status, 0, run.stderr)
-        return index
+        try buildCorpusIndex(in: folder, model: model)
     }
 
-    private func start(index: String, _ extra: [String] = []) throws -> Server {
-        let process = Process()
-        process.executableURL = Bundle.main.bundleURL.appendingPathComponent("korsearch")
-        process.arguments = ["serve", "--index", index, "--port", "0"] + extra
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        addTeardownBlock { if process.isRunning { process.terminate(); process.waitUntilExit() } }
-        // The first line on stderr announces the port.
-        var line = Data()
-        let deadline = Date(timeIntervalSinceNow: 60)
-        while !line.contains(0x0A), Date() < deadline {
-            let byte = errors.fileHandleForReading.readData(ofLength: 1)
-            if byte.isEmpty { break }
-            line.append(byte)
-        }
-        let text = String(decoding: line, as: UTF8.self)
-        let address = try XCTUnwrap(text.range(of: "http://").map { String(text[$0.lowerBound...]).trimmingCharacters(in: .whitespacesAndNewlines) }, text)
-        return Server(process: process, base: try XCTUnwrap(URL(string: address)), errors: errors)
+    private func start(index: String, _ extra: [String] = []) throws -> ServerProcess {
+        try ServerProcess.start(index: index, extra, for: self)
     }
 
-    private func call(_ server: Server, _ method: String, _ path: String, json: Any? = nil, body: Data? = nil,
+    private func call(_ server: ServerProcess, _ method: String, _ path: String, json: Any? = nil, body: Data? = nil,
                       headers: [String: String] = [:]) throws -> (status: Int, object: [String: Any]?) {
         var request = URLRequest(url: URL(string: path, relativeTo: server.base)!)
         request.httpMethod = method

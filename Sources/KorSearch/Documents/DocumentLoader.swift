@@ -81,8 +81,13 @@ public enum DocumentLoader {
                     title = extracted.title
                     pages = [extracted.text]
                 } else {
-                    pages = [decoded.text]
-                    title = type == "md" ? markdownTitle(decoded.text) : firstLineTitle(decoded.text)
+                    if type == "md" {
+                        title = markdownTitle(decoded.text)
+                        pages = [MarkdownText.plain(decoded.text)]
+                    } else {
+                        title = firstLineTitle(decoded.text)
+                        pages = [decoded.text]
+                    }
                 }
             }
         }

@@ -1,0 +1,290 @@
+/// The search page served at `/`: plain HTML, CSS and a small script, all from the binary (no CDN). The page's
+/// state lives in its URL (`?q=…&mode=…&type=…`, `?doc=ID&chunk=ID`), so every view can be linked and
+/// reloaded. Document text is only ever inserted as text nodes, never as markup.
+enum WebPage {
+    static let html = #"""
+<!DOCTYPE html>
+<html lang="ko">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>KorSearch</title>
+<link rel="stylesheet" href="/app.css">
+</head>
+<body>
+<header>
+  <h1><a href="/">KorSearch</a></h1>
+  <p id="overview" class="overview" aria-live="polite">색인 정보를 불러오는 중…</p>
+</header>
+<main>
+  <form id="search" role="search">
+    <div class="row">
+      <label for="q">질문</label>
+      <input id="q" name="q" type="search" placeholder="예: 한빛전자 자기주식 소각 계획" autocomplete="off" required>
+      <button type="submit">검색</button>
+    </div>
+    <fieldset class="row options">
+      <legend>검색 옵션</legend>
+      <label for="mode">방식</label>
+      <select id="mode" name="mode">
+        <option value="hybrid">하이브리드</option>
+        <option value="keyword">키워드</option>
+        <option value="vector">벡터</option>
+      </select>
+      <label for="k">결과 수</label>
+      <input id="k" name="k" type="number" min="1" max="100" value="10">
+      <label for="type">파일 형식</label>
+      <select id="type" name="type">
+        <option value="">전체</option>
+        <option value="pdf">PDF</option><option value="docx">DOCX</option><option value="hwpx">HWPX</option>
+        <option value="html">HTML</option><option value="md">MD</option><option value="txt">TXT</option>
+      </select>
+      <label for="path">경로</label>
+      <input id="path" name="path" type="text" placeholder="market/*">
+      <label for="after">수정일 이후</label>
+      <input id="after" name="after" type="date">
+      <label for="before">수정일 이전</label>
+      <input id="before" name="before" type="date">
+    </fieldset>
+    <div id="keybox" class="row" hidden>
+      <label for="key">API 키</label>
+      <input id="key" type="password" autocomplete="off">
+    </div>
+  </form>
+  <p id="status" class="status" role="status"></p>
+  <ol id="results" class="results"></ol>
+  <article id="document" class="document-view" hidden>
+    <h2 id="doc-title"></h2>
+    <p id="doc-meta" class="meta"></p>
+    <div id="doc-text" class="document-text" tabindex="0"></div>
+  </article>
+</main>
+<script src="/app.js"></script>
+</body>
+</html>
+"""#
+
+    static let css = #"""
+:root { --ink: #1d2433; --muted: #5b6476; --line: #dde2ea; --accent: #1f5fbf; --mark: #ffe58a; }
+* { box-sizing: border-box; }
+[hidden] { display: none !important; }
+body { margin: 0; font-family: "Noto Sans KR", "Noto Sans CJK KR", "Apple SD Gothic Neo", "Malgun Gothic", sans-serif;
+       color: var(--ink); line-height: 1.7; word-break: keep-all; overflow-wrap: anywhere; background: #f7f8fb; }
+header, main { max-width: 960px; margin: 0 auto; padding: 0 16px; }
+header h1 { margin: 16px 0 0; font-size: 1.5rem; }
+header h1 a { color: var(--ink); text-decoration: none; }
+.overview, .status, .meta { color: var(--muted); font-size: 0.9rem; }
+form { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 12px; }
+.row { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin: 4px 0; }
+.row > input[type=search] { flex: 1 1 240px; }
+fieldset.options { border: 0; padding: 0; }
+fieldset.options legend { position: absolute; left: -9999px; }
+input, select, button { font: inherit; padding: 6px 8px; border: 1px solid var(--line); border-radius: 6px; }
+input[type=number] { width: 5em; }
+button { background: var(--accent); color: #fff; border-color: var(--accent); cursor: pointer; }
+button.secondary { background: #fff; color: var(--accent); }
+:focus-visible { outline: 3px solid #8db4f0; outline-offset: 2px; }
+.results { padding-left: 0; list-style: none; }
+.hit { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; margin: 12px 0; }
+.hit .passage { margin: 6px 0; white-space: pre-wrap; }
+.hit .source { font-weight: 600; }
+.context { border-left: 3px solid var(--line); padding-left: 10px; color: var(--muted); white-space: pre-wrap; }
+mark { background: var(--mark); padding: 0 1px; }
+.document-view { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px; margin: 16px 0; }
+.document-text { white-space: pre-wrap; max-height: 70vh; overflow: auto; }
+.document-text mark { background: #ffe0a3; }
+.skipped { font-size: 0.85rem; }
+@media (max-width: 600px) { .row > * { flex: 1 1 100%; } input[type=number] { width: 100%; } }
+"""#
+
+    static let script = #"""
+"use strict";
+const $ = (id) => document.getElementById(id);
+const params = new URLSearchParams(location.search);
+
+async function api(path, body) {
+  const headers = { "Content-Type": "application/json" };
+  const key = sessionStorage.getItem("korsearch-key");
+  if (key) headers["Authorization"] = "Bearer " + key;
+  const response = await fetch(path, body === undefined ? { headers } : { method: "POST", headers, body: JSON.stringify(body) });
+  const data = await response.json().catch(() => ({}));
+  if (response.status === 401) { $("keybox").hidden = false; throw new Error("API 키가 필요합니다."); }
+  if (!response.ok) throw new Error((data.error && data.error.message) || ("HTTP " + response.status));
+  return data;
+}
+
+// The query's terms as the keyword index sees them: Hangul as syllable bigrams, other words whole.
+function terms(query) {
+  const found = new Set();
+  for (const word of query.toLowerCase().match(/[\p{L}\p{N}]+/gu) || []) {
+    for (const run of word.match(/[\uAC00-\uD7A3]+|[^\uAC00-\uD7A3]+/g) || []) {
+      if (/^[\uAC00-\uD7A3]+$/.test(run)) {
+        if (run.length === 1) found.add(run);
+        for (let i = 0; i + 1 < run.length; i++) found.add(run.slice(i, i + 2));
+      } else {
+        found.add(run);
+      }
+    }
+  }
+  return [...found];
+}
+
+// Appends text to an element with the terms wrapped in <mark>: text nodes only, never markup.
+function appendHighlighted(element, text, words) {
+  const lower = text.toLowerCase();
+  const marked = new Array(text.length).fill(false);
+  for (const word of words) {
+    for (let at = lower.indexOf(word); at !== -1; at = lower.indexOf(word, at + 1)) {
+      for (let i = at; i < at + word.length; i++) marked[i] = true;
+    }
+  }
+  let i = 0;
+  while (i < text.length) {
+    let j = i;
+    while (j < text.length && marked[j] === marked[i]) j++;
+    const piece = document.createTextNode(text.slice(i, j));
+    if (marked[i]) { const mark = document.createElement("mark"); mark.appendChild(piece); element.appendChild(mark); }
+    else element.appendChild(piece);
+    i = j;
+  }
+}
+
+function element(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+async function overview() {
+  try {
+    const info = await api("/v1/info");
+    $("overview").textContent = `문서 ${info.documents}개 · 단락 ${info.chunks}개 · 모델 ${info.model} (${info.precision}) · 마지막 색인 ${info.last_indexed_at || "?"}`;
+    if (info.skipped && info.skipped.length) {
+      const details = element("details", "skipped");
+      details.appendChild(element("summary", "", `건너뛴 파일 ${info.skipped.length}개`));
+      const list = element("ul");
+      for (const file of info.skipped) list.appendChild(element("li", "", `${file.path}: ${file.reason}`));
+      details.appendChild(list);
+      $("overview").appendChild(details);
+    }
+  } catch (error) { $("overview").textContent = error.message; }
+}
+
+async function expand(hit, button, box) {
+  const open = button.getAttribute("aria-expanded") === "true";
+  if (open) { box.hidden = true; button.setAttribute("aria-expanded", "false"); button.textContent = "앞뒤 문맥 보기"; return; }
+  const chunk = await api(`/v1/chunks/${hit.chunk_id}?neighbours=1`);
+  box.textContent = "";
+  for (const neighbour of chunk.neighbours) {
+    const p = element("p", neighbour.ordinal < hit.ordinal ? "before" : "after", neighbour.text);
+    p.dataset.chunkId = neighbour.chunk_id;
+    box.appendChild(p);
+  }
+  if (!chunk.neighbours.length) box.appendChild(element("p", "", "이 문서에는 다른 단락이 없습니다."));
+  box.hidden = false;
+  button.setAttribute("aria-expanded", "true");
+  button.textContent = "문맥 접기";
+}
+
+function renderHit(hit, words) {
+  const item = element("li", "hit");
+  item.dataset.chunkId = hit.chunk_id;
+  const meta = element("div", "meta");
+  meta.appendChild(element("span", "rank", `${hit.rank}. `));
+  const link = element("a", "source", hit.path + (hit.page ? ` (p. ${hit.page})` : ""));
+  link.href = `/?doc=${hit.document_id}&chunk=${hit.chunk_id}`;
+  meta.appendChild(link);
+  if (hit.title) meta.appendChild(element("span", "title", ` — ${hit.title}`));
+  const why = [];
+  if (hit.vector_rank) why.push(`벡터 ${hit.vector_rank}위`);
+  if (hit.keyword_rank) why.push(`키워드 ${hit.keyword_rank}위`);
+  meta.appendChild(element("span", "why", ` · 점수 ${hit.score.toFixed(4)}` + (why.length ? ` (${why.join(", ")})` : "")));
+  item.appendChild(meta);
+  const passage = element("p", "passage");
+  appendHighlighted(passage, hit.text, words);
+  item.appendChild(passage);
+  const button = element("button", "secondary expand", "앞뒤 문맥 보기");
+  button.type = "button";
+  button.setAttribute("aria-expanded", "false");
+  const box = element("div", "context");
+  box.hidden = true;
+  button.addEventListener("click", () => expand(hit, button, box).catch((e) => { $("status").textContent = e.message; }));
+  item.appendChild(button);
+  item.appendChild(box);
+  return { item, button, box };
+}
+
+async function search(fromForm) {
+  const query = $("q").value.trim();
+  if (!query) return;
+  const state = new URLSearchParams();
+  for (const name of ["q", "mode", "k", "type", "path", "after", "before"]) {
+    const value = $(name).value.trim();
+    if (value && !(name === "mode" && value === "hybrid") && !(name === "k" && value === "10")) state.set(name, value);
+  }
+  if (fromForm) history.pushState(null, "", "/?" + state.toString());
+  const filters = {};
+  if ($("type").value) filters.types = [$("type").value];
+  if ($("path").value.trim()) filters.path = $("path").value.trim();
+  if ($("after").value) filters.modified_after = $("after").value;
+  if ($("before").value) filters.modified_before = $("before").value;
+  $("status").textContent = "검색 중…";
+  $("document").hidden = true;
+  const results = $("results");
+  results.textContent = "";
+  try {
+    const answer = await api("/v1/search", { query, k: Number($("k").value) || 10, mode: $("mode").value, filters });
+    results.dataset.mode = answer.mode;
+    $("status").textContent = answer.results.length ? `결과 ${answer.results.length}건 (${answer.mode})` : "결과가 없습니다.";
+    const words = terms(query);
+    const rendered = answer.results.map((hit) => ({ hit, ...renderHit(hit, words) }));
+    for (const entry of rendered) results.appendChild(entry.item);
+    const wanted = params.get("expand");
+    const target = rendered.find((entry) => String(entry.hit.chunk_id) === wanted);
+    if (target) await expand(target.hit, target.button, target.box);
+  } catch (error) { $("status").textContent = error.message; }
+}
+
+async function showDocument(id, chunkId) {
+  $("results").textContent = "";
+  try {
+    const doc = await api(`/v1/documents/${encodeURIComponent(id)}`);
+    $("doc-title").textContent = doc.title || doc.path;
+    $("doc-meta").textContent = `${doc.path} · ${doc.type} · 단락 ${doc.chunks}개`;
+    const box = $("doc-text");
+    box.textContent = "";
+    const characters = Array.from(doc.text);   // offsets count Unicode code points
+    let start = -1, end = -1;
+    if (chunkId) {
+      const chunk = await api(`/v1/chunks/${encodeURIComponent(chunkId)}?neighbours=0`);
+      if (chunk.document_id === doc.id) { start = chunk.start; end = chunk.end; }
+    }
+    if (start >= 0) {
+      box.appendChild(document.createTextNode(characters.slice(0, start).join("")));
+      const mark = element("mark", "", characters.slice(start, end).join(""));
+      mark.id = "passage";
+      box.appendChild(mark);
+      box.appendChild(document.createTextNode(characters.slice(end).join("")));
+    } else {
+      box.textContent = doc.text;
+    }
+    $("document").hidden = false;
+    $("status").textContent = "";
+    const mark = $("passage");
+    if (mark) mark.scrollIntoView({ block: "center" });
+  } catch (error) { $("status").textContent = error.message; }
+}
+
+$("search").addEventListener("submit", (event) => { event.preventDefault(); search(true); });
+$("key").addEventListener("change", () => { sessionStorage.setItem("korsearch-key", $("key").value); overview(); search(false); });
+window.addEventListener("popstate", () => location.reload());
+for (const name of ["q", "mode", "k", "type", "path", "after", "before"]) {
+  if (params.has(name)) $(name).value = params.get(name);
+}
+overview();
+if (params.has("doc")) showDocument(params.get("doc"), params.get("chunk"));
+else if (params.has("q")) search(false);
+else $("q").focus();
+"""#
+}

@@ -1,0 +1,51 @@
+import Foundation
+import XCTest
+
+/// A `korsearch serve` child process on a free loopback port, stopped when the test ends.
+final class ServerProcess: @unchecked Sendable {
+    let process: Process
+    /// Where it listens, e.g. http://127.0.0.1:40123
+    let base: URL
+    /// Its standard error, after the line that announced the port.
+    let errors: Pipe
+
+    private init(process: Process, base: URL, errors: Pipe) {
+        self.process = process
+        self.base = base
+        self.errors = errors
+    }
+
+    /// Starts `korsearch serve --index INDEX --port 0 EXTRA...` and waits for it to listen.
+    static func start(index: String, _ extra: [String] = [], for test: XCTestCase) throws -> ServerProcess {
+        let process = Process()
+        process.executableURL = Bundle.main.bundleURL.appendingPathComponent("korsearch")
+        process.arguments = ["serve", "--index", index, "--port", "0"] + extra
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        test.addTeardownBlock { if process.isRunning { process.terminate(); process.waitUntilExit() } }
+        // The first line on stderr announces the port.
+        var line = Data()
+        let deadline = Date(timeIntervalSinceNow: 60)
+        while !line.contains(0x0A), Date() < deadline {
+            let byte = errors.fileHandleForReading.readData(ofLength: 1)
+            if byte.isEmpty { break }
+            line.append(byte)
+        }
+        let text = String(decoding: line, as: UTF8.self)
+        let address = try XCTUnwrap(text.range(of: "http://").map { String(text[$0.lowerBound...]).trimmingCharacters(in: .whitespacesAndNewlines) }, text)
+        return ServerProcess(process: process, base: try XCTUnwrap(URL(string: address)), errors: errors)
+    }
+}
+
+/// Copies Examples/corpus into `folder`/corpus and indexes it into `folder`/index; returns the index path.
+func buildCorpusIndex(in folder: URL, model: String) throws -> String {
+    let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let corpus = folder.appendingPathComponent("corpus")
+    try FileManager.default.copyItem(at: repository.appendingPathComponent("Examples/corpus"), to: corpus)
+    let index = folder.appendingPathComponent("index").path
+    let run = try runKorsearch(["index", corpus.path, "--index", index, "--model", model, "--quiet"])
+    XCTAssertEqual(run.status, 0, run.stderr)
+    return index
+}

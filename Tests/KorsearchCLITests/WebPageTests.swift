@@ -1,0 +1,98 @@
+import Foundation
+import XCTest
+
+/// The search page in a real headless browser (Debian's chromium): the DOM after the page's script has run,
+/// for each state a person reaches (a query, another mode, a filter, expanded context, a document).
+final class WebPageTests: XCTestCase {
+    private let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    private func browser() throws -> String {
+        guard let path = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw XCTSkip("chromium is not installed (Scripts/bootstrap installs it)")
+        }
+        return path
+    }
+
+    /// The DOM of a page once its scripts have run.
+    private func dom(_ browser: String, _ url: URL) throws -> String {
+        let profile = FileManager.default.temporaryDirectory.appendingPathComponent("korsearch-chromium-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: profile) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: browser)
+        process.arguments = ["--headless=new", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile.path)",
+                             "--virtual-time-budget=10000", "--dump-dom", url.absoluteString]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    private func url(_ server: ServerProcess, _ query: String) -> URL {
+        URL(string: query, relativeTo: server.base)!.absoluteURL
+    }
+
+    private func count(_ text: String, _ pattern: String) -> Int {
+        text.components(separatedBy: pattern).count - 1
+    }
+
+    func testSearchPageInAHeadlessBrowser() throws {
+        let browser = try browser()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("korsearch-web-\(UUID().uuidString)")
+        addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let model = repository.appendingPathComponent("Tests/Fixtures/models/mdeberta-tiny-safetensors").path
+        // A document whose text contains markup must show it as text.
+        let index = try buildCorpusIndex(in: folder, model: model)
+        try Data("<script>document.title='pwned'</script> 마크업이 들어 있는 공시 <b>굵게</b> 문서.\n".utf8)
+            .write(to: folder.appendingPathComponent("corpus/markup.txt"))
+        XCTAssertEqual(try runKorsearch(["index", folder.appendingPathComponent("corpus").path, "--index", index, "--model", model, "--quiet"]).status, 0)
+        let server = try ServerProcess.start(index: index, for: self)
+
+        // The page, with the index overview.
+        let home = try dom(browser, url(server, "/"))
+        XCTAssertTrue(home.contains("<label for=\"q\">"), "labelled query box")
+        XCTAssertTrue(home.contains("문서 18개"), "overview of the index")
+
+        // A Korean query: results render with the query's terms highlighted.
+        let query = "자기주식 소각".addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!
+        let results = try dom(browser, url(server, "/?q=\(query)&k=5"))
+        XCTAssertGreaterThan(count(results, "class=\"hit\""), 0)
+        XCTAssertTrue(results.contains("<mark>자기주식</mark>"), "highlighted terms")
+        XCTAssertTrue(results.contains("data-mode=\"hybrid\""))
+        XCTAssertTrue(results.contains("disclosures/buyback-decision.html"))
+
+        // Another mode.
+        let keyword = try dom(browser, url(server, "/?q=\(query)&mode=keyword&k=5"))
+        XCTAssertTrue(keyword.contains("data-mode=\"keyword\""))
+        XCTAssertTrue(keyword.contains("키워드 1위"))
+        XCTAssertFalse(keyword.contains("벡터 1위"))
+
+        // A filter: only PDFs.
+        let pdf = try dom(browser, url(server, "/?q=\("조기상환 손실".addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!)&type=pdf"))
+        XCTAssertGreaterThan(count(pdf, "class=\"hit\""), 0)
+        XCTAssertEqual(count(pdf, "class=\"source\""), count(pdf, ".pdf (p. "), "every hit is a PDF with its page")
+
+        // Expanded context of a hit.
+        let first = try XCTUnwrap(results.range(of: "data-chunk-id=\"").map { results[$0.upperBound...].prefix { $0.isNumber } }).description
+        let expanded = try dom(browser, url(server, "/?q=\(query)&k=5&expand=\(first)"))
+        XCTAssertTrue(expanded.contains("aria-expanded=\"true\""), "the hit's context is open")
+
+        // The whole document, with the passage marked.
+        let documentLink = try XCTUnwrap(results.range(of: "href=\"/?doc=").map { results[$0.upperBound...].prefix { $0 != "\"" } })
+        let document = try dom(browser, url(server, "/?doc=" + documentLink.replacingOccurrences(of: "&amp;", with: "&")))
+        XCTAssertTrue(document.contains("<mark id=\"passage\">"), "passage marked in the document")
+        XCTAssertTrue(document.contains("id=\"doc-title\""))
+
+        // Markup in a document is text, not markup.
+        let markup = try dom(browser, url(server, "/?q=\("마크업".addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!)&mode=keyword"))
+        XCTAssertTrue(markup.contains("&lt;script&gt;document.title='pwned'&lt;/script&gt;"), "escaped")
+        XCTAssertFalse(markup.contains("<title>pwned</title>"))
+        XCTAssertFalse(markup.contains("<b>굵게</b>"))
+
+        // Ids that are not numbers never reach a file.
+        XCTAssertTrue(try dom(browser, url(server, "/?doc=..%2F..%2Fetc%2Fpasswd")).contains("must be an integer"))
+    }
+}
