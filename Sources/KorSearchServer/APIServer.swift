@@ -118,12 +118,12 @@ public final class APIServer: Sendable {
                 struct Body: Encodable {
                     let chunk_id: Int64; let document_id: Int64; let path: String; let title: String?; let ordinal: Int
                     let text: String; let start: Int; let end: Int; let page: Int?; let tokens: Int
-                    let neighbours: [ContextChunk]
+                    let neighbours: [ContextPassage]
                 }
                 return JSONResponse.make(Body(
                     chunk_id: chunk.id, document_id: chunk.documentId, path: chunk.documentPath, title: chunk.documentTitle,
                     ordinal: chunk.ordinal, text: chunk.text, start: chunk.start, end: chunk.end, page: chunk.page,
-                    tokens: chunk.tokenCount, neighbours: chunks.filter { $0.id != id }.map(ContextChunk.init)))
+                    tokens: chunk.tokenCount, neighbours: chunks.filter { $0.id != id }.map(ContextPassage.init)))
             }
         }
     }
@@ -227,25 +227,14 @@ public final class APIServer: Sendable {
         let vector = embedded
         let query = body.query
         return try await offload {
-            let searcher = self.holder.searcher
-            let hits = try searcher.search(query, limit: k, mode: mode, filters: filters, queryVector: vector)
-            let items = try hits.map { hit in
-                SearchResultItem(hit: hit, context: neighbours > 0
-                    ? try searcher.context(of: hit.chunkId, before: neighbours, after: neighbours).filter { $0.id != hit.chunkId }.map(ContextChunk.init)
-                    : nil)
-            }
-            return JSONResponse.make(SearchResponse(query: query, mode: mode.rawValue, results: items))
+            JSONResponse.make(try self.holder.searcher.answer(query, limit: k, mode: mode, filters: filters,
+                                                               neighbours: neighbours, queryVector: vector))
         }
     }
 
     private func date(_ text: String?, _ field: String) throws -> Date? {
         guard let text else { return nil }
-        if let date = ISO8601DateFormatter().date(from: text) { return date }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd"
-        guard let date = formatter.date(from: text) else {
+        guard let date = SearchFilters.date(from: text) else {
             throw APIError.badRequest("\(field) must be a date (YYYY-MM-DD or ISO 8601)", param: field)
         }
         return date

@@ -61,11 +61,7 @@ struct SearchCommand: ParsableCommand {
 
     private func date(_ text: String?, _ option: String) throws -> Date? {
         guard let text else { return nil }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd"
-        guard let date = formatter.date(from: text) else { throw ValidationError("\(option) takes a date as YYYY-MM-DD, not \(text)") }
+        guard let date = SearchFilters.date(from: text) else { throw ValidationError("\(option) takes a date as YYYY-MM-DD, not \(text)") }
         return date
     }
 
@@ -89,49 +85,11 @@ struct SearchCommand: ParsableCommand {
         }
     }
 
-    struct ContextChunk: Encodable {
-        var chunk_id: Int64
-        var ordinal: Int
-        var text: String
+    private func answer(_ query: String, _ searcher: Searcher, _ filters: SearchFilters) throws -> SearchAnswer {
+        try searcher.answer(query, limit: k, mode: searchOptions.mode, filters: filters, neighbours: context)
     }
 
-    struct Result: Encodable {
-        struct Hit: Encodable {
-            var hit: SearchHit
-            var context: [ContextChunk]?
-            func encode(to encoder: Encoder) throws {
-                try hit.encode(to: encoder)
-                if let context {
-                    var container = encoder.container(keyedBy: Key.self)
-                    try container.encode(context, forKey: Key(stringValue: "context")!)
-                }
-            }
-        }
-        var query: String
-        var mode: String
-        var results: [Hit]
-    }
-
-    private struct Key: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init?(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
-    private func answer(_ query: String, _ searcher: Searcher, _ filters: SearchFilters) throws -> Result {
-        let hits = try searcher.search(query, limit: k, mode: searchOptions.mode, filters: filters)
-        return Result(query: query, mode: searchOptions.mode.rawValue, results: try hits.map { hit in
-            let context = self.context > 0
-                ? try searcher.context(of: hit.chunkId, before: self.context, after: self.context)
-                    .filter { $0.id != hit.chunkId }
-                    .map { ContextChunk(chunk_id: $0.id, ordinal: $0.ordinal, text: $0.text) }
-                : nil
-            return Result.Hit(hit: hit, context: context)
-        })
-    }
-
-    private func render(_ result: Result) -> String {
+    private func render(_ result: SearchAnswer) -> String {
         if result.results.isEmpty { return "no results for \(result.query)\n" }
         let terminal = isatty(STDOUT_FILENO) != 0
         var text = ""
