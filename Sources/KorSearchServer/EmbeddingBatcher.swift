@@ -16,9 +16,13 @@ final class EmbeddingBatcher: @unchecked Sendable {
     private let condition = NSCondition()
     private var queue: [Job] = []
     private var stopped = false
-    /// Forward passes run, and texts embedded: for tests and /v1/info.
-    private(set) var batches = 0
-    private(set) var texts = 0
+    private var batchCount = 0
+    private var textCount = 0
+
+    /// Forward passes run so far (for /v1/info and tests).
+    var batches: Int { condition.lock(); defer { condition.unlock() }; return batchCount }
+    /// Texts embedded so far.
+    var texts: Int { condition.lock(); defer { condition.unlock() }; return textCount }
 
     init(embedder: Embedder, window: TimeInterval = 0.004, maxBatch: Int = 64) {
         self.embedder = embedder
@@ -75,8 +79,10 @@ final class EmbeddingBatcher: @unchecked Sendable {
             let all = jobs.flatMap(\.ids)
             do {
                 let embeddings = try embedder.embed(ids: all, normalize: true, batchSize: 32)
-                batches += 1
-                texts += all.count
+                condition.lock()
+                batchCount += 1
+                textCount += all.count
+                condition.unlock()
                 var offset = 0
                 for job in jobs {
                     job.continuation.resume(returning: Array(embeddings[offset ..< offset + job.ids.count]))
