@@ -32,10 +32,14 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Most texts per embeddings request.")
     var maxInputs = 256
 
+    @Option(name: .long, help: "Milliseconds the embedder waits for concurrent requests to batch together.")
+    var batchWindowMs = 4.0
+
     func validate() throws {
         if !(0 ... 65535).contains(port) { throw ValidationError("--port must be between 0 and 65535") }
         if maxBody < 1024 { throw ValidationError("--max-body must be at least 1024") }
         if maxInputs < 1 { throw ValidationError("--max-inputs must be at least 1") }
+        if !(0 ... 1000).contains(batchWindowMs) { throw ValidationError("--batch-window-ms must be between 0 and 1000") }
     }
 
     func run() async throws {
@@ -45,6 +49,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.apiKey = apiKey ?? ProcessInfo.processInfo.environment["KORSEARCH_API_KEY"].flatMap { $0.isEmpty ? nil : $0 }
         configuration.maxBodyBytes = maxBody
         configuration.maxInputs = maxInputs
+        configuration.batchWindow = batchWindowMs / 1000
         let server = try APIServer(index: location.directory, model: model, precision: precision, configuration: configuration, warn: { warn($0) })
         let host = self.host
         try await server.run { port in
