@@ -96,7 +96,7 @@ def main():
     python_command = [sys.executable, os.path.join(ROOT, "Scripts", "bench", "python_embed.py"), args.model,
                       input_path, os.path.join(work, "python.npy")]
     runners = [("korsearch fp32", swift_command), ("korsearch bf16", swift_command + ["--precision", "bf16"]),
-               ("python fp32", python_command)]
+               ("korsearch int8", swift_command + ["--precision", "int8"]), ("python fp32", python_command)]
     if args.torch_bf16:
         runners.append(("python bf16 autocast", python_command[:-1] + [os.path.join(work, "python-bf16.npy"), "--bf16"]))
 
@@ -122,7 +122,7 @@ def main():
     for name in times:
         print(f"{name:24s} best {best[name]:7.2f} s  {tokens / best[name]:8.1f} tokens/s  (runs: "
               + ", ".join(f"{t:.2f}" for t in times[name]) + ")")
-    for ours in ("korsearch fp32", "korsearch bf16"):
+    for ours in ("korsearch fp32", "korsearch bf16", "korsearch int8"):
         print(f"ratio {ours} / python fp32: {best['python fp32'] / best[ours]:.2f}x")
         if args.torch_bf16:
             print(f"ratio {ours} / python bf16 autocast: {best['python bf16 autocast'] / best[ours]:.2f}x")

@@ -28,6 +28,30 @@ final class PrecisionTests: XCTestCase {
         XCTAssertNotEqual(fp32, bf16)
     }
 
+    func testINT8EmbeddingsStayWithinCosine099OfTransformers() throws {
+        var worst = 1.0
+        for name in Fixtures.modelNames {
+            let expected = try Fixtures.expected(name)
+            let embedder = try Embedder(modelDirectory: Fixtures.model(name), maxLength: expected.max_length, precision: .int8)
+            let pooled = try embedder.embed(expected.texts, normalize: false)
+            for (index, reference) in expected.pooled.enumerated() {
+                worst = min(worst, cosine(pooled[index].vector, reference))
+            }
+        }
+        XCTAssertGreaterThanOrEqual(worst, 0.99, "min cosine \(worst)")
+    }
+
+    func testINT8DependsOnlySlightlyOnTheBatch() throws {
+        // Inputs are quantized with one scale per block of rows, so a text's neighbours in the batch move its
+        // embedding a little; never far.
+        let expected = try Fixtures.expected("mdeberta-tiny-safetensors")
+        let embedder = try Embedder(modelDirectory: Fixtures.model("mdeberta-tiny-safetensors"), precision: .int8)
+        let batched = try embedder.embed(expected.texts, batchSize: expected.texts.count)
+        for (index, text) in expected.texts.enumerated() {
+            XCTAssertGreaterThan(cosine(try embedder.embed([text])[0].vector, batched[index].vector), 0.995)
+        }
+    }
+
     func testBF16BatchIndependence() throws {
         let expected = try Fixtures.expected("mdeberta-tiny-safetensors")
         let embedder = try Embedder(modelDirectory: Fixtures.model("mdeberta-tiny-safetensors"), precision: .bf16)
