@@ -119,9 +119,7 @@ public final class DebertaV2Model: @unchecked Sendable {
                 for ids in sequences {
                     for (position, id) in ids.enumerated() {
                         let out = target + row * width
-                        weights.wordEmbeddings.withUnsafeBufferPointer { table in
-                            out.update(from: table.baseAddress! + Int(id) * width, count: width)
-                        }
+                        out.update(from: weights.wordEmbeddings.row(Int(id)), count: width)
                         if let positionTable = weights.positionEmbeddings {
                             for i in 0 ..< width { out[i] += positionTable[position * width + i] }
                         }

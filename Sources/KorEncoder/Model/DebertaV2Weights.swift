@@ -26,7 +26,7 @@ struct DebertaV2LayerWeights {
 
 /// Every parameter of a DeBERTa-v2 encoder, converted to Float32 from a checkpoint.
 struct DebertaV2Weights {
-    var wordEmbeddings: [Float]
+    var wordEmbeddings: EmbeddingTable
     var positionEmbeddings: [Float]?
     /// Row 0 of the token type embeddings (token type ids are all zero), when the model has them.
     var tokenTypeEmbedding: [Float]?
@@ -41,21 +41,23 @@ struct DebertaV2Weights {
     init(config: DebertaV2Config, checkpoint: CheckpointReader, precision: Precision = .fp32) throws {
         let prefix = try checkpoint.tensor(named: "deberta.embeddings.word_embeddings.weight") != nil ? "deberta." : ""
         let path = checkpoint.path
-        func load(_ key: String, _ shape: [Int]) throws -> [Float] {
+        func tensor(_ key: String, _ shape: [Int]) throws -> WeightTensor {
             guard let tensor = try checkpoint.tensor(named: prefix + key) else {
                 throw EncoderError(.badWeights, "\(path) has no tensor \(prefix + key), which the configuration needs")
             }
             guard tensor.shape == shape else {
                 throw EncoderError(.badWeights, "\(path): tensor \(prefix + key) has shape \(tensor.shape), the configuration needs \(shape)")
             }
-            return tensor.floats()
+            return tensor
         }
+        func load(_ key: String, _ shape: [Int]) throws -> [Float] { try tensor(key, shape).floats() }
         let hidden = config.hiddenSize
         let embedding = config.embeddingSize
         let allHead = config.numAttentionHeads * config.attentionHeadSize
         let inter = config.intermediateSize
 
-        wordEmbeddings = try load("embeddings.word_embeddings.weight", [config.vocabSize, embedding])
+        wordEmbeddings = EmbeddingTable(try tensor("embeddings.word_embeddings.weight", [config.vocabSize, embedding]),
+                                        width: embedding, checkpoint: checkpoint)
         positionEmbeddings = config.positionBiasedInput
             ? try load("embeddings.position_embeddings.weight", [config.maxPositionEmbeddings, embedding]) : nil
         tokenTypeEmbedding = config.typeVocabSize > 0
