@@ -19,7 +19,7 @@ struct EmbedCommand: ParsableCommand {
     @Flag(name: .long, help: "Print the raw mean-pooled vector instead of the L2-normalized one.")
     var noNormalize = false
 
-    @Option(name: .long, help: "fp32 (exact) or bf16 (faster; oneDNN).")
+    @Option(name: .long, help: "fp32 (exact), bf16 or int8 (faster; oneDNN).")
     var precision: Precision = .fp32
 
     func validate() throws {

@@ -49,7 +49,7 @@ struct IndexCommand: ParsableCommand {
     @Option(name: .long, help: "Texts per forward pass.")
     var batchSize: Int = 32
 
-    @Option(name: .long, help: "fp32 (exact) or bf16 (faster); recorded in the index.")
+    @Option(name: .long, help: "fp32 (exact), bf16 or int8 (faster); recorded in the index.")
     var precision: Precision = .fp32
 
     @Flag(name: .long, help: "Print the summary as one JSON object.")

@@ -15,7 +15,7 @@ struct SearchModelOptions: ParsableArguments {
     @Option(name: .long, help: "hybrid, vector or keyword.")
     var mode: SearchMode = .hybrid
 
-    @Option(name: .long, help: "Embed queries at fp32 or bf16 (default: the precision that built the index).")
+    @Option(name: .long, help: "Embed queries at fp32, bf16 or int8 (default: the precision that built the index).")
     var precision: Precision?
 }
 

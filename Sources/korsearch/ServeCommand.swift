@@ -20,7 +20,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The model (default: the one that built the index).")
     var model: String?
 
-    @Option(name: .long, help: "fp32 or bf16 (default: the precision that built the index).")
+    @Option(name: .long, help: "fp32, bf16 or int8 (default: the precision that built the index).")
     var precision: Precision?
 
     @Option(name: .long, help: "Require this bearer token (default: $KORSEARCH_API_KEY when set).")

@@ -3,7 +3,7 @@
 // dimension — then times queries from the evaluation set in each mode, once the index and model are loaded.
 //
 //   swift build -c release --product search-benchmark
-//   .build/release/search-benchmark --model /tmp/korsearch-bench-mdeberta [--chunks 100000] [--index /tmp/korsearch-bench-index]
+//   .build/release/search-benchmark --model /tmp/korsearch-bench-mdeberta [--chunks 100000] [--precision fp32|bf16|int8]
 import Foundation
 import KorSearch
 
@@ -17,12 +17,13 @@ let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().del
     .deletingLastPathComponent().deletingLastPathComponent()
 let modelPath = option("--model", "/tmp/korsearch-bench-mdeberta")
 let chunkCount = Int(option("--chunks", "100000"))!
+let precision = Precision(rawValue: option("--precision", "fp32")) ?? .fp32
 let directory = IndexDirectory(URL(fileURLWithPath: option("--index", "/tmp/korsearch-bench-index-\(chunkCount)")))
 
 func log(_ message: String) { FileHandle.standardError.write(Data((message + "\n").utf8)) }
 
 do {
-    let loaded = try ModelLocator.load(modelPath)
+    let loaded = try ModelLocator.load(modelPath, precision: precision)
     let dimension = loaded.identity.dimension
     if !directory.exists {
         log("building \(chunkCount) synthetic chunks of dimension \(dimension) in \(directory.url.path)")

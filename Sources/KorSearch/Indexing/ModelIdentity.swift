@@ -16,8 +16,9 @@ public struct ModelIdentity: Sendable, Equatable {
     public var pooling = "mean"
     /// Normalization of pooled vectors: always "l2".
     public var normalization = "l2"
-    /// Numeric precision of the forward pass (fp32 or bf16). An index records the one that built it; vectors
-    /// of either are comparable (cosine ≥ 0.999), so searching with the other is allowed.
+    /// Numeric precision of the forward pass (fp32, bf16 or int8). An index records the one that built it and
+    /// queries default to it; the vectors of all three are close (cosine ≥ 0.99), so searching with another
+    /// is allowed, while adding to the index at another precision is not.
     public var precision = "fp32"
 
     /// The identity of a model folder.
