@@ -65,7 +65,9 @@ static void ks_quantize(const float *values, int8_t *target, size_t count, float
     }
 }
 
-static dnnl_data_type_t ks_input_type(ks_linear_kind kind) { return kind == KS_LINEAR_INT8 ? dnnl_s8 : dnnl_bf16; }
+static dnnl_data_type_t ks_input_type(ks_linear_kind kind) {
+    return kind == KS_LINEAR_INT8 ? dnnl_s8 : kind == KS_LINEAR_BF16 ? dnnl_bf16 : dnnl_f32;
+}
 
 static dnnl_status_t ks_make_primitive(ks_linear *linear, int sum, dnnl_primitive_t *primitive, dnnl_memory_desc_t *weights_md) {
     const dnnl_dim_t runtime = DNNL_RUNTIME_DIM_VAL;
@@ -144,7 +146,8 @@ ks_linear *ks_linear_create(ks_linear_kind kind, int64_t n, int64_t k, const flo
     if (ks_make_primitive(linear, 0, &linear->plain, &linear->weights_md) != dnnl_success ||
         ks_make_primitive(linear, 1, &linear->accumulate, &accumulate_md) != dnnl_success) {
         *error = kind == KS_LINEAR_INT8 ? "oneDNN cannot build an int8 matmul on this processor"
-                                        : "oneDNN cannot build a bf16 matmul on this processor";
+                 : kind == KS_LINEAR_BF16 ? "oneDNN cannot build a bf16 matmul on this processor"
+                                          : "oneDNN cannot build a float32 matmul";
         ks_linear_free(linear);
         return NULL;
     }
@@ -152,6 +155,15 @@ ks_linear *ks_linear_create(ks_linear_kind kind, int64_t n, int64_t k, const flo
         *error = "oneDNN chose different weight layouts for one layer";
         ks_linear_free(linear);
         return NULL;
+    }
+    if (kind == KS_LINEAR_F32) {
+        // The float32 weight is already the source layout; reorder straight from it.
+        if (!ks_place_weights(linear, (void *)weight)) {
+            *error = "oneDNN could not lay out the weights";
+            ks_linear_free(linear);
+            return NULL;
+        }
+        return linear;
     }
     void *plain = malloc((size_t)(n * k) * (kind == KS_LINEAR_INT8 ? 1 : 2));
     if (!plain) { *error = "out of memory"; ks_linear_free(linear); return NULL; }
@@ -206,16 +218,17 @@ int ks_linear_apply(ks_linear *linear, int64_t m, const float *a, float *c, int 
         scales = malloc(sizeof(float) * (size_t)linear->n);
         if (!scales) { *error = "out of memory"; return -1; }
         for (int64_t j = 0; j < linear->n; ++j) scales[j] = scale * linear->weight_scales[j];
-    } else {
+    } else if (linear->kind == KS_LINEAR_BF16) {
         ks_f32_to_bf16(a, scratch, count);
     }
+    void *input = linear->kind == KS_LINEAR_F32 ? (void *)a : (void *)scratch;
     dnnl_dim_t a_dims[2] = {m, linear->k}, c_dims[2] = {m, linear->n}, s_dims[1] = {linear->n};
     dnnl_memory_desc_t a_md, c_md, s_md;
     dnnl_memory_desc_init_by_tag(&a_md, 2, a_dims, ks_input_type(linear->kind), dnnl_ab);
     dnnl_memory_desc_init_by_tag(&c_md, 2, c_dims, dnnl_f32, dnnl_ab);
     dnnl_memory_desc_init_by_tag(&s_md, 1, s_dims, dnnl_f32, dnnl_a);
     dnnl_memory_t a_memory = NULL, c_memory = NULL, s_memory = NULL;
-    dnnl_status_t status = dnnl_memory_create(&a_memory, &a_md, ks_engine, scratch);
+    dnnl_status_t status = dnnl_memory_create(&a_memory, &a_md, ks_engine, input);
     if (status == dnnl_success) status = dnnl_memory_create(&c_memory, &c_md, ks_engine, c);
     if (status == dnnl_success && scales) status = dnnl_memory_create(&s_memory, &s_md, ks_engine, scales);
     if (status == dnnl_success) {

@@ -10,6 +10,8 @@ extern "C" {
 
 /// How a linear layer's product is computed.
 typedef enum {
+    /// float32 weights and inputs (oneDNN's float32 matmul: no packing per call, so fast for a few rows too).
+    KS_LINEAR_F32 = 0,
     /// bfloat16 weights and inputs, float32 accumulation.
     KS_LINEAR_BF16 = 1,
     /// int8 weights with one scale per output channel, inputs quantized to int8 per call with one scale,
@@ -27,7 +29,7 @@ ks_linear *ks_linear_create(ks_linear_kind kind, int64_t n, int64_t k, const flo
 void ks_linear_free(ks_linear *linear);
 
 /// c[m, n] (+)= a[m, k] · Wᵀ for float32 `a` (row stride k) and `c`; with `accumulate`, c's previous values are
-/// added. `scratch` holds the converted input: m * k 16-bit values. Runs single-threaded in the calling thread;
+/// added. `scratch` holds the converted input: m * k 16-bit values (unused for float32). Runs single-threaded in the calling thread;
 /// several threads may call it at once on disjoint rows. Returns 0, or -1 with *error set.
 int ks_linear_apply(ks_linear *linear, int64_t m, const float *a, float *c, int accumulate, uint16_t *scratch,
                     const char **error);

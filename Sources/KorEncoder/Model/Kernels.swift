@@ -2,8 +2,9 @@ import CBLAS
 import CKernels
 import Dispatch
 
-/// The numeric building blocks of the forward pass: GEMMs through OpenBLAS, memory-bound steps through the C
-/// kernels, each split across cores by the encoder itself.
+/// The numeric building blocks of the forward pass: attention's small GEMMs through OpenBLAS (the linear layers
+/// go through oneDNN, see `LinearWeight`), memory-bound steps through the C kernels, each split across cores by
+/// the encoder itself.
 enum Kernels {
     /// Cores the forward pass splits its work across.
     static let threads = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 64))
@@ -25,8 +26,8 @@ enum Kernels {
     /// queue instead of fighting over the cores.
     private static let forwardLock = NSLock()
 
-    /// OpenBLAS runs single-threaded: the encoder splits work across cores itself (rows of the large GEMMs,
-    /// heads of attention), so OpenBLAS's own spinning worker threads never compete with the other steps.
+    /// OpenBLAS runs single-threaded: the encoder splits work across cores itself (heads of attention), so
+    /// OpenBLAS's own spinning worker threads never compete with the other steps.
     private static let singleThreadedBLAS: Void = openblas_set_num_threads(1)
 
     /// Runs a forward pass under the process-wide lock.
@@ -35,31 +36,6 @@ enum Kernels {
         forwardLock.lock()
         defer { forwardLock.unlock() }
         return try body()
-    }
-
-    /// C = A · Wᵀ (+ C when `accumulate`), split across cores: by rows of A for a large batch, by output
-    /// columns (rows of W) for a few rows, such as one short query, where reading W is the cost.
-    static func parallelMatmulTransposed(
-        _ a: UnsafePointer<Float>, rows: Int, inputWidth: Int, weight: [Float], outputWidth: Int,
-        into c: UnsafeMutablePointer<Float>, accumulate: Bool
-    ) {
-        nonisolated(unsafe) let a = a, c = c
-        weight.withUnsafeBufferPointer { w in
-            nonisolated(unsafe) let w = w.baseAddress!
-            if rows < 64 {
-                parallelRows(outputWidth, minimumRowsPerThread: 256) { columns in
-                    matmulTransposed(a, rows: rows, inputWidth: inputWidth, lda: inputWidth,
-                                     weight: w + columns.lowerBound * inputWidth, outputWidth: columns.count, ldw: inputWidth,
-                                     into: c + columns.lowerBound, ldc: outputWidth, accumulate: accumulate)
-                }
-                return
-            }
-            parallelRows(rows, minimumRowsPerThread: 32) { range in
-                matmulTransposed(a + range.lowerBound * inputWidth, rows: range.count, inputWidth: inputWidth,
-                                 lda: inputWidth, weight: w, outputWidth: outputWidth, ldw: inputWidth,
-                                 into: c + range.lowerBound * outputWidth, ldc: outputWidth, accumulate: accumulate)
-            }
-        }
     }
 
     /// C[rows, outputWidth] = A[rows, inputWidth] · Wᵀ (+ C when `accumulate`), W stored [outputWidth, inputWidth].

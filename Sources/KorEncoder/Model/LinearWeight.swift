@@ -18,53 +18,45 @@ public enum Precision: String, Sendable, CaseIterable, Codable {
 final class LinearWeight: @unchecked Sendable {
     let output: Int
     let input: Int
-    /// The float32 weight (kept for fp32; empty once converted for bf16).
-    let floats: [Float]
-    /// The oneDNN layer for reduced precision.
-    private let reduced: OpaquePointer?
+    /// The oneDNN layer: the weight in oneDNN's layout and the primitives that multiply by it.
+    private let layer: OpaquePointer
 
     init(_ weight: [Float], output: Int, input: Int, precision: Precision) throws {
         self.output = output
         self.input = input
-        switch precision {
-        case .fp32:
-            floats = weight
-            reduced = nil
-        case .bf16, .int8:
-            var error: UnsafePointer<CChar>?
-            let kind = precision == .bf16 ? KS_LINEAR_BF16 : KS_LINEAR_INT8
-            guard let handle = weight.withUnsafeBufferPointer({ ks_linear_create(kind, Int64(output), Int64(input), $0.baseAddress, &error) }) else {
-                throw EncoderError(.unsupportedConfiguration, "\(precision.rawValue) is not available here: \(error.map { String(cString: $0) } ?? "oneDNN failed")")
-            }
-            floats = []
-            reduced = handle
+        let kind = switch precision {
+        case .fp32: KS_LINEAR_F32
+        case .bf16: KS_LINEAR_BF16
+        case .int8: KS_LINEAR_INT8
         }
+        var error: UnsafePointer<CChar>?
+        guard let handle = weight.withUnsafeBufferPointer({ ks_linear_create(kind, Int64(output), Int64(input), $0.baseAddress, &error) }) else {
+            throw EncoderError(.unsupportedConfiguration, "\(precision.rawValue) is not available here: \(error.map { String(cString: $0) } ?? "oneDNN failed")")
+        }
+        layer = handle
     }
 
-    deinit { if let reduced { ks_linear_free(reduced) } }
+    deinit { ks_linear_free(layer) }
 
     /// c[rows, output] (+)= a[rows, input] · Wᵀ; `scratch` holds rows × input 16-bit values for reduced precision.
     func apply(_ a: UnsafePointer<Float>, rows: Int, into c: UnsafeMutablePointer<Float>, accumulate: Bool,
                scratch: UnsafeMutablePointer<UInt16>) throws {
-        if let reduced {
-            // Rows split into one block per core, each converted into its own part of the scratch.
-            nonisolated(unsafe) let a = a, c = c, scratch = scratch, handle = reduced
-            let input = self.input, output = self.output
-            let failure = Mutex<String?>(nil)
-            Kernels.parallelRows(rows, minimumRowsPerThread: 64) { range in
-                var error: UnsafePointer<CChar>?
-                if ks_linear_apply(handle, Int64(range.count), a + range.lowerBound * input, c + range.lowerBound * output,
-                                        accumulate ? 1 : 0, scratch + range.lowerBound * input, &error) != 0 {
-                    let message = error.map { String(cString: $0) } ?? "?"
-                    failure.withLock { $0 = message }
-                }
+        // Rows split into one block per core, each converted into its own part of the scratch. A few rows (one
+        // query) stay on one core, where oneDNN reads the weights once without packing them and the other core
+        // is free (for the keyword half of a hybrid search).
+        nonisolated(unsafe) let a = a, c = c, scratch = scratch, handle = layer
+        let input = self.input, output = self.output
+        let failure = Mutex<String?>(nil)
+        Kernels.parallelRows(rows, minimumRowsPerThread: 64) { range in
+            var error: UnsafePointer<CChar>?
+            if ks_linear_apply(handle, Int64(range.count), a + range.lowerBound * input, c + range.lowerBound * output,
+                               accumulate ? 1 : 0, scratch + range.lowerBound * input, &error) != 0 {
+                let message = error.map { String(cString: $0) } ?? "?"
+                failure.withLock { $0 = message }
             }
-            if let message = failure.withLock({ $0 }) {
-                throw EncoderError(.unsupportedConfiguration, "oneDNN matmul failed: \(message)")
-            }
-        } else {
-            Kernels.parallelMatmulTransposed(a, rows: rows, inputWidth: input, weight: floats, outputWidth: output,
-                                             into: c, accumulate: accumulate)
+        }
+        if let message = failure.withLock({ $0 }) {
+            throw EncoderError(.unsupportedConfiguration, "oneDNN matmul failed: \(message)")
         }
     }
 }
