@@ -30,9 +30,9 @@ let package = Package(
                 .linkedLibrary("lapack"), .linkedLibrary("stdc++"),
             ]
         ),
-        // bf16 matmuls through Debian's oneDNN (its C API), for reduced-precision inference.
+        // The linear layers through Debian's oneDNN (its C API): fp32, bf16 and int8 matmuls.
         .target(name: "CMatmul", linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("gomp")]),
-        // OpenBLAS's cblas.h as a Swift module.
+        // OpenBLAS's cblas.h as a Swift module (attention's small GEMMs, one-off products at load).
         .systemLibrary(name: "CBLAS"),
         // Plain C numeric kernels of the encoder's memory-bound steps (LayerNorm, GELU, softmax, ...).
         .target(name: "CKernels", linkerSettings: [.linkedLibrary("m")]),
