@@ -41,13 +41,13 @@ final class LinearWeight: @unchecked Sendable {
     /// c[rows, output] (+)= a[rows, input] · Wᵀ; `scratch` holds rows × input 16-bit values for reduced precision.
     func apply(_ a: UnsafePointer<Float>, rows: Int, into c: UnsafeMutablePointer<Float>, accumulate: Bool,
                scratch: UnsafeMutablePointer<UInt16>) throws {
-        // Rows split into one block per core, each converted into its own part of the scratch. A few rows (one
-        // query) stay on one core, where oneDNN reads the weights once without packing them and the other core
-        // is free (for the keyword half of a hybrid search).
+        // Rows split into one block per core, each converted into its own part of the scratch. Under 32 rows (one
+        // short query) they stay on one core, where oneDNN reads the weights once without packing them and the
+        // other core is free (for the keyword half of a hybrid search).
         nonisolated(unsafe) let a = a, c = c, scratch = scratch, handle = layer
         let input = self.input, output = self.output
         let failure = Mutex<String?>(nil)
-        Kernels.parallelRows(rows, minimumRowsPerThread: 64) { range in
+        Kernels.parallelRows(rows, minimumRowsPerThread: 16) { range in
             var error: UnsafePointer<CChar>?
             if ks_linear_apply(handle, Int64(range.count), a + range.lowerBound * input, c + range.lowerBound * output,
                                accumulate ? 1 : 0, scratch + range.lowerBound * input, &error) != 0 {
