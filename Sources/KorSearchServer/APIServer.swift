@@ -50,7 +50,7 @@ public final class APIServer: Sendable {
     /// to serve.
     public init(index: IndexDirectory, model: String?, precision: Precision? = nil, configuration: ServerConfiguration,
                 warn: @escaping @Sendable (String) -> Void) throws {
-        let meta = try DocumentIndex.open(index, warn: warn).meta
+        let meta = try DocumentIndex.meta(of: index)
         modelName = model ?? meta["model_id"] ?? ModelLocator.defaultModel
         let loaded = try ModelLocator.load(modelName, maxLength: Int(meta["max_length"] ?? "") ?? 512,
                                            precision: precision ?? Precision(rawValue: meta["precision"] ?? "") ?? .fp32)

@@ -95,7 +95,7 @@ public final class DebertaV2Model: @unchecked Sendable {
 
         try Kernels.exclusive {
             embed(sequences, into: &x)
-            let workspace = cachedWorkspace.flatMap { $0.tokens >= tokens ? $0 : nil } ?? Workspace(config: config, tokens: tokens)
+            let workspace = cachedWorkspace.flatMap { $0.tokens >= tokens ? $0 : nil } ?? Workspace(config: config, tokens: tokens, precision: precision)
             cachedWorkspace = workspace
             for layer in weights.layers {
                 try x.withUnsafeMutableBufferPointer { xs in
@@ -291,19 +291,19 @@ private final class Workspace {
     let context: UnsafeMutablePointer<Float>
     let attended: UnsafeMutablePointer<Float>
     let ffn: UnsafeMutablePointer<Float>
-    /// GEMM inputs rounded to bfloat16 (bf16 precision only).
+    /// GEMM inputs converted to bf16 or int8 (reduced precision only; a single element for fp32).
     let bf16: UnsafeMutablePointer<UInt16>
     /// The number of packed tokens the matrices have room for.
     let tokens: Int
 
-    init(config: DebertaV2Config, tokens: Int) {
+    init(config: DebertaV2Config, tokens: Int, precision: Precision) {
         let allHead = config.numAttentionHeads * config.attentionHeadSize
         self.tokens = tokens
         qkv = .allocate(capacity: tokens * 3 * allHead)
         context = .allocate(capacity: tokens * allHead)
         attended = .allocate(capacity: tokens * config.hiddenSize)
         ffn = .allocate(capacity: tokens * config.intermediateSize)
-        bf16 = .allocate(capacity: tokens * max(config.hiddenSize, config.intermediateSize, allHead))
+        bf16 = .allocate(capacity: precision == .fp32 ? 1 : tokens * max(config.hiddenSize, config.intermediateSize, allHead))
     }
 
     deinit {

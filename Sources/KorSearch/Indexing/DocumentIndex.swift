@@ -25,6 +25,12 @@ public final class DocumentIndex: @unchecked Sendable {
         self.meta = meta
     }
 
+    /// The catalog's meta of an existing index (model, precision, chunking), without opening its FAISS index.
+    public static func meta(of directory: IndexDirectory) throws -> [String: String] {
+        try directory.requireExisting()
+        return try Catalog(url: directory.catalogURL, create: false).meta()
+    }
+
     /// Opens an existing index. With `writable`, a FAISS index found out of date is rebuilt and written back
     /// (the caller holds the writer lock); otherwise it is rebuilt in memory only. `warn` hears about repairs.
     public static func open(_ directory: IndexDirectory, writable: Bool = false,

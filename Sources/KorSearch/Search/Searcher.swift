@@ -35,7 +35,7 @@ public final class Searcher: @unchecked Sendable {
         var embedder: Embedder?
         var identity: ModelIdentity?
         if loadModel {
-            let catalog = try DocumentIndex.open(directory, warn: { _ in }).meta
+            let catalog = try DocumentIndex.meta(of: directory)
             let name = model ?? catalog["model_id"] ?? ModelLocator.defaultModel
             let maxLength = Int(catalog["max_length"] ?? "") ?? 512
             let precision = precision ?? Precision(rawValue: catalog["precision"] ?? "") ?? .fp32
