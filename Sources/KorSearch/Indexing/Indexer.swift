@@ -63,7 +63,7 @@ public struct IndexProgress: Sendable {
     /// Chunks embedded so far, and tokens.
     public var chunksEmbedded: Int
     public var tokensEmbedded: Int
-    /// Tokens the run still has to embed, as far as chunked so far.
+    /// Seconds since the run started.
     public var seconds: Double
 }
 
@@ -187,7 +187,7 @@ public final class Indexer {
                 if previous != nil { removals.append(file.path); summary.removed += 1 }
                 continue
             }
-            let hash = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+            let hash = SHA256.hash(data: data).hexString
             if let previous, previous.sha256 == hash {
                 try index.catalog.touch(path: file.path, modified: file.modified)
                 summary.unchanged += 1

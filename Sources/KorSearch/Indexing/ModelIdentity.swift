@@ -38,7 +38,7 @@ public struct ModelIdentity: Sendable, Equatable {
         hasher.update(data: try handle.read(upToCount: 1 << 20) ?? Data())
         try handle.seek(toOffset: size > (1 << 20) ? size - (1 << 20) : 0)
         hasher.update(data: try handle.read(upToCount: 1 << 20) ?? Data())
-        fingerprint = hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        fingerprint = hasher.finalize().hexString
     }
 
     /// The meta entries that record it.

@@ -208,16 +208,15 @@ public final class ModelHub: @unchecked Sendable {
         if let size, Int64(data.count) != size {
             throw KorSearchError(.corruptIndex, "\(name): downloaded \(data.count) bytes, the hub announced \(size); nothing was kept")
         }
-        let hex = { (bytes: any Sequence<UInt8>) in bytes.map { String(format: "%02x", $0) }.joined() }
         let isHex = etag.allSatisfy(\.isHexDigit)
-        if etag.count == 64, isHex, hex(SHA256.hash(data: data)) != etag.lowercased() {
+        if etag.count == 64, isHex, SHA256.hash(data: data).hexString != etag.lowercased() {
             throw KorSearchError(.corruptIndex, "\(name): the sha256 of the download does not match the hub's ETag \(etag.prefix(12))…; nothing was kept")
         }
         if etag.count == 40, isHex {
             var hasher = Insecure.SHA1()
             hasher.update(data: Data("blob \(data.count)\u{0}".utf8))
             hasher.update(data: data)
-            if hex(hasher.finalize()) != etag.lowercased() {
+            if hasher.finalize().hexString != etag.lowercased() {
                 throw KorSearchError(.corruptIndex, "\(name): the download does not match the hub's ETag \(etag.prefix(12))…; nothing was kept")
             }
         }
