@@ -242,18 +242,20 @@ public final class APIServer: Sendable {
 
     private func info() async throws -> Response {
         try await offload {
-            let index = self.holder.searcher.index
-            let counts = try index.catalog.counts()
+            // The index's description, with the served model's name and the batcher's counters.
             struct Body: Encodable {
-                let documents: Int; let chunks: Int; let vectors: Int; let model: String; let dimension: Int
-                let faiss: String; let precision: String; let last_indexed_at: String?; let batches: Int; let embedded_texts: Int
-                let skipped: [SkippedFile]
+                let info: IndexInfo; let model: String; let batches: Int; let embeddedTexts: Int
+                enum Keys: String, CodingKey { case model, batches, embedded_texts }
+                func encode(to encoder: any Encoder) throws {
+                    try info.encode(to: encoder)
+                    var container = encoder.container(keyedBy: Keys.self)
+                    try container.encode(model, forKey: .model)
+                    try container.encode(batches, forKey: .batches)
+                    try container.encode(embeddedTexts, forKey: .embedded_texts)
+                }
             }
-            return JSONResponse.make(Body(
-                documents: counts.documents, chunks: counts.chunks, vectors: index.vectors.count, model: self.modelName,
-                dimension: index.dimension, faiss: index.factory, precision: index.meta["precision"] ?? "fp32",
-                last_indexed_at: index.meta["last_indexed_at"], batches: self.batcher.batches, embedded_texts: self.batcher.texts,
-                skipped: try index.catalog.skipped().map { SkippedFile(path: $0.path, reason: $0.reason) }))
+            return JSONResponse.make(Body(info: try self.holder.searcher.index.info(), model: self.modelName,
+                                          batches: self.batcher.batches, embeddedTexts: self.batcher.texts))
         }
     }
 }

@@ -94,33 +94,8 @@ struct InfoCommand: ParsableCommand {
     @Flag(name: .long, help: "Print one JSON object.")
     var json = false
 
-    struct Info: Encodable {
-        var documents: Int
-        var chunks: Int
-        var vectors: Int
-        var model: String
-        var model_fingerprint: String
-        var dimension: Int
-        var faiss: String
-        var chunk_tokens: Int
-        var chunk_overlap: Int
-        var precision: String
-        var folder: String?
-        var last_indexed_at: String?
-        var skipped: [SkippedFile]
-    }
-
     func run() throws {
-        let index = try DocumentIndex.open(location.directory, warn: warn)
-        let counts = try index.catalog.counts()
-        let meta = index.meta
-        let info = Info(
-            documents: counts.documents, chunks: counts.chunks, vectors: index.vectors.count,
-            model: meta["model_id"] ?? "?", model_fingerprint: meta["model_fingerprint"] ?? "?",
-            dimension: index.dimension, faiss: index.factory,
-            chunk_tokens: Int(meta["chunk_tokens"] ?? "") ?? 0, chunk_overlap: Int(meta["chunk_overlap"] ?? "") ?? 0,
-            precision: meta["precision"] ?? "fp32", folder: meta["indexed_folder"], last_indexed_at: meta["last_indexed_at"],
-            skipped: try index.catalog.skipped().map { SkippedFile(path: $0.path, reason: $0.reason) })
+        let info = try DocumentIndex.open(location.directory, warn: warn).info()
         if json {
             writeOutput(try jsonLine(info))
         } else {
@@ -129,10 +104,10 @@ struct InfoCommand: ParsableCommand {
                 folder     \(info.folder ?? "?")
                 documents  \(info.documents)
                 chunks     \(info.chunks) (vectors in FAISS: \(info.vectors))
-                model      \(info.model) (dimension \(info.dimension), \(info.precision), fingerprint \(info.model_fingerprint.prefix(12)))
-                chunking   \(info.chunk_tokens) tokens, overlap \(info.chunk_overlap)
+                model      \(info.model) (dimension \(info.dimension), \(info.precision), fingerprint \(info.modelFingerprint.prefix(12)))
+                chunking   \(info.chunkTokens) tokens, overlap \(info.chunkOverlap)
                 faiss      \(info.faiss)
-                indexed    \(info.last_indexed_at ?? "?")
+                indexed    \(info.lastIndexedAt ?? "?")
                 skipped    \(info.skipped.count) files
 
                 """)
