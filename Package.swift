@@ -15,6 +15,9 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // C++ shim over Debian's libsentencepiece, exposed as a handful of extern "C" functions.
@@ -46,6 +49,9 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The HTTP API (Hummingbird): OpenAI-compatible embeddings, search, documents.
@@ -72,7 +78,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KorSearchTests",
-            dependencies: ["KorSearch", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["KorSearch", .product(name: "Crypto", package: "swift-crypto"), .product(name: "PostgresNIO", package: "postgres-nio")],
             path: "Tests/KorSearchTests"
         ),
         .testTarget(

@@ -21,6 +21,8 @@ public struct KorSearchError: Error, CustomStringConvertible, Equatable, Sendabl
         public static let vectorIndex = Kind(name: "vector index")
         /// SQLite refused an operation.
         public static let catalog = Kind(name: "catalog")
+        /// The PostgreSQL store cannot be reached or refused an operation.
+        public static let store = Kind(name: "store")
         public var description: String { name }
     }
 

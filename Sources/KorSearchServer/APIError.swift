@@ -47,7 +47,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             case .invalidArgument: .badRequest
             case .indexNotFound: .notFound
             case .modelMismatch, .corruptIndex, .catalog, .vectorIndex: .internalServerError
-            case .locked: .serviceUnavailable
+            case .locked, .store: .serviceUnavailable
             default: .badRequest
             }
             return APIError(status: status, message: error.message, type: status == .badRequest ? "invalid_request_error" : "server_error").response

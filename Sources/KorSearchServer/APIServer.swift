@@ -46,16 +46,23 @@ public final class APIServer: Sendable {
     let modelName: String
     let configuration: ServerConfiguration
 
-    /// Loads the index and its model (or `model`), at the index's precision unless `precision` is given, ready
-    /// to serve.
-    public init(index: IndexDirectory, model: String?, precision: Precision? = nil, configuration: ServerConfiguration,
+    /// Loads an index directory and its model (or `model`), at the index's precision unless `precision` is
+    /// given, ready to serve.
+    public convenience init(index: IndexDirectory, model: String?, precision: Precision? = nil, configuration: ServerConfiguration,
+                            warn: @escaping @Sendable (String) -> Void) throws {
+        try self.init(location: .directory(index), model: model, precision: precision, configuration: configuration, warn: warn)
+    }
+
+    /// Loads an index (directory or PostgreSQL store) and its model (or `model`), at the index's precision unless
+    /// `precision` is given, ready to serve.
+    public init(location: IndexLocation, model: String?, precision: Precision? = nil, configuration: ServerConfiguration,
                 warn: @escaping @Sendable (String) -> Void) throws {
-        let meta = try DocumentIndex.meta(of: index)
+        let meta = try IndexStores.meta(of: location)
         modelName = model ?? meta["model_id"] ?? ModelLocator.defaultModel
         let loaded = try ModelLocator.load(modelName, maxLength: Int(meta["max_length"] ?? "") ?? 512,
                                            precision: precision ?? Precision(rawValue: meta["precision"] ?? "") ?? .fp32)
         embedder = loaded.embedder
-        holder = try IndexHolder(directory: index, embedder: loaded.embedder, model: loaded.identity, warn: warn)
+        holder = try IndexHolder(location: location, embedder: loaded.embedder, model: loaded.identity, warn: warn)
         batcher = EmbeddingBatcher(embedder: loaded.embedder, window: configuration.batchWindow)
         self.configuration = configuration
     }
@@ -95,7 +102,7 @@ public final class APIServer: Sendable {
         router.get("v1/documents/:id") { _, context in
             let id = try self.identifier(context, "id")
             return try await self.offload {
-                guard let found = try self.holder.searcher.index.catalog.document(id: id) else {
+                guard let found = try self.holder.searcher.index.document(id: id) else {
                     throw APIError(status: .notFound, message: "no document \(id)")
                 }
                 struct Body: Encodable {

@@ -1,10 +1,11 @@
 import Foundation
 import KorSearch
 
-/// The searcher of the served index, reopened when another process has updated the index (a new catalog
-/// generation or a rewritten FAISS file), checked at most every `interval` seconds.
+/// The searcher of the served index, reopened when another process has updated the index in a way an open
+/// copy does not see by itself (a rewritten FAISS file; a PostgreSQL store is always current), checked at most
+/// every `interval` seconds.
 final class IndexHolder: @unchecked Sendable {
-    let directory: IndexDirectory
+    let location: IndexLocation
     private let embedder: Embedder?
     private let model: ModelIdentity?
     private let interval: TimeInterval
@@ -14,22 +15,15 @@ final class IndexHolder: @unchecked Sendable {
     private var checked = Date()
     private let warn: @Sendable (String) -> Void
 
-    init(directory: IndexDirectory, embedder: Embedder?, model: ModelIdentity?, interval: TimeInterval = 2,
+    init(location: IndexLocation, embedder: Embedder?, model: ModelIdentity?, interval: TimeInterval = 2,
          warn: @escaping @Sendable (String) -> Void) throws {
-        self.directory = directory
+        self.location = location
         self.embedder = embedder
         self.model = model
         self.interval = interval
         self.warn = warn
-        current = try Searcher(directory: directory, embedder: embedder, model: model, warn: warn)
-        stamp = IndexHolder.stamp(directory)
-    }
-
-    /// What changes when a writer commits: the FAISS file's modification time and size.
-    private static func stamp(_ directory: IndexDirectory) -> String {
-        let attributes = try? FileManager.default.attributesOfItem(atPath: directory.vectorsURL.path)
-        let date = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
-        return "\(date):\(attributes?[.size] as? Int ?? 0)"
+        current = try Searcher(location: location, embedder: embedder, model: model, warn: warn)
+        stamp = current.index.changeStamp()
     }
 
     /// The current searcher, reopened first if the index changed on disk.
@@ -38,10 +32,10 @@ final class IndexHolder: @unchecked Sendable {
         defer { lock.unlock() }
         if Date().timeIntervalSince(checked) >= interval {
             checked = Date()
-            let now = IndexHolder.stamp(directory)
+            let now = current.index.changeStamp()
             if now != stamp {
                 do {
-                    current = try Searcher(directory: directory, embedder: embedder, model: model, warn: warn)
+                    current = try Searcher(location: location, embedder: embedder, model: model, warn: warn)
                     stamp = now
                 } catch {
                     warn("the index changed on disk but could not be reopened (\(error)); still serving the previous one")

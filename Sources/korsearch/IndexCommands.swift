@@ -2,12 +2,27 @@ import ArgumentParser
 import Foundation
 import KorSearch
 
-/// `--index DIR`, shared by the commands that use an index.
+/// `--index DIR` or `--store URL`, shared by the commands that use an index.
 struct IndexOption: ParsableArguments {
-    @Option(name: .long, help: "The index directory.")
-    var index: String = "Indexes/default"
+    @Option(name: .long, help: "The index directory (default: Indexes/default).")
+    var index: String?
 
-    var directory: IndexDirectory { IndexDirectory(URL(fileURLWithPath: index)) }
+    @Option(name: .long, help: ArgumentHelp("A PostgreSQL + pgvector store instead of a directory (default: $KORSEARCH_STORE).",
+                                            valueName: "postgres://USER@HOST:PORT/DB[?schema=NAME]"))
+    var store: String?
+
+    func validate() throws {
+        if index != nil, store != nil { throw ValidationError("give --index DIR or --store URL, not both") }
+    }
+
+    /// The index named by the options, else by $KORSEARCH_STORE, else the default directory.
+    var location: IndexLocation {
+        get throws {
+            if let index { return try IndexLocation(index: index, store: nil) }
+            let store = store ?? ProcessInfo.processInfo.environment["KORSEARCH_STORE"]
+            return try IndexLocation(index: "Indexes/default", store: store)
+        }
+    }
 }
 
 /// Prints a warning on stderr.
@@ -32,7 +47,7 @@ struct IndexCommand: ParsableCommand {
     @Argument(help: "The folder to index.")
     var folder: String
 
-    @OptionGroup var location: IndexOption
+    @OptionGroup var target: IndexOption
 
     @Option(name: .long, help: "The model: a folder, or a hub id in the Hugging Face cache.")
     var model: String = ModelLocator.defaultModel
@@ -52,6 +67,9 @@ struct IndexCommand: ParsableCommand {
     @Option(name: .long, help: "fp32 (exact), bf16 or int8 (faster); recorded in the index.")
     var precision: Precision = .fp32
 
+    @Option(name: .long, help: ArgumentHelp("Index only this worker's share of the folder: shard I of N, by a stable hash of each path.", valueName: "I/N"))
+    var shard: String?
+
     @Flag(name: .long, help: "Print the summary as one JSON object.")
     var json = false
 
@@ -67,8 +85,10 @@ struct IndexCommand: ParsableCommand {
         options.chunking = ChunkingOptions(chunkTokens: chunkTokens, overlapTokens: chunkOverlap)
         options.faissFactory = faiss
         options.batchSize = batchSize
+        options.shard = try shard.map(Shard.init)
         let loaded = try ModelLocator.load(model, precision: precision, hub: ModelHub(progress: ModelCommand.progressReporter()))
-        let indexer = try Indexer(directory: location.directory, embedder: loaded.embedder, model: loaded.identity,
+        let location = try target.location
+        let indexer = try Indexer(location: location, embedder: loaded.embedder, model: loaded.identity,
                                   options: options, warn: warn)
         let reporter = ProgressReporter(quiet: quiet)
         let summary = try indexer.index(folder: URL(fileURLWithPath: folder)) { reporter.update($0) }
@@ -76,8 +96,10 @@ struct IndexCommand: ParsableCommand {
         if json {
             writeOutput(try jsonLine(summary))
         } else {
-            var text = "added \(summary.added), updated \(summary.updated), removed \(summary.removed), unchanged \(summary.unchanged), skipped \(summary.skipped.count)\n"
-            text += "index: \(summary.documents) documents, \(summary.chunks) chunks in \(location.directory.url.path)\n"
+            var text = "added \(summary.added), updated \(summary.updated), removed \(summary.removed), unchanged \(summary.unchanged), skipped \(summary.skipped.count)"
+            if summary.claimedElsewhere > 0 { text += ", left to other workers \(summary.claimedElsewhere)" }
+            if summary.otherShards > 0 { text += ", in other shards \(summary.otherShards)" }
+            text += "\nindex: \(summary.documents) documents, \(summary.chunks) chunks in \(location)\n"
             text += String(format: "%.1f s; embedded %d tokens at %.0f tokens/s\n", summary.seconds, summary.tokens, summary.tokensPerSecond)
             for file in summary.skipped { text += "skipped \(file.path): \(file.reason)\n" }
             writeOutput(text)
@@ -89,24 +111,25 @@ struct IndexCommand: ParsableCommand {
 struct InfoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "info", abstract: "Describe an index.")
 
-    @OptionGroup var location: IndexOption
+    @OptionGroup var target: IndexOption
 
     @Flag(name: .long, help: "Print one JSON object.")
     var json = false
 
     func run() throws {
-        let info = try DocumentIndex.open(location.directory, warn: warn).info()
+        let location = try target.location
+        let info = try IndexStores.open(location, warn: warn).info()
         if json {
             writeOutput(try jsonLine(info))
         } else {
             writeOutput("""
-                index      \(location.directory.url.path)
+                index      \(location)
                 folder     \(info.folder ?? "?")
                 documents  \(info.documents)
-                chunks     \(info.chunks) (vectors in FAISS: \(info.vectors))
+                chunks     \(info.chunks) (vectors in the vector index: \(info.vectors))
                 model      \(info.model) (dimension \(info.dimension), \(info.precision), fingerprint \(info.modelFingerprint.prefix(12)))
                 chunking   \(info.chunkTokens) tokens, overlap \(info.chunkOverlap)
-                faiss      \(info.faiss)
+                vectors    \(info.faiss)
                 indexed    \(info.lastIndexedAt ?? "?")
                 skipped    \(info.skipped.count) files
 
@@ -122,26 +145,25 @@ struct RemoveCommand: ParsableCommand {
     @Argument(help: "Paths relative to the indexed folder.")
     var paths: [String]
 
-    @OptionGroup var location: IndexOption
+    @OptionGroup var target: IndexOption
 
     func run() throws {
-        let removed = try DocumentIndex.remove(location.directory, paths: paths, warn: warn)
+        let removed = try IndexStores.remove(try target.location, paths: paths, warn: warn)
         writeOutput("removed \(removed) of \(paths.count) documents\n")
         if removed < paths.count { throw ExitCode(1) }
     }
 }
 
-/// `korsearch rebuild`: the FAISS index again from stored vectors.
+/// `korsearch rebuild`: the vector index again from stored vectors.
 struct RebuildCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "rebuild", abstract: "Rebuild the FAISS index from the stored vectors (no re-embedding), optionally with another factory string.")
+    static let configuration = CommandConfiguration(commandName: "rebuild", abstract: "Rebuild the vector index (FAISS, or pgvector's HNSW) from the stored vectors (no re-embedding), optionally with another FAISS factory string.")
 
-    @OptionGroup var location: IndexOption
+    @OptionGroup var target: IndexOption
 
     @Option(name: .long, help: "A new FAISS factory string (Flat, HNSW32, IVF256,Flat, ...).")
     var faiss: String?
 
     func run() throws {
-        let index = try DocumentIndex.rebuild(location.directory, factory: faiss, warn: warn)
-        writeOutput("rebuilt \(index.factory) with \(index.vectors.count) vectors\n")
+        writeOutput(try IndexStores.rebuild(try target.location, factory: faiss, warn: warn) + "\n")
     }
 }

@@ -26,7 +26,7 @@ struct SearchCommand: ParsableCommand {
     @Argument(help: "The query (or use --queries).")
     var query: String?
 
-    @OptionGroup var location: IndexOption
+    @OptionGroup var target: IndexOption
     @OptionGroup var searchOptions: SearchModelOptions
 
     @Option(name: .short, help: "Number of results.")
@@ -69,7 +69,7 @@ struct SearchCommand: ParsableCommand {
         let filters = SearchFilters(
             pathGlob: path, types: type.isEmpty ? nil : Set(type.map { $0.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: ".")) }),
             modifiedAfter: try date(after, "--after"), modifiedBefore: try date(before, "--before"))
-        let searcher = try Searcher(directory: location.directory, model: searchOptions.model, precision: searchOptions.precision,
+        let searcher = try Searcher(location: try target.location, model: searchOptions.model, precision: searchOptions.precision,
                                     loadModel: searchOptions.mode != .keyword, warn: { warn($0) })
         if let queries {
             for line in try readInputLines(queries) where !line.trimmingCharacters(in: .whitespaces).isEmpty {
@@ -113,7 +113,7 @@ struct SearchCommand: ParsableCommand {
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "eval", abstract: "Measure Recall@k, MRR@10 and nDCG@10 of each search mode over judged queries.")
 
-    @OptionGroup var location: IndexOption
+    @OptionGroup var target: IndexOption
 
     @Option(name: .long, help: "Judged queries: JSON lines {\"query\": ..., \"relevant\": [paths]}.")
     var qrels: String
@@ -133,7 +133,7 @@ struct EvalCommand: ParsableCommand {
     func run() throws {
         let queries = try JudgedQuery.load(URL(fileURLWithPath: qrels))
         let modes = mode.map { [$0] } ?? SearchMode.allCases
-        let searcher = try Searcher(directory: location.directory, model: model, loadModel: modes != [.keyword], warn: { warn($0) })
+        let searcher = try Searcher(location: try target.location, model: model, loadModel: modes != [.keyword], warn: { warn($0) })
         var results: [String: RetrievalMetrics] = [:]
         for mode in modes { results[mode.rawValue] = try searcher.evaluate(queries, mode: mode, k: k) }
         if json {

@@ -9,7 +9,7 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Serve an index over HTTP: OpenAI-compatible /v1/embeddings, /v1/search, documents, chunks.")
 
-    @OptionGroup var location: IndexOption
+    @OptionGroup var target: IndexOption
 
     @Option(name: .long, help: "Address to bind (loopback by default).")
     var host = "127.0.0.1"
@@ -50,7 +50,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.maxBodyBytes = maxBody
         configuration.maxInputs = maxInputs
         configuration.batchWindow = batchWindowMs / 1000
-        let server = try APIServer(index: location.directory, model: model, precision: precision, configuration: configuration, warn: { warn($0) })
+        let server = try APIServer(location: try target.location, model: model, precision: precision, configuration: configuration, warn: { warn($0) })
         let host = self.host
         try await server.run { port in
             FileHandle.standardError.write(Data("korsearch: listening on http://\(host):\(port)\n".utf8))

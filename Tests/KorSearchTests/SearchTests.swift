@@ -3,25 +3,33 @@ import GRDB
 @testable import KorSearch
 import XCTest
 
-/// Search over a real index of the example corpus. Keyword ranking does not depend on the model, so its
-/// results are asserted; with the tiny random test model, vector results are asserted only where the answer
-/// is certain (a passage's own text finds that passage).
+/// Search over a real index of the example corpus, in both stores (an index directory, and PostgreSQL with
+/// pgvector when the tests have a server): every scenario runs against each. Keyword ranking does not depend
+/// on the model, so its results are asserted; with the tiny random test model, vector results are asserted
+/// only where the answer is certain (a passage's own text finds that passage).
 final class SearchTests: XCTestCase {
-    nonisolated(unsafe) private static var shared: (folder: URL, directory: IndexDirectory)?
+    nonisolated(unsafe) private static var shared: (folder: URL, stores: [IndexLocation])?
+    private static let lock = NSLock()
 
-    private func corpusIndex() throws -> IndexDirectory {
-        if let shared = SearchTests.shared { return shared.directory }
+    /// The example corpus indexed (once per process) into each store.
+    private func corpusStores() throws -> [IndexLocation] {
+        SearchTests.lock.lock()
+        defer { SearchTests.lock.unlock() }
+        if let shared = SearchTests.shared { return shared.stores }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("korsearch-search-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let corpus = folder.appendingPathComponent("corpus")
         try FileManager.default.copyItem(at: TestPaths.corpus, to: corpus)
-        let directory = IndexDirectory(folder.appendingPathComponent("index"))
+        var stores: [IndexLocation] = [.directory(IndexDirectory(folder.appendingPathComponent("index")))]
+        if let postgres = try TestPostgres.freshLocation("search") { stores.append(postgres) }
         let model = try tinyModel
         var options = IndexOptions()
         options.chunking = ChunkingOptions(chunkTokens: 96, overlapTokens: 24)
-        try Indexer(directory: directory, embedder: model.embedder, model: model.identity, options: options).index(folder: corpus)
-        SearchTests.shared = (folder, directory)
-        return directory
+        for store in stores {
+            try Indexer(location: store, embedder: model.embedder, model: model.identity, options: options).index(folder: corpus)
+        }
+        SearchTests.shared = (folder, stores)
+        return stores
     }
 
     override class func tearDown() {
@@ -29,13 +37,20 @@ final class SearchTests: XCTestCase {
         super.tearDown()
     }
 
-    private func searcher() throws -> Searcher {
+    /// A searcher over each store, named for failure messages.
+    private func searchers() throws -> [(store: String, searcher: Searcher)] {
         let model = try tinyModel
-        return try Searcher(directory: try corpusIndex(), embedder: model.embedder, model: model.identity)
+        return try corpusStores().map { location in
+            let name = if case .postgres = location { "postgres" } else { "directory" }
+            return (name, try Searcher(location: location, embedder: model.embedder, model: model.identity))
+        }
     }
 
     func testKeywordSearchFindsExactTermsDespiteParticles() throws {
-        let searcher = try searcher()
+        for (store, searcher) in try searchers() { try keywordSearchFindsExactTerms(store, searcher) }
+    }
+
+    private func keywordSearchFindsExactTerms(_ store: String, _ searcher: Searcher) throws {
         let expectations = [
             ("스트레스 DSR", "market/household-debt.txt"),
             ("1,444원", "disclosures/hanbit-dividend-cp949.txt"),
@@ -46,74 +61,121 @@ final class SearchTests: XCTestCase {
         ]
         for (query, path) in expectations {
             let hits = try searcher.search(query, limit: 3, mode: .keyword)
-            XCTAssertEqual(hits.first?.path, path, query)
-            XCTAssertEqual(hits.first?.keywordRank, 1)
-            XCTAssertNil(hits.first?.vectorRank)
+            XCTAssertEqual(hits.first?.path, path, "\(store): \(query)")
+            XCTAssertEqual(hits.first?.keywordRank, 1, store)
+            XCTAssertNil(hits.first?.vectorRank, store)
         }
         // 금리가 / 금리를 / 금리: the bigram 금리 matches every form.
         let hits = try searcher.search("금리가", limit: 20, mode: .keyword)
-        XCTAssertTrue(hits.contains { $0.text.contains("금리를") })
-        XCTAssertEqual(try searcher.search("zzzz qqqq", limit: 5, mode: .keyword), [])
+        XCTAssertTrue(hits.contains { $0.text.contains("금리를") }, store)
+        XCTAssertEqual(try searcher.search("zzzz qqqq", limit: 5, mode: .keyword), [], store)
     }
 
     func testAPassagesOwnTextFindsItByVector() throws {
-        let searcher = try searcher()
-        let chunk = try XCTUnwrap(try searcher.index.catalog.chunks(ids: [5]).first)
-        let hits = try searcher.search(chunk.text, limit: 5, mode: .vector)
-        XCTAssertEqual(hits.first?.chunkId, chunk.id)
-        XCTAssertEqual(hits.first?.score ?? 0, 1, accuracy: 1e-4, "cosine of a vector with itself")
-        XCTAssertEqual(hits.map(\.rank), Array(1 ... hits.count))
+        for (store, searcher) in try searchers() {
+            for id: Int64 in [1, 5, 40] {
+                let chunk = try XCTUnwrap(try searcher.index.chunks(ids: [id]).first, store)
+                let hits = try searcher.search(chunk.text, limit: 5, mode: .vector)
+                XCTAssertEqual(hits.first?.chunkId, chunk.id, store)
+                XCTAssertEqual(hits.first?.score ?? 0, 1, accuracy: 1e-4, "\(store): cosine of a vector with itself")
+                XCTAssertEqual(hits.map(\.rank), Array(1 ... hits.count), store)
+            }
+        }
     }
 
     func testHybridIsReciprocalRankFusion() throws {
-        let searcher = try searcher()
-        let hits = try searcher.search("국고채 금리 하락", limit: 10, mode: .hybrid)
-        XCTAssertEqual(hits.count, 10)
-        for hit in hits {
-            let expected = (hit.vectorRank.map { 1 / (60 + Double($0)) } ?? 0) + (hit.keywordRank.map { 1 / (60 + Double($0)) } ?? 0)
-            XCTAssertEqual(hit.score, expected, accuracy: 1e-12)
+        for (store, searcher) in try searchers() {
+            let hits = try searcher.search("국고채 금리 하락", limit: 10, mode: .hybrid)
+            XCTAssertEqual(hits.count, 10, store)
+            for hit in hits {
+                let expected = (hit.vectorRank.map { 1 / (60 + Double($0)) } ?? 0) + (hit.keywordRank.map { 1 / (60 + Double($0)) } ?? 0)
+                XCTAssertEqual(hit.score, expected, accuracy: 1e-12, store)
+            }
+            XCTAssertEqual(hits.map(\.score), hits.map(\.score).sorted(by: >), store)
         }
-        XCTAssertEqual(hits.map(\.score), hits.map(\.score).sorted(by: >))
+    }
+
+    /// The same folder, model and queries give the same passages in both stores: every evaluation question in
+    /// every mode, hit by hit (a passage is its path and ordinal; chunk ids are each store's own), where the
+    /// scores of neighbouring hits are not tied.
+    func testBothStoresGiveTheSameResults() throws {
+        let searchers = try searchers()
+        guard searchers.count == 2 else {
+            throw XCTSkip("no PostgreSQL for the store tests: run them with Scripts/test, or set KORSEARCH_TEST_POSTGRES=$(Scripts/postgres start)")
+        }
+        let embedded = searchers[0].searcher, postgres = searchers[1].searcher
+        XCTAssertEqual(try embedded.index.info().chunks, try postgres.index.info().chunks)
+        XCTAssertEqual(try embedded.index.info().documents, try postgres.index.info().documents)
+        let queries = try JudgedQuery.load(TestPaths.repository.appendingPathComponent("Examples/eval/qrels.jsonl")).map(\.query)
+        var compared = 0
+        for query in queries + ["금리", "삼성전자 HBM 증설", "2024년 배당"] {
+            for mode in SearchMode.allCases {
+                let a = try embedded.search(query, limit: 10, mode: mode)
+                let b = try postgres.search(query, limit: 10, mode: mode)
+                XCTAssertEqual(a.count, b.count, "\(mode) \(query)")
+                for index in 0 ..< min(a.count, b.count) {
+                    XCTAssertEqual(a[index].score, b[index].score, accuracy: 1e-5, "\(mode) \(query) #\(index + 1)")
+                    let tied = [index - 1, index + 1].contains { $0 >= 0 && $0 < a.count && abs(a[$0].score - a[index].score) < 1e-5 }
+                    if tied { continue }
+                    XCTAssertEqual("\(a[index].path)#\(a[index].ordinal)", "\(b[index].path)#\(b[index].ordinal)", "\(mode) \(query) #\(index + 1)")
+                    XCTAssertEqual(a[index].text, b[index].text)
+                    compared += 1
+                }
+            }
+        }
+        XCTAssertGreaterThan(compared, 800)
     }
 
     func testFiltersApplyBeforeTheCut() throws {
-        let searcher = try searcher()
-        let pdfChunks = try searcher.index.catalog.read { db in
+        let searchers = try searchers()
+        // The same folder is in every store: count its PDF passages once.
+        let pdfChunks = try (searchers[0].searcher.index as! DocumentIndex).catalog.read { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.type = 'pdf'") ?? 0
         }
         XCTAssertGreaterThan(pdfChunks, 1)
+        for (store, searcher) in searchers { try filtersApplyBeforeTheCut(store, searcher, pdfChunks: pdfChunks) }
+    }
+
+    private func filtersApplyBeforeTheCut(_ store: String, _ searcher: Searcher, pdfChunks: Int) throws {
         for mode in SearchMode.allCases {
             let hits = try searcher.search("금리", limit: 50, mode: mode, filters: SearchFilters(types: ["pdf"]))
-            XCTAssertTrue(hits.allSatisfy { $0.path.hasSuffix(".pdf") }, "\(mode)")
+            XCTAssertTrue(hits.allSatisfy { $0.path.hasSuffix(".pdf") }, "\(store) \(mode)")
             if mode == .vector {
                 // Every PDF passage exists as a vector: a filter never returns fewer hits than exist (less
                 // overlapping passages removed).
-                XCTAssertGreaterThanOrEqual(hits.count, pdfChunks / 2, "\(mode)")
+                XCTAssertGreaterThanOrEqual(hits.count, pdfChunks / 2, "\(store) \(mode)")
             }
             let market = try searcher.search("금리", limit: 10, mode: mode, filters: SearchFilters(pathGlob: "market/*"))
-            XCTAssertFalse(market.isEmpty)
-            XCTAssertTrue(market.allSatisfy { $0.path.hasPrefix("market/") }, "\(mode)")
+            XCTAssertFalse(market.isEmpty, "\(store) \(mode)")
+            XCTAssertTrue(market.allSatisfy { $0.path.hasPrefix("market/") }, "\(store) \(mode)")
+            let glob = try searcher.search("금리", limit: 10, mode: mode, filters: SearchFilters(pathGlob: "*/[bf]*.t?t"))
+            XCTAssertFalse(glob.isEmpty, "\(store) \(mode)")
+            XCTAssertEqual(Set(glob.map(\.path)), ["market/bok-rate-decision-note.txt"], "\(store) \(mode)")
         }
         let future = SearchFilters(modifiedAfter: Date(timeIntervalSinceNow: 86_400))
-        XCTAssertEqual(try searcher.search("금리", limit: 10, mode: .hybrid, filters: future), [])
+        XCTAssertEqual(try searcher.search("금리", limit: 10, mode: .hybrid, filters: future), [], store)
         let past = SearchFilters(modifiedBefore: Date(timeIntervalSinceNow: 86_400))
-        XCTAssertEqual(try searcher.search("금리", limit: 10, mode: .keyword, filters: past).count, 10)
+        XCTAssertEqual(try searcher.search("금리", limit: 10, mode: .keyword, filters: past).count, 10, store)
     }
 
     func testOverlappingPassagesOfADocumentDoNotCrowdResults() throws {
-        let searcher = try searcher()
-        for mode in SearchMode.allCases {
-            let hits = try searcher.search("기준금리 동결과 물가 전망", limit: 20, mode: mode)
-            for (index, hit) in hits.enumerated() {
-                for other in hits[..<index] where other.documentId == hit.documentId {
-                    XCTAssertFalse((other.start ..< other.end).overlaps(hit.start ..< hit.end), "\(mode)")
+        for (store, searcher) in try searchers() {
+            for mode in SearchMode.allCases {
+                let hits = try searcher.search("기준금리 동결과 물가 전망", limit: 20, mode: mode)
+                for (index, hit) in hits.enumerated() {
+                    for other in hits[..<index] where other.documentId == hit.documentId {
+                        XCTAssertFalse((other.start ..< other.end).overlaps(hit.start ..< hit.end), "\(store) \(mode)")
+                    }
                 }
             }
         }
     }
 
     func testContextNeighboursAndPromptSources() throws {
-        let searcher = try searcher()
+        for (_, searcher) in try searchers() { try contextNeighboursAndPromptSources(searcher) }
+    }
+
+    private func contextNeighboursAndPromptSources(_ searcher: Searcher) throws {
         let hit = try XCTUnwrap(try searcher.search("국고채 50년물 입찰", limit: 1, mode: .keyword).first)
         let context = try searcher.context(of: hit.chunkId, before: 1, after: 1)
         XCTAssertTrue(context.contains { $0.id == hit.chunkId })
@@ -132,10 +194,13 @@ final class SearchTests: XCTestCase {
     }
 
     func testBadQueriesAndConcurrentSearches() throws {
-        let searcher = try searcher()
+        for (_, searcher) in try searchers() { try badQueriesAndConcurrentSearches(searcher) }
+    }
+
+    private func badQueriesAndConcurrentSearches(_ searcher: Searcher) throws {
         XCTAssertThrowsError(try searcher.search("  \n", limit: 5)) { XCTAssertTrue("\($0)".contains("empty")) }
         XCTAssertThrowsError(try searcher.search("금리", limit: 0))
-        let keywordOnly = try Searcher(directory: try corpusIndex(), embedder: nil, model: nil)
+        let keywordOnly = try Searcher(location: searcher.index.location, embedder: nil, model: nil)
         XCTAssertThrowsError(try keywordOnly.search("금리", mode: .vector))
         XCTAssertFalse(try keywordOnly.search("금리", mode: .keyword).isEmpty)
 
@@ -154,7 +219,7 @@ final class SearchTests: XCTestCase {
     func testLongQueryIsTruncatedWithAWarning() throws {
         let model = try tinyModel
         let warnings = WarningLog()
-        let searcher = try Searcher(directory: try corpusIndex(), embedder: model.embedder, model: model.identity, warn: { warnings.add($0) })
+        let searcher = try Searcher(location: try corpusStores()[0], embedder: model.embedder, model: model.identity, warn: { warnings.add($0) })
         let long = String(repeating: "기준금리 동결 결정과 물가 ", count: 200)
         XCTAssertFalse(try searcher.search(long, limit: 3, mode: .vector).isEmpty)
         XCTAssertTrue(warnings.messages.contains { $0.contains("only the first 512") }, "\(warnings.messages)")
@@ -162,8 +227,10 @@ final class SearchTests: XCTestCase {
 
     func testSearchingWithAnotherModelIsAnError() throws {
         let other = try ModelLocator.load(TestPaths.otherModel.path, maxLength: 128)
-        XCTAssertThrowsError(try Searcher(directory: try corpusIndex(), embedder: other.embedder, model: other.identity)) { error in
-            XCTAssertEqual((error as? KorSearchError)?.kind, .modelMismatch)
+        for location in try corpusStores() {
+            XCTAssertThrowsError(try Searcher(location: location, embedder: other.embedder, model: other.identity)) { error in
+                XCTAssertEqual((error as? KorSearchError)?.kind, .modelMismatch)
+            }
         }
     }
 
@@ -183,9 +250,12 @@ final class SearchTests: XCTestCase {
     func testTheShippedEvaluationSetIsWellFormed() throws {
         let queries = try JudgedQuery.load(TestPaths.repository.appendingPathComponent("Examples/eval/qrels.jsonl"))
         XCTAssertGreaterThanOrEqual(queries.count, 30)
-        let documents = Set(try searcher().index.catalog.documents().keys)
+        let searchers = try searchers()
+        let documents = Set(try (searchers[0].searcher.index as! DocumentIndex).catalog.documents().keys)
         for query in queries { XCTAssertTrue(Set(query.relevant ?? []).isSubset(of: documents), query.query) }
-        let keyword = try searcher().evaluate(queries, mode: .keyword, k: 10)
-        XCTAssertGreaterThan(keyword.recall, 0.9, "keyword search finds what the questions name")
+        for (store, searcher) in searchers {
+            let keyword = try searcher.evaluate(queries, mode: .keyword, k: 10)
+            XCTAssertGreaterThan(keyword.recall, 0.9, "\(store): keyword search finds what the questions name")
+        }
     }
 }

@@ -54,3 +54,26 @@ enum SharedModels {
         return loaded
     }
 }
+
+/// The PostgreSQL server of the store tests: `KORSEARCH_TEST_POSTGRES` (set by `Scripts/test`, which starts
+/// one with `Scripts/postgres start`). Each test gets a schema of its own.
+enum TestPostgres {
+    static var url: String? {
+        ProcessInfo.processInfo.environment["KORSEARCH_TEST_POSTGRES"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// A store in a new schema, or nil when no server is configured.
+    static func freshLocation(_ label: String) throws -> IndexLocation? {
+        guard let url else { return nil }
+        let schema = "t_\(label)_\(UUID().uuidString.prefix(8).lowercased())"
+        return try IndexLocation(index: "", store: url + (url.contains("?") ? "&" : "?") + "schema=\(schema)")
+    }
+
+    /// A store in a new schema; skips the test when no server is configured.
+    static func requireLocation(_ label: String) throws -> IndexLocation {
+        guard let location = try freshLocation(label) else {
+            throw XCTSkip("no PostgreSQL for the store tests: run them with Scripts/test, or set KORSEARCH_TEST_POSTGRES=$(Scripts/postgres start)")
+        }
+        return location
+    }
+}

@@ -15,11 +15,11 @@ final class ServerProcess: @unchecked Sendable {
         self.errors = errors
     }
 
-    /// Starts `korsearch serve --index INDEX --port 0 EXTRA...` and waits for it to listen.
-    static func start(index: String, _ extra: [String] = [], for test: XCTestCase) throws -> ServerProcess {
+    /// Starts `korsearch serve --index INDEX --port 0 EXTRA...` (or `--store STORE`) and waits for it to listen.
+    static func start(index: String, store: String? = nil, _ extra: [String] = [], for test: XCTestCase) throws -> ServerProcess {
         let process = Process()
         process.executableURL = Bundle.main.bundleURL.appendingPathComponent("korsearch")
-        process.arguments = ["serve", "--index", index, "--port", "0"] + extra
+        process.arguments = ["serve"] + (store.map { ["--store", $0] } ?? ["--index", index]) + ["--port", "0"] + extra
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice

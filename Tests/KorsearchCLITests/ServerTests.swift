@@ -42,6 +42,32 @@ final class ServerTests: XCTestCase {
         ((object?["error"] as? [String: Any])?["message"] as? String) ?? "no error object"
     }
 
+    func testServingAPostgresStore() throws {
+        let store = try testStoreURL("serve")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("korsearch-serve-\(UUID().uuidString)")
+        addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let corpus = folder.appendingPathComponent("corpus")
+        try FileManager.default.copyItem(at: repository.appendingPathComponent("Examples/corpus"), to: corpus)
+        let indexed = try runKorsearch(["index", corpus.path, "--store", store, "--model", model, "--quiet"])
+        XCTAssertEqual(indexed.status, 0, indexed.stderr)
+        let server = try ServerProcess.start(index: "", store: store, for: self)
+        let info = try call(server, "GET", "/v1/info")
+        XCTAssertEqual(info.object?["documents"] as? Int, 17)
+        let search = try call(server, "POST", "/v1/search", json: ["query": "스트레스 DSR", "k": 3, "mode": "keyword"])
+        XCTAssertEqual(search.status, 200)
+        let hits = try XCTUnwrap(search.object?["results"] as? [[String: Any]])
+        XCTAssertEqual(hits.first?["path"] as? String, "market/household-debt.txt")
+        let document = try call(server, "GET", "/v1/documents/\(hits[0]["document_id"] as! Int)")
+        XCTAssertEqual(document.status, 200)
+        XCTAssertTrue((document.object?["text"] as? String ?? "").contains("DSR"))
+        // A document indexed by another process is found at once: the store is always current.
+        try Data("태양광 발전소 프로젝트 금융의 신용 보강 구조를 설명한다.".utf8).write(to: corpus.appendingPathComponent("new-solar.txt"))
+        XCTAssertEqual(try runKorsearch(["index", corpus.path, "--store", store, "--model", model, "--quiet"]).status, 0)
+        let fresh = try call(server, "POST", "/v1/search", json: ["query": "태양광 신용 보강", "k": 1, "mode": "keyword"])
+        XCTAssertEqual(((fresh.object?["results"] as? [[String: Any]])?.first)?["path"] as? String, "new-solar.txt")
+    }
+
     func testEndpointsAgainstTheCLIAndErrors() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("korsearch-serve-\(UUID().uuidString)")
         addTeardownBlock { try? FileManager.default.removeItem(at: folder) }

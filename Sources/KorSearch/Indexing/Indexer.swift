@@ -1,8 +1,5 @@
 import Crypto
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import KorEncoder
 
 /// Settings of an indexing run.
@@ -15,6 +12,8 @@ public struct IndexOptions: Sendable {
     public var batchSize = 32
     /// Chunks embedded and committed together (one SQLite transaction per group of documents).
     public var commitChunks = 256
+    /// This worker's part of the folder when several workers split it (`--shard I/N`); nil takes all files.
+    public var shard: Shard?
 
     /// Default settings.
     public init() {}
@@ -40,6 +39,10 @@ public struct IndexSummary: Sendable, Codable, Equatable {
     public var updated = 0
     public var removed = 0
     public var unchanged = 0
+    /// Files another worker was indexing at the same time (left to it).
+    public var claimedElsewhere = 0
+    /// Files of the folder that belong to other shards.
+    public var otherShards = 0
     public var skipped: [SkippedFile] = []
     /// Documents and chunks in the index after the run.
     public var documents = 0
@@ -52,6 +55,8 @@ public struct IndexSummary: Sendable, Codable, Equatable {
     enum CodingKeys: String, CodingKey {
         case added, updated, removed, unchanged, skipped, documents, chunks, seconds, tokens
         case tokensPerSecond = "tokens_per_second"
+        case claimedElsewhere = "claimed_elsewhere"
+        case otherShards = "other_shards"
     }
 }
 
@@ -68,73 +73,99 @@ public struct IndexProgress: Sendable {
 }
 
 /// Builds and updates an index from a folder: loads and chunks new and changed files, embeds the chunks,
-/// writes them to the catalog one transaction per group of documents, keeps FAISS in step, and removes what
-/// vanished. A second run over an unchanged folder embeds nothing. One writer at a time (a lock file).
+/// writes them to the store (each document atomically), keeps the vector index in step, and removes what
+/// vanished. A second run over an unchanged folder embeds nothing. An index directory takes one writer at a
+/// time (a lock file); a PostgreSQL store takes many at once, each file claimed by one of them.
 public final class Indexer {
-    public let directory: IndexDirectory
+    /// Where the index lives.
+    public let location: IndexLocation
     public let embedder: Embedder
     public let model: ModelIdentity
     public let options: IndexOptions
     private let warn: (String) -> Void
 
-    /// An indexer writing to an index directory with a model.
-    public init(directory: IndexDirectory, embedder: Embedder, model: ModelIdentity, options: IndexOptions = IndexOptions(),
+    /// An indexer writing to an index (directory or PostgreSQL store) with a model.
+    public init(location: IndexLocation, embedder: Embedder, model: ModelIdentity, options: IndexOptions = IndexOptions(),
                 warn: @escaping (String) -> Void = { _ in }) throws {
         try options.chunking.validate(maxLength: embedder.maxLength)
-        self.directory = directory
+        self.location = location
         self.embedder = embedder
         self.model = model
         self.options = options
         self.warn = warn
     }
 
-    /// Opens the index for writing (creating it when new) and checks it against the model and options; the
-    /// caller holds the writer lock.
-    package func openForWriting() throws -> DocumentIndex {
-        let chunking = options.chunking
-        try FileManager.default.createDirectory(at: directory.url, withIntermediateDirectories: true)
-        let catalog = try Catalog(url: directory.catalogURL, create: true)
-        if try catalog.meta()["dimension"] == nil {
-            // A new index (or one whose creation was interrupted before its meta was written).
-            let factory = options.faissFactory ?? "Flat"
-            _ = try VectorIndex(dimension: model.dimension, factory: factory)  // a bad factory fails before anything is recorded
-            var meta = model.meta
-            meta["max_length"] = "\(embedder.maxLength)"
-            meta["chunk_tokens"] = "\(chunking.chunkTokens)"
-            meta["chunk_overlap"] = "\(chunking.overlapTokens)"
-            meta["faiss_factory"] = factory
-            meta["generation"] = "0"
-            meta["faiss_generation"] = "0"
-            meta["created_at"] = ISO8601DateFormatter().string(from: Date())
-            try catalog.setMeta(meta)
-        }
-        let index = try DocumentIndex.open(directory, writable: true, warn: warn)
-        try model.check(against: index.meta, index: directory.url)
-        if index.meta["chunk_tokens"] != "\(chunking.chunkTokens)" || index.meta["chunk_overlap"] != "\(chunking.overlapTokens)" {
-            throw KorSearchError(.invalidArgument, "index \(directory.url.path) was built with --chunk-tokens \(index.meta["chunk_tokens"] ?? "?") --chunk-overlap \(index.meta["chunk_overlap"] ?? "?"); use the same, or index into a new directory")
-        }
-        if let recorded = index.meta["precision"], recorded != model.precision {
-            throw KorSearchError(.invalidArgument, "index \(directory.url.path) was built at precision \(recorded); index with --precision \(recorded), or into a new directory")
-        }
-        if let factory = options.faissFactory, factory != index.factory {
-            throw KorSearchError(.invalidArgument, "index \(directory.url.path) uses FAISS \"\(index.factory)\"; change it with `korsearch rebuild --index \(directory.url.path) --faiss \(factory)`")
-        }
-        return index
+    /// An indexer writing to an index directory with a model.
+    public convenience init(directory: IndexDirectory, embedder: Embedder, model: ModelIdentity, options: IndexOptions = IndexOptions(),
+                            warn: @escaping (String) -> Void = { _ in }) throws {
+        try self.init(location: .directory(directory), embedder: embedder, model: model, options: options, warn: warn)
     }
 
-    /// Brings the index in line with a folder and returns what changed.
+    /// The meta of a new index built by this indexer.
+    private var newMeta: [String: String] {
+        var meta = model.meta
+        meta["max_length"] = "\(embedder.maxLength)"
+        meta["chunk_tokens"] = "\(options.chunking.chunkTokens)"
+        meta["chunk_overlap"] = "\(options.chunking.overlapTokens)"
+        meta["created_at"] = ISO8601DateFormatter().string(from: Date())
+        return meta
+    }
+
+    /// Opens the store for writing (creating the index when new) and checks it against the model and options.
+    package func openForWriting() throws -> any IndexWriting {
+        let writer: any IndexWriting
+        switch location {
+        case .directory(let directory):
+            let lock = try WriterLock(directory)
+            let catalog = try Catalog(url: directory.catalogURL, create: true)
+            if try catalog.meta()["dimension"] == nil {
+                // A new index (or one whose creation was interrupted before its meta was written).
+                let factory = options.faissFactory ?? "Flat"
+                _ = try VectorIndex(dimension: model.dimension, factory: factory)  // a bad factory fails before anything is recorded
+                var meta = newMeta
+                meta["faiss_factory"] = factory
+                meta["generation"] = "0"
+                meta["faiss_generation"] = "0"
+                try catalog.setMeta(meta)
+            }
+            let index = try DocumentIndex.open(directory, writable: true, warn: warn)
+            if let factory = options.faissFactory, factory != index.factory {
+                throw KorSearchError(.invalidArgument, "index \(directory.url.path) uses FAISS \"\(index.factory)\"; change it with `korsearch rebuild --index \(directory.url.path) --faiss \(factory)`")
+            }
+            writer = EmbeddedWriter(index: index, lock: lock)
+        case .postgres(let postgres):
+            if options.faissFactory != nil {
+                throw KorSearchError(.invalidArgument, "--faiss applies to index directories; a PostgreSQL store indexes its vectors with pgvector's HNSW")
+            }
+            writer = try PostgresWriter(store: try PostgresStore.create(postgres, dimension: model.dimension, meta: newMeta))
+        }
+        let meta = writer.meta
+        try model.check(against: meta, index: location)
+        let chunking = options.chunking
+        if meta["chunk_tokens"] != "\(chunking.chunkTokens)" || meta["chunk_overlap"] != "\(chunking.overlapTokens)" {
+            throw KorSearchError(.invalidArgument, "index \(location) was built with --chunk-tokens \(meta["chunk_tokens"] ?? "?") --chunk-overlap \(meta["chunk_overlap"] ?? "?"); use the same, or index into a new \(location.newHint)")
+        }
+        if let recorded = meta["precision"], recorded != model.precision {
+            throw KorSearchError(.invalidArgument, "index \(location) was built at precision \(recorded); index with --precision \(recorded), or into a new \(location.newHint)")
+        }
+        return writer
+    }
+
+    /// Brings the index in line with a folder (this worker's shard of it) and returns what changed.
     @discardableResult
     public func index(folder: URL, progress: (IndexProgress) -> Void = { _ in }) throws -> IndexSummary {
         let started = Date()
         let folder = folder.standardizedFileURL
-        let files = try FolderWalker.files(in: folder, excluding: directory.url)
-        let lock = try WriterLock(directory)
-        defer { withExtendedLifetime(lock) {} }
-        let index = try openForWriting()
-        let stored = try index.catalog.documents()
+        let excluded: URL? = if case .directory(let directory) = location { directory.url } else { nil }
+        let allFiles = try FolderWalker.files(in: folder, excluding: excluded)
+        let owns: (String) -> Bool = { [shard = options.shard] path in shard?.owns(path) ?? true }
+        let files = allFiles.filter { owns($0.path) }
+        let writer = try openForWriting()
+        let stored = try writer.documents().filter { owns($0.key) }
         let chunker = Chunker(tokenizer: embedder.tokenizer, options: options.chunking)
 
         var summary = IndexSummary()
+        summary.otherShards = allFiles.count - files.count
         var skipped: [SkippedFile] = []
         var pending: [DocumentUpdate] = []
         var pendingChunks = 0
@@ -154,12 +185,8 @@ public final class Indexer {
                 pending[index].vectors = Array(vectors[cursor ..< cursor + count])
                 cursor += count
             }
-            let change = try index.catalog.apply(updates: pending, removing: removals)
-            if ProcessInfo.processInfo.environment["KORSEARCH_TEST_CRASH_AFTER_COMMIT"] == "1" {
-                // Test hook: die like `kill -9` between the catalog commit and the FAISS write.
-                _exit(137)
-            }
-            try index.applyToVectors(removed: change.removed, added: change.added)
+            try writer.write(updates: pending, removing: removals)
+            try writer.release(pending.map(\.path))
             status.chunksEmbedded += allIds.count
             status.tokensEmbedded += allIds.reduce(0) { $0 + $1.count }
             pending = []
@@ -177,7 +204,7 @@ public final class Indexer {
                 status.seconds = Date().timeIntervalSince(started)
                 progress(status)
             }
-            let previous = stored[file.path]
+            var previous = stored[file.path]
             if let previous, previous.size == file.size, previous.modified == file.modified {
                 summary.unchanged += 1
                 continue
@@ -189,9 +216,23 @@ public final class Indexer {
             }
             let hash = SHA256.hash(data: data).hexString
             if let previous, previous.sha256 == hash {
-                try index.catalog.touch(path: file.path, modified: file.modified)
+                try writer.touch(path: file.path, modified: file.modified)
                 summary.unchanged += 1
                 continue
+            }
+            if writer.concurrentWriters {
+                // Another worker may hold this file, or may have stored it since this run read the list.
+                guard try writer.claim(file.path) else {
+                    summary.claimedElsewhere += 1
+                    continue
+                }
+                previous = try writer.storedDocument(path: file.path)
+                if let previous, previous.sha256 == hash {
+                    try writer.release([file.path])
+                    if previous.modified != file.modified { try writer.touch(path: file.path, modified: file.modified) }
+                    summary.unchanged += 1
+                    continue
+                }
             }
             let loaded: LoadedDocument
             let chunks: [Chunk]
@@ -199,6 +240,7 @@ public final class Indexer {
                 loaded = try DocumentLoader.load(file.url)
                 chunks = try chunker.chunks(of: loaded)
             } catch let failure as DocumentFailure {
+                try writer.release([file.path])
                 skipped.append(SkippedFile(path: file.path, reason: failure.description))
                 if previous != nil { removals.append(file.path); summary.removed += 1 }
                 continue
@@ -211,11 +253,9 @@ public final class Indexer {
         }
         try flush()
         progress(status)
-        try index.catalog.setSkipped(skipped.map { ($0.path, $0.reason) })
-        try index.catalog.setMeta(["indexed_folder": folder.path, "last_indexed_at": ISO8601DateFormatter().string(from: Date())])
-        try index.persistVectors()
+        try writer.finish(folder: folder.path, skipped: skipped, owns: owns)
 
-        let counts = try index.catalog.counts()
+        let counts = try writer.counts()
         summary.skipped = skipped
         summary.documents = counts.documents
         summary.chunks = counts.chunks

@@ -48,10 +48,10 @@ public struct ModelIdentity: Sendable, Equatable {
     }
 
     /// Throws when an index's meta records another model.
-    func check(against meta: [String: String], index: URL) throws {
+    func check(against meta: [String: String], index: IndexLocation) throws {
         guard let stored = meta["model_fingerprint"] else { return }
         if stored != fingerprint || meta["dimension"] != "\(dimension)" {
-            throw KorSearchError(.modelMismatch, "index \(index.path) was built by model \(meta["model_id"] ?? "?") (fingerprint \(stored.prefix(12))), not by \(id) (fingerprint \(fingerprint.prefix(12))); use that model, or index into a new directory")
+            throw KorSearchError(.modelMismatch, "index \(index) was built by model \(meta["model_id"] ?? "?") (fingerprint \(stored.prefix(12))), not by \(id) (fingerprint \(fingerprint.prefix(12))); use that model, or index into a new \(index.newHint)")
         }
     }
 }

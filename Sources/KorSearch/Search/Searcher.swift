@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import KorEncoder
 
 /// Answers queries over an index: vector (FAISS, cosine), keyword (BM25 over Korean-aware terms) or hybrid
@@ -7,7 +6,7 @@ import KorEncoder
 /// document kept from crowding the results. Open it once and search many times, from any number of threads.
 public final class Searcher: @unchecked Sendable {
     /// The index searched.
-    public let index: DocumentIndex
+    public let index: any IndexStore
     /// The query embedder; nil allows keyword search only.
     public let embedder: Embedder?
     private let warn: @Sendable (String) -> Void
@@ -15,35 +14,53 @@ public final class Searcher: @unchecked Sendable {
     /// The constant k of reciprocal rank fusion: fused score = Σ 1 / (k + rank).
     public static let fusionConstant = 60.0
 
-    /// Opens an index for searching. With an embedder, its model must be the one that built the index.
-    public init(directory: IndexDirectory, embedder: Embedder?, model: ModelIdentity?,
+    /// Searches an open index. With an embedder, its model must be the one that built the index.
+    public init(index: any IndexStore, embedder: Embedder?, model: ModelIdentity?,
                 warn: @escaping @Sendable (String) -> Void = { _ in }) throws {
-        index = try DocumentIndex.open(directory, warn: warn)
-        if let model { try model.check(against: index.meta, index: directory.url) }
+        if let model { try model.check(against: index.meta, index: index.location) }
         if let embedder, embedder.model.config.hiddenSize != index.dimension {
             throw KorSearchError(.modelMismatch, "the model's dimension \(embedder.model.config.hiddenSize) differs from the index's \(index.dimension)")
         }
+        self.index = index
         self.embedder = embedder
         self.warn = warn
+    }
+
+    /// Opens an index for searching. With an embedder, its model must be the one that built the index.
+    public convenience init(location: IndexLocation, embedder: Embedder?, model: ModelIdentity?,
+                            warn: @escaping @Sendable (String) -> Void = { _ in }) throws {
+        try self.init(index: try IndexStores.open(location, warn: warn), embedder: embedder, model: model, warn: warn)
+    }
+
+    /// Opens an index directory for searching. With an embedder, its model must be the one that built the index.
+    public convenience init(directory: IndexDirectory, embedder: Embedder?, model: ModelIdentity?,
+                            warn: @escaping @Sendable (String) -> Void = { _ in }) throws {
+        try self.init(location: .directory(directory), embedder: embedder, model: model, warn: warn)
     }
 
     /// Opens an index with the model that built it (or `model` when given): the common case for a CLI or a
     /// RAG pipeline. Keyword-only use can pass `loadModel: false` and skip loading the model.
     /// Queries are embedded at `precision`, by default the one that built the index.
-    public convenience init(directory: IndexDirectory, model: String? = nil, precision: Precision? = nil, loadModel: Bool = true,
+    public convenience init(location: IndexLocation, model: String? = nil, precision: Precision? = nil, loadModel: Bool = true,
                             warn: @escaping @Sendable (String) -> Void = { _ in }) throws {
+        let index = try IndexStores.open(location, warn: warn)
         var embedder: Embedder?
         var identity: ModelIdentity?
         if loadModel {
-            let catalog = try DocumentIndex.meta(of: directory)
-            let name = model ?? catalog["model_id"] ?? ModelLocator.defaultModel
-            let maxLength = Int(catalog["max_length"] ?? "") ?? 512
-            let precision = precision ?? Precision(rawValue: catalog["precision"] ?? "") ?? .fp32
+            let name = model ?? index.meta["model_id"] ?? ModelLocator.defaultModel
+            let maxLength = Int(index.meta["max_length"] ?? "") ?? 512
+            let precision = precision ?? Precision(rawValue: index.meta["precision"] ?? "") ?? .fp32
             let loaded = try ModelLocator.load(name, maxLength: maxLength, precision: precision)
             embedder = loaded.embedder
             identity = loaded.identity
         }
-        try self.init(directory: directory, embedder: embedder, model: identity, warn: warn)
+        try self.init(index: index, embedder: embedder, model: identity, warn: warn)
+    }
+
+    /// Opens an index directory with the model that built it (or `model` when given).
+    public convenience init(directory: IndexDirectory, model: String? = nil, precision: Precision? = nil, loadModel: Bool = true,
+                            warn: @escaping @Sendable (String) -> Void = { _ in }) throws {
+        try self.init(location: .directory(directory), model: model, precision: precision, loadModel: loadModel, warn: warn)
     }
 
     /// The best passages for a query, best first. `queryVector`, when given, is the query's embedding computed
@@ -96,7 +113,7 @@ public final class Searcher: @unchecked Sendable {
                 .sorted { ($0.score, -($0.vectorRank ?? Int.max), -$0.id) > ($1.score, -($1.vectorRank ?? Int.max), -$1.id) }
         }
 
-        let chunks = Dictionary(uniqueKeysWithValues: try index.catalog.chunks(ids: candidates.map(\.id)).map { ($0.id, $0) })
+        let chunks = Dictionary(uniqueKeysWithValues: try index.chunks(ids: candidates.map(\.id)).map { ($0.id, $0) })
         var hits: [SearchHit] = []
         var kept: [Int64: [Range<Int>]] = [:]
         for candidate in candidates {
@@ -125,31 +142,18 @@ public final class Searcher: @unchecked Sendable {
         return try embedder.embed([query])[0].vector
     }
 
-    /// Chunk ids the filters allow, or nil when there are no filters.
-    private func allowedChunks(_ filters: SearchFilters) throws -> Set<Int64>? {
-        if filters.isEmpty { return nil }
-        let (condition, arguments) = filters.sql
-        return try index.catalog.read { db in
-            Set(try Int64.fetchAll(db, sql: "SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE \(condition)",
-                                   arguments: StatementArguments(arguments)))
-        }
+    private func vectorRanking(_ query: String, vector: [Float]?, depth: Int, filters: SearchFilters) throws -> [(id: Int64, score: Double)] {
+        Searcher.breakingTies(try index.nearest(try vector ?? embedQuery(query), depth: depth, filters: filters), places: 5)
     }
 
-    private func vectorRanking(_ query: String, vector: [Float]?, depth: Int, filters: SearchFilters) throws -> [(id: Int64, score: Double)] {
-        let vector = try vector ?? embedQuery(query)
-        let total = index.vectors.count
-        guard let allowed = try allowedChunks(filters) else {
-            return try index.vectors.search(vector, k: depth).map { ($0.id, Double($0.score)) }
-        }
-        if allowed.isEmpty { return [] }
-        // Over-fetch until `depth` allowed passages are found or the whole index has been ranked.
-        var fetch = min(total, depth * 4)
-        while true {
-            let found = try index.vectors.search(vector, k: fetch).filter { allowed.contains($0.id) }
-            if found.count >= depth || fetch >= total || found.count == allowed.count {
-                return found.prefix(depth).map { ($0.id, Double($0.score)) }
-            }
-            fetch = min(total, fetch * 4)
+    /// A ranking ordered by score rounded to `places` decimals, then by chunk id: scores equal but for float
+    /// rounding (which FAISS, pgvector and SQLite each round their own way) are ties, broken the same way
+    /// whichever store computed them, so that fusion and the cut see the same order.
+    static func breakingTies(_ ranking: [(id: Int64, score: Double)], places: Int) -> [(id: Int64, score: Double)] {
+        let scale = pow(10, Double(places))
+        return ranking.sorted { a, b in
+            let (x, y) = ((a.score * scale).rounded(), (b.score * scale).rounded())
+            return x != y ? x > y : a.id < b.id
         }
     }
 
@@ -159,13 +163,8 @@ public final class Searcher: @unchecked Sendable {
     private func selectiveTerms(_ query: String) throws -> [String] {
         let terms = Array(Set(KeywordTerms.terms(query))).sorted()
         if terms.isEmpty { return [] }
-        let (total, frequencies) = try index.catalog.read { db -> (Int, [String: Int]) in
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM chunks") ?? 0
-            let rows = try Row.fetchAll(db, sql: "SELECT term, doc FROM chunk_terms_vocab WHERE term IN (\(terms.map { _ in "?" }.joined(separator: ",")))",
-                                        arguments: StatementArguments(terms))
-            return (total, Dictionary(uniqueKeysWithValues: rows.map { ($0["term"] as String, $0["doc"] as Int) }))
-        }
-        let present = terms.filter { (frequencies[$0] ?? 0) > 0 }.sorted { frequencies[$0]! < frequencies[$1]! }
+        let (total, frequencies) = try index.termFrequencies(terms)
+        let present = terms.filter { (frequencies[$0] ?? 0) > 0 }.sorted { (frequencies[$0]!, $0) < (frequencies[$1]!, $1) }
         let selective = present.filter { Double(frequencies[$0]!) <= 0.2 * Double(total) }
         return selective.isEmpty ? Array(present.prefix(3)) : selective
     }
@@ -174,29 +173,12 @@ public final class Searcher: @unchecked Sendable {
         let terms = try selectiveTerms(query)
         if terms.isEmpty { return [] }
         // Any term may match; BM25 ranks passages that match more (and rarer) terms higher.
-        let match = terms.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: " OR ")
-        let (condition, arguments) = filters.sql
-        return try index.catalog.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT t.rowid AS id, bm25(chunk_terms) AS score
-                FROM chunk_terms t JOIN chunks c ON c.id = t.rowid JOIN documents d ON d.id = c.document_id
-                WHERE chunk_terms MATCH ? AND \(condition)
-                ORDER BY score LIMIT ?
-                """, arguments: StatementArguments([match] + arguments + [depth]))
-                .map { ($0["id"] as Int64, -($0["score"] as Double)) }
-        }
+        return Searcher.breakingTies(try index.bestKeywordMatches(terms, depth: depth, filters: filters), places: 9)
     }
 
     /// The passages around a chunk in its document: up to `before` chunks before it, the chunk, and up to
     /// `after` after it, in document order.
     public func context(of chunkId: Int64, before: Int, after: Int) throws -> [StoredChunk] {
-        let ids = try index.catalog.read { db in
-            try Int64.fetchAll(db, sql: """
-                SELECT n.id FROM chunks c JOIN chunks n ON n.document_id = c.document_id
-                WHERE c.id = ? AND n.ordinal BETWEEN c.ordinal - ? AND c.ordinal + ?
-                ORDER BY n.ordinal
-                """, arguments: [chunkId, max(0, before), max(0, after)])
-        }
-        return try index.catalog.chunks(ids: ids)
+        try index.neighbours(of: chunkId, before: before, after: after)
     }
 }

@@ -1,0 +1,187 @@
+import Foundation
+@testable import KorSearch
+import PostgresNIO
+import XCTest
+
+/// Indexing into a real PostgreSQL 16 + pgvector server (started by `Scripts/test`): the same runs as the
+/// embedded store's, several workers at once, shards, and the keyword statistics kept exact.
+final class PostgresStoreTests: XCTestCase {
+    private func indexer(_ location: IndexLocation, shard: Shard? = nil) throws -> Indexer {
+        let model = try tinyModel
+        var options = IndexOptions()
+        options.shard = shard
+        return try Indexer(location: location, embedder: model.embedder, model: model.identity, options: options)
+    }
+
+    private func session(_ location: IndexLocation) throws -> PostgresSession {
+        guard case .postgres(let postgres) = location else { throw XCTSkip("not a PostgreSQL location") }
+        return try PostgresSession(postgres)
+    }
+
+    private func int(_ session: PostgresSession, _ sql: String) throws -> Int {
+        Int(try session.query(sql)[0].makeRandomAccess()[0].decode(Int64.self))
+    }
+
+    /// Every document has all its passages (ordinals 0..n-1), no path twice, and BM25's statistics equal a
+    /// recount from the stored term vectors.
+    private func assertConsistent(_ location: IndexLocation, documents: Int, file: StaticString = #filePath, line: UInt = #line) throws {
+        let session = try session(location)
+        XCTAssertEqual(try int(session, "SELECT count(*) FROM documents"), documents, "documents", file: file, line: line)
+        XCTAssertEqual(try int(session, "SELECT count(DISTINCT path) FROM documents"), documents, "no path twice", file: file, line: line)
+        XCTAssertEqual(try int(session, """
+            SELECT count(*) FROM documents d WHERE (SELECT count(*) FROM chunks c WHERE c.document_id = d.id) = 0
+               OR (SELECT max(ordinal) + 1 FROM chunks c WHERE c.document_id = d.id) <> (SELECT count(*) FROM chunks c WHERE c.document_id = d.id)
+            """), 0, "every document whole", file: file, line: line)
+        XCTAssertEqual(try int(session, """
+            SELECT count(*) FROM (
+                SELECT u.lexeme AS term, count(*) AS chunks FROM chunks c CROSS JOIN unnest(c.terms) u GROUP BY u.lexeme
+            ) recount FULL JOIN keyword_terms k USING (term)
+            WHERE recount.chunks IS DISTINCT FROM k.chunks
+            """), 0, "passages per term", file: file, line: line)
+        XCTAssertEqual(try int(session, "SELECT count(*) FROM keyword_totals t WHERE t.chunks = (SELECT count(*) FROM chunks) AND t.terms = (SELECT coalesce(sum(term_count), 0) FROM chunks)"),
+                       1, "totals", file: file, line: line)
+    }
+
+    func testIndexUpdateRemoveTouchAndASecondRunEmbedsNothing() throws {
+        let location = try TestPostgres.requireLocation("crud")
+        let folder = try temporaryFolder().appendingPathComponent("docs")
+        try write("한국은행은 기준금리를 동결했다. 시장은 안정적이다.", to: folder, "a.txt")
+        try write("원/달러 환율은 1,385.6원에 마감했다.", to: folder, "sub/b.md")
+        try write("국고채 3년물 금리는 하락했다.", to: folder, "c.txt")
+        try write("", to: folder, "empty.txt")
+        let first = try indexer(location).index(folder: folder)
+        XCTAssertEqual([first.added, first.documents], [3, 3])
+        XCTAssertEqual(first.skipped.map(\.path), ["empty.txt"])
+        try assertConsistent(location, documents: 3)
+        XCTAssertEqual(try IndexStores.open(location).info().skipped.map(\.path), ["empty.txt"])
+
+        try write("한국은행은 기준금리를 인하했다. 시장은 환영했다.", to: folder, "a.txt")
+        try FileManager.default.removeItem(at: folder.appendingPathComponent("c.txt"))
+        try write("배당금은 1,444원이다.", to: folder, "d.txt")
+        try write("빈 파일이 아니다.", to: folder, "empty.txt")
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: 100)],
+                                              ofItemAtPath: folder.appendingPathComponent("sub/b.md").path)
+        let second = try indexer(location).index(folder: folder)
+        XCTAssertEqual([second.added, second.updated, second.removed, second.unchanged], [2, 1, 1, 1])
+        XCTAssertEqual(second.skipped, [])
+        try assertConsistent(location, documents: 4)
+        let store = try IndexStores.open(location)
+        XCTAssertEqual(try store.info().skipped, [])
+        let hit = try XCTUnwrap(try Searcher(index: store, embedder: nil, model: nil).search("기준금리 인하", limit: 1, mode: .keyword).first)
+        XCTAssertEqual(hit.path, "a.txt")
+        XCTAssertEqual(try store.document(id: hit.documentId)?.text, "한국은행은 기준금리를 인하했다. 시장은 환영했다.")
+
+        let third = try indexer(location).index(folder: folder)
+        XCTAssertEqual([third.unchanged, third.tokens], [4, 0], "nothing embedded again")
+
+        XCTAssertEqual(try IndexStores.remove(location, paths: ["./d.txt", "missing.txt"]), 1)
+        try assertConsistent(location, documents: 3)
+        XCTAssertTrue(try IndexStores.rebuild(location, factory: nil).contains("HNSW"))
+        XCTAssertThrowsError(try IndexStores.rebuild(location, factory: "Flat")) { XCTAssertTrue("\($0)".contains("--faiss applies to index directories")) }
+        let info = try IndexStores.open(location).info()
+        XCTAssertEqual([info.documents, info.vectors], [3, info.chunks])
+        XCTAssertEqual(info.folder, folder.standardizedFileURL.path)
+    }
+
+    /// Three workers over the same folder at once (each with its own connection, as on three machines): every
+    /// document stored once and whole, no file embedded by two workers, and a later run finds nothing to do.
+    func testConcurrentWorkersNeitherDuplicateNorLose() throws {
+        let location = try TestPostgres.requireLocation("workers")
+        let corpus = try copyOfCorpus()
+        _ = try indexer(location).openForWriting()  // the schema, before the race
+        let summaries = UnsafeMutableBufferPointer<IndexSummary?>.allocate(capacity: 3)
+        summaries.initialize(repeating: nil)
+        defer { summaries.deallocate() }
+        nonisolated(unsafe) let shared = summaries
+        let indexers = try (0 ..< 3).map { _ in try indexer(location) }
+        nonisolated(unsafe) let workers = indexers
+        DispatchQueue.concurrentPerform(iterations: 3) { worker in
+            shared[worker] = try? workers[worker].index(folder: corpus)
+        }
+        let done = summaries.compactMap { $0 }
+        XCTAssertEqual(done.count, 3, "every worker finished")
+        XCTAssertEqual(done.map(\.added).reduce(0, +) + done.map(\.updated).reduce(0, +), 17, "each file embedded by one worker")
+        XCTAssertEqual(done.map(\.claimedElsewhere).reduce(0, +) + done.map(\.unchanged).reduce(0, +), 34, "the others left it")
+        try assertConsistent(location, documents: 17)
+        XCTAssertEqual(try indexer(location).index(folder: corpus).unchanged, 17)
+    }
+
+    func testShardsSplitAFolderAndKeepToThemselves() throws {
+        let location = try TestPostgres.requireLocation("shards")
+        let corpus = try copyOfCorpus()
+        var added = 0
+        for part in 0 ..< 3 {
+            let summary = try indexer(location, shard: try Shard(index: part, count: 3)).index(folder: corpus)
+            XCTAssertEqual(summary.added + summary.otherShards, 17)
+            XCTAssertEqual(summary.removed, 0, "a shard never removes another shard's documents")
+            added += summary.added
+        }
+        XCTAssertEqual(added, 17)
+        try assertConsistent(location, documents: 17)
+        // The split is stable: the same paths, the same shards.
+        let owners = Dictionary(grouping: try FolderWalker.files(in: corpus, excluding: nil).map(\.path)) { path in
+            (0 ..< 3).first { try! Shard(index: $0, count: 3).owns(path) }!
+        }
+        XCTAssertEqual(owners.values.map(\.count).reduce(0, +), 17)
+        XCTAssertEqual(owners.count, 3, "every shard has files")
+        XCTAssertThrowsError(try Shard("3/3"))
+        XCTAssertThrowsError(try Shard("1-3"))
+        XCTAssertEqual(try Shard("2/3"), try Shard(index: 2, count: 3))
+    }
+
+    func testTheStoreRecordsTheModelAndRefusesAnother() throws {
+        let location = try TestPostgres.requireLocation("model")
+        let folder = try temporaryFolder()
+        try write("금리 동결", to: folder, "a.txt")
+        try indexer(location).index(folder: folder)
+        let other = try ModelLocator.load(TestPaths.otherModel.path, maxLength: 128)
+        var small = IndexOptions()
+        small.chunking = ChunkingOptions(chunkTokens: 96, overlapTokens: 24)
+        XCTAssertThrowsError(try Indexer(location: location, embedder: other.embedder, model: other.identity, options: small).index(folder: folder)) { error in
+            XCTAssertEqual((error as? KorSearchError)?.kind, .modelMismatch, "\(error)")
+        }
+        var options = IndexOptions()
+        options.chunking = ChunkingOptions(chunkTokens: 128, overlapTokens: 16)
+        let model = try tinyModel
+        XCTAssertThrowsError(try Indexer(location: location, embedder: model.embedder, model: model.identity, options: options).index(folder: folder)) {
+            XCTAssertTrue("\($0)".contains("--chunk-tokens 256"), "\($0)")
+        }
+        let meta = try IndexStores.meta(of: location)
+        XCTAssertEqual(meta["model_fingerprint"], model.identity.fingerprint)
+        XCTAssertEqual(meta["schema_version"], "1")
+        XCTAssertEqual(meta["dimension"], "\(model.identity.dimension)")
+    }
+
+    func testStoreURLsAndUnreachableServers() throws {
+        let location = try PostgresLocation("postgresql://alice:s3cret@db.example:6543/filings?schema=team_a")
+        XCTAssertEqual([location.host, location.user, location.password, location.database, location.schema],
+                       ["db.example", "alice", "s3cret", "filings", "team_a"])
+        XCTAssertEqual(location.port, 6543)
+        XCTAssertFalse(location.description.contains("s3cret"), "no password in messages")
+        for bad in ["mysql://a@b/c", "postgres://host/db", "postgres://a@b", "postgres://a@b/c?schema=Bad-Name", "postgres://a@b/c?x=1"] {
+            XCTAssertThrowsError(try PostgresLocation(bad)) { XCTAssertEqual(($0 as? KorSearchError)?.kind, .invalidArgument, bad) }
+        }
+        // A port nobody listens on: a clear error, quickly.
+        let nowhere = IndexLocation.postgres(try PostgresLocation("postgres://korsearch@127.0.0.1:1/postgres"))
+        XCTAssertThrowsError(try IndexStores.open(nowhere)) { error in
+            XCTAssertEqual((error as? KorSearchError)?.kind, .store)
+            XCTAssertTrue("\(error)".hasPrefix("cannot connect to PostgreSQL at postgres://korsearch@127.0.0.1:1/postgres"), "\(error)")
+        }
+        // A reachable server whose schema holds no index.
+        let empty = try TestPostgres.requireLocation("empty")
+        XCTAssertThrowsError(try IndexStores.open(empty)) { XCTAssertEqual(($0 as? KorSearchError)?.kind, .indexNotFound, "\($0)") }
+        guard case .postgres(var missing) = empty else { return }
+        missing.database = "no_such_database"
+        XCTAssertThrowsError(try IndexStores.open(.postgres(missing))) { error in
+            XCTAssertTrue("\(error)".contains("no_such_database\" does not exist"), "\(error)")
+        }
+    }
+
+    func testGlobsBecomeAnchoredRegularExpressions() {
+        XCTAssertEqual(SearchFilters.regex(glob: "market/*"), "^market/.*$")
+        XCTAssertEqual(SearchFilters.regex(glob: "*.p?f"), "^.*\\.p.f$")
+        XCTAssertEqual(SearchFilters.regex(glob: "[^ab]x(1)+"), "^[^ab]x\\(1\\)\\+$")
+        XCTAssertEqual(SearchFilters.regex(glob: "a[b"), "^a\\[b$")
+        XCTAssertEqual(TermVector.literal(["금리", "리가", "금리", "it's"]), "'금리':1,3 '리가':2 'it''s':4")
+    }
+}
