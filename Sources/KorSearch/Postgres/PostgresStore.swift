@@ -303,14 +303,18 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
             bindings.append(terms.map(TermVector.quoted).joined(separator: " | "))
             bindings.append(Int64(depth))
             let condition = try filters.postgresCondition(&bindings)
+            // Per matching passage, only the query's own terms are taken out of its tsvector (marked with weight
+            // A, then filtered: two passes in C instead of a row per term of the passage); a term's frequency is
+            // its number of positions.
             let rows = try session.query("""
                 SELECT id, score FROM (
-                    SELECT c.id, sum(q.idf * u.tf * 2.2 / (u.tf + 1.2 * (0.25 + 0.75 * c.term_count / $3::float8))) AS score
+                    SELECT c.id, (
+                        SELECT sum($2[array_position($1, u.lexeme)] * u.tf * 2.2 / (u.tf + 1.2 * (0.25 + 0.75 * c.term_count / $3::float8)))
+                        FROM (SELECT lexeme, coalesce(cardinality(positions), 1)::float8 AS tf
+                              FROM unnest(ts_filter(setweight(c.terms, 'A', $1), '{a}'))) u
+                    ) AS score
                     FROM chunks c JOIN documents d ON d.id = c.document_id
-                    CROSS JOIN LATERAL (SELECT lexeme, coalesce(cardinality(positions), 1)::float8 AS tf FROM unnest(c.terms)) u
-                    JOIN unnest($1::text[], $2::float8[]) AS q(term, idf) ON q.term = u.lexeme
                     WHERE c.terms @@ $4::tsquery AND \(condition)
-                    GROUP BY c.id
                 ) ranked
                 ORDER BY round(score::numeric, 9) DESC, id LIMIT $5
                 """, bindings)
