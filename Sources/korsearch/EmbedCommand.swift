@@ -19,8 +19,8 @@ struct EmbedCommand: ParsableCommand {
     @Flag(name: .long, help: "Print the raw mean-pooled vector instead of the L2-normalized one.")
     var noNormalize = false
 
-    @Option(name: .long, help: "fp32 (exact), bf16 or int8 (faster; oneDNN).")
-    var precision: Precision = .fp32
+    @Option(name: .long, help: ArgumentHelp("fp32 (exact), bf16 or int8 (faster; oneDNN). Default: bf16 on processors with native bf16, else fp32.", valueName: "precision"))
+    var precision: Precision?
 
     func validate() throws {
         if batchSize < 1 { throw ValidationError("--batch-size must be at least 1, not \(batchSize)") }
@@ -28,7 +28,7 @@ struct EmbedCommand: ParsableCommand {
 
     func run() throws {
         let lines = try readInputLines(options.input)
-        let embedder = try Embedder(modelDirectory: options.modelURL, maxLength: options.maxLength, precision: precision)
+        let embedder = try Embedder(modelDirectory: options.modelURL, maxLength: options.maxLength, precision: precision ?? .recommended)
         let ids = try embedder.tokenize(lines)
         var start = 0
         while start < ids.count {

@@ -64,8 +64,8 @@ struct IndexCommand: ParsableCommand {
     @Option(name: .long, help: "Texts per forward pass.")
     var batchSize: Int = 32
 
-    @Option(name: .long, help: "fp32 (exact), bf16 or int8 (faster); recorded in the index.")
-    var precision: Precision = .fp32
+    @Option(name: .long, help: ArgumentHelp("fp32 (exact), bf16 or int8 (faster); recorded in the index. Default: an existing index's own; for a new one bf16 on processors with native bf16, else fp32.", valueName: "precision"))
+    var precision: Precision?
 
     @Option(name: .long, help: ArgumentHelp("Index only this worker's share of the folder: shard I of N, by a stable hash of each path.", valueName: "I/N"))
     var shard: String?
@@ -86,8 +86,10 @@ struct IndexCommand: ParsableCommand {
         options.faissFactory = faiss
         options.batchSize = batchSize
         options.shard = try shard.map(Shard.init)
-        let loaded = try ModelLocator.load(model, precision: precision, hub: ModelHub(progress: ModelCommand.progressReporter()))
         let location = try target.location
+        // An existing index keeps its precision unless told otherwise (indexing into it at another is refused).
+        let precision = try precision ?? IndexStores.existingMeta(of: location)?["precision"].flatMap(Precision.init(rawValue:)) ?? .recommended
+        let loaded = try ModelLocator.load(model, precision: precision, hub: ModelHub(progress: ModelCommand.progressReporter()))
         let indexer = try Indexer(location: location, embedder: loaded.embedder, model: loaded.identity,
                                   options: options, warn: warn)
         let reporter = ProgressReporter(quiet: quiet)

@@ -59,7 +59,7 @@ final class CLITests: XCTestCase {
         let expected = try expected()
         let input = expected.texts.joined(separator: "\n") + "\n"
         for normalize in [true, false] {
-            let arguments = ["embed", "--model", model.path, "--batch-size", "2"] + (normalize ? [] : ["--no-normalize"])
+            let arguments = ["embed", "--model", model.path, "--batch-size", "2", "--precision", "fp32"] + (normalize ? [] : ["--no-normalize"])
             let result = try korsearch(arguments, stdin: Data(input.utf8))
             XCTAssertEqual(result.status, 0, result.stderr)
             XCTAssertEqual(result.lines.count, expected.texts.count)

@@ -1,4 +1,5 @@
 import Foundation
+import KorSearch
 import XCTest
 
 /// `korsearch index`, `info`, `remove`, `rebuild` as real processes on the example corpus.
@@ -77,6 +78,30 @@ final class IndexCLITests: XCTestCase {
         let final = try json(try runKorsearch(["info", "--index", index, "--json"]).stdout)
         XCTAssertEqual(final["documents"] as? Int, 17)
         XCTAssertEqual(final["vectors"] as? Int, final["chunks"] as? Int)
+    }
+
+    /// Without --precision: a new index gets the recommended precision (bf16 where the processor has it natively),
+    /// an existing one keeps its own; `embed` uses the recommended one.
+    func testPrecisionDefaults() throws {
+        let folder = try temporaryFolder()
+        try Data("한국은행은 기준금리를 동결했다.".utf8).write(to: folder.appendingPathComponent("a.txt"))
+        let fresh = folder.appendingPathComponent("fresh").path
+        XCTAssertEqual(try runKorsearch(["index", folder.path, "--index", fresh, "--model", model, "--quiet"]).status, 0)
+        XCTAssertEqual(try json(try runKorsearch(["info", "--index", fresh, "--json"]).stdout)["precision"] as? String, Precision.recommended.rawValue)
+
+        let int8 = folder.appendingPathComponent("int8").path
+        XCTAssertEqual(try runKorsearch(["index", folder.path, "--index", int8, "--model", model, "--precision", "int8", "--quiet"]).status, 0)
+        try Data("원/달러 환율은 1,385.6원에 마감했다.".utf8).write(to: folder.appendingPathComponent("b.txt"))
+        let again = try runKorsearch(["index", folder.path, "--index", int8, "--model", model, "--json", "--quiet"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertEqual(try json(again.stdout)["added"] as? Int, 1)
+        XCTAssertEqual(try json(try runKorsearch(["info", "--index", int8, "--json"]).stdout)["precision"] as? String, "int8")
+
+        let input = Data("기준금리 동결\n".utf8)
+        let byDefault = try runKorsearch(["embed", "--model", model], stdin: input)
+        let explicit = try runKorsearch(["embed", "--model", model, "--precision", Precision.recommended.rawValue], stdin: input)
+        XCTAssertEqual(byDefault.status, 0, byDefault.stderr)
+        XCTAssertEqual(byDefault.stdout, explicit.stdout)
     }
 
     func testIndexErrors() throws {

@@ -313,7 +313,7 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
                         FROM (SELECT lexeme, coalesce(cardinality(positions), 1)::float8 AS tf
                               FROM unnest(ts_filter(setweight(c.terms, 'A', $1), '{a}'))) u
                     ) AS score
-                    FROM chunks c JOIN documents d ON d.id = c.document_id
+                    FROM chunks c \(filters.isEmpty ? "" : "JOIN documents d ON d.id = c.document_id")
                     WHERE c.terms @@ $4::tsquery AND \(condition)
                 ) ranked
                 ORDER BY round(score::numeric, 9) DESC, id LIMIT $5

@@ -91,6 +91,16 @@ public enum IndexStores {
         }
     }
 
+    /// The meta of an index, or nil when there is none there yet (other failures, such as an unreachable
+    /// server, still throw).
+    public static func existingMeta(of location: IndexLocation) throws -> [String: String]? {
+        do {
+            return try meta(of: location)
+        } catch let error as KorSearchError where error.kind == .indexNotFound {
+            return nil
+        }
+    }
+
     /// Removes documents by their paths relative to the indexed folder; returns how many were in the index.
     public static func remove(_ location: IndexLocation, paths: [String], warn: @escaping (String) -> Void = { _ in }) throws -> Int {
         switch location {
