@@ -95,7 +95,7 @@ def main():
     swift_command = [args.binary, "embed", "--model", args.model, "--input", input_path, "--batch-size", "32"]
     python_command = [sys.executable, os.path.join(ROOT, "Scripts", "bench", "python_embed.py"), args.model,
                       input_path, os.path.join(work, "python.npy")]
-    runners = [("korsearch fp32", swift_command), ("korsearch bf16", swift_command + ["--precision", "bf16"]),
+    runners = [("korsearch fp32", swift_command + ["--precision", "fp32"]), ("korsearch bf16", swift_command + ["--precision", "bf16"]),
                ("korsearch int8", swift_command + ["--precision", "int8"]), ("python fp32", python_command)]
     if args.torch_bf16:
         runners.append(("python bf16 autocast", python_command[:-1] + [os.path.join(work, "python-bf16.npy"), "--bf16"]))

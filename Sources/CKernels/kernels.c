@@ -12,19 +12,53 @@
 #define KS_VECTOR_CLONES
 #endif
 
+// Sums in 16 independent lanes, so the loop vectorizes (a single running sum is a chain the compiler may not
+// reorder); the lanes are added at the end.
+#define KS_LANES 16
+
+static inline float ks_sum(const float *values, size_t n) {
+    float lanes[KS_LANES] = {0};
+    size_t i = 0;
+    for (; i + KS_LANES <= n; i += KS_LANES)
+        for (size_t l = 0; l < KS_LANES; ++l) lanes[l] += values[i + l];
+    float sum = 0.0f;
+    for (; i < n; ++i) sum += values[i];
+    for (size_t l = 0; l < KS_LANES; ++l) sum += lanes[l];
+    return sum;
+}
+
+static inline float ks_sum_squared_deviations(const float *values, size_t n, float mean) {
+    float lanes[KS_LANES] = {0};
+    size_t i = 0;
+    for (; i + KS_LANES <= n; i += KS_LANES)
+        for (size_t l = 0; l < KS_LANES; ++l) {
+            const float d = values[i + l] - mean;
+            lanes[l] += d * d;
+        }
+    float sum = 0.0f;
+    for (; i < n; ++i) sum += (values[i] - mean) * (values[i] - mean);
+    for (size_t l = 0; l < KS_LANES; ++l) sum += lanes[l];
+    return sum;
+}
+
+static inline float ks_max(const float *values, size_t n) {
+    float lanes[KS_LANES];
+    for (size_t l = 0; l < KS_LANES; ++l) lanes[l] = values[0];
+    size_t i = 0;
+    for (; i + KS_LANES <= n; i += KS_LANES)
+        for (size_t l = 0; l < KS_LANES; ++l) lanes[l] = values[i + l] > lanes[l] ? values[i + l] : lanes[l];
+    float max = values[0];
+    for (; i < n; ++i) max = values[i] > max ? values[i] : max;
+    for (size_t l = 0; l < KS_LANES; ++l) max = lanes[l] > max ? lanes[l] : max;
+    return max;
+}
+
 KS_VECTOR_CLONES
 void ks_layernorm(float *x, size_t rows, size_t n, const float *gamma, const float *beta, float eps) {
     for (size_t r = 0; r < rows; ++r) {
         float *row = x + r * n;
-        double sum = 0.0;
-        for (size_t i = 0; i < n; ++i) sum += row[i];
-        const float mean = (float)(sum / (double)n);
-        double squares = 0.0;
-        for (size_t i = 0; i < n; ++i) {
-            const float d = row[i] - mean;
-            squares += (double)d * (double)d;
-        }
-        const float inv = 1.0f / sqrtf((float)(squares / (double)n) + eps);
+        const float mean = ks_sum(row, n) / (float)n;
+        const float inv = 1.0f / sqrtf(ks_sum_squared_deviations(row, n, mean) / (float)n + eps);
         for (size_t i = 0; i < n; ++i) row[i] = (row[i] - mean) * inv * gamma[i] + beta[i];
     }
 }
@@ -73,15 +107,9 @@ KS_VECTOR_CLONES
 void ks_softmax_rows(float *x, size_t rows, size_t n, size_t ld) {
     for (size_t r = 0; r < rows; ++r) {
         float *row = x + r * ld;
-        float max = row[0];
-        for (size_t i = 1; i < n; ++i) max = row[i] > max ? row[i] : max;
-        float sum = 0.0f;
-        for (size_t i = 0; i < n; ++i) {
-            const float e = ks_expf(row[i] - max);
-            row[i] = e;
-            sum += e;
-        }
-        const float inv = 1.0f / sum;
+        const float max = ks_max(row, n);
+        for (size_t i = 0; i < n; ++i) row[i] = ks_expf(row[i] - max);
+        const float inv = 1.0f / ks_sum(row, n);
         for (size_t i = 0; i < n; ++i) row[i] *= inv;
     }
 }

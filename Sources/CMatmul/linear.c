@@ -6,8 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-// libgomp (OpenMP, which Debian's oneDNN runs on); its omp.h belongs to GCC, so the one function is declared here.
-extern void omp_set_num_threads(int threads);
+#include "ks_onednn.h"
 
 #if defined(__x86_64__) && defined(__linux__) && defined(__clang__)
 #define KS_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
@@ -28,6 +27,15 @@ static dnnl_stream_t ks_stream(void) {
     if (!ks_thread_stream && ks_engine) dnnl_stream_create(&ks_thread_stream, ks_engine, dnnl_stream_default_flags);
     return ks_thread_stream;
 }
+
+int ks_onednn_ready(void) {
+    pthread_once(&ks_engine_once, ks_create_engine);
+    return ks_engine != NULL;
+}
+
+dnnl_engine_t ks_onednn_engine(void) { return ks_engine; }
+
+dnnl_stream_t ks_onednn_stream(void) { return ks_stream(); }
 
 struct ks_linear {
     ks_linear_kind kind;

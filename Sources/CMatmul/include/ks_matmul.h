@@ -34,6 +34,20 @@ void ks_linear_free(ks_linear *linear);
 int ks_linear_apply(ks_linear *linear, int64_t m, const float *a, float *c, int accumulate, uint16_t *scratch,
                     const char **error);
 
+/// A bfloat16 matrix product with float32 accumulation and output, for any shapes and strides (attention's
+/// small products): c[m, n] = alpha · a[m, k] · B, where B is b [k, n] or, with `transposed_b`, b stored [n, k].
+typedef struct ks_gemm ks_gemm;
+
+/// NULL on failure (no bf16 matmul on this processor), with *error set to a static message.
+ks_gemm *ks_gemm_bf16_create(int transposed_b, float alpha, const char **error);
+
+void ks_gemm_free(ks_gemm *gemm);
+
+/// Runs single-threaded in the calling thread; several threads may call it at once. Row strides lda, ldb, ldc
+/// in elements. Returns 0, or -1 with *error set.
+int ks_gemm_bf16_apply(ks_gemm *gemm, int64_t m, int64_t n, int64_t k, const uint16_t *a, int64_t lda,
+                       const uint16_t *b, int64_t ldb, float *c, int64_t ldc, const char **error);
+
 /// Rounds float32 values to bfloat16 (round to nearest even; NaN kept NaN).
 void ks_f32_to_bf16(const float *source, uint16_t *target, size_t count);
 

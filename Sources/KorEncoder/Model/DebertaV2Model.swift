@@ -1,5 +1,6 @@
 import CBLAS
 import CKernels
+import CMatmul
 import Dispatch
 import Foundation
 import Synchronization
@@ -54,6 +55,8 @@ public final class DebertaV2Model: @unchecked Sendable {
 
     /// The precision of the large matrix products.
     public let precision: Precision
+    /// Attention's products in bf16, for the reduced precisions (fp32 runs them in float32 on OpenBLAS).
+    private let attentionProducts: AttentionProducts?
 
     /// Loads the weights of a configuration from a safetensors file or a PyTorch checkpoint, to run at a
     /// precision.
@@ -68,6 +71,7 @@ public final class DebertaV2Model: @unchecked Sendable {
         self.precision = precision
         weights = try DebertaV2Weights(config: config, checkpoint: checkpoint, precision: precision)
         positions = RelativePositions(config: config)
+        attentionProducts = precision == .fp32 ? nil : try AttentionProducts(scale: AttentionPlan.scale(config))
     }
 
     /// The relative-position bucket of a distance (exposed for tests against transformers).
@@ -154,7 +158,8 @@ public final class DebertaV2Model: @unchecked Sendable {
         ks_fill_rows(qkv, tokens, 3 * allHead, 3 * allHead, layer.qkvBias, nil, 0)
         let scratch = workspace.bf16
         try layer.qkvWeight.apply(x, rows: tokens, into: qkv, accumulate: true, scratch: scratch)
-        attention(layer, offsets: offsets, qkv: qkv, context: context)
+        if attentionProducts != nil { BF16.round(qkv, rows: tokens, width: 3 * allHead, into: workspace.qkvBF16) }
+        try attention(layer, offsets: offsets, qkv: qkv, qkvBF16: workspace.qkvBF16, context: context)
 
         // Attention output projection + bias + residual, LayerNorm.
         ks_fill_rows(attended, tokens, hidden, hidden, layer.outputBias, x, hidden)
@@ -173,9 +178,9 @@ public final class DebertaV2Model: @unchecked Sendable {
     }
 
     /// Disentangled self-attention of every head of every sequence, each (sequence, head) pair a work item
-    /// taken by whichever core is free.
+    /// taken by whichever core is free. At reduced precision the products read `qkvBF16`, Q, K and V rounded.
     private func attention(_ layer: DebertaV2LayerWeights, offsets: [Int], qkv: UnsafeMutablePointer<Float>,
-                           context: UnsafeMutablePointer<Float>) {
+                           qkvBF16: UnsafeMutablePointer<UInt16>, context: UnsafeMutablePointer<Float>) throws {
         let heads = config.numAttentionHeads
         let sequenceCount = offsets.count - 1
         let lengths = (0 ..< sequenceCount).map { offsets[$0 + 1] - offsets[$0] }
@@ -187,17 +192,26 @@ public final class DebertaV2Model: @unchecked Sendable {
         }
         let plan = AttentionPlan(
             config: config, layer: layer, offsets: offsets, windows: windows,
-            maxLength: lengths.max() ?? 0, maxWidth: windows.values.map(\.width).max() ?? 0)
-        nonisolated(unsafe) let qkv = qkv, context = context
+            maxLength: lengths.max() ?? 0, maxWidth: windows.values.map(\.width).max() ?? 0,
+            products: attentionProducts)
+        nonisolated(unsafe) let qkv = qkv, qkvBF16 = qkvBF16, context = context
         let next = Atomic<Int>(0)
+        let failure = Mutex<String?>(nil)
         let items = sequenceCount * heads
         DispatchQueue.concurrentPerform(iterations: min(Kernels.threads, items)) { _ in
             let scratch = AttentionScratch(plan: plan)
             while true {
                 let item = next.wrappingAdd(1, ordering: .relaxed).oldValue
                 if item >= items { break }
-                plan.run(sequence: order[item / heads], head: item % heads, qkv: qkv, context: context, scratch: scratch)
+                if let message = plan.run(sequence: order[item / heads], head: item % heads, qkv: qkv, qkvBF16: qkvBF16,
+                                          context: context, scratch: scratch) {
+                    failure.withLock { $0 = message }
+                    break
+                }
             }
+        }
+        if let message = failure.withLock({ $0 }) {
+            throw EncoderError(.unsupportedConfiguration, "attention failed: \(message)")
         }
     }
 }
@@ -213,14 +227,24 @@ private struct AttentionPlan: @unchecked Sendable {
     let positionQueries: [Float]?
     let maxLength: Int
     let maxWidth: Int
+    /// The reduced-precision products and the bf16 position tables; nil at fp32.
+    let products: AttentionProducts?
+    let positionKeysBF16: [UInt16]?
+    let positionQueriesBF16: [UInt16]?
+
+    /// transformers scales by sqrt(head size × (1 + number of position attention types)).
+    static func scale(_ config: DebertaV2Config) -> Float {
+        1 / sqrtf(Float(config.attentionHeadSize) * Float(1 + config.positionAttention.count))
+    }
 
     init(config: DebertaV2Config, layer: DebertaV2LayerWeights, offsets: [Int], windows: [Int: RelativeWindow],
-         maxLength: Int, maxWidth: Int) {
+         maxLength: Int, maxWidth: Int, products: AttentionProducts?) {
         heads = config.numAttentionHeads
         headSize = config.attentionHeadSize
-        // transformers scales by sqrt(head size × (1 + number of position attention types)).
-        let scaleFactor = 1 + config.positionAttention.count
-        scale = 1 / sqrtf(Float(headSize) * Float(scaleFactor))
+        scale = AttentionPlan.scale(config)
+        self.products = products
+        positionKeysBF16 = config.relativeAttention ? layer.positionKeysBF16 : nil
+        positionQueriesBF16 = config.relativeAttention ? layer.positionQueriesBF16 : nil
         self.offsets = offsets
         self.windows = windows
         positionKeys = config.relativeAttention ? layer.positionKeys : nil
@@ -230,12 +254,16 @@ private struct AttentionPlan: @unchecked Sendable {
     }
 
     /// Attention of one head of one sequence: scores, relative-position bias, softmax, weighted values.
-    func run(sequence: Int, head: Int, qkv: UnsafeMutablePointer<Float>, context: UnsafeMutablePointer<Float>,
-             scratch: AttentionScratch) {
+    /// Returns nil, or what failed.
+    func run(sequence: Int, head: Int, qkv: UnsafeMutablePointer<Float>, qkvBF16: UnsafeMutablePointer<UInt16>,
+             context: UnsafeMutablePointer<Float>, scratch: AttentionScratch) -> String? {
         let allHead = heads * headSize
         let stride = 3 * allHead
         let start = offsets[sequence]
         let length = offsets[sequence + 1] - start
+        if let products {
+            return runBF16(products, start: start, length: length, head: head, qkv: qkvBF16, context: context, scratch: scratch)
+        }
         let q = qkv + start * stride + head * headSize
         let k = q + allHead
         let v = q + 2 * allHead
@@ -265,6 +293,38 @@ private struct AttentionPlan: @unchecked Sendable {
         ks_softmax_rows(scores, length, length, length)
         Kernels.matmul(scores, rows: length, inner: length, lda: length, v, columns: headSize, ldb: stride,
                        into: context + start * allHead + head * headSize, ldc: allHead)
+        return nil
+    }
+
+    /// The same with bf16 products (float32 accumulation): Q, K, V and the position tables rounded once per
+    /// layer, the probabilities after the float32 softmax.
+    private func runBF16(_ products: AttentionProducts, start: Int, length: Int, head: Int, qkv: UnsafeMutablePointer<UInt16>,
+                         context: UnsafeMutablePointer<Float>, scratch: AttentionScratch) -> String? {
+        let allHead = heads * headSize
+        let stride = 3 * allHead
+        let q = UnsafePointer(qkv + start * stride + head * headSize)
+        let k = q + allHead
+        let v = q + 2 * allHead
+        let scores = scratch.scores
+        if let failure = products.scores.apply(m: length, n: length, k: headSize, a: q, lda: stride, b: k, ldb: stride,
+                                               into: scores, ldc: length) { return failure }
+        if let window = windows[length] {
+            let column = window.firstRow * allHead + head * headSize
+            for (table, rows, target) in [(positionKeysBF16, q, scratch.c2p), (positionQueriesBF16, k, scratch.p2c)] {
+                guard let table else { continue }
+                let failure = table.withUnsafeBufferPointer { table in
+                    products.positions.apply(m: length, n: window.width, k: headSize, a: rows, lda: stride,
+                                             b: table.baseAddress! + column, ldb: allHead, into: target, ldc: window.width)
+                }
+                if let failure { return failure }
+            }
+            ks_add_relative_bias(scores, length, length, positionKeysBF16 == nil ? nil : scratch.c2p,
+                                 positionQueriesBF16 == nil ? nil : scratch.p2c, window.width, window.offsets, scale)
+        }
+        ks_softmax_rows(scores, length, length, length)
+        ks_f32_to_bf16(scores, scratch.probabilities, length * length)
+        return products.context.apply(m: length, n: headSize, k: length, a: scratch.probabilities, lda: length, b: v, ldb: stride,
+                                      into: context + start * allHead + head * headSize, ldc: allHead)
     }
 }
 
@@ -273,15 +333,18 @@ private final class AttentionScratch {
     let scores: UnsafeMutablePointer<Float>
     let c2p: UnsafeMutablePointer<Float>
     let p2c: UnsafeMutablePointer<Float>
+    /// The probabilities rounded to bf16 (reduced precision only).
+    let probabilities: UnsafeMutablePointer<UInt16>
 
     init(plan: AttentionPlan) {
         scores = .allocate(capacity: max(1, plan.maxLength * plan.maxLength))
         c2p = .allocate(capacity: max(1, plan.maxLength * plan.maxWidth))
         p2c = .allocate(capacity: max(1, plan.maxLength * plan.maxWidth))
+        probabilities = .allocate(capacity: plan.products == nil ? 1 : max(1, plan.maxLength * plan.maxLength))
     }
 
     deinit {
-        scores.deallocate(); c2p.deallocate(); p2c.deallocate()
+        scores.deallocate(); c2p.deallocate(); p2c.deallocate(); probabilities.deallocate()
     }
 }
 
@@ -293,6 +356,8 @@ private final class Workspace {
     let ffn: UnsafeMutablePointer<Float>
     /// GEMM inputs converted to bf16 or int8 (reduced precision only; a single element for fp32).
     let bf16: UnsafeMutablePointer<UInt16>
+    /// Q, K and V rounded to bf16 for attention (reduced precision only).
+    let qkvBF16: UnsafeMutablePointer<UInt16>
     /// The number of packed tokens the matrices have room for.
     let tokens: Int
 
@@ -304,9 +369,10 @@ private final class Workspace {
         attended = .allocate(capacity: tokens * config.hiddenSize)
         ffn = .allocate(capacity: tokens * config.intermediateSize)
         bf16 = .allocate(capacity: precision == .fp32 ? 1 : tokens * max(config.hiddenSize, config.intermediateSize, allHead))
+        qkvBF16 = .allocate(capacity: precision == .fp32 ? 1 : tokens * 3 * allHead)
     }
 
     deinit {
-        qkv.deallocate(); context.deallocate(); attended.deallocate(); ffn.deallocate(); bf16.deallocate()
+        qkv.deallocate(); context.deallocate(); attended.deallocate(); ffn.deallocate(); bf16.deallocate(); qkvBF16.deallocate()
     }
 }

@@ -22,6 +22,9 @@ struct DebertaV2LayerWeights {
     var positionKeys: [Float]?
     /// Relative position queries [2 * span, allHead] for p2c, likewise.
     var positionQueries: [Float]?
+    /// The two tables rounded to bfloat16, for attention at reduced precision.
+    var positionKeysBF16: [UInt16]?
+    var positionQueriesBF16: [UInt16]?
 }
 
 /// Every parameter of a DeBERTa-v2 encoder, converted to Float32 from a checkpoint.
@@ -121,6 +124,10 @@ struct DebertaV2Weights {
                            try load(base + "attention.self.pos_query_proj.bias", [allHead]))
                     layer.positionQueries = Kernels.linear(relative, rows: 2 * span, inputWidth: hidden,
                                                            weight: weight, bias: bias, outputWidth: allHead)
+                }
+                if precision != .fp32 {
+                    layer.positionKeysBF16 = layer.positionKeys.map(BF16.round)
+                    layer.positionQueriesBF16 = layer.positionQueries.map(BF16.round)
                 }
             }
             layers.append(layer)
