@@ -45,6 +45,7 @@ struct ks_linear {
     dnnl_memory_t weights;        // in the layout the primitives prefer
     dnnl_memory_desc_t weights_md;
     float *weight_scales;         // int8: one per output channel
+    float *input_inverse_scales;  // int8 with smoothing: 1 / s per input channel (NULL without)
 };
 
 KS_VECTOR_CLONES
@@ -71,6 +72,25 @@ static void ks_quantize(const float *values, int8_t *target, size_t count, float
         const float q = nearbyintf(values[i] * inverse_scale);
         target[i] = (int8_t)fminf(fmaxf(q, -127.0f), 127.0f);
     }
+}
+
+// The same over rows [m, k] whose channel j is first divided by its smoothing factor (multiplied by `channel`).
+KS_VECTOR_CLONES
+static float ks_max_abs_smoothed(const float *values, int64_t m, int64_t k, const float *channel) {
+    float best = 0.0f;
+    for (int64_t r = 0; r < m; ++r)
+        for (int64_t j = 0; j < k; ++j) best = fmaxf(best, fabsf(values[r * k + j] * channel[j]));
+    return best;
+}
+
+KS_VECTOR_CLONES
+static void ks_quantize_smoothed(const float *values, int8_t *target, int64_t m, int64_t k, const float *channel,
+                                 float inverse_scale) {
+    for (int64_t r = 0; r < m; ++r)
+        for (int64_t j = 0; j < k; ++j) {
+            const float q = nearbyintf(values[r * k + j] * channel[j] * inverse_scale);
+            target[r * k + j] = (int8_t)fminf(fmaxf(q, -127.0f), 127.0f);
+        }
 }
 
 static dnnl_data_type_t ks_input_type(ks_linear_kind kind) {
@@ -138,7 +158,8 @@ static int ks_place_weights(ks_linear *linear, void *plain) {
     return ok;
 }
 
-ks_linear *ks_linear_create(ks_linear_kind kind, int64_t n, int64_t k, const float *weight, const char **error) {
+ks_linear *ks_linear_create(ks_linear_kind kind, int64_t n, int64_t k, const float *weight, const float *input_scales,
+                            const char **error) {
     ks_linear *linear = calloc(1, sizeof(ks_linear));
     if (!linear) { *error = "out of memory"; return NULL; }
     linear->kind = kind;
@@ -176,15 +197,30 @@ ks_linear *ks_linear_create(ks_linear_kind kind, int64_t n, int64_t k, const flo
     void *plain = malloc((size_t)(n * k) * (kind == KS_LINEAR_INT8 ? 1 : 2));
     if (!plain) { *error = "out of memory"; ks_linear_free(linear); return NULL; }
     if (kind == KS_LINEAR_INT8) {
+        // Smoothing: x · Wᵀ = (x / s) · (W · diag(s))ᵀ; the input's outlier channels are divided down and
+        // the weight's columns multiplied up, so both quantize with less error.
+        float *smoothed = NULL;
+        if (input_scales) {
+            linear->input_inverse_scales = malloc(sizeof(float) * (size_t)k);
+            smoothed = malloc(sizeof(float) * (size_t)(n * k));
+            if (!linear->input_inverse_scales || !smoothed) {
+                free(smoothed); free(plain); *error = "out of memory"; ks_linear_free(linear); return NULL;
+            }
+            for (int64_t j = 0; j < k; ++j) linear->input_inverse_scales[j] = 1.0f / input_scales[j];
+            for (int64_t row = 0; row < n; ++row)
+                for (int64_t j = 0; j < k; ++j) smoothed[row * k + j] = weight[row * k + j] * input_scales[j];
+            weight = smoothed;
+        }
         // Symmetric per-output-channel quantization: W[r, :] ≈ scale[r] · q[r, :], q in [-127, 127].
         linear->weight_scales = malloc(sizeof(float) * (size_t)n);
-        if (!linear->weight_scales) { free(plain); *error = "out of memory"; ks_linear_free(linear); return NULL; }
+        if (!linear->weight_scales) { free(smoothed); free(plain); *error = "out of memory"; ks_linear_free(linear); return NULL; }
         for (int64_t row = 0; row < n; ++row) {
             const float largest = ks_max_abs(weight + row * k, (size_t)k);
             const float scale = largest > 0 ? largest / 127.0f : 1.0f;
             linear->weight_scales[row] = scale;
             ks_quantize(weight + row * k, (int8_t *)plain + row * k, (size_t)k, 1.0f / scale);
         }
+        free(smoothed);
     } else {
         ks_f32_to_bf16(weight, plain, (size_t)(n * k));
     }
@@ -204,6 +240,7 @@ void ks_linear_free(ks_linear *linear) {
     if (linear->accumulate) dnnl_primitive_destroy(linear->accumulate);
     if (linear->weights) dnnl_memory_destroy(linear->weights);
     free(linear->weight_scales);
+    free(linear->input_inverse_scales);
     free(linear);
 }
 
@@ -220,9 +257,11 @@ int ks_linear_apply(ks_linear *linear, int64_t m, const float *a, float *c, int 
     if (linear->kind == KS_LINEAR_INT8) {
         // Dynamic symmetric quantization of the input, one scale for these rows; output column j is then
         // dequantized by input scale × weight scale j.
-        const float largest = ks_max_abs(a, count);
+        const float *channel = linear->input_inverse_scales;
+        const float largest = channel ? ks_max_abs_smoothed(a, m, linear->k, channel) : ks_max_abs(a, count);
         const float scale = largest > 0 ? largest / 127.0f : 1.0f;
-        ks_quantize(a, (int8_t *)scratch, count, 1.0f / scale);
+        if (channel) ks_quantize_smoothed(a, (int8_t *)scratch, m, linear->k, channel, 1.0f / scale);
+        else ks_quantize(a, (int8_t *)scratch, count, 1.0f / scale);
         scales = malloc(sizeof(float) * (size_t)linear->n);
         if (!scales) { *error = "out of memory"; return -1; }
         for (int64_t j = 0; j < linear->n; ++j) scales[j] = scale * linear->weight_scales[j];

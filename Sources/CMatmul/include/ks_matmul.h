@@ -23,8 +23,11 @@ typedef enum {
 /// that multiply activations by Wᵀ for any number of rows.
 typedef struct ks_linear ks_linear;
 
-/// Converts a float32 weight W [n, k] (row-major). NULL on failure, with *error set to a static message.
-ks_linear *ks_linear_create(ks_linear_kind kind, int64_t n, int64_t k, const float *weight, const char **error);
+/// Converts a float32 weight W [n, k] (row-major). For int8, `input_scales` (k values, or NULL) smooths outlier
+/// input channels: inputs are divided by them before quantizing and W's columns multiplied by them, which leaves
+/// the product unchanged. NULL on failure, with *error set to a static message.
+ks_linear *ks_linear_create(ks_linear_kind kind, int64_t n, int64_t k, const float *weight, const float *input_scales,
+                            const char **error);
 
 void ks_linear_free(ks_linear *linear);
 

@@ -66,10 +66,11 @@ public final class DebertaV2Model: @unchecked Sendable {
         try self.init(config: config, checkpoint: reader, precision: precision)
     }
 
-    init(config: DebertaV2Config, checkpoint: CheckpointReader, precision: Precision = .fp32) throws {
+    /// `smoothing`: whether int8 smooths outlier input channels (on unless a test measures without).
+    init(config: DebertaV2Config, checkpoint: CheckpointReader, precision: Precision = .fp32, smoothing: Bool = true) throws {
         self.config = config
         self.precision = precision
-        weights = try DebertaV2Weights(config: config, checkpoint: checkpoint, precision: precision)
+        weights = try DebertaV2Weights(config: config, checkpoint: checkpoint, precision: precision, smoothing: smoothing)
         positions = RelativePositions(config: config)
         attentionProducts = precision == .fp32 ? nil : try AttentionProducts(scale: AttentionPlan.scale(config))
     }

@@ -41,7 +41,7 @@ struct DebertaV2Weights {
 
     /// Loads and checks every tensor the configuration needs; keys may carry the `deberta.` prefix of masked-LM
     /// checkpoints, and tensors the encoder does not use (heads such as `lm_predictions.*`) are ignored.
-    init(config: DebertaV2Config, checkpoint: CheckpointReader, precision: Precision = .fp32) throws {
+    init(config: DebertaV2Config, checkpoint: CheckpointReader, precision: Precision = .fp32, smoothing: Bool = true) throws {
         let prefix = try checkpoint.tensor(named: "deberta.embeddings.word_embeddings.weight") != nil ? "deberta." : ""
         let path = checkpoint.path
         func tensor(_ key: String, _ shape: [Int]) throws -> WeightTensor {
@@ -83,6 +83,8 @@ struct DebertaV2Weights {
         }
 
         layers = []
+        // The LayerNorm whose output feeds the next layer's Q, K and V (the embeddings' for the first layer).
+        var inputNorm = (weight: embeddingNormWeight, bias: embeddingNormBias)
         for index in 0 ..< config.numHiddenLayers {
             let base = "encoder.layer.\(index)."
             let query = try load(base + "attention.self.query_proj.weight", [allHead, hidden])
@@ -91,22 +93,27 @@ struct DebertaV2Weights {
             let keyBias = try load(base + "attention.self.key_proj.bias", [allHead])
             let value = try load(base + "attention.self.value_proj.weight", [allHead, hidden])
             let valueBias = try load(base + "attention.self.value_proj.bias", [allHead])
-            func linear(_ key: String, _ output: Int, _ input: Int) throws -> LinearWeight {
-                try LinearWeight(try load(base + key, [output, input]), output: output, input: input, precision: precision)
+            func linear(_ key: String, _ output: Int, _ input: Int, after norm: (weight: [Float], bias: [Float])? = nil) throws -> LinearWeight {
+                try LinearWeight(try load(base + key, [output, input]), output: output, input: input, precision: precision,
+                                 inputNorm: smoothing ? norm : nil)
             }
+            let attentionNorm = (weight: try load(base + "attention.output.LayerNorm.weight", [hidden]),
+                                 bias: try load(base + "attention.output.LayerNorm.bias", [hidden]))
             var layer = DebertaV2LayerWeights(
-                qkvWeight: try LinearWeight(query + key + value, output: 3 * allHead, input: hidden, precision: precision),
+                qkvWeight: try LinearWeight(query + key + value, output: 3 * allHead, input: hidden, precision: precision,
+                                            inputNorm: smoothing ? inputNorm : nil),
                 qkvBias: queryBias + keyBias + valueBias,
                 outputWeight: try linear("attention.output.dense.weight", hidden, allHead),
                 outputBias: try load(base + "attention.output.dense.bias", [hidden]),
-                attentionNormWeight: try load(base + "attention.output.LayerNorm.weight", [hidden]),
-                attentionNormBias: try load(base + "attention.output.LayerNorm.bias", [hidden]),
-                intermediateWeight: try linear("intermediate.dense.weight", inter, hidden),
+                attentionNormWeight: attentionNorm.weight,
+                attentionNormBias: attentionNorm.bias,
+                intermediateWeight: try linear("intermediate.dense.weight", inter, hidden, after: attentionNorm),
                 intermediateBias: try load(base + "intermediate.dense.bias", [inter]),
                 ffnOutputWeight: try linear("output.dense.weight", hidden, inter),
                 ffnOutputBias: try load(base + "output.dense.bias", [hidden]),
                 outputNormWeight: try load(base + "output.LayerNorm.weight", [hidden]),
                 outputNormBias: try load(base + "output.LayerNorm.bias", [hidden]))
+            inputNorm = (layer.outputNormWeight, layer.outputNormBias)
             if let relative {
                 let kinds = config.positionAttention
                 if kinds.contains(.c2p) {

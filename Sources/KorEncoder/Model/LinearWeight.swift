@@ -35,7 +35,10 @@ final class LinearWeight: @unchecked Sendable {
     /// The oneDNN layer: the weight in oneDNN's layout and the primitives that multiply by it.
     private let layer: OpaquePointer
 
-    init(_ weight: [Float], output: Int, input: Int, precision: Precision) throws {
+    /// `inputNorm`: the LayerNorm whose output is this layer's input, if one is; at int8 its parameters bound each
+    /// input channel (|β| + 4|γ|), and channels with outlying bounds are smoothed (see `smoothing`).
+    init(_ weight: [Float], output: Int, input: Int, precision: Precision,
+         inputNorm: (weight: [Float], bias: [Float])? = nil) throws {
         self.output = output
         self.input = input
         let kind = switch precision {
@@ -43,14 +46,37 @@ final class LinearWeight: @unchecked Sendable {
         case .bf16: KS_LINEAR_BF16
         case .int8: KS_LINEAR_INT8
         }
+        let scales = precision == .int8 ? inputNorm.map { LinearWeight.smoothing(weight, output: output, input: input, norm: $0) } : nil
         var error: UnsafePointer<CChar>?
-        guard let handle = weight.withUnsafeBufferPointer({ ks_linear_create(kind, Int64(output), Int64(input), $0.baseAddress, &error) }) else {
+        guard let handle = weight.withUnsafeBufferPointer({ w in
+            scales.withOptionalBuffer { ks_linear_create(kind, Int64(output), Int64(input), w.baseAddress, $0, &error) }
+        }) else {
             throw EncoderError(.unsupportedConfiguration, "\(precision.rawValue) is not available here: \(error.map { String(cString: $0) } ?? "oneDNN failed")")
         }
         layer = handle
     }
 
     deinit { ks_linear_free(layer) }
+
+    /// SmoothQuant's per-input-channel factors with α = 0.5, s_j = √(max|x_j| / max|W_:,j|), with max|x_j|
+    /// bounded from the LayerNorm that produces x (|β_j| + 4|γ_j|, no calibration data needed): a channel whose
+    /// LayerNorm scale makes it an outlier (as real checkpoints have, and random weights do not) is divided down
+    /// before the input is quantized, and its weight column multiplied up by the same factor. Normalized to a
+    /// geometric mean of 1, so ordinary channels stay about where they were.
+    static func smoothing(_ weight: [Float], output: Int, input: Int, norm: (weight: [Float], bias: [Float])) -> [Float] {
+        var columnMax = [Float](repeating: 0, count: input)
+        for row in 0 ..< output {
+            for j in 0 ..< input { columnMax[j] = max(columnMax[j], abs(weight[row * input + j])) }
+        }
+        var scales = (0 ..< input).map { j -> Float in
+            let bound = abs(norm.bias[j]) + 4 * abs(norm.weight[j])
+            return bound > 0 && columnMax[j] > 0 ? (bound / columnMax[j]).squareRoot() : 1
+        }
+        let meanLog = scales.reduce(0) { $0 + log($1) } / Float(input)
+        let center = exp(meanLog)
+        scales = scales.map { $0 / center }
+        return scales
+    }
 
     /// c[rows, output] (+)= a[rows, input] · Wᵀ; `scratch` holds rows × input 16-bit values for reduced precision.
     func apply(_ a: UnsafePointer<Float>, rows: Int, into c: UnsafeMutablePointer<Float>, accumulate: Bool,
@@ -71,6 +97,16 @@ final class LinearWeight: @unchecked Sendable {
         }
         if let message = failure.withLock({ $0 }) {
             throw EncoderError(.unsupportedConfiguration, "oneDNN matmul failed: \(message)")
+        }
+    }
+}
+
+extension Optional where Wrapped == [Float] {
+    /// Calls `body` with a pointer to the elements, or NULL when there are none.
+    func withOptionalBuffer<T>(_ body: (UnsafePointer<Float>?) -> T) -> T {
+        switch self {
+        case .some(let values): values.withUnsafeBufferPointer { body($0.baseAddress) }
+        case .none: body(nil)
         }
     }
 }
