@@ -2,20 +2,25 @@
 // prompt with numbered, cited sources for any LLM.
 //
 //   swift run rag-context --index Indexes/default "한빛전자 3분기 영업이익은?"
+//   swift run rag-context --store postgres://korsearch@db:5432/filings "한빛전자 3분기 영업이익은?"
 import Foundation
 import KorSearch
 
 let arguments = Array(CommandLine.arguments.dropFirst())
-guard let indexFlag = arguments.firstIndex(of: "--index"), indexFlag + 1 < arguments.count,
-      let question = arguments.enumerated().last(where: { $0.offset != indexFlag + 1 && !$0.element.hasPrefix("--") })?.element
+let flag = arguments.firstIndex { $0 == "--index" || $0 == "--store" }
+guard let flag, flag + 1 < arguments.count,
+      let question = arguments.enumerated().last(where: { $0.offset != flag + 1 && !$0.element.hasPrefix("--") })?.element
 else {
-    FileHandle.standardError.write(Data("usage: rag-context --index DIR QUESTION\n".utf8))
+    FileHandle.standardError.write(Data("usage: rag-context (--index DIR | --store postgres://...) QUESTION\n".utf8))
     exit(2)
 }
 
 do {
     // Open once (the model that built the index is loaded with it); search as often as needed.
-    let searcher = try Searcher(directory: IndexDirectory(URL(fileURLWithPath: arguments[indexFlag + 1])))
+    let location = arguments[flag] == "--store"
+        ? try IndexLocation(index: "", store: arguments[flag + 1])
+        : IndexLocation.directory(IndexDirectory(URL(fileURLWithPath: arguments[flag + 1])))
+    let searcher = try Searcher(location: location)
     let hits = try searcher.search(question, limit: 5, mode: .hybrid)
     let sources = try ContextBuilder(neighbours: 1, maxTokens: 1500).sources(for: hits, searcher: searcher)
     print("""
