@@ -20,12 +20,7 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
 
     private init(_ postgres: PostgresLocation, session: PostgresSession) throws {
         self.postgres = postgres
-        let rows = try session.query("SELECT key, value FROM meta")
-        var meta: [String: String] = [:]
-        for row in rows {
-            let cells = row.makeRandomAccess()
-            meta[try cells[0].decode(String.self)] = try cells[1].decode(String.self)
-        }
+        let meta = try PostgresStore.readMeta(session)
         self.meta = meta
         let version = Int(meta["schema_version"] ?? "") ?? 0
         guard version == PostgresStore.schemaVersion else {
@@ -127,6 +122,16 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
         ])]
     }
 
+    /// The `meta` table as it is now.
+    static func readMeta(_ session: PostgresSession) throws -> [String: String] {
+        var meta: [String: String] = [:]
+        for row in try session.query("SELECT key, value FROM meta") {
+            let cells = row.makeRandomAccess()
+            meta[try cells[0].decode(String.self)] = try cells[1].decode(String.self)
+        }
+        return meta
+    }
+
     private static func vectorTypeOID(_ session: PostgresSession) throws -> UInt32 {
         let rows = try session.query("SELECT oid::bigint FROM pg_type WHERE typname = 'vector' AND typnamespace = 'public'::regnamespace")
         guard let oid = try rows.first?.makeRandomAccess()[0].decode(Int64.self) else {
@@ -146,7 +151,7 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
         try pool.withSession { session in
             let counts = try session.query("SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM chunks)")[0].makeRandomAccess()
             let chunks = Int(try counts[1].decode(Int64.self))
-            let meta = try PostgresStore(postgres, session: session).meta
+            let meta = try PostgresStore.readMeta(session)  // current: another worker may have indexed since
             let skipped = try session.query("SELECT path, reason FROM skipped ORDER BY path").map {
                 let cells = $0.makeRandomAccess()
                 return SkippedFile(path: try cells[0].decode(String.self), reason: try cells[1].decode(String.self))
