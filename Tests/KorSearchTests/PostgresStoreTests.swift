@@ -158,7 +158,8 @@ final class PostgresStoreTests: XCTestCase {
                        ["db.example", "alice", "s3cret", "filings", "team_a"])
         XCTAssertEqual(location.port, 6543)
         XCTAssertFalse(location.description.contains("s3cret"), "no password in messages")
-        for bad in ["mysql://a@b/c", "postgres://host/db", "postgres://a@b", "postgres://a@b/c?schema=Bad-Name", "postgres://a@b/c?x=1"] {
+        for bad in ["mysql://a@b/c", "postgres://host/db", "postgres://a@b", "postgres://a@b/c?schema=Bad-Name", "postgres://a@b/c?x=1",
+                    "postgres://a@b/c?sslmode=require"] {
             XCTAssertThrowsError(try PostgresLocation(bad)) { XCTAssertEqual(($0 as? KorSearchError)?.kind, .invalidArgument, bad) }
         }
         // A port nobody listens on: a clear error, quickly.
@@ -171,6 +172,13 @@ final class PostgresStoreTests: XCTestCase {
         let empty = try TestPostgres.requireLocation("empty")
         XCTAssertThrowsError(try IndexStores.open(empty)) { XCTAssertEqual(($0 as? KorSearchError)?.kind, .indexNotFound, "\($0)") }
         guard case .postgres(var missing) = empty else { return }
+        // The test server authenticates TCP connections with SCRAM: a wrong password is refused, and not echoed.
+        var impostor = missing
+        impostor.password = "wrong-password-\(UUID().uuidString.prefix(4))"
+        XCTAssertThrowsError(try IndexStores.open(.postgres(impostor))) { error in
+            XCTAssertTrue("\(error)".contains("password authentication failed"), "\(error)")
+            XCTAssertFalse("\(error)".contains(impostor.password!), "no password in messages")
+        }
         missing.database = "no_such_database"
         XCTAssertThrowsError(try IndexStores.open(.postgres(missing))) { error in
             XCTAssertTrue("\(error)".contains("no_such_database\" does not exist"), "\(error)")

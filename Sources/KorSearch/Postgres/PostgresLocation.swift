@@ -40,8 +40,10 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
                     throw bad("has schema \"\(name)\"; a schema name is lowercase letters, digits and _")
                 }
                 schema = name
-            case "sslmode" where item.value == "disable":
+            case "sslmode" where item.value == "disable" || item.value == "prefer":
                 continue
+            case "sslmode":
+                throw bad("asks for sslmode=\(item.value ?? ""); KorSearch connects without TLS so far (use a trusted network or an SSH tunnel)")
             default:
                 throw bad("has the unknown parameter \(item.name)")
             }
