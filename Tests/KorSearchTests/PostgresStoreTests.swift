@@ -40,6 +40,13 @@ final class PostgresStoreTests: XCTestCase {
             """), 0, "passages per term", file: file, line: line)
         XCTAssertEqual(try int(session, "SELECT count(*) FROM keyword_totals t WHERE t.chunks = (SELECT count(*) FROM chunks) AND t.terms = (SELECT coalesce(sum(term_count), 0) FROM chunks)"),
                        1, "totals", file: file, line: line)
+        XCTAssertEqual(try int(session, """
+            SELECT count(*) FROM (
+                SELECT u.lexeme AS term, c.id AS chunk_id, coalesce(cardinality(u.positions), 1) AS tf, c.term_count AS length
+                FROM chunks c CROSS JOIN unnest(c.terms) u
+            ) recount FULL JOIN keyword_postings p USING (term, chunk_id)
+            WHERE recount.tf IS DISTINCT FROM p.tf OR recount.length IS DISTINCT FROM p.length
+            """), 0, "posting lists", file: file, line: line)
     }
 
     func testIndexUpdateRemoveTouchAndASecondRunEmbedsNothing() throws {
@@ -148,8 +155,26 @@ final class PostgresStoreTests: XCTestCase {
         }
         let meta = try IndexStores.meta(of: location)
         XCTAssertEqual(meta["model_fingerprint"], model.identity.fingerprint)
-        XCTAssertEqual(meta["schema_version"], "1")
+        XCTAssertEqual(meta["schema_version"], "\(PostgresStore.schemaVersion)")
         XCTAssertEqual(meta["dimension"], "\(model.identity.dimension)")
+    }
+
+    /// A store made by the previous schema (no posting lists) is migrated when opened, and ranks the same.
+    func testAnOlderSchemaIsMigratedOnOpen() throws {
+        let location = try TestPostgres.requireLocation("migrate")
+        let corpus = try copyOfCorpus()
+        try indexer(location).index(folder: corpus)
+        let before = try Searcher(index: try IndexStores.open(location), embedder: nil, model: nil)
+            .search("국고채 금리 하락", limit: 10, mode: .keyword)
+        let session = try session(location)
+        try session.execute("DROP TABLE keyword_postings")
+        try session.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+        let store = try IndexStores.open(location)
+        XCTAssertEqual(store.meta["schema_version"], "\(PostgresStore.schemaVersion)")
+        try assertConsistent(location, documents: 17)
+        XCTAssertEqual(try Searcher(index: store, embedder: nil, model: nil).search("국고채 금리 하락", limit: 10, mode: .keyword), before)
+        try session.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+        XCTAssertThrowsError(try IndexStores.open(location)) { XCTAssertTrue("\($0)".contains("schema version 99"), "\($0)") }
     }
 
     func testStoreURLsAndUnreachableServers() throws {

@@ -72,7 +72,9 @@ public final class DebertaV2Model: @unchecked Sendable {
         self.precision = precision
         weights = try DebertaV2Weights(config: config, checkpoint: checkpoint, precision: precision, smoothing: smoothing)
         positions = RelativePositions(config: config)
-        attentionProducts = precision == .fp32 ? nil : try AttentionProducts(scale: AttentionPlan.scale(config))
+        // Where oneDNN has no bf16 matmul (processors without AVX-512), attention stays float32 on OpenBLAS
+        // rather than making int8 unavailable.
+        attentionProducts = precision == .fp32 ? nil : try? AttentionProducts(scale: AttentionPlan.scale(config))
     }
 
     /// The relative-position bucket of a distance (exposed for tests against transformers).

@@ -4,11 +4,11 @@ import PostgresNIO
 /// An index in PostgreSQL with pgvector, for teams that index from several machines and query from many
 /// services: documents, passages, each passage's vector in a `vector(D)` column with an HNSW index (inner
 /// product on normalized vectors), the keyword index (the embedded store's Korean-aware terms in a `tsvector`
-/// with a GIN index, ranked by the same BM25 as FTS5), and the same meta. The tables live in one schema
+/// with a GIN index, and as posting lists ranked by the same BM25 as FTS5), and the same meta. The tables live in one schema
 /// (default `korsearch`), created and migrated by KorSearch.
 public final class PostgresStore: IndexStore, @unchecked Sendable {
     /// The schema version this code writes and reads.
-    public static let schemaVersion = 1
+    public static let schemaVersion = 2
     /// The database and schema.
     public let postgres: PostgresLocation
     public var location: IndexLocation { .postgres(postgres) }
@@ -34,14 +34,41 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
         pool = PostgresPool(postgres)
     }
 
-    /// Opens an existing index.
+    /// Opens an existing index (migrating it first when an older korsearch made it).
     public static func open(_ location: PostgresLocation) throws -> PostgresStore {
         let session = try PostgresSession(location)
-        let exists = try session.query("SELECT to_regclass($1) IS NOT NULL", binds("\(location.schema).meta"))
-        guard try exists.first?.makeRandomAccess()[0].decode(Bool.self) == true else {
+        guard try schemaVersion(session, location) != nil else {
             throw KorSearchError(.indexNotFound, "no index in PostgreSQL at \(location) (schema \(location.schema) has no KorSearch tables); build one with `korsearch index FOLDER --store \(location)`")
         }
+        if let version = try schemaVersion(session, location), version < schemaVersion {
+            try session.transaction {
+                try session.execute("SELECT pg_advisory_xact_lock($1)", binds(PostgresStore.lockKey("schema")))
+                try migrate(session, location, dimension: nil)
+            }
+        }
         return try PostgresStore(location, session: session)
+    }
+
+    /// The recorded schema version, or nil when the schema holds no KorSearch tables.
+    private static func schemaVersion(_ session: PostgresSession, _ location: PostgresLocation) throws -> Int? {
+        let exists = try session.query("SELECT to_regclass($1) IS NOT NULL", binds("\(location.schema).meta"))
+        guard try exists.first?.makeRandomAccess()[0].decode(Bool.self) == true else { return nil }
+        let rows = try session.query("SELECT value FROM meta WHERE key = 'schema_version'")
+        return Int(try rows.first?.makeRandomAccess()[0].decode(String.self) ?? "") ?? 0
+    }
+
+    /// Applies the migrations a store lacks (in the caller's transaction, under the schema lock). `dimension`
+    /// is needed only to create a store.
+    private static func migrate(_ session: PostgresSession, _ location: PostgresLocation, dimension: Int?) throws {
+        let version = try schemaVersion(session, location) ?? 0
+        if version > schemaVersion {
+            throw KorSearchError(.corruptIndex, "the store \(location) has schema version \(version); this korsearch reads version \(schemaVersion)")
+        }
+        for (number, statements) in migrations(dimension: dimension ?? 0) where number > version {
+            for statement in statements { try session.execute(statement) }
+            try session.execute("INSERT INTO meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                                binds("\(number)"))
+        }
     }
 
     /// Opens an index, creating its schema (with `meta`) when new and migrating an older one; safe when several
@@ -53,20 +80,7 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
             try session.execute("SELECT pg_advisory_xact_lock($1)", binds(PostgresStore.lockKey("schema")))
             try session.execute("CREATE EXTENSION IF NOT EXISTS vector SCHEMA public")
             try session.execute("CREATE SCHEMA IF NOT EXISTS \(location.schema)")
-            let exists = try session.query("SELECT to_regclass($1) IS NOT NULL", binds("\(location.schema).meta"))
-            var version = 0
-            if try exists.first?.makeRandomAccess()[0].decode(Bool.self) == true {
-                let rows = try session.query("SELECT value FROM meta WHERE key = 'schema_version'")
-                version = Int(try rows.first?.makeRandomAccess()[0].decode(String.self) ?? "") ?? 0
-            }
-            if version > schemaVersion {
-                throw KorSearchError(.corruptIndex, "the store \(location) has schema version \(version); this korsearch reads version \(schemaVersion)")
-            }
-            for (number, statements) in migrations(dimension: dimension) where number > version {
-                for statement in statements { try session.execute(statement) }
-                try session.execute("INSERT INTO meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                                    binds("\(number)"))
-            }
+            try migrate(session, location, dimension: dimension)
             let recorded = try session.query("SELECT 1 FROM meta WHERE key = 'dimension'")
             if recorded.isEmpty {
                 for (key, value) in meta.sorted(by: { $0.key < $1.key }) {
@@ -119,6 +133,15 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
             "CREATE TABLE keyword_totals (id integer PRIMARY KEY CHECK (id = 1), chunks bigint NOT NULL, terms bigint NOT NULL)",
             "INSERT INTO keyword_totals VALUES (1, 0, 0)",
             "CREATE TABLE skipped (path text PRIMARY KEY, reason text NOT NULL)",
+        ]), (2, [
+            // Posting lists for BM25: a passage's row per distinct term, with its frequency and the passage's
+            // length, read by an index-only scan per query term instead of every matching passage's tsvector.
+            "CREATE TABLE keyword_postings (term text NOT NULL, chunk_id bigint NOT NULL, tf smallint NOT NULL, length integer NOT NULL)",
+            """
+            INSERT INTO keyword_postings
+            SELECT u.lexeme, c.id, coalesce(cardinality(u.positions), 1), c.term_count FROM chunks c CROSS JOIN unnest(c.terms) u
+            """,
+            "CREATE UNIQUE INDEX keyword_postings_term ON keyword_postings (term, chunk_id) INCLUDE (tf, length)",
         ])]
     }
 
@@ -283,7 +306,7 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
     }
 
     /// BM25 as FTS5 computes it — idf = ln((N − n + 0.5) / (n + 0.5)) (at least 1e-6), k1 1.2, b 0.75, lengths
-    /// in terms — over the passages whose `tsvector` matches any term.
+    /// in terms — over the passages in any term's posting list.
     public func bestKeywordMatches(_ terms: [String], depth: Int, filters: SearchFilters) throws -> [(id: Int64, score: Double)] {
         if terms.isEmpty { return [] }
         return try pool.withSession { session in
@@ -305,23 +328,19 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
             bindings.append(terms)
             bindings.append(idf)
             bindings.append(length / passages)
-            bindings.append(terms.map(TermVector.quoted).joined(separator: " | "))
             bindings.append(Int64(depth))
             let condition = try filters.postgresCondition(&bindings)
-            // Per matching passage, only the query's own terms are taken out of its tsvector (marked with weight
-            // A, then filtered: two passes in C instead of a row per term of the passage); a term's frequency is
-            // its number of positions.
+            // The query terms' posting lists (index-only scans), summed per passage.
             let rows = try session.query("""
-                SELECT id, score FROM (
-                    SELECT c.id, (
-                        SELECT sum($2[array_position($1, u.lexeme)] * u.tf * 2.2 / (u.tf + 1.2 * (0.25 + 0.75 * c.term_count / $3::float8)))
-                        FROM (SELECT lexeme, coalesce(cardinality(positions), 1)::float8 AS tf
-                              FROM unnest(ts_filter(setweight(c.terms, 'A', $1), '{a}'))) u
-                    ) AS score
-                    FROM chunks c \(filters.isEmpty ? "" : "JOIN documents d ON d.id = c.document_id")
-                    WHERE c.terms @@ $4::tsquery AND \(condition)
+                SELECT ranked.id, ranked.score FROM (
+                    SELECT p.chunk_id AS id,
+                           sum(q.idf * p.tf * 2.2 / (p.tf + 1.2 * (0.25 + 0.75 * p.length / $3::float8))) AS score
+                    FROM unnest($1::text[], $2::float8[]) AS q(term, idf)
+                    JOIN keyword_postings p ON p.term = q.term
+                    GROUP BY p.chunk_id
                 ) ranked
-                ORDER BY round(score::numeric, 9) DESC, id LIMIT $5
+                \(filters.isEmpty ? "" : "JOIN chunks c ON c.id = ranked.id JOIN documents d ON d.id = c.document_id WHERE \(condition)")
+                ORDER BY round(ranked.score::numeric, 9) DESC, ranked.id LIMIT $4
                 """, bindings)
             return try rows.map {
                 let cells = $0.makeRandomAccess()

@@ -94,6 +94,12 @@ final class PostgresWriter: IndexWriting {
             """, binds(path))[0].makeRandomAccess()
         statistics.chunks -= try totals[0].decode(Int64.self)
         statistics.termCount -= try totals[1].decode(Int64.self)
+        // The passages' postings, found through their own terms (the posting index is by term).
+        try session.execute("""
+            DELETE FROM keyword_postings p
+            USING documents d JOIN chunks c ON c.document_id = d.id CROSS JOIN LATERAL unnest(c.terms) u
+            WHERE d.path = $1 AND p.term = u.lexeme AND p.chunk_id = c.id
+            """, binds(path))
         try session.execute("DELETE FROM documents WHERE path = $1", binds(path))
     }
 
@@ -118,12 +124,22 @@ final class PostgresWriter: IndexWriting {
             """, bindings)[0].makeRandomAccess()[0].decode(Int64.self)
 
         let rows = Array(zip(update.chunks, update.vectors))
+        var postings = (terms: [String](), ordinals: [Int32](), frequencies: [Int32](), lengths: [Int32]())
         for start in stride(from: 0, to: rows.count, by: 500) {
             var bindings = PostgresBindings()
             var values: [String] = []
             for (chunk, vector) in rows[start ..< min(rows.count, start + 500)] {
                 let terms = KeywordTerms.terms(chunk.text)
-                for term in Set(terms) { statistics.terms[term, default: 0] += 1 }
+                var frequencies: [String: Int32] = [:]
+                for term in terms { frequencies[term, default: 0] += 1 }
+                for (term, count) in frequencies.sorted(by: { $0.key < $1.key }) {
+                    statistics.terms[term, default: 0] += 1
+                    // As the tsvector counts it: at most 256 positions a term.
+                    postings.terms.append(term)
+                    postings.ordinals.append(Int32(chunk.ordinal))
+                    postings.frequencies.append(min(count, 256))
+                    postings.lengths.append(Int32(terms.count))
+                }
                 statistics.chunks += 1
                 statistics.termCount += Int64(terms.count)
                 let first = bindings.count
@@ -144,6 +160,12 @@ final class PostgresWriter: IndexWriting {
                 VALUES \(values.joined(separator: ", "))
                 """, bindings)
         }
+        try session.execute("""
+            INSERT INTO keyword_postings (term, chunk_id, tf, length)
+            SELECT t.term, c.id, t.tf, t.length
+            FROM unnest($1::text[], $2::int4[], $3::int4[], $4::int4[]) AS t(term, ordinal, tf, length)
+            JOIN chunks c ON c.document_id = $5 AND c.ordinal = t.ordinal
+            """, binds(postings.terms, postings.ordinals, postings.frequencies, postings.lengths, documentId))
     }
 
     func finish(folder: String, skipped: [SkippedFile], owns: (String) -> Bool) throws {
