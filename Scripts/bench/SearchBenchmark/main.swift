@@ -10,7 +10,7 @@
 //
 //   swift build -c release --product search-benchmark
 //   .build/release/search-benchmark --model /tmp/korsearch-bench-mdeberta [--chunks 100000] [--precision fp32|bf16|int8]
-//       [--store postgres://korsearch@127.0.0.1:55432/postgres?schema=bench]
+//       [--store "$(Scripts/postgres start)?schema=bench"]
 import Foundation
 import KorSearch
 
