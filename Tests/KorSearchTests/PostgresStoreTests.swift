@@ -90,6 +90,20 @@ final class PostgresStoreTests: XCTestCase {
         XCTAssertEqual(info.folder, folder.standardizedFileURL.path)
     }
 
+    /// A passage with no keyword terms at all (only punctuation) has no statistics to undo, and is still
+    /// replaced and removed like any other.
+    func testADocumentWithoutKeywordTermsIsReplacedAndRemoved() throws {
+        let location = try TestPostgres.requireLocation("noterms")
+        let folder = try temporaryFolder()
+        try write("!!! ??? … ---", to: folder, "marks.txt")
+        XCTAssertEqual(try indexer(location).index(folder: folder).added, 1)
+        try write("!!! ???", to: folder, "marks.txt")
+        XCTAssertEqual(try indexer(location).index(folder: folder).updated, 1)
+        try assertConsistent(location, documents: 1)
+        XCTAssertEqual(try IndexStores.remove(location, paths: ["marks.txt"]), 1)
+        try assertConsistent(location, documents: 0)
+    }
+
     /// Three workers over the same folder at once (each with its own connection, as on three machines): every
     /// document stored once and whole, no file embedded by two workers, and a later run finds nothing to do.
     func testConcurrentWorkersNeitherDuplicateNorLose() throws {

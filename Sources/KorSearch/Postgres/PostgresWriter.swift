@@ -84,7 +84,6 @@ final class PostgresWriter: IndexWriting {
             SELECT u.lexeme, count(*) FROM chunks c JOIN documents d ON d.id = c.document_id CROSS JOIN unnest(c.terms) u
             WHERE d.path = $1 GROUP BY u.lexeme
             """, binds(path))
-        if rows.isEmpty { return }
         for row in rows {
             let cells = row.makeRandomAccess()
             statistics.terms[try cells[0].decode(String.self), default: 0] -= try cells[1].decode(Int64.self)
