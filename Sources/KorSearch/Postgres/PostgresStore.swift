@@ -3,8 +3,8 @@ import PostgresNIO
 
 /// An index in PostgreSQL with pgvector, for teams that index from several machines and query from many
 /// services: documents, passages, each passage's vector in a `vector(D)` column with an HNSW index (inner
-/// product on normalized vectors), the keyword index (the embedded store's Korean-aware terms in a `tsvector`
-/// with a GIN index, and as posting lists ranked by the same BM25 as FTS5), and the same meta. The tables live in one schema
+/// product on normalized vectors), the keyword index (the embedded store's Korean-aware terms in a `tsvector`,
+/// and as posting lists ranked by the same BM25 as FTS5), and the same meta. The tables live in one schema
 /// (default `korsearch`), created and migrated by KorSearch.
 public final class PostgresStore: IndexStore, @unchecked Sendable {
     /// The schema version this code writes and reads.
@@ -37,10 +37,10 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
     /// Opens an existing index (migrating it first when an older korsearch made it).
     public static func open(_ location: PostgresLocation) throws -> PostgresStore {
         let session = try PostgresSession(location)
-        guard try schemaVersion(session, location) != nil else {
+        guard let version = try schemaVersion(session, location) else {
             throw KorSearchError(.indexNotFound, "no index in PostgreSQL at \(location) (schema \(location.schema) has no KorSearch tables); build one with `korsearch index FOLDER --store \(location)`")
         }
-        if let version = try schemaVersion(session, location), version < schemaVersion {
+        if version < schemaVersion {
             try session.transaction {
                 try session.execute("SELECT pg_advisory_xact_lock($1)", binds(PostgresStore.lockKey("schema")))
                 try migrate(session, location, dimension: nil)
@@ -142,7 +142,15 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
             SELECT u.lexeme, c.id, coalesce(cardinality(u.positions), 1), c.term_count FROM chunks c CROSS JOIN unnest(c.terms) u
             """,
             "CREATE UNIQUE INDEX keyword_postings_term ON keyword_postings (term, chunk_id) INCLUDE (tf, length)",
+            // Ranking no longer matches tsvectors; their GIN index would only slow every write.
+            "DROP INDEX IF EXISTS chunks_terms",
         ])]
+    }
+
+    /// Counts of documents and chunks.
+    static func counts(_ session: PostgresSession) throws -> (documents: Int, chunks: Int) {
+        let cells = try session.query("SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM chunks)")[0].makeRandomAccess()
+        return (Int(try cells[0].decode(Int64.self)), Int(try cells[1].decode(Int64.self)))
     }
 
     /// The `meta` table as it is now.
@@ -172,15 +180,14 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
 
     public func info() throws -> IndexInfo {
         try pool.withSession { session in
-            let counts = try session.query("SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM chunks)")[0].makeRandomAccess()
-            let chunks = Int(try counts[1].decode(Int64.self))
+            let (documents, chunks) = try PostgresStore.counts(session)
             let meta = try PostgresStore.readMeta(session)  // current: another worker may have indexed since
             let skipped = try session.query("SELECT path, reason FROM skipped ORDER BY path").map {
                 let cells = $0.makeRandomAccess()
                 return SkippedFile(path: try cells[0].decode(String.self), reason: try cells[1].decode(String.self))
             }
             return IndexInfo(
-                documents: Int(try counts[0].decode(Int64.self)), chunks: chunks, vectors: chunks,
+                documents: documents, chunks: chunks, vectors: chunks,
                 model: meta["model_id"] ?? "?", modelFingerprint: meta["model_fingerprint"] ?? "?", dimension: dimension,
                 faiss: "pgvector hnsw (vector_ip_ops)",
                 chunkTokens: Int(meta["chunk_tokens"] ?? "") ?? 0, chunkOverlap: Int(meta["chunk_overlap"] ?? "") ?? 0,

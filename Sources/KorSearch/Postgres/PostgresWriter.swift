@@ -47,10 +47,7 @@ final class PostgresWriter: IndexWriting {
         try session.execute("UPDATE documents SET modified = $1 WHERE path = $2", binds(modified, path))
     }
 
-    func counts() throws -> (documents: Int, chunks: Int) {
-        let cells = try session.query("SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM chunks)")[0].makeRandomAccess()
-        return (Int(try cells[0].decode(Int64.self)), Int(try cells[1].decode(Int64.self)))
-    }
+    func counts() throws -> (documents: Int, chunks: Int) { try PostgresStore.counts(session) }
 
     func write(updates: [DocumentUpdate], removing: [String]) throws {
         for path in removing {
@@ -213,7 +210,7 @@ struct KeywordDelta {
 /// Keyword terms as PostgreSQL text-search values, taken as they are (no parser, no stemming: the terms are
 /// already the embedded store's Korean-aware ones).
 enum TermVector {
-    /// A lexeme quoted for `tsvector` / `tsquery` input.
+    /// A lexeme quoted for `tsvector` input.
     static func quoted(_ term: String) -> String {
         "'" + term.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "''") + "'"
     }

@@ -35,6 +35,7 @@ package protocol IndexWriting: AnyObject {
 /// transaction per group of documents, FAISS kept in step in memory and written at the end.
 final class EmbeddedWriter: IndexWriting {
     let index: DocumentIndex
+    /// The writer lock, held as long as this writer lives.
     private let lock: WriterLock
 
     init(index: DocumentIndex, lock: WriterLock) {
@@ -65,6 +66,5 @@ final class EmbeddedWriter: IndexWriting {
         try index.catalog.setSkipped(kept + skipped.map { ($0.path, $0.reason) })
         try index.catalog.setMeta(["indexed_folder": folder, "last_indexed_at": ISO8601DateFormatter().string(from: Date())])
         try index.persistVectors()
-        withExtendedLifetime(lock) {}
     }
 }
