@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "KorSearch", targets: ["KorSearch"]),
         .library(name: "KorEncoder", targets: ["KorEncoder"]),
+        .library(name: "KorDocuments", targets: ["KorDocuments"]),
         .executable(name: "korsearch", targets: ["korsearch"]),
     ],
     dependencies: [
@@ -41,18 +42,42 @@ let package = Package(
         .target(name: "CKernels", linkerSettings: [.linkedLibrary("m")]),
         // The DeBERTa-v2 encoder: config, weight files, tokenizer, forward pass, pooling, batching.
         .target(name: "KorEncoder", dependencies: ["CSentencePiece", "CBLAS", "CKernels", "CMatmul"]),
-        // The library users import.
+        // Files to structured documents: one DocumentReader per format, registered in DocumentFormats.
         .target(
-            name: "KorSearch",
+            name: "KorDocuments",
+            dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]
+        ),
+        // The core: index meta, the store protocols, chunking, keyword terms, the indexer and the search
+        // pipeline. No store, no network: those are the targets below.
+        .target(
+            name: "KorSearchCore",
+            dependencies: ["KorEncoder", "KorDocuments", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // The embedded store: an index directory (SQLite catalog through GRDB, FAISS vectors).
+        .target(
+            name: "KorSearchEmbedded",
+            dependencies: ["KorSearchCore", "CFaiss", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // The PostgreSQL + pgvector store (PostgresNIO).
+        .target(
+            name: "KorSearchPostgres",
             dependencies: [
-                "KorEncoder", "CFaiss",
-                .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
-                .product(name: "Crypto", package: "swift-crypto"),
+                "KorSearchCore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        // Models by hub id: the Hugging Face hub's download protocol and its shared cache.
+        .target(
+            name: "KorSearchHub",
+            dependencies: ["KorSearchCore", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // The library applications import: re-exports the targets above, and holds the one place that
+        // chooses a store for a location and opens an index with the model that built it.
+        .target(
+            name: "KorSearch",
+            dependencies: ["KorSearchCore", "KorSearchEmbedded", "KorSearchPostgres", "KorSearchHub", "KorDocuments"]
         ),
         // The HTTP API (Hummingbird): OpenAI-compatible embeddings, search, documents.
         .target(
@@ -76,14 +101,26 @@ let package = Package(
             dependencies: ["KorEncoder"],
             path: "Tests/KorEncoderTests"
         ),
+        // What several test targets share: a loopback server speaking the Hugging Face hub's protocol.
+        .target(
+            name: "KorSearchTestSupport",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            path: "Tests/TestSupport"
+        ),
         .testTarget(
             name: "KorSearchTests",
-            dependencies: ["KorSearch", .product(name: "Crypto", package: "swift-crypto"), .product(name: "PostgresNIO", package: "postgres-nio")],
+            dependencies: [
+                "KorSearch", "KorSearchCore", "KorDocuments", "KorSearchEmbedded", "KorSearchPostgres", "KorSearchHub",
+                "KorSearchTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             path: "Tests/KorSearchTests"
         ),
         .testTarget(
             name: "KorsearchCLITests",
-            dependencies: ["KorSearch"],
+            dependencies: ["KorSearch", "KorSearchPostgres", "KorDocuments", "KorSearchTestSupport"],
             path: "Tests/KorsearchCLITests"
         ),
     ],

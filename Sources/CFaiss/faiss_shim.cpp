@@ -75,10 +75,6 @@ extern "C" int64_t ks_faiss_count(const ks_faiss *index) { return static_cast<in
 
 extern "C" int32_t ks_faiss_is_trained(const ks_faiss *index) { return index->index->is_trained ? 1 : 0; }
 
-extern "C" int32_t ks_faiss_is_inner_product(const ks_faiss *index) {
-    return index->index->metric_type == faiss::METRIC_INNER_PRODUCT ? 1 : 0;
-}
-
 extern "C" int32_t ks_faiss_train(ks_faiss *index, int64_t n, const float *vectors, char **error) {
     return ks_guard<int32_t>(error, -1, [&]() -> int32_t {
         index->index->train(n, vectors);

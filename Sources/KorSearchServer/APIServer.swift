@@ -57,13 +57,11 @@ public final class APIServer: Sendable {
     /// `precision` is given, ready to serve.
     public init(location: IndexLocation, model: String?, precision: Precision? = nil, configuration: ServerConfiguration,
                 warn: @escaping @Sendable (String) -> Void) throws {
-        let meta = try IndexStores.meta(of: location)
-        modelName = model ?? meta["model_id"] ?? ModelLocator.defaultModel
-        let loaded = try ModelLocator.load(modelName, maxLength: Int(meta["max_length"] ?? "") ?? 512,
-                                           precision: precision ?? Precision(rawValue: meta["precision"] ?? "") ?? .fp32)
-        embedder = loaded.embedder
-        holder = try IndexHolder(location: location, embedder: loaded.embedder, model: loaded.identity, warn: warn)
-        batcher = EmbeddingBatcher(embedder: loaded.embedder, window: configuration.batchWindow)
+        let opened = try OpenedIndex.open(location, model: model, precision: precision, warn: warn)
+        modelName = opened.modelName
+        embedder = opened.embedder!
+        holder = try IndexHolder(opened: opened, location: location, warn: warn)
+        batcher = EmbeddingBatcher(embedder: embedder, window: configuration.batchWindow)
         self.configuration = configuration
     }
 

@@ -15,14 +15,13 @@ final class IndexHolder: @unchecked Sendable {
     private var checked = Date()
     private let warn: @Sendable (String) -> Void
 
-    init(location: IndexLocation, embedder: Embedder?, model: ModelIdentity?, interval: TimeInterval = 2,
-         warn: @escaping @Sendable (String) -> Void) throws {
+    init(opened: OpenedIndex, location: IndexLocation, interval: TimeInterval = 2, warn: @escaping @Sendable (String) -> Void) throws {
         self.location = location
-        self.embedder = embedder
-        self.model = model
+        embedder = opened.embedder
+        model = opened.model
         self.interval = interval
         self.warn = warn
-        current = try Searcher(location: location, embedder: embedder, model: model, warn: warn)
+        current = try opened.searcher(warn: warn)
         stamp = current.index.changeStamp()
     }
 

@@ -1,8 +1,16 @@
+import Foundation
+import KorSearch
+
 /// The search page served at `/`: plain HTML, CSS and a small script, all from the binary (no CDN). The page's
 /// state lives in its URL (`?q=…&mode=…&type=…`, `?doc=ID&chunk=ID`), so every view can be linked and
 /// reloaded. Document text is only ever inserted as text nodes, never as markup.
 enum WebPage {
-    static let html = #"""
+    /// The page, its file-type choices taken from the registry of formats (`DocumentFormats`).
+    static let html = template.replacingOccurrences(
+        of: "{{FORMAT_OPTIONS}}",
+        with: DocumentFormats.types.map { "<option value=\"\($0)\">\($0.uppercased())</option>" }.joined())
+
+    private static let template = #"""
 <!DOCTYPE html>
 <html lang="ko">
 <head>
@@ -36,8 +44,7 @@ enum WebPage {
       <label for="type">파일 형식</label>
       <select id="type" name="type">
         <option value="">전체</option>
-        <option value="pdf">PDF</option><option value="docx">DOCX</option><option value="hwpx">HWPX</option>
-        <option value="html">HTML</option><option value="md">MD</option><option value="txt">TXT</option>
+        {{FORMAT_OPTIONS}}
       </select>
       <label for="path">경로</label>
       <input id="path" name="path" type="text" placeholder="market/*">

@@ -2,8 +2,6 @@ import ArgumentParser
 import Foundation
 import KorSearch
 
-extension Precision: ExpressibleByArgument {}
-
 /// `korsearch embed`: the embedding of each input line.
 struct EmbedCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -11,7 +9,8 @@ struct EmbedCommand: ParsableCommand {
         abstract: "Print the mean-pooled embedding of each input line as JSON lines: {\"embedding\":[...],\"tokens\":N}."
     )
 
-    @OptionGroup var options: ModelOptions
+    @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var input: TextInputOptions
 
     @Option(name: .long, help: "Texts per forward pass.")
     var batchSize: Int = 32
@@ -19,16 +18,14 @@ struct EmbedCommand: ParsableCommand {
     @Flag(name: .long, help: "Print the raw mean-pooled vector instead of the L2-normalized one.")
     var noNormalize = false
 
-    @Option(name: .long, help: ArgumentHelp("fp32 (exact), bf16 or int8 (faster; oneDNN). Default: bf16 on processors with native bf16, else fp32.", valueName: "precision"))
-    var precision: Precision?
-
     func validate() throws {
         if batchSize < 1 { throw ValidationError("--batch-size must be at least 1, not \(batchSize)") }
     }
 
     func run() throws {
-        let lines = try readInputLines(options.input)
-        let embedder = try Embedder(modelDirectory: options.modelURL, maxLength: options.maxLength, precision: precision ?? .recommended)
+        let lines = try readInputLines(input.input)
+        let folder = try ModelLocator.resolve(modelOptions.model ?? ModelLocator.defaultModel, hub: ModelHub(progress: ModelCommand.progressReporter()))
+        let embedder = try Embedder(modelDirectory: folder, maxLength: input.maxLength, precision: modelOptions.precision ?? .recommended)
         let ids = try embedder.tokenize(lines)
         var start = 0
         while start < ids.count {

@@ -2,55 +2,18 @@ import ArgumentParser
 import Foundation
 import KorSearch
 
-/// `--index DIR` or `--store URL`, shared by the commands that use an index.
-struct IndexOption: ParsableArguments {
-    @Option(name: .long, help: "The index directory (default: Indexes/default).")
-    var index: String?
-
-    @Option(name: .long, help: ArgumentHelp("A PostgreSQL + pgvector store instead of a directory (default: $KORSEARCH_STORE).",
-                                            valueName: "postgres://USER@HOST:PORT/DB[?schema=NAME]"))
-    var store: String?
-
-    func validate() throws {
-        if index != nil, store != nil { throw ValidationError("give --index DIR or --store URL, not both") }
-    }
-
-    /// The index named by the options, else by $KORSEARCH_STORE, else the default directory.
-    var location: IndexLocation {
-        get throws {
-            if let index { return try IndexLocation(index: index, store: nil) }
-            let store = store ?? ProcessInfo.processInfo.environment["KORSEARCH_STORE"]
-            return try IndexLocation(index: "Indexes/default", store: store)
-        }
-    }
-}
-
-/// Prints a warning on stderr.
-func warn(_ message: String) {
-    FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
-}
-
-/// Encodes a value as one line of JSON with sorted keys.
-func jsonLine<T: Encodable>(_ value: T) throws -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
-}
-
 /// `korsearch index FOLDER`: bring an index in line with a folder.
 struct IndexCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "index",
-        abstract: "Index a folder of documents (txt, md, html, pdf, docx, hwpx); run again after files change."
+        abstract: "Index a folder of documents (\(DocumentFormats.types.joined(separator: ", "))); run again after files change."
     )
 
     @Argument(help: "The folder to index.")
     var folder: String
 
-    @OptionGroup var target: IndexOption
-
-    @Option(name: .long, help: "The model: a folder, or a hub id in the Hugging Face cache.")
-    var model: String = ModelLocator.defaultModel
+    @OptionGroup var target: IndexOptions
+    @OptionGroup var modelOptions: ModelOptions
 
     @Option(name: .long, help: "FAISS factory string for a new index (Flat, HNSW32, IVF256,Flat, ...).")
     var faiss: String?
@@ -63,9 +26,6 @@ struct IndexCommand: ParsableCommand {
 
     @Option(name: .long, help: "Texts per forward pass.")
     var batchSize: Int = 32
-
-    @Option(name: .long, help: ArgumentHelp("fp32 (exact), bf16 or int8 (faster); recorded in the index. Default: an existing index's own; for a new one bf16 on processors with native bf16, else fp32.", valueName: "precision"))
-    var precision: Precision?
 
     @Option(name: .long, help: ArgumentHelp("Index only this worker's share of the folder: shard I of N, by a stable hash of each path.", valueName: "I/N"))
     var shard: String?
@@ -81,15 +41,15 @@ struct IndexCommand: ParsableCommand {
     }
 
     func run() throws {
-        var options = IndexOptions()
+        var options = KorSearchCore.IndexOptions()
         options.chunking = ChunkingOptions(chunkTokens: chunkTokens, overlapTokens: chunkOverlap)
         options.faissFactory = faiss
         options.batchSize = batchSize
         options.shard = try shard.map(Shard.init)
         let location = try target.location
-        // An existing index keeps its precision unless told otherwise (indexing into it at another is refused).
-        let precision = try precision ?? IndexStores.existingMeta(of: location)?["precision"].flatMap(Precision.init(rawValue:)) ?? .recommended
-        let loaded = try ModelLocator.load(model, precision: precision, hub: ModelHub(progress: ModelCommand.progressReporter()))
+        // An existing index keeps its model and precision unless told otherwise (indexing into it with another is refused).
+        let choice = try OpenedIndex.indexingModel(for: location, model: modelOptions.model, precision: modelOptions.precision)
+        let loaded = try ModelLocator.load(choice.model, precision: choice.precision, hub: ModelHub(progress: ModelCommand.progressReporter()))
         let indexer = try Indexer(location: location, embedder: loaded.embedder, model: loaded.identity,
                                   options: options, warn: warn)
         let reporter = ProgressReporter(quiet: quiet)
@@ -113,7 +73,7 @@ struct IndexCommand: ParsableCommand {
 struct InfoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "info", abstract: "Describe an index.")
 
-    @OptionGroup var target: IndexOption
+    @OptionGroup var target: IndexOptions
 
     @Flag(name: .long, help: "Print one JSON object.")
     var json = false
@@ -147,7 +107,7 @@ struct RemoveCommand: ParsableCommand {
     @Argument(help: "Paths relative to the indexed folder.")
     var paths: [String]
 
-    @OptionGroup var target: IndexOption
+    @OptionGroup var target: IndexOptions
 
     func run() throws {
         let removed = try IndexStores.remove(try target.location, paths: paths, warn: warn)
@@ -160,7 +120,7 @@ struct RemoveCommand: ParsableCommand {
 struct RebuildCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "rebuild", abstract: "Rebuild the vector index (FAISS, or pgvector's HNSW) from the stored vectors (no re-embedding), optionally with another FAISS factory string.")
 
-    @OptionGroup var target: IndexOption
+    @OptionGroup var target: IndexOptions
 
     @Option(name: .long, help: "A new FAISS factory string (Flat, HNSW32, IVF256,Flat, ...).")
     var faiss: String?

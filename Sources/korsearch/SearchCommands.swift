@@ -5,20 +5,6 @@ import KorSearch
 import Glibc
 #endif
 
-extension SearchMode: ExpressibleByArgument {}
-
-/// Options of commands that open an index for search.
-struct SearchModelOptions: ParsableArguments {
-    @Option(name: .long, help: "The model (default: the one that built the index).")
-    var model: String?
-
-    @Option(name: .long, help: "hybrid, vector or keyword.")
-    var mode: SearchMode = .hybrid
-
-    @Option(name: .long, help: "Embed queries at fp32, bf16 or int8 (default: the precision that built the index).")
-    var precision: Precision?
-}
-
 /// `korsearch search`: passages for a question.
 struct SearchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "search", abstract: "Find the passages that answer a query.")
@@ -26,8 +12,11 @@ struct SearchCommand: ParsableCommand {
     @Argument(help: "The query (or use --queries).")
     var query: String?
 
-    @OptionGroup var target: IndexOption
-    @OptionGroup var searchOptions: SearchModelOptions
+    @OptionGroup var target: IndexOptions
+    @OptionGroup var modelOptions: ModelOptions
+
+    @Option(name: .long, help: "hybrid, vector or keyword.")
+    var mode: SearchMode = .hybrid
 
     @Option(name: .short, help: "Number of results.")
     var k: Int = 10
@@ -35,7 +24,7 @@ struct SearchCommand: ParsableCommand {
     @Option(name: .long, help: "Keep documents whose path (relative to the indexed folder) matches this glob, e.g. 'market/*'.")
     var path: String?
 
-    @Option(name: .long, help: "Keep documents of this type (txt, md, html, pdf, docx, hwpx); repeatable.")
+    @Option(name: .long, help: "Keep documents of this type (\(DocumentFormats.types.joined(separator: ", "))); repeatable.")
     var type: [String] = []
 
     @Option(name: .long, help: "Keep documents modified on or after this date (YYYY-MM-DD).")
@@ -69,8 +58,8 @@ struct SearchCommand: ParsableCommand {
         let filters = SearchFilters(
             pathGlob: path, types: type.isEmpty ? nil : Set(type.map { $0.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: ".")) }),
             modifiedAfter: try date(after, "--after"), modifiedBefore: try date(before, "--before"))
-        let searcher = try Searcher(location: try target.location, model: searchOptions.model, precision: searchOptions.precision,
-                                    loadModel: searchOptions.mode != .keyword, warn: { warn($0) })
+        let searcher = try Searcher(location: try target.location, model: modelOptions.model, precision: modelOptions.precision,
+                                    loadModel: mode != .keyword, warn: { warn($0) })
         if let queries {
             for line in try readInputLines(queries) where !line.trimmingCharacters(in: .whitespaces).isEmpty {
                 writeOutput(try jsonLine(try answer(line, searcher, filters)))
@@ -86,7 +75,7 @@ struct SearchCommand: ParsableCommand {
     }
 
     private func answer(_ query: String, _ searcher: Searcher, _ filters: SearchFilters) throws -> SearchAnswer {
-        try searcher.answer(query, limit: k, mode: searchOptions.mode, filters: filters, neighbours: context)
+        try searcher.answer(query, limit: k, mode: mode, filters: filters, neighbours: context)
     }
 
     private func render(_ result: SearchAnswer) -> String {
@@ -113,7 +102,8 @@ struct SearchCommand: ParsableCommand {
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "eval", abstract: "Measure Recall@k, MRR@10 and nDCG@10 of each search mode over judged queries.")
 
-    @OptionGroup var target: IndexOption
+    @OptionGroup var target: IndexOptions
+    @OptionGroup var modelOptions: ModelOptions
 
     @Option(name: .long, help: "Judged queries: JSON lines {\"query\": ..., \"relevant\": [paths]}.")
     var qrels: String
@@ -124,23 +114,21 @@ struct EvalCommand: ParsableCommand {
     @Option(name: .long, help: "Evaluate only this mode (default: all three).")
     var mode: SearchMode?
 
-    @Option(name: .long, help: "The model (default: the one that built the index).")
-    var model: String?
-
     @Flag(name: .long, help: "Print JSON.")
     var json = false
 
     func run() throws {
         let queries = try JudgedQuery.load(URL(fileURLWithPath: qrels))
         let modes = mode.map { [$0] } ?? SearchMode.allCases
-        let searcher = try Searcher(location: try target.location, model: model, loadModel: modes != [.keyword], warn: { warn($0) })
+        let searcher = try Searcher(location: try target.location, model: modelOptions.model, precision: modelOptions.precision,
+                                    loadModel: modes != [.keyword], warn: { warn($0) })
         var results: [String: RetrievalMetrics] = [:]
         for mode in modes { results[mode.rawValue] = try searcher.evaluate(queries, mode: mode, k: k) }
         if json {
             struct Report: Encodable { var k: Int; var queries: Int; var model: String; var modes: [String: RetrievalMetrics] }
-            writeOutput(try jsonLine(Report(k: k, queries: queries.count, model: searcher.index.meta["model_id"] ?? "?", modes: results)))
+            writeOutput(try jsonLine(Report(k: k, queries: queries.count, model: searcher.index.meta.modelId, modes: results)))
         } else {
-            var text = "model \(searcher.index.meta["model_id"] ?? "?"), \(queries.count) queries\n"
+            var text = "model \(searcher.index.meta.modelId), \(queries.count) queries\n"
             func column(_ value: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - value.count)) + value }
             text += "mode    " + column("Recall@\(k)", 10) + column("MRR@10", 9) + column("nDCG@10", 9) + "\n"
             for mode in modes {

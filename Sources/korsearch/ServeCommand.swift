@@ -9,19 +9,14 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Serve an index over HTTP: OpenAI-compatible /v1/embeddings, /v1/search, documents, chunks.")
 
-    @OptionGroup var target: IndexOption
+    @OptionGroup var target: IndexOptions
+    @OptionGroup var modelOptions: ModelOptions
 
     @Option(name: .long, help: "Address to bind (loopback by default).")
     var host = "127.0.0.1"
 
     @Option(name: .long, help: "Port (0 picks a free one).")
     var port = 8080
-
-    @Option(name: .long, help: "The model (default: the one that built the index).")
-    var model: String?
-
-    @Option(name: .long, help: "fp32, bf16 or int8 (default: the precision that built the index).")
-    var precision: Precision?
 
     @Option(name: .long, help: "Require this bearer token (default: $KORSEARCH_API_KEY when set).")
     var apiKey: String?
@@ -50,7 +45,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.maxBodyBytes = maxBody
         configuration.maxInputs = maxInputs
         configuration.batchWindow = batchWindowMs / 1000
-        let server = try APIServer(location: try target.location, model: model, precision: precision, configuration: configuration, warn: { warn($0) })
+        let server = try APIServer(location: try target.location, model: modelOptions.model, precision: modelOptions.precision, configuration: configuration, warn: { warn($0) })
         let host = self.host
         try await server.run { port in
             FileHandle.standardError.write(Data("korsearch: listening on http://\(host):\(port)\n".utf8))

@@ -9,14 +9,17 @@ struct TokenizeCommand: ParsableCommand {
         abstract: "Print the token ids of each input line as JSON lines: {\"ids\":[...]}."
     )
 
-    @OptionGroup var options: ModelOptions
+    @Option(name: .long, help: modelHelp)
+    var model: String = ModelLocator.defaultModel
+
+    @OptionGroup var input: TextInputOptions
 
     func run() throws {
-        let tokenizer = try DebertaTokenizer(directory: options.modelURL)
-        let lines = try readInputLines(options.input)
+        let tokenizer = try DebertaTokenizer(directory: try ModelLocator.resolve(model, hub: ModelHub(progress: ModelCommand.progressReporter())))
+        let lines = try readInputLines(input.input)
         var output = ""
         for line in lines {
-            let ids = try tokenizer.encode(line, maxLength: options.maxLength)
+            let ids = try tokenizer.encode(line, maxLength: input.maxLength)
             output += "{\"ids\":[" + ids.map(String.init).joined(separator: ",") + "]}\n"
             if output.utf8.count > 1 << 16 {
                 writeOutput(output)

@@ -1,5 +1,10 @@
 import Foundation
-@testable import KorSearch
+import KorSearch
+@testable import KorDocuments
+@testable import KorSearchCore
+@testable import KorSearchEmbedded
+@testable import KorSearchHub
+@testable import KorSearchPostgres
 import XCTest
 import ZIPFoundation
 

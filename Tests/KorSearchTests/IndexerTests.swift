@@ -1,6 +1,11 @@
 import Foundation
 import GRDB
-@testable import KorSearch
+import KorSearch
+@testable import KorDocuments
+@testable import KorSearchCore
+@testable import KorSearchEmbedded
+@testable import KorSearchHub
+@testable import KorSearchPostgres
 import XCTest
 
 /// Indexing real folders into real index directories: counts, incremental runs, faults.
@@ -174,7 +179,7 @@ final class IndexerTests: XCTestCase {
         let directory = IndexDirectory(try temporaryFolder().appendingPathComponent("index"))
         let bf16 = try ModelLocator.load(TestPaths.tinyModel.path, precision: .bf16)
         try Indexer(directory: directory, embedder: bf16.embedder, model: bf16.identity).index(folder: folder)
-        XCTAssertEqual(try DocumentIndex.open(directory).meta["precision"], "bf16")
+        XCTAssertEqual(try DocumentIndex.open(directory).meta.precision, .bf16)
         // Searching defaults to the index's precision; indexing more at another precision is refused.
         XCTAssertEqual(try Searcher(directory: directory).embedder?.model.precision, .bf16)
         try write("환율이 올랐다.", to: folder, "b.txt")

@@ -1,5 +1,11 @@
 import Foundation
-@testable import KorSearch
+import KorSearch
+@testable import KorDocuments
+@testable import KorSearchCore
+@testable import KorSearchEmbedded
+@testable import KorSearchHub
+@testable import KorSearchPostgres
+import KorSearchTestSupport
 import XCTest
 
 /// Fetching a model from a real HTTP server on loopback that speaks the hub's URL layout and headers.
@@ -101,43 +107,6 @@ final class ModelHubTests: XCTestCase {
         let cache = try temporaryFolder()
         let snapshot = try ModelHub(settings: settings(server, cache: cache, token: "secret")).download("lighthouse/private-model")
         XCTAssertTrue(FileManager.default.fileExists(atPath: snapshot.appendingPathComponent("config.json").path))
-    }
-
-    func testModelFetchInfoAndIndexByIdThroughTheCLI() throws {
-        let server = try start()
-        let cache = try temporaryFolder()
-        let environment = ["HF_ENDPOINT": server.endpoint, "HF_HUB_CACHE": cache.path]
-        let binary = Bundle.main.bundleURL.appendingPathComponent("korsearch")
-        func run(_ arguments: [String], _ extra: [String: String] = [:]) throws -> (Int32, String, String) {
-            let process = Process()
-            process.executableURL = binary
-            process.arguments = arguments
-            process.environment = ProcessInfo.processInfo.environment.merging(environment.merging(extra) { $1 }) { $1 }
-            let output = Pipe(), errors = Pipe()
-            process.standardOutput = output
-            process.standardError = errors
-            try process.run()
-            let out = output.fileHandleForReading.readDataToEndOfFile()
-            let err = errors.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
-        }
-        let fetched = try run(["model", "fetch", repository])
-        XCTAssertEqual(fetched.0, 0, fetched.2)
-        XCTAssertTrue(fetched.1.contains("snapshots/\(server.commit)"))
-        XCTAssertTrue(fetched.2.contains("model.safetensors"), "download progress on stderr: \(fetched.2)")
-        let info = try run(["model", "info", repository, "--json"])
-        XCTAssertEqual(info.0, 0, info.2)
-        XCTAssertTrue(info.1.contains("\"revision\":\"\(server.commit)\""), info.1)
-        // Offline from here on: the cached model indexes by its id.
-        let folder = try temporaryFolder()
-        try write("기준금리 동결", to: folder, "a.txt")
-        let indexed = try run(["index", folder.path, "--index", folder.appendingPathComponent("idx").path, "--model", repository, "--quiet"],
-                              ["HF_HUB_OFFLINE": "1"])
-        XCTAssertEqual(indexed.0, 0, indexed.2)
-        let missing = try run(["model", "info", "nobody/missing"])
-        XCTAssertNotEqual(missing.0, 0)
-        XCTAssertTrue(missing.2.contains("korsearch model fetch nobody/missing"), missing.2)
     }
 
     func testHubIds() {

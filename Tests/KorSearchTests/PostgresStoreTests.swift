@@ -1,5 +1,10 @@
 import Foundation
-@testable import KorSearch
+import KorSearch
+@testable import KorDocuments
+@testable import KorSearchCore
+@testable import KorSearchEmbedded
+@testable import KorSearchHub
+@testable import KorSearchPostgres
 import PostgresNIO
 import XCTest
 
@@ -14,7 +19,7 @@ final class PostgresStoreTests: XCTestCase {
     }
 
     private func session(_ location: IndexLocation) throws -> PostgresSession {
-        guard case .postgres(let postgres) = location else { throw XCTSkip("not a PostgreSQL location") }
+        guard let postgres = location.store as? PostgresLocation else { throw XCTSkip("not a PostgreSQL location") }
         return try PostgresSession(postgres)
     }
 
@@ -168,9 +173,9 @@ final class PostgresStoreTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("--chunk-tokens 256"), "\($0)")
         }
         let meta = try IndexStores.meta(of: location)
-        XCTAssertEqual(meta["model_fingerprint"], model.identity.fingerprint)
-        XCTAssertEqual(meta["schema_version"], "\(PostgresStore.schemaVersion)")
-        XCTAssertEqual(meta["dimension"], "\(model.identity.dimension)")
+        XCTAssertEqual(meta.modelFingerprint, model.identity.fingerprint)
+        XCTAssertEqual(meta.schemaVersion, PostgresStore.schemaVersion)
+        XCTAssertEqual(meta.dimension, model.identity.dimension)
     }
 
     /// A store made by the previous schema (no posting lists) is migrated when opened, and ranks the same.
@@ -184,7 +189,7 @@ final class PostgresStoreTests: XCTestCase {
         try session.execute("DROP TABLE keyword_postings")
         try session.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
         let store = try IndexStores.open(location)
-        XCTAssertEqual(store.meta["schema_version"], "\(PostgresStore.schemaVersion)")
+        XCTAssertEqual(store.meta.schemaVersion, PostgresStore.schemaVersion)
         try assertConsistent(location, documents: 17)
         XCTAssertEqual(try Searcher(index: store, embedder: nil, model: nil).search("국고채 금리 하락", limit: 10, mode: .keyword), before)
         try session.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
@@ -210,7 +215,7 @@ final class PostgresStoreTests: XCTestCase {
         // A reachable server whose schema holds no index.
         let empty = try TestPostgres.requireLocation("empty")
         XCTAssertThrowsError(try IndexStores.open(empty)) { XCTAssertEqual(($0 as? KorSearchError)?.kind, .indexNotFound, "\($0)") }
-        guard case .postgres(var missing) = empty else { return }
+        guard var missing = empty.store as? PostgresLocation else { return }
         // The test server authenticates TCP connections with SCRAM: a wrong password is refused, and not echoed.
         var impostor = missing
         impostor.password = "wrong-password-\(UUID().uuidString.prefix(4))"
@@ -222,6 +227,20 @@ final class PostgresStoreTests: XCTestCase {
         XCTAssertThrowsError(try IndexStores.open(.postgres(missing))) { error in
             XCTAssertTrue("\(error)".contains("no_such_database\" does not exist"), "\(error)")
         }
+    }
+
+    /// Errors carry PostgreSQL's SQLSTATE, so that retry decisions never read message text; the vector count
+    /// of `info` counts the stored embeddings.
+    func testErrorsCarryTheSQLStateAndInfoCountsVectors() throws {
+        let location = try TestPostgres.requireLocation("codes")
+        try indexer(location).index(folder: try copyOfCorpus())
+        let session = try session(location)
+        XCTAssertThrowsError(try session.execute("SELECT * FROM no_such_table")) { error in
+            XCTAssertEqual((error as? KorSearchError)?.code, "42P01", "\(error)")
+        }
+        let info = try IndexStores.open(location).info()
+        XCTAssertEqual(info.vectors, try int(session, "SELECT count(embedding) FROM chunks"))
+        XCTAssertEqual(info.vectors, info.chunks)
     }
 
     func testGlobsBecomeAnchoredRegularExpressions() {

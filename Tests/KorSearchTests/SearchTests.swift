@@ -1,6 +1,11 @@
 import Foundation
 import GRDB
-@testable import KorSearch
+import KorSearch
+@testable import KorDocuments
+@testable import KorSearchCore
+@testable import KorSearchEmbedded
+@testable import KorSearchHub
+@testable import KorSearchPostgres
 import XCTest
 
 /// Search over a real index of the example corpus, in both stores (an index directory, and PostgreSQL with
@@ -41,7 +46,7 @@ final class SearchTests: XCTestCase {
     private func searchers() throws -> [(store: String, searcher: Searcher)] {
         let model = try tinyModel
         return try corpusStores().map { location in
-            let name = if case .postgres = location { "postgres" } else { "directory" }
+            let name = location.store is PostgresLocation ? "postgres" : "directory"
             return (name, try Searcher(location: location, embedder: model.embedder, model: model.identity))
         }
     }

@@ -7,13 +7,6 @@ final class IndexCLITests: XCTestCase {
     private let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     private var model: String { repository.appendingPathComponent("Tests/Fixtures/models/mdeberta-tiny-safetensors").path }
 
-    private func temporaryFolder() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("korsearch-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
-        return url
-    }
-
     private func copyOfCorpus() throws -> URL {
         let target = try temporaryFolder().appendingPathComponent("corpus")
         try FileManager.default.copyItem(at: repository.appendingPathComponent("Examples/corpus"), to: target)
@@ -102,6 +95,32 @@ final class IndexCLITests: XCTestCase {
         let explicit = try runKorsearch(["embed", "--model", model, "--precision", Precision.recommended.rawValue], stdin: input)
         XCTAssertEqual(byDefault.status, 0, byDefault.stderr)
         XCTAssertEqual(byDefault.stdout, explicit.stdout)
+    }
+
+    /// `index` into an existing index without --model uses the index's own model (offline, nothing fetched);
+    /// `eval` takes --precision; the formats listed by help and `info` are the registry's.
+    func testTheIndexsOwnModelAndTheFormatRegistry() throws {
+        let folder = try temporaryFolder()
+        try Data("한국은행은 기준금리를 동결했다.".utf8).write(to: folder.appendingPathComponent("a.txt"))
+        let index = folder.appendingPathComponent("index").path
+        XCTAssertEqual(try runKorsearch(["index", folder.path, "--index", index, "--model", model, "--quiet"]).status, 0)
+        try Data("원/달러 환율은 1,385.6원에 마감했다.".utf8).write(to: folder.appendingPathComponent("b.txt"))
+        let offline = ["HF_HUB_CACHE": "/nonexistent/cache", "HF_HUB_OFFLINE": "1"]
+        let again = try runKorsearch(["index", folder.path, "--index", index, "--json", "--quiet"], environment: offline)
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertEqual(try json(again.stdout)["added"] as? Int, 1)
+
+        let qrels = folder.appendingPathComponent("qrels.jsonl")
+        try Data(#"{"query": "환율 마감", "relevant": ["b.txt"]}"#.utf8).write(to: qrels)
+        let evaluated = try runKorsearch(["eval", "--index", index, "--qrels", qrels.path, "--precision", "fp32", "--mode", "vector", "--json"],
+                                         environment: offline)
+        XCTAssertEqual(evaluated.status, 0, evaluated.stderr)
+        XCTAssertEqual((try json(evaluated.stdout)["modes"] as? [String: Any])?.keys.sorted(), ["vector"])
+
+        let info = try json(try runKorsearch(["info", "--index", index, "--json"]).stdout)
+        XCTAssertEqual((info["formats"] as? [[String: Any]])?.compactMap { $0["type"] as? String }, DocumentFormats.types)
+        let help = try runKorsearch(["index", "--help"]).stdout
+        XCTAssertTrue(help.contains(DocumentFormats.types.joined(separator: ", ")), help)
     }
 
     func testIndexErrors() throws {

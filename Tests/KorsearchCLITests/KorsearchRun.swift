@@ -1,4 +1,6 @@
 import Foundation
+@testable import KorDocuments
+import XCTest
 
 /// What one run of the built `korsearch` binary printed and how it exited.
 struct KorsearchRun {
@@ -11,24 +13,18 @@ struct KorsearchRun {
 
 /// Runs the built binary as a child process with the given arguments, standard input and extra environment.
 func runKorsearch(_ arguments: [String], stdin: Data = Data(), environment: [String: String] = [:]) throws -> KorsearchRun {
-    let process = Process()
-    process.executableURL = Bundle.main.bundleURL.appendingPathComponent("korsearch")
-    process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    let input = Pipe(), output = Pipe(), error = Pipe()
-    process.standardInput = input
-    process.standardOutput = output
-    process.standardError = error
-    try process.run()
-    input.fileHandleForWriting.write(stdin)
-    try input.fileHandleForWriting.close()
-    // Read both pipes to the end before waiting, so a large output never blocks the child.
-    nonisolated(unsafe) var errorData = Data()
-    let errorReader = Thread { errorData = error.fileHandleForReading.readDataToEndOfFile() }
-    errorReader.start()
-    let outputData = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    while !errorReader.isFinished { Thread.sleep(forTimeInterval: 0.005) }
-    return KorsearchRun(status: process.terminationStatus, stdout: String(decoding: outputData, as: UTF8.self),
-                        stderr: String(decoding: errorData, as: UTF8.self))
+    let run = try ProcessRunner.run(Bundle.main.bundleURL.appendingPathComponent("korsearch"), arguments, input: stdin,
+                                    environment: environment)
+    return KorsearchRun(status: run.status, stdout: String(decoding: run.standardOutput, as: UTF8.self),
+                        stderr: String(decoding: run.standardError, as: UTF8.self))
+}
+
+extension XCTestCase {
+    /// A fresh temporary folder, removed when the test ends.
+    func temporaryFolder() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("korsearch-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url
+    }
 }

@@ -1,5 +1,10 @@
 import Foundation
-@testable import KorSearch
+import KorSearch
+@testable import KorDocuments
+@testable import KorSearchCore
+@testable import KorSearchEmbedded
+@testable import KorSearchHub
+@testable import KorSearchPostgres
 import XCTest
 
 /// The store of a CLI test: a new schema on the tests' PostgreSQL server (`KORSEARCH_TEST_POSTGRES`, set by
@@ -100,7 +105,7 @@ final class PostgresCLITests: XCTestCase {
         let crashed = try runKorsearch(["index", corpus.path, "--store", store, "--model", model, "--quiet"],
                                        environment: ["KORSEARCH_TEST_CRASH_IN_WRITE": "3"])
         XCTAssertEqual(crashed.status, 137, crashed.stderr)
-        guard case .postgres(let location) = try IndexLocation(index: "", store: store) else { return XCTFail() }
+        guard let location = try IndexLocation(index: "", store: store).store as? PostgresLocation else { return XCTFail() }
         let atCrash = try PostgresWriter(store: try PostgresStore.open(location)).documents()
         XCTAssertEqual(atCrash.count, 3, "three documents committed, the fourth rolled back")
 

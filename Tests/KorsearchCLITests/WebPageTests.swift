@@ -1,4 +1,5 @@
 import Foundation
+@testable import KorDocuments
 import XCTest
 
 /// The search page in a real headless browser (Debian's chromium): the DOM after the page's script has run,
@@ -17,16 +18,11 @@ final class WebPageTests: XCTestCase {
     private func dom(_ browser: String, _ url: URL) throws -> String {
         let profile = FileManager.default.temporaryDirectory.appendingPathComponent("korsearch-chromium-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: profile) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: browser)
-        process.arguments = ["--headless=new", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile.path)",
-                             "--virtual-time-budget=10000", "--dump-dom", url.absoluteString]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let run = try ProcessRunner.run(URL(fileURLWithPath: browser), [
+            "--headless=new", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile.path)",
+            "--virtual-time-budget=10000", "--dump-dom", url.absoluteString,
+        ])
+        let data = run.standardOutput
         return String(decoding: data, as: UTF8.self)
     }
 

@@ -30,8 +30,6 @@ void ks_faiss_free_string(char *string);
 int32_t ks_faiss_dimension(const ks_faiss *index);
 int64_t ks_faiss_count(const ks_faiss *index);
 int32_t ks_faiss_is_trained(const ks_faiss *index);
-/// 1 when the metric is inner product, 0 for L2.
-int32_t ks_faiss_is_inner_product(const ks_faiss *index);
 
 /// Trains the index on n vectors (needed by IVF and PQ types before adding).
 int32_t ks_faiss_train(ks_faiss *index, int64_t n, const float *vectors, char **error);

@@ -1,0 +1,22 @@
+import Foundation
+
+/// Word (`.docx`): the paragraphs of `word/document.xml`, the title from `docProps/core.xml`.
+struct DOCXReader: DocumentReader {
+    let type = "docx"
+    let name = "Word (DOCX)"
+    let extensions = ["docx"]
+
+    func read(_ file: DocumentFile) throws -> DocumentContent {
+        let archive = try OfficeArchive(file.url, format: type)
+        guard let document = try archive.read("word/document.xml") else {
+            throw DocumentFailure("not a Word document (no word/document.xml)")
+        }
+        let paragraphs = try OfficeArchive.paragraphs(document, paragraph: "w:p", text: "w:t", tab: "w:tab", lineBreak: "w:br")
+        var title: String?
+        if let core = try archive.read("docProps/core.xml") {
+            title = try OfficeArchive.paragraphs(core, paragraph: "dc:title", text: "dc:title", tab: nil, lineBreak: nil).first?
+                .trimmingCharacters(in: .whitespaces)
+        }
+        return DocumentContent(blocks: OfficeArchive.blocks(paragraphs), metadata: DocumentMetadata(title: title?.isEmpty == false ? title : nil))
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+
+/// Reads one file format into blocks and metadata. A new format is one type conforming to this protocol and
+/// one line in `DocumentFormats.readers`; everything that lists formats (the CLI's help, `info`, the API,
+/// the search page) reads that list.
+public protocol DocumentReader: Sendable {
+    /// The type recorded for this format's documents and matched by `--type` (txt, md, html, pdf, ...).
+    var type: String { get }
+    /// The format's name for people (`PDF`, `Word (DOCX)`).
+    var name: String { get }
+    /// The file extensions read as this format, lowercased, without the dot.
+    var extensions: [String] { get }
+    /// Why a file of this format that holds no text is skipped.
+    var noTextReason: String { get }
+    /// The blocks and metadata of a file; throws `DocumentFailure` with the reason to skip it.
+    func read(_ file: DocumentFile) throws -> DocumentContent
+}
+
+extension DocumentReader {
+    public var noTextReason: String { "no text" }
+}
+
+/// A file handed to a reader: where it is and its bytes (memory-mapped where the system allows).
+public struct DocumentFile: Sendable {
+    /// The file.
+    public let url: URL
+    /// Its bytes.
+    public let data: Data
+
+    /// A file and its bytes.
+    public init(url: URL, data: Data) {
+        self.url = url
+        self.data = data
+    }
+
+    /// The bytes as text (UTF-8 with or without BOM, UTF-16 with BOM, CP949), with the encoding found;
+    /// `preferringCP949` when the file declares a Korean legacy encoding.
+    public func text(preferringCP949: Bool = false) throws -> (text: String, encoding: String) {
+        switch TextDecoding.decode(data, preferring: preferringCP949 ? .cp949 : nil) {
+        case .failure(.binary): throw DocumentFailure("binary file, not text")
+        case .failure: throw DocumentFailure("not text in UTF-8, UTF-16 or CP949")
+        case .success(let decoded): return (decoded.text, decoded.encoding.rawValue)
+        }
+    }
+}
+
+/// The formats KorSearch reads, in one list.
+public enum DocumentFormats {
+    /// Every reader, one per format.
+    public static let readers: [any DocumentReader] = [
+        PlainTextReader(),
+        MarkdownReader(),
+        HTMLReader(),
+        PDFReader(),
+        DOCXReader(),
+        HWPXReader(),
+    ]
+
+    /// The document types, in the registry's order (txt, md, html, pdf, docx, hwpx).
+    public static var types: [String] { readers.map(\.type) }
+
+    /// The reader of a file extension (any case), or nil when the format is not read.
+    public static func reader(forExtension ext: String) -> (any DocumentReader)? {
+        let ext = ext.lowercased()
+        return readers.first { $0.extensions.contains(ext) }
+    }
+
+    /// The reader of a document type, or nil.
+    public static func reader(forType type: String) -> (any DocumentReader)? {
+        readers.first { $0.type == type }
+    }
+}

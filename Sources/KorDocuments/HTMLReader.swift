@@ -1,0 +1,171 @@
+import Foundation
+
+/// HTML (`.html`, `.htm`): the visible text, `<title>` as the title; a page that declares EUC-KR or CP949
+/// is decoded as CP949.
+struct HTMLReader: DocumentReader {
+    let type = "html"
+    let name = "HTML"
+    let extensions = ["html", "htm"]
+
+    func read(_ file: DocumentFile) throws -> DocumentContent {
+        let legacy = ["euc-kr", "cp949", "ks_c_5601-1987", "x-windows-949"].contains(HTMLText.declaredCharset(file.data) ?? "")
+        let decoded = try file.text(preferringCP949: legacy)
+        let extracted = HTMLText.extract(decoded.text)
+        return DocumentContent(blocks: DocumentContent.paragraphs(of: extracted.text),
+                               metadata: DocumentMetadata(title: extracted.title), encoding: decoded.encoding)
+    }
+}
+
+/// The visible text of an HTML page: no script, style or comments; entities decoded; block elements as line
+/// breaks; the `<title>` kept apart.
+enum HTMLText {
+    private static let blockElements: Set<String> = [
+        "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table", "section",
+        "article", "header", "footer", "nav", "aside", "blockquote", "pre", "hr", "dl", "dt", "dd", "figure",
+        "figcaption", "main", "form", "fieldset", "address", "caption", "thead", "tbody", "tfoot",
+    ]
+    private static let cellElements: Set<String> = ["td", "th"]
+    private static let hiddenElements: Set<String> = ["script", "style", "noscript", "template", "head", "svg"]
+
+    /// The declared charset of a page (`<meta charset>` or `content="...; charset=..."`), lowercased.
+    static func declaredCharset(_ data: Data) -> String? {
+        let head = String(decoding: data.prefix(4096), as: UTF8.self).lowercased()
+        guard let range = head.range(of: "charset=") else { return nil }
+        let rest = head[range.upperBound...].drop { $0 == "\"" || $0 == "'" || $0 == " " }
+        let name = rest.prefix { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }
+        return name.isEmpty ? nil : String(name)
+    }
+
+    /// Extracts title and visible text.
+    static func extract(_ html: String) -> (title: String?, text: String) {
+        let scalars = Array(html.unicodeScalars)
+        var text = String.UnicodeScalarView()
+        var title: String?
+        var index = 0
+        var hiddenDepth: [String] = []
+        var inTitle = false
+        var titleText = String.UnicodeScalarView()
+
+        func append(_ scalar: Unicode.Scalar) {
+            if inTitle { titleText.append(scalar) } else if hiddenDepth.isEmpty { text.append(scalar) }
+        }
+
+        while index < scalars.count {
+            let scalar = scalars[index]
+            if scalar == "<" {
+                // Comment, doctype, or tag.
+                if matches(scalars, index, "<!--") {
+                    index = find(scalars, from: index + 4, "-->").map { $0 + 3 } ?? scalars.count
+                    continue
+                }
+                guard let close = scalars[index...].firstIndex(of: ">") else { append(scalar); index += 1; continue }
+                let inside = String(String.UnicodeScalarView(scalars[(index + 1) ..< close]))
+                index = close + 1
+                let isEnd = inside.hasPrefix("/")
+                let name = inside.drop { $0 == "/" }.prefix { $0.isLetter || $0.isNumber }.lowercased()
+                if name.isEmpty { continue }
+                if name == "title" {
+                    if isEnd {
+                        inTitle = false
+                        let found = String(titleText).trimmingCharacters(in: .whitespacesAndNewlines)
+                        if title == nil, !found.isEmpty { title = decodeEntities(found) }
+                    } else if !inside.hasSuffix("/") {
+                        inTitle = true
+                        titleText = String.UnicodeScalarView()
+                    }
+                    continue
+                }
+                if hiddenElements.contains(name) {
+                    if isEnd {
+                        if let last = hiddenDepth.lastIndex(of: name) { hiddenDepth.removeSubrange(last...) }
+                    } else if !inside.hasSuffix("/") {
+                        if name == "script" || name == "style" {
+                            // Raw text: skip straight to the closing tag.
+                            let closing = Array("</\(name)".unicodeScalars)
+                            var search = index
+                            while search < scalars.count {
+                                if matchesIgnoringCase(scalars, search, closing) { break }
+                                search += 1
+                            }
+                            index = scalars[search...].firstIndex(of: ">").map { $0 + 1 } ?? scalars.count
+                        } else {
+                            hiddenDepth.append(name)
+                        }
+                    }
+                    continue
+                }
+                if blockElements.contains(name) { append("\n") } else if cellElements.contains(name), !isEnd { append(" ") }
+                continue
+            }
+            append(scalar)
+            index += 1
+        }
+        let body = decodeEntities(String(text))
+        // Source whitespace inside a line is not meaningful in HTML: collapse it, keep the block breaks.
+        let lines = body.split(separator: "\n", omittingEmptySubsequences: false).map {
+            $0.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }).joined(separator: " ")
+        }
+        return (title, lines.joined(separator: "\n"))
+    }
+
+    private static func matches(_ scalars: [Unicode.Scalar], _ index: Int, _ text: String) -> Bool {
+        matchesIgnoringCase(scalars, index, Array(text.unicodeScalars))
+    }
+
+    private static func matchesIgnoringCase(_ scalars: [Unicode.Scalar], _ index: Int, _ pattern: [Unicode.Scalar]) -> Bool {
+        guard index + pattern.count <= scalars.count else { return false }
+        for (offset, expected) in pattern.enumerated() {
+            let actual = scalars[index + offset]
+            if actual != expected, String(actual).lowercased() != String(expected).lowercased() { return false }
+        }
+        return true
+    }
+
+    private static func find(_ scalars: [Unicode.Scalar], from start: Int, _ text: String) -> Int? {
+        let pattern = Array(text.unicodeScalars)
+        var index = start
+        while index + pattern.count <= scalars.count {
+            if Array(scalars[index ..< index + pattern.count]) == pattern { return index }
+            index += 1
+        }
+        return nil
+    }
+
+    private static let namedEntities: [String: String] = [
+        "amp": "&", "lt": "<", "gt": ">", "quot": "\"", "apos": "'", "nbsp": " ", "middot": "·", "hellip": "…",
+        "ndash": "–", "mdash": "—", "lsquo": "‘", "rsquo": "’", "ldquo": "“", "rdquo": "”", "copy": "©",
+        "reg": "®", "trade": "™", "times": "×", "divide": "÷", "plusmn": "±", "percnt": "%", "won": "₩",
+        "yen": "¥", "euro": "€", "pound": "£", "cent": "¢", "bull": "•", "rarr": "→", "larr": "←",
+        "uarr": "↑", "darr": "↓", "deg": "°", "sup2": "²", "sup3": "³", "frac12": "½", "laquo": "«", "raquo": "»",
+    ]
+
+    /// Replaces `&name;`, `&#123;` and `&#x1F4C8;` with their characters; unknown entities stay as written.
+    static func decodeEntities(_ text: String) -> String {
+        guard text.contains("&") else { return text }
+        var result = ""
+        var rest = Substring(text)
+        while let amp = rest.firstIndex(of: "&") {
+            result += rest[..<amp]
+            let after = rest[rest.index(after: amp)...]
+            if let semicolon = after.prefix(12).firstIndex(of: ";") {
+                let name = String(after[..<semicolon])
+                var replacement: String?
+                if name.hasPrefix("#x") || name.hasPrefix("#X") {
+                    replacement = UInt32(name.dropFirst(2), radix: 16).flatMap(Unicode.Scalar.init).map { String($0) }
+                } else if name.hasPrefix("#") {
+                    replacement = UInt32(name.dropFirst()).flatMap(Unicode.Scalar.init).map { String($0) }
+                } else {
+                    replacement = namedEntities[name]
+                }
+                if let replacement {
+                    result += replacement
+                    rest = after[after.index(after: semicolon)...]
+                    continue
+                }
+            }
+            result += "&"
+            rest = after
+        }
+        return result + rest
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import ZIPFoundation
+
+/// A zip + XML office document (Word `.docx`, Hancom `.hwpx`): its entries, and the paragraph text of its
+/// XML parts.
+struct OfficeArchive {
+    private let archive: Archive
+    /// The format's name, for skip reasons.
+    let format: String
+
+    /// Opens a file as a zip archive.
+    init(_ url: URL, format: String) throws {
+        do {
+            archive = try Archive(url: url, accessMode: .read)
+        } catch {
+            throw DocumentFailure("not a valid \(format) file (cannot open it as a zip archive)")
+        }
+        self.format = format
+    }
+
+    /// The paths of every entry.
+    var paths: [String] { archive.map(\.path) }
+
+    /// The bytes of an entry, or nil when there is none at `path`.
+    func read(_ path: String) throws -> Data? {
+        guard let entry = archive[path] else { return nil }
+        var data = Data()
+        do {
+            _ = try archive.extract(entry, skipCRC32: false) { data.append($0) }
+        } catch {
+            throw DocumentFailure("damaged \(format) file: \(path) cannot be extracted")
+        }
+        return data
+    }
+
+    /// The text inside each `paragraph` element of an XML part, gathered from its `text` elements, with
+    /// `tab` and `lineBreak` elements as a tab and a line break.
+    static func paragraphs(_ data: Data, paragraph: String, text: String, tab: String?, lineBreak: String?) throws -> [String] {
+        let collector = ParagraphCollector(paragraph: paragraph, text: text, tab: tab, lineBreak: lineBreak)
+        let parser = XMLParser(data: data)
+        parser.delegate = collector
+        guard parser.parse() else { throw DocumentFailure("damaged XML inside the document") }
+        return collector.paragraphs
+    }
+
+    /// Paragraph blocks of extracted paragraphs (each trimmed, then normalized).
+    static func blocks(_ paragraphs: [String]) -> [DocumentBlock] {
+        DocumentContent.paragraphs(of: paragraphs.map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: "\n\n"))
+    }
+}
+
+private final class ParagraphCollector: NSObject, XMLParserDelegate {
+    let paragraph: String, text: String, tab: String?, lineBreak: String?
+    var paragraphs: [String] = []
+    private var current = ""
+    private var paragraphDepth = 0
+    private var inText = false
+
+    init(paragraph: String, text: String, tab: String?, lineBreak: String?) {
+        self.paragraph = paragraph
+        self.text = text
+        self.tab = tab
+        self.lineBreak = lineBreak
+    }
+
+    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+                attributes: [String: String] = [:]) {
+        if name == paragraph {
+            if paragraphDepth == 0 { current = "" }
+            paragraphDepth += 1
+        }
+        if name == text { inText = true }
+        if name == tab, paragraphDepth > 0 { current += "\t" }
+        if name == lineBreak, paragraphDepth > 0 { current += "\n" }
+    }
+
+    func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
+        if name == text { inText = false }
+        if name == paragraph {
+            paragraphDepth -= 1
+            if paragraphDepth == 0 { paragraphs.append(current) }
+        }
+    }
+
+    func parser(_ parser: XMLParser, foundCharacters string: String) {
+        if inText { current += string }
+    }
+}

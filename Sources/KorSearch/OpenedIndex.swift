@@ -1,0 +1,58 @@
+import Foundation
+
+/// An index opened with the model that built it: the one way the CLI, the HTTP server and other front ends
+/// open an index for search. It owns the defaults: the model is the one the index records unless another is
+/// named, queries are embedded at the index's precision unless told otherwise.
+public struct OpenedIndex: Sendable {
+    /// The open store.
+    public let store: any IndexStore
+    /// The model's embedder; nil when opened for keyword search only.
+    public let embedder: Embedder?
+    /// The model's identity, checked against the index.
+    public let model: ModelIdentity?
+    /// The name of the model in use (the index's own unless another was named).
+    public let modelName: String
+
+    /// Opens the index at `location`. `model` (a folder or hub id) replaces the index's own model, which
+    /// must still be the one that built it; `precision` replaces the index's precision for queries;
+    /// `loadModel: false` opens for keyword search without loading any model.
+    public static func open(_ location: IndexLocation, model: String? = nil, precision: Precision? = nil, loadModel: Bool = true,
+                            hub: ModelHub = ModelHub(), warn: (String) -> Void = { _ in }) throws -> OpenedIndex {
+        let store = try IndexStores.open(location, warn: warn)
+        let name = model ?? store.meta.modelId
+        guard loadModel else { return OpenedIndex(store: store, embedder: nil, model: nil, modelName: name) }
+        let loaded = try ModelLocator.load(name, maxLength: store.meta.maxLength, precision: precision ?? store.meta.precision, hub: hub)
+        return OpenedIndex(store: store, embedder: loaded.embedder, model: loaded.identity, modelName: name)
+    }
+
+    /// The model and precision an indexing run into `location` uses: the ones named, else the index's own
+    /// (an index keeps its model and precision), else for a new index the default model at the precision
+    /// this processor runs best (`Precision.recommended`).
+    public static func indexingModel(for location: IndexLocation, model: String?, precision: Precision?) throws -> (model: String, precision: Precision) {
+        if let model, let precision { return (model, precision) }
+        let existing = try IndexStores.existingMeta(of: location)
+        return (model ?? existing?.modelId ?? ModelLocator.defaultModel, precision ?? existing?.precision ?? .recommended)
+    }
+
+    /// A searcher over the opened index.
+    public func searcher(warn: @escaping @Sendable (String) -> Void = { _ in }) throws -> Searcher {
+        try Searcher(index: store, embedder: embedder, model: model, warn: warn)
+    }
+}
+
+extension Searcher {
+    /// Opens an index with the model that built it (or `model` when given): the common case for a CLI or a
+    /// RAG pipeline. Keyword-only use can pass `loadModel: false` and skip loading the model.
+    /// Queries are embedded at `precision`, by default the one that built the index.
+    public convenience init(location: IndexLocation, model: String? = nil, precision: Precision? = nil, loadModel: Bool = true,
+                            warn: @escaping @Sendable (String) -> Void = { _ in }) throws {
+        let opened = try OpenedIndex.open(location, model: model, precision: precision, loadModel: loadModel, warn: warn)
+        try self.init(index: opened.store, embedder: opened.embedder, model: opened.model, warn: warn)
+    }
+
+    /// Opens an index directory with the model that built it (or `model` when given).
+    public convenience init(directory: IndexDirectory, model: String? = nil, precision: Precision? = nil, loadModel: Bool = true,
+                            warn: @escaping @Sendable (String) -> Void = { _ in }) throws {
+        try self.init(location: .directory(directory), model: model, precision: precision, loadModel: loadModel, warn: warn)
+    }
+}

@@ -1,0 +1,155 @@
+import KorDocuments
+import KorEncoder
+
+/// How documents are cut into passages.
+public struct ChunkingOptions: Sendable, Equatable, Codable {
+    /// The most model tokens in one passage, [CLS] and [SEP] included.
+    public var chunkTokens: Int
+    /// How many tokens of trailing sentences a passage repeats from the one before it.
+    public var overlapTokens: Int
+
+    /// Options with defaults of 256 tokens and 32 tokens of overlap.
+    public init(chunkTokens: Int = 256, overlapTokens: Int = 32) {
+        self.chunkTokens = chunkTokens
+        self.overlapTokens = overlapTokens
+    }
+
+    /// Checks the options against a model's maximum sequence length.
+    public func validate(maxLength: Int) throws {
+        guard chunkTokens >= 8 else {
+            throw KorSearchError(.invalidArgument, "--chunk-tokens must be at least 8, not \(chunkTokens)")
+        }
+        guard chunkTokens <= maxLength else {
+            throw KorSearchError(.invalidArgument, "--chunk-tokens \(chunkTokens) exceeds the model's maximum length \(maxLength)")
+        }
+        guard overlapTokens >= 0, overlapTokens < chunkTokens / 2 else {
+            throw KorSearchError(.invalidArgument, "--chunk-overlap must be between 0 and half of --chunk-tokens, not \(overlapTokens)")
+        }
+    }
+}
+
+/// One passage of a document.
+public struct Chunk: Sendable, Equatable {
+    /// Position of the passage in its document, from 0.
+    public var ordinal: Int
+    /// The passage text: exactly `text[start..<end]` of the document's stored text.
+    public var text: String
+    /// Offsets in Unicode scalars (Python `str` indices) into the document's stored text.
+    public var start: Int
+    public var end: Int
+    /// The 1-based page the passage starts on, for paged formats (PDF).
+    public var page: Int?
+    /// The model input: [CLS], the passage's pieces, [SEP].
+    public var ids: [Int32]
+
+    /// A passage.
+    public init(ordinal: Int, text: String, start: Int, end: Int, page: Int?, ids: [Int32]) {
+        self.ordinal = ordinal
+        self.text = text
+        self.start = start
+        self.end = end
+        self.page = page
+        self.ids = ids
+    }
+}
+
+/// Cuts a document into passages: sentences first, packed into at most `chunkTokens` model tokens (counted
+/// with the model's own tokenizer), consecutive passages sharing up to `overlapTokens` tokens of sentences;
+/// a sentence longer than a passage is cut by tokens.
+public struct Chunker: Sendable {
+    public let tokenizer: DebertaTokenizer
+    public let options: ChunkingOptions
+
+    /// A chunker counting tokens with a model's tokenizer.
+    public init(tokenizer: DebertaTokenizer, options: ChunkingOptions) {
+        self.tokenizer = tokenizer
+        self.options = options
+    }
+
+    private var budget: Int { options.chunkTokens - 2 }
+
+    /// The passages of a document, in order: the sentences of each block (a table's rows, each a line),
+    /// packed across blocks.
+    public func chunks(of document: LoadedDocument) throws -> [Chunk] {
+        let scalars = Array(document.text.unicodeScalars)
+        var pieces: [(range: Range<Int>, tokens: Int, page: Int?)] = []
+        for placed in document.blocks {
+            let block = Array(scalars[placed.start ..< placed.end])
+            for sentence in SentenceSplitter.split(block) {
+                let range = placed.start + sentence.lowerBound ..< placed.start + sentence.upperBound
+                for part in try fit(range, scalars) { pieces.append((part.range, part.tokens, placed.block.page)) }
+            }
+        }
+
+        var chunks: [Chunk] = []
+        var first = 0
+        while first < pieces.count {
+            // Greedy: as many sentences as fit the budget by their own counts…
+            var last = first
+            var total = pieces[first].tokens
+            while last + 1 < pieces.count, total + pieces[last + 1].tokens <= budget {
+                last += 1
+                total += pieces[last].tokens
+            }
+            // …then the real count of the joined text, which can differ at the seams.
+            var ids = try encode(pieces[first].range.lowerBound ..< pieces[last].range.upperBound, scalars)
+            while ids.count > budget, last > first {
+                last -= 1
+                ids = try encode(pieces[first].range.lowerBound ..< pieces[last].range.upperBound, scalars)
+            }
+            let range = pieces[first].range.lowerBound ..< pieces[last].range.upperBound
+            chunks.append(Chunk(
+                ordinal: chunks.count, text: text(range, scalars), start: range.lowerBound, end: range.upperBound,
+                page: document.paged ? pieces[first].page : nil,
+                ids: [tokenizer.clsId] + ids.prefix(budget) + [tokenizer.sepId]))
+            if last + 1 >= pieces.count { break }
+            // The next passage starts with trailing sentences worth at most `overlapTokens`, always moving on.
+            var next = last + 1
+            var overlap = 0
+            while next - 1 > first, overlap + pieces[next - 1].tokens <= options.overlapTokens {
+                next -= 1
+                overlap += pieces[next].tokens
+            }
+            first = next
+        }
+        return chunks
+    }
+
+    /// A sentence as one or more pieces of at most `budget` tokens, cut at a space where one is near.
+    private func fit(_ sentence: Range<Int>, _ scalars: [Unicode.Scalar]) throws -> [(range: Range<Int>, tokens: Int)] {
+        var parts: [(range: Range<Int>, tokens: Int)] = []
+        var start = sentence.lowerBound
+        while start < sentence.upperBound {
+            let rest = start ..< sentence.upperBound
+            let count = try encode(rest, scalars).count
+            if count <= budget {
+                parts.append((rest, count))
+                break
+            }
+            // The longest prefix within the budget (binary search on its length in scalars).
+            var low = 1, high = rest.count
+            while low < high {
+                let middle = (low + high + 1) / 2
+                if try encode(start ..< start + middle, scalars).count <= budget { low = middle } else { high = middle - 1 }
+            }
+            var cut = start + low
+            if let space = (start + low / 2 ..< cut).last(where: { scalars[$0].properties.isWhitespace }) { cut = space }
+            var end = cut
+            while end > start, scalars[end - 1].properties.isWhitespace { end -= 1 }
+            if end > start { parts.append((start ..< end, try encode(start ..< end, scalars).count)) }
+            start = cut
+            while start < sentence.upperBound, scalars[start].properties.isWhitespace { start += 1 }
+        }
+        return parts
+    }
+
+    private func encode(_ range: Range<Int>, _ scalars: [Unicode.Scalar]) throws -> [Int32] {
+        try tokenizer.sentencePiece.encode(text(range, scalars))
+    }
+
+    private func text(_ range: Range<Int>, _ scalars: [Unicode.Scalar]) -> String {
+        var view = String.UnicodeScalarView()
+        view.append(contentsOf: scalars[range])
+        return String(view)
+    }
+}

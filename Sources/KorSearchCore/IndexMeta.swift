@@ -1,0 +1,125 @@
+import Foundation
+import KorEncoder
+
+/// What an index records about itself, parsed once when a store opens it: the model that built it, how its
+/// passages were cut, its vector index and schema. Stored as key/value entries in both stores (the keys are
+/// the same everywhere); a store's own bookkeeping entries are kept in `entries` untouched.
+public struct IndexMeta: Sendable, Equatable {
+    /// The store's schema version, where it records one.
+    public var schemaVersion: Int?
+    /// The model as the user named it (a hub id or a folder path).
+    public var modelId: String
+    /// `ModelIdentity.fingerprint` of the model that built the index.
+    public var modelFingerprint: String
+    /// The embedding dimension.
+    public var dimension: Int
+    /// Pooling of the last hidden state ("mean").
+    public var pooling: String
+    /// Normalization of pooled vectors ("l2").
+    public var normalization: String
+    /// The precision the index was built at; queries default to it.
+    public var precision: Precision
+    /// The model's maximum sequence length when the index was built.
+    public var maxLength: Int
+    /// How documents were cut into passages.
+    public var chunking: ChunkingOptions
+    /// The store's vector index as recorded: a FAISS factory string for an index directory, nil for a store
+    /// whose vector index has one fixed kind.
+    public var vectorIndex: String?
+    /// When the index was created, when it was last indexed, and from which folder (ISO 8601, a path).
+    public var createdAt: String?
+    public var lastIndexedAt: String?
+    public var indexedFolder: String?
+    /// Every entry as stored, bookkeeping of the store included.
+    public private(set) var entries: [String: String]
+
+    private enum Key {
+        static let schemaVersion = "schema_version", modelId = "model_id", modelFingerprint = "model_fingerprint"
+        static let dimension = "dimension", pooling = "pooling", normalization = "normalization", precision = "precision"
+        static let maxLength = "max_length", chunkTokens = "chunk_tokens", chunkOverlap = "chunk_overlap"
+        static let vectorIndex = "faiss_factory", createdAt = "created_at", lastIndexedAt = "last_indexed_at"
+        static let indexedFolder = "indexed_folder"
+    }
+
+    /// The meta of a new index built by a model with these settings.
+    public init(model: ModelIdentity, maxLength: Int, chunking: ChunkingOptions, vectorIndex: String?,
+                createdAt: Date = Date()) {
+        schemaVersion = nil
+        modelId = model.id
+        modelFingerprint = model.fingerprint
+        dimension = model.dimension
+        pooling = model.pooling
+        normalization = model.normalization
+        precision = model.precision
+        self.maxLength = maxLength
+        self.chunking = chunking
+        self.vectorIndex = vectorIndex
+        self.createdAt = ISO8601DateFormatter().string(from: createdAt)
+        entries = [:]
+        entries = storedEntries
+    }
+
+    /// Parses stored entries. `owner` names the index in messages (a path or a store URL). An index whose
+    /// creation was interrupted before its meta was written (no dimension) is `.indexNotFound`: it holds nothing.
+    public init(entries: [String: String], owner: String) throws {
+        guard entries[Key.dimension] != nil else {
+            // The meta is written in one transaction, dimension with it: without one, nothing was ever indexed.
+            throw KorSearchError(.indexNotFound, "\(owner) records no model dimension: its creation was interrupted before it held anything; index its folder again")
+        }
+        func required(_ key: String) throws -> String {
+            guard let value = entries[key], !value.isEmpty else {
+                throw KorSearchError(.corruptIndex, "\(owner) records no \(key); its meta is damaged, index its folder into a new index")
+            }
+            return value
+        }
+        func number(_ key: String) throws -> Int {
+            let text = try required(key)
+            guard let value = Int(text) else { throw KorSearchError(.corruptIndex, "\(owner) records \(key) \"\(text)\", not a number") }
+            return value
+        }
+        dimension = try number(Key.dimension)
+        modelId = try required(Key.modelId)
+        modelFingerprint = try required(Key.modelFingerprint)
+        chunking = ChunkingOptions(chunkTokens: try number(Key.chunkTokens), overlapTokens: try number(Key.chunkOverlap))
+        schemaVersion = entries[Key.schemaVersion].flatMap { Int($0) }
+        pooling = entries[Key.pooling] ?? "mean"
+        normalization = entries[Key.normalization] ?? "l2"
+        // Indexes made before precision was recorded were built at fp32.
+        let precisionText = entries[Key.precision] ?? Precision.fp32.rawValue
+        guard let precision = Precision(rawValue: precisionText) else {
+            throw KorSearchError(.corruptIndex, "\(owner) records precision \"\(precisionText)\"; this korsearch knows fp32, bf16 and int8")
+        }
+        self.precision = precision
+        maxLength = entries[Key.maxLength].flatMap { Int($0) } ?? 512
+        vectorIndex = entries[Key.vectorIndex]
+        createdAt = entries[Key.createdAt]
+        lastIndexedAt = entries[Key.lastIndexedAt]
+        indexedFolder = entries[Key.indexedFolder]
+        self.entries = entries
+    }
+
+    /// The entries that record this meta (the typed fields over whatever else `entries` holds).
+    public var storedEntries: [String: String] {
+        var stored = entries
+        stored[Key.modelId] = modelId
+        stored[Key.modelFingerprint] = modelFingerprint
+        stored[Key.dimension] = "\(dimension)"
+        stored[Key.pooling] = pooling
+        stored[Key.normalization] = normalization
+        stored[Key.precision] = precision.rawValue
+        stored[Key.maxLength] = "\(maxLength)"
+        stored[Key.chunkTokens] = "\(chunking.chunkTokens)"
+        stored[Key.chunkOverlap] = "\(chunking.overlapTokens)"
+        stored[Key.schemaVersion] = schemaVersion.map { "\($0)" }
+        stored[Key.vectorIndex] = vectorIndex
+        stored[Key.createdAt] = createdAt
+        stored[Key.lastIndexedAt] = lastIndexedAt
+        stored[Key.indexedFolder] = indexedFolder
+        return stored
+    }
+
+    /// The entries an indexing run updates when it ends: the folder and the time.
+    public static func runEntries(folder: String, at date: Date = Date()) -> [String: String] {
+        [Key.indexedFolder: folder, Key.lastIndexedAt: ISO8601DateFormatter().string(from: date)]
+    }
+}

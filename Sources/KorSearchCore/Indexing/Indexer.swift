@@ -1,0 +1,231 @@
+import Crypto
+import Foundation
+import KorDocuments
+import KorEncoder
+
+/// Settings of an indexing run.
+public struct IndexOptions: Sendable {
+    /// How documents are cut into passages.
+    public var chunking = ChunkingOptions()
+    /// The FAISS factory string for a new index (an existing index keeps its own; change it with `rebuild`).
+    public var faissFactory: String?
+    /// Texts per forward pass.
+    public var batchSize = 32
+    /// Chunks embedded and committed together (one SQLite transaction per group of documents).
+    public var commitChunks = 256
+    /// This worker's part of the folder when several workers split it (`--shard I/N`); nil takes all files.
+    public var shard: Shard?
+
+    /// Default settings.
+    public init() {}
+}
+
+/// A file left out of the index, and why.
+public struct SkippedFile: Sendable, Codable, Equatable {
+    /// Path relative to the indexed folder.
+    public var path: String
+    /// Why it was skipped.
+    public var reason: String
+
+    /// A skipped file and its reason.
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
+}
+
+/// What an indexing run did.
+public struct IndexSummary: Sendable, Codable, Equatable {
+    public var added = 0
+    public var updated = 0
+    public var removed = 0
+    public var unchanged = 0
+    /// Files another worker was indexing at the same time (left to it).
+    public var claimedElsewhere = 0
+    /// Files of the folder that belong to other shards.
+    public var otherShards = 0
+    public var skipped: [SkippedFile] = []
+    /// Documents and chunks in the index after the run.
+    public var documents = 0
+    public var chunks = 0
+    public var seconds = 0.0
+    /// Model tokens embedded, and their rate.
+    public var tokens = 0
+    public var tokensPerSecond = 0.0
+
+    enum CodingKeys: String, CodingKey {
+        case added, updated, removed, unchanged, skipped, documents, chunks, seconds, tokens
+        case tokensPerSecond = "tokens_per_second"
+        case claimedElsewhere = "claimed_elsewhere"
+        case otherShards = "other_shards"
+    }
+}
+
+/// Where an indexing run is, for progress displays.
+public struct IndexProgress: Sendable {
+    /// Files examined so far, of all found.
+    public var filesDone: Int
+    public var filesTotal: Int
+    /// Chunks embedded so far, and tokens.
+    public var chunksEmbedded: Int
+    public var tokensEmbedded: Int
+    /// Seconds since the run started.
+    public var seconds: Double
+}
+
+/// Builds and updates an index from a folder: loads and chunks new and changed files, embeds the chunks,
+/// writes them to the store (each document atomically), keeps the vector index in step, and removes what
+/// vanished. A second run over an unchanged folder embeds nothing. An index directory takes one writer at a
+/// time (a lock file); a PostgreSQL store takes many at once, each file claimed by one of them.
+public final class Indexer {
+    /// Where the index lives.
+    public let location: IndexLocation
+    public let embedder: Embedder
+    public let model: ModelIdentity
+    public let options: IndexOptions
+    private let warn: (String) -> Void
+
+    /// An indexer writing to an index (directory or PostgreSQL store) with a model.
+    public init(location: IndexLocation, embedder: Embedder, model: ModelIdentity, options: IndexOptions = IndexOptions(),
+                warn: @escaping (String) -> Void = { _ in }) throws {
+        try options.chunking.validate(maxLength: embedder.maxLength)
+        self.location = location
+        self.embedder = embedder
+        self.model = model
+        self.options = options
+        self.warn = warn
+    }
+
+    /// The meta of a new index built by this indexer.
+    private var newMeta: IndexMeta {
+        IndexMeta(model: model, maxLength: embedder.maxLength, chunking: options.chunking, vectorIndex: options.faissFactory)
+    }
+
+    /// Opens the store for writing (creating the index when new) and checks it against the model and options.
+    package func openForWriting() throws -> any IndexWriting {
+        let writer = try location.store.openForWriting(creating: newMeta, options: options, warn: warn)
+        let meta = writer.meta
+        try model.check(against: meta, index: location)
+        let chunking = options.chunking
+        if meta.chunking != chunking {
+            throw KorSearchError(.invalidArgument, "index \(location) was built with --chunk-tokens \(meta.chunking.chunkTokens) --chunk-overlap \(meta.chunking.overlapTokens); use the same, or index into a new \(location.newHint)")
+        }
+        if meta.precision != model.precision {
+            throw KorSearchError(.invalidArgument, "index \(location) was built at precision \(meta.precision.rawValue); index with --precision \(meta.precision.rawValue), or into a new \(location.newHint)")
+        }
+        return writer
+    }
+
+    /// Brings the index in line with a folder (this worker's shard of it) and returns what changed.
+    @discardableResult
+    public func index(folder: URL, progress: (IndexProgress) -> Void = { _ in }) throws -> IndexSummary {
+        let started = Date()
+        let folder = folder.standardizedFileURL
+        let allFiles = try FolderWalker.files(in: folder, excluding: location.store.ownFolder)
+        let owns: (String) -> Bool = { [shard = options.shard] path in shard?.owns(path) ?? true }
+        let files = allFiles.filter { owns($0.path) }
+        let writer = try openForWriting()
+        let stored = try writer.documents().filter { owns($0.key) }
+        let chunker = Chunker(tokenizer: embedder.tokenizer, options: options.chunking)
+
+        var summary = IndexSummary()
+        summary.otherShards = allFiles.count - files.count
+        var skipped: [SkippedFile] = []
+        var pending: [DocumentUpdate] = []
+        var pendingChunks = 0
+        var removals: [String] = []
+        var status = IndexProgress(filesDone: 0, filesTotal: files.count, chunksEmbedded: 0, tokensEmbedded: 0, seconds: 0)
+        var embeddingSeconds = 0.0
+
+        func flush() throws {
+            if pending.isEmpty && removals.isEmpty { return }
+            let begin = Date()
+            let allIds = pending.flatMap { $0.chunks.map(\.ids) }
+            let vectors = try embedder.embed(ids: allIds, normalize: true, batchSize: options.batchSize).map(\.vector)
+            embeddingSeconds += Date().timeIntervalSince(begin)
+            var cursor = 0
+            for index in pending.indices {
+                let count = pending[index].chunks.count
+                pending[index].vectors = Array(vectors[cursor ..< cursor + count])
+                cursor += count
+            }
+            try writer.write(updates: pending, removing: removals)
+            try writer.release(pending.map(\.path))
+            status.chunksEmbedded += allIds.count
+            status.tokensEmbedded += allIds.reduce(0) { $0 + $1.count }
+            pending = []
+            pendingChunks = 0
+            removals = []
+        }
+
+        let present = Set(files.map(\.path))
+        removals = stored.keys.filter { !present.contains($0) }.sorted()
+        summary.removed = removals.count
+
+        for file in files {
+            defer {
+                status.filesDone += 1
+                status.seconds = Date().timeIntervalSince(started)
+                progress(status)
+            }
+            var previous = stored[file.path]
+            if let previous, previous.size == file.size, previous.modified == file.modified {
+                summary.unchanged += 1
+                continue
+            }
+            guard file.size >= 0, let data = try? Data(contentsOf: file.url, options: .mappedIfSafe) else {
+                skipped.append(SkippedFile(path: file.path, reason: "unreadable (permission denied or a dangling link)"))
+                if previous != nil { removals.append(file.path); summary.removed += 1 }
+                continue
+            }
+            let hash = SHA256.hash(data: data).hexString
+            if let previous, previous.sha256 == hash {
+                try writer.touch(path: file.path, modified: file.modified)
+                summary.unchanged += 1
+                continue
+            }
+            if writer.concurrentWriters {
+                // Another worker may hold this file, or may have stored it since this run read the list.
+                guard try writer.claim(file.path) else {
+                    summary.claimedElsewhere += 1
+                    continue
+                }
+                previous = try writer.storedDocument(path: file.path)
+                if let previous, previous.sha256 == hash {
+                    try writer.release([file.path])
+                    if previous.modified != file.modified { try writer.touch(path: file.path, modified: file.modified) }
+                    summary.unchanged += 1
+                    continue
+                }
+            }
+            let loaded: LoadedDocument
+            let chunks: [Chunk]
+            do {
+                loaded = try DocumentLoader.load(file.url)
+                chunks = try chunker.chunks(of: loaded)
+            } catch let failure as DocumentFailure {
+                try writer.release([file.path])
+                skipped.append(SkippedFile(path: file.path, reason: failure.description))
+                if previous != nil { removals.append(file.path); summary.removed += 1 }
+                continue
+            }
+            if previous == nil { summary.added += 1 } else { summary.updated += 1 }
+            pending.append(DocumentUpdate(path: file.path, sha256: hash, size: file.size, modified: file.modified,
+                                          document: loaded, chunks: chunks, vectors: []))
+            pendingChunks += chunks.count
+            if pendingChunks >= options.commitChunks { try flush() }
+        }
+        try flush()
+        progress(status)
+        try writer.finish(folder: folder.path, skipped: skipped, owns: owns)
+
+        let counts = try writer.counts()
+        summary.skipped = skipped
+        summary.documents = counts.documents
+        summary.chunks = counts.chunks
+        summary.seconds = Date().timeIntervalSince(started)
+        summary.tokens = status.tokensEmbedded
+        summary.tokensPerSecond = embeddingSeconds > 0 ? Double(status.tokensEmbedded) / embeddingSeconds : 0
+        return summary
+    }
+}

@@ -1,0 +1,50 @@
+import Crypto
+import Foundation
+import KorEncoder
+
+/// What an index records about the model that built it, so that opening it with another model is an error
+/// rather than silent garbage.
+public struct ModelIdentity: Sendable, Equatable {
+    /// The name the user gave (a hub id or a folder path).
+    public var id: String
+    /// SHA-256 over config.json, spm.model, and the weight file's size and first and last MiB: cheap to compute
+    /// at every open, and different for any other model.
+    public var fingerprint: String
+    /// Embedding dimension (the hidden size).
+    public var dimension: Int
+    /// Pooling of the last hidden state: always "mean" (over all tokens, [CLS] and [SEP] included).
+    public var pooling = "mean"
+    /// Normalization of pooled vectors: always "l2".
+    public var normalization = "l2"
+    /// Numeric precision of the forward pass (fp32, bf16 or int8). An index records the one that built it and
+    /// queries default to it; the vectors of all three are close (cosine ≥ 0.99), so searching with another
+    /// is allowed, while adding to the index at another precision is not.
+    public var precision = Precision.fp32
+
+    /// The identity of a model folder.
+    public init(id: String, directory: URL, dimension: Int) throws {
+        self.id = id
+        self.dimension = dimension
+        let files = try ModelFiles(directory: directory)
+        var hasher = SHA256()
+        for url in [files.config, files.tokenizer] {
+            hasher.update(data: (try? Data(contentsOf: url)) ?? Data())
+        }
+        let handle = try FileHandle(forReadingFrom: files.weights)
+        defer { try? handle.close() }
+        let size = try handle.seekToEnd()
+        hasher.update(data: Data("\(files.weights.lastPathComponent):\(size)".utf8))
+        try handle.seek(toOffset: 0)
+        hasher.update(data: try handle.read(upToCount: 1 << 20) ?? Data())
+        try handle.seek(toOffset: size > (1 << 20) ? size - (1 << 20) : 0)
+        hasher.update(data: try handle.read(upToCount: 1 << 20) ?? Data())
+        fingerprint = hasher.finalize().hexString
+    }
+
+    /// Throws when an index's meta records another model.
+    func check(against meta: IndexMeta, index: IndexLocation) throws {
+        if meta.modelFingerprint != fingerprint || meta.dimension != dimension {
+            throw KorSearchError(.modelMismatch, "index \(index) was built by model \(meta.modelId) (fingerprint \(meta.modelFingerprint.prefix(12))), not by \(id) (fingerprint \(fingerprint.prefix(12))); use that model, or index into a new \(index.newHint)")
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+
+/// How a query is matched.
+public enum SearchMode: String, Sendable, CaseIterable, Codable {
+    /// Reciprocal rank fusion of the vector and keyword rankings (the default).
+    case hybrid
+    /// Nearest neighbours of the query's embedding (cosine).
+    case vector
+    /// BM25 over the Korean-aware keyword index; needs no model.
+    case keyword
+}
+
+/// Restrictions on which passages a search may return; applied before the cut to `limit`. Store-neutral:
+/// each store compiles them into its own query.
+public struct SearchFilters: Sendable, Equatable {
+    /// A glob over the document path relative to the indexed folder (`*` and `?` match any characters,
+    /// `/` included; `[...]` a set), e.g. `market/*` or `*.pdf`.
+    public var pathGlob: String?
+    /// Document types to keep (`DocumentFormats.types`: txt, md, html, pdf, ...); nil keeps all.
+    public var types: Set<String>?
+    /// Keep documents modified at or after this time.
+    public var modifiedAfter: Date?
+    /// Keep documents modified before this time.
+    public var modifiedBefore: Date?
+
+    /// No restriction.
+    public init(pathGlob: String? = nil, types: Set<String>? = nil, modifiedAfter: Date? = nil, modifiedBefore: Date? = nil) {
+        self.pathGlob = pathGlob
+        self.types = types
+        self.modifiedAfter = modifiedAfter
+        self.modifiedBefore = modifiedBefore
+    }
+
+    /// Whether any restriction is set.
+    public var isEmpty: Bool { pathGlob == nil && types == nil && modifiedAfter == nil && modifiedBefore == nil }
+}
+
+/// One passage found by a search, with where it came from.
+public struct SearchHit: Sendable, Equatable, Codable {
+    /// 1 for the best hit.
+    public var rank: Int
+    /// The ranking score: cosine similarity (vector), BM25 with higher better (keyword), or the fused
+    /// reciprocal-rank score (hybrid).
+    public var score: Double
+    /// Document path relative to the indexed folder.
+    public var path: String
+    /// Document title, where it has one.
+    public var title: String?
+    /// The chunk id (also its FAISS id).
+    public var chunkId: Int64
+    /// The passage text.
+    public var text: String
+    /// Offsets in Unicode scalars into the document's stored text.
+    public var start: Int
+    public var end: Int
+    /// 1-based page for paged documents (PDF), else nil.
+    public var page: Int?
+    /// Position of the passage within its document, from 0.
+    public var ordinal: Int
+    /// The document id in the catalog.
+    public var documentId: Int64
+    /// Rank in the vector list and in the keyword list (1-based), where the passage appeared in them.
+    public var vectorRank: Int?
+    public var keywordRank: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case rank, score, path, title, text, start, end, page, ordinal
+        case chunkId = "chunk_id"
+        case documentId = "document_id"
+        case vectorRank = "vector_rank"
+        case keywordRank = "keyword_rank"
+    }
+
+    /// Encodes `page` as null when absent, as the CLI's JSON contract says.
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(rank, forKey: .rank)
+        try container.encode(score, forKey: .score)
+        try container.encode(path, forKey: .path)
+        try container.encode(title, forKey: .title)
+        try container.encode(chunkId, forKey: .chunkId)
+        try container.encode(text, forKey: .text)
+        try container.encode(start, forKey: .start)
+        try container.encode(end, forKey: .end)
+        try container.encode(page, forKey: .page)
+        try container.encode(ordinal, forKey: .ordinal)
+        try container.encode(documentId, forKey: .documentId)
+        try container.encode(vectorRank, forKey: .vectorRank)
+        try container.encode(keywordRank, forKey: .keywordRank)
+    }
+}

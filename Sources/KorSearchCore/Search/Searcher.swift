@@ -1,0 +1,153 @@
+import Foundation
+import KorEncoder
+
+/// Answers queries over an index: vector (FAISS, cosine), keyword (BM25 over Korean-aware terms) or hybrid
+/// (reciprocal rank fusion of both), with filters applied before the cut and overlapping passages of one
+/// document kept from crowding the results. Open it once and search many times, from any number of threads.
+public final class Searcher: @unchecked Sendable {
+    /// The index searched.
+    public let index: any IndexStore
+    /// The query embedder; nil allows keyword search only.
+    public let embedder: Embedder?
+    private let warn: @Sendable (String) -> Void
+
+    /// The constant k of reciprocal rank fusion: fused score = Σ 1 / (k + rank).
+    public static let fusionConstant = 60.0
+
+    /// Searches an open index. With an embedder, its model must be the one that built the index.
+    public init(index: any IndexStore, embedder: Embedder?, model: ModelIdentity?,
+                warn: @escaping @Sendable (String) -> Void = { _ in }) throws {
+        if let model { try model.check(against: index.meta, index: index.location) }
+        if let embedder, embedder.model.config.hiddenSize != index.dimension {
+            throw KorSearchError(.modelMismatch, "the model's dimension \(embedder.model.config.hiddenSize) differs from the index's \(index.dimension)")
+        }
+        self.index = index
+        self.embedder = embedder
+        self.warn = warn
+    }
+
+    /// Opens an index for searching. With an embedder, its model must be the one that built the index.
+    public convenience init(location: IndexLocation, embedder: Embedder?, model: ModelIdentity?,
+                            warn: @escaping @Sendable (String) -> Void = { _ in }) throws {
+        try self.init(index: try IndexStores.open(location, warn: warn), embedder: embedder, model: model, warn: warn)
+    }
+
+    /// The best passages for a query, best first. `queryVector`, when given, is the query's embedding computed
+    /// elsewhere (a server batching the embeddings of concurrent queries); otherwise it is computed here.
+    public func search(_ query: String, limit: Int = 10, mode: SearchMode = .hybrid,
+                       filters: SearchFilters = SearchFilters(), queryVector: [Float]? = nil) throws -> [SearchHit] {
+        let trimmed = query.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else { throw KorSearchError(.invalidArgument, "the query is empty") }
+        guard limit >= 1 else { throw KorSearchError(.invalidArgument, "the number of results must be at least 1, not \(limit)") }
+        if mode != .keyword, embedder == nil, queryVector == nil {
+            throw KorSearchError(.invalidArgument, "\(mode.rawValue) search needs the model; this searcher was opened for keyword search only")
+        }
+        // Deep enough lists that fusion and de-duplication still leave `limit` hits.
+        let depth = max(limit * 5, 50)
+        var vectorList: [(id: Int64, score: Double)] = []
+        var keywordList: [(id: Int64, score: Double)] = []
+        switch mode {
+        case .vector: vectorList = try vectorRanking(trimmed, vector: queryVector, depth: depth, filters: filters)
+        case .keyword: keywordList = try keywordRanking(trimmed, depth: depth, filters: filters)
+        case .hybrid:
+            // The two rankings are independent: one core embeds and scans vectors while the other runs BM25.
+            nonisolated(unsafe) var results: [Result<[(id: Int64, score: Double)], Error>] = [.success([]), .success([])]
+            DispatchQueue.concurrentPerform(iterations: 2) { part in
+                results[part] = Result {
+                    part == 0 ? try vectorRanking(trimmed, vector: queryVector, depth: depth, filters: filters)
+                              : try keywordRanking(trimmed, depth: depth, filters: filters)
+                }
+            }
+            vectorList = try results[0].get()
+            keywordList = try results[1].get()
+        }
+
+        var candidates: [(id: Int64, score: Double, vectorRank: Int?, keywordRank: Int?)]
+        switch mode {
+        case .vector:
+            candidates = vectorList.enumerated().map { ($1.id, $1.score, $0 + 1, nil) }
+        case .keyword:
+            candidates = keywordList.enumerated().map { ($1.id, $1.score, nil, $0 + 1) }
+        case .hybrid:
+            var fused: [Int64: (score: Double, vectorRank: Int?, keywordRank: Int?)] = [:]
+            for (rank, item) in vectorList.enumerated() {
+                fused[item.id, default: (0, nil, nil)].score += 1 / (Searcher.fusionConstant + Double(rank + 1))
+                fused[item.id]!.vectorRank = rank + 1
+            }
+            for (rank, item) in keywordList.enumerated() {
+                fused[item.id, default: (0, nil, nil)].score += 1 / (Searcher.fusionConstant + Double(rank + 1))
+                fused[item.id]!.keywordRank = rank + 1
+            }
+            candidates = fused.map { ($0.key, $0.value.score, $0.value.vectorRank, $0.value.keywordRank) }
+                .sorted { ($0.score, -($0.vectorRank ?? Int.max), -$0.id) > ($1.score, -($1.vectorRank ?? Int.max), -$1.id) }
+        }
+
+        let chunks = Dictionary(uniqueKeysWithValues: try index.chunks(ids: candidates.map(\.id)).map { ($0.id, $0) })
+        var hits: [SearchHit] = []
+        var kept: [Int64: [Range<Int>]] = [:]
+        for candidate in candidates {
+            guard let chunk = chunks[candidate.id] else { continue }
+            // An overlapping passage of a document already in the results adds nothing new.
+            let range = chunk.start ..< chunk.end
+            if kept[chunk.documentId, default: []].contains(where: { $0.overlaps(range) }) { continue }
+            kept[chunk.documentId, default: []].append(range)
+            hits.append(SearchHit(
+                rank: hits.count + 1, score: candidate.score, path: chunk.documentPath, title: chunk.documentTitle,
+                chunkId: chunk.id, text: chunk.text, start: chunk.start, end: chunk.end, page: chunk.page,
+                ordinal: chunk.ordinal, documentId: chunk.documentId, vectorRank: candidate.vectorRank,
+                keywordRank: candidate.keywordRank))
+            if hits.count == limit { break }
+        }
+        return hits
+    }
+
+    /// The embedding of a query, L2-normalized; warns when the query is cut to the model's maximum length.
+    public func embedQuery(_ query: String) throws -> [Float] {
+        guard let embedder else { throw KorSearchError(.invalidArgument, "no model loaded") }
+        let pieces = try embedder.tokenizer.sentencePiece.encode(query).count + 2
+        if pieces > embedder.maxLength {
+            warn("the query has \(pieces) tokens; only the first \(embedder.maxLength) are used")
+        }
+        return try embedder.embed([query])[0].vector
+    }
+
+    private func vectorRanking(_ query: String, vector: [Float]?, depth: Int, filters: SearchFilters) throws -> [(id: Int64, score: Double)] {
+        Searcher.breakingTies(try index.nearest(try vector ?? embedQuery(query), depth: depth, filters: filters), places: 5)
+    }
+
+    /// A ranking ordered by score rounded to `places` decimals, then by chunk id: scores equal but for float
+    /// rounding (which FAISS, pgvector and SQLite each round their own way) are ties, broken the same way
+    /// whichever store computed them, so that fusion and the cut see the same order.
+    static func breakingTies(_ ranking: [(id: Int64, score: Double)], places: Int) -> [(id: Int64, score: Double)] {
+        let scale = pow(10, Double(places))
+        return ranking.sorted { a, b in
+            let (x, y) = ((a.score * scale).rounded(), (b.score * scale).rounded())
+            return x != y ? x > y : a.id < b.id
+        }
+    }
+
+    /// The query terms worth matching: terms in no passage are dropped, and so are terms in more than a fifth
+    /// of all passages (their BM25 weight is small and their posting lists long) unless nothing rarer is left,
+    /// in which case the three rarest stay.
+    private func selectiveTerms(_ query: String) throws -> [String] {
+        let terms = Array(Set(KeywordTerms.terms(query))).sorted()
+        if terms.isEmpty { return [] }
+        let (total, frequencies) = try index.termFrequencies(terms)
+        let present = terms.filter { (frequencies[$0] ?? 0) > 0 }.sorted { (frequencies[$0]!, $0) < (frequencies[$1]!, $1) }
+        let selective = present.filter { Double(frequencies[$0]!) <= 0.2 * Double(total) }
+        return selective.isEmpty ? Array(present.prefix(3)) : selective
+    }
+
+    private func keywordRanking(_ query: String, depth: Int, filters: SearchFilters) throws -> [(id: Int64, score: Double)] {
+        let terms = try selectiveTerms(query)
+        if terms.isEmpty { return [] }
+        // Any term may match; BM25 ranks passages that match more (and rarer) terms higher.
+        return Searcher.breakingTies(try index.bestKeywordMatches(terms, depth: depth, filters: filters), places: 9)
+    }
+
+    /// The passages around a chunk in its document: up to `before` chunks before it, the chunk, and up to
+    /// `after` after it, in document order.
+    public func context(of chunkId: Int64, before: Int, after: Int) throws -> [StoredChunk] {
+        try index.neighbours(of: chunkId, before: before, after: after)
+    }
+}

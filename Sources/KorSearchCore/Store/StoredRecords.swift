@@ -1,0 +1,83 @@
+import KorDocuments
+
+/// A document as a store keeps it.
+public struct StoredDocument: Sendable, Equatable {
+    public var id: Int64
+    /// Path relative to the indexed folder, `/`-separated.
+    public var path: String
+    public var sha256: String
+    public var size: Int64
+    /// Modification time, seconds since 1970.
+    public var modified: Double
+    public var type: String
+    public var title: String?
+    public var chunkCount: Int
+
+    /// A stored document's facts.
+    public init(id: Int64, path: String, sha256: String, size: Int64, modified: Double, type: String, title: String?, chunkCount: Int) {
+        self.id = id
+        self.path = path
+        self.sha256 = sha256
+        self.size = size
+        self.modified = modified
+        self.type = type
+        self.title = title
+        self.chunkCount = chunkCount
+    }
+}
+
+/// A passage as a store keeps it.
+public struct StoredChunk: Sendable, Equatable {
+    /// The chunk id, which is also its id in the vector index.
+    public var id: Int64
+    public var documentId: Int64
+    public var documentPath: String
+    public var documentTitle: String?
+    public var ordinal: Int
+    public var text: String
+    /// Offsets in Unicode scalars into the document's stored text.
+    public var start: Int
+    public var end: Int
+    public var page: Int?
+    /// Model tokens, [CLS] and [SEP] included.
+    public var tokenCount: Int
+
+    /// A stored passage.
+    public init(id: Int64, documentId: Int64, documentPath: String, documentTitle: String?, ordinal: Int, text: String,
+                start: Int, end: Int, page: Int?, tokenCount: Int) {
+        self.id = id
+        self.documentId = documentId
+        self.documentPath = documentPath
+        self.documentTitle = documentTitle
+        self.ordinal = ordinal
+        self.text = text
+        self.start = start
+        self.end = end
+        self.page = page
+        self.tokenCount = tokenCount
+    }
+}
+
+/// A document ready to be written: its file facts, its stored text, its passages and their vectors.
+public struct DocumentUpdate {
+    public var path: String
+    public var sha256: String
+    public var size: Int64
+    /// Modification time, seconds since 1970.
+    public var modified: Double
+    public var document: LoadedDocument
+    public var chunks: [Chunk]
+    /// One vector per chunk.
+    public var vectors: [[Float]]
+
+    /// A document's replacement.
+    public init(path: String, sha256: String, size: Int64, modified: Double, document: LoadedDocument, chunks: [Chunk], vectors: [[Float]]) {
+        self.path = path
+        self.sha256 = sha256
+        self.size = size
+        self.modified = modified
+        self.document = document
+        self.chunks = chunks
+        self.vectors = vectors
+    }
+}

@@ -1,0 +1,391 @@
+import Foundation
+import GRDB
+import KorDocuments
+import KorSearchCore
+
+/// The SQLite catalog of an index, the source of truth: documents (with their stored text), passages, each
+/// passage's vector (float32 blob), the keyword index (FTS5 over Korean-aware terms) and the index's meta
+/// (schema version, model, dimension, chunking, FAISS factory). WAL mode: readers keep working while one
+/// writer writes.
+public final class Catalog: @unchecked Sendable {
+    /// The schema version this code writes and reads.
+    public static let schemaVersion = 1
+    let pool: DatabasePool
+    public let url: URL
+
+    /// Opens (and with `create`, creates) the catalog file.
+    public init(url: URL, create: Bool) throws {
+        self.url = url
+        if !create, !FileManager.default.fileExists(atPath: url.path) {
+            throw KorSearchError(.indexNotFound, "no index at \(url.deletingLastPathComponent().path) (missing \(url.lastPathComponent)); build one with `korsearch index FOLDER --index \(url.deletingLastPathComponent().path)`")
+        }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.foreignKeysEnabled = true
+        configuration.prepareDatabase { db in
+            // Reads through a memory map and a 64 MiB page cache: searches touch many pages of a large catalog.
+            try db.execute(sql: "PRAGMA mmap_size = 4294967296; PRAGMA cache_size = -65536")
+        }
+        do {
+            pool = try DatabasePool(path: url.path, configuration: configuration)
+            try Catalog.migrator.migrate(pool)
+            let version = try pool.read { db in try Int.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'schema_version'") }
+            if let version, version != Catalog.schemaVersion {
+                throw KorSearchError(.corruptIndex, "\(url.path) has schema version \(version); this korsearch reads version \(Catalog.schemaVersion)")
+            }
+        } catch let error as KorSearchError {
+            throw error
+        } catch let error as DatabaseError {
+            throw Catalog.describe(error, url)
+        }
+    }
+
+    static func describe(_ error: DatabaseError, _ url: URL) -> KorSearchError {
+        switch error.resultCode {
+        case .SQLITE_NOTADB, .SQLITE_CORRUPT:
+            return KorSearchError(.corruptIndex, "\(url.path) is not a valid catalog (\(error.message ?? "corrupt")); rebuild the index from its folder")
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            return KorSearchError(.locked, "\(url.path) is busy: another process holds it")
+        default:
+            return KorSearchError(.catalog, "\(url.path): \(error.message ?? "\(error.resultCode)")")
+        }
+    }
+
+    /// Runs a read, mapping SQLite errors to `KorSearchError`.
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try pool.read(body) } catch let error as DatabaseError { throw Catalog.describe(error, url) }
+    }
+
+    /// Runs a write transaction, mapping SQLite errors to `KorSearchError`.
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try pool.write(body) } catch let error as DatabaseError { throw Catalog.describe(error, url) }
+    }
+
+    private static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
+                CREATE TABLE documents (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    path TEXT NOT NULL UNIQUE,
+                    sha256 TEXT NOT NULL,
+                    size INTEGER NOT NULL,
+                    modified REAL NOT NULL,
+                    type TEXT NOT NULL,
+                    title TEXT,
+                    text TEXT NOT NULL,
+                    encoding TEXT,
+                    page_starts TEXT NOT NULL,
+                    indexed_at REAL NOT NULL
+                );
+                CREATE TABLE chunks (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+                    ordinal INTEGER NOT NULL,
+                    text TEXT NOT NULL,
+                    start INTEGER NOT NULL,
+                    end INTEGER NOT NULL,
+                    page INTEGER,
+                    token_count INTEGER NOT NULL,
+                    vector BLOB NOT NULL,
+                    UNIQUE (document_id, ordinal)
+                );
+                CREATE TABLE skipped (path TEXT PRIMARY KEY NOT NULL, reason TEXT NOT NULL);
+                CREATE VIRTUAL TABLE chunk_terms USING fts5(terms, tokenize = "unicode61 remove_diacritics 0 tokenchars '.'");
+                CREATE TRIGGER chunks_delete_terms AFTER DELETE ON chunks BEGIN
+                    DELETE FROM chunk_terms WHERE rowid = old.id;
+                END;
+                """)
+            try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('schema_version', ?)", arguments: ["\(schemaVersion)"])
+        }
+        migrator.registerMigration("v1-term-statistics") { db in
+            // Document frequencies of keyword terms, read from the FTS5 index itself (no storage of its own).
+            try db.execute(sql: "CREATE VIRTUAL TABLE chunk_terms_vocab USING fts5vocab(chunk_terms, 'row')")
+        }
+        return migrator
+    }
+
+    // MARK: Meta
+
+    /// All meta values.
+    public func meta() throws -> [String: String] {
+        try read { db in
+            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT key, value FROM meta").map {
+                ($0["key"] as String, $0["value"] as String)
+            })
+        }
+    }
+
+    /// The index's meta, parsed.
+    public func indexMeta() throws -> IndexMeta {
+        try IndexMeta(entries: try meta(), owner: url.path)
+    }
+
+    /// Whether the FAISS file was written after the catalog's last change (its recorded generation is the
+    /// catalog's).
+    func vectorsAreCurrent() throws -> Bool {
+        let meta = try meta()
+        return meta["generation"] == meta["faiss_generation"]
+    }
+
+    /// Records that the FAISS file now matches the catalog's current generation.
+    func markVectorsCurrent() throws {
+        try write { db in
+            try db.execute(sql: """
+                INSERT OR REPLACE INTO meta (key, value)
+                SELECT 'faiss_generation', coalesce((SELECT value FROM meta WHERE key = 'generation'), '0')
+                """)
+        }
+    }
+
+    /// Sets meta values in one transaction.
+    public func setMeta(_ values: [String: String]) throws {
+        try write { db in
+            for (key, value) in values {
+                try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", arguments: [key, value])
+            }
+        }
+    }
+
+    // MARK: Documents
+
+    /// Every stored document, by path.
+    public func documents() throws -> [String: StoredDocument] {
+        try read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT d.id, d.path, d.sha256, d.size, d.modified, d.type, d.title,
+                       (SELECT COUNT(*) FROM chunks c WHERE c.document_id = d.id) AS chunk_count
+                FROM documents d
+                """)
+            var result: [String: StoredDocument] = [:]
+            for row in rows {
+                let document = StoredDocument(
+                    id: row["id"], path: row["path"], sha256: row["sha256"], size: row["size"],
+                    modified: row["modified"], type: row["type"], title: row["title"], chunkCount: row["chunk_count"])
+                result[document.path] = document
+            }
+            return result
+        }
+    }
+
+    /// A document and its stored text by id, or nil.
+    public func document(id: Int64) throws -> (document: StoredDocument, text: String)? {
+        try read { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT d.id, d.path, d.sha256, d.size, d.modified, d.type, d.title, d.text,
+                       (SELECT COUNT(*) FROM chunks c WHERE c.document_id = d.id) AS chunk_count
+                FROM documents d WHERE d.id = ?
+                """, arguments: [id]) else { return nil }
+            let document = StoredDocument(
+                id: row["id"], path: row["path"], sha256: row["sha256"], size: row["size"], modified: row["modified"],
+                type: row["type"], title: row["title"], chunkCount: row["chunk_count"])
+            return (document, row["text"])
+        }
+    }
+
+    /// The stored text of a document.
+    public func documentText(id: Int64) throws -> String? {
+        try read { db in try String.fetchOne(db, sql: "SELECT text FROM documents WHERE id = ?", arguments: [id]) }
+    }
+
+    /// Counts of documents and chunks.
+    public func counts() throws -> (documents: Int, chunks: Int) {
+        try read { db in
+            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM documents") ?? 0,
+             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM chunks") ?? 0)
+        }
+    }
+
+    /// Records that a file's modification time changed while its content did not.
+    func touch(path: String, modified: Double) throws {
+        try write { db in
+            try db.execute(sql: "UPDATE documents SET modified = ? WHERE path = ?", arguments: [modified, path])
+        }
+    }
+
+    /// In one transaction: removes the documents at `removing` paths and writes `updates` (replacing any stored
+    /// version of the same path). Returns the chunk ids removed and the chunk ids added with their vectors.
+    package func apply(updates: [DocumentUpdate], removing: [String]) throws -> (removed: [Int64], added: [(id: Int64, vector: [Float])]) {
+        try write { db in
+            var removed: [Int64] = []
+            var added: [(id: Int64, vector: [Float])] = []
+            let now = Date().timeIntervalSince1970
+            for path in removing + updates.map(\.path) {
+                removed += try Int64.fetchAll(db, sql: """
+                    SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.path = ?
+                    """, arguments: [path])
+                try db.execute(sql: "DELETE FROM documents WHERE path = ?", arguments: [path])
+            }
+            for update in updates {
+                let document = update.document
+                let starts = document.pageStarts.map(String.init).joined(separator: ",")
+                try db.execute(sql: """
+                    INSERT INTO documents (path, sha256, size, modified, type, title, text, encoding, page_starts, indexed_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [update.path, update.sha256, update.size, update.modified, document.type,
+                                     document.title, document.text, document.encoding, starts, now])
+                let documentId = db.lastInsertedRowID
+                for (chunk, vector) in zip(update.chunks, update.vectors) {
+                    try db.execute(sql: """
+                        INSERT INTO chunks (document_id, ordinal, text, start, end, page, token_count, vector)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        """, arguments: [documentId, chunk.ordinal, chunk.text, chunk.start, chunk.end, chunk.page,
+                                         chunk.ids.count, VectorBlob.encode(vector)])
+                    let chunkId = db.lastInsertedRowID
+                    try db.execute(sql: "INSERT INTO chunk_terms (rowid, terms) VALUES (?, ?)",
+                                   arguments: [chunkId, KeywordTerms.terms(chunk.text).joined(separator: " ")])
+                    added.append((chunkId, vector))
+                }
+                try db.execute(sql: "DELETE FROM skipped WHERE path = ?", arguments: [update.path])
+            }
+            // Every change moves the generation on; the FAISS file records the generation it matches.
+            try db.execute(sql: """
+                INSERT INTO meta (key, value) VALUES ('generation', '1')
+                ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1
+                """)
+            return (removed, added)
+        }
+    }
+
+    /// Replaces the list of files the last run skipped.
+    package func setSkipped(_ skipped: [(path: String, reason: String)]) throws {
+        try write { db in
+            try db.execute(sql: "DELETE FROM skipped")
+            for item in skipped {
+                try db.execute(sql: "INSERT OR REPLACE INTO skipped (path, reason) VALUES (?, ?)", arguments: [item.path, item.reason])
+            }
+        }
+    }
+
+    /// The files the last run skipped and why.
+    public func skipped() throws -> [(path: String, reason: String)] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT path, reason FROM skipped ORDER BY path").map { ($0["path"], $0["reason"]) }
+        }
+    }
+
+    /// Calls `body` with every stored vector in chunk id order, `batch` rows at a time (ids and row-major floats).
+    public func forEachVectorBatch(dimension: Int, batch: Int = 4096, _ body: ([Int64], [Float]) throws -> Void) throws {
+        var after: Int64 = -1
+        while true {
+            let rows = try read { db in
+                try Row.fetchAll(db, sql: "SELECT id, vector FROM chunks WHERE id > ? ORDER BY id LIMIT ?", arguments: [after, batch])
+            }
+            if rows.isEmpty { return }
+            var ids: [Int64] = []
+            var floats: [Float] = []
+            ids.reserveCapacity(rows.count)
+            floats.reserveCapacity(rows.count * dimension)
+            for row in rows {
+                let id: Int64 = row["id"]
+                let data: Data = row["vector"]
+                guard let vector = VectorBlob.decode(data), vector.count == dimension else {
+                    throw KorSearchError(.corruptIndex, "\(url.path): the stored vector of chunk \(id) is not \(dimension) float32 values")
+                }
+                ids.append(id)
+                floats += vector
+            }
+            try body(ids, floats)
+            after = ids.last!
+        }
+    }
+
+    /// Chunks by id, with their document's path and title, in the order asked.
+    public func chunks(ids: [Int64]) throws -> [StoredChunk] {
+        if ids.isEmpty { return [] }
+        let rows = try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT c.id, c.document_id, c.ordinal, c.text, c.start, c.end, c.page, c.token_count, d.path, d.title
+                FROM chunks c JOIN documents d ON d.id = c.document_id
+                WHERE c.id IN (\(ids.map { _ in "?" }.joined(separator: ",")))
+                """, arguments: StatementArguments(ids))
+        }
+        var byId: [Int64: StoredChunk] = [:]
+        for row in rows {
+            let chunk = StoredChunk(
+                id: row["id"], documentId: row["document_id"], documentPath: row["path"], documentTitle: row["title"],
+                ordinal: row["ordinal"], text: row["text"], start: row["start"], end: row["end"], page: row["page"],
+                tokenCount: row["token_count"])
+            byId[chunk.id] = chunk
+        }
+        return ids.compactMap { byId[$0] }
+    }
+
+    // MARK: Search
+
+    /// The ids of up to `before` chunks before a chunk in its document, the chunk, and up to `after` after it.
+    func neighbourIds(of chunkId: Int64, before: Int, after: Int) throws -> [Int64] {
+        try read { db in
+            try Int64.fetchAll(db, sql: """
+                SELECT n.id FROM chunks c JOIN chunks n ON n.document_id = c.document_id
+                WHERE c.id = ? AND n.ordinal BETWEEN c.ordinal - ? AND c.ordinal + ?
+                ORDER BY n.ordinal
+                """, arguments: [chunkId, max(0, before), max(0, after)])
+        }
+    }
+
+    /// The ids of the chunks whose documents the filters allow.
+    func chunkIds(allowedBy filters: SearchFilters) throws -> Set<Int64> {
+        let (condition, arguments) = filters.sql
+        return try read { db in
+            Set(try Int64.fetchAll(db, sql: "SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE \(condition)",
+                                   arguments: StatementArguments(arguments)))
+        }
+    }
+
+    /// The number of passages, and how many passages contain each of `terms` (FTS5's vocabulary table).
+    func termFrequencies(_ terms: [String]) throws -> (passages: Int, frequencies: [String: Int]) {
+        try read { db in
+            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM chunks") ?? 0
+            if terms.isEmpty { return (total, [:]) }
+            let rows = try Row.fetchAll(db, sql: "SELECT term, doc FROM chunk_terms_vocab WHERE term IN (\(terms.map { _ in "?" }.joined(separator: ",")))",
+                                        arguments: StatementArguments(terms))
+            return (total, Dictionary(uniqueKeysWithValues: rows.map { ($0["term"] as String, $0["doc"] as Int) }))
+        }
+    }
+
+    /// The `depth` best passages by FTS5's own `bm25()` matching any of `terms`, among those the filters allow.
+    func bestKeywordMatches(_ terms: [String], depth: Int, filters: SearchFilters) throws -> [(id: Int64, score: Double)] {
+        if terms.isEmpty { return [] }
+        let match = terms.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: " OR ")
+        let (condition, arguments) = filters.sql
+        return try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT t.rowid AS id, bm25(chunk_terms) AS score
+                FROM chunk_terms t JOIN chunks c ON c.id = t.rowid JOIN documents d ON d.id = c.document_id
+                WHERE chunk_terms MATCH ? AND \(condition)
+                ORDER BY round(score, 9), id LIMIT ?
+                """, arguments: StatementArguments([match] + arguments + [depth]))
+                .map { ($0["id"] as Int64, -($0["score"] as Double)) }
+        }
+    }
+}
+
+extension SearchFilters {
+    /// The SQL condition over `documents d` and its arguments.
+    var sql: (condition: String, arguments: [any DatabaseValueConvertible]) {
+        var parts: [String] = []
+        var arguments: [any DatabaseValueConvertible] = []
+        if let pathGlob { parts.append("d.path GLOB ?"); arguments.append(pathGlob) }
+        if let types {
+            parts.append("d.type IN (\(types.map { _ in "?" }.joined(separator: ",")))")
+            arguments += types.sorted().map { $0 as any DatabaseValueConvertible }
+        }
+        if let modifiedAfter { parts.append("d.modified >= ?"); arguments.append(modifiedAfter.timeIntervalSince1970) }
+        if let modifiedBefore { parts.append("d.modified < ?"); arguments.append(modifiedBefore.timeIntervalSince1970) }
+        return (parts.isEmpty ? "1" : parts.joined(separator: " AND "), arguments)
+    }
+}
+
+/// A vector stored as little-endian float32 bytes.
+enum VectorBlob {
+    static func encode(_ vector: [Float]) -> Data {
+        vector.withUnsafeBufferPointer { Data(buffer: $0) }
+    }
+
+    static func decode(_ data: Data) -> [Float]? {
+        guard data.count % 4 == 0 else { return nil }
+        return data.withUnsafeBytes { raw in Array(raw.bindMemory(to: Float.self)) }
+    }
+}

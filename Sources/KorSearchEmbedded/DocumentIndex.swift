@@ -1,0 +1,142 @@
+import Foundation
+import KorSearchCore
+
+/// An index directory opened for use: the catalog, and the FAISS index over its vectors, checked against each
+/// other. FAISS is derived data: when its file is missing, unreadable or behind the catalog (a crash between
+/// the catalog commit and the FAISS write), it is rebuilt from the stored vectors, without re-embedding.
+public final class DocumentIndex: @unchecked Sendable {
+    /// Where the index lives.
+    public let directory: IndexDirectory
+    /// The catalog (the truth).
+    public let catalog: Catalog
+    /// The vector index over the catalog's chunk vectors.
+    public private(set) var vectors: VectorIndex
+    /// The catalog's meta when opened.
+    public private(set) var meta: IndexMeta
+
+    /// The FAISS factory string.
+    public var factory: String { meta.vectorIndex ?? "Flat" }
+
+    init(directory: IndexDirectory, catalog: Catalog, vectors: VectorIndex, meta: IndexMeta) {
+        self.directory = directory
+        self.catalog = catalog
+        self.vectors = vectors
+        self.meta = meta
+    }
+
+    /// The catalog's meta of an existing index (model, precision, chunking), without opening its FAISS index.
+    public static func meta(of directory: IndexDirectory) throws -> IndexMeta {
+        try directory.requireExisting()
+        return try Catalog(url: directory.catalogURL, create: false).indexMeta()
+    }
+
+    /// Opens an existing index. With `writable`, a FAISS index found out of date is rebuilt and written back
+    /// (the caller holds the writer lock); otherwise it is rebuilt in memory only. `warn` hears about repairs.
+    public static func open(_ directory: IndexDirectory, writable: Bool = false,
+                            warn: (String) -> Void = { _ in }) throws -> DocumentIndex {
+        try directory.requireExisting()
+        let catalog = try Catalog(url: directory.catalogURL, create: false)
+        let meta = try catalog.indexMeta()
+        let dimension = meta.dimension
+        let factory = meta.vectorIndex ?? "Flat"
+        let chunks = try catalog.counts().chunks
+        var vectors: VectorIndex?
+        var problem: String?
+        if FileManager.default.fileExists(atPath: directory.vectorsURL.path) {
+            do {
+                let loaded = try VectorIndex(contentsOf: directory.vectorsURL, factory: factory)
+                if loaded.dimension != dimension {
+                    problem = "has dimension \(loaded.dimension), the catalog \(dimension)"
+                } else if try !catalog.vectorsAreCurrent() || loaded.count != chunks {
+                    problem = "holds \(loaded.count) vectors for \(chunks) chunks (an interrupted write)"
+                } else {
+                    vectors = loaded
+                }
+            } catch {
+                problem = "cannot be read (\(error))"
+            }
+        } else if chunks > 0 {
+            problem = "is missing"
+        }
+        let index = DocumentIndex(directory: directory, catalog: catalog,
+                                  vectors: try vectors ?? VectorIndex(dimension: dimension, factory: factory), meta: meta)
+        if let problem {
+            warn("FAISS index \(directory.vectorsURL.path) \(problem); rebuilding it from the \(chunks) stored vectors")
+            try index.rebuildVectors(factory: factory, persist: writable)
+        } else if vectors == nil, writable {
+            try index.persistVectors()
+        }
+        return index
+    }
+
+    /// Rebuilds the FAISS index from the catalog's stored vectors (training it first when the type needs it),
+    /// optionally with another factory string, and with `persist` writes it and records it as current.
+    public func rebuildVectors(factory: String? = nil, persist: Bool) throws {
+        let factory = factory ?? self.factory
+        let dimension = meta.dimension
+        let fresh = try VectorIndex(dimension: dimension, factory: factory)
+        if !fresh.isTrained {
+            var sample: [Float] = []
+            try catalog.forEachVectorBatch(dimension: dimension) { _, floats in
+                if sample.count < 200_000 * dimension { sample += floats }
+            }
+            if !sample.isEmpty { try fresh.train(sample) }
+        }
+        try catalog.forEachVectorBatch(dimension: dimension) { ids, floats in
+            try fresh.add(floats, ids: ids)
+        }
+        vectors = fresh
+        if factory != meta.vectorIndex {
+            meta.vectorIndex = factory
+            if persist { try catalog.setMeta(meta.storedEntries) }
+        }
+        if persist { try persistVectors() }
+    }
+
+    /// Writes the FAISS index atomically and records that it matches the catalog's current generation.
+    func persistVectors() throws {
+        try vectors.write(to: directory.vectorsURL)
+        try catalog.markVectorsCurrent()
+        meta = try catalog.indexMeta()
+    }
+
+    /// Applies a catalog change to the in-memory FAISS index: removes and adds vectors, or, when the index type
+    /// cannot remove or is not trained yet, rebuilds it from the catalog.
+    func applyToVectors(removed: [Int64], added: [(id: Int64, vector: [Float])]) throws {
+        if vectors.remove(ids: removed) == nil || (!vectors.isTrained && !added.isEmpty) {
+            try rebuildVectors(persist: false)
+            return
+        }
+        if !added.isEmpty {
+            try vectors.add(added.flatMap(\.vector), ids: added.map(\.id))
+        }
+    }
+}
+
+extension DocumentIndex {
+    /// Removes documents by their paths relative to the indexed folder, under the writer lock; returns how
+    /// many were in the index. No model needed.
+    public static func remove(_ directory: IndexDirectory, paths: [String], warn: (String) -> Void = { _ in }) throws -> Int {
+        try directory.requireExisting()
+        let lock = try WriterLock(directory)
+        defer { withExtendedLifetime(lock) {} }
+        let index = try DocumentIndex.open(directory, writable: true, warn: warn)
+        let stored = try index.catalog.documents()
+        let present = paths.filter { stored[$0] != nil }
+        let change = try index.catalog.apply(updates: [], removing: present)
+        try index.applyToVectors(removed: change.removed, added: [])
+        try index.persistVectors()
+        return present.count
+    }
+
+    /// Rebuilds the FAISS index of a directory from its stored vectors, optionally with a new factory string,
+    /// under the writer lock. No embedding.
+    public static func rebuild(_ directory: IndexDirectory, factory: String?, warn: (String) -> Void = { _ in }) throws -> DocumentIndex {
+        try directory.requireExisting()
+        let lock = try WriterLock(directory)
+        defer { withExtendedLifetime(lock) {} }
+        let index = try DocumentIndex.open(directory, writable: false, warn: { _ in })
+        try index.rebuildVectors(factory: factory, persist: true)
+        return index
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+import KorSearchCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The files of an index directory: `catalog.sqlite` (the truth), `vectors.faiss` (derived) and `write.lock`.
+/// The embedded store's location.
+public struct IndexDirectory: Sendable, IndexStoreLocation {
+    /// The directory.
+    public let url: URL
+    /// The SQLite catalog.
+    public var catalogURL: URL { url.appendingPathComponent("catalog.sqlite") }
+    /// The FAISS index file.
+    public var vectorsURL: URL { url.appendingPathComponent("vectors.faiss") }
+    /// The writer's lock file.
+    public var lockURL: URL { url.appendingPathComponent("write.lock") }
+
+    /// The index directory at a path.
+    public init(_ url: URL) {
+        self.url = url.standardizedFileURL
+    }
+
+    /// Whether the directory holds a catalog.
+    public var exists: Bool { FileManager.default.fileExists(atPath: catalogURL.path) }
+
+    /// Throws the "no index here" error when the directory holds no catalog.
+    func requireExisting() throws {
+        guard exists else {
+            throw KorSearchError(.indexNotFound, "no index at \(url.path); build one with `korsearch index FOLDER --index \(url.path)`")
+        }
+    }
+
+    public var description: String { url.path }
+    public var newIndexHint: String { "directory" }
+    public var ownFolder: URL? { url }
+
+    public func open(warn: (String) -> Void) throws -> any IndexStore {
+        try DocumentIndex.open(self, warn: warn)
+    }
+
+    public func meta() throws -> IndexMeta {
+        try DocumentIndex.meta(of: self)
+    }
+
+    /// Takes the writer lock, creates the catalog and its meta when new (a bad FAISS factory string fails
+    /// before anything is recorded), and opens the index for writing.
+    public func openForWriting(creating meta: IndexMeta, options: IndexOptions, warn: (String) -> Void) throws -> any IndexWriting {
+        let lock = try WriterLock(self)
+        let catalog = try Catalog(url: catalogURL, create: true)
+        if try catalog.meta()["dimension"] == nil {
+            // A new index (or one whose creation was interrupted before its meta was written).
+            var meta = meta
+            meta.vectorIndex = meta.vectorIndex ?? "Flat"
+            _ = try VectorIndex(dimension: meta.dimension, factory: meta.vectorIndex!)
+            try catalog.setMeta(meta.storedEntries.merging(["generation": "0", "faiss_generation": "0"]) { $1 })
+        }
+        let index = try DocumentIndex.open(self, writable: true, warn: warn)
+        if let factory = options.faissFactory, factory != index.factory {
+            throw KorSearchError(.invalidArgument, "index \(url.path) uses FAISS \"\(index.factory)\"; change it with `korsearch rebuild --index \(url.path) --faiss \(factory)`")
+        }
+        return EmbeddedWriter(index: index, lock: lock)
+    }
+
+    public func remove(paths: [String], warn: (String) -> Void) throws -> Int {
+        try DocumentIndex.remove(self, paths: paths, warn: warn)
+    }
+
+    public func rebuild(vectorIndex: String?, warn: (String) -> Void) throws -> String {
+        let index = try DocumentIndex.rebuild(self, factory: vectorIndex, warn: warn)
+        return "rebuilt \(index.factory) with \(index.vectors.count) vectors"
+    }
+}
+
+extension IndexLocation {
+    /// An index directory.
+    public static func directory(_ directory: IndexDirectory) -> IndexLocation {
+        IndexLocation(directory)
+    }
+}
+
+/// The exclusive right to write an index, held through `flock` on its lock file until released (or until
+/// the process dies, when the kernel releases it: a crashed writer never leaves a stale lock).
+final class WriterLock {
+    private let descriptor: Int32
+
+    /// Takes the lock, or fails at once saying which process holds it.
+    init(_ directory: IndexDirectory) throws {
+        try FileManager.default.createDirectory(at: directory.url, withIntermediateDirectories: true)
+        descriptor = open(directory.lockURL.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw KorSearchError(.locked, "cannot open \(directory.lockURL.path): \(String(cString: strerror(errno)))")
+        }
+        if flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
+            var buffer = [UInt8](repeating: 0, count: 64)
+            let count = pread(descriptor, &buffer, 64, 0)
+            close(descriptor)
+            let holder = count > 0 ? String(decoding: buffer.prefix(count), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : "?"
+            throw KorSearchError(.locked, "index \(directory.url.path) is being written by process \(holder); wait for it to finish (searches keep working meanwhile)")
+        }
+        let pid = "\(getpid())\n"
+        _ = ftruncate(descriptor, 0)
+        _ = pid.withCString { pwrite(descriptor, $0, strlen($0), 0) }
+    }
+
+    deinit {
+        _ = ftruncate(descriptor, 0)
+        flock(descriptor, LOCK_UN)
+        close(descriptor)
+    }
+}

@@ -1,0 +1,428 @@
+import Foundation
+import KorSearchCore
+import PostgresNIO
+
+/// An index in PostgreSQL with pgvector, for teams that index from several machines and query from many
+/// services: documents, passages, each passage's vector in a `vector(D)` column with an HNSW index (inner
+/// product on normalized vectors), the keyword index (the embedded store's Korean-aware terms in a `tsvector`,
+/// and as posting lists ranked by the same BM25 as FTS5), and the same meta. The tables live in one schema
+/// (default `korsearch`), created and migrated by KorSearch.
+public final class PostgresStore: IndexStore, @unchecked Sendable {
+    /// The schema version this code writes and reads.
+    public static let schemaVersion = 2
+    /// The database and schema.
+    public let postgres: PostgresLocation
+    public var location: IndexLocation { .postgres(postgres) }
+    public let meta: IndexMeta
+    let pool: PostgresPool
+    /// The OID of pgvector's `vector` type in this database.
+    let vectorType: UInt32
+
+    private init(_ postgres: PostgresLocation, session: PostgresSession) throws {
+        self.postgres = postgres
+        let entries = try PostgresStore.readMeta(session)
+        let version = Int(entries["schema_version"] ?? "") ?? 0
+        guard version == PostgresStore.schemaVersion else {
+            throw KorSearchError(.corruptIndex, "the store \(postgres) has schema version \(version); this korsearch reads version \(PostgresStore.schemaVersion)")
+        }
+        meta = try IndexMeta(entries: entries, owner: "the store \(postgres)")
+        vectorType = try PostgresStore.vectorTypeOID(session)
+        pool = PostgresPool(postgres)
+    }
+
+    /// Opens an existing index (migrating it first when an older korsearch made it).
+    public static func open(_ location: PostgresLocation) throws -> PostgresStore {
+        let session = try PostgresSession(location)
+        guard let version = try schemaVersion(session, location) else {
+            throw KorSearchError(.indexNotFound, "no index in PostgreSQL at \(location) (schema \(location.schema) has no KorSearch tables); build one with `korsearch index FOLDER --store \(location)`")
+        }
+        if version < schemaVersion {
+            try session.transaction {
+                try session.execute("SELECT pg_advisory_xact_lock($1)", binds(PostgresStore.lockKey("schema")))
+                try migrate(session, location, dimension: nil)
+            }
+        }
+        return try PostgresStore(location, session: session)
+    }
+
+    /// The recorded schema version, or nil when the schema holds no KorSearch tables.
+    private static func schemaVersion(_ session: PostgresSession, _ location: PostgresLocation) throws -> Int? {
+        let exists = try session.query("SELECT to_regclass($1) IS NOT NULL", binds("\(location.schema).meta"))
+        guard try exists.first?.makeRandomAccess()[0].decode(Bool.self) == true else { return nil }
+        let rows = try session.query("SELECT value FROM meta WHERE key = 'schema_version'")
+        return Int(try rows.first?.makeRandomAccess()[0].decode(String.self) ?? "") ?? 0
+    }
+
+    /// Applies the migrations a store lacks (in the caller's transaction, under the schema lock). `dimension`
+    /// is needed only to create a store.
+    private static func migrate(_ session: PostgresSession, _ location: PostgresLocation, dimension: Int?) throws {
+        let version = try schemaVersion(session, location) ?? 0
+        if version > schemaVersion {
+            throw KorSearchError(.corruptIndex, "the store \(location) has schema version \(version); this korsearch reads version \(schemaVersion)")
+        }
+        for (number, statements) in migrations(dimension: dimension ?? 0) where number > version {
+            for statement in statements { try session.execute(statement) }
+            try session.execute("INSERT INTO meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                                binds("\(number)"))
+        }
+    }
+
+    /// Opens an index, creating its schema (with `meta`) when new and migrating an older one; safe when several
+    /// workers start at once.
+    static func create(_ location: PostgresLocation, meta: IndexMeta) throws -> PostgresStore {
+        let session = try PostgresSession(location)
+        try session.transaction {
+            // One creator at a time in this database; the others wait and then find the tables made.
+            try session.execute("SELECT pg_advisory_xact_lock($1)", binds(PostgresStore.lockKey("schema")))
+            try session.execute("CREATE EXTENSION IF NOT EXISTS vector SCHEMA public")
+            try session.execute("CREATE SCHEMA IF NOT EXISTS \(location.schema)")
+            try migrate(session, location, dimension: meta.dimension)
+            let recorded = try session.query("SELECT 1 FROM meta WHERE key = 'dimension'")
+            if recorded.isEmpty {
+                for (key, value) in meta.storedEntries.sorted(by: { $0.key < $1.key }) {
+                    try session.execute("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING", binds(key, value))
+                }
+            }
+        }
+        return try PostgresStore(location, session: session)
+    }
+
+    /// The schema, as numbered steps; a store records the last step applied.
+    private static func migrations(dimension: Int) -> [(Int, [String])] {
+        [(1, [
+            "CREATE TABLE meta (key text PRIMARY KEY, value text NOT NULL)",
+            """
+            CREATE TABLE documents (
+                id bigserial PRIMARY KEY,
+                path text NOT NULL UNIQUE,
+                sha256 text NOT NULL,
+                size bigint NOT NULL,
+                modified double precision NOT NULL,
+                type text NOT NULL,
+                title text,
+                text text NOT NULL,
+                encoding text,
+                page_starts text NOT NULL,
+                indexed_at double precision NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE chunks (
+                id bigserial PRIMARY KEY,
+                document_id bigint NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+                ordinal integer NOT NULL,
+                text text NOT NULL,
+                start_offset integer NOT NULL,
+                end_offset integer NOT NULL,
+                page integer,
+                token_count integer NOT NULL,
+                embedding vector(\(dimension)) NOT NULL,
+                terms tsvector NOT NULL,
+                term_count integer NOT NULL,
+                UNIQUE (document_id, ordinal)
+            )
+            """,
+            "CREATE INDEX chunks_embedding ON chunks USING hnsw (embedding vector_ip_ops)",
+            "CREATE INDEX chunks_terms ON chunks USING gin (terms)",
+            // BM25's statistics: passages per term, and the totals.
+            "CREATE TABLE keyword_terms (term text PRIMARY KEY, chunks bigint NOT NULL)",
+            "CREATE TABLE keyword_totals (id integer PRIMARY KEY CHECK (id = 1), chunks bigint NOT NULL, terms bigint NOT NULL)",
+            "INSERT INTO keyword_totals VALUES (1, 0, 0)",
+            "CREATE TABLE skipped (path text PRIMARY KEY, reason text NOT NULL)",
+        ]), (2, [
+            // Posting lists for BM25: a passage's row per distinct term, with its frequency and the passage's
+            // length, read by an index-only scan per query term instead of every matching passage's tsvector.
+            "CREATE TABLE keyword_postings (term text NOT NULL, chunk_id bigint NOT NULL, tf smallint NOT NULL, length integer NOT NULL)",
+            """
+            INSERT INTO keyword_postings
+            SELECT u.lexeme, c.id, coalesce(cardinality(u.positions), 1), c.term_count FROM chunks c CROSS JOIN unnest(c.terms) u
+            """,
+            "CREATE UNIQUE INDEX keyword_postings_term ON keyword_postings (term, chunk_id) INCLUDE (tf, length)",
+            // Ranking no longer matches tsvectors; their GIN index would only slow every write.
+            "DROP INDEX IF EXISTS chunks_terms",
+        ])]
+    }
+
+    /// Counts of documents and chunks.
+    static func counts(_ session: PostgresSession) throws -> (documents: Int, chunks: Int) {
+        let cells = try session.query("SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM chunks)")[0].makeRandomAccess()
+        return (Int(try cells[0].decode(Int64.self)), Int(try cells[1].decode(Int64.self)))
+    }
+
+    /// The `meta` table as it is now.
+    static func readMeta(_ session: PostgresSession) throws -> [String: String] {
+        var meta: [String: String] = [:]
+        for row in try session.query("SELECT key, value FROM meta") {
+            let cells = row.makeRandomAccess()
+            meta[try cells[0].decode(String.self)] = try cells[1].decode(String.self)
+        }
+        return meta
+    }
+
+    private static func vectorTypeOID(_ session: PostgresSession) throws -> UInt32 {
+        let rows = try session.query("SELECT oid::bigint FROM pg_type WHERE typname = 'vector' AND typnamespace = 'public'::regnamespace")
+        guard let oid = try rows.first?.makeRandomAccess()[0].decode(Int64.self) else {
+            throw KorSearchError(.store, "PostgreSQL at \(session.location) has no pgvector extension (CREATE EXTENSION vector)")
+        }
+        return UInt32(oid)
+    }
+
+    /// A 64-bit advisory lock key for a name within this store's schema.
+    func lockKey(_ name: String) -> Int64 { PostgresStore.lockKey(postgres.schema + "\u{0}" + name) }
+
+    static func lockKey(_ name: String) -> Int64 { Int64(bitPattern: StableHash.of("korsearch\u{0}" + name)) }
+
+    // MARK: Reading
+
+    public func info() throws -> IndexInfo {
+        try pool.withSession { session in
+            let (documents, chunks) = try PostgresStore.counts(session)
+            // Current: another worker may have indexed since this store was opened.
+            let meta = try IndexMeta(entries: try PostgresStore.readMeta(session), owner: "the store \(postgres)")
+            let vectors = Int(try session.query("SELECT count(embedding) FROM chunks")[0].makeRandomAccess()[0].decode(Int64.self))
+            let skipped = try session.query("SELECT path, reason FROM skipped ORDER BY path").map {
+                let cells = $0.makeRandomAccess()
+                return SkippedFile(path: try cells[0].decode(String.self), reason: try cells[1].decode(String.self))
+            }
+            return IndexInfo(meta: meta, documents: documents, chunks: chunks, vectors: vectors,
+                             vectorIndex: "pgvector hnsw (vector_ip_ops)", skipped: skipped)
+        }
+    }
+
+    private static let documentColumns = """
+        d.id, d.path, d.sha256, d.size, d.modified, d.type, d.title,
+        (SELECT count(*) FROM chunks c WHERE c.document_id = d.id) AS chunk_count
+        """
+
+    static func storedDocument(_ row: PostgresRow) throws -> StoredDocument {
+        let cells = row.makeRandomAccess()
+        return StoredDocument(
+            id: try cells["id"].decode(Int64.self), path: try cells["path"].decode(String.self),
+            sha256: try cells["sha256"].decode(String.self), size: try cells["size"].decode(Int64.self),
+            modified: try cells["modified"].decode(Double.self), type: try cells["type"].decode(String.self),
+            title: try cells["title"].decode(String?.self), chunkCount: Int(try cells["chunk_count"].decode(Int64.self)))
+    }
+
+    /// Stored documents, all or the one at `path`.
+    func documents(_ session: PostgresSession, path: String? = nil) throws -> [String: StoredDocument] {
+        let rows = if let path {
+            try session.query("SELECT \(PostgresStore.documentColumns) FROM documents d WHERE d.path = $1", binds(path))
+        } else {
+            try session.query("SELECT \(PostgresStore.documentColumns) FROM documents d")
+        }
+        var result: [String: StoredDocument] = [:]
+        for row in rows {
+            let document = try PostgresStore.storedDocument(row)
+            result[document.path] = document
+        }
+        return result
+    }
+
+    public func document(id: Int64) throws -> (document: StoredDocument, text: String)? {
+        try pool.withSession { session in
+            guard let row = try session.query("SELECT \(PostgresStore.documentColumns), d.text FROM documents d WHERE d.id = $1", binds(id)).first else {
+                return nil
+            }
+            return (try PostgresStore.storedDocument(row), try row.makeRandomAccess()["text"].decode(String.self))
+        }
+    }
+
+    public func chunks(ids: [Int64]) throws -> [StoredChunk] {
+        if ids.isEmpty { return [] }
+        let rows = try pool.withSession { session in
+            try session.query("""
+                SELECT c.id, c.document_id, c.ordinal, c.text, c.start_offset, c.end_offset, c.page, c.token_count, d.path, d.title
+                FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id = ANY($1)
+                """, binds(ids))
+        }
+        var byId: [Int64: StoredChunk] = [:]
+        for row in rows {
+            let cells = row.makeRandomAccess()
+            let chunk = StoredChunk(
+                id: try cells["id"].decode(Int64.self), documentId: try cells["document_id"].decode(Int64.self),
+                documentPath: try cells["path"].decode(String.self), documentTitle: try cells["title"].decode(String?.self),
+                ordinal: Int(try cells["ordinal"].decode(Int32.self)), text: try cells["text"].decode(String.self),
+                start: Int(try cells["start_offset"].decode(Int32.self)), end: Int(try cells["end_offset"].decode(Int32.self)),
+                page: try cells["page"].decode(Int32?.self).map(Int.init), tokenCount: Int(try cells["token_count"].decode(Int32.self)))
+            byId[chunk.id] = chunk
+        }
+        return ids.compactMap { byId[$0] }
+    }
+
+    public func neighbours(of chunkId: Int64, before: Int, after: Int) throws -> [StoredChunk] {
+        let ids = try pool.withSession { session in
+            try session.query("""
+                SELECT n.id FROM chunks c JOIN chunks n ON n.document_id = c.document_id
+                WHERE c.id = $1 AND n.ordinal BETWEEN c.ordinal - $2 AND c.ordinal + $3
+                ORDER BY n.ordinal
+                """, binds(chunkId, Int64(max(0, before)), Int64(max(0, after))))
+                .map { try $0.makeRandomAccess()[0].decode(Int64.self) }
+        }
+        return try chunks(ids: ids)
+    }
+
+    /// Without filters, pgvector's HNSW index (its search list at least `depth` long); with filters, an exact
+    /// scan of the allowed passages (an HNSW scan filters after the fact and can come back short).
+    public func nearest(_ vector: [Float], depth: Int, filters: SearchFilters) throws -> [(id: Int64, score: Double)] {
+        try pool.withSession { session in
+            var bindings = PostgresBindings()
+            bindings.append(PostgresVector(values: vector, oid: vectorType))
+            bindings.append(Int64(depth))
+            let rows: [PostgresRow]
+            if filters.isEmpty {
+                try session.setSearchList(max(40, min(1000, depth * 2)))
+                rows = try session.query("""
+                    SELECT id, -(embedding <#> $1)::float8 FROM chunks ORDER BY embedding <#> $1 LIMIT $2
+                    """, bindings)
+            } else {
+                let condition = try filters.postgresCondition(&bindings)
+                rows = try session.query("""
+                    SELECT id, score FROM (
+                        SELECT c.id, -(c.embedding <#> $1)::float8 AS score FROM chunks c JOIN documents d ON d.id = c.document_id
+                        WHERE \(condition)
+                    ) allowed ORDER BY round(score::numeric, 5) DESC, id LIMIT $2
+                    """, bindings)
+            }
+            return try rows.map {
+                let cells = $0.makeRandomAccess()
+                return (try cells[0].decode(Int64.self), try cells[1].decode(Double.self))
+            }
+        }
+    }
+
+    public func termFrequencies(_ terms: [String]) throws -> (passages: Int, frequencies: [String: Int]) {
+        try pool.withSession { session in
+            let totals = try session.query("SELECT chunks FROM keyword_totals")
+            let passages = Int(try totals.first?.makeRandomAccess()[0].decode(Int64.self) ?? 0)
+            var frequencies: [String: Int] = [:]
+            if !terms.isEmpty {
+                for row in try session.query("SELECT term, chunks FROM keyword_terms WHERE term = ANY($1) AND chunks > 0", binds(terms)) {
+                    let cells = row.makeRandomAccess()
+                    frequencies[try cells[0].decode(String.self)] = Int(try cells[1].decode(Int64.self))
+                }
+            }
+            return (passages, frequencies)
+        }
+    }
+
+    /// BM25 as FTS5 computes it — idf = ln((N − n + 0.5) / (n + 0.5)) (at least 1e-6), k1 1.2, b 0.75, lengths
+    /// in terms — over the passages in any term's posting list.
+    public func bestKeywordMatches(_ terms: [String], depth: Int, filters: SearchFilters) throws -> [(id: Int64, score: Double)] {
+        if terms.isEmpty { return [] }
+        return try pool.withSession { session in
+            let totals = try session.query("SELECT chunks, terms FROM keyword_totals")[0].makeRandomAccess()
+            let passages = Double(try totals[0].decode(Int64.self))
+            let length = Double(try totals[1].decode(Int64.self))
+            if passages == 0 { return [] }
+            var frequencies: [String: Double] = [:]
+            for row in try session.query("SELECT term, chunks FROM keyword_terms WHERE term = ANY($1)", binds(terms)) {
+                let cells = row.makeRandomAccess()
+                frequencies[try cells[0].decode(String.self)] = Double(try cells[1].decode(Int64.self))
+            }
+            let idf = terms.map { term -> Double in
+                let n = frequencies[term] ?? 0
+                let value = log((passages - n + 0.5) / (n + 0.5))
+                return value > 0 ? value : 1e-6
+            }
+            var bindings = PostgresBindings()
+            bindings.append(terms)
+            bindings.append(idf)
+            bindings.append(length / passages)
+            bindings.append(Int64(depth))
+            let condition = try filters.postgresCondition(&bindings)
+            // The query terms' posting lists (index-only scans), summed per passage.
+            let rows = try session.query("""
+                SELECT ranked.id, ranked.score FROM (
+                    SELECT p.chunk_id AS id,
+                           sum(q.idf * p.tf * 2.2 / (p.tf + 1.2 * (0.25 + 0.75 * p.length / $3::float8))) AS score
+                    FROM unnest($1::text[], $2::float8[]) AS q(term, idf)
+                    JOIN keyword_postings p ON p.term = q.term
+                    GROUP BY p.chunk_id
+                ) ranked
+                \(filters.isEmpty ? "" : "JOIN chunks c ON c.id = ranked.id JOIN documents d ON d.id = c.document_id WHERE \(condition)")
+                ORDER BY round(ranked.score::numeric, 9) DESC, ranked.id LIMIT $4
+                """, bindings)
+            return try rows.map {
+                let cells = $0.makeRandomAccess()
+                return (try cells[0].decode(Int64.self), try cells[1].decode(Double.self))
+            }
+        }
+    }
+
+    /// Always current: every reader sees every commit.
+    public func changeStamp() -> String { "" }
+
+    // MARK: Writing
+
+    /// Removes documents by path, each in its own transaction; returns how many were stored.
+    func remove(paths: [String]) throws -> Int {
+        let writer = try PostgresWriter(store: self)
+        let stored = try writer.documents()
+        let present = paths.filter { stored[$0] != nil }
+        try writer.write(updates: [], removing: present)
+        return present.count
+    }
+
+    /// Rebuilds the HNSW index from the stored vectors (after many removals, or to compact it).
+    func rebuildVectorIndex() throws {
+        try pool.withSession { session in try session.execute("REINDEX INDEX chunks_embedding") }
+    }
+}
+
+extension PostgresSession {
+    /// Sets pgvector's HNSW search list length (`hnsw.ef_search`) for this connection when it differs.
+    func setSearchList(_ length: Int) throws {
+        if searchList == length { return }
+        try execute("SELECT set_config('hnsw.ef_search', $1, false)", binds("\(length)"))
+        searchList = length
+    }
+}
+
+/// Bindings from a list of values.
+func binds(_ values: any PostgresDynamicTypeEncodable...) -> PostgresBindings {
+    var bindings = PostgresBindings(capacity: values.count)
+    for value in values { bindings.append(value) }
+    return bindings
+}
+
+extension SearchFilters {
+    /// The condition over `documents d` in PostgreSQL, its values appended to `bindings` as parameters.
+    func postgresCondition(_ bindings: inout PostgresBindings) throws -> String {
+        var parts: [String] = []
+        func parameter(_ value: some PostgresDynamicTypeEncodable) -> String {
+            bindings.append(value)
+            return "$\(bindings.count)"
+        }
+        if let pathGlob { parts.append("d.path ~ \(parameter(SearchFilters.regex(glob: pathGlob)))") }
+        if let types { parts.append("d.type = ANY(\(parameter(types.sorted())))") }
+        if let modifiedAfter { parts.append("d.modified >= \(parameter(modifiedAfter.timeIntervalSince1970))") }
+        if let modifiedBefore { parts.append("d.modified < \(parameter(modifiedBefore.timeIntervalSince1970))") }
+        return parts.isEmpty ? "true" : parts.joined(separator: " AND ")
+    }
+
+    /// A POSIX regular expression matching what SQLite's GLOB matches: `*` any run, `?` one character,
+    /// `[...]` / `[^...]` a set, everything else itself (case-sensitive, whole string).
+    static func regex(glob: String) -> String {
+        var result = "^"
+        var characters = Array(glob)[...]
+        while let character = characters.popFirst() {
+            switch character {
+            case "*": result += ".*"
+            case "?": result += "."
+            case "[":
+                if let close = characters.dropFirst().firstIndex(of: "]") {
+                    var set = String(characters[characters.startIndex ..< close])
+                    if set.hasPrefix("^") { set = "^" + set.dropFirst().replacingOccurrences(of: "\\", with: "\\\\") }
+                    else { set = set.replacingOccurrences(of: "\\", with: "\\\\") }
+                    result += "[" + set + "]"
+                    characters = characters[(close + 1)...]
+                } else {
+                    result += "\\["
+                }
+            default:
+                result += "\\.^$|()+{}\\".contains(character) ? "\\" + String(character) : String(character)
+            }
+        }
+        return result + "$"
+    }
+}

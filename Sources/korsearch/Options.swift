@@ -1,0 +1,110 @@
+import ArgumentParser
+import Foundation
+import KorSearch
+
+extension Precision: ExpressibleByArgument {}
+extension SearchMode: ExpressibleByArgument {}
+
+/// The help of `--model`, the same wherever the option appears.
+let modelHelp = ArgumentHelp(
+    "The model: a folder (config.json, model.safetensors or pytorch_model.bin, spm.model) or a hub id ORG/NAME[@REVISION] in the Hugging Face cache (default: the index's own model; \(ModelLocator.defaultModel) for a new index and for embed/tokenize).",
+    valueName: "model")
+
+/// `--model` and `--precision`, shared by every command that loads a model.
+struct ModelOptions: ParsableArguments {
+    @Option(name: .long, help: modelHelp)
+    var model: String?
+
+    @Option(name: .long, help: ArgumentHelp("fp32 (exact), bf16 or int8 (faster; oneDNN). Default: the index's own (recorded when it was built); for a new index and for embed, bf16 on processors with native bf16, else fp32.", valueName: "precision"))
+    var precision: Precision?
+}
+
+/// `--index DIR` or `--store URL`, shared by the commands that use an index.
+struct IndexOptions: ParsableArguments {
+    @Option(name: .long, help: "The index directory (default: Indexes/default).")
+    var index: String?
+
+    @Option(name: .long, help: ArgumentHelp("A PostgreSQL + pgvector store instead of a directory (default: $KORSEARCH_STORE).",
+                                            valueName: "postgres://USER@HOST:PORT/DB[?schema=NAME]"))
+    var store: String?
+
+    func validate() throws {
+        if index != nil, store != nil { throw ValidationError("give --index DIR or --store URL, not both") }
+    }
+
+    /// The index named by the options, else by $KORSEARCH_STORE, else the default directory.
+    var location: IndexLocation {
+        get throws {
+            if let index { return try IndexLocation(index: index, store: nil) }
+            let store = store ?? ProcessInfo.processInfo.environment["KORSEARCH_STORE"]
+            return try IndexLocation(index: "Indexes/default", store: store)
+        }
+    }
+}
+
+/// `--input` and `--max-length`, shared by the commands that read texts line by line.
+struct TextInputOptions: ParsableArguments {
+    @Option(name: .long, help: "Read texts from this file, one per line (default: standard input).")
+    var input: String?
+
+    @Option(name: .long, help: "Cut each text to this many token ids, [CLS] and [SEP] included.")
+    var maxLength: Int = 512
+
+    func validate() throws {
+        if maxLength < 2 {
+            throw ValidationError("--max-length must be at least 2 (room for [CLS] and [SEP]), not \(maxLength)")
+        }
+    }
+}
+
+/// The lines of the input, each exactly as written minus its newline; every line must be UTF-8.
+func readInputLines(_ path: String?) throws -> [String] {
+    let data: Data
+    if let path {
+        guard let contents = FileManager.default.contents(atPath: path) else {
+            throw CommandFailure("cannot read input file \(path)")
+        }
+        data = contents
+    } else {
+        data = FileHandle.standardInput.readDataToEndOfFile()
+    }
+    var lines: [String] = []
+    var lineStart = data.startIndex
+    var number = 1
+    func add(_ end: Data.Index) throws {
+        guard let line = String(validating: data[lineStart ..< end], as: UTF8.self) else {
+            throw CommandFailure("input line \(number) is not valid UTF-8")
+        }
+        lines.append(line)
+        number += 1
+    }
+    while let newline = data[lineStart...].firstIndex(of: 0x0A) {
+        try add(newline)
+        lineStart = newline + 1
+    }
+    if lineStart < data.endIndex { try add(data.endIndex) }
+    return lines
+}
+
+/// A failure the user can fix, reported as one line on stderr and a non-zero exit.
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Writes text to standard output without Foundation's line buffering surprises.
+func writeOutput(_ text: String) {
+    FileHandle.standardOutput.write(Data(text.utf8))
+}
+
+/// Prints a warning on stderr.
+func warn(_ message: String) {
+    FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
+}
+
+/// Encodes a value as one line of JSON with sorted keys.
+func jsonLine<T: Encodable>(_ value: T) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
+}
