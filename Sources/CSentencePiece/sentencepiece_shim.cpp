@@ -66,6 +66,42 @@ extern "C" int ks_spm_encode(const ks_spm *model, const char *text, size_t lengt
 
 extern "C" void ks_spm_free_ids(int32_t *ids) { std::free(ids); }
 
+extern "C" int ks_spm_encode_spans(const ks_spm *model, const char *text, size_t length, int32_t **ids, uint32_t **begins,
+                                   uint32_t **ends, size_t *count, char **error) {
+    try {
+        auto encoded = model->processor.EncodeAsImmutableProto(std::string(text, length));
+        encoded.ConvertToUnicodeSpans();
+        const size_t n = encoded.pieces_size();
+        const size_t slots = n == 0 ? 1 : n;
+        int32_t *outIds = static_cast<int32_t *>(std::malloc(sizeof(int32_t) * slots));
+        uint32_t *outBegins = static_cast<uint32_t *>(std::malloc(sizeof(uint32_t) * slots));
+        uint32_t *outEnds = static_cast<uint32_t *>(std::malloc(sizeof(uint32_t) * slots));
+        if (outIds == nullptr || outBegins == nullptr || outEnds == nullptr) {
+            std::free(outIds);
+            std::free(outBegins);
+            std::free(outEnds);
+            if (error != nullptr) *error = ks_copy_string("out of memory");
+            return -1;
+        }
+        for (size_t i = 0; i < n; ++i) {
+            const auto piece = encoded.pieces(static_cast<int>(i));
+            outIds[i] = static_cast<int32_t>(piece.id());
+            outBegins[i] = piece.begin();
+            outEnds[i] = piece.end();
+        }
+        *ids = outIds;
+        *begins = outBegins;
+        *ends = outEnds;
+        *count = n;
+        return 0;
+    } catch (const std::exception &exception) {
+        if (error != nullptr) *error = ks_copy_string(exception.what());
+        return -1;
+    }
+}
+
+extern "C" void ks_spm_free_spans(uint32_t *spans) { std::free(spans); }
+
 extern "C" int32_t ks_spm_vocab_size(const ks_spm *model) { return model->processor.GetPieceSize(); }
 
 extern "C" int32_t ks_spm_piece_id(const ks_spm *model, const char *piece) {

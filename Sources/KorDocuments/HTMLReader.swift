@@ -45,6 +45,7 @@ enum HTMLText {
         var hiddenDepth: [String] = []
         var inTitle = false
         var titleText = String.UnicodeScalarView()
+        var nextClose = -1
 
         func append(_ scalar: Unicode.Scalar) {
             if inTitle { titleText.append(scalar) } else if hiddenDepth.isEmpty { text.append(scalar) }
@@ -58,7 +59,17 @@ enum HTMLText {
                     index = find(scalars, from: index + 4, "-->").map { $0 + 3 } ?? scalars.count
                     continue
                 }
-                guard let close = scalars[index...].firstIndex(of: ">") else { append(scalar); index += 1; continue }
+                // `<` not followed by a letter, `/`, `!` or `?` is text, as browsers read it (부채비율 < 100%).
+                let next = index + 1 < scalars.count ? scalars[index + 1] : " "
+                guard next.properties.isAlphabetic && next.isASCII || next == "/" || next == "!" || next == "?" else {
+                    append(scalar)
+                    index += 1
+                    continue
+                }
+                // The first `>` from here on, searched for once per stretch of text (never rescanned).
+                if nextClose < index { nextClose = scalars[index...].firstIndex(of: ">") ?? Int.max }
+                guard nextClose != Int.max else { append(scalar); index += 1; continue }
+                let close = nextClose
                 let inside = String(String.UnicodeScalarView(scalars[(index + 1) ..< close]))
                 index = close + 1
                 let isEnd = inside.hasPrefix("/")

@@ -29,6 +29,15 @@ int ks_spm_encode(const ks_spm *model, const char *text, size_t length, int32_t 
 /// Frees an id array returned by ks_spm_encode.
 void ks_spm_free_ids(int32_t *ids);
 
+/// Encodes like ks_spm_encode and also gives each piece's span in the input, in Unicode code points:
+/// [begins[i], ends[i]). Pieces that the normalizer made from one input character share its span. Free the
+/// arrays with ks_spm_free_ids and ks_spm_free_spans.
+int ks_spm_encode_spans(const ks_spm *model, const char *text, size_t length, int32_t **ids, uint32_t **begins,
+                        uint32_t **ends, size_t *count, char **error);
+
+/// Frees a span array returned by ks_spm_encode_spans.
+void ks_spm_free_spans(uint32_t *spans);
+
 /// Number of pieces in the model's vocabulary.
 int32_t ks_spm_vocab_size(const ks_spm *model);
 

@@ -54,4 +54,32 @@ public final class SentencePieceModel: @unchecked Sendable {
         defer { ks_spm_free_ids(ids) }
         return Array(UnsafeBufferPointer(start: ids, count: count))
     }
+
+    /// The piece ids of a text with each piece's span in it, in Unicode scalars (Python `str` indices):
+    /// where a passage can be cut between pieces without tokenizing it again.
+    public func encodeWithSpans(_ text: String) throws -> [(id: Int32, span: Range<Int>)] {
+        var utf8 = Array(text.utf8)
+        if utf8.isEmpty { return [] }
+        var ids: UnsafeMutablePointer<Int32>?
+        var begins: UnsafeMutablePointer<UInt32>?
+        var ends: UnsafeMutablePointer<UInt32>?
+        var count = 0
+        var error: UnsafeMutablePointer<CChar>?
+        let status = utf8.withUnsafeMutableBufferPointer { bytes in
+            bytes.baseAddress!.withMemoryRebound(to: CChar.self, capacity: bytes.count) {
+                ks_spm_encode_spans(handle, $0, bytes.count, &ids, &begins, &ends, &count, &error)
+            }
+        }
+        guard status == 0, let ids, let begins, let ends else {
+            let reason = error.map { String(cString: $0) } ?? "unknown error"
+            ks_spm_free_string(error)
+            throw EncoderError(.tokenizer, "SentencePiece could not encode the text: \(reason)")
+        }
+        defer {
+            ks_spm_free_ids(ids)
+            ks_spm_free_spans(begins)
+            ks_spm_free_spans(ends)
+        }
+        return (0 ..< count).map { (ids[$0], Int(begins[$0]) ..< max(Int(begins[$0]), Int(ends[$0]))) }
+    }
 }

@@ -115,29 +115,45 @@ public struct Chunker: Sendable {
         return chunks
     }
 
-    /// A sentence as one or more pieces of at most `budget` tokens, cut at a space where one is near.
+    /// A sentence as one or more pieces of at most `budget` tokens, cut at a space where one is near. The
+    /// sentence is tokenized once; each cut is placed after `budget` of its tokens (their spans say where),
+    /// and only the piece cut off is tokenized again to count it — linear in the sentence's length.
     private func fit(_ sentence: Range<Int>, _ scalars: [Unicode.Scalar]) throws -> [(range: Range<Int>, tokens: Int)] {
+        let whole = try tokenizer.sentencePiece.encodeWithSpans(text(sentence, scalars))
+        if whole.count <= budget { return [(sentence, whole.count)] }
+        let base = sentence.lowerBound
         var parts: [(range: Range<Int>, tokens: Int)] = []
         var start = sentence.lowerBound
+        var first = 0  // the first token of the whole sentence not yet in a part
         while start < sentence.upperBound {
-            let rest = start ..< sentence.upperBound
-            let count = try encode(rest, scalars).count
-            if count <= budget {
-                parts.append((rest, count))
-                break
+            while first < whole.count, base + whole[first].span.lowerBound < start { first += 1 }
+            if whole.count - first <= budget {
+                let rest = start ..< sentence.upperBound
+                let count = try encode(rest, scalars).count
+                if count <= budget {
+                    parts.append((rest, count))
+                    break
+                }
             }
-            // The longest prefix within the budget (binary search on its length in scalars).
-            var low = 1, high = rest.count
-            while low < high {
-                let middle = (low + high + 1) / 2
-                if try encode(start ..< start + middle, scalars).count <= budget { low = middle } else { high = middle - 1 }
+            // Cut before the token `take` places on; fewer when the piece cut off counts more on its own.
+            var take = min(budget, whole.count - first - 1)
+            while true {
+                let cutToken = first + max(take, 1)
+                var cut = cutToken < whole.count ? base + whole[cutToken].span.lowerBound : sentence.upperBound
+                if cut <= start { cut = min(sentence.upperBound, start + 1) }
+                if let space = (start + (cut - start) / 2 ..< cut).last(where: { scalars[$0].properties.isWhitespace }), space > start {
+                    cut = space
+                }
+                var end = cut
+                while end > start, scalars[end - 1].properties.isWhitespace { end -= 1 }
+                let count = end > start ? try encode(start ..< end, scalars).count : 0
+                if count <= budget || take <= 1 {
+                    if end > start { parts.append((start ..< end, min(count, budget))) }
+                    start = cut
+                    break
+                }
+                take -= max(1, count - budget)
             }
-            var cut = start + low
-            if let space = (start + low / 2 ..< cut).last(where: { scalars[$0].properties.isWhitespace }) { cut = space }
-            var end = cut
-            while end > start, scalars[end - 1].properties.isWhitespace { end -= 1 }
-            if end > start { parts.append((start ..< end, try encode(start ..< end, scalars).count)) }
-            start = cut
             while start < sentence.upperBound, scalars[start].properties.isWhitespace { start += 1 }
         }
         return parts

@@ -1,0 +1,50 @@
+import Foundation
+import KorSearch
+@testable import KorDocuments
+@testable import KorSearchCore
+import XCTest
+
+/// Inputs that once took time growing with the square of their size: each now finishes, and still obeys the
+/// limits it must (these sizes took minutes to hours before).
+final class BoundedWorkTests: XCTestCase {
+    func testALongTextWithoutSentenceEndsIsCutInLinearTime() throws {
+        let model = try tinyModel
+        // 1 MB on one line: no sentence end, no line break, few spaces.
+        var text = ""
+        let words = ["가나다라마바사", "기준금리", "원달러환율", "국고채3년물", "영업이익률"]
+        var index = 0
+        while text.utf8.count < 1 << 20 {
+            text += words[index % words.count]
+            if index % 97 == 0 { text += " " }
+            index += 1
+        }
+        let document = LoadedDocument(type: "txt", title: nil, text: text, pageStarts: [0], paged: false, encoding: nil)
+        let chunker = Chunker(tokenizer: model.embedder.tokenizer, options: ChunkingOptions(chunkTokens: 256, overlapTokens: 32))
+        let chunks = try chunker.chunks(of: document)
+        XCTAssertGreaterThan(chunks.count, 1000)
+        let scalars = Array(text.unicodeScalars)
+        var covered = 0
+        for chunk in chunks {
+            XCTAssertLessThanOrEqual(chunk.ids.count, 256)
+            XCTAssertEqual(String(String.UnicodeScalarView(scalars[chunk.start ..< chunk.end])), chunk.text)
+            if chunk.start > covered {
+                XCTAssertTrue(scalars[covered ..< chunk.start].allSatisfy(\.properties.isWhitespace), "no text is left out between passages")
+            }
+            covered = max(covered, chunk.end)
+        }
+        XCTAssertEqual(covered, scalars.count)
+        // The one-character case of the report: 200 KB of one syllable.
+        let same = String(repeating: "가", count: 70_000)
+        let cut = try chunker.chunks(of: LoadedDocument(type: "txt", title: nil, text: same, pageStarts: [0], paged: false, encoding: nil))
+        XCTAssertEqual(cut.map(\.text).joined().count, same.count)
+        XCTAssertTrue(cut.allSatisfy { $0.ids.count <= 256 })
+    }
+
+    func testABareLessThanIsTextAndUnclosedTagsDoNotRescan() {
+        let extracted = HTMLText.extract("<p>부채비율 < 100% 인 기업</p><p>1 <2 이고 3 > 2, x<=y</p>")
+        XCTAssertEqual(TextNormalizer.normalize(extracted.text), "부채비율 < 100% 인 기업\n\n1 <2 이고 3 > 2, x<=y")
+        // 200,000 unclosed tags: read in one pass.
+        let hostile = String(repeating: "<a", count: 200_000)
+        XCTAssertEqual(HTMLText.extract(hostile).text.count, hostile.count)
+    }
+}
