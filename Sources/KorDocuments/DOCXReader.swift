@@ -7,7 +7,7 @@ struct DOCXReader: DocumentReader {
     let extensions = ["docx"]
 
     func read(_ file: DocumentFile) throws -> DocumentContent {
-        let archive = try OfficeArchive(file.url, format: type)
+        let archive = try OfficeArchive(file, format: type)
         guard let document = try archive.read("word/document.xml") else {
             throw DocumentFailure("not a Word document (no word/document.xml)")
         }

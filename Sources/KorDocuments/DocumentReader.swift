@@ -20,17 +20,21 @@ extension DocumentReader {
     public var noTextReason: String { "no text" }
 }
 
-/// A file handed to a reader: where it is and its bytes (memory-mapped where the system allows).
+/// A file handed to a reader: where it is, its bytes (memory-mapped where the system allows) and the limits
+/// reading it must keep.
 public struct DocumentFile: Sendable {
     /// The file.
     public let url: URL
     /// Its bytes.
     public let data: Data
+    /// What reading it may cost.
+    public let limits: DocumentLimits
 
     /// A file and its bytes.
-    public init(url: URL, data: Data) {
+    public init(url: URL, data: Data, limits: DocumentLimits = DocumentLimits()) {
         self.url = url
         self.data = data
+        self.limits = limits
     }
 
     /// The bytes as text (UTF-8 with or without BOM, UTF-16 with BOM, CP949), with the encoding found;

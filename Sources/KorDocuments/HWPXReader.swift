@@ -7,7 +7,7 @@ struct HWPXReader: DocumentReader {
     let extensions = ["hwpx"]
 
     func read(_ file: DocumentFile) throws -> DocumentContent {
-        let archive = try OfficeArchive(file.url, format: type)
+        let archive = try OfficeArchive(file, format: type)
         let sections = archive.paths
             .filter { $0.hasPrefix("Contents/section") && $0.hasSuffix(".xml") }
             .sorted { sectionNumber($0) < sectionNumber($1) }

@@ -6,30 +6,43 @@ import ZIPFoundation
 
 /// A zip + XML office document (Word `.docx`, Hancom `.hwpx`): its entries, and the paragraph text of its
 /// XML parts.
-struct OfficeArchive {
+final class OfficeArchive {
     private let archive: Archive
     /// The format's name, for skip reasons.
     let format: String
+    /// The most bytes all entries together may inflate to, and how many have been so far.
+    private let budget: Int64
+    private var inflated: Int64 = 0
 
-    /// Opens a file as a zip archive.
-    init(_ url: URL, format: String) throws {
+    /// Opens a file as a zip archive, to be read within the file's limits.
+    init(_ file: DocumentFile, format: String) throws {
         do {
-            archive = try Archive(url: url, accessMode: .read)
+            archive = try Archive(url: file.url, accessMode: .read)
         } catch {
             throw DocumentFailure("not a valid \(format) file (cannot open it as a zip archive)")
         }
         self.format = format
+        budget = file.limits.maxInflatedBytes
     }
 
     /// The paths of every entry.
     var paths: [String] { archive.map(\.path) }
 
     /// The bytes of an entry, or nil when there is none at `path`.
+    /// Inflating stops at the limit however large the entry claims to be (a zip bomb is skipped, not read).
     func read(_ path: String) throws -> Data? {
         guard let entry = archive[path] else { return nil }
+        let tooLarge = DocumentFailure("\(format) file inflates to more than \(DocumentLimits.describe(bytes: budget)), the limit per file (\(path))")
+        if Int64(clamping: entry.uncompressedSize) > budget - inflated { throw tooLarge }
         var data = Data()
         do {
-            _ = try archive.extract(entry, skipCRC32: false) { data.append($0) }
+            _ = try archive.extract(entry, skipCRC32: false) { chunk in
+                inflated += Int64(chunk.count)
+                if inflated > budget { throw tooLarge }
+                data.append(chunk)
+            }
+        } catch let failure as DocumentFailure {
+            throw failure
         } catch {
             throw DocumentFailure("damaged \(format) file: \(path) cannot be extracted")
         }

@@ -30,6 +30,9 @@ struct IndexCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Index only this worker's share of the folder: shard I of N, by a stable hash of each path.", valueName: "I/N"))
     var shard: String?
 
+    @Flag(name: .long, help: "Follow symbolic links that lead out of the folder (links inside it are always followed).")
+    var followLinks = false
+
     @Flag(name: .long, help: "Print the summary as one JSON object.")
     var json = false
 
@@ -46,6 +49,7 @@ struct IndexCommand: ParsableCommand {
         options.faissFactory = faiss
         options.batchSize = batchSize
         options.shard = try shard.map(Shard.init)
+        options.followLinks = followLinks
         let location = try target.location
         // An existing index keeps its model and precision unless told otherwise (indexing into it with another is refused).
         let choice = try OpenedIndex.indexingModel(for: location, model: modelOptions.model, precision: modelOptions.precision)

@@ -3,6 +3,7 @@ import KorSearch
 @testable import KorDocuments
 @testable import KorSearchCore
 import XCTest
+import ZIPFoundation
 
 /// Inputs that once took time growing with the square of their size: each now finishes, and still obeys the
 /// limits it must (these sizes took minutes to hours before).
@@ -46,5 +47,39 @@ final class BoundedWorkTests: XCTestCase {
         // 200,000 unclosed tags: read in one pass.
         let hostile = String(repeating: "<a", count: 200_000)
         XCTAssertEqual(HTMLText.extract(hostile).text.count, hostile.count)
+    }
+}
+
+/// The limits on what one file may cost, each a skip with its reason.
+final class DocumentLimitTests: XCTestCase {
+    func testAZipThatInflatesPastTheLimitIsSkipped() throws {
+        let folder = try temporaryFolder()
+        let url = folder.appendingPathComponent("bomb.docx")
+        let archive = try Archive(url: url, accessMode: .create)
+        let size = 4 << 20
+        try archive.addEntry(with: "word/document.xml", type: .file, uncompressedSize: Int64(size), compressionMethod: .deflate) { position, chunk in
+            Data(repeating: 0x20, count: chunk)
+        }
+        var limits = DocumentLimits()
+        limits.maxInflatedBytes = 1 << 20
+        XCTAssertThrowsError(try DocumentLoader.load(url, limits: limits)) { error in
+            XCTAssertEqual("\(error)", "docx file inflates to more than 1 MiB, the limit per file (word/document.xml)")
+        }
+    }
+
+    func testTextLongerThanTheLimitIsSkipped() throws {
+        let folder = try temporaryFolder()
+        let url = folder.appendingPathComponent("long.txt")
+        try Data(String(repeating: "기준금리를 동결했다. ", count: 200).utf8).write(to: url)
+        var limits = DocumentLimits()
+        limits.maxTextCharacters = 1000
+        XCTAssertThrowsError(try DocumentLoader.load(url, limits: limits)) { error in
+            XCTAssertTrue("\(error)".contains("more than the limit of 1000 per document; split the file"), "\(error)")
+        }
+        limits.maxFileBytes = 100
+        XCTAssertThrowsError(try DocumentLoader.load(url, limits: limits)) { error in
+            XCTAssertTrue("\(error)".hasPrefix("larger than 100 bytes, the limit per file"), "\(error)")
+        }
+        XCTAssertNoThrow(try DocumentLoader.load(url))
     }
 }

@@ -15,6 +15,11 @@ public struct IndexOptions: Sendable {
     public var commitChunks = 256
     /// This worker's part of the folder when several workers split it (`--shard I/N`); nil takes all files.
     public var shard: Shard?
+    /// Whether symbolic links that lead out of the folder are followed (`--follow-links`); links inside it
+    /// always are.
+    public var followLinks = false
+    /// What reading one file may cost (size, inflated size, text length, converter time and memory).
+    public var limits = DocumentLimits()
 
     /// Default settings.
     public init() {}
@@ -121,7 +126,8 @@ public final class Indexer {
     public func index(folder: URL, progress: (IndexProgress) -> Void = { _ in }) throws -> IndexSummary {
         let started = Date()
         let folder = folder.standardizedFileURL
-        let allFiles = try FolderWalker.files(in: folder, excluding: location.store.ownFolder)
+        let walk = try FolderWalker.walk(folder, excluding: location.store.ownFolder, followLinks: options.followLinks)
+        let allFiles = walk.files
         let owns: (String) -> Bool = { [shard = options.shard] path in shard?.owns(path) ?? true }
         let files = allFiles.filter { owns($0.path) }
         let writer = try openForWriting()
@@ -130,7 +136,7 @@ public final class Indexer {
 
         var summary = IndexSummary()
         summary.otherShards = allFiles.count - files.count
-        var skipped: [SkippedFile] = []
+        var skipped: [SkippedFile] = walk.skipped.filter { owns($0.path) }
         var pending: [DocumentUpdate] = []
         var pendingChunks = 0
         var removals: [String] = []
@@ -173,12 +179,18 @@ public final class Indexer {
                 summary.unchanged += 1
                 continue
             }
-            guard file.size >= 0, let data = try? Data(contentsOf: file.url, options: .mappedIfSafe) else {
-                skipped.append(SkippedFile(path: file.path, reason: "unreadable (permission denied or a dangling link)"))
+            // The type and the size decide before a byte is read: an unsupported or oversized file is never
+            // read or hashed.
+            let hash: String
+            do {
+                _ = try DocumentLoader.reader(for: file.url)
+                try DocumentLoader.check(size: file.size, limits: options.limits)
+                hash = try FileDigest.sha256(of: file.url)
+            } catch let failure as DocumentFailure {
+                skipped.append(SkippedFile(path: file.path, reason: failure.description))
                 if previous != nil { removals.append(file.path); summary.removed += 1 }
                 continue
             }
-            let hash = SHA256.hash(data: data).hexString
             if let previous, previous.sha256 == hash {
                 try writer.touch(path: file.path, modified: file.modified)
                 summary.unchanged += 1
@@ -201,7 +213,7 @@ public final class Indexer {
             let loaded: LoadedDocument
             let chunks: [Chunk]
             do {
-                loaded = try DocumentLoader.load(file.url)
+                loaded = try DocumentLoader.load(file.url, limits: options.limits)
                 chunks = try chunker.chunks(of: loaded)
             } catch let failure as DocumentFailure {
                 try writer.release([file.path])

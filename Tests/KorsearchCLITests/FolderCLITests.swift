@@ -1,0 +1,75 @@
+import Foundation
+import KorSearch
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What `korsearch index` does with the things a real folder holds besides documents: links out of it, the
+/// same file twice, names that are not UTF-8, pipes, huge and unsupported files. Every one is listed with its
+/// true reason; nothing is read that need not be.
+final class FolderCLITests: XCTestCase {
+    private let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    private var model: String { repository.appendingPathComponent("Tests/Fixtures/models/mdeberta-tiny-safetensors").path }
+
+    private func skipped(_ stdout: String) throws -> [String: String] {
+        let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any], stdout)
+        var reasons: [String: String] = [:]
+        for item in summary["skipped"] as? [[String: Any]] ?? [] { reasons[item["path"] as! String] = item["reason"] as? String }
+        return reasons
+    }
+
+    func testLinksOddFilesAndHugeFilesAreSkippedWithTheirReasons() throws {
+        let base = try temporaryFolder()
+        let folder = base.appendingPathComponent("docs")
+        let outside = base.appendingPathComponent("outside")
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("sub"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: outside, withIntermediateDirectories: true)
+        try Data("한국은행은 기준금리를 동결했다.".utf8).write(to: folder.appendingPathComponent("sub/real.txt"))
+        try Data("외부 폴더의 비밀 문서.".utf8).write(to: outside.appendingPathComponent("secret.txt"))
+        let fm = FileManager.default
+        try fm.createSymbolicLink(atPath: folder.appendingPathComponent("passwd.txt").path, withDestinationPath: "/etc/passwd")
+        try fm.createSymbolicLink(atPath: folder.appendingPathComponent("etc").path, withDestinationPath: "/etc")
+        try fm.createSymbolicLink(atPath: folder.appendingPathComponent("status.txt").path, withDestinationPath: "/proc/self/status")
+        try fm.createSymbolicLink(atPath: folder.appendingPathComponent("out").path, withDestinationPath: outside.path)
+        try fm.createSymbolicLink(atPath: folder.appendingPathComponent("up").path, withDestinationPath: "..")
+        try fm.createSymbolicLink(atPath: folder.appendingPathComponent("alias.txt").path, withDestinationPath: "sub/real.txt")
+        try fm.createSymbolicLink(atPath: folder.appendingPathComponent("gone.txt").path, withDestinationPath: "nowhere.txt")
+        XCTAssertEqual(mkfifo(folder.appendingPathComponent("pipe.txt").path, 0o644), 0)
+        // A name that is not UTF-8.
+        let badName: [UInt8] = Array(folder.path.utf8) + Array("/".utf8) + [0xFF, 0x61] + Array(".txt".utf8) + [0]
+        let descriptor = badName.withUnsafeBufferPointer { open(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), O_CREAT | O_WRONLY, 0o644) }
+        XCTAssertGreaterThanOrEqual(descriptor, 0)
+        _ = "금리".withCString { write(descriptor, $0, strlen($0)) }
+        close(descriptor)
+        // Sparse files: 3 GiB without using the disk.
+        for name in ["huge.txt", "disc.iso"] {
+            XCTAssertTrue(fm.createFile(atPath: folder.appendingPathComponent(name).path, contents: nil))
+            XCTAssertEqual(truncate(folder.appendingPathComponent(name).path, 3 << 30), 0)
+        }
+
+        let index = base.appendingPathComponent("index").path
+        let run = try runKorsearch(["index", folder.path, "--index", index, "--model", model, "--json", "--quiet"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let reasons = try skipped(run.stdout)
+        for link in ["passwd.txt", "etc", "status.txt", "out", "up"] {
+            XCTAssertTrue(reasons[link]?.contains("outside the folder; index it with --follow-links") == true, "\(link): \(reasons)")
+        }
+        XCTAssertEqual(reasons["alias.txt"], "the same file as sub/real.txt, indexed once")
+        XCTAssertEqual(reasons["gone.txt"], "a dangling link (its target does not exist)")
+        XCTAssertEqual(reasons["pipe.txt"], "not a regular file (a named pipe)")
+        XCTAssertEqual(reasons["\u{FFFD}a.txt"], "its name is not valid UTF-8; rename it to index it")
+        XCTAssertEqual(reasons["huge.txt"], "larger than 256 MiB, the limit per file (3.0 GiB)")
+        XCTAssertEqual(reasons["disc.iso"], "unsupported file type .iso")
+        let info = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(try runKorsearch(["info", "--index", index, "--json"]).stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(info["documents"] as? Int, 1, "only sub/real.txt")
+
+        // With --follow-links the outside folder is read too (the links to /etc and /proc are still not text
+        // documents, and the file inside stays indexed once).
+        let followed = try runKorsearch(["index", folder.path, "--index", base.appendingPathComponent("followed").path, "--model", model,
+                                         "--follow-links", "--json", "--quiet"])
+        XCTAssertEqual(followed.status, 0, followed.stderr)
+        let search = try runKorsearch(["search", "비밀 문서", "--index", base.appendingPathComponent("followed").path, "--mode", "keyword", "--json"])
+        XCTAssertTrue(search.stdout.contains("out/secret.txt"), search.stdout)
+    }
+}
