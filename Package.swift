@@ -42,10 +42,12 @@ let package = Package(
         .target(name: "CKernels", linkerSettings: [.linkedLibrary("m")]),
         // The DeBERTa-v2 encoder: config, weight files, tokenizer, forward pass, pooling, batching.
         .target(name: "KorEncoder", dependencies: ["CSentencePiece", "CBLAS", "CKernels", "CMatmul"]),
+        // Child processes started clean: empty signal mask, default handlers, killed with their parent, memory capped.
+        .target(name: "CProcess"),
         // Files to structured documents: one DocumentReader per format, registered in DocumentFormats.
         .target(
             name: "KorDocuments",
-            dependencies: [.product(name: "ZIPFoundation", package: "ZIPFoundation")]
+            dependencies: ["CProcess", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
         // The core: index meta, the store protocols, chunking, keyword terms, the indexer and the search
         // pipeline. No store, no network: those are the targets below.
@@ -111,7 +113,7 @@ let package = Package(
             name: "KorSearchTests",
             dependencies: [
                 "KorSearch", "KorSearchCore", "KorDocuments", "KorSearchEmbedded", "KorSearchPostgres", "KorSearchHub",
-                "KorSearchTestSupport",
+                "KorSearchTestSupport", "CProcess",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -8,7 +8,7 @@ struct PDFReader: DocumentReader {
     let noTextReason = "no extractable text (a scanned PDF needs OCR first)"
 
     func read(_ file: DocumentFile) throws -> DocumentContent {
-        let pages = try pages(file.url)
+        let pages = try pages(file.url, limits: file.limits)
         var blocks: [DocumentBlock] = []
         for (index, page) in pages.enumerated() {
             blocks += DocumentContent.paragraphs(of: page, page: index + 1)
@@ -17,7 +17,7 @@ struct PDFReader: DocumentReader {
     }
 
     /// Pages in order; a page without text is an empty string.
-    private func pages(_ url: URL) throws -> [String] {
+    private func pages(_ url: URL, limits: DocumentLimits) throws -> [String] {
         guard let tool = ["/usr/bin/pdftotext", "/usr/local/bin/pdftotext"].first(where: {
             FileManager.default.isExecutableFile(atPath: $0)
         }) else {
@@ -25,9 +25,17 @@ struct PDFReader: DocumentReader {
         }
         let run: ProcessRunner.Result
         do {
-            run = try ProcessRunner.run(URL(fileURLWithPath: tool), ["-enc", "UTF-8", "-q", url.path, "-"])
+            run = try ProcessRunner.run(URL(fileURLWithPath: tool), ["-enc", "UTF-8", "-q", url.path, "-"],
+                                        timeout: limits.converterSeconds, maxOutput: limits.maxTextCharacters * 4,
+                                        memoryLimit: limits.converterMemoryBytes)
         } catch {
             throw DocumentFailure("pdftotext could not be started: \(error)")
+        }
+        if run.timedOut {
+            throw DocumentFailure("pdftotext ran longer than \(Int(limits.converterSeconds)) s, the limit per file, and was stopped")
+        }
+        if run.outputTooLarge {
+            throw DocumentFailure("its text is longer than the limit of \(limits.maxTextCharacters) characters per document; split the file")
         }
         guard run.status == 0 else {
             let message = String(decoding: run.standardError, as: UTF8.self).split(separator: "\n").first.map(String.init)

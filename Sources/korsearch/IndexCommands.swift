@@ -65,9 +65,9 @@ struct IndexCommand: ParsableCommand {
             var text = "added \(summary.added), updated \(summary.updated), removed \(summary.removed), unchanged \(summary.unchanged), skipped \(summary.skipped.count)"
             if summary.claimedElsewhere > 0 { text += ", left to other workers \(summary.claimedElsewhere)" }
             if summary.otherShards > 0 { text += ", in other shards \(summary.otherShards)" }
-            text += "\nindex: \(summary.documents) documents, \(summary.chunks) chunks in \(location)\n"
+            text += "\nindex: \(summary.documents) documents, \(summary.chunks) chunks in \(shown(location.description))\n"
             text += String(format: "%.1f s; embedded %d tokens at %.0f tokens/s\n", summary.seconds, summary.tokens, summary.tokensPerSecond)
-            for file in summary.skipped { text += "skipped \(file.path): \(file.reason)\n" }
+            for file in summary.skipped { text += "skipped \(shown(file.path)): \(shown(file.reason))\n" }
             writeOutput(text)
         }
     }
@@ -88,18 +88,21 @@ struct InfoCommand: ParsableCommand {
         if json {
             writeOutput(try jsonLine(info))
         } else {
-            writeOutput("""
-                index      \(location)
-                folder     \(info.folder ?? "?")
+            var text = """
+                index      \(shown(location.description))
+                folder     \(shown(info.folder ?? "?"))
                 documents  \(info.documents)
                 chunks     \(info.chunks) (vectors in the vector index: \(info.vectors))
-                model      \(info.model) (dimension \(info.dimension), \(info.precision), fingerprint \(info.modelFingerprint.prefix(12)))
+                model      \(shown(info.model)) (dimension \(info.dimension), \(info.precision), fingerprint \(info.modelFingerprint.prefix(12)))
                 chunking   \(info.chunkTokens) tokens, overlap \(info.chunkOverlap)
                 vectors    \(info.faiss)
                 indexed    \(info.lastIndexedAt ?? "?")
+                formats    \(info.formats.map(\.type).joined(separator: ", "))
                 skipped    \(info.skipped.count) files
 
-                """)
+                """
+            for file in info.skipped { text += "  \(shown(file.path)): \(shown(file.reason))\n" }
+            writeOutput(text)
         }
     }
 }

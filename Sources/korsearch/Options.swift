@@ -99,7 +99,30 @@ func writeOutput(_ text: String) {
 
 /// Prints a warning on stderr.
 func warn(_ message: String) {
-    FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
+    FileHandle.standardError.write(Data("warning: \(shown(message))\n".utf8))
+}
+
+/// Text from files (names, titles, passages, reasons) made safe for a terminal: control characters — escape
+/// sequences, carriage returns, line breaks that would fake another result line — written as `\n`, `\r`,
+/// `\t` or `\u{1B}`. JSON output stays exact; this is for the lines people read.
+func shown(_ text: String) -> String {
+    guard text.unicodeScalars.contains(where: isControl) else { return text }
+    var result = ""
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\n": result += "\\n"
+        case "\r": result += "\\r"
+        case "\t": result += "\\t"
+        case _ where isControl(scalar): result += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+        default: result.unicodeScalars.append(scalar)
+        }
+    }
+    return result
+}
+
+private func isControl(_ scalar: Unicode.Scalar) -> Bool {
+    scalar.value < 0x20 || (0x7F ... 0x9F).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029
+        || (0x202A ... 0x202E).contains(scalar.value) || (0x2066 ... 0x2069).contains(scalar.value)
 }
 
 /// Encodes a value as one line of JSON with sorted keys.

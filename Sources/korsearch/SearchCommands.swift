@@ -79,20 +79,20 @@ struct SearchCommand: ParsableCommand {
     }
 
     private func render(_ result: SearchAnswer) -> String {
-        if result.results.isEmpty { return "no results for \(result.query)\n" }
+        if result.results.isEmpty { return "no results for \(shown(result.query))\n" }
         let terminal = isatty(STDOUT_FILENO) != 0
         var text = ""
         for item in result.results {
             let hit = item.hit
-            var source = hit.path + (hit.page.map { " (p. \($0))" } ?? "")
-            if let title = hit.title { source += " — \(title)" }
+            var source = shown(hit.path) + (hit.page.map { " (p. \($0))" } ?? "")
+            if let title = hit.title { source += " — \(shown(title))" }
             var why: [String] = []
             if let rank = hit.vectorRank { why.append("vector #\(rank)") }
             if let rank = hit.keywordRank { why.append("keyword #\(rank)") }
             text += String(format: "%2d. %.4f  ", hit.rank, hit.score) + source + (why.isEmpty ? "" : "  [\(why.joined(separator: ", "))]") + "\n"
-            for before in item.context?.filter({ $0.ordinal < hit.ordinal }) ?? [] { text += "    … " + Snippet.excerpt(before.text, query: "", width: 160) + "\n" }
-            text += "    " + Snippet.excerpt(hit.text, query: result.query, width: 240, bold: terminal) + "\n"
-            for after in item.context?.filter({ $0.ordinal > hit.ordinal }) ?? [] { text += "    … " + Snippet.excerpt(after.text, query: "", width: 160) + "\n" }
+            for before in item.context?.filter({ $0.ordinal < hit.ordinal }) ?? [] { text += "    … " + Snippet.excerpt(shown(before.text.replacingOccurrences(of: "\n", with: " ")), query: "", width: 160) + "\n" }
+            text += "    " + Snippet.excerpt(shown(hit.text.replacingOccurrences(of: "\n", with: " ")), query: result.query, width: 240, bold: terminal) + "\n"
+            for after in item.context?.filter({ $0.ordinal > hit.ordinal }) ?? [] { text += "    … " + Snippet.excerpt(shown(after.text.replacingOccurrences(of: "\n", with: " ")), query: "", width: 160) + "\n" }
         }
         return text
     }

@@ -72,4 +72,29 @@ final class FolderCLITests: XCTestCase {
         let search = try runKorsearch(["search", "비밀 문서", "--index", base.appendingPathComponent("followed").path, "--mode", "keyword", "--json"])
         XCTAssertTrue(search.stdout.contains("out/secret.txt"), search.stdout)
     }
+
+    /// File names and text with terminal escapes or line breaks are printed escaped in human output (so they
+    /// can neither recolour the terminal nor fake a result line); JSON keeps them exact.
+    func testControlCharactersInNamesAndTextAreEscapedForTheTerminal() throws {
+        let folder = try temporaryFolder().appendingPathComponent("docs")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let evil = "evil\u{1B}[2J\n 2. 9.9999  fake.txt"
+        try Data("자기주식 소각 \u{1B}[31m빨강\u{1B}[0m 결정".utf8).write(to: folder.appendingPathComponent(evil))
+        try Data("x".utf8).write(to: folder.appendingPathComponent("bad\u{1B}]0;title\u{07}.xyz"))
+        let index = folder.deletingLastPathComponent().appendingPathComponent("index").path
+        let indexed = try runKorsearch(["index", folder.path, "--index", index, "--model", model, "--quiet"])
+        XCTAssertEqual(indexed.status, 0, indexed.stderr)
+        let search = try runKorsearch(["search", "자기주식 소각", "--index", index, "--mode", "keyword"])
+        let info = try runKorsearch(["info", "--index", index])
+        for output in [indexed.stdout, search.stdout, info.stdout] {
+            XCTAssertFalse(output.unicodeScalars.contains("\u{1B}"), output)
+            XCTAssertFalse(output.unicodeScalars.contains("\u{07}"), output)
+            XCTAssertFalse(output.contains("\n 2. 9.9999"), "no faked result line: \(output)")
+        }
+        XCTAssertTrue(search.stdout.contains("evil\\u{1B}[2J\\n 2. 9.9999  fake.txt"), search.stdout)
+        XCTAssertTrue(indexed.stdout.contains("skipped bad\\u{1B}]0;title\\u{7}.xyz: unsupported file type .xyz"), indexed.stdout)
+        let json = try runKorsearch(["search", "자기주식 소각", "--index", index, "--mode", "keyword", "--json"])
+        let results = (try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])?["results"] as? [[String: Any]]
+        XCTAssertEqual(results?.first?["path"] as? String, evil, "JSON stays exact")
+    }
 }
