@@ -100,6 +100,10 @@ public struct DebertaV2Config: Equatable, Sendable {
         for (field, value) in sizes where value < 1 {
             throw EncoderError(.unsupportedConfiguration, "\(source): \(field) must be positive, found \(value)")
         }
+        // Far beyond any real encoder: larger values are a damaged or crafted file, not a model to allocate.
+        for (field, value) in sizes where value > 1 << 24 {
+            throw EncoderError(.unsupportedConfiguration, "\(source): \(field) \(value) is larger than this engine runs (at most \(1 << 24))")
+        }
         if typeVocabSize < 0 {
             throw EncoderError(.unsupportedConfiguration, "\(source): type_vocab_size must not be negative")
         }
@@ -111,6 +115,10 @@ public struct DebertaV2Config: Equatable, Sendable {
         }
         if attentionHeadSize < 1 {
             throw EncoderError(.unsupportedConfiguration, "\(source): attention_head_size must be positive")
+        }
+        let (attentionWidth, overflow) = numAttentionHeads.multipliedReportingOverflow(by: attentionHeadSize)
+        if overflow || attentionWidth > 1 << 20 {
+            throw EncoderError(.unsupportedConfiguration, "\(source): num_attention_heads × attention_head_size is larger than this engine runs")
         }
 
         positionAttention = try reader.positionAttentionTypes()

@@ -63,7 +63,7 @@ struct PickleReader {
     }
 
     private mutating func take(_ count: Int) throws -> UnsafeRawBufferPointer {
-        guard count >= 0, position + count <= data.count else { throw failure("the pickle ends early") }
+        guard count >= 0, count <= data.count - position else { throw failure("the pickle ends early") }
         defer { position += count }
         return UnsafeRawBufferPointer(rebasing: data[position ..< position + count])
     }
@@ -96,6 +96,12 @@ struct PickleReader {
         let items = Array(stack[mark...])
         stack.removeSubrange(mark...)
         return items
+    }
+
+    /// A length read as an unsigned 64-bit value: beyond `Int` it cannot be in this pickle.
+    private mutating func length64() throws -> Int {
+        guard let count = Int(exactly: try integer(UInt64.self)) else { throw failure("the pickle ends early (an impossible length)") }
+        return count
     }
 
     private mutating func text(_ count: Int) throws -> PickleValue {
@@ -135,12 +141,12 @@ struct PickleReader {
                 stack.append(.float(Double(bitPattern: bits)))
             case 0x58: stack.append(try text(Int(try integer(UInt32.self))))  // BINUNICODE
             case 0x8C: stack.append(try text(Int(try byte())))                // SHORT_BINUNICODE
-            case 0x8D: stack.append(try text(Int(try integer(UInt64.self))))  // BINUNICODE8
+            case 0x8D: stack.append(try text(try length64()))                    // BINUNICODE8
             case 0x54: stack.append(try text(Int(try integer(Int32.self))))   // BINSTRING
             case 0x55: stack.append(try text(Int(try byte())))                // SHORT_BINSTRING
             case 0x42: stack.append(.bytes(Array(try take(Int(try integer(UInt32.self))))))  // BINBYTES
             case 0x43: stack.append(.bytes(Array(try take(Int(try byte())))))               // SHORT_BINBYTES
-            case 0x8E: stack.append(.bytes(Array(try take(Int(try integer(UInt64.self))))))  // BINBYTES8
+            case 0x8E: stack.append(.bytes(Array(try take(try length64()))))               // BINBYTES8
             case 0x63:                                                     // GLOBAL
                 let module = try line()
                 stack.append(.global(module, try line()))
@@ -247,7 +253,7 @@ struct PickleReader {
             }
             let shape = sizes.compactMap { if case .int(let v) = $0 { v } else { nil } }
             let steps = strides.compactMap { if case .int(let v) = $0 { v } else { nil } }
-            guard shape.count == sizes.count, steps.count == strides.count, shape.count == steps.count else {
+            guard shape.count == sizes.count, steps.count == strides.count, shape.count == steps.count, shape.count <= 8 else {
                 throw failure("malformed tensor shape in the pickle")
             }
             return .tensor(PickleTensor(storage: storage, offset: offset, shape: shape, strides: steps))

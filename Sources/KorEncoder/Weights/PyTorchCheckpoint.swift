@@ -42,10 +42,17 @@ final class PyTorchCheckpoint: CheckpointReader {
                 storages[tensor.storage.key] = storageBytes
             }
             let elements = storageBytes.count / dtype.size
-            var last = tensor.offset
-            for (size, step) in zip(tensor.shape, tensor.strides) where size > 0 { last += (size - 1) * step }
+            // The last element the tensor reaches, in checked arithmetic (crafted strides such as 2^40 overflow).
+            var last: Int? = tensor.offset
+            for (size, step) in zip(tensor.shape, tensor.strides) where size > 0 {
+                guard let reached = last, step >= 0 else { last = nil; break }
+                let (span, overflow) = (size - 1).multipliedReportingOverflow(by: step)
+                let (sum, overflow2) = reached.addingReportingOverflow(span)
+                last = overflow || overflow2 ? nil : sum
+            }
             let empty = tensor.shape.contains(0)
-            guard tensor.offset >= 0, empty || last < elements, tensor.strides.allSatisfy({ $0 >= 0 }) else {
+            guard tensor.offset >= 0, tensor.offset <= elements, WeightTensor.elementCount(tensor.shape) != nil,
+                  empty || (last.map { $0 < elements } ?? false), tensor.strides.allSatisfy({ $0 >= 0 }) else {
                 throw EncoderError(.corruptFile, "\(path): tensor \(name) reaches past its storage (\(elements) elements)")
             }
             let start = min(tensor.offset * dtype.size, storageBytes.count)
@@ -73,14 +80,15 @@ final class PyTorchCheckpoint: CheckpointReader {
     }
 
     /// The dict of tensors: the root itself, or one nested under a key such as `state_dict` or `model`.
-    private static func findStateDict(_ root: PickleValue, path: String) throws -> PickleDict {
+    private static func findStateDict(_ root: PickleValue, path: String, depth: Int = 0) throws -> PickleDict {
+        guard depth < 8 else { throw EncoderError(.corruptFile, "\(path): the checkpoint nests its dicts too deep (a dict that contains itself?)") }
         guard case .dict(let dict) = root else {
             throw EncoderError(.corruptFile, "\(path): the pickle's root is not a dict of tensors")
         }
         if dict.items.contains(where: { if case .tensor = $0.value { true } else { false } }) { return dict }
         for (key, value) in dict.items {
             if case .string(let name) = key, ["state_dict", "model", "module"].contains(name), case .dict(let inner) = value {
-                return try findStateDict(.dict(inner), path: path)
+                return try findStateDict(.dict(inner), path: path, depth: depth + 1)
             }
         }
         throw EncoderError(.corruptFile, "\(path): the checkpoint holds no tensors")

@@ -36,10 +36,10 @@ final class SafeTensorsFile: CheckpointReader {
                 throw EncoderError(.corruptFile, "\(path): tensor \(name) has a malformed header entry")
             }
             let shape = shapeValues.compactMap(\.intValue)
-            guard shape.count == shapeValues.count, shape.allSatisfy({ $0 >= 0 }) else {
+            guard shape.count == shapeValues.count, shape.count <= 8, shape.allSatisfy({ $0 >= 0 }) else {
                 throw EncoderError(.corruptFile, "\(path): tensor \(name) has an invalid shape")
             }
-            guard begin >= 0, end >= begin, dataStart + end <= size else {
+            guard begin >= 0, end >= begin, end <= size - dataStart else {
                 throw EncoderError(.corruptFile, "\(path): tensor \(name) lies outside the file (truncated download?)")
             }
             tensorNames.append(name)
@@ -47,8 +47,7 @@ final class SafeTensorsFile: CheckpointReader {
                 unsupported[name] = dtypeName
                 continue
             }
-            let count = shape.reduce(1, *)
-            guard count * dtype.size == end - begin else {
+            guard let count = WeightTensor.elementCount(shape), count <= (end - begin) / dtype.size, count * dtype.size == end - begin else {
                 throw EncoderError(.corruptFile, "\(path): tensor \(name) has \(end - begin) bytes for shape \(shape) of \(dtypeName)")
             }
             entries[name] = WeightTensor(

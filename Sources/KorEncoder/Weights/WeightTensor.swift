@@ -20,6 +20,21 @@ struct WeightTensor {
 
     var count: Int { shape.reduce(1, *) }
 
+    /// The number of elements of a shape, or nil when it overflows (a crafted shape such as [1e11, 1e11]).
+    static func elementCount(_ shape: [Int]) -> Int? {
+        var count = 1
+        for size in shape {
+            guard size >= 0 else { return nil }
+            let (product, overflow) = count.multipliedReportingOverflow(by: size)
+            if overflow { return nil }
+            count = product
+        }
+        return count
+    }
+
+    /// A 64-bit size or offset read from a file as an `Int`, or nil when it does not fit.
+    static func fileInt(_ value: UInt64) -> Int? { Int(exactly: value) }
+
     /// Row-major contiguous strides for a shape.
     static func contiguousStrides(_ shape: [Int]) -> [Int] {
         var strides = [Int](repeating: 1, count: shape.count)

@@ -26,16 +26,19 @@ struct ZipArchive {
         var directoryOffset = Int(file.littleEndian(UInt32.self, at: end + 16))
         // Zip64: a locator just before the end record points to the zip64 end record.
         if end >= 20, file.littleEndian(UInt32.self, at: end - 20) == 0x0706_4B50 {
-            let recordOffset = Int(file.littleEndian(UInt64.self, at: end - 20 + 8))
-            guard recordOffset >= 0, recordOffset + 56 <= size,
+            guard let recordOffset = WeightTensor.fileInt(file.littleEndian(UInt64.self, at: end - 20 + 8)), recordOffset <= size - 56,
                   file.littleEndian(UInt32.self, at: recordOffset) == 0x0606_4B50 else {
                 throw EncoderError(.corruptFile, "\(file.url.path): broken zip64 end-of-central-directory record")
             }
-            entryCount = Int(file.littleEndian(UInt64.self, at: recordOffset + 32))
-            directorySize = Int(file.littleEndian(UInt64.self, at: recordOffset + 40))
-            directoryOffset = Int(file.littleEndian(UInt64.self, at: recordOffset + 48))
+            guard let count = WeightTensor.fileInt(file.littleEndian(UInt64.self, at: recordOffset + 32)),
+                  let length = WeightTensor.fileInt(file.littleEndian(UInt64.self, at: recordOffset + 40)),
+                  let offset = WeightTensor.fileInt(file.littleEndian(UInt64.self, at: recordOffset + 48)) else {
+                throw EncoderError(.corruptFile, "\(file.url.path): the zip64 end-of-central-directory record holds impossible sizes")
+            }
+            (entryCount, directorySize, directoryOffset) = (count, length, offset)
         }
-        guard directoryOffset >= 0, directorySize >= 0, directoryOffset + directorySize <= size else {
+        guard directoryOffset >= 0, directorySize >= 0, directoryOffset <= size, directorySize <= size - directoryOffset,
+              entryCount <= directorySize / 46 + 1 else {
             throw EncoderError(.corruptFile, "\(file.url.path): the zip central directory lies outside the file (truncated?)")
         }
         var cursor = directoryOffset
@@ -63,14 +66,15 @@ struct ZipArchive {
                 let length = Int(file.littleEndian(UInt16.self, at: extra + 2))
                 if id == 0x0001 {
                     var field = extra + 4
+                    // A value past Int.max cannot be in this file: -1 fails every bounds check below.
                     if uncompressed == 0xFFFF_FFFF, field + 8 <= extraEnd {
-                        uncompressed = Int(file.littleEndian(UInt64.self, at: field)); field += 8
+                        uncompressed = WeightTensor.fileInt(file.littleEndian(UInt64.self, at: field)) ?? -1; field += 8
                     }
                     if compressed == 0xFFFF_FFFF, field + 8 <= extraEnd {
-                        compressed = Int(file.littleEndian(UInt64.self, at: field)); field += 8
+                        compressed = WeightTensor.fileInt(file.littleEndian(UInt64.self, at: field)) ?? -1; field += 8
                     }
                     if localOffset == 0xFFFF_FFFF, field + 8 <= extraEnd {
-                        localOffset = Int(file.littleEndian(UInt64.self, at: field))
+                        localOffset = WeightTensor.fileInt(file.littleEndian(UInt64.self, at: field)) ?? -1
                     }
                 }
                 extra += 4 + length
@@ -85,15 +89,15 @@ struct ZipArchive {
     func contents(of entry: Entry) throws -> UnsafeRawBufferPointer {
         let size = file.bytes.count
         let header = entry.localHeaderOffset
-        guard header >= 0, header + 30 <= size, file.littleEndian(UInt32.self, at: header) == 0x0403_4B50 else {
+        guard header >= 0, header <= size - 30, file.littleEndian(UInt32.self, at: header) == 0x0403_4B50 else {
             throw EncoderError(.corruptFile, "\(path): zip entry \(entry.name) has no valid local header")
         }
-        guard entry.method == 0, entry.compressedSize == entry.uncompressedSize else {
+        guard entry.method == 0, entry.compressedSize == entry.uncompressedSize, entry.compressedSize >= 0 else {
             throw EncoderError(.corruptFile, "\(path): zip entry \(entry.name) is compressed (method \(entry.method)); PyTorch checkpoints store entries uncompressed")
         }
         let start = header + 30 + Int(file.littleEndian(UInt16.self, at: header + 26))
             + Int(file.littleEndian(UInt16.self, at: header + 28))
-        guard start + entry.compressedSize <= size else {
+        guard entry.compressedSize <= size - start else {
             throw EncoderError(.corruptFile, "\(path): zip entry \(entry.name) runs past the end of the file (truncated download?)")
         }
         return UnsafeRawBufferPointer(rebasing: file.bytes[start ..< start + entry.compressedSize])
