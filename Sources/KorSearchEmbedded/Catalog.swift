@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import GRDB
 import KorDocuments
 import KorSearchCore
@@ -10,8 +13,11 @@ import KorSearchCore
 public final class Catalog: @unchecked Sendable {
     /// The schema version this code writes and reads.
     public static let schemaVersion = 1
-    let pool: DatabasePool
+    let pool: any DatabaseWriter
     public let url: URL
+    /// Whether the catalog was opened read-only (its file or folder is not writable for this user): searches
+    /// and `info` work, nothing is written, repairs happen in memory only.
+    public let isReadOnly: Bool
 
     /// Opens (and with `create`, creates) the catalog file.
     public init(url: URL, create: Bool) throws {
@@ -26,9 +32,22 @@ public final class Catalog: @unchecked Sendable {
             // Reads through a memory map and a 64 MiB page cache: searches touch many pages of a large catalog.
             try db.execute(sql: "PRAGMA mmap_size = 4294967296; PRAGMA cache_size = -65536")
         }
+        let folder = url.deletingLastPathComponent().path
+        isReadOnly = !create && (access(url.path, W_OK) != 0 || access(folder, W_OK) != 0)
         do {
-            pool = try DatabasePool(path: url.path, configuration: configuration)
-            try Catalog.migrator.migrate(pool)
+            if isReadOnly {
+                // Nobody can change a catalog this user cannot write while it reads (immutable: no locks, no
+                // -shm file to create in a folder it cannot write).
+                configuration.readonly = true
+                let path = url.path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? url.path
+                pool = try DatabaseQueue(path: "file:\(path)?immutable=1", configuration: configuration)
+                guard try pool.read({ try Catalog.migrator.hasCompletedMigrations($0) }) else {
+                    throw KorSearchError(.corruptIndex, "\(url.path) is read-only and was made by an older korsearch; run `korsearch index` on it once with write access")
+                }
+            } else {
+                pool = try DatabasePool(path: url.path, configuration: configuration)
+                try Catalog.migrator.migrate(pool)
+            }
             let version = try pool.read { db in try Int.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'schema_version'") }
             if let version, version != Catalog.schemaVersion {
                 throw KorSearchError(.corruptIndex, "\(url.path) has schema version \(version); this korsearch reads version \(Catalog.schemaVersion)")

@@ -61,7 +61,8 @@ public final class DocumentIndex: @unchecked Sendable {
         let index = DocumentIndex(directory: directory, catalog: catalog,
                                   vectors: try vectors ?? VectorIndex(dimension: dimension, factory: factory), meta: meta)
         if let problem {
-            warn("FAISS index \(directory.vectorsURL.path) \(problem); rebuilding it from the \(chunks) stored vectors")
+            let where_ = writable ? "" : catalog.isReadOnly ? " in memory (the index is read-only: it cannot be repaired on disk)" : " in memory"
+            warn("FAISS index \(directory.vectorsURL.path) \(problem); rebuilding it\(where_) from the \(chunks) stored vectors")
             try index.rebuildVectors(factory: factory, persist: writable)
         } else if vectors == nil, writable {
             try index.persistVectors()

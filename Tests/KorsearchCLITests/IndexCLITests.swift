@@ -1,6 +1,10 @@
 import Foundation
+@testable import KorDocuments
 import KorSearch
 import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `korsearch index`, `info`, `remove`, `rebuild` as real processes on the example corpus.
 final class IndexCLITests: XCTestCase {
@@ -121,6 +125,43 @@ final class IndexCLITests: XCTestCase {
         XCTAssertEqual((info["formats"] as? [[String: Any]])?.compactMap { $0["type"] as? String }, DocumentFormats.types)
         let help = try runKorsearch(["index", "--help"]).stdout
         XCTAssertTrue(help.contains(DocumentFormats.types.joined(separator: ", ")), help)
+    }
+
+    /// An index this user may read but not write: search, info and serve work, and a stale FAISS file is
+    /// rebuilt in memory with one warning that it cannot be repaired. (As root, which may write anything,
+    /// the commands run as `nobody` through runuser.)
+    func testAReadOnlyIndexCanBeSearched() throws {
+        let corpus = try copyOfCorpus()
+        let index = corpus.deletingLastPathComponent().appendingPathComponent("index")
+        XCTAssertEqual(try runKorsearch(["index", corpus.path, "--index", index.path, "--model", model, "--quiet"]).status, 0)
+        try FileManager.default.removeItem(at: index.appendingPathComponent("vectors.faiss"))
+        for name in try FileManager.default.contentsOfDirectory(atPath: index.path) {
+            XCTAssertEqual(chmod(index.appendingPathComponent(name).path, 0o444), 0)
+        }
+        XCTAssertEqual(chmod(index.path, 0o555), 0)
+        addTeardownBlock { _ = chmod(index.path, 0o755) }
+        let binary = Bundle.main.bundleURL.appendingPathComponent("korsearch").path
+        func run(_ arguments: [String]) throws -> KorsearchRun {
+            guard getuid() == 0 else { return try runKorsearch(arguments) }
+            let run = try ProcessRunner.run(URL(fileURLWithPath: "/usr/sbin/runuser"), ["-u", "nobody", "--", binary] + arguments,
+                                            environment: ["HOME": "/tmp"])
+            return KorsearchRun(status: run.status, stdout: String(decoding: run.standardOutput, as: UTF8.self),
+                                stderr: String(decoding: run.standardError, as: UTF8.self))
+        }
+        if getuid() == 0 {
+            let reachable = try ProcessRunner.run(URL(fileURLWithPath: "/usr/sbin/runuser"), ["-u", "nobody", "--", "test", "-r", model + "/config.json", "-a", "-x", binary])
+            if reachable.status != 0 { throw XCTSkip("user nobody cannot reach the built binary or the test model from here") }
+        }
+        let keyword = try run(["search", "자기주식 소각", "--index", index.path, "--mode", "keyword", "--json"])
+        XCTAssertEqual(keyword.status, 0, keyword.stderr)
+        XCTAssertTrue(keyword.stdout.contains("buyback-decision.html"), keyword.stdout)
+        let hybrid = try run(["search", "자기주식 소각", "--index", index.path, "--json"])
+        XCTAssertEqual(hybrid.status, 0, hybrid.stderr)
+        XCTAssertEqual(hybrid.stderr.components(separatedBy: "cannot be repaired on disk").count - 1, 1, hybrid.stderr)
+        let info = try run(["info", "--index", index.path, "--json"])
+        XCTAssertEqual(info.status, 0, info.stderr)
+        XCTAssertTrue(info.stdout.contains("\"documents\":17"), info.stdout)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: index.appendingPathComponent("vectors.faiss").path), "nothing written")
     }
 
     func testIndexErrors() throws {
