@@ -13,6 +13,8 @@ public final class DocumentIndex: @unchecked Sendable {
     public private(set) var vectors: VectorIndex
     /// The catalog's meta when opened.
     public private(set) var meta: IndexMeta
+    /// Whether the FAISS type in memory differs from the one the catalog records (a fallback to Flat).
+    private var vectorIndexChanged = false
 
     /// The FAISS factory string.
     public var factory: String { meta.vectorIndex ?? "Flat" }
@@ -48,7 +50,14 @@ public final class DocumentIndex: @unchecked Sendable {
                 if loaded.dimension != dimension {
                     problem = "has dimension \(loaded.dimension), the catalog \(dimension)"
                 } else if try !catalog.vectorsAreCurrent() || loaded.count != chunks {
-                    problem = "holds \(loaded.count) vectors for \(chunks) chunks (an interrupted write)"
+                    if !writable, directory.isBeingWritten {
+                        // A run is writing: its FAISS file comes at its end. Searching uses the last one written
+                        // rather than rebuilding it on every open.
+                        warn("index \(directory.url.path) is being indexed; vector results come from its last completed write until the run ends")
+                        vectors = loaded
+                    } else {
+                        problem = "holds \(loaded.count) vectors for \(chunks) chunks (an interrupted write)"
+                    }
                 } else {
                     vectors = loaded
                 }
@@ -63,7 +72,7 @@ public final class DocumentIndex: @unchecked Sendable {
         if let problem {
             let where_ = writable ? "" : catalog.isReadOnly ? " in memory (the index is read-only: it cannot be repaired on disk)" : " in memory"
             warn("FAISS index \(directory.vectorsURL.path) \(problem); rebuilding it\(where_) from the \(chunks) stored vectors")
-            try index.rebuildVectors(factory: factory, persist: writable)
+            try index.rebuildVectors(factory: factory, persist: writable, warn: warn)
         } else if vectors == nil, writable {
             try index.persistVectors()
         }
@@ -72,7 +81,9 @@ public final class DocumentIndex: @unchecked Sendable {
 
     /// Rebuilds the FAISS index from the catalog's stored vectors (training it first when the type needs it),
     /// optionally with another factory string, and with `persist` writes it and records it as current.
-    public func rebuildVectors(factory: String? = nil, persist: Bool) throws {
+    /// A factory that needs training (IVF, PQ) on an index too small to train it falls back to an exact
+    /// `Flat` index, recorded as such, and `warn` says so: `rebuild` can always repair an index.
+    public func rebuildVectors(factory: String? = nil, persist: Bool, warn: (String) -> Void = { _ in }) throws {
         let factory = factory ?? self.factory
         let dimension = meta.dimension
         let fresh = try VectorIndex(dimension: dimension, factory: factory)
@@ -81,7 +92,15 @@ public final class DocumentIndex: @unchecked Sendable {
             try catalog.forEachVectorBatch(dimension: dimension) { _, floats in
                 if sample.count < 200_000 * dimension { sample += floats }
             }
-            if !sample.isEmpty { try fresh.train(sample) }
+            if !sample.isEmpty {
+                do {
+                    try fresh.train(sample)
+                } catch let error as KorSearchError where factory != "Flat" {
+                    warn("FAISS \"\(factory)\" cannot be trained on the \(sample.count / dimension) vectors the index holds (\(error.message)); using an exact Flat index instead — once the index is larger, run `korsearch rebuild --index \(directory.url.path) --faiss \(factory)`")
+                    try rebuildVectors(factory: "Flat", persist: persist, warn: warn)
+                    return
+                }
+            }
         }
         try catalog.forEachVectorBatch(dimension: dimension) { ids, floats in
             try fresh.add(floats, ids: ids)
@@ -89,7 +108,7 @@ public final class DocumentIndex: @unchecked Sendable {
         vectors = fresh
         if factory != meta.vectorIndex {
             meta.vectorIndex = factory
-            if persist { try catalog.setMeta(meta.storedEntries) }
+            vectorIndexChanged = true
         }
         if persist { try persistVectors() }
     }
@@ -97,15 +116,19 @@ public final class DocumentIndex: @unchecked Sendable {
     /// Writes the FAISS index atomically and records that it matches the catalog's current generation.
     func persistVectors() throws {
         try vectors.write(to: directory.vectorsURL)
+        if vectorIndexChanged, let factory = meta.vectorIndex {
+            try catalog.setMeta(["faiss_factory": factory])
+            vectorIndexChanged = false
+        }
         try catalog.markVectorsCurrent()
         meta = try catalog.indexMeta()
     }
 
     /// Applies a catalog change to the in-memory FAISS index: removes and adds vectors, or, when the index type
     /// cannot remove or is not trained yet, rebuilds it from the catalog.
-    func applyToVectors(removed: [Int64], added: [(id: Int64, vector: [Float])]) throws {
+    func applyToVectors(removed: [Int64], added: [(id: Int64, vector: [Float])], warn: (String) -> Void) throws {
         if vectors.remove(ids: removed) == nil || (!vectors.isTrained && !added.isEmpty) {
-            try rebuildVectors(persist: false)
+            try rebuildVectors(persist: false, warn: warn)
             return
         }
         if !added.isEmpty {
@@ -125,7 +148,7 @@ extension DocumentIndex {
         let stored = try index.catalog.documents()
         let present = paths.filter { stored[$0] != nil }
         let change = try index.catalog.apply(updates: [], removing: present)
-        try index.applyToVectors(removed: change.removed, added: [])
+        try index.applyToVectors(removed: change.removed, added: [], warn: warn)
         try index.persistVectors()
         return present.count
     }
@@ -137,7 +160,7 @@ extension DocumentIndex {
         let lock = try WriterLock(directory)
         defer { withExtendedLifetime(lock) {} }
         let index = try DocumentIndex.open(directory, writable: false, warn: { _ in })
-        try index.rebuildVectors(factory: factory, persist: true)
+        try index.rebuildVectors(factory: factory, persist: true, warn: warn)
         return index
     }
 }

@@ -10,10 +10,12 @@ final class EmbeddedWriter: IndexWriting {
     let index: DocumentIndex
     /// The writer lock, held as long as this writer lives.
     private let lock: WriterLock
+    private let warn: (String) -> Void
 
-    init(index: DocumentIndex, lock: WriterLock) {
+    init(index: DocumentIndex, lock: WriterLock, warn: @escaping (String) -> Void) {
         self.index = index
         self.lock = lock
+        self.warn = warn
     }
 
     var meta: IndexMeta { index.meta }
@@ -31,7 +33,7 @@ final class EmbeddedWriter: IndexWriting {
             // Test hook: die like `kill -9` between the catalog commit and the FAISS write.
             _exit(137)
         }
-        try index.applyToVectors(removed: change.removed, added: change.added)
+        try index.applyToVectors(removed: change.removed, added: change.added, warn: warn)
     }
 
     func finish(folder: String, skipped: [SkippedFile], owns: (String) -> Bool) throws {

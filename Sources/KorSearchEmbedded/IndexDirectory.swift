@@ -21,6 +21,18 @@ public struct IndexDirectory: Sendable, IndexStoreLocation {
         self.url = url.standardizedFileURL
     }
 
+    /// Whether another process holds the writer lock now (an indexing run is under way).
+    public var isBeingWritten: Bool {
+        let descriptor = Glibc.open(lockURL.path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        if flock(descriptor, LOCK_SH | LOCK_NB) == 0 {
+            flock(descriptor, LOCK_UN)
+            return false
+        }
+        return errno == EWOULDBLOCK
+    }
+
     /// Whether the directory holds a catalog.
     public var exists: Bool { FileManager.default.fileExists(atPath: catalogURL.path) }
 
@@ -45,21 +57,28 @@ public struct IndexDirectory: Sendable, IndexStoreLocation {
 
     /// Takes the writer lock, creates the catalog and its meta when new (a bad FAISS factory string fails
     /// before anything is recorded), and opens the index for writing.
-    public func openForWriting(creating meta: IndexMeta, options: IndexOptions, warn: (String) -> Void) throws -> any IndexWriting {
-        let lock = try WriterLock(self)
-        let catalog = try Catalog(url: catalogURL, create: true)
-        if try catalog.meta()["dimension"] == nil {
-            // A new index (or one whose creation was interrupted before its meta was written).
-            var meta = meta
-            meta.vectorIndex = meta.vectorIndex ?? "Flat"
-            _ = try VectorIndex(dimension: meta.dimension, factory: meta.vectorIndex!)
-            try catalog.setMeta(meta.storedEntries.merging(["generation": "0", "faiss_generation": "0"]) { $1 })
+    public func openForWriting(creating meta: IndexMeta, options: IndexOptions, warn: @escaping (String) -> Void) throws -> any IndexWriting {
+        // A bad factory string fails before anything is made; a folder this run made is gone again on failure.
+        if !exists, let factory = meta.vectorIndex { _ = try VectorIndex(dimension: meta.dimension, factory: factory) }
+        let madeFolder = !FileManager.default.fileExists(atPath: url.path)
+        do {
+            let lock = try WriterLock(self)
+            let catalog = try Catalog(url: catalogURL, create: true)
+            if try catalog.meta()["dimension"] == nil {
+                // A new index (or one whose creation was interrupted before its meta was written).
+                var meta = meta
+                meta.vectorIndex = meta.vectorIndex ?? "Flat"
+                try catalog.setMeta(meta.storedEntries.merging(["generation": "0", "faiss_generation": "0"]) { $1 })
+            }
+            let index = try DocumentIndex.open(self, writable: true, warn: warn)
+            if let factory = options.faissFactory, factory != index.factory {
+                throw KorSearchError(.invalidArgument, "index \(url.path) uses FAISS \"\(index.factory)\"; change it with `korsearch rebuild --index \(url.path) --faiss \(factory)`")
+            }
+            return EmbeddedWriter(index: index, lock: lock, warn: warn)
+        } catch {
+            if madeFolder { try? FileManager.default.removeItem(at: url) }
+            throw error
         }
-        let index = try DocumentIndex.open(self, writable: true, warn: warn)
-        if let factory = options.faissFactory, factory != index.factory {
-            throw KorSearchError(.invalidArgument, "index \(url.path) uses FAISS \"\(index.factory)\"; change it with `korsearch rebuild --index \(url.path) --faiss \(factory)`")
-        }
-        return EmbeddedWriter(index: index, lock: lock)
     }
 
     public func remove(paths: [String], warn: (String) -> Void) throws -> Int {

@@ -19,7 +19,7 @@ public final class VectorIndex: @unchecked Sendable {
         _ = VectorIndex.useBLASForEveryQuery
         var error: UnsafeMutablePointer<CChar>?
         guard let handle = ks_faiss_create(Int32(dimension), factory, 1, &error) else {
-            throw KorSearchError(.invalidArgument, "FAISS cannot build \"\(factory)\": \(VectorIndex.take(error))")
+            throw KorSearchError(.invalidArgument, "FAISS cannot build \"\(factory)\": \(VectorIndex.firstLine(VectorIndex.take(error)))")
         }
         self.handle = handle
         self.factory = factory
@@ -134,9 +134,19 @@ public final class VectorIndex: @unchecked Sendable {
         return String(cString: error)
     }
 
-    /// FAISS messages carry a multi-line trace; the first meaningful line is the reason.
-    private static func firstLine(_ message: String) -> String {
+    /// FAISS messages carry the C++ function and a failed assertion ("Error in void faiss::Clustering::train…
+    /// at ./faiss/Clustering.cpp:277: Error: 'nx >= k' failed: Number of training points (32) should be at
+    /// least …"); the reason for a person is the sentence after the assertion.
+    static func firstLine(_ message: String) -> String {
         let lines = message.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-        return lines.first { $0.hasPrefix("Error") } ?? lines.first ?? message
+        var line = lines.first { $0.hasPrefix("Error") } ?? lines.first ?? message
+        if let failed = line.range(of: "' failed: ", options: .backwards) {
+            line = String(line[failed.upperBound...])
+        } else if let error = line.range(of: ": Error: ", options: .backwards) {
+            line = String(line[error.upperBound...])
+        } else if line.hasPrefix("Error in "), let at = line.range(of: ": ", options: .backwards) {
+            line = String(line[at.upperBound...])
+        }
+        return line.trimmingCharacters(in: .whitespaces)
     }
 }

@@ -70,7 +70,7 @@ extension PostgresLocation {
     }
 
     /// Creates the schema when new (safe when several workers start at once) and opens a worker's writer.
-    public func openForWriting(creating meta: IndexMeta, options: IndexOptions, warn: (String) -> Void) throws -> any IndexWriting {
+    public func openForWriting(creating meta: IndexMeta, options: IndexOptions, warn: @escaping (String) -> Void) throws -> any IndexWriting {
         if options.faissFactory != nil { throw PostgresLocation.noFaiss }
         return try PostgresWriter(store: try PostgresStore.create(self, meta: meta))
     }

@@ -130,6 +130,28 @@ final class IndexerTests: XCTestCase {
         XCTAssertEqual(quiet.messages, [])
     }
 
+    /// While a run holds the writer lock, its catalog is ahead of its FAISS file until the run ends: a search
+    /// uses the last FAISS file written instead of rebuilding it in memory on every open.
+    func testASearchDuringIndexingDoesNotRebuildFaiss() throws {
+        let corpus = try copyOfCorpus()
+        let directory = IndexDirectory(try temporaryFolder().appendingPathComponent("index"))
+        try indexer(directory).index(folder: corpus)
+        let before = try DocumentIndex.open(directory).vectors.count
+        let held = try WriterLock(directory)
+        let index = try DocumentIndex.open(directory, writable: true)
+        let model = try tinyModel
+        let document = LoadedDocument(type: "txt", title: nil, text: "새 문서: 금리 인상.", pageStarts: [0], paged: false, encoding: nil)
+        let chunks = try Chunker(tokenizer: model.embedder.tokenizer, options: ChunkingOptions()).chunks(of: document)
+        let vectors = try model.embedder.embed(ids: chunks.map(\.ids)).map(\.vector)
+        _ = try index.catalog.apply(updates: [DocumentUpdate(path: "new.txt", sha256: "x", size: 1, modified: 0, document: document, chunks: chunks, vectors: vectors)], removing: [])
+        let warnings = WarningLog()
+        let during = try DocumentIndex.open(directory, warn: { warnings.add($0) })
+        XCTAssertEqual(during.vectors.count, before, "the last FAISS file written, not a rebuild")
+        XCTAssertTrue(warnings.messages.contains { $0.contains("is being indexed") }, "\(warnings.messages)")
+        XCTAssertFalse(warnings.messages.contains { $0.contains("rebuilding") })
+        withExtendedLifetime(held) {}
+    }
+
     func testDamagedFaissIsRebuiltAndDamagedCatalogIsAClearError() throws {
         let folder = try temporaryFolder()
         try write("환율이 올랐다. 금리가 내렸다.", to: folder, "a.txt")

@@ -164,6 +164,32 @@ final class IndexCLITests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: index.appendingPathComponent("vectors.faiss").path), "nothing written")
     }
 
+    /// A FAISS type that needs training on a folder too small to train it falls back to Flat and says so;
+    /// `rebuild` always repairs; a factory FAISS cannot parse leaves nothing behind and no C++ in the message.
+    func testFaissTypesTheIndexCannotTrainFallBackToFlat() throws {
+        let corpus = try copyOfCorpus()
+        let index = corpus.deletingLastPathComponent().appendingPathComponent("index").path
+        let ivf = try runKorsearch(["index", corpus.path, "--index", index, "--model", model, "--faiss", "IVF256,Flat", "--quiet"])
+        XCTAssertEqual(ivf.status, 0, ivf.stderr)
+        XCTAssertTrue(ivf.stderr.contains("using an exact Flat index instead"), ivf.stderr)
+        XCTAssertFalse(ivf.stderr.contains("faiss::"), ivf.stderr)
+        let info = try json(try runKorsearch(["info", "--index", index, "--json"]).stdout)
+        XCTAssertEqual(info["faiss"] as? String, "Flat")
+        XCTAssertEqual(info["vectors"] as? Int, info["chunks"] as? Int)
+        let search = try runKorsearch(["search", "기준금리", "--index", index, "--mode", "vector", "--json"])
+        XCTAssertEqual(search.status, 0, search.stderr)
+        XCTAssertFalse(search.stderr.contains("interrupted write"), search.stderr)
+        for factory in ["Flat", "IVF256,Flat", "HNSW16"] {
+            let rebuilt = try runKorsearch(["rebuild", "--index", index, "--faiss", factory])
+            XCTAssertEqual(rebuilt.status, 0, "\(factory): \(rebuilt.stderr)")
+        }
+        let bogus = corpus.deletingLastPathComponent().appendingPathComponent("bogus").path
+        let failed = try runKorsearch(["index", corpus.path, "--index", bogus, "--model", model, "--faiss", "Bogus99", "--quiet"])
+        XCTAssertNotEqual(failed.status, 0)
+        XCTAssertTrue(failed.stderr.contains("FAISS cannot build \"Bogus99\": could not parse index string Bogus99"), failed.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: bogus), "no half-made index directory")
+    }
+
     func testIndexErrors() throws {
         let index = try temporaryFolder().appendingPathComponent("index").path
         let cases: [([String], String)] = [

@@ -10,7 +10,7 @@ public protocol IndexStoreLocation: Sendable, CustomStringConvertible {
     func meta() throws -> IndexMeta
     /// Opens the index for an indexing run, creating it with `meta` when there is none yet. The caller
     /// checks the model and settings against the returned writer's meta.
-    func openForWriting(creating meta: IndexMeta, options: IndexOptions, warn: (String) -> Void) throws -> any IndexWriting
+    func openForWriting(creating meta: IndexMeta, options: IndexOptions, warn: @escaping (String) -> Void) throws -> any IndexWriting
     /// Removes documents by their paths relative to the indexed folder; returns how many were in the index.
     func remove(paths: [String], warn: (String) -> Void) throws -> Int
     /// Rebuilds the vector index from the stored vectors without re-embedding, optionally of another kind
