@@ -38,6 +38,8 @@ let package = Package(
         .target(name: "CMatmul", linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("gomp")]),
         // OpenBLAS's cblas.h as a Swift module (attention's small GEMMs, one-off products at load).
         .systemLibrary(name: "CBLAS"),
+        // zlib (Debian's zlib1g-dev): CRC-32 of the FAISS file, raw deflate of HWP streams.
+        .systemLibrary(name: "CKSZlib"),
         // Plain C numeric kernels of the encoder's memory-bound steps (LayerNorm, GELU, softmax, ...).
         .target(name: "CKernels", linkerSettings: [.linkedLibrary("m")]),
         // The DeBERTa-v2 encoder: config, weight files, tokenizer, forward pass, pooling, batching.
@@ -58,7 +60,7 @@ let package = Package(
         // The embedded store: an index directory (SQLite catalog through GRDB, FAISS vectors).
         .target(
             name: "KorSearchEmbedded",
-            dependencies: ["KorSearchCore", "CFaiss", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["KorSearchCore", "CFaiss", "CKSZlib", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // The PostgreSQL + pgvector store (PostgresNIO).
         .target(

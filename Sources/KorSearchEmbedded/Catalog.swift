@@ -148,15 +148,21 @@ public final class Catalog: @unchecked Sendable {
         return meta["generation"] == meta["faiss_generation"]
     }
 
-    /// Records that the FAISS file now matches the catalog's current generation.
-    func markVectorsCurrent() throws {
+    /// Records that the FAISS file now matches the catalog's current generation, and its checksum.
+    func markVectorsCurrent(checksum: String?) throws {
         try write { db in
             try db.execute(sql: """
                 INSERT OR REPLACE INTO meta (key, value)
                 SELECT 'faiss_generation', coalesce((SELECT value FROM meta WHERE key = 'generation'), '0')
                 """)
+            if let checksum {
+                try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('faiss_checksum', ?)", arguments: [checksum])
+            }
         }
     }
+
+    /// The checksum recorded of the FAISS file when it was last written (nil for indexes made before checksums).
+    func vectorsChecksum() throws -> String? { try meta()["faiss_checksum"] }
 
     /// Sets meta values in one transaction.
     public func setMeta(_ values: [String: String]) throws {

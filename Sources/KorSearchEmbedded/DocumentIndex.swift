@@ -45,24 +45,30 @@ public final class DocumentIndex: @unchecked Sendable {
         var vectors: VectorIndex?
         var problem: String?
         if FileManager.default.fileExists(atPath: directory.vectorsURL.path) {
-            do {
-                let loaded = try VectorIndex(contentsOf: directory.vectorsURL, factory: factory)
-                if loaded.dimension != dimension {
-                    problem = "has dimension \(loaded.dimension), the catalog \(dimension)"
-                } else if try !catalog.vectorsAreCurrent() || loaded.count != chunks {
-                    if !writable, directory.isBeingWritten {
-                        // A run is writing: its FAISS file comes at its end. Searching uses the last one written
-                        // rather than rebuilding it on every open.
-                        warn("index \(directory.url.path) is being indexed; vector results come from its last completed write until the run ends")
-                        vectors = loaded
+            let recorded = try catalog.vectorsChecksum()
+            let current = try catalog.vectorsAreCurrent()
+            if let recorded, current, FileChecksum.of(directory.vectorsURL) != recorded {
+                problem = "does not match the checksum recorded when it was written (damaged or changed since)"
+            } else {
+                do {
+                    let loaded = try VectorIndex(contentsOf: directory.vectorsURL, factory: factory)
+                    if loaded.dimension != dimension {
+                        problem = "has dimension \(loaded.dimension), the catalog \(dimension)"
+                    } else if !current || loaded.count != chunks {
+                        if !writable, directory.isBeingWritten {
+                            // A run is writing: its FAISS file comes at its end. Searching uses the last one
+                            // written rather than rebuilding it on every open.
+                            warn("index \(directory.url.path) is being indexed; vector results come from its last completed write until the run ends")
+                            vectors = loaded
+                        } else {
+                            problem = "holds \(loaded.count) vectors for \(chunks) chunks (an interrupted write)"
+                        }
                     } else {
-                        problem = "holds \(loaded.count) vectors for \(chunks) chunks (an interrupted write)"
+                        vectors = loaded
                     }
-                } else {
-                    vectors = loaded
+                } catch {
+                    problem = "cannot be read (\(error))"
                 }
-            } catch {
-                problem = "cannot be read (\(error))"
             }
         } else if chunks > 0 {
             problem = "is missing"
@@ -120,7 +126,7 @@ public final class DocumentIndex: @unchecked Sendable {
             try catalog.setMeta(["faiss_factory": factory])
             vectorIndexChanged = false
         }
-        try catalog.markVectorsCurrent()
+        try catalog.markVectorsCurrent(checksum: FileChecksum.of(directory.vectorsURL))
         meta = try catalog.indexMeta()
     }
 

@@ -172,6 +172,33 @@ final class IndexerTests: XCTestCase {
         }
     }
 
+    /// A FAISS file whose bytes were changed after it was written — right size, right vector count — is
+    /// noticed by its checksum and rebuilt: scores stay cosines, hits the right passages.
+    func testAFaissFileWithFlippedBytesIsRebuilt() throws {
+        let corpus = try copyOfCorpus()
+        let directory = IndexDirectory(try temporaryFolder().appendingPathComponent("index"))
+        try indexer(directory).index(folder: corpus)
+        let model = try tinyModel
+        let query = try model.embedder.embed(["한국은행 기준금리 동결"])[0].vector
+        let expected = try DocumentIndex.open(directory).vectors.search(query, k: 5).map(\.id)
+        var data = try Data(contentsOf: directory.vectorsURL)
+        for offset in stride(from: data.count / 4, to: data.count * 3 / 4, by: 7) { data[offset] ^= 0x5A }
+        let stamp = try FileManager.default.attributesOfItem(atPath: directory.vectorsURL.path)[.modificationDate]
+        try data.write(to: directory.vectorsURL)
+        try FileManager.default.setAttributes([.modificationDate: stamp as Any], ofItemAtPath: directory.vectorsURL.path)
+        let warnings = WarningLog()
+        let opened = try DocumentIndex.open(directory, warn: { warnings.add($0) })
+        XCTAssertTrue(warnings.messages.contains { $0.contains("does not match the checksum") }, "\(warnings.messages)")
+        let hits = try opened.vectors.search(query, k: 5)
+        XCTAssertEqual(hits.map(\.id), expected)
+        XCTAssertTrue(hits.allSatisfy { $0.score <= 1.0001 }, "\(hits)")
+        // A writer's open repairs the file on disk; the next open finds nothing to fix.
+        _ = try DocumentIndex.open(directory, writable: true)
+        let quiet = WarningLog()
+        _ = try DocumentIndex.open(directory, warn: { quiet.add($0) })
+        XCTAssertEqual(quiet.messages, [])
+    }
+
     func testAnotherModelOrOtherChunkingIsAnError() throws {
         let folder = try temporaryFolder()
         try write("금리 동결", to: folder, "a.txt")
