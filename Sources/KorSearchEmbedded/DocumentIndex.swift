@@ -144,9 +144,9 @@ public final class DocumentIndex: @unchecked Sendable {
 }
 
 extension DocumentIndex {
-    /// Removes documents by their paths relative to the indexed folder, under the writer lock; returns how
-    /// many were in the index. No model needed.
-    public static func remove(_ directory: IndexDirectory, paths: [String], warn: (String) -> Void = { _ in }) throws -> Int {
+    /// Removes documents by their paths relative to the indexed folder, under the writer lock; returns the
+    /// paths that were in the index. No model needed.
+    public static func remove(_ directory: IndexDirectory, paths: [String], warn: (String) -> Void = { _ in }) throws -> [String] {
         try directory.requireExisting()
         let lock = try WriterLock(directory)
         defer { withExtendedLifetime(lock) {} }
@@ -156,7 +156,7 @@ extension DocumentIndex {
         let change = try index.catalog.apply(updates: [], removing: present)
         try index.applyToVectors(removed: change.removed, added: [], warn: warn)
         try index.persistVectors()
-        return present.count
+        return present
     }
 
     /// Rebuilds the FAISS index of a directory from its stored vectors, optionally with a new factory string,

@@ -16,6 +16,10 @@ extension DocumentIndex: IndexStore {
         try catalog.document(id: id)
     }
 
+    public func documentPaths() throws -> Set<String> {
+        Set(try catalog.documents().keys)
+    }
+
     public func chunks(ids: [Int64]) throws -> [StoredChunk] {
         try catalog.chunks(ids: ids)
     }

@@ -81,7 +81,7 @@ public struct IndexDirectory: Sendable, IndexStoreLocation {
         }
     }
 
-    public func remove(paths: [String], warn: (String) -> Void) throws -> Int {
+    public func remove(paths: [String], warn: (String) -> Void) throws -> [String] {
         try DocumentIndex.remove(self, paths: paths, warn: warn)
     }
 

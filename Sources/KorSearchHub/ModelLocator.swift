@@ -51,7 +51,12 @@ public enum ModelLocator {
                             hub: ModelHub = ModelHub()) throws -> (embedder: Embedder, identity: ModelIdentity) {
         let folder = try resolve(spec, hub: hub)
         let embedder = try Embedder(modelDirectory: folder, maxLength: maxLength, precision: precision)
-        var identity = try ModelIdentity(id: spec, directory: folder, dimension: embedder.model.config.hiddenSize)
+        // A folder is recorded as an absolute path (an index opened from another folder still finds it); a hub
+        // id as the id.
+        var isDirectory: ObjCBool = false
+        let isFolder = FileManager.default.fileExists(atPath: spec, isDirectory: &isDirectory) && isDirectory.boolValue
+        let id = isFolder ? URL(fileURLWithPath: spec).standardizedFileURL.path : spec
+        var identity = try ModelIdentity(id: id, directory: folder, dimension: embedder.model.config.hiddenSize)
         identity.precision = precision
         return (embedder, identity)
     }

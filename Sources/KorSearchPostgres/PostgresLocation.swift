@@ -75,7 +75,7 @@ extension PostgresLocation {
         return try PostgresWriter(store: try PostgresStore.create(self, meta: meta))
     }
 
-    public func remove(paths: [String], warn: (String) -> Void) throws -> Int {
+    public func remove(paths: [String], warn: (String) -> Void) throws -> [String] {
         try PostgresStore.open(self).remove(paths: paths)
     }
 

@@ -227,6 +227,12 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
         }
     }
 
+    public func documentPaths() throws -> Set<String> {
+        try pool.withSession { session in
+            Set(try session.query("SELECT path FROM documents").map { try $0.makeRandomAccess()[0].decode(String.self) })
+        }
+    }
+
     public func chunks(ids: [Int64]) throws -> [StoredChunk] {
         if ids.isEmpty { return [] }
         let rows = try pool.withSession { session in
@@ -355,12 +361,12 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
     // MARK: Writing
 
     /// Removes documents by path, each in its own transaction; returns how many were stored.
-    func remove(paths: [String]) throws -> Int {
+    func remove(paths: [String]) throws -> [String] {
         let writer = try PostgresWriter(store: self)
         let stored = try writer.documents()
         let present = paths.filter { stored[$0] != nil }
         try writer.write(updates: [], removing: present)
-        return present.count
+        return present
     }
 
     /// Rebuilds the HNSW index from the stored vectors (after many removals, or to compact it).
@@ -412,8 +418,12 @@ extension SearchFilters {
             case "[":
                 if let close = characters.dropFirst().firstIndex(of: "]") {
                     var set = String(characters[characters.startIndex ..< close])
-                    if set.hasPrefix("^") { set = "^" + set.dropFirst().replacingOccurrences(of: "\\", with: "\\\\") }
-                    else { set = set.replacingOccurrences(of: "\\", with: "\\\\") }
+                    // Inside a set everything is itself, as in GLOB: `[` escaped so that `[[:alpha:]]` is the
+                    // characters `[:alph` (GLOB has no character classes), not a POSIX class.
+                    func literal(_ text: some StringProtocol) -> String {
+                        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "[", with: "\\[")
+                    }
+                    set = set.hasPrefix("^") ? "^" + literal(set.dropFirst()) : literal(set)
                     result += "[" + set + "]"
                     characters = characters[(close + 1)...]
                 } else {

@@ -50,7 +50,13 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             case .locked, .store: .serviceUnavailable
             default: .badRequest
             }
-            return APIError(status: status, message: error.message, type: status == .badRequest ? "invalid_request_error" : "server_error").response
+            if status == .badRequest {
+                return APIError(status: status, message: error.message, type: "invalid_request_error").response
+            }
+            // The index's own faults name its files or its server: those stay in the server's log.
+            FileHandle.standardError.write(Data("korsearch: \(request.method) \(request.uri.path): \(error.message)\n".utf8))
+            let message = status == .serviceUnavailable ? "the index is busy or its store unavailable; try again" : "the index could not answer this request (the server's log has the details)"
+            return APIError(status: status, message: message, type: "server_error").response
         } catch let error as any HTTPResponseError {
             let message = switch error.status {
             case .contentTooLarge: "the request body is too large"
@@ -89,5 +95,22 @@ enum JSONResponse {
         let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
         return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
                         body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// One line on stderr per request: method, path (without its query), status and milliseconds. Bodies,
+/// queries and keys are never logged.
+struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let started = Date()
+        var status = 500
+        defer {
+            let milliseconds = Date().timeIntervalSince(started) * 1000
+            let path = String(request.uri.path.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "?" : Character($0) })
+            FileHandle.standardError.write(Data(String(format: "korsearch: %@ %@ %d %.1f ms\n", "\(request.method)", path, status, milliseconds).utf8))
+        }
+        let response = try await next(request, context)
+        status = response.status.code
+        return response
     }
 }

@@ -49,6 +49,41 @@ struct EmbeddingResponse: Encodable {
     let usage: Usage
 }
 
+/// A request body whose fields are all known: a field the endpoint does not take (`top_k` for `k`) is a 400,
+/// never silently ignored.
+protocol KnownFields {
+    /// The fields of the body, and of each nested object by its key.
+    static var fields: Set<String> { get }
+    static var nestedFields: [String: Set<String>] { get }
+}
+
+extension KnownFields {
+    static var nestedFields: [String: Set<String>] { [:] }
+
+    /// Throws a 400 naming the first field the endpoint does not know.
+    static func rejectUnknownFields(in data: Data) throws {
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return }
+        func check(_ object: [String: Any], _ allowed: Set<String>, _ prefix: String) throws {
+            if let unknown = object.keys.sorted().first(where: { !allowed.contains($0) }) {
+                throw APIError.badRequest("unknown field \(prefix)\(unknown); this endpoint takes \(allowed.sorted().map { prefix + $0 }.joined(separator: ", "))", param: prefix + unknown)
+            }
+        }
+        try check(object, fields, "")
+        for (key, allowed) in nestedFields {
+            if let nested = object[key] as? [String: Any] { try check(nested, allowed, key + ".") }
+        }
+    }
+}
+
+extension EmbeddingRequest: KnownFields {
+    static let fields: Set<String> = ["input", "model", "encoding_format", "dimensions", "user"]
+}
+
+extension SearchRequest: KnownFields {
+    static let fields: Set<String> = ["query", "k", "mode", "filters", "context"]
+    static let nestedFields = ["filters": Set(["path", "types", "modified_after", "modified_before"])]
+}
+
 struct SearchRequest: Decodable {
     struct Filters: Decodable {
         let path: String?

@@ -23,6 +23,8 @@ public struct ServerConfiguration: Sendable {
     public var batchWindow = 0.004
     /// Seconds before an idle connection is closed.
     public var idleTimeout = 60
+    /// Whether each request is logged on stderr (method, path, status, milliseconds; never bodies or keys).
+    public var requestLog = true
 
     /// The defaults.
     public init() {}
@@ -70,6 +72,7 @@ public final class APIServer: Sendable {
     public func run(onListening: @escaping @Sendable (Int) -> Void) async throws {
         APIContext.bodyLimit = configuration.maxBodyBytes
         let router = Router(context: APIContext.self)
+        if configuration.requestLog { router.add(middleware: RequestLogMiddleware()) }
         router.add(middleware: ErrorMiddleware())
         if let key = configuration.apiKey { router.add(middleware: AuthMiddleware(key: key)) }
         addRoutes(router)
@@ -88,6 +91,8 @@ public final class APIServer: Sendable {
     private func addRoutes(_ router: Router<APIContext>) {
         router.get("health") { _, _ in JSONResponse.make(["status": "ok"]) }
         router.get("/") { _, _ in Self.asset(WebPage.html, "text/html; charset=utf-8") }
+        router.head("/") { _, _ in Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"]) }
+        router.head("health") { _, _ in Response(status: .ok, headers: [.contentType: "application/json"]) }
         router.get("app.css") { _, _ in Self.asset(WebPage.css, "text/css; charset=utf-8") }
         router.get("app.js") { _, _ in Self.asset(WebPage.script, "text/javascript; charset=utf-8") }
         router.get("openapi.json") { _, _ in
@@ -156,7 +161,10 @@ public final class APIServer: Sendable {
         var request = request
         let body = try await request.collectBody(upTo: context.maxUploadSize)
         do {
-            return try JSONDecoder().decode(T.self, from: Data(buffer: body))
+            let data = Data(buffer: body)
+            let value = try JSONDecoder().decode(T.self, from: data)
+            if let known = T.self as? any KnownFields.Type { try known.rejectUnknownFields(in: data) }
+            return value
         } catch let error as APIError {
             throw error
         } catch DecodingError.keyNotFound(let key, _) {
@@ -220,8 +228,11 @@ public final class APIServer: Sendable {
         guard body.query.count <= configuration.maxInputCharacters else {
             throw APIError(status: .contentTooLarge, message: "the query has \(body.query.count) characters; the limit is \(configuration.maxInputCharacters)", param: "query")
         }
+        for name in body.filters?.types ?? [] where SearchFilters.documentType(name) == nil {
+            throw APIError.badRequest("filters.types: \(name) is not a type korsearch reads; one of \(DocumentFormats.types.joined(separator: ", "))", param: "filters.types")
+        }
         let filters = SearchFilters(
-            pathGlob: body.filters?.path, types: body.filters?.types.map { Set($0.map { $0.lowercased() }) },
+            pathGlob: body.filters?.path, types: body.filters?.types.map { Set($0.compactMap(SearchFilters.documentType)) },
             modifiedAfter: try date(body.filters?.modified_after, "filters.modified_after"),
             modifiedBefore: try date(body.filters?.modified_before, "filters.modified_before"))
         var embedded: [Float]?

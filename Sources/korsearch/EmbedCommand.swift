@@ -26,6 +26,10 @@ struct EmbedCommand: ParsableCommand {
         let lines = try readInputLines(input.input)
         let folder = try ModelLocator.resolve(modelOptions.model ?? ModelLocator.defaultModel, hub: ModelHub(progress: ModelCommand.progressReporter()))
         let embedder = try Embedder(modelDirectory: folder, maxLength: input.maxLength, precision: modelOptions.precision ?? .recommended)
+        let positions = embedder.model.config.maxPositionEmbeddings
+        if input.maxLength > positions {
+            warn("--max-length \(input.maxLength) is more than the \(positions) positions the model was trained on; longer texts embed, but the model has never seen such distances")
+        }
         let ids = try embedder.tokenize(lines)
         var start = 0
         while start < ids.count {

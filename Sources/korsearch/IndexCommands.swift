@@ -51,6 +51,9 @@ struct IndexCommand: ParsableCommand {
         options.shard = try shard.map(Shard.init)
         options.followLinks = followLinks
         let location = try target.location
+        if target.usesDefault {
+            FileHandle.standardError.write(Data("korsearch: index \(shown(location.description)) (the default; name another with --index DIR or --store URL)\n".utf8))
+        }
         // An existing index keeps its model and precision unless told otherwise (indexing into it with another is refused).
         let choice = try OpenedIndex.indexingModel(for: location, model: modelOptions.model, precision: modelOptions.precision)
         let loaded = try ModelLocator.load(choice.model, precision: choice.precision, hub: ModelHub(progress: ModelCommand.progressReporter()))
@@ -83,7 +86,7 @@ struct InfoCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let location = try target.location
+        let location = try target.existingLocation
         let info = try IndexStores.open(location, warn: warn).info()
         if json {
             writeOutput(try jsonLine(info))
@@ -117,9 +120,12 @@ struct RemoveCommand: ParsableCommand {
     @OptionGroup var target: IndexOptions
 
     func run() throws {
-        let removed = try IndexStores.remove(try target.location, paths: paths, warn: warn)
-        writeOutput("removed \(removed) of \(paths.count) documents\n")
-        if removed < paths.count { throw ExitCode(1) }
+        let removed = Set(try IndexStores.removeDocuments(try target.existingLocation, paths: paths, warn: warn))
+        writeOutput("removed \(removed.count) of \(paths.count) documents\n")
+        let missing = paths.filter { !removed.contains($0) }
+        if !missing.isEmpty {
+            throw CommandFailure("not in the index (paths are relative to the indexed folder, as `korsearch search` prints them): " + missing.map(shown).joined(separator: ", "), code: ExitCodes.noInput)
+        }
     }
 }
 
@@ -133,6 +139,6 @@ struct RebuildCommand: ParsableCommand {
     var faiss: String?
 
     func run() throws {
-        writeOutput(try IndexStores.rebuild(try target.location, factory: faiss, warn: warn) + "\n")
+        writeOutput(try IndexStores.rebuild(try target.existingLocation, factory: faiss, warn: warn) + "\n")
     }
 }

@@ -32,6 +32,24 @@ struct IndexOptions: ParsableArguments {
         if index != nil, store != nil { throw ValidationError("give --index DIR or --store URL, not both") }
     }
 
+    /// Whether neither --index, --store nor $KORSEARCH_STORE named the index (it is `Indexes/default` under
+    /// the current folder).
+    var usesDefault: Bool {
+        index == nil && store == nil && (ProcessInfo.processInfo.environment["KORSEARCH_STORE"] ?? "").isEmpty
+    }
+
+    /// The index to read: when it is the default and there is none, an error that says which index was
+    /// looked for and how to name another.
+    var existingLocation: IndexLocation {
+        get throws {
+            let location = try self.location
+            if usesDefault, let directory = location.store as? IndexDirectory, !directory.exists {
+                throw CommandFailure("no index at \(directory.url.path), the default (Indexes/default under the current folder); build one with `korsearch index FOLDER`, or name one with --index DIR or --store URL", code: ExitCodes.noInput)
+            }
+            return location
+        }
+    }
+
     /// The index named by the options, else by $KORSEARCH_STORE, else the default directory.
     var location: IndexLocation {
         get throws {
@@ -62,7 +80,7 @@ func readInputLines(_ path: String?) throws -> [String] {
     let data: Data
     if let path {
         guard let contents = FileManager.default.contents(atPath: path) else {
-            throw CommandFailure("cannot read input file \(path)")
+            throw CommandFailure("cannot read input file \(path)", code: ExitCodes.noInput)
         }
         data = contents
     } else {
@@ -86,10 +104,15 @@ func readInputLines(_ path: String?) throws -> [String] {
     return lines
 }
 
-/// A failure the user can fix, reported as one line on stderr and a non-zero exit.
+/// A failure the user can fix, reported as one line on stderr and a non-zero exit (`ExitCodes`).
 struct CommandFailure: Error, CustomStringConvertible {
     let description: String
-    init(_ description: String) { self.description = description }
+    /// The exit code: 65 (bad input) unless said otherwise.
+    let code: Int32
+    init(_ description: String, code: Int32 = ExitCodes.data) {
+        self.description = description
+        self.code = code
+    }
 }
 
 /// Writes text to standard output without Foundation's line buffering surprises.

@@ -44,7 +44,11 @@ struct SearchCommand: ParsableCommand {
 
     func validate() throws {
         if (query == nil) == (queries == nil) { throw ValidationError("give a QUERY or --queries FILE (one of them)") }
-        if k < 1 { throw ValidationError("-k must be at least 1, not \(k)") }
+        if k < 1 || k > Searcher.maxResults { throw ValidationError("-k must be between 1 and \(Searcher.maxResults), not \(k)") }
+        if query?.unicodeScalars.contains("\u{FFFD}") == true { throw ValidationError("the query is not valid UTF-8") }
+        for name in type where SearchFilters.documentType(name) == nil {
+            throw ValidationError("--type \(name) is not a type korsearch reads; one of \(DocumentFormats.types.joined(separator: ", "))")
+        }
         if context < 0 { throw ValidationError("--context must not be negative") }
     }
 
@@ -56,9 +60,9 @@ struct SearchCommand: ParsableCommand {
 
     func run() throws {
         let filters = SearchFilters(
-            pathGlob: path, types: type.isEmpty ? nil : Set(type.map { $0.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: ".")) }),
+            pathGlob: path, types: type.isEmpty ? nil : Set(type.compactMap(SearchFilters.documentType)),
             modifiedAfter: try date(after, "--after"), modifiedBefore: try date(before, "--before"))
-        let searcher = try Searcher(location: try target.location, model: modelOptions.model, precision: modelOptions.precision,
+        let searcher = try Searcher(location: try target.existingLocation, model: modelOptions.model, precision: modelOptions.precision,
                                     loadModel: mode != .keyword, warn: { warn($0) })
         if let queries {
             for line in try readInputLines(queries) where !line.trimmingCharacters(in: .whitespaces).isEmpty {
@@ -120,8 +124,12 @@ struct EvalCommand: ParsableCommand {
     func run() throws {
         let queries = try JudgedQuery.load(URL(fileURLWithPath: qrels))
         let modes = mode.map { [$0] } ?? SearchMode.allCases
-        let searcher = try Searcher(location: try target.location, model: modelOptions.model, precision: modelOptions.precision,
+        let searcher = try Searcher(location: try target.existingLocation, model: modelOptions.model, precision: modelOptions.precision,
                                     loadModel: modes != [.keyword], warn: { warn($0) })
+        let missing = try searcher.checkJudgments(queries)
+        if !missing.isEmpty {
+            warn("\(missing.count) judged documents are not in the index (they count as not found): \(missing.prefix(5).joined(separator: ", "))\(missing.count > 5 ? ", …" : "")")
+        }
         var results: [String: RetrievalMetrics] = [:]
         for mode in modes { results[mode.rawValue] = try searcher.evaluate(queries, mode: mode, k: k) }
         if json {

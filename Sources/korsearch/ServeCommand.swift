@@ -30,6 +30,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Milliseconds the embedder waits for concurrent requests to batch together.")
     var batchWindowMs = 4.0
 
+    @Flag(name: .long, help: "Do not log each request on stderr.")
+    var noRequestLog = false
+
     func validate() throws {
         if !(0 ... 65535).contains(port) { throw ValidationError("--port must be between 0 and 65535") }
         if maxBody < 1024 { throw ValidationError("--max-body must be at least 1024") }
@@ -45,7 +48,8 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.maxBodyBytes = maxBody
         configuration.maxInputs = maxInputs
         configuration.batchWindow = batchWindowMs / 1000
-        let server = try APIServer(location: try target.location, model: modelOptions.model, precision: modelOptions.precision, configuration: configuration, warn: { warn($0) })
+        configuration.requestLog = !noRequestLog
+        let server = try APIServer(location: try target.existingLocation, model: modelOptions.model, precision: modelOptions.precision, configuration: configuration, warn: { warn($0) })
         let host = self.host
         try await server.run { port in
             FileHandle.standardError.write(Data("korsearch: listening on http://\(host):\(port)\n".utf8))

@@ -64,7 +64,7 @@ final class IndexerTests: XCTestCase {
         XCTAssertEqual(text, "한국은행은 기준금리를 인하했다. 시장은 환영했다.")
         XCTAssertEqual(try indexer(directory).index(folder: folder).tokens, 0, "the touched file is not embedded again")
 
-        XCTAssertEqual(try DocumentIndex.remove(directory, paths: ["d.txt", "missing.txt"]), 1)
+        XCTAssertEqual(try DocumentIndex.remove(directory, paths: ["d.txt", "missing.txt"]), ["d.txt"])
         try assertConsistent(directory, documents: 2)
     }
 
@@ -248,7 +248,7 @@ final class IndexerTests: XCTestCase {
             XCTAssertEqual(try DocumentIndex.open(directory).factory, factory)
             if factory == "HNSW16" {
                 // HNSW cannot remove: removing a document rebuilds it.
-                XCTAssertEqual(try DocumentIndex.remove(directory, paths: ["market/oil-commodities.txt"]), 1)
+                XCTAssertEqual(try DocumentIndex.remove(directory, paths: ["market/oil-commodities.txt"]).count, 1)
                 try assertConsistent(directory, documents: 16)
                 try indexer(directory).index(folder: corpus)
                 try assertConsistent(directory, documents: 17)

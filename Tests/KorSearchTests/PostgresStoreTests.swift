@@ -248,6 +248,8 @@ final class PostgresStoreTests: XCTestCase {
         XCTAssertEqual(SearchFilters.regex(glob: "*.p?f"), "^.*\\.p.f$")
         XCTAssertEqual(SearchFilters.regex(glob: "[^ab]x(1)+"), "^[^ab]x\\(1\\)\\+$")
         XCTAssertEqual(SearchFilters.regex(glob: "a[b"), "^a\\[b$")
+        // GLOB has no character classes: `[[:alpha:]]` is the set `[:alph` and then `]`, as SQLite reads it.
+        XCTAssertEqual(SearchFilters.regex(glob: "[[:alpha:]]*"), "^[\\[:alpha:]].*$")
         XCTAssertEqual(TermVector.literal(["금리", "리가", "금리", "it's"]), "'금리':1,3 '리가':2 'it''s':4")
     }
 }

@@ -6,13 +6,32 @@ final class ServerProcess: @unchecked Sendable {
     let process: Process
     /// Where it listens, e.g. http://127.0.0.1:40123
     let base: URL
-    /// Its standard error, after the line that announced the port.
-    let errors: Pipe
+    /// Its standard error, after the line that announced the port, drained as it comes (the request log
+    /// would otherwise fill the pipe and block the server).
+    private let errors: Pipe
+    private let lock = NSLock()
+    private var collected = Data()
+    private let drained = DispatchSemaphore(value: 0)
 
     private init(process: Process, base: URL, errors: Pipe) {
         self.process = process
         self.base = base
         self.errors = errors
+        Thread { [self] in
+            while true {
+                let chunk = errors.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                lock.lock(); collected.append(chunk); lock.unlock()
+            }
+            drained.signal()
+        }.start()
+    }
+
+    /// What it printed on stderr after the port line; once it has exited, all of it.
+    func standardError() -> String {
+        if !process.isRunning { drained.wait(); drained.signal() }
+        lock.lock(); defer { lock.unlock() }
+        return String(decoding: collected, as: UTF8.self)
     }
 
     /// Starts `korsearch serve --index INDEX --port 0 EXTRA...` (or `--store STORE`) and waits for it to listen.

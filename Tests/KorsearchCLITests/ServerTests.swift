@@ -140,6 +140,11 @@ final class ServerTests: XCTestCase {
             ("POST", "/v1/search", ["query": "금리", "mode": "fuzzy"], nil, 400, "mode must be"),
             ("POST", "/v1/search", ["query": "금리", "filters": ["modified_after": "soon"]], nil, 400, "must be a date"),
             ("GET", "/v1/nothing", nil, nil, 404, "no such endpoint"),
+            ("POST", "/v1/search", ["query": "금리", "top_k": 3], nil, 400, "unknown field top_k"),
+            ("POST", "/v1/search", ["query": "금리", "filters": ["type": ["pdf"]]], nil, 400, "unknown field filters.type"),
+            ("POST", "/v1/search", ["query": "금리", "filters": ["types": ["xls"]]], nil, 400, "xls is not a type korsearch reads"),
+            ("POST", "/v1/search", ["query": "금리", "filters": ["path": String(repeating: "*", count: 1_500)]], nil, 400, "the path pattern is too complex"),
+            ("POST", "/v1/embeddings", ["input": "a", "temperature": 1], nil, 400, "unknown field temperature"),
         ]
         for (method, path, json, body, status, message) in bad {
             let result = try call(server, method, path, json: json, body: body)
@@ -147,13 +152,17 @@ final class ServerTests: XCTestCase {
             XCTAssertTrue(errorMessage(result.object).contains(message), "\(path): \(errorMessage(result.object))")
         }
         XCTAssertEqual(try call(server, "GET", "/health").status, 200, "still serving")
+        XCTAssertEqual(try call(server, "HEAD", "/").status, 200)
+        XCTAssertEqual(try call(server, "POST", "/v1/search", json: ["query": "금리", "filters": ["types": ["PDF"]]]).status, 200, "types in any case")
 
         // Graceful shutdown on SIGTERM.
         server.process.terminate()
         server.process.waitUntilExit()
         XCTAssertEqual(server.process.terminationStatus, 0)
-        let rest = String(decoding: server.errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let rest = server.standardError()
         XCTAssertTrue(rest.contains("stopped"), rest)
+        XCTAssertTrue(rest.contains("korsearch: POST /v1/search 400"), "a request log on stderr: \(rest)")
+        XCTAssertFalse(rest.contains("top_k"), "bodies are never logged")
     }
 
     func testConcurrentRequestsAreBatchedAndEqualSequentialOnes() throws {

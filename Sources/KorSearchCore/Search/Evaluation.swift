@@ -25,7 +25,10 @@ public struct JudgedQuery: Sendable, Codable, Equatable {
             throw KorSearchError(.invalidArgument, "cannot read qrels file \(url.path)")
         }
         var queries: [JudgedQuery] = []
-        for (number, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        guard let text = String(validating: data, as: UTF8.self) else {
+            throw KorSearchError(.invalidArgument, "\(url.path) is not UTF-8 text; save the qrels file as UTF-8")
+        }
+        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
             guard let judged = try? JSONDecoder().decode(JudgedQuery.self, from: Data(trimmed.utf8)),
@@ -70,6 +73,19 @@ public struct RetrievalMetrics: Sendable, Codable, Equatable {
 }
 
 extension Searcher {
+    /// Throws when the judged documents are not in the index at all (a qrels file for another folder, or
+    /// paths not relative to the indexed folder); returns the judged paths the index lacks.
+    public func checkJudgments(_ queries: [JudgedQuery]) throws -> [String] {
+        let judged = Set(queries.flatMap { $0.relevant ?? [] })
+        if judged.isEmpty { return [] }
+        let stored = try index.documentPaths()
+        let missing = judged.subtracting(stored).sorted()
+        if missing.count == judged.count {
+            throw KorSearchError(.invalidArgument, "none of the \(judged.count) documents the qrels judge relevant is in the index (paths must be relative to the indexed folder, as `korsearch search` prints them); first: \(missing[0])")
+        }
+        return missing
+    }
+
     /// Recall@k, MRR@10 and nDCG@10 of a search mode over judged queries.
     public func evaluate(_ queries: [JudgedQuery], mode: SearchMode, k: Int) throws -> RetrievalMetrics {
         var ranked: [[String]] = []

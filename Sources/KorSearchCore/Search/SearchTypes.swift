@@ -1,4 +1,5 @@
 import Foundation
+import KorDocuments
 
 /// How a query is matched.
 public enum SearchMode: String, Sendable, CaseIterable, Codable {
@@ -29,6 +30,28 @@ public struct SearchFilters: Sendable, Equatable {
         self.types = types
         self.modifiedAfter = modifiedAfter
         self.modifiedBefore = modifiedBefore
+    }
+
+    /// The document type a user's `--type` names (`PDF`, `.pdf`, `pdf`, or an extension such as `htm`), or
+    /// nil when no registered format has it.
+    public static func documentType(_ name: String) -> String? {
+        let cleaned = name.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: ". "))
+        return DocumentFormats.reader(forType: cleaned)?.type ?? DocumentFormats.reader(forExtension: cleaned)?.type
+    }
+
+    /// The longest path glob accepted, and the most wildcards in one: beyond them a pattern is refused before
+    /// any store runs it (SQLite gives up on patterns too complex, PostgreSQL backtracks).
+    public static let maxGlobLength = 1000
+    public static let maxGlobWildcards = 64
+
+    /// Throws `.invalidArgument` for filters no store should run.
+    public func validate() throws {
+        if let pathGlob {
+            let wildcards = pathGlob.filter { $0 == "*" || $0 == "?" || $0 == "[" }.count
+            if pathGlob.count > SearchFilters.maxGlobLength || wildcards > SearchFilters.maxGlobWildcards {
+                throw KorSearchError(.invalidArgument, "the path pattern is too complex (at most \(SearchFilters.maxGlobLength) characters and \(SearchFilters.maxGlobWildcards) wildcards)")
+            }
+        }
     }
 
     /// Whether any restriction is set.

@@ -11,6 +11,9 @@ public final class Searcher: @unchecked Sendable {
     public let embedder: Embedder?
     private let warn: @Sendable (String) -> Void
 
+    /// The most results one search returns (the CLI's `-k`, the API's `k`).
+    public static let maxResults = 100
+
     /// The constant k of reciprocal rank fusion: fused score = Σ 1 / (k + rank).
     public static let fusionConstant = 60.0
 
@@ -39,6 +42,7 @@ public final class Searcher: @unchecked Sendable {
         let trimmed = query.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw KorSearchError(.invalidArgument, "the query is empty") }
         guard limit >= 1 else { throw KorSearchError(.invalidArgument, "the number of results must be at least 1, not \(limit)") }
+        try filters.validate()
         if mode != .keyword, embedder == nil, queryVector == nil {
             throw KorSearchError(.invalidArgument, "\(mode.rawValue) search needs the model; this searcher was opened for keyword search only")
         }

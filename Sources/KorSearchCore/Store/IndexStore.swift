@@ -11,8 +11,8 @@ public protocol IndexStoreLocation: Sendable, CustomStringConvertible {
     /// Opens the index for an indexing run, creating it with `meta` when there is none yet. The caller
     /// checks the model and settings against the returned writer's meta.
     func openForWriting(creating meta: IndexMeta, options: IndexOptions, warn: @escaping (String) -> Void) throws -> any IndexWriting
-    /// Removes documents by their paths relative to the indexed folder; returns how many were in the index.
-    func remove(paths: [String], warn: (String) -> Void) throws -> Int
+    /// Removes documents by their paths relative to the indexed folder; returns the paths that were in the index.
+    func remove(paths: [String], warn: (String) -> Void) throws -> [String]
     /// Rebuilds the vector index from the stored vectors without re-embedding, optionally of another kind
     /// (`vectorIndex`: a FAISS factory string for an index directory); returns what was built.
     func rebuild(vectorIndex: String?, warn: (String) -> Void) throws -> String
@@ -51,6 +51,8 @@ public protocol IndexStore: AnyObject, Sendable {
     func info() throws -> IndexInfo
     /// A document and its stored text by id, or nil.
     func document(id: Int64) throws -> (document: StoredDocument, text: String)?
+    /// The paths of every stored document.
+    func documentPaths() throws -> Set<String>
     /// Chunks by id, with their document's path and title, in the order asked (unknown ids left out).
     func chunks(ids: [Int64]) throws -> [StoredChunk]
     /// Up to `before` chunks before a chunk in its document, the chunk, and up to `after` after it.
@@ -98,7 +100,15 @@ public enum IndexStores {
     /// Removes documents by their paths relative to the indexed folder (a leading `./` is ignored); returns
     /// how many were in the index.
     public static func remove(_ location: IndexLocation, paths: [String], warn: (String) -> Void = { _ in }) throws -> Int {
-        try location.store.remove(paths: paths.map { $0.hasPrefix("./") ? String($0.dropFirst(2)) : $0 }, warn: warn)
+        try removeDocuments(location, paths: paths, warn: warn).count
+    }
+
+    /// Removes documents by their paths relative to the indexed folder (a leading `./` is ignored); returns
+    /// the paths (as given) that were in the index.
+    public static func removeDocuments(_ location: IndexLocation, paths: [String], warn: (String) -> Void = { _ in }) throws -> [String] {
+        let relative = paths.map { $0.hasPrefix("./") ? String($0.dropFirst(2)) : $0 }
+        let removed = Set(try location.store.remove(paths: relative, warn: warn))
+        return zip(paths, relative).filter { removed.contains($0.1) }.map(\.0)
     }
 
     /// Rebuilds the vector index from the stored vectors without re-embedding: FAISS (optionally with another
