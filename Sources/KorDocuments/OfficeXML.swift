@@ -53,9 +53,14 @@ final class OfficeArchive {
     /// `tab` and `lineBreak` elements as a tab and a line break.
     static func paragraphs(_ data: Data, paragraph: String, text: String, tab: String?, lineBreak: String?) throws -> [String] {
         let collector = ParagraphCollector(paragraph: paragraph, text: text, tab: tab, lineBreak: lineBreak)
-        let parser = XMLParser(data: data)
+        // Through a stream: Foundation's XMLParser(data:) hands libxml2 the whole document at once and gives up
+        // past 10 MB ("huge input lookup"); fed in chunks it reads documents of any size.
+        let parser = XMLParser(stream: InputStream(data: data))
         parser.delegate = collector
-        guard parser.parse() else { throw DocumentFailure("damaged XML inside the document") }
+        // A stream that ends inside an element parses without complaint: the depth tells.
+        guard parser.parse(), collector.depth == 0, collector.sawElement else {
+            throw DocumentFailure("damaged XML inside the document (line \(parser.lineNumber): \(parser.parserError.map { ($0 as NSError).code } ?? 0))")
+        }
         return collector.paragraphs
     }
 
@@ -68,6 +73,9 @@ final class OfficeArchive {
 private final class ParagraphCollector: NSObject, XMLParserDelegate {
     let paragraph: String, text: String, tab: String?, lineBreak: String?
     var paragraphs: [String] = []
+    /// Open elements now, and whether any was seen (a whole document ends at depth 0).
+    private(set) var depth = 0
+    private(set) var sawElement = false
     private var current = ""
     private var paragraphDepth = 0
     private var inText = false
@@ -81,6 +89,8 @@ private final class ParagraphCollector: NSObject, XMLParserDelegate {
 
     func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
                 attributes: [String: String] = [:]) {
+        depth += 1
+        sawElement = true
         if name == paragraph {
             if paragraphDepth == 0 { current = "" }
             paragraphDepth += 1
@@ -91,6 +101,7 @@ private final class ParagraphCollector: NSObject, XMLParserDelegate {
     }
 
     func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
+        depth -= 1
         if name == text { inText = false }
         if name == paragraph {
             paragraphDepth -= 1

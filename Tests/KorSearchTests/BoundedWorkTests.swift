@@ -83,3 +83,33 @@ final class DocumentLimitTests: XCTestCase {
         XCTAssertNoThrow(try DocumentLoader.load(url))
     }
 }
+
+/// Genuine large documents are read, and damaged ones say so truly.
+final class LargeDocumentTests: XCTestCase {
+    func testADocxWithA12MBDocumentXMLIsRead() throws {
+        var xml = #"<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>"#
+        var count = 0
+        while xml.utf8.count < 12_000_000 {
+            xml += "<w:p><w:r><w:t>제\(count)조 한국은행은 기준금리를 동결했다.</w:t></w:r></w:p>"
+            count += 1
+        }
+        xml += "</w:body></w:document>"
+        let url = try temporaryFolder().appendingPathComponent("large.docx")
+        let archive = try Archive(url: url, accessMode: .create)
+        let data = Data(xml.utf8)
+        try archive.addEntry(with: "word/document.xml", type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate) { position, size in
+            data.subdata(in: Int(position) ..< Int(position) + size)
+        }
+        let document = try DocumentLoader.load(url)
+        XCTAssertEqual(document.blocks.count, count)
+        XCTAssertTrue(document.text.hasSuffix("제\(count - 1)조 한국은행은 기준금리를 동결했다."))
+        // Cut in the middle of a tag: damaged, and said so.
+        let broken = url.deletingLastPathComponent().appendingPathComponent("broken.docx")
+        let cut = try Archive(url: broken, accessMode: .create)
+        let half = data.prefix(data.count / 2)
+        try cut.addEntry(with: "word/document.xml", type: .file, uncompressedSize: Int64(half.count), compressionMethod: .deflate) { position, size in
+            half.subdata(in: Int(position) ..< Int(position) + size)
+        }
+        XCTAssertThrowsError(try DocumentLoader.load(broken)) { XCTAssertTrue("\($0)".contains("damaged XML inside the document"), "\($0)") }
+    }
+}
