@@ -139,7 +139,7 @@ final class PostgresCLITests: XCTestCase {
         }
         let store = try testStoreURL("errors")
         let missing = try runKorsearch(["search", "금리", "--store", store])
-        XCTAssertEqual(missing.status, 1)
+        XCTAssertEqual(missing.status, 66, "no index there: EX_NOINPUT")
         XCTAssertTrue(missing.stderr.contains("has no KorSearch tables"), missing.stderr)
         let faiss = try runKorsearch(["index", corpus, "--store", store, "--model", model, "--faiss", "HNSW32"])
         XCTAssertTrue(faiss.stderr.contains("--faiss applies to index directories"), faiss.stderr)
