@@ -61,7 +61,6 @@ struct IndexCommand: ParsableCommand {
                                   options: options, warn: warn)
         let reporter = ProgressReporter(quiet: quiet)
         let summary = try indexer.index(folder: URL(fileURLWithPath: folder)) { reporter.update($0) }
-        reporter.finish()
         if json {
             writeOutput(try jsonLine(summary))
         } else {

@@ -174,6 +174,28 @@ final class IndexerTests: XCTestCase {
 
     /// A FAISS file whose bytes were changed after it was written — right size, right vector count — is
     /// noticed by its checksum and rebuilt: scores stay cosines, hits the right passages.
+    /// Progress comes before each file is read and while one large file embeds, naming the file.
+    func testProgressMovesWhileALargeFileEmbeds() throws {
+        let folder = try temporaryFolder()
+        try write(String(repeating: "한국은행은 기준금리를 연 3.50%로 동결했다. 원/달러 환율은 1,385.6원에 마감했다. ", count: 150), to: folder, "large.txt")
+        let directory = IndexDirectory(try temporaryFolder().appendingPathComponent("index"))
+        var options = KorSearchCore.IndexOptions()
+        options.chunking = ChunkingOptions(chunkTokens: 32, overlapTokens: 0)
+        options.batchSize = 4
+        let model = try tinyModel
+        var seen: [IndexProgress] = []
+        try Indexer(directory: directory, embedder: model.embedder, model: model.identity, options: options).index(folder: folder) { seen.append($0) }
+        XCTAssertEqual(seen.first?.stage, .reading)
+        XCTAssertEqual(seen.first?.currentFile, "large.txt")
+        let embedding = seen.filter { $0.stage == .embedding }
+        XCTAssertGreaterThan(embedding.count, 3, "several reports while the one file embeds")
+        XCTAssertTrue(embedding.allSatisfy { $0.currentFile == "large.txt" })
+        XCTAssertEqual(embedding.map(\.chunksEmbedded), embedding.map(\.chunksEmbedded).sorted())
+        XCTAssertEqual(seen.last?.stage, .done)
+        XCTAssertEqual(seen.last?.chunksPending, 0)
+        XCTAssertEqual(seen.last?.chunksEmbedded, try DocumentIndex.open(directory).catalog.counts().chunks)
+    }
+
     func testAFaissFileWithFlippedBytesIsRebuilt() throws {
         let corpus = try copyOfCorpus()
         let directory = IndexDirectory(try temporaryFolder().appendingPathComponent("index"))

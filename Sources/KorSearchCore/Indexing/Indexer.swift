@@ -66,16 +66,32 @@ public struct IndexSummary: Sendable, Codable, Equatable {
     }
 }
 
-/// Where an indexing run is, for progress displays.
+/// Where an indexing run is, for progress displays: reported before each file is read, after each group of
+/// passages is embedded (so a large file moves the display while it embeds), and once at the end.
 public struct IndexProgress: Sendable {
+    /// What the run is doing.
+    public enum Stage: Sendable, Equatable {
+        /// Reading and cutting a file into passages.
+        case reading
+        /// Embedding passages.
+        case embedding
+        /// Finished.
+        case done
+    }
+
     /// Files examined so far, of all found.
     public var filesDone: Int
     public var filesTotal: Int
     /// Chunks embedded so far, and tokens.
     public var chunksEmbedded: Int
     public var tokensEmbedded: Int
+    /// Passages cut and waiting to be embedded.
+    public var chunksPending = 0
     /// Seconds since the run started.
     public var seconds: Double
+    /// What the run is doing, and the file it is doing it to (the first of a group being embedded).
+    public var stage = Stage.reading
+    public var currentFile: String?
 }
 
 /// Builds and updates an index from a folder: loads and chunks new and changed files, embeds the chunks,
@@ -147,7 +163,21 @@ public final class Indexer {
             if pending.isEmpty && removals.isEmpty { return }
             let begin = Date()
             let allIds = pending.flatMap { $0.chunks.map(\.ids) }
-            let vectors = try embedder.embed(ids: allIds, normalize: true, batchSize: options.batchSize).map(\.vector)
+            // In groups of a few forward passes, reporting after each.
+            var vectors: [[Float]] = []
+            vectors.reserveCapacity(allIds.count)
+            let group = max(options.batchSize * 4, 64)
+            status.stage = .embedding
+            status.currentFile = pending.first?.path
+            for start in stride(from: 0, to: allIds.count, by: group) {
+                let slice = Array(allIds[start ..< min(allIds.count, start + group)])
+                vectors += try embedder.embed(ids: slice, normalize: true, batchSize: options.batchSize).map(\.vector)
+                status.chunksEmbedded += slice.count
+                status.chunksPending -= slice.count
+                status.tokensEmbedded += slice.reduce(0) { $0 + $1.count }
+                status.seconds = Date().timeIntervalSince(started)
+                progress(status)
+            }
             embeddingSeconds += Date().timeIntervalSince(begin)
             var cursor = 0
             for index in pending.indices {
@@ -157,8 +187,6 @@ public final class Indexer {
             }
             try writer.write(updates: pending, removing: removals)
             try writer.release(pending.map(\.path))
-            status.chunksEmbedded += allIds.count
-            status.tokensEmbedded += allIds.reduce(0) { $0 + $1.count }
             pending = []
             pendingChunks = 0
             removals = []
@@ -169,11 +197,11 @@ public final class Indexer {
         summary.removed = removals.count
 
         for file in files {
-            defer {
-                status.filesDone += 1
-                status.seconds = Date().timeIntervalSince(started)
-                progress(status)
-            }
+            status.stage = .reading
+            status.currentFile = file.path
+            status.seconds = Date().timeIntervalSince(started)
+            progress(status)
+            defer { status.filesDone += 1 }
             var previous = stored[file.path]
             if let previous, previous.size == file.size, previous.modified == file.modified {
                 summary.unchanged += 1
@@ -225,9 +253,13 @@ public final class Indexer {
             pending.append(DocumentUpdate(path: file.path, sha256: hash, size: file.size, modified: file.modified,
                                           document: loaded, chunks: chunks, vectors: []))
             pendingChunks += chunks.count
+            status.chunksPending += chunks.count
             if pendingChunks >= options.commitChunks { try flush() }
         }
         try flush()
+        status.stage = .done
+        status.currentFile = nil
+        status.seconds = Date().timeIntervalSince(started)
         progress(status)
         try writer.finish(folder: folder.path, skipped: skipped, owns: owns)
 
