@@ -124,7 +124,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KorsearchCLITests",
-            dependencies: ["KorSearch", "KorSearchPostgres", "KorDocuments", "KorSearchTestSupport"],
+            dependencies: ["KorSearch", "KorSearchServer", "KorSearchPostgres", "KorDocuments", "KorSearchTestSupport"],
             path: "Tests/KorsearchCLITests"
         ),
     ],

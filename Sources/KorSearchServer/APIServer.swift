@@ -238,7 +238,7 @@ public final class APIServer: Sendable {
         var embedded: [Float]?
         if mode != .keyword {
             let ids = try await offload { try self.batcher.tokenize([body.query]) }
-            embedded = try await batcher.embed(ids: ids).first?.vector
+            embedded = try await batcher.embed(ids: ids, priority: .query).first?.vector
         }
         let vector = embedded
         let query = body.query

@@ -5,9 +5,27 @@ import KorSearch
 /// forward pass on a dedicated thread (never on the server's event loops), so throughput under load
 /// approaches the batch benchmark while a lone request waits at most the window.
 final class EmbeddingBatcher: @unchecked Sendable {
-    private struct Job {
+    /// Whose texts these are: a search's query waits for at most one forward pass of bulk embeddings.
+    enum Priority {
+        /// A search's query: goes before every bulk text still queued.
+        case query
+        /// An embeddings request: split into passes of at most `maxBatch` texts, first come first served.
+        case bulk
+    }
+
+    private final class Job {
         let ids: [[Int32]]
+        let priority: Priority
         let continuation: CheckedContinuation<[Embedding], any Error>
+        /// Texts handed to a forward pass so far, and the embeddings back.
+        var taken = 0
+        var results: [Embedding] = []
+
+        init(ids: [[Int32]], priority: Priority, continuation: CheckedContinuation<[Embedding], any Error>) {
+            self.ids = ids
+            self.priority = priority
+            self.continuation = continuation
+        }
     }
 
     private let embedder: Embedder
@@ -37,7 +55,7 @@ final class EmbeddingBatcher: @unchecked Sendable {
     func tokenize(_ texts: [String]) throws -> [[Int32]] { try embedder.tokenize(texts) }
 
     /// Embeds token id sequences (L2-normalized), batched with other callers'.
-    func embed(ids: [[Int32]]) async throws -> [Embedding] {
+    func embed(ids: [[Int32]], priority: Priority = .bulk) async throws -> [Embedding] {
         if ids.isEmpty { return [] }
         return try await withCheckedThrowingContinuation { continuation in
             condition.lock()
@@ -46,7 +64,7 @@ final class EmbeddingBatcher: @unchecked Sendable {
                 continuation.resume(throwing: KorSearchError(.invalidArgument, "the server is shutting down"))
                 return
             }
-            queue.append(Job(ids: ids, continuation: continuation))
+            queue.append(Job(ids: ids, priority: priority, continuation: continuation))
             condition.signal()
             condition.unlock()
         }
@@ -60,6 +78,9 @@ final class EmbeddingBatcher: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// Texts still to be embedded in the queue.
+    private var queuedTexts: Int { queue.reduce(0) { $0 + $1.ids.count - $1.taken } }
+
     private func run() {
         while true {
             condition.lock()
@@ -67,30 +88,42 @@ final class EmbeddingBatcher: @unchecked Sendable {
             if queue.isEmpty && stopped { condition.unlock(); return }
             // Wait out the window (or until the batch is full) for more requests to join.
             let deadline = Date(timeIntervalSinceNow: window)
-            while queue.reduce(0, { $0 + $1.ids.count }) < maxBatch, condition.wait(until: deadline) {}
-            var jobs: [Job] = []
+            while queuedTexts < maxBatch, condition.wait(until: deadline) {}
+            // Queries first, then bulk texts in arrival order, at most `maxBatch` in all (a query longer than
+            // that still goes whole).
+            var pieces: [(job: Job, range: Range<Int>)] = []
             var count = 0
-            while let job = queue.first, jobs.isEmpty || count + job.ids.count <= maxBatch {
-                jobs.append(queue.removeFirst())
-                count += job.ids.count
+            for job in queue.filter({ $0.priority == .query }) + queue.filter({ $0.priority == .bulk }) {
+                let left = job.ids.count - job.taken
+                let take = job.priority == .query ? left : min(left, maxBatch - count)
+                if take <= 0 || (count > 0 && count + take > maxBatch && job.priority == .query) { continue }
+                pieces.append((job, job.taken ..< job.taken + take))
+                job.taken += take
+                count += take
+                if count >= maxBatch { break }
             }
             condition.unlock()
 
-            let all = jobs.flatMap(\.ids)
-            do {
-                let embeddings = try embedder.embed(ids: all, normalize: true, batchSize: 32)
-                condition.lock()
-                batchCount += 1
-                textCount += all.count
-                condition.unlock()
-                var offset = 0
-                for job in jobs {
-                    job.continuation.resume(returning: Array(embeddings[offset ..< offset + job.ids.count]))
-                    offset += job.ids.count
+            let all = pieces.flatMap { Array($0.job.ids[$0.range]) }
+            let outcome = Result { try embedder.embed(ids: all, normalize: true, batchSize: 32) }
+            condition.lock()
+            batchCount += 1
+            textCount += all.count
+            var finished: [(Job, Result<[Embedding], any Error>)] = []
+            var offset = 0
+            for (job, range) in pieces {
+                switch outcome {
+                case .success(let embeddings):
+                    job.results += embeddings[offset ..< offset + range.count]
+                    if job.results.count == job.ids.count { finished.append((job, .success(job.results))) }
+                case .failure(let error):
+                    if !finished.contains(where: { $0.0 === job }) { finished.append((job, .failure(error))) }
                 }
-            } catch {
-                for job in jobs { job.continuation.resume(throwing: error) }
+                offset += range.count
             }
+            queue.removeAll { job in finished.contains { $0.0 === job } }
+            condition.unlock()
+            for (job, result) in finished { job.continuation.resume(with: result) }
         }
     }
 }
