@@ -14,8 +14,8 @@ enum HTTPExchange {
         defer { session.finishTasksAndInvalidate() }
         session.dataTask(with: request).resume()
         delegate.done.wait()
-        if let error = delegate.error { throw describe(error, request) }
-        guard let response = delegate.response else { throw describe(URLError(.badServerResponse), request) }
+        if let error = delegate.error { throw describe(error, request, kept: 0) }
+        guard let response = delegate.response else { throw describe(URLError(.badServerResponse), request, kept: 0) }
         return (response, delegate.body)
     }
 
@@ -42,17 +42,22 @@ enum HTTPExchange {
         defer { session.finishTasksAndInvalidate() }
         session.dataTask(with: request).resume()
         delegate.done.wait()
-        if let error = delegate.error { throw describe(error, request) }
+        if let error = delegate.error {
+            let kept = Int64((try? handle.seekToEnd()) ?? 0)
+            throw describe(error, request, kept: kept)
+        }
         guard let status = delegate.response?.statusCode, status == 200 || status == 206 else {
             throw KorSearchError(.hub, "downloading \(request.url?.absoluteString ?? "?") failed with HTTP \(delegate.response?.statusCode ?? 0)")
         }
         try handle.synchronize()
     }
 
-    private static func describe(_ error: Error, _ request: URLRequest) -> Error {
+    /// `kept`: the bytes of a partial download left in place (it resumes from them next time).
+    private static func describe(_ error: Error, _ request: URLRequest, kept: Int64) -> Error {
         if error is KorSearchError { return error }
         let url = request.url?.absoluteString ?? "?"
-        return KorSearchError(.network, "cannot reach \(url): \((error as NSError).localizedDescription); the partial download is kept and resumes next time")
+        let resume = kept > 0 ? "; the \(kept) bytes downloaded are kept and the download resumes next time" : ""
+        return KorSearchError(.network, "cannot reach \(url): \((error as NSError).localizedDescription)\(resume)")
     }
 }
 

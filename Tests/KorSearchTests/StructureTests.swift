@@ -90,6 +90,7 @@ final class StructureTests: XCTestCase {
         let settings = HubSettings(environment: ["HF_ENDPOINT": "http://127.0.0.1:9", "HF_HUB_CACHE": try temporaryFolder().path])
         XCTAssertThrowsError(try ModelHub(settings: settings).download("lighthouse/nothing")) { error in
             XCTAssertEqual((error as? KorSearchError)?.kind, .network, "\(error)")
+            XCTAssertFalse("\(error)".contains("kept"), "nothing was downloaded, so nothing is kept: \(error)")
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+@testable import KorDocuments
 import KorSearch
 import XCTest
 #if canImport(Glibc)
@@ -96,5 +97,31 @@ final class FolderCLITests: XCTestCase {
         let json = try runKorsearch(["search", "자기주식 소각", "--index", index, "--mode", "keyword", "--json"])
         let results = (try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])?["results"] as? [[String: Any]]
         XCTAssertEqual(results?.first?["path"] as? String, evil, "JSON stays exact")
+    }
+
+    /// A folder the indexing user cannot read is listed with that reason. (As root, which reads everything,
+    /// the run is made as `nobody`.)
+    func testAnUnreadableFolderIsListed() throws {
+        let base = try temporaryFolder()
+        XCTAssertEqual(chmod(base.path, 0o777), 0)
+        let folder = base.appendingPathComponent("docs")
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("closed"), withIntermediateDirectories: true)
+        try Data("기준금리 동결".utf8).write(to: folder.appendingPathComponent("open.txt"))
+        try Data("비공개".utf8).write(to: folder.appendingPathComponent("closed/secret.txt"))
+        XCTAssertEqual(chmod(folder.appendingPathComponent("closed").path, 0o000), 0)
+        addTeardownBlock { _ = chmod(folder.appendingPathComponent("closed").path, 0o755) }
+        let binary = Bundle.main.bundleURL.appendingPathComponent("korsearch").path
+        let arguments = ["index", folder.path, "--index", base.appendingPathComponent("index").path, "--model", model, "--json", "--quiet"]
+        let result: KorsearchRun
+        if getuid() == 0 {
+            let reachable = try ProcessRunner.run(URL(fileURLWithPath: "/usr/sbin/runuser"), ["-u", "nobody", "--", "test", "-r", model + "/config.json", "-a", "-x", binary])
+            if reachable.status != 0 { throw XCTSkip("user nobody cannot reach the built binary or the test model from here") }
+            let run = try ProcessRunner.run(URL(fileURLWithPath: "/usr/sbin/runuser"), ["-u", "nobody", "--", binary] + arguments, environment: ["HOME": "/tmp"])
+            result = KorsearchRun(status: run.status, stdout: String(decoding: run.standardOutput, as: UTF8.self), stderr: String(decoding: run.standardError, as: UTF8.self))
+        } else {
+            result = try runKorsearch(arguments)
+        }
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(try skipped(result.stdout)["closed/"], "folder cannot be read: Permission denied")
     }
 }
