@@ -156,6 +156,31 @@ function appendHighlighted(element, text, words) {
   }
 }
 
+// An ISO 8601 time in the reader's own words: Korea's time (KST) for a Korean locale, else the browser's.
+function localTime(iso) {
+  const date = iso ? new Date(iso) : null;
+  if (!date || isNaN(date)) return iso || "?";
+  const locale = navigator.language || "ko-KR";
+  const options = { dateStyle: "medium", timeStyle: "short", timeZoneName: "short" };
+  if (locale.toLowerCase().startsWith("ko")) options.timeZone = "Asia/Seoul";
+  try { return date.toLocaleString(locale, options); } catch (error) { return date.toLocaleString(); }
+}
+
+// The part of a passage worth reading first: about `width` characters around its first matched word.
+function snippet(text, words, width) {
+  if (text.length <= width) return { text, cut: false };
+  const lower = text.toLowerCase();
+  let first = -1;
+  for (const word of words) {
+    const at = lower.indexOf(word);
+    if (at !== -1 && (first === -1 || at < first)) first = at;
+  }
+  let start = Math.max(0, (first === -1 ? 0 : first) - Math.floor(width / 3));
+  const end = Math.min(text.length, start + width);
+  start = Math.max(0, end - width);
+  return { text: (start > 0 ? "…" : "") + text.slice(start, end) + (end < text.length ? "…" : ""), cut: true };
+}
+
 function element(tag, className, text) {
   const node = document.createElement(tag);
   if (className) node.className = className;
@@ -166,7 +191,7 @@ function element(tag, className, text) {
 async function overview() {
   try {
     const info = await api("/v1/info");
-    $("overview").textContent = `문서 ${info.documents}개 · 단락 ${info.chunks}개 · 모델 ${info.model} (${info.precision}) · 마지막 색인 ${info.last_indexed_at || "?"}`;
+    $("overview").textContent = `문서 ${info.documents}개 · 단락 ${info.chunks}개 · 모델 ${info.model} (${info.precision}) · 마지막 색인 ${localTime(info.last_indexed_at)}`;
     if (info.skipped && info.skipped.length) {
       const details = element("details", "skipped");
       details.appendChild(element("summary", "", `건너뛴 파일 ${info.skipped.length}개`));
@@ -209,8 +234,22 @@ function renderHit(hit, words) {
   meta.appendChild(element("span", "why", ` · 점수 ${hit.score.toFixed(4)}` + (why.length ? ` (${why.join(", ")})` : "")));
   item.appendChild(meta);
   const passage = element("p", "passage");
-  appendHighlighted(passage, hit.text, words);
+  const short = snippet(hit.text, words, 240);
+  appendHighlighted(passage, short.text, words);
   item.appendChild(passage);
+  if (short.cut) {
+    const whole = element("button", "secondary whole", "전체 보기");
+    whole.type = "button";
+    whole.setAttribute("aria-expanded", "false");
+    whole.addEventListener("click", () => {
+      const open = whole.getAttribute("aria-expanded") === "true";
+      passage.textContent = "";
+      appendHighlighted(passage, open ? short.text : hit.text, words);
+      whole.setAttribute("aria-expanded", open ? "false" : "true");
+      whole.textContent = open ? "전체 보기" : "짧게 보기";
+    });
+    item.appendChild(whole);
+  }
   const button = element("button", "secondary expand", "앞뒤 문맥 보기");
   button.type = "button";
   button.setAttribute("aria-expanded", "false");

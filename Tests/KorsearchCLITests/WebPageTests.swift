@@ -51,6 +51,7 @@ final class WebPageTests: XCTestCase {
         let home = try dom(browser, url(server, "/"))
         XCTAssertTrue(home.contains("<label for=\"q\">"), "labelled query box")
         XCTAssertTrue(home.contains("문서 18개"), "overview of the index")
+        XCTAssertNil(home.range(of: #"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}"#, options: .regularExpression), "the index time in local words, not raw UTC")
 
         // A Korean query: results render with the query's terms highlighted.
         let query = "자기주식 소각".addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!
@@ -59,6 +60,9 @@ final class WebPageTests: XCTestCase {
         XCTAssertTrue(results.contains("<mark>자기주식</mark>"), "highlighted terms")
         XCTAssertTrue(results.contains("data-mode=\"hybrid\""))
         XCTAssertTrue(results.contains("disclosures/buyback-decision.html"))
+        // Long passages show a snippet around the match, with a button for the whole passage.
+        XCTAssertGreaterThan(count(results, "class=\"secondary whole\""), 0, "a snippet with 전체 보기")
+        XCTAssertTrue(results.contains("전체 보기"))
 
         // Another mode.
         let keyword = try dom(browser, url(server, "/?q=\(query)&mode=keyword&k=5"))
