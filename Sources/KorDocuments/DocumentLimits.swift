@@ -8,9 +8,9 @@ public struct DocumentLimits: Sendable, Equatable {
     /// The longest stored text of one document, in characters (Unicode scalars; 5,000,000, about 2,000
     /// pages of Korean). Longer documents are skipped: split such a file.
     public var maxTextCharacters = 5_000_000
-    /// The most bytes a reader inflates out of one zip-based file (DOCX, HWPX, ...) in all (512 MiB); a zip
+    /// The most bytes a reader inflates out of one zip-based file (DOCX, HWPX, ...) in all (256 MiB); a zip
     /// bomb stops there.
-    public var maxInflatedBytes: Int64 = 512 << 20
+    public var maxInflatedBytes: Int64 = 256 << 20
     /// The longest an external converter (pdftotext) may run on one file, in seconds (300).
     public var converterSeconds: Double = 300
     /// The most memory (address space) an external converter may use, in bytes (4 GiB).

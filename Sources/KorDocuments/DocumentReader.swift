@@ -58,9 +58,11 @@ public enum DocumentFormats {
         PDFReader(),
         DOCXReader(),
         HWPXReader(),
+        XLSXReader(),
+        CSVReader(),
     ]
 
-    /// The document types, in the registry's order (txt, md, html, pdf, docx, hwpx).
+    /// The document types, in the registry's order (txt, md, html, pdf, docx, hwpx, xlsx, csv).
     public static var types: [String] { readers.map(\.type) }
 
     /// The reader of a file extension (any case), or nil when the format is not read.

@@ -64,6 +64,16 @@ final class OfficeArchive {
         return collector.paragraphs
     }
 
+    /// Runs `handler` over an XML part as a stream of events (any size; a part that ends inside an element
+    /// is damaged).
+    static func parse(_ data: Data, _ handler: XMLEvents) throws {
+        let parser = XMLParser(stream: InputStream(data: data))
+        parser.delegate = handler
+        guard parser.parse(), handler.depth == 0, handler.sawElement else {
+            throw DocumentFailure("damaged XML inside the document (line \(parser.lineNumber))")
+        }
+    }
+
     /// Paragraph blocks of extracted paragraphs (each trimmed, then normalized).
     static func blocks(_ paragraphs: [String]) -> [DocumentBlock] {
         DocumentContent.paragraphs(of: paragraphs.map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: "\n\n"))
@@ -112,4 +122,28 @@ private final class ParagraphCollector: NSObject, XMLParserDelegate {
     func parser(_ parser: XMLParser, foundCharacters string: String) {
         if inText { current += string }
     }
+}
+
+/// XML events as closures: what a reader of spreadsheet or slide XML listens to.
+final class XMLEvents: NSObject, XMLParserDelegate {
+    var start: (_ name: String, _ attributes: [String: String]) -> Void = { _, _ in }
+    var end: (_ name: String) -> Void = { _ in }
+    var text: (_ characters: String) -> Void = { _ in }
+    /// Open elements now, and whether any was seen.
+    private(set) var depth = 0
+    private(set) var sawElement = false
+
+    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+                attributes: [String: String] = [:]) {
+        depth += 1
+        sawElement = true
+        start(name, attributes)
+    }
+
+    func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
+        depth -= 1
+        end(name)
+    }
+
+    func parser(_ parser: XMLParser, foundCharacters string: String) { text(string) }
 }

@@ -75,7 +75,14 @@ public struct Chunker: Sendable {
         var pieces: [(range: Range<Int>, tokens: Int, page: Int?)] = []
         for placed in document.blocks {
             let block = Array(scalars[placed.start ..< placed.end])
-            for sentence in SentenceSplitter.split(block) {
+            // A table's units are its lines (caption, unit, rows), never sentences inside a row's cells.
+            let units: [Range<Int>]
+            if case .table = placed.block.kind {
+                units = Chunker.lines(block)
+            } else {
+                units = SentenceSplitter.split(block)
+            }
+            for sentence in units {
                 let range = placed.start + sentence.lowerBound ..< placed.start + sentence.upperBound
                 for part in try fit(range, scalars) { pieces.append((part.range, part.tokens, placed.block.page)) }
             }
@@ -157,6 +164,17 @@ public struct Chunker: Sendable {
             while start < sentence.upperBound, scalars[start].properties.isWhitespace { start += 1 }
         }
         return parts
+    }
+
+    /// The non-empty lines of a block, as ranges.
+    static func lines(_ scalars: [Unicode.Scalar]) -> [Range<Int>] {
+        var lines: [Range<Int>] = []
+        var start = 0
+        for index in 0 ... scalars.count where index == scalars.count || scalars[index] == "\n" {
+            if index > start { lines.append(start ..< index) }
+            start = index + 1
+        }
+        return lines
     }
 
     private func encode(_ range: Range<Int>, _ scalars: [Unicode.Scalar]) throws -> [Int32] {

@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""Dev only: writes the spreadsheet and CSV fixtures of the document reader tests, and what an independent
+reader (openpyxl, Python's csv module) finds in them, to Tests/Fixtures/documents/.
+
+    python3 -m venv /tmp/fx && /tmp/fx/bin/pip install openpyxl
+    /tmp/fx/bin/python Scripts/make_document_fixtures.py
+
+Neither CI nor the product runs this; the outputs are committed. The expected JSON holds each sheet's rows as
+the cells display (number formats applied here, from openpyxl's values and format codes), so the Swift reader
+is checked against another reader of the same bytes.
+"""
+import csv
+import io
+import json
+import os
+import re
+import zipfile
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, "..", "Tests", "Fixtures", "documents")
+
+
+def build_workbook(path):
+    book = Workbook()
+    income = book.active
+    income.title = "손익계산서"
+    income.append(["한빛전자㈜ 연결 손익계산서 (단위: 백만원)"])
+    income.merge_cells("A1:C1")
+    income.append(["과목", "실적", None])
+    income.merge_cells("B2:C2")
+    income.append([None, "2023년", "2024년"])
+    income.merge_cells("A2:A3")
+    rows = [("매출액", 456780, 512300), ("매출원가", 196030, 112337), ("영업이익", 260750, 399963),
+            ("당기순이익", -12500, 301220), ("영업이익률", 0.5708, 0.7807)]
+    for label, a, b in rows:
+        income.append([label, a, b])
+    for row in income.iter_rows(min_row=4, max_row=7, min_col=2, max_col=3):
+        for cell in row:
+            cell.number_format = "#,##0;(#,##0)"
+    for cell in income[8][1:3]:
+        cell.number_format = "0.0%"
+    income["A1"].alignment = Alignment(horizontal="center")
+
+    quarters = book.create_sheet("분기별 매출")
+    quarters.append(["분기", "매출액(억원)", "전년 동기 대비"])
+    for index in range(60):
+        year, quarter = 2010 + index // 4, index % 4 + 1
+        quarters.append([f"{year}년 {quarter}분기", 1000 + index * 37.5, (index % 7 - 3) / 100])
+    for row in quarters.iter_rows(min_row=2, min_col=2, max_col=2):
+        row[0].number_format = "#,##0.0"
+    for row in quarters.iter_rows(min_row=2, min_col=3, max_col=3):
+        row[0].number_format = "0.00%"
+    book.save(path)
+
+
+def shared_strings(path):
+    """Moves the first sheet's strings into xl/sharedStrings.xml (this openpyxl writes inline strings only),
+    one of them as rich text in two runs, so the fixture has both kinds as Excel writes them."""
+    with zipfile.ZipFile(path) as source:
+        items = {name: source.read(name) for name in source.namelist()}
+    sheet = items["xl/worksheets/sheet1.xml"].decode()
+    strings = []
+
+    def shared(match):
+        text = match.group(2)
+        if text not in strings:
+            strings.append(text)
+        return f'<c r="{match.group(1)}"{match.group(3)} t="s"><v>{strings.index(text)}</v></c>'
+
+    sheet = re.sub(r'<c r="([A-Z]+[0-9]+)"([^>]*?) t="inlineStr"><is><t>([^<]*)</t></is></c>',
+                   lambda m: shared(type("M", (), {"group": lambda self, i: {1: m.group(1), 2: m.group(3), 3: m.group(2)}[i]})()),
+                   sheet)
+    assert strings, "no inline strings in the first sheet"
+    entries = []
+    for text in strings:
+        if text == "영업이익":
+            entries.append('<si><r><t>영업</t></r><r><rPr><b/></rPr><t>이익</t></r><rPh sb="0" eb="2"><t>ヨウギョウ</t></rPh></si>')
+        else:
+            entries.append(f"<si><t>{text}</t></si>")
+    items["xl/worksheets/sheet1.xml"] = sheet.encode()
+    items["xl/sharedStrings.xml"] = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        f'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="{len(strings)}" uniqueCount="{len(strings)}">'
+        + "".join(entries) + "</sst>").encode()
+    types = items["[Content_Types].xml"].decode()
+    items["[Content_Types].xml"] = types.replace("</Types>", '<Override PartName="/xl/sharedStrings.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>').encode()
+    rels = items["xl/_rels/workbook.xml.rels"].decode()
+    items["xl/_rels/workbook.xml.rels"] = rels.replace("</Relationships>", '<Relationship Id="rIdShared" '
+        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" '
+        'Target="sharedStrings.xml"/></Relationships>').encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in items.items():
+            target.writestr(name, data)
+
+
+def shown(value, number_format):
+    """The cell as Excel displays it, for the formats the fixtures use."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if number_format == "#,##0;(#,##0)":
+        return f"({abs(value):,.0f})" if value < 0 else f"{value:,.0f}"
+    if number_format == "#,##0.0":
+        return f"{value:,.1f}"
+    if number_format.endswith("%"):
+        decimals = len(number_format.split(".")[1]) - 1 if "." in number_format else 0
+        return f"{value * 100:.{decimals}f}%"
+    return str(int(value)) if float(value).is_integer() else repr(value)
+
+
+def expected_workbook(path):
+    book = load_workbook(path)
+    sheets = []
+    for sheet in book.worksheets:
+        merged = {}
+        for area in sheet.merged_cells.ranges:
+            origin = sheet.cell(area.min_row, area.min_col)
+            for row in range(area.min_row, area.max_row + 1):
+                for column in range(area.min_col, area.max_col + 1):
+                    merged[(row, column)] = shown(origin.value, origin.number_format)
+        rows = []
+        for row in sheet.iter_rows():
+            cells = [merged.get((cell.row, cell.column), shown(cell.value, cell.number_format)) for cell in row]
+            rows.append(cells)
+        sheets.append({"name": sheet.title, "rows": rows})
+    return sheets
+
+
+def write_csvs():
+    rows = [["회사", "결산기", "1주당 배당금(원)", "배당성향"],
+            ["한빛전자㈜", "2024-12", "1,444", "25.3%"],
+            ["푸른건설", "2024-12", "500", "12.0%"],
+            ["새봄은행, 지주", "2024-12", "3,100", "31.5%"],
+            ["\"따옴표\" 상사", "2024-06", "0", "0.0%"]]
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\r\n").writerows(rows)
+    with open(os.path.join(OUT, "dividends-cp949.csv"), "wb") as file:
+        file.write(text.getvalue().encode("cp949"))
+    tabbed = io.StringIO()
+    csv.writer(tabbed, delimiter="\t", lineterminator="\n").writerows(rows)
+    with open(os.path.join(OUT, "dividends-bom.tsv"), "wb") as file:
+        file.write(b"\xef\xbb\xbf" + tabbed.getvalue().encode("utf-8"))
+    with open(os.path.join(OUT, "dividends-cp949.csv"), "rb") as file:
+        parsed = list(csv.reader(io.StringIO(file.read().decode("cp949"))))
+    return parsed
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    path = os.path.join(OUT, "financials.xlsx")
+    build_workbook(path)
+    shared_strings(path)
+    expected = {"financials.xlsx": expected_workbook(path), "dividends.csv": write_csvs()}
+    with open(os.path.join(OUT, "expected.json"), "w", encoding="utf-8") as file:
+        json.dump(expected, file, ensure_ascii=False, indent=1)
+        file.write("\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,211 @@
+import Foundation
+
+/// Excel (`.xlsx`): every sheet a table block captioned by the sheet's name, its cells as they display
+/// (shared strings, inline strings, numbers in their number format where it is a plain one: thousands
+/// separators, decimals, percentages, parenthesized negatives, dates), merged cells repeated over the cells
+/// they cover so that every column has its header, the top rows up to the last row a merge spans down to
+/// marked as headers. A single-cell first row that spans the table is its title: a unit line when it names a
+/// unit (`단위`), the caption otherwise.
+struct XLSXReader: DocumentReader {
+    let type = "xlsx"
+    let name = "Excel (XLSX)"
+    let extensions = ["xlsx", "xlsm"]
+
+    func read(_ file: DocumentFile) throws -> DocumentContent {
+        let archive = try OfficeArchive(file, format: type)
+        guard let workbook = try archive.read("xl/workbook.xml") else {
+            throw DocumentFailure("not an Excel workbook (no xl/workbook.xml)")
+        }
+        let targets = try relationshipTargets(archive, "xl/_rels/workbook.xml.rels", base: "xl/")
+        let strings = try sharedStrings(archive)
+        let formats = try NumberFormats(archive)
+        var blocks: [DocumentBlock] = []
+        for (name, relationship) in try sheets(workbook) {
+            guard let path = targets[relationship], let data = try archive.read(path) else { continue }
+            if let table = try table(data, name: name, strings: strings, formats: formats) {
+                blocks.append(.table(table))
+            }
+        }
+        var title: String?
+        if let core = try archive.read("docProps/core.xml") {
+            title = try OfficeArchive.paragraphs(core, paragraph: "dc:title", text: "dc:title", tab: nil, lineBreak: nil).first?
+                .trimmingCharacters(in: .whitespaces)
+        }
+        return DocumentContent(blocks: blocks, metadata: DocumentMetadata(title: title?.isEmpty == false ? title : nil))
+    }
+
+    /// `name` without a namespace prefix.
+    private func local(_ name: String) -> Substring { name.split(separator: ":").last ?? Substring(name) }
+
+    /// Sheet names and relationship ids, in workbook order.
+    private func sheets(_ workbook: Data) throws -> [(String, String)] {
+        var sheets: [(String, String)] = []
+        let events = XMLEvents()
+        events.start = { name, attributes in
+            if self.local(name) == "sheet", let sheetName = attributes["name"],
+               let id = attributes["r:id"] ?? attributes.first(where: { $0.key.hasSuffix(":id") })?.value {
+                sheets.append((sheetName, id))
+            }
+        }
+        try OfficeArchive.parse(workbook, events)
+        return sheets
+    }
+
+    /// Relationship ids to part paths.
+    private func relationshipTargets(_ archive: OfficeArchive, _ path: String, base: String) throws -> [String: String] {
+        guard let data = try archive.read(path) else { return [:] }
+        var targets: [String: String] = [:]
+        let events = XMLEvents()
+        events.start = { name, attributes in
+            guard self.local(name) == "Relationship", let id = attributes["Id"], let target = attributes["Target"] else { return }
+            targets[id] = target.hasPrefix("/") ? String(target.dropFirst()) : base + target
+        }
+        try OfficeArchive.parse(data, events)
+        return targets
+    }
+
+    /// The shared strings, each the text of its runs (phonetic runs left out).
+    private func sharedStrings(_ archive: OfficeArchive) throws -> [String] {
+        guard let data = try archive.read("xl/sharedStrings.xml") else { return [] }
+        var strings: [String] = []
+        var current = ""
+        var inText = false
+        var inPhonetic = false
+        let events = XMLEvents()
+        events.start = { name, _ in
+            switch self.local(name) {
+            case "si": current = ""
+            case "t": inText = true
+            case "rPh": inPhonetic = true
+            default: break
+            }
+        }
+        events.end = { name in
+            switch self.local(name) {
+            case "si": strings.append(current)
+            case "t": inText = false
+            case "rPh": inPhonetic = false
+            default: break
+            }
+        }
+        events.text = { if inText && !inPhonetic { current += $0 } }
+        try OfficeArchive.parse(data, events)
+        return strings
+    }
+
+    /// One sheet as a table, or nil when it holds no cell with text.
+    private func table(_ data: Data, name: String, strings: [String], formats: NumberFormats) throws -> DocumentTable? {
+        var cells: [[Int: String]] = []        // by row index from 0, then column index from 0
+        var rowIndex: [Int: Int] = [:]          // sheet row number -> index in `cells`
+        var merges: [(rows: ClosedRange<Int>, columns: ClosedRange<Int>)] = []
+        var reference = "", cellType = "", style = 0
+        var value = "", inValue = false, inInline = false
+        var row = 0, nextColumn = 0
+        let events = XMLEvents()
+        events.start = { element, attributes in
+            switch self.local(element) {
+            case "row":
+                row = Int(attributes["r"] ?? "") ?? (row + 1)
+                nextColumn = 0
+            case "c":
+                reference = attributes["r"] ?? ""
+                cellType = attributes["t"] ?? "n"
+                style = Int(attributes["s"] ?? "") ?? 0
+                value = ""
+            case "v": inValue = true
+            case "is": inInline = true
+            case "t" where inInline: inValue = true
+            case "mergeCell":
+                if let area = attributes["ref"].flatMap(XLSXReader.area) { merges.append(area) }
+            default: break
+            }
+        }
+        events.end = { element in
+            switch self.local(element) {
+            case "v": inValue = false
+            case "t" where inInline: inValue = false
+            case "is": inInline = false
+            case "c":
+                let column = XLSXReader.cellReference(reference)?.column ?? nextColumn
+                nextColumn = column + 1
+                let shown: String
+                switch cellType {
+                case "s": shown = Int(value).flatMap { strings.indices.contains($0) ? strings[$0] : nil } ?? ""
+                case "inlineStr", "str": shown = value
+                case "b": shown = value == "1" ? "TRUE" : "FALSE"
+                case "e": shown = value
+                default: shown = Double(value).map { formats.display($0, style: style) } ?? value
+                }
+                let text = TextNormalizer.collapseSpaces(shown)
+                if !text.isEmpty {
+                    let index = rowIndex[row] ?? { cells.append([:]); rowIndex[row] = cells.count - 1; return cells.count - 1 }()
+                    cells[index][column] = text
+                }
+            default: break
+            }
+        }
+        events.text = { if inValue { value += $0 } }
+        try OfficeArchive.parse(data, events)
+        if cells.isEmpty { return nil }
+
+        // Rows in sheet order, columns from the first used to the last.
+        let order = rowIndex.keys.sorted()
+        let usedColumns = cells.flatMap(\.keys)
+        let first = usedColumns.min()!, last = usedColumns.max()!
+        guard last - first < 1000 else { throw DocumentFailure("a sheet wider than 1,000 columns (\(name))") }
+        var grid = order.map { number in (first ... last).map { cells[rowIndex[number]!][$0] ?? "" } }
+        // A merged area's value over every cell it covers.
+        var headerRows = 1
+        for merge in merges {
+            guard let top = order.firstIndex(of: merge.rows.lowerBound) else { continue }
+            let origin = merge.columns.lowerBound - first
+            guard origin >= 0, origin < grid[top].count else { continue }
+            let text = grid[top][origin]
+            for (index, number) in order.enumerated() where merge.rows.contains(number) {
+                for column in merge.columns where column - first >= 0 && column - first < grid[index].count {
+                    grid[index][column - first] = text
+                }
+            }
+            if top <= headerRows, let bottom = order.lastIndex(where: { merge.rows.contains($0) }) {
+                headerRows = max(headerRows, bottom + 1)
+            }
+        }
+        // A first row that is one text across the whole width: the table's title.
+        var caption: String? = name
+        var unit: String?
+        if grid.count > 1, last > first, Set(grid[0]).count == 1 {
+            let title = grid[0][0]
+            if title.contains("단위") { unit = title } else { caption = name + " — " + title }
+            grid.removeFirst()
+            headerRows = max(1, headerRows - 1)
+        }
+        return DocumentTable(rows: grid.map { $0.map { DocumentTable.Cell($0) } }, headerRows: min(headerRows, grid.count),
+                             caption: caption, unit: unit)
+    }
+
+    /// `B12` as a 1-based row and 0-based column.
+    static func cellReference(_ text: String) -> (row: Int, column: Int)? {
+        var column = 0
+        var digits = ""
+        for character in text.uppercased() {
+            if let ascii = character.asciiValue, (65 ... 90).contains(ascii), digits.isEmpty {
+                column = column * 26 + Int(ascii - 64)
+                if column > 20_000 { return nil }
+            } else if character.isASCII, character.isNumber {
+                digits.append(character)
+            } else {
+                return nil
+            }
+        }
+        guard column > 0, let row = Int(digits), row > 0 else { return nil }
+        return (row, column - 1)
+    }
+
+    /// `A1:C3` as row and column ranges.
+    static func area(_ text: String) -> (rows: ClosedRange<Int>, columns: ClosedRange<Int>)? {
+        let corners = text.split(separator: ":").map(String.init)
+        guard corners.count == 2, let from = cellReference(corners[0]), let to = cellReference(corners[1]),
+              from.row <= to.row, from.column <= to.column else { return nil }
+        return (from.row ... to.row, from.column ... to.column)
+    }
+}

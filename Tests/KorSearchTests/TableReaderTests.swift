@@ -1,0 +1,112 @@
+import Foundation
+import KorSearch
+@testable import KorDocuments
+@testable import KorSearchCore
+@testable import KorSearchEmbedded
+import XCTest
+import ZIPFoundation
+
+/// Spreadsheets and CSV as tables, checked cell by cell against what openpyxl and Python's csv module read
+/// from the same files (`Scripts/make_document_fixtures.py` wrote both).
+final class TableReaderTests: XCTestCase {
+    private let folder = TestPaths.fixtures.appendingPathComponent("documents")
+
+    private func expected() throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("expected.json"))) as! [String: Any]
+    }
+
+    private func tables(_ document: LoadedDocument) -> [DocumentTable] {
+        document.blocks.compactMap { if case .table(let table) = $0.block.kind { table } else { nil } }
+    }
+
+    func testXLSXSheetsAreTablesAsTheyDisplay() throws {
+        let document = try DocumentLoader.load(folder.appendingPathComponent("financials.xlsx"))
+        XCTAssertEqual(document.type, "xlsx")
+        let sheets = try XCTUnwrap(try expected()["financials.xlsx"] as? [[String: Any]])
+        let read = tables(document)
+        XCTAssertEqual(read.count, 2)
+        // Sheet 1: the title row (one merged cell across the table) becomes the unit line.
+        var reference = sheets[0]["rows"] as! [[String]]
+        XCTAssertEqual(read[0].caption, "손익계산서")
+        XCTAssertEqual(read[0].unit, reference.removeFirst()[0])
+        XCTAssertEqual(read[0].rows.map { $0.map(\.text) }, reference)
+        XCTAssertEqual(read[0].headerRows, 2, "the merged two-row header")
+        XCTAssertEqual(read[1].caption, "분기별 매출")
+        XCTAssertEqual(read[1].rows.map { $0.map(\.text) }, sheets[1]["rows"] as! [[String]])
+        XCTAssertEqual(read[1].rows.count, 61)
+        XCTAssertEqual(read[1].headerRows, 1)
+        // In the stored text each row is one line, its cells separated, never fused.
+        XCTAssertTrue(document.text.contains("\n영업이익 | 260,750 | 399,963\n"), document.text)
+        XCTAssertTrue(document.text.contains("\n당기순이익 | (12,500) | 301,220\n"))
+        XCTAssertTrue(document.text.contains("\n2024년 4분기 | 3,212.5 | 0.00%"))
+    }
+
+    func testNumberFormats() {
+        XCTAssertEqual(NumberFormats.format(1234567.891, code: "#,##0"), "1,234,568")
+        XCTAssertEqual(NumberFormats.format(-1234.5, code: "#,##0.0;(#,##0.0)"), "(1,234.5)")
+        XCTAssertEqual(NumberFormats.format(-1234.5, code: "#,##0"), "-1,235")
+        XCTAssertEqual(NumberFormats.format(0.12345, code: "0.0%"), "12.3%")
+        XCTAssertEqual(NumberFormats.format(45658, code: "yyyy-mm-dd"), "2025-01-01")
+        XCTAssertEqual(NumberFormats.format(0.1 + 0.2, code: "General"), "0.3")
+        XCTAssertEqual(NumberFormats.format(456780, code: "General"), "456780")
+        XCTAssertEqual(NumberFormats.format(1500, code: #"#,##0"원""#), "1,500")
+    }
+
+    func testCSVAndTSVInTheirEncodings() throws {
+        let reference = try XCTUnwrap(try expected()["dividends.csv"] as? [[String]])
+        for (name, encoding) in [("dividends-cp949.csv", "CP949"), ("dividends-bom.tsv", "UTF-8")] {
+            let document = try DocumentLoader.load(folder.appendingPathComponent(name))
+            XCTAssertEqual(document.type, "csv")
+            XCTAssertEqual(document.encoding, encoding, name)
+            let table = try XCTUnwrap(tables(document).first, name)
+            XCTAssertEqual(table.rows.map { $0.map(\.text) }, reference, name)
+            XCTAssertEqual(table.headerRows, 1)
+        }
+        XCTAssertEqual(CSVReader.rows("a,\"b,\"\"c\"\"\nd\",e\r\nf", separator: ","), [["a", "b,\"c\"\nd", "e"], ["f"]])
+    }
+
+    func testBadSpreadsheetsAreSkippedWithTheirReason() throws {
+        let work = try temporaryFolder()
+        let cases: [(String, Data, String)] = [
+            ("truncated.xlsx", try Data(contentsOf: folder.appendingPathComponent("financials.xlsx")).prefix(2000), "not a valid xlsx file"),
+            ("text.xlsx", Data("not a zip".utf8), "not a valid xlsx file"),
+            ("empty.csv", Data(",,\n,,\n".utf8), "no text"),
+            ("binary.csv", Data([0, 1, 2, 0, 0xFF]), "binary file"),
+        ]
+        for (name, data, reason) in cases {
+            try data.write(to: work.appendingPathComponent(name))
+            XCTAssertThrowsError(try DocumentLoader.load(work.appendingPathComponent(name)), name) {
+                XCTAssertTrue("\($0)".contains(reason), "\(name): \($0)")
+            }
+        }
+        let archive = try Archive(url: work.appendingPathComponent("nobook.xlsx"), accessMode: .create)
+        try archive.addEntry(with: "hello.txt", type: .file, uncompressedSize: Int64(5), compressionMethod: .none) { (_: Int64, _: Int) in Data("hello".utf8) }
+        XCTAssertThrowsError(try DocumentLoader.load(work.appendingPathComponent("nobook.xlsx"))) {
+            XCTAssertTrue("\($0)".contains("not an Excel workbook"), "\($0)")
+        }
+    }
+
+    /// A keyword search for a cell's value finds the passage holding it as its own cell with its row label;
+    /// table rows are never cut across passages.
+    func testACellIsFoundWithItsRowAndColumn() throws {
+        let work = try temporaryFolder()
+        for name in ["financials.xlsx", "dividends-cp949.csv"] {
+            try FileManager.default.copyItem(at: folder.appendingPathComponent(name), to: work.appendingPathComponent(name))
+        }
+        let directory = IndexDirectory(try temporaryFolder().appendingPathComponent("index"))
+        let model = try tinyModel
+        var options = KorSearchCore.IndexOptions()
+        options.chunking = ChunkingOptions(chunkTokens: 64, overlapTokens: 0)
+        try Indexer(directory: directory, embedder: model.embedder, model: model.identity, options: options).index(folder: work)
+        let searcher = try Searcher(index: try DocumentIndex.open(directory), embedder: nil, model: nil)
+        let hit = try XCTUnwrap(try searcher.search("399,963", limit: 1, mode: .keyword).first)
+        XCTAssertEqual(hit.path, "financials.xlsx")
+        XCTAssertTrue(hit.text.split(separator: "\n").contains("영업이익 | 260,750 | 399,963"), hit.text)
+        let lines = Set(try DocumentLoader.load(work.appendingPathComponent("financials.xlsx")).text.split(separator: "\n").map(String.init))
+        for chunk in try DocumentIndex.open(directory).catalog.chunks(ids: Array(1 ... 200)) where chunk.documentPath == "financials.xlsx" {
+            XCTAssertTrue(chunk.text.split(separator: "\n").allSatisfy { lines.contains(String($0)) }, "whole rows only: \(chunk.text)")
+        }
+        let dividend = try XCTUnwrap(try searcher.search("새봄은행 배당금", limit: 1, mode: .keyword, filters: SearchFilters(types: ["csv"])).first)
+        XCTAssertTrue(dividend.text.contains("새봄은행, 지주 | 2024-12 | 3,100 | 31.5%"), dividend.text)
+    }
+}
