@@ -33,6 +33,11 @@ public struct DocumentTable: Sendable, Equatable {
         self.unit = unit
     }
 
+    /// Whether a line is a unit line such as `(단위: 억원)` or `[단위 : 백만원, %]`.
+    public static func isUnitLine(_ line: String) -> Bool {
+        line.count <= 40 && line.range(of: #"^[\(\[<（]?\s*단위\s*[:：]"#, options: .regularExpression) != nil
+    }
+
     /// The separator between the cells of a row in the stored text: never fused, never a line break.
     public static let cellSeparator = " | "
 

@@ -11,14 +11,49 @@ struct HTMLReader: DocumentReader {
         let legacy = ["euc-kr", "cp949", "ks_c_5601-1987", "x-windows-949"].contains(HTMLText.declaredCharset(file.data) ?? "")
         let decoded = try file.text(preferringCP949: legacy)
         let extracted = HTMLText.extract(decoded.text)
-        return DocumentContent(blocks: DocumentContent.paragraphs(of: extracted.text),
-                               metadata: DocumentMetadata(title: extracted.title), encoding: decoded.encoding)
+        var blocks: [DocumentBlock] = []
+        for segment in extracted.segments {
+            switch segment {
+            case .text(let text):
+                blocks += DocumentContent.paragraphs(of: text)
+            case .table(var table):
+                // A unit line just above a table belongs to it: `(단위: 억원)`.
+                if table.unit == nil, let last = blocks.last, case .paragraph = last.kind, DocumentTable.isUnitLine(last.text) {
+                    table.unit = last.text
+                    blocks.removeLast()
+                }
+                blocks.append(.table(table))
+            }
+        }
+        return DocumentContent(blocks: blocks, metadata: DocumentMetadata(title: extracted.title), encoding: decoded.encoding)
     }
 }
 
 /// The visible text of an HTML page: no script, style or comments; entities decoded; block elements as line
-/// breaks; the `<title>` kept apart.
+/// breaks; tables as tables (rows of cells, `<th>` and `<thead>` rows as headers, `colspan` and `rowspan`
+/// repeated over the cells they cover, `<caption>`); the `<title>` kept apart.
 enum HTMLText {
+    /// Running text or a table, in page order.
+    enum Segment {
+        case text(String)
+        case table(DocumentTable)
+    }
+
+    /// What a page holds.
+    struct Extracted {
+        var title: String?
+        var segments: [Segment]
+        /// Everything as one text (tables as their stored lines).
+        var text: String {
+            segments.map { segment in
+                switch segment {
+                case .text(let text): text
+                case .table(let table): "\n" + table.text + "\n"
+                }
+            }.joined()
+        }
+    }
+
     private static let blockElements: Set<String> = [
         "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table", "section",
         "article", "header", "footer", "nav", "aside", "blockquote", "pre", "hr", "dl", "dt", "dd", "figure",
@@ -37,9 +72,13 @@ enum HTMLText {
     }
 
     /// Extracts title and visible text.
-    static func extract(_ html: String) -> (title: String?, text: String) {
+    static func extract(_ html: String) -> Extracted {
         let scalars = Array(html.unicodeScalars)
         var text = String.UnicodeScalarView()
+        var segments: [Segment] = []
+        var tables: [TableBuilder] = []
+        var inHead = false
+        var caption: String.UnicodeScalarView?
         var title: String?
         var index = 0
         var hiddenDepth: [String] = []
@@ -48,7 +87,47 @@ enum HTMLText {
         var nextClose = -1
 
         func append(_ scalar: Unicode.Scalar) {
-            if inTitle { titleText.append(scalar) } else if hiddenDepth.isEmpty { text.append(scalar) }
+            if inTitle { titleText.append(scalar); return }
+            guard hiddenDepth.isEmpty else { return }
+            if caption != nil { caption!.append(scalar); return }
+            if let table = tables.last {
+                table.append(String(scalar))  // outside a cell: ignored, as browsers show no text there
+            } else {
+                text.append(scalar)
+            }
+        }
+
+        func flushText() {
+            segments.append(.text(String(text)))
+            text = String.UnicodeScalarView()
+        }
+
+        func table(_ name: String, isEnd: Bool, _ inside: String) -> Bool {
+            switch (name, isEnd) {
+            case ("table", false):
+                if tables.isEmpty { flushText() }
+                let builder = TableBuilder()
+                builder.transform = decodeEntities
+                tables.append(builder)
+            case ("table", true):
+                guard let builder = tables.popLast() else { return true }
+                guard let built = builder.build() else { return true }
+                if let outer = tables.last { outer.append(" " + built.rows.map { $0.map(\.text).joined(separator: " ") }.joined(separator: " ") + " ") }
+                else { segments.append(.table(built)) }
+            case ("thead", _): inHead = !isEnd
+            case ("tr", false): tables.last?.startRow(header: inHead)
+            case ("tr", true): tables.last?.endCell()
+            case ("td", false), ("th", false):
+                tables.last?.startCell(header: name == "th", columnSpan: span("colspan", inside), rowSpan: span("rowspan", inside))
+            case ("td", true), ("th", true): tables.last?.endCell()
+            case ("caption", false): if !tables.isEmpty { caption = String.UnicodeScalarView() }
+            case ("caption", true):
+                if let text = caption { tables.last?.caption = decodeEntities(String(text)) }
+                caption = nil
+            default:
+                return false
+            }
+            return true
         }
 
         while index < scalars.count {
@@ -105,18 +184,34 @@ enum HTMLText {
                     }
                     continue
                 }
-                if blockElements.contains(name) { append("\n") } else if cellElements.contains(name), !isEnd { append(" ") }
+                if !tables.isEmpty || name == "table", table(name, isEnd: isEnd, inside) { continue }
+                if blockElements.contains(name) { append(tables.isEmpty ? "\n" : " ") } else if cellElements.contains(name), !isEnd { append(" ") }
                 continue
             }
             append(scalar)
             index += 1
         }
-        let body = decodeEntities(String(text))
-        // Source whitespace inside a line is not meaningful in HTML: collapse it, keep the block breaks.
-        let lines = body.split(separator: "\n", omittingEmptySubsequences: false).map {
-            $0.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }).joined(separator: " ")
+        // An unclosed table still gives what it holds.
+        while let builder = tables.popLast() {
+            if let built = builder.build() { segments.append(.table(built)) }
         }
-        return (title, lines.joined(separator: "\n"))
+        flushText()
+        return Extracted(title: title, segments: segments.compactMap { segment in
+            guard case .text(let raw) = segment else { return segment }
+            let body = decodeEntities(raw)
+            // Source whitespace inside a line is not meaningful in HTML: collapse it, keep the block breaks.
+            let lines = body.split(separator: "\n", omittingEmptySubsequences: false).map {
+                $0.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }).joined(separator: " ")
+            }
+            let text = lines.joined(separator: "\n")
+            return text.isEmpty ? nil : .text(text)
+        })
+    }
+
+    /// A `colspan`/`rowspan` attribute's value (1 when absent or not a number).
+    private static func span(_ attribute: String, _ inside: String) -> Int {
+        guard let range = inside.range(of: attribute + #"\s*=\s*["']?\s*(\d{1,5})"#, options: [.regularExpression, .caseInsensitive]) else { return 1 }
+        return Int(inside[range].filter(\.isNumber)) ?? 1
     }
 
     private static func matches(_ scalars: [Unicode.Scalar], _ index: Int, _ text: String) -> Bool {

@@ -61,7 +61,7 @@ final class DocumentTests: XCTestCase {
         XCTAssertEqual(extracted.title, "금리 & 환율")
         let text = TextNormalizer.normalize(extracted.text)
         // Block elements break paragraphs; a <br> inside a sentence is joined like any wrapped line.
-        XCTAssertEqual(text, "제목\n\n기준금리는 3.50% 동결. 한국은행 <발표>\n\nA B")
+        XCTAssertEqual(text, "제목\n\n기준금리는 3.50% 동결. 한국은행 <발표>\n\nA | B", "a table's cells stay apart")
         XCTAssertFalse(text.contains("숨김"))
         XCTAssertFalse(text.contains("color"))
         XCTAssertFalse(text.contains("주석"))

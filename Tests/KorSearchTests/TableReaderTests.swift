@@ -110,3 +110,32 @@ final class TableReaderTests: XCTestCase {
         XCTAssertTrue(dividend.text.contains("새봄은행, 지주 | 2024-12 | 3,100 | 31.5%"), dividend.text)
     }
 }
+
+/// HTML tables as tables: header cells, spans repeated, a unit line above the table taken as its unit.
+final class HTMLTableTests: XCTestCase {
+    func testHTMLTablesKeepTheirCells() throws {
+        let html = """
+        <html><body><h2>요약 재무</h2><p>(단위: 억원)</p>
+        <table><caption>연결 손익</caption>
+        <thead><tr><th rowspan="2">과목</th><th colspan="2">실적</th></tr><tr><th>2023년</th><th>2024년</th></tr></thead>
+        <tbody><tr><td>매출액</td><td>4,567</td><td>5,123</td></tr>
+        <tr><td>영업이익</td><td>2,607</td><td>3,999</td></tr></tbody></table>
+        <p>부채비율 &lt; 100% 인 기업</p></body></html>
+        """
+        let url = try temporaryFolder().appendingPathComponent("summary.html")
+        try Data(html.utf8).write(to: url)
+        let document = try DocumentLoader.load(url)
+        let tables = document.blocks.compactMap { if case .table(let table) = $0.block.kind { table } else { nil } }
+        let table = try XCTUnwrap(tables.first)
+        XCTAssertEqual(table.rows.map { $0.map(\.text) }, [["과목", "실적", "실적"], ["과목", "2023년", "2024년"],
+                                                         ["매출액", "4,567", "5,123"], ["영업이익", "2,607", "3,999"]])
+        XCTAssertEqual(table.headerRows, 2)
+        XCTAssertEqual(table.caption, "연결 손익")
+        XCTAssertEqual(table.unit, "(단위: 억원)")
+        XCTAssertTrue(document.text.contains("연결 손익\n(단위: 억원)\n과목 | 실적 | 실적\n과목 | 2023년 | 2024년\n매출액 | 4,567 | 5,123\n영업이익 | 2,607 | 3,999"), document.text)
+        XCTAssertTrue(document.text.hasSuffix("부채비율 < 100% 인 기업"))
+        // The corpus page: its table's rows no longer fuse with the paragraphs around them.
+        let fx = try DocumentLoader.load(TestPaths.corpus.appendingPathComponent("market/fx-daily-2024-11-05.html"))
+        XCTAssertTrue(fx.text.contains("\n통화 | 종가 | 전일 대비\n원/달러 | 1,385.6 | +4.2\n"), fx.text)
+    }
+}

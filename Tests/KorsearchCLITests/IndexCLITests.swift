@@ -123,7 +123,7 @@ final class IndexCLITests: XCTestCase {
 
         let info = try json(try runKorsearch(["info", "--index", index, "--json"]).stdout)
         XCTAssertEqual((info["formats"] as? [[String: Any]])?.compactMap { $0["type"] as? String }, DocumentFormats.types)
-        let help = try runKorsearch(["index", "--help"]).stdout
+        let help = try runKorsearch(["index", "--help"]).stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
         XCTAssertTrue(help.contains(DocumentFormats.types.joined(separator: ", ")), help)
     }
 
