@@ -16,6 +16,7 @@ import os
 import re
 import zipfile
 
+from docx import Document
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment
 
@@ -150,12 +151,58 @@ def write_csvs():
     return parsed
 
 
+def build_docx(path):
+    """A Word report with a paragraph, a unit line and a table whose header is merged across two columns and
+    down two rows; python-docx reads it back as the reference."""
+    document = Document()
+    document.add_paragraph("한빛전자㈜ 2024년 3분기 실적 요약입니다.")
+    document.add_paragraph("(단위: 억원)")
+    table = document.add_table(rows=4, cols=3)
+    table.cell(0, 0).merge(table.cell(1, 0)).text = "과목"
+    table.cell(0, 1).merge(table.cell(0, 2)).text = "실적"
+    table.cell(1, 1).text, table.cell(1, 2).text = "2023년 3분기", "2024년 3분기"
+    for row, (label, a, b) in enumerate([("매출액", "1,120", "1,384"), ("영업이익", "231", "402")], start=2):
+        table.cell(row, 0).text, table.cell(row, 1).text, table.cell(row, 2).text = label, a, b
+    document.add_paragraph("영업이익은 전년 동기 대비 74% 늘었다.")
+    document.save(path)
+    # python-docx gives a merged cell's text at every grid position it covers.
+    read = Document(path)
+    return [[cell.text for cell in row.cells] for row in read.tables[0].rows]
+
+
+def build_hwpx(path):
+    """A Hancom OWPML file written by hand (no HWPX writer on PyPI runs without Hancom's software): a
+    paragraph, then a table inside a paragraph's run as Hancom places it, with a cell spanning two columns."""
+    def cell(text, col, row, colspan=1, header=False):
+        return (f'<hp:tc name="" header="{1 if header else 0}" hasMargin="0" protect="0" editable="0" dirty="0" borderFillIDRef="1">'
+                f'<hp:subList id="" textDirection="HORIZONTAL" lineWrap="BREAK" vertAlign="CENTER">'
+                f'<hp:p id="0" paraPrIDRef="0" styleIDRef="0"><hp:run charPrIDRef="0"><hp:t>{text}</hp:t></hp:run></hp:p>'
+                f'</hp:subList><hp:cellAddr colAddr="{col}" rowAddr="{row}"/><hp:cellSpan colSpan="{colspan}" rowSpan="1"/>'
+                f'<hp:cellSz width="1000" height="1000"/></hp:tc>')
+    rows = [[cell("구분", 0, 0, header=True), cell("배당 내역", 1, 0, 2, header=True)],
+            [cell("구분", 0, 1, header=True), cell("보통주", 1, 1, header=True), cell("우선주", 2, 1, header=True)],
+            [cell("1주당 배당금(원)", 0, 2), cell("1,444", 1, 2), cell("1,445", 2, 2)]]
+    table = ('<hp:tbl id="1" rowCnt="3" colCnt="3">' + "".join("<hp:tr>" + "".join(r) + "</hp:tr>" for r in rows) + "</hp:tbl>")
+    section = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+               '<hs:sec xmlns:hs="http://www.hancom.co.kr/hwpml/2011/section" xmlns:hp="http://www.hancom.co.kr/hwpml/2011/paragraph">'
+               '<hp:p id="1" paraPrIDRef="0" styleIDRef="0"><hp:run charPrIDRef="0"><hp:t>현금배당 결정 내용은 다음과 같다.</hp:t></hp:run></hp:p>'
+               f'<hp:p id="2" paraPrIDRef="0" styleIDRef="0"><hp:run charPrIDRef="0">{table}<hp:t></hp:t></hp:run></hp:p>'
+               '<hp:p id="3" paraPrIDRef="0" styleIDRef="0"><hp:run charPrIDRef="0"><hp:t>배당기준일은 2024년 12월 31일이다.</hp:t></hp:run></hp:p>'
+               '</hs:sec>')
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("mimetype", "application/hwp+zip")
+        archive.writestr("Contents/section0.xml", section)
+    return [["구분", "배당 내역", "배당 내역"], ["구분", "보통주", "우선주"], ["1주당 배당금(원)", "1,444", "1,445"]]
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     path = os.path.join(OUT, "financials.xlsx")
     build_workbook(path)
     shared_strings(path)
-    expected = {"financials.xlsx": expected_workbook(path), "dividends.csv": write_csvs()}
+    expected = {"financials.xlsx": expected_workbook(path), "dividends.csv": write_csvs(),
+                "quarterly.docx": build_docx(os.path.join(OUT, "quarterly.docx")),
+                "dividend.hwpx": build_hwpx(os.path.join(OUT, "dividend.hwpx"))}
     with open(os.path.join(OUT, "expected.json"), "w", encoding="utf-8") as file:
         json.dump(expected, file, ensure_ascii=False, indent=1)
         file.write("\n")

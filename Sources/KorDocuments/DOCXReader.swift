@@ -11,12 +11,12 @@ struct DOCXReader: DocumentReader {
         guard let document = try archive.read("word/document.xml") else {
             throw DocumentFailure("not a Word document (no word/document.xml)")
         }
-        let paragraphs = try OfficeArchive.paragraphs(document, paragraph: "w:p", text: "w:t", tab: "w:tab", lineBreak: "w:br")
+        let segments = try OfficeBody.segments(document, .word)
         var title: String?
         if let core = try archive.read("docProps/core.xml") {
             title = try OfficeArchive.paragraphs(core, paragraph: "dc:title", text: "dc:title", tab: nil, lineBreak: nil).first?
                 .trimmingCharacters(in: .whitespaces)
         }
-        return DocumentContent(blocks: OfficeArchive.blocks(paragraphs), metadata: DocumentMetadata(title: title?.isEmpty == false ? title : nil))
+        return DocumentContent(blocks: OfficeBody.blocks(segments), metadata: DocumentMetadata(title: title?.isEmpty == false ? title : nil))
     }
 }

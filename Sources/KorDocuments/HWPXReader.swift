@@ -12,13 +12,11 @@ struct HWPXReader: DocumentReader {
             .filter { $0.hasPrefix("Contents/section") && $0.hasSuffix(".xml") }
             .sorted { sectionNumber($0) < sectionNumber($1) }
         guard !sections.isEmpty else { throw DocumentFailure("not an HWPX document (no Contents/section*.xml)") }
-        var paragraphs: [String] = []
+        var segments: [OfficeBody.Segment] = []
         for section in sections {
-            if let data = try archive.read(section) {
-                paragraphs += try OfficeArchive.paragraphs(data, paragraph: "hp:p", text: "hp:t", tab: "hp:tab", lineBreak: "hp:lineBreak")
-            }
+            if let data = try archive.read(section) { segments += try OfficeBody.segments(data, .hancom) }
         }
-        return DocumentContent(blocks: OfficeArchive.blocks(paragraphs))
+        return DocumentContent(blocks: OfficeBody.blocks(segments))
     }
 
     private func sectionNumber(_ path: String) -> Int {

@@ -27,6 +27,11 @@ final class TableBuilder {
         rowIsHeader.append(header)
     }
 
+    /// Marks the row begun last as a header row (DOCX `w:tblHeader`, which comes after the row starts).
+    func markRowHeader() {
+        if !rowIsHeader.isEmpty { rowIsHeader[rowIsHeader.count - 1] = true }
+    }
+
     func startCell(header: Bool, columnSpan: Int = 1, rowSpan: Int = 1) {
         if rows.isEmpty { startRow() }
         endCell()

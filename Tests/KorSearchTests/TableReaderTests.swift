@@ -139,3 +139,28 @@ final class HTMLTableTests: XCTestCase {
         XCTAssertTrue(fx.text.contains("\n통화 | 종가 | 전일 대비\n원/달러 | 1,385.6 | +4.2\n"), fx.text)
     }
 }
+
+/// Word and Hancom tables as tables: merged cells repeated as python-docx reads them, a table inside a
+/// Hancom paragraph's run, the paragraphs around each table kept in order.
+final class OfficeTableTests: XCTestCase {
+    private let folder = TestPaths.fixtures.appendingPathComponent("documents")
+
+    private func reference(_ name: String) throws -> [[String]] {
+        let all = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("expected.json"))) as! [String: Any]
+        return try XCTUnwrap(all[name] as? [[String]])
+    }
+
+    func testDOCXAndHWPXTables() throws {
+        for (name, paragraphsBefore, unit) in [("quarterly.docx", "한빛전자㈜ 2024년 3분기 실적 요약입니다.", "(단위: 억원)" as String?),
+                                               ("dividend.hwpx", "현금배당 결정 내용은 다음과 같다.", nil)] {
+            let document = try DocumentLoader.load(folder.appendingPathComponent(name))
+            let kinds = document.blocks.map { block -> String in if case .table = block.block.kind { "table" } else { "paragraph" } }
+            XCTAssertEqual(kinds, ["paragraph", "table", "paragraph"], name)
+            XCTAssertEqual(document.blocks[0].block.text, paragraphsBefore)
+            guard case .table(let table) = document.blocks[1].block.kind else { return XCTFail(name) }
+            XCTAssertEqual(table.rows.map { $0.map(\.text) }, try reference(name), name)
+            XCTAssertEqual(table.unit, unit, name)
+            XCTAssertEqual(table.headerRows, name.hasSuffix("hwpx") ? 2 : 0, "HWPX marks its header cells; this DOCX marks none")
+        }
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+
+/// The body of a Word or Hancom document in reading order: paragraphs, and tables as tables. Word's
+/// `w:tbl`/`w:tr`/`w:tc` with `w:gridSpan`, `w:vMerge` and `w:tblHeader`; Hancom's `hp:tbl`/`hp:tr`/`hp:tc`
+/// with `hp:cellSpan` and `header`. A cell's paragraphs join with a space; a table inside a cell is read
+/// into that cell's text.
+struct OfficeBody {
+    /// The element names of one format.
+    struct Names {
+        var paragraph, text, tab, lineBreak, table, row, cell: String
+        static let word = Names(paragraph: "w:p", text: "w:t", tab: "w:tab", lineBreak: "w:br", table: "w:tbl", row: "w:tr", cell: "w:tc")
+        static let hancom = Names(paragraph: "hp:p", text: "hp:t", tab: "hp:tab", lineBreak: "hp:lineBreak", table: "hp:tbl", row: "hp:tr", cell: "hp:tc")
+    }
+
+    /// Paragraphs or a table, in order.
+    enum Segment {
+        case paragraphs([String])
+        case table(DocumentTable)
+    }
+
+    private struct OpenCell {
+        var text = ""
+        var header = false
+        var columnSpan = 1
+        var rowSpan = 1
+        var continuesAbove = false
+    }
+
+    /// Reads one XML part.
+    static func segments(_ data: Data, _ names: Names) throws -> [Segment] {
+        var segments: [Segment] = []
+        var paragraphs: [String] = []
+        var tables: [TableBuilder] = []
+        var cells: [OpenCell] = []   // one open cell per open table
+        var current = ""
+        var paragraphDepth = 0
+        var inText = false
+        // Hancom puts a table inside a paragraph's run: the paragraph depth a table opened at, and the text of
+        // the paragraph that holds it, resumed when the table ends.
+        var bases: [(depth: Int, saved: String)] = []
+        var base: Int { bases.last?.depth ?? 0 }
+
+        func flushParagraphs() {
+            if !paragraphs.isEmpty { segments.append(.paragraphs(paragraphs)) }
+            paragraphs = []
+        }
+        let events = XMLEvents()
+        events.start = { name, attributes in
+            switch name {
+            case names.table:
+                if tables.isEmpty { flushParagraphs() }
+                tables.append(TableBuilder())
+                cells.append(OpenCell())
+                bases.append((paragraphDepth, current))
+                current = ""
+            case names.row: tables.last?.startRow()
+            case "w:tblHeader": tables.last?.markRowHeader()
+            case names.cell:
+                var cell = OpenCell()
+                cell.header = attributes["header"] == "1"
+                cells[cells.count - 1] = cell
+            case "w:gridSpan": if !cells.isEmpty { cells[cells.count - 1].columnSpan = Int(attributes["w:val"] ?? "") ?? 1 }
+            case "w:vMerge": if !cells.isEmpty, (attributes["w:val"] ?? "continue") == "continue" { cells[cells.count - 1].continuesAbove = true }
+            case "hp:cellSpan":
+                if !cells.isEmpty {
+                    cells[cells.count - 1].columnSpan = Int(attributes["colSpan"] ?? "") ?? 1
+                    cells[cells.count - 1].rowSpan = Int(attributes["rowSpan"] ?? "") ?? 1
+                }
+            case names.paragraph:
+                if paragraphDepth == base { current = "" }
+                paragraphDepth += 1
+            case names.text: inText = true
+            case names.tab where paragraphDepth > base: current += "\t"
+            case names.lineBreak where paragraphDepth > base: current += "\n"
+            default: break
+            }
+        }
+        events.end = { name in
+            switch name {
+            case names.text: inText = false
+            case names.paragraph:
+                paragraphDepth -= 1
+                guard paragraphDepth == base else { return }
+                if tables.isEmpty {
+                    paragraphs.append(current.trimmingCharacters(in: .whitespaces))
+                } else {
+                    cells[cells.count - 1].text += " " + current
+                }
+                current = ""
+            case names.cell:
+                guard let table = tables.last else { return }
+                let cell = cells[cells.count - 1]
+                if cell.continuesAbove {
+                    table.continueCellAbove(columnSpan: cell.columnSpan)
+                } else {
+                    table.startCell(header: cell.header, columnSpan: cell.columnSpan, rowSpan: cell.rowSpan)
+                    table.append(cell.text)
+                }
+                table.endCell()
+                cells[cells.count - 1] = OpenCell()
+            case names.table:
+                guard let builder = tables.popLast() else { return }
+                cells.removeLast()
+                current = bases.popLast()?.saved ?? ""
+                guard let built = builder.build() else { return }
+                if tables.isEmpty {
+                    segments.append(.table(built))
+                } else {
+                    cells[cells.count - 1].text += " " + built.rows.map { $0.map(\.text).joined(separator: " ") }.joined(separator: " ")
+                }
+            default: break
+            }
+        }
+        events.text = { if inText && paragraphDepth > base { current += $0 } }
+        try OfficeArchive.parse(data, events)
+        while let builder = tables.popLast() { if let built = builder.build() { segments.append(.table(built)) } }
+        flushParagraphs()
+        return segments
+    }
+
+    /// Blocks of segments: paragraphs normalized, a unit line just above a table taken as its unit.
+    static func blocks(_ segments: [Segment]) -> [DocumentBlock] {
+        var blocks: [DocumentBlock] = []
+        for segment in segments {
+            switch segment {
+            case .paragraphs(let paragraphs):
+                blocks += OfficeArchive.blocks(paragraphs)
+            case .table(var table):
+                if table.unit == nil, let last = blocks.last, case .paragraph = last.kind, DocumentTable.isUnitLine(last.text) {
+                    table.unit = last.text
+                    blocks.removeLast()
+                }
+                blocks.append(.table(table))
+            }
+        }
+        return blocks
+    }
+}
