@@ -17,6 +17,8 @@ import re
 import zipfile
 
 from docx import Document
+from pptx import Presentation
+from pptx.util import Inches
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment
 
@@ -195,6 +197,45 @@ def build_hwpx(path):
     return [["구분", "배당 내역", "배당 내역"], ["구분", "보통주", "우선주"], ["1주당 배당금(원)", "1,444", "1,445"]]
 
 
+def build_pptx(path):
+    """An IR deck: a title slide, a slide of bullets, a slide with a table whose header spans two columns;
+    python-pptx reads back each slide's title, texts and table."""
+    deck = Presentation()
+    first = deck.slides.add_slide(deck.slide_layouts[0])
+    first.shapes.title.text = "한빛전자 2024년 3분기 IR"
+    first.placeholders[1].text = "투자자 설명회 자료"
+    second = deck.slides.add_slide(deck.slide_layouts[1])
+    second.shapes.title.text = "실적 요약"
+    body = second.placeholders[1].text_frame
+    body.text = "매출액 1,384억 원으로 전년 동기 대비 23.6% 증가"
+    body.add_paragraph().text = "영업이익률 29.0%로 개선"
+    third = deck.slides.add_slide(deck.slide_layouts[5])
+    third.shapes.title.text = "분기 실적"
+    table = third.shapes.add_table(3, 3, Inches(1), Inches(2), Inches(6), Inches(2)).table
+    table.cell(0, 1).merge(table.cell(0, 2))
+    table.cell(0, 0).text, table.cell(0, 1).text = "구분", "실적(억원)"
+    for row, values in enumerate([("매출액", "1,120", "1,384"), ("영업이익", "231", "402")], start=1):
+        for column, value in enumerate(values):
+            table.cell(row, column).text = value
+    deck.save(path)
+    slides = []
+    for slide in Presentation(path).slides:
+        shapes = {"title": slide.shapes.title.text if slide.shapes.title else None, "texts": [], "tables": []}
+        for shape in slide.shapes:
+            if shape.has_text_frame and shape != slide.shapes.title:
+                shapes["texts"] += [p.text for p in shape.text_frame.paragraphs if p.text]
+            if shape.has_table:
+                grid = [[cell.text for cell in row.cells] for row in shape.table.rows]
+                # python-pptx gives a spanned cell's text only at its origin; repeat it as the reader does.
+                for r, row in enumerate(shape.table.rows):
+                    for c, cell in enumerate(row.cells):
+                        if cell.is_spanned:
+                            grid[r][c] = grid[r][c - 1]
+                shapes["tables"].append(grid)
+        slides.append(shapes)
+    return slides
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     path = os.path.join(OUT, "financials.xlsx")
@@ -202,7 +243,8 @@ def main():
     shared_strings(path)
     expected = {"financials.xlsx": expected_workbook(path), "dividends.csv": write_csvs(),
                 "quarterly.docx": build_docx(os.path.join(OUT, "quarterly.docx")),
-                "dividend.hwpx": build_hwpx(os.path.join(OUT, "dividend.hwpx"))}
+                "dividend.hwpx": build_hwpx(os.path.join(OUT, "dividend.hwpx")),
+                "ir-deck.pptx": build_pptx(os.path.join(OUT, "ir-deck.pptx"))}
     with open(os.path.join(OUT, "expected.json"), "w", encoding="utf-8") as file:
         json.dump(expected, file, ensure_ascii=False, indent=1)
         file.write("\n")

@@ -59,10 +59,11 @@ public enum DocumentFormats {
         DOCXReader(),
         HWPXReader(),
         XLSXReader(),
+        PPTXReader(),
         CSVReader(),
     ]
 
-    /// The document types, in the registry's order (txt, md, html, pdf, docx, hwpx, xlsx, csv).
+    /// The document types, in the registry's order (txt, md, html, pdf, docx, hwpx, xlsx, pptx, csv).
     public static var types: [String] { readers.map(\.type) }
 
     /// The reader of a file extension (any case), or nil when the format is not read.

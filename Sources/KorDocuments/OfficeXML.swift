@@ -74,6 +74,19 @@ final class OfficeArchive {
         }
     }
 
+    /// Relationship ids to part paths.
+    static func relationshipTargets(_ archive: OfficeArchive, _ path: String, base: String) throws -> [String: String] {
+        guard let data = try archive.read(path) else { return [:] }
+        var targets: [String: String] = [:]
+        let events = XMLEvents()
+        events.start = { name, attributes in
+            guard (name.split(separator: ":").last ?? "") == "Relationship", let id = attributes["Id"], let target = attributes["Target"] else { return }
+            targets[id] = target.hasPrefix("/") ? String(target.dropFirst()) : base + target
+        }
+        try OfficeArchive.parse(data, events)
+        return targets
+    }
+
     /// Paragraph blocks of extracted paragraphs (each trimmed, then normalized).
     static func blocks(_ paragraphs: [String]) -> [DocumentBlock] {
         DocumentContent.paragraphs(of: paragraphs.map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: "\n\n"))

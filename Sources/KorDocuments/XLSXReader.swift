@@ -16,7 +16,7 @@ struct XLSXReader: DocumentReader {
         guard let workbook = try archive.read("xl/workbook.xml") else {
             throw DocumentFailure("not an Excel workbook (no xl/workbook.xml)")
         }
-        let targets = try relationshipTargets(archive, "xl/_rels/workbook.xml.rels", base: "xl/")
+        let targets = try OfficeArchive.relationshipTargets(archive, "xl/_rels/workbook.xml.rels", base: "xl/")
         let strings = try sharedStrings(archive)
         let formats = try NumberFormats(archive)
         var blocks: [DocumentBlock] = []
@@ -49,19 +49,6 @@ struct XLSXReader: DocumentReader {
         }
         try OfficeArchive.parse(workbook, events)
         return sheets
-    }
-
-    /// Relationship ids to part paths.
-    private func relationshipTargets(_ archive: OfficeArchive, _ path: String, base: String) throws -> [String: String] {
-        guard let data = try archive.read(path) else { return [:] }
-        var targets: [String: String] = [:]
-        let events = XMLEvents()
-        events.start = { name, attributes in
-            guard self.local(name) == "Relationship", let id = attributes["Id"], let target = attributes["Target"] else { return }
-            targets[id] = target.hasPrefix("/") ? String(target.dropFirst()) : base + target
-        }
-        try OfficeArchive.parse(data, events)
-        return targets
     }
 
     /// The shared strings, each the text of its runs (phonetic runs left out).

@@ -164,3 +164,30 @@ final class OfficeTableTests: XCTestCase {
         }
     }
 }
+
+/// Slides as pages: titles as headings, text boxes as paragraphs, tables as tables, as python-pptx reads them.
+final class PPTXTests: XCTestCase {
+    func testSlidesTitlesTextsAndTables() throws {
+        let folder = TestPaths.fixtures.appendingPathComponent("documents")
+        let all = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("expected.json"))) as! [String: Any]
+        let slides = try XCTUnwrap(all["ir-deck.pptx"] as? [[String: Any]])
+        let document = try DocumentLoader.load(folder.appendingPathComponent("ir-deck.pptx"))
+        XCTAssertEqual(document.type, "pptx")
+        XCTAssertTrue(document.paged)
+        XCTAssertEqual(document.pageStarts.count, slides.count)
+        for (index, slide) in slides.enumerated() {
+            let blocks = document.blocks.map(\.block).filter { $0.page == index + 1 }
+            let headings = blocks.compactMap { if case .heading = $0.kind { $0.text } else { nil } }
+            XCTAssertEqual(headings, [slide["title"] as! String], "slide \(index + 1)")
+            let paragraphs = blocks.compactMap { if case .paragraph = $0.kind { $0.text } else { nil } }
+            XCTAssertEqual(paragraphs, slide["texts"] as! [String], "slide \(index + 1)")
+            let tables = blocks.compactMap { if case .table(let table) = $0.kind { table.rows.map { $0.map(\.text) } } else { nil } }
+            XCTAssertEqual(tables, slide["tables"] as! [[[String]]], "slide \(index + 1)")
+        }
+        // Passages know their slide.
+        let model = try tinyModel
+        let chunks = try Chunker(tokenizer: model.embedder.tokenizer, options: ChunkingOptions(chunkTokens: 24, overlapTokens: 0)).chunks(of: document)
+        XCTAssertEqual(chunks.first { $0.text.contains("영업이익 | 231 | 402") }?.page, 3)
+        XCTAssertEqual(chunks.first { $0.text.contains("영업이익률 29.0%") }?.page, 2)
+    }
+}
