@@ -105,7 +105,17 @@ final class TableReaderTests: XCTestCase {
         let lines = Set(try DocumentLoader.load(work.appendingPathComponent("financials.xlsx")).text.split(separator: "\n").map(String.init))
         for chunk in try DocumentIndex.open(directory).catalog.chunks(ids: Array(1 ... 200)) where chunk.documentPath == "financials.xlsx" {
             XCTAssertTrue(chunk.text.split(separator: "\n").allSatisfy { lines.contains(String($0)) }, "whole rows only: \(chunk.text)")
+            XCTAssertLessThanOrEqual(chunk.tokenCount, 64)
         }
+        // The 60-row sheet spans several passages: every one begins with the sheet's caption and header.
+        let quarterly = try DocumentIndex.open(directory).catalog.chunks(ids: Array(1 ... 200)).filter { $0.text.contains("분기 |") && $0.documentPath == "financials.xlsx" }
+        XCTAssertGreaterThan(quarterly.count, 2)
+        for chunk in quarterly where chunk.text.contains("2014년") || chunk.text.contains("2020년") || chunk.text.contains("2024년 4분기") {
+            XCTAssertTrue(chunk.text.hasPrefix("분기별 매출\n분기 | 매출액(억원) | 전년 동기 대비\n"), chunk.text)
+        }
+        let hits = try searcher.search("2023년 3분기", limit: 5, mode: .keyword)
+        let late = try XCTUnwrap(hits.first { $0.text.contains("2023년 3분기 | ") }, "\(hits.map(\.text))")
+        XCTAssertTrue(late.text.contains("분기 | 매출액(억원) | 전년 동기 대비"), "the cell's column headers come with it: \(late.text)")
         let dividend = try XCTUnwrap(try searcher.search("새봄은행 배당금", limit: 1, mode: .keyword, filters: SearchFilters(types: ["csv"])).first)
         XCTAssertTrue(dividend.text.contains("새봄은행, 지주 | 2024-12 | 3,100 | 31.5%"), dividend.text)
     }

@@ -32,7 +32,8 @@ public struct ChunkingOptions: Sendable, Equatable, Codable {
 public struct Chunk: Sendable, Equatable {
     /// Position of the passage in its document, from 0.
     public var ordinal: Int
-    /// The passage text: exactly `text[start..<end]` of the document's stored text.
+    /// The passage text: exactly `text[start..<end]` of the document's stored text — preceded, for a passage
+    /// that continues a table, by that table's caption, unit and header lines and a line break.
     public var text: String
     /// Offsets in Unicode scalars (Python `str` indices) into the document's stored text.
     public var start: Int
@@ -69,51 +70,80 @@ public struct Chunker: Sendable {
     private var budget: Int { options.chunkTokens - 2 }
 
     /// The passages of a document, in order: the sentences of each block (a table's rows, each a line),
-    /// packed across blocks.
+    /// packed across blocks. A passage that starts inside a table, after its header, begins with the table's
+    /// caption, unit and header lines again — so every piece of a long table says what its columns are — and
+    /// never overlaps the passage before it (the repeated header is its context).
     public func chunks(of document: LoadedDocument) throws -> [Chunk] {
         let scalars = Array(document.text.unicodeScalars)
-        var pieces: [(range: Range<Int>, tokens: Int, page: Int?)] = []
+        // `table`: the index into `headers` of the table a piece belongs to; `header`: whether it is one of
+        // that table's caption, unit or header lines.
+        var pieces: [(range: Range<Int>, tokens: Int, page: Int?, table: Int?, header: Bool)] = []
+        var headers: [(text: String, tokens: Int)?] = []
         for placed in document.blocks {
             let block = Array(scalars[placed.start ..< placed.end])
             // A table's units are its lines (caption, unit, rows), never sentences inside a row's cells.
-            let units: [Range<Int>]
-            if case .table = placed.block.kind {
-                units = Chunker.lines(block)
+            if case .table(let table) = placed.block.kind {
+                let lines = Chunker.lines(block)
+                let headerLines = min(lines.count, (table.caption == nil ? 0 : 1) + (table.unit == nil ? 0 : 1) + table.headerRows)
+                var header: (text: String, tokens: Int)?
+                if headerLines > 0, headerLines < lines.count {
+                    let text = lines.prefix(headerLines).map { self.text($0.lowerBound + placed.start ..< $0.upperBound + placed.start, scalars) }
+                        .joined(separator: "\n")
+                    let tokens = try tokenizer.sentencePiece.encode(text).count
+                    // A header worth more than half a passage is not repeated.
+                    if tokens <= budget / 2 { header = (text, tokens) }
+                }
+                headers.append(header)
+                for (index, line) in lines.enumerated() {
+                    let range = placed.start + line.lowerBound ..< placed.start + line.upperBound
+                    for part in try fit(range, scalars) {
+                        pieces.append((part.range, part.tokens, placed.block.page, headers.count - 1, index < headerLines))
+                    }
+                }
             } else {
-                units = SentenceSplitter.split(block)
-            }
-            for sentence in units {
-                let range = placed.start + sentence.lowerBound ..< placed.start + sentence.upperBound
-                for part in try fit(range, scalars) { pieces.append((part.range, part.tokens, placed.block.page)) }
+                for sentence in SentenceSplitter.split(block) {
+                    let range = placed.start + sentence.lowerBound ..< placed.start + sentence.upperBound
+                    for part in try fit(range, scalars) { pieces.append((part.range, part.tokens, placed.block.page, nil, false)) }
+                }
             }
         }
 
         var chunks: [Chunk] = []
         var first = 0
         while first < pieces.count {
+            // Inside a table, past its header: the header goes first.
+            var prefix: (text: String, tokens: Int)?
+            if let table = pieces[first].table, !pieces[first].header, let header = headers[table] { prefix = header }
+            let room = budget - (prefix.map { $0.tokens + 1 } ?? 0)
             // Greedy: as many sentences as fit the budget by their own counts…
             var last = first
             var total = pieces[first].tokens
-            while last + 1 < pieces.count, total + pieces[last + 1].tokens <= budget {
+            while last + 1 < pieces.count, total + pieces[last + 1].tokens <= room {
                 last += 1
                 total += pieces[last].tokens
             }
             // …then the real count of the joined text, which can differ at the seams.
-            var ids = try encode(pieces[first].range.lowerBound ..< pieces[last].range.upperBound, scalars)
+            func passage(_ last: Int) -> String {
+                let own = text(pieces[first].range.lowerBound ..< pieces[last].range.upperBound, scalars)
+                return prefix.map { $0.text + "\n" + own } ?? own
+            }
+            var ids = try tokenizer.sentencePiece.encode(passage(last))
             while ids.count > budget, last > first {
                 last -= 1
-                ids = try encode(pieces[first].range.lowerBound ..< pieces[last].range.upperBound, scalars)
+                ids = try tokenizer.sentencePiece.encode(passage(last))
             }
             let range = pieces[first].range.lowerBound ..< pieces[last].range.upperBound
             chunks.append(Chunk(
-                ordinal: chunks.count, text: text(range, scalars), start: range.lowerBound, end: range.upperBound,
+                ordinal: chunks.count, text: passage(last), start: range.lowerBound, end: range.upperBound,
                 page: document.paged ? pieces[first].page : nil,
                 ids: [tokenizer.clsId] + ids.prefix(budget) + [tokenizer.sepId]))
             if last + 1 >= pieces.count { break }
-            // The next passage starts with trailing sentences worth at most `overlapTokens`, always moving on.
+            // The next passage starts with trailing sentences worth at most `overlapTokens`, always moving on;
+            // a table's rows are not repeated (a passage continuing a table repeats its header instead).
             var next = last + 1
             var overlap = 0
-            while next - 1 > first, overlap + pieces[next - 1].tokens <= options.overlapTokens {
+            while next - 1 > first, pieces[next - 1].table == nil, pieces[next].table == nil,
+                  overlap + pieces[next - 1].tokens <= options.overlapTokens {
                 next -= 1
                 overlap += pieces[next].tokens
             }
