@@ -102,17 +102,24 @@ final class IndexerTests: XCTestCase {
         withExtendedLifetime(held) {}
     }
 
-    func testCrashBetweenCatalogCommitAndFaissWriteIsRepairedOnOpen() throws {
-        let corpus = try copyOfCorpus()
-        let directory = IndexDirectory(try temporaryFolder().appendingPathComponent("index"))
-        try indexer(directory).index(folder: corpus)
-        // A writer that commits to the catalog and dies before writing FAISS.
+    /// Adds a document `new.txt` to the catalog alone, as a writer that dies before its FAISS write would;
+    /// returns the new passages' vectors.
+    private func commitToTheCatalogOnly(_ directory: IndexDirectory) throws -> [[Float]] {
         let index = try DocumentIndex.open(directory, writable: true)
         let model = try tinyModel
         let document = LoadedDocument(type: "txt", title: nil, text: "새 문서: 금리 인상.", pageStarts: [0], paged: false, encoding: nil)
         let chunks = try Chunker(tokenizer: model.embedder.tokenizer, options: ChunkingOptions()).chunks(of: document)
         let vectors = try model.embedder.embed(ids: chunks.map(\.ids)).map(\.vector)
         _ = try index.catalog.apply(updates: [DocumentUpdate(path: "new.txt", sha256: "x", size: 1, modified: 0, document: document, chunks: chunks, vectors: vectors)], removing: [])
+        return vectors
+    }
+
+    func testCrashBetweenCatalogCommitAndFaissWriteIsRepairedOnOpen() throws {
+        let corpus = try copyOfCorpus()
+        let directory = IndexDirectory(try temporaryFolder().appendingPathComponent("index"))
+        try indexer(directory).index(folder: corpus)
+        // A writer that commits to the catalog and dies before writing FAISS.
+        let vectors = try commitToTheCatalogOnly(directory)
 
         let warnings = WarningLog()
         let reopened = try DocumentIndex.open(directory, warn: { warnings.add($0) })
@@ -138,12 +145,7 @@ final class IndexerTests: XCTestCase {
         try indexer(directory).index(folder: corpus)
         let before = try DocumentIndex.open(directory).vectors.count
         let held = try WriterLock(directory)
-        let index = try DocumentIndex.open(directory, writable: true)
-        let model = try tinyModel
-        let document = LoadedDocument(type: "txt", title: nil, text: "새 문서: 금리 인상.", pageStarts: [0], paged: false, encoding: nil)
-        let chunks = try Chunker(tokenizer: model.embedder.tokenizer, options: ChunkingOptions()).chunks(of: document)
-        let vectors = try model.embedder.embed(ids: chunks.map(\.ids)).map(\.vector)
-        _ = try index.catalog.apply(updates: [DocumentUpdate(path: "new.txt", sha256: "x", size: 1, modified: 0, document: document, chunks: chunks, vectors: vectors)], removing: [])
+        _ = try commitToTheCatalogOnly(directory)
         let warnings = WarningLog()
         let during = try DocumentIndex.open(directory, warn: { warnings.add($0) })
         XCTAssertEqual(during.vectors.count, before, "the last FAISS file written, not a rebuild")
