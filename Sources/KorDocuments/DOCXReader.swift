@@ -12,11 +12,6 @@ struct DOCXReader: DocumentReader {
             throw DocumentFailure("not a Word document (no word/document.xml)")
         }
         let segments = try OfficeBody.segments(document, .word)
-        var title: String?
-        if let core = try archive.read("docProps/core.xml") {
-            title = try OfficeArchive.paragraphs(core, paragraph: "dc:title", text: "dc:title", tab: nil, lineBreak: nil).first?
-                .trimmingCharacters(in: .whitespaces)
-        }
-        return DocumentContent(blocks: OfficeBody.blocks(segments), metadata: DocumentMetadata(title: title?.isEmpty == false ? title : nil))
+        return DocumentContent(blocks: OfficeBody.blocks(segments), metadata: DocumentMetadata(title: try archive.title()))
     }
 }

@@ -46,6 +46,11 @@ public struct DocumentTable: Sendable, Equatable {
         row.map { TextNormalizer.collapseSpaces($0.text) }.joined(separator: cellSeparator)
     }
 
+    /// The cells' text in reading order, separated by spaces: a table inside another table's cell.
+    public var flatText: String {
+        rows.map { $0.map(\.text).joined(separator: " ") }.joined(separator: " ")
+    }
+
     /// The stored text of the table: the caption and unit lines, then one line per row.
     public var text: String {
         ([caption, unit].compactMap { $0 } + rows.map(DocumentTable.line)).joined(separator: "\n")
@@ -85,6 +90,16 @@ public struct DocumentBlock: Sendable, Equatable {
     /// A table.
     public static func table(_ table: DocumentTable, page: Int? = nil) -> DocumentBlock {
         DocumentBlock(kind: .table(table), text: table.text, page: page)
+    }
+
+    /// Appends a table to `blocks`, taking a unit line just above it (`(단위: 억원)`) as the table's unit.
+    static func append(_ table: DocumentTable, to blocks: inout [DocumentBlock]) {
+        var table = table
+        if table.unit == nil, let last = blocks.last, case .paragraph = last.kind, DocumentTable.isUnitLine(last.text) {
+            table.unit = last.text
+            blocks.removeLast()
+        }
+        blocks.append(.table(table))
     }
 }
 

@@ -16,13 +16,8 @@ struct HTMLReader: DocumentReader {
             switch segment {
             case .text(let text):
                 blocks += DocumentContent.paragraphs(of: text)
-            case .table(var table):
-                // A unit line just above a table belongs to it: `(단위: 억원)`.
-                if table.unit == nil, let last = blocks.last, case .paragraph = last.kind, DocumentTable.isUnitLine(last.text) {
-                    table.unit = last.text
-                    blocks.removeLast()
-                }
-                blocks.append(.table(table))
+            case .table(let table):
+                DocumentBlock.append(table, to: &blocks)
             }
         }
         return DocumentContent(blocks: blocks, metadata: DocumentMetadata(title: extracted.title), encoding: decoded.encoding)
@@ -112,7 +107,7 @@ enum HTMLText {
             case ("table", true):
                 guard let builder = tables.popLast() else { return true }
                 guard let built = builder.build() else { return true }
-                if let outer = tables.last { outer.append(" " + built.rows.map { $0.map(\.text).joined(separator: " ") }.joined(separator: " ") + " ") }
+                if let outer = tables.last { outer.append(" " + built.flatText + " ") }
                 else { segments.append(.table(built)) }
             case ("thead", _): inHead = !isEnd
             case ("tr", false): tables.last?.startRow(header: inHead)

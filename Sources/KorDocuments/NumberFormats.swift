@@ -22,7 +22,7 @@ struct NumberFormats {
         var inCellStyles = false
         let events = XMLEvents()
         events.start = { name, attributes in
-            switch name.split(separator: ":").last ?? "" {
+            switch XMLEvents.localName(name) {
             case "numFmt":
                 if let id = attributes["numFmtId"].flatMap(Int.init), let code = attributes["formatCode"] { custom[id] = code }
             case "cellXfs": inCellStyles = true
@@ -30,7 +30,7 @@ struct NumberFormats {
             default: break
             }
         }
-        events.end = { name in if name.split(separator: ":").last == "cellXfs" { inCellStyles = false } }
+        events.end = { name in if XMLEvents.localName(name) == "cellXfs" { inCellStyles = false } }
         try OfficeArchive.parse(data, events)
         codes = styles.map { custom[$0] ?? NumberFormats.builtIn[$0] ?? "General" }
     }

@@ -106,7 +106,7 @@ struct OfficeBody {
                 if tables.isEmpty {
                     segments.append(.table(built))
                 } else {
-                    cells[cells.count - 1].text += " " + built.rows.map { $0.map(\.text).joined(separator: " ") }.joined(separator: " ")
+                    cells[cells.count - 1].text += " " + built.flatText
                 }
             default: break
             }
@@ -125,12 +125,8 @@ struct OfficeBody {
             switch segment {
             case .paragraphs(let paragraphs):
                 blocks += OfficeArchive.blocks(paragraphs)
-            case .table(var table):
-                if table.unit == nil, let last = blocks.last, case .paragraph = last.kind, DocumentTable.isUnitLine(last.text) {
-                    table.unit = last.text
-                    blocks.removeLast()
-                }
-                blocks.append(.table(table))
+            case .table(let table):
+                DocumentBlock.append(table, to: &blocks)
             }
         }
         return blocks

@@ -4,8 +4,8 @@ import FoundationXML
 #endif
 import ZIPFoundation
 
-/// A zip + XML office document (Word `.docx`, Hancom `.hwpx`): its entries, and the paragraph text of its
-/// XML parts.
+/// A zip + XML office document (Word, Hancom, Excel, PowerPoint): its entries within the file's inflation
+/// limit, and its XML parts as streams of events.
 final class OfficeArchive {
     private let archive: Archive
     /// The format's name, for skip reasons.
@@ -49,24 +49,25 @@ final class OfficeArchive {
         return data
     }
 
-    /// The text inside each `paragraph` element of an XML part, gathered from its `text` elements, with
-    /// `tab` and `lineBreak` elements as a tab and a line break.
-    static func paragraphs(_ data: Data, paragraph: String, text: String, tab: String?, lineBreak: String?) throws -> [String] {
-        let collector = ParagraphCollector(paragraph: paragraph, text: text, tab: tab, lineBreak: lineBreak)
-        // Through a stream: Foundation's XMLParser(data:) hands libxml2 the whole document at once and gives up
-        // past 10 MB ("huge input lookup"); fed in chunks it reads documents of any size.
-        let parser = XMLParser(stream: InputStream(data: data))
-        parser.delegate = collector
-        // A stream that ends inside an element parses without complaint: the depth tells.
-        guard parser.parse(), collector.depth == 0, collector.sawElement else {
-            throw DocumentFailure("damaged XML inside the document (line \(parser.lineNumber): \(parser.parserError.map { ($0 as NSError).code } ?? 0))")
-        }
-        return collector.paragraphs
+    /// The document's title from `docProps/core.xml` (`dc:title`), trimmed; nil when there is none.
+    func title() throws -> String? {
+        guard let core = try read("docProps/core.xml") else { return nil }
+        var title: String?
+        var inTitle = false
+        let events = XMLEvents()
+        events.start = { name, _ in if name == "dc:title", title == nil { inTitle = true; title = "" } }
+        events.end = { name in if name == "dc:title" { inTitle = false } }
+        events.text = { if inTitle { title! += $0 } }
+        try OfficeArchive.parse(core, events)
+        return title.map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
     }
 
     /// Runs `handler` over an XML part as a stream of events (any size; a part that ends inside an element
     /// is damaged).
     static func parse(_ data: Data, _ handler: XMLEvents) throws {
+        // Through a stream: Foundation's XMLParser(data:) hands libxml2 the whole document at once and gives up
+        // past 10 MB ("huge input lookup"); fed in chunks it reads documents of any size. A stream that ends
+        // inside an element parses without complaint: the depth tells.
         let parser = XMLParser(stream: InputStream(data: data))
         parser.delegate = handler
         guard parser.parse(), handler.depth == 0, handler.sawElement else {
@@ -80,7 +81,7 @@ final class OfficeArchive {
         var targets: [String: String] = [:]
         let events = XMLEvents()
         events.start = { name, attributes in
-            guard (name.split(separator: ":").last ?? "") == "Relationship", let id = attributes["Id"], let target = attributes["Target"] else { return }
+            guard XMLEvents.localName(name) == "Relationship", let id = attributes["Id"], let target = attributes["Target"] else { return }
             targets[id] = target.hasPrefix("/") ? String(target.dropFirst()) : base + target
         }
         try OfficeArchive.parse(data, events)
@@ -93,50 +94,6 @@ final class OfficeArchive {
     }
 }
 
-private final class ParagraphCollector: NSObject, XMLParserDelegate {
-    let paragraph: String, text: String, tab: String?, lineBreak: String?
-    var paragraphs: [String] = []
-    /// Open elements now, and whether any was seen (a whole document ends at depth 0).
-    private(set) var depth = 0
-    private(set) var sawElement = false
-    private var current = ""
-    private var paragraphDepth = 0
-    private var inText = false
-
-    init(paragraph: String, text: String, tab: String?, lineBreak: String?) {
-        self.paragraph = paragraph
-        self.text = text
-        self.tab = tab
-        self.lineBreak = lineBreak
-    }
-
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-                attributes: [String: String] = [:]) {
-        depth += 1
-        sawElement = true
-        if name == paragraph {
-            if paragraphDepth == 0 { current = "" }
-            paragraphDepth += 1
-        }
-        if name == text { inText = true }
-        if name == tab, paragraphDepth > 0 { current += "\t" }
-        if name == lineBreak, paragraphDepth > 0 { current += "\n" }
-    }
-
-    func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
-        depth -= 1
-        if name == text { inText = false }
-        if name == paragraph {
-            paragraphDepth -= 1
-            if paragraphDepth == 0 { paragraphs.append(current) }
-        }
-    }
-
-    func parser(_ parser: XMLParser, foundCharacters string: String) {
-        if inText { current += string }
-    }
-}
-
 /// XML events as closures: what a reader of spreadsheet or slide XML listens to.
 final class XMLEvents: NSObject, XMLParserDelegate {
     var start: (_ name: String, _ attributes: [String: String]) -> Void = { _, _ in }
@@ -145,6 +102,9 @@ final class XMLEvents: NSObject, XMLParserDelegate {
     /// Open elements now, and whether any was seen.
     private(set) var depth = 0
     private(set) var sawElement = false
+
+    /// An element's name without its namespace prefix (`x:c` → `c`).
+    static func localName(_ name: String) -> Substring { name.split(separator: ":").last ?? Substring(name) }
 
     func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
                 attributes: [String: String] = [:]) {

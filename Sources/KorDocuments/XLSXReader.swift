@@ -26,23 +26,15 @@ struct XLSXReader: DocumentReader {
                 blocks.append(.table(table))
             }
         }
-        var title: String?
-        if let core = try archive.read("docProps/core.xml") {
-            title = try OfficeArchive.paragraphs(core, paragraph: "dc:title", text: "dc:title", tab: nil, lineBreak: nil).first?
-                .trimmingCharacters(in: .whitespaces)
-        }
-        return DocumentContent(blocks: blocks, metadata: DocumentMetadata(title: title?.isEmpty == false ? title : nil))
+        return DocumentContent(blocks: blocks, metadata: DocumentMetadata(title: try archive.title()))
     }
-
-    /// `name` without a namespace prefix.
-    private func local(_ name: String) -> Substring { name.split(separator: ":").last ?? Substring(name) }
 
     /// Sheet names and relationship ids, in workbook order.
     private func sheets(_ workbook: Data) throws -> [(String, String)] {
         var sheets: [(String, String)] = []
         let events = XMLEvents()
         events.start = { name, attributes in
-            if self.local(name) == "sheet", let sheetName = attributes["name"],
+            if XMLEvents.localName(name) == "sheet", let sheetName = attributes["name"],
                let id = attributes["r:id"] ?? attributes.first(where: { $0.key.hasSuffix(":id") })?.value {
                 sheets.append((sheetName, id))
             }
@@ -60,7 +52,7 @@ struct XLSXReader: DocumentReader {
         var inPhonetic = false
         let events = XMLEvents()
         events.start = { name, _ in
-            switch self.local(name) {
+            switch XMLEvents.localName(name) {
             case "si": current = ""
             case "t": inText = true
             case "rPh": inPhonetic = true
@@ -68,7 +60,7 @@ struct XLSXReader: DocumentReader {
             }
         }
         events.end = { name in
-            switch self.local(name) {
+            switch XMLEvents.localName(name) {
             case "si": strings.append(current)
             case "t": inText = false
             case "rPh": inPhonetic = false
@@ -90,7 +82,7 @@ struct XLSXReader: DocumentReader {
         var row = 0, nextColumn = 0
         let events = XMLEvents()
         events.start = { element, attributes in
-            switch self.local(element) {
+            switch XMLEvents.localName(element) {
             case "row":
                 row = Int(attributes["r"] ?? "") ?? (row + 1)
                 nextColumn = 0
@@ -108,7 +100,7 @@ struct XLSXReader: DocumentReader {
             }
         }
         events.end = { element in
-            switch self.local(element) {
+            switch XMLEvents.localName(element) {
             case "v": inValue = false
             case "t" where inInline: inValue = false
             case "is": inInline = false
