@@ -142,14 +142,18 @@ public final class Catalog: @unchecked Sendable {
     }
 
     /// Whether the FAISS file was written after the catalog's last change (its recorded generation is the
-    /// catalog's).
-    func vectorsAreCurrent() throws -> Bool {
-        let meta = try meta()
-        return meta["generation"] == meta["faiss_generation"]
+    /// catalog's), by the meta's entries.
+    static func vectorsAreCurrent(_ entries: [String: String]) -> Bool {
+        entries["generation"] == entries["faiss_generation"]
     }
 
-    /// Records that the FAISS file now matches the catalog's current generation, and its checksum.
-    func markVectorsCurrent(checksum: String?) throws {
+    /// The checksum recorded of the FAISS file when it was last written (nil for indexes made before
+    /// checksums), by the meta's entries.
+    static func vectorsChecksum(_ entries: [String: String]) -> String? { entries["faiss_checksum"] }
+
+    /// Records in one transaction that the FAISS file now matches the catalog's current generation, its
+    /// checksum, and its factory string when that changed.
+    func markVectorsCurrent(checksum: String?, factory: String?) throws {
         try write { db in
             try db.execute(sql: """
                 INSERT OR REPLACE INTO meta (key, value)
@@ -158,11 +162,11 @@ public final class Catalog: @unchecked Sendable {
             if let checksum {
                 try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('faiss_checksum', ?)", arguments: [checksum])
             }
+            if let factory {
+                try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('faiss_factory', ?)", arguments: [factory])
+            }
         }
     }
-
-    /// The checksum recorded of the FAISS file when it was last written (nil for indexes made before checksums).
-    func vectorsChecksum() throws -> String? { try meta()["faiss_checksum"] }
 
     /// Sets meta values in one transaction.
     public func setMeta(_ values: [String: String]) throws {

@@ -13,7 +13,8 @@ public final class DocumentIndex: @unchecked Sendable {
     public private(set) var vectors: VectorIndex
     /// The catalog's meta when opened.
     public private(set) var meta: IndexMeta
-    /// Whether the FAISS type in memory differs from the one the catalog records (a fallback to Flat).
+    /// Whether the FAISS type in memory differs from the one the catalog records (another factory asked of
+    /// `rebuild`, or a fallback to Flat).
     private var vectorIndexChanged = false
 
     /// The FAISS factory string.
@@ -36,6 +37,12 @@ public final class DocumentIndex: @unchecked Sendable {
     /// (the caller holds the writer lock); otherwise it is rebuilt in memory only. `warn` hears about repairs.
     public static func open(_ directory: IndexDirectory, writable: Bool = false,
                             warn: (String) -> Void = { _ in }) throws -> DocumentIndex {
+        try open(directory, writable: writable, readVectors: true, warn: warn)
+    }
+
+    /// With `readVectors` false the FAISS file is neither read nor checked (`rebuild` replaces it anyway).
+    private static func open(_ directory: IndexDirectory, writable: Bool, readVectors: Bool,
+                             warn: (String) -> Void) throws -> DocumentIndex {
         try directory.requireExisting()
         let catalog = try Catalog(url: directory.catalogURL, create: false)
         let meta = try catalog.indexMeta()
@@ -44,9 +51,10 @@ public final class DocumentIndex: @unchecked Sendable {
         let chunks = try catalog.counts().chunks
         var vectors: VectorIndex?
         var problem: String?
-        if FileManager.default.fileExists(atPath: directory.vectorsURL.path) {
-            let recorded = try catalog.vectorsChecksum()
-            let current = try catalog.vectorsAreCurrent()
+        let present = FileManager.default.fileExists(atPath: directory.vectorsURL.path)
+        if readVectors, present {
+            let recorded = Catalog.vectorsChecksum(meta.entries)
+            let current = Catalog.vectorsAreCurrent(meta.entries)
             if let recorded, current, FileChecksum.of(directory.vectorsURL) != recorded {
                 problem = "does not match the checksum recorded when it was written (damaged or changed since)"
             } else {
@@ -70,16 +78,16 @@ public final class DocumentIndex: @unchecked Sendable {
                     problem = "cannot be read (\(error))"
                 }
             }
-        } else if chunks > 0 {
+        } else if readVectors, chunks > 0 {
             problem = "is missing"
         }
         let index = DocumentIndex(directory: directory, catalog: catalog,
                                   vectors: try vectors ?? VectorIndex(dimension: dimension, factory: factory), meta: meta)
         if let problem {
-            let where_ = writable ? "" : catalog.isReadOnly ? " in memory (the index is read-only: it cannot be repaired on disk)" : " in memory"
-            warn("FAISS index \(directory.vectorsURL.path) \(problem); rebuilding it\(where_) from the \(chunks) stored vectors")
+            let repair = writable ? "" : catalog.isReadOnly ? " in memory (the index is read-only: it cannot be repaired on disk)" : " in memory"
+            warn("FAISS index \(directory.vectorsURL.path) \(problem); rebuilding it\(repair) from the \(chunks) stored vectors")
             try index.rebuildVectors(factory: factory, persist: writable, warn: warn)
-        } else if vectors == nil, writable {
+        } else if vectors == nil, writable, readVectors {
             try index.persistVectors()
         }
         return index
@@ -122,11 +130,8 @@ public final class DocumentIndex: @unchecked Sendable {
     /// Writes the FAISS index atomically and records that it matches the catalog's current generation.
     func persistVectors() throws {
         try vectors.write(to: directory.vectorsURL)
-        if vectorIndexChanged, let factory = meta.vectorIndex {
-            try catalog.setMeta(["faiss_factory": factory])
-            vectorIndexChanged = false
-        }
-        try catalog.markVectorsCurrent(checksum: FileChecksum.of(directory.vectorsURL))
+        try catalog.markVectorsCurrent(checksum: FileChecksum.of(directory.vectorsURL), factory: vectorIndexChanged ? meta.vectorIndex : nil)
+        vectorIndexChanged = false
         meta = try catalog.indexMeta()
     }
 
@@ -165,7 +170,7 @@ extension DocumentIndex {
         try directory.requireExisting()
         let lock = try WriterLock(directory)
         defer { withExtendedLifetime(lock) {} }
-        let index = try DocumentIndex.open(directory, writable: false, warn: { _ in })
+        let index = try DocumentIndex.open(directory, writable: false, readVectors: false, warn: { _ in })
         try index.rebuildVectors(factory: factory, persist: true, warn: warn)
         return index
     }
