@@ -12,10 +12,8 @@ final class ConventionsCLITests: XCTestCase {
 
     /// Runs a shell line in `folder` (for a current folder of its own, or arguments that are not UTF-8).
     private func shell(_ line: String, in folder: URL) throws -> KorsearchRun {
-        let run = try ProcessRunner.run(URL(fileURLWithPath: "/bin/sh"), ["-c", "cd \"$0\" && " + line, folder.path],
-                                        environment: ["KORSEARCH": binary, "MODEL": model])
-        return KorsearchRun(status: run.status, stdout: String(decoding: run.standardOutput, as: UTF8.self),
-                            stderr: String(decoding: run.standardError, as: UTF8.self))
+        KorsearchRun(try ProcessRunner.run(URL(fileURLWithPath: "/bin/sh"), ["-c", "cd \"$0\" && " + line, folder.path],
+                                            environment: ["KORSEARCH": binary, "MODEL": model]))
     }
 
     func testVersionAndExitCodes() throws {

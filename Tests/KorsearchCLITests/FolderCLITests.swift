@@ -110,17 +110,8 @@ final class FolderCLITests: XCTestCase {
         try Data("비공개".utf8).write(to: folder.appendingPathComponent("closed/secret.txt"))
         XCTAssertEqual(chmod(folder.appendingPathComponent("closed").path, 0o000), 0)
         addTeardownBlock { _ = chmod(folder.appendingPathComponent("closed").path, 0o755) }
-        let binary = Bundle.main.bundleURL.appendingPathComponent("korsearch").path
-        let arguments = ["index", folder.path, "--index", base.appendingPathComponent("index").path, "--model", model, "--json", "--quiet"]
-        let result: KorsearchRun
-        if getuid() == 0 {
-            let reachable = try ProcessRunner.run(URL(fileURLWithPath: "/usr/sbin/runuser"), ["-u", "nobody", "--", "test", "-r", model + "/config.json", "-a", "-x", binary])
-            if reachable.status != 0 { throw XCTSkip("user nobody cannot reach the built binary or the test model from here") }
-            let run = try ProcessRunner.run(URL(fileURLWithPath: "/usr/sbin/runuser"), ["-u", "nobody", "--", binary] + arguments, environment: ["HOME": "/tmp"])
-            result = KorsearchRun(status: run.status, stdout: String(decoding: run.standardOutput, as: UTF8.self), stderr: String(decoding: run.standardError, as: UTF8.self))
-        } else {
-            result = try runKorsearch(arguments)
-        }
+        let result = try runKorsearchUnprivileged(["index", folder.path, "--index", base.appendingPathComponent("index").path, "--model", model,
+                                                   "--json", "--quiet"], reading: [model + "/config.json"])
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertEqual(try skipped(result.stdout)["closed/"], "folder cannot be read: Permission denied")
     }

@@ -140,17 +140,8 @@ final class IndexCLITests: XCTestCase {
         }
         XCTAssertEqual(chmod(index.path, 0o555), 0)
         addTeardownBlock { _ = chmod(index.path, 0o755) }
-        let binary = Bundle.main.bundleURL.appendingPathComponent("korsearch").path
         func run(_ arguments: [String]) throws -> KorsearchRun {
-            guard getuid() == 0 else { return try runKorsearch(arguments) }
-            let run = try ProcessRunner.run(URL(fileURLWithPath: "/usr/sbin/runuser"), ["-u", "nobody", "--", binary] + arguments,
-                                            environment: ["HOME": "/tmp"])
-            return KorsearchRun(status: run.status, stdout: String(decoding: run.standardOutput, as: UTF8.self),
-                                stderr: String(decoding: run.standardError, as: UTF8.self))
-        }
-        if getuid() == 0 {
-            let reachable = try ProcessRunner.run(URL(fileURLWithPath: "/usr/sbin/runuser"), ["-u", "nobody", "--", "test", "-r", model + "/config.json", "-a", "-x", binary])
-            if reachable.status != 0 { throw XCTSkip("user nobody cannot reach the built binary or the test model from here") }
+            try runKorsearchUnprivileged(arguments, reading: [model + "/config.json"])
         }
         let keyword = try run(["search", "자기주식 소각", "--index", index.path, "--mode", "keyword", "--json"])
         XCTAssertEqual(keyword.status, 0, keyword.stderr)

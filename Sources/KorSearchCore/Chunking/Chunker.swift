@@ -38,7 +38,7 @@ public struct Chunk: Sendable, Equatable {
     /// Offsets in Unicode scalars (Python `str` indices) into the document's stored text.
     public var start: Int
     public var end: Int
-    /// The 1-based page the passage starts on, for paged formats (PDF).
+    /// The 1-based page (or slide) the passage starts on, for paged formats (PDF, PPTX).
     public var page: Int?
     /// The model input: [CLS], the passage's pieces, [SEP].
     public var ids: [Int32]
