@@ -117,7 +117,7 @@ final class EmbeddingBatcher: @unchecked Sendable {
                     job.results += embeddings[offset ..< offset + range.count]
                     if job.results.count == job.ids.count { finished.append((job, .success(job.results))) }
                 case .failure(let error):
-                    if !finished.contains(where: { $0.0 === job }) { finished.append((job, .failure(error))) }
+                    finished.append((job, .failure(error)))  // a job has one piece in a pass
                 }
                 offset += range.count
             }
