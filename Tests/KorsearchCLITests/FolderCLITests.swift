@@ -110,8 +110,8 @@ final class FolderCLITests: XCTestCase {
         try Data("비공개".utf8).write(to: folder.appendingPathComponent("closed/secret.txt"))
         XCTAssertEqual(chmod(folder.appendingPathComponent("closed").path, 0o000), 0)
         addTeardownBlock { _ = chmod(folder.appendingPathComponent("closed").path, 0o755) }
-        let result = try runKorsearchUnprivileged(["index", folder.path, "--index", base.appendingPathComponent("index").path, "--model", model,
-                                                   "--json", "--quiet"], reading: [model + "/config.json"])
+        let result = try runKorsearchUnprivileged(["index", folder.path, "--index", base.appendingPathComponent("index").path, "--model",
+                                                   try ReadableCopies.tinyModel, "--json", "--quiet"])
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertEqual(try skipped(result.stdout)["closed/"], "folder cannot be read: Permission denied")
     }

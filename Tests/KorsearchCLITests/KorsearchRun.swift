@@ -32,18 +32,61 @@ func runKorsearch(_ arguments: [String], stdin: Data = Data(), environment: [Str
                                        environment: environment))
 }
 
-/// Runs the built binary as a user without privileges: as `nobody` through runuser when the tests run as root
-/// (who may read and write anything, so permissions would test nothing), else as this user. Skips the test
-/// when `nobody` cannot reach the binary or `paths` from here.
-func runKorsearchUnprivileged(_ arguments: [String], reading paths: [String]) throws -> KorsearchRun {
-    guard getuid() == 0 else { return try runKorsearch(arguments) }
-    let runuser = URL(fileURLWithPath: "/usr/sbin/runuser")
-    let binary = Bundle.main.bundleURL.appendingPathComponent("korsearch").path
-    let checks = paths.flatMap { ["-r", $0, "-a"] } + ["-x", binary]
-    if try ProcessRunner.run(runuser, ["-u", "nobody", "--", "test"] + checks).status != 0 {
-        throw XCTSkip("user nobody cannot reach the built binary or \(paths) from here")
+/// Copies of the built binary and the tiny test model in a folder everyone may read, made once per test run:
+/// a clone of the repository may sit where `nobody` cannot reach (a private home, a 0700 temporary folder).
+enum ReadableCopies {
+    nonisolated(unsafe) private static var folder: URL?
+    private static let lock = NSLock()
+
+    /// The copy of a file or folder (made on first use).
+    static func of(_ url: URL) throws -> URL {
+        lock.lock()
+        defer { lock.unlock() }
+        if folder == nil {
+            let made = FileManager.default.temporaryDirectory.appendingPathComponent("korsearch-readable-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: made, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+            folder = made
+            atexit { ReadableCopies.removeAll() }
+        }
+        let copy = folder!.appendingPathComponent(url.lastPathComponent)
+        let manager = FileManager.default
+        if !manager.fileExists(atPath: copy.path) {
+            // Links are copied as what they point to (the test model's spm.model is a link into Fixtures).
+            var isFolder: ObjCBool = false
+            if manager.fileExists(atPath: url.path, isDirectory: &isFolder), isFolder.boolValue {
+                try manager.createDirectory(at: copy, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+                for name in try manager.contentsOfDirectory(atPath: url.path) {
+                    try manager.copyItem(at: url.appendingPathComponent(name).resolvingSymlinksInPath(), to: copy.appendingPathComponent(name))
+                }
+            } else {
+                try manager.copyItem(at: url.resolvingSymlinksInPath(), to: copy)
+            }
+        }
+        return copy
     }
-    return KorsearchRun(try ProcessRunner.run(runuser, ["-u", "nobody", "--", binary] + arguments, environment: ["HOME": "/tmp"]))
+
+    /// Removes the copies (when the test process exits).
+    static func removeAll() {
+        if let folder { try? FileManager.default.removeItem(at: folder) }
+    }
+
+    /// The tiny test model, readable by everyone.
+    static var tinyModel: String {
+        get throws {
+            let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            return try of(repository.appendingPathComponent("Tests/Fixtures/models/mdeberta-tiny-safetensors")).path
+        }
+    }
+}
+
+/// Runs the built binary as a user without privileges: as `nobody` through runuser (from a copy everyone may
+/// run) when the tests run as root, who may read and write anything, so that permissions test something; else
+/// as this user. Give it files it reads from `ReadableCopies`.
+func runKorsearchUnprivileged(_ arguments: [String]) throws -> KorsearchRun {
+    guard getuid() == 0 else { return try runKorsearch(arguments) }
+    let binary = try ReadableCopies.of(Bundle.main.bundleURL.appendingPathComponent("korsearch")).path
+    return KorsearchRun(try ProcessRunner.run(URL(fileURLWithPath: "/usr/sbin/runuser"), ["-u", "nobody", "--", binary] + arguments,
+                                              environment: ["HOME": "/tmp"]))
 }
 
 extension XCTestCase {
