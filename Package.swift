@@ -40,6 +40,8 @@ let package = Package(
         .systemLibrary(name: "CBLAS"),
         // zlib (Debian's zlib1g-dev): CRC-32 of the FAISS file, raw deflate of HWP streams.
         .systemLibrary(name: "CKSZlib"),
+        // libolecf (Debian's libolecf-dev): the OLE compound files HWP 5.0 documents are stored in.
+        .systemLibrary(name: "CKSOlecf"),
         // Plain C numeric kernels of the encoder's memory-bound steps (LayerNorm, GELU, softmax, ...).
         .target(name: "CKernels", linkerSettings: [.linkedLibrary("m")]),
         // The DeBERTa-v2 encoder: config, weight files, tokenizer, forward pass, pooling, batching.
@@ -49,7 +51,7 @@ let package = Package(
         // Files to structured documents: one DocumentReader per format, registered in DocumentFormats.
         .target(
             name: "KorDocuments",
-            dependencies: ["CProcess", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+            dependencies: ["CProcess", "CKSZlib", "CKSOlecf", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
         // The core: index meta, the store protocols, chunking, keyword terms, the indexer and the search
         // pipeline. No store, no network: those are the targets below.

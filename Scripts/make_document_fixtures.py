@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Dev only: writes the spreadsheet and CSV fixtures of the document reader tests, and what an independent
-reader (openpyxl, Python's csv module) finds in them, to Tests/Fixtures/documents/.
+"""Dev only: writes the office, Hancom and CSV fixtures of the document reader tests, and what an independent
+reader (openpyxl, python-docx, python-pptx, hwp-hwpx-parser, Python's csv module) finds in them, to
+Tests/Fixtures/documents/.
 
-    python3 -m venv /tmp/fx && /tmp/fx/bin/pip install openpyxl
+    python3 -m venv /tmp/fx && /tmp/fx/bin/pip install openpyxl python-docx python-pptx hwp-converter-ai hwp-hwpx-parser olefile
     /tmp/fx/bin/python Scripts/make_document_fixtures.py
 
 Neither CI nor the product runs this; the outputs are committed. The expected JSON holds each sheet's rows as
@@ -14,7 +15,13 @@ import io
 import json
 import os
 import re
+import struct
 import zipfile
+import zlib
+from pathlib import Path
+
+import hwp_hwpx_parser
+import olefile
 
 from docx import Document
 from pptx import Presentation
@@ -197,6 +204,94 @@ def build_hwpx(path):
     return [["구분", "배당 내역", "배당 내역"], ["구분", "보통주", "우선주"], ["1주당 배당금(원)", "1,444", "1,445"]]
 
 
+def build_hwp(path):
+    """An HWP 5.0 report written by hwp-converter-ai (from its IR): headings, paragraphs (one with a bare
+    `<`), a unit line, and a table whose header has a cell spanning two rows and one spanning two columns.
+    Two things the writer leaves from its template are set right afterwards: heading paragraphs point to the
+    template's outline styles (`개요 N`), and the document summary holds the report's title. Returns the grid the table was written as and what hwp-hwpx-parser, an
+    independent reader, reads back: the body text and each row's cells (it lists a spanned cell once)."""
+    from hwp_converter_ai import HwpWriter
+    from hwp_converter_ai.ir_schema import BlockNode, BlockType, DocumentIR, InlineNode, InlineType
+
+    def text(value):
+        return [InlineNode(type=InlineType.TEXT, text=value)]
+
+    grid = [["과목", "실적", "실적"], ["과목", "2023년", "2024년"], ["매출액", "456,780", "512,340"],
+            ["영업이익", "26,075", "39,996"], ["당기순이익", "18,200", "30,110"]]
+    cells = [{"r": 0, "c": 0, "rowspan": 2, "text": "과목"}, {"r": 0, "c": 1, "colspan": 2, "text": "실적"},
+             {"r": 1, "c": 1, "text": "2023년"}, {"r": 1, "c": 2, "text": "2024년"}]
+    cells += [{"r": r, "c": c, "text": grid[r][c]} for r in range(2, 5) for c in range(3)]
+    title = "한빛전자 2024년 사업 실적"
+    blocks = [BlockNode(type=BlockType.HEADING, level=1, children=text(title)),
+              BlockNode(type=BlockType.HEADING, level=2, children=text("1. 개요")),
+              BlockNode(type=BlockType.PARAGRAPH, children=text("한빛전자는 반도체 부문의 회복으로 2024년 매출액이 전년보다 12.2% 늘었다.")),
+              BlockNode(type=BlockType.PARAGRAPH, children=text("부채비율 < 100% 인 기업만 비교 대상에 넣었다.")),
+              BlockNode(type=BlockType.HEADING, level=2, children=text("2. 요약 재무")),
+              BlockNode(type=BlockType.PARAGRAPH, children=text("(단위: 억원)")),
+              BlockNode(type=BlockType.TABLE, metadata={"cells": cells, "n_rows": 5, "n_cols": 3}),
+              BlockNode(type=BlockType.PARAGRAPH, children=text("배당은 2025년 3월 주주총회에서 정한다."))]
+    HwpWriter().from_ir(DocumentIR(title=title, blocks=blocks), Path(path))
+    outline_headings(path)
+    summary_title(path, title)
+    read = hwp_hwpx_parser.read(path)
+    return {"grid": grid, "text": read.text, "rows": read.get_tables()[0].rows, "title": title}
+
+
+def hwp_records(data):
+    """(tag, level, payload start, payload end) of each record of an HWP stream."""
+    records, at = [], 0
+    while at < len(data):
+        header = struct.unpack_from("<I", data, at)[0]
+        size, at = header >> 20, at + 4
+        if size == 0xFFF:
+            size, at = struct.unpack_from("<I", data, at)[0], at + 4
+        records.append((header & 0x3FF, (header >> 10) & 0x3FF, at, at + size))
+        at += size
+    return records
+
+
+def outline_headings(path):
+    """The writer gives a level-N heading style id N, meant for its own style list, but keeps its template's:
+    there 1 is 본문 and 2 is 개요 1. Points each heading paragraph (style 1-3 at the top level) to 개요 N and
+    that style's paragraph shape, as Hancom writes outline headings; the stream is recompressed in place."""
+    ole = olefile.OleFileIO(path, write_mode=True)
+    doc_info = zlib.decompress(ole.openstream("DocInfo").read(), -15)
+    style_shapes = []
+    for tag, _, start, end in hwp_records(doc_info):
+        if tag == 26:  # STYLE: name, English name, property, next style, language, paragraph shape id
+            at = start + 2 + 2 * struct.unpack_from("<H", doc_info, start)[0]
+            at += 2 + 2 * struct.unpack_from("<H", doc_info, at)[0]
+            style_shapes.append(struct.unpack_from("<H", doc_info, at + 4)[0])
+    compressed = ole.openstream("BodyText/Section0").read()
+    section = bytearray(zlib.decompress(compressed, -15))
+    for tag, level, start, _ in hwp_records(bytes(section)):
+        if tag == 66 and level == 0 and section[start + 10] in (1, 2, 3):
+            style = section[start + 10] + 1
+            section[start + 10] = style
+            struct.pack_into("<H", section, start + 8, style_shapes[style])
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    recompressed = packer.compress(bytes(section)) + packer.flush()
+    assert len(recompressed) <= len(compressed), "the section grew; olefile rewrites streams only in place"
+    ole.write_stream("BodyText/Section0", recompressed + b"\0" * (len(compressed) - len(recompressed)))
+    ole.close()
+
+
+def summary_title(path, title):
+    """Rewrites the document summary as an OLE property set holding only the title (VT_LPWSTR, as Hancom
+    writes it), padded to the stream's size (olefile rewrites streams in place)."""
+    ole = olefile.OleFileIO(path, write_mode=True)
+    name = "\x05HwpSummaryInformation"
+    size = ole.get_size(name)
+    value = (title + "\0").encode("utf-16-le")
+    prop = struct.pack("<II", 0x1F, len(value) // 2) + value
+    prop += b"\0" * (-len(prop) % 4)
+    section = struct.pack("<II", 8 + 8 + len(prop), 1) + struct.pack("<II", 2, 16) + prop
+    fmtid = bytes.fromhex("e0859ff2f94f6810ab9108002b27b3d9")
+    stream = struct.pack("<HHI16sI", 0xFFFE, 0, 0x00020006, b"\0" * 16, 1) + fmtid + struct.pack("<I", 48) + section
+    ole.write_stream(name, stream + b"\0" * (size - len(stream)))
+    ole.close()
+
+
 def build_pptx(path):
     """An IR deck: a title slide, a slide of bullets, a slide with a table whose header spans two columns;
     python-pptx reads back each slide's title, texts and table."""
@@ -244,6 +339,7 @@ def main():
     expected = {"financials.xlsx": expected_workbook(path), "dividends.csv": write_csvs(),
                 "quarterly.docx": build_docx(os.path.join(OUT, "quarterly.docx")),
                 "dividend.hwpx": build_hwpx(os.path.join(OUT, "dividend.hwpx")),
+                "report.hwp": build_hwp(os.path.join(OUT, "report.hwp")),
                 "ir-deck.pptx": build_pptx(os.path.join(OUT, "ir-deck.pptx"))}
     with open(os.path.join(OUT, "expected.json"), "w", encoding="utf-8") as file:
         json.dump(expected, file, ensure_ascii=False, indent=1)

@@ -58,12 +58,13 @@ public enum DocumentFormats {
         PDFReader(),
         DOCXReader(),
         HWPXReader(),
+        HWPReader(),
         XLSXReader(),
         PPTXReader(),
         CSVReader(),
     ]
 
-    /// The document types, in the registry's order (txt, md, html, pdf, docx, hwpx, xlsx, pptx, csv).
+    /// The document types, in the registry's order (txt, md, html, pdf, docx, hwpx, hwp, xlsx, pptx, csv).
     public static var types: [String] { readers.map(\.type) }
 
     /// The reader of a file extension (any case), or nil when the format is not read.

@@ -68,18 +68,15 @@ enum HTMLText {
 
     /// Extracts title and visible text.
     static func extract(_ html: String) -> Extracted {
-        let scalars = Array(html.unicodeScalars)
         var text = String.UnicodeScalarView()
         var segments: [Segment] = []
         var tables: [TableBuilder] = []
         var inHead = false
         var caption: String.UnicodeScalarView?
         var title: String?
-        var index = 0
         var hiddenDepth: [String] = []
         var inTitle = false
         var titleText = String.UnicodeScalarView()
-        var nextClose = -1
 
         func append(_ scalar: Unicode.Scalar) {
             if inTitle { titleText.append(scalar); return }
@@ -97,8 +94,8 @@ enum HTMLText {
             text = String.UnicodeScalarView()
         }
 
-        func table(_ name: String, isEnd: Bool, _ inside: String) -> Bool {
-            switch (name, isEnd) {
+        func table(_ tag: MarkupScanner.Tag) -> Bool {
+            switch (tag.name, tag.isEnd) {
             case ("table", false):
                 if tables.isEmpty { flushText() }
                 let builder = TableBuilder()
@@ -109,11 +106,11 @@ enum HTMLText {
                 guard let built = builder.build() else { return true }
                 if let outer = tables.last { outer.append(" " + built.flatText + " ") }
                 else { segments.append(.table(built)) }
-            case ("thead", _): inHead = !isEnd
+            case ("thead", _): inHead = !tag.isEnd
             case ("tr", false): tables.last?.startRow(header: inHead)
             case ("tr", true): tables.last?.endCell()
             case ("td", false), ("th", false):
-                tables.last?.startCell(header: name == "th", columnSpan: span("colspan", inside), rowSpan: span("rowspan", inside))
+                tables.last?.startCell(header: tag.name == "th", columnSpan: tag.span("colspan"), rowSpan: tag.span("rowspan"))
             case ("td", true), ("th", true): tables.last?.endCell()
             case ("caption", false): if !tables.isEmpty { caption = String.UnicodeScalarView() }
             case ("caption", true):
@@ -125,66 +122,29 @@ enum HTMLText {
             return true
         }
 
-        while index < scalars.count {
-            let scalar = scalars[index]
-            if scalar == "<" {
-                // Comment, doctype, or tag.
-                if matches(scalars, index, "<!--") {
-                    index = find(scalars, from: index + 4, "-->").map { $0 + 3 } ?? scalars.count
-                    continue
+        MarkupScanner.scan(Array(html.unicodeScalars), rawTextElements: ["script", "style"], text: append) { tag in
+            let name = tag.name
+            if name == "title" {
+                if tag.isEnd {
+                    inTitle = false
+                    let found = String(titleText).trimmingCharacters(in: .whitespacesAndNewlines)
+                    if title == nil, !found.isEmpty { title = decodeEntities(found) }
+                } else if !tag.selfClosing {
+                    inTitle = true
+                    titleText = String.UnicodeScalarView()
                 }
-                // `<` not followed by a letter, `/`, `!` or `?` is text, as browsers read it (부채비율 < 100%).
-                let next = index + 1 < scalars.count ? scalars[index + 1] : " "
-                guard next.properties.isAlphabetic && next.isASCII || next == "/" || next == "!" || next == "?" else {
-                    append(scalar)
-                    index += 1
-                    continue
-                }
-                // The first `>` from here on, searched for once per stretch of text (never rescanned).
-                if nextClose < index { nextClose = scalars[index...].firstIndex(of: ">") ?? Int.max }
-                guard nextClose != Int.max else { append(scalar); index += 1; continue }
-                let close = nextClose
-                let inside = String(String.UnicodeScalarView(scalars[(index + 1) ..< close]))
-                index = close + 1
-                let isEnd = inside.hasPrefix("/")
-                let name = inside.drop { $0 == "/" }.prefix { $0.isLetter || $0.isNumber }.lowercased()
-                if name.isEmpty { continue }
-                if name == "title" {
-                    if isEnd {
-                        inTitle = false
-                        let found = String(titleText).trimmingCharacters(in: .whitespacesAndNewlines)
-                        if title == nil, !found.isEmpty { title = decodeEntities(found) }
-                    } else if !inside.hasSuffix("/") {
-                        inTitle = true
-                        titleText = String.UnicodeScalarView()
-                    }
-                    continue
-                }
-                if hiddenElements.contains(name) {
-                    if isEnd {
-                        if let last = hiddenDepth.lastIndex(of: name) { hiddenDepth.removeSubrange(last...) }
-                    } else if !inside.hasSuffix("/") {
-                        if name == "script" || name == "style" {
-                            // Raw text: skip straight to the closing tag.
-                            let closing = Array("</\(name)".unicodeScalars)
-                            var search = index
-                            while search < scalars.count {
-                                if matchesIgnoringCase(scalars, search, closing) { break }
-                                search += 1
-                            }
-                            index = scalars[search...].firstIndex(of: ">").map { $0 + 1 } ?? scalars.count
-                        } else {
-                            hiddenDepth.append(name)
-                        }
-                    }
-                    continue
-                }
-                if !tables.isEmpty || name == "table", table(name, isEnd: isEnd, inside) { continue }
-                if blockElements.contains(name) { append(tables.isEmpty ? "\n" : " ") } else if cellElements.contains(name), !isEnd { append(" ") }
-                continue
+                return
             }
-            append(scalar)
-            index += 1
+            if hiddenElements.contains(name) {
+                if tag.isEnd {
+                    if let last = hiddenDepth.lastIndex(of: name) { hiddenDepth.removeSubrange(last...) }
+                } else if !tag.selfClosing {
+                    hiddenDepth.append(name)
+                }
+                return
+            }
+            if !tables.isEmpty || name == "table", table(tag) { return }
+            if blockElements.contains(name) { append(tables.isEmpty ? "\n" : " ") } else if cellElements.contains(name), !tag.isEnd { append(" ") }
         }
         // An unclosed table still gives what it holds.
         while let builder = tables.popLast() {
@@ -201,35 +161,6 @@ enum HTMLText {
             let text = lines.joined(separator: "\n")
             return text.isEmpty ? nil : .text(text)
         })
-    }
-
-    /// A `colspan`/`rowspan` attribute's value (1 when absent or not a number).
-    private static func span(_ attribute: String, _ inside: String) -> Int {
-        guard let range = inside.range(of: attribute + #"\s*=\s*["']?\s*(\d{1,5})"#, options: [.regularExpression, .caseInsensitive]) else { return 1 }
-        return Int(inside[range].filter(\.isNumber)) ?? 1
-    }
-
-    private static func matches(_ scalars: [Unicode.Scalar], _ index: Int, _ text: String) -> Bool {
-        matchesIgnoringCase(scalars, index, Array(text.unicodeScalars))
-    }
-
-    private static func matchesIgnoringCase(_ scalars: [Unicode.Scalar], _ index: Int, _ pattern: [Unicode.Scalar]) -> Bool {
-        guard index + pattern.count <= scalars.count else { return false }
-        for (offset, expected) in pattern.enumerated() {
-            let actual = scalars[index + offset]
-            if actual != expected, String(actual).lowercased() != String(expected).lowercased() { return false }
-        }
-        return true
-    }
-
-    private static func find(_ scalars: [Unicode.Scalar], from start: Int, _ text: String) -> Int? {
-        let pattern = Array(text.unicodeScalars)
-        var index = start
-        while index + pattern.count <= scalars.count {
-            if Array(scalars[index ..< index + pattern.count]) == pattern { return index }
-            index += 1
-        }
-        return nil
     }
 
     private static let namedEntities: [String: String] = [

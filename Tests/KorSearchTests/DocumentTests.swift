@@ -36,11 +36,12 @@ final class DocumentTests: XCTestCase {
         try Data().write(to: folder.appendingPathComponent("empty.txt"))
         try Data([0x00, 0x01, 0x02, 0xFF, 0x00]).write(to: folder.appendingPathComponent("binary.txt"))
         try Data("x".utf8).write(to: folder.appendingPathComponent("report.hwp"))
+        try Data("x".utf8).write(to: folder.appendingPathComponent("slides.key"))
         try Data("%PDF-1.4 broken".utf8).write(to: folder.appendingPathComponent("broken.pdf"))
         try Data("not a zip".utf8).write(to: folder.appendingPathComponent("broken.docx"))
         try Data(" \n\t\n".utf8).write(to: folder.appendingPathComponent("blank.md"))
         let expectations = [
-            "empty.txt": "empty file", "binary.txt": "binary file", "report.hwp": "unsupported file type .hwp",
+            "empty.txt": "empty file", "binary.txt": "binary file", "report.hwp": "not a valid HWP file", "slides.key": "unsupported file type .key",
             "broken.pdf": "unreadable PDF", "broken.docx": "not a valid docx file", "blank.md": "no text",
         ]
         for (name, reason) in expectations {

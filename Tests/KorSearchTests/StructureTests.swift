@@ -11,12 +11,12 @@ import XCTest
 final class StructureTests: XCTestCase {
     func testTheRegistryListsEachFormatOnceAndLoadingGoesThroughIt() throws {
         let readers = DocumentFormats.readers
-        XCTAssertEqual(DocumentFormats.types, ["txt", "md", "html", "pdf", "docx", "hwpx", "xlsx", "pptx", "csv"])
+        XCTAssertEqual(DocumentFormats.types, ["txt", "md", "html", "pdf", "docx", "hwpx", "hwp", "xlsx", "pptx", "csv"])
         XCTAssertEqual(Set(readers.map(\.type)).count, readers.count, "one reader per type")
         let extensions = readers.flatMap(\.extensions)
         XCTAssertEqual(Set(extensions).count, extensions.count, "an extension belongs to one format")
         XCTAssertEqual(DocumentFormats.reader(forExtension: "HTM")?.type, "html")
-        XCTAssertNil(DocumentFormats.reader(forExtension: "hwp"))
+        XCTAssertNil(DocumentFormats.reader(forExtension: "key"))
         XCTAssertEqual(FormatInfo.all.map(\.type), DocumentFormats.types)
         // Every corpus file is read by the reader its extension names, and records that reader's type.
         for url in try FileManager.default.subpathsOfDirectory(atPath: TestPaths.corpus.path).map({ TestPaths.corpus.appendingPathComponent($0) })

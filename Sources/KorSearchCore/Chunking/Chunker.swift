@@ -132,6 +132,16 @@ public struct Chunker: Sendable {
                 last -= 1
                 ids = try tokenizer.sentencePiece.encode(passage(last))
             }
+            // A table's caption, unit and header lines stay with its first row: a passage that would end on
+            // them ends before them instead (unless they begin it, or they and the row fill more than a passage).
+            if pieces[last].header, last + 1 < pieces.count, pieces[last + 1].table == pieces[last].table {
+                var start = last
+                while start > first, pieces[start - 1].header, pieces[start - 1].table == pieces[last].table { start -= 1 }
+                if start > first, pieces[start ... last + 1].map(\.tokens).reduce(0, +) <= budget {
+                    last = start - 1
+                    ids = try tokenizer.sentencePiece.encode(passage(last))
+                }
+            }
             let range = pieces[first].range.lowerBound ..< pieces[last].range.upperBound
             chunks.append(Chunk(
                 ordinal: chunks.count, text: passage(last), start: range.lowerBound, end: range.upperBound,
