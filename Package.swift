@@ -107,7 +107,7 @@ let package = Package(
             dependencies: ["KorEncoder"],
             path: "Tests/KorEncoderTests"
         ),
-        // What several test targets share: a loopback server speaking the Hugging Face hub's protocol.
+        // What several test targets share: a loopback server speaking the Hugging Face hub's protocol, facts about the sample corpus.
         .target(
             name: "KorSearchTestSupport",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],

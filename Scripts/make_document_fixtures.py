@@ -292,6 +292,101 @@ def summary_title(path, title):
     ole.close()
 
 
+def build_dart(path):
+    """A DART half-year report as OpenDART's document download delivers it: a zip of the main body
+    `{rcept_no}.xml` and an attachment `{rcept_no}_00760.xml` (the auditors' review), in EUC-KR, written as
+    DART writes its markup — not well-formed XML (a bare `<`, a bare `&`, `&cr;`), a cover with `TU` period
+    cells, a summary and a table of contents that are not body text, sections nested three deep, a unit line
+    in a one-cell table, a table with a two-row header, and a 14-row table. Returns what was written: the
+    headings with their depth, each table's grid, the metadata."""
+    rcept_no = "20240814000123"
+    header = [["구분", "제56기 반기", "제55기", "제54기"]]
+    years = [("매출액", "2,040,100", "3,512,000", "3,104,500"), ("매출원가", "1,201,300", "2,110,700", "1,998,000"),
+             ("매출총이익", "838,800", "1,401,300", "1,106,500"), ("판매비와관리비", "301,200", "590,100", "540,300"),
+             ("영업이익", "537,600", "811,200", "566,200"), ("금융수익", "21,300", "35,100", "30,200"),
+             ("금융비용", "12,100", "25,800", "27,600"), ("법인세차감전순이익", "546,800", "820,500", "568,800"),
+             ("법인세비용", "120,300", "180,500", "125,100"), ("반기순이익", "426,500", "640,000", "443,700"),
+             ("자산총계", "9,120,400", "8,804,300", "8,120,900"), ("부채총계", "3,010,200", "2,980,100", "2,870,400"),
+             ("자본총계", "6,110,200", "5,824,200", "5,250,500"), ("부채비율", "49.3%", "51.2%", "54.7%")]
+    summary_rows = header + [list(row) for row in years]
+    product_rows = [["부문", "매출액", "매출액"], ["부문", "2023년 상반기", "2024년 상반기"],
+                    ["메모리", "1,234,500", "1,587,200"], ["전력 반도체", "310,400", "402,900"], ["합계", "1,544,900", "1,990,100"]]
+
+    def cells(row, tag="TE"):
+        return "<TR>" + "".join(f"<{tag}>{value}</{tag}>" for value in row) + "</TR>\n"
+
+    main = f"""<?xml version="1.0" encoding="euc-kr"?>
+<DOCUMENT xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:noNamespaceSchemaLocation="dart4.xsd">
+<DOCUMENT-NAME ACODE="11013">반기보고서</DOCUMENT-NAME>
+<FORMULA-VERSION ADATE="20240301">5.5</FORMULA-VERSION>
+<COMPANY-NAME AREGCIK="00991234">한빛전자㈜</COMPANY-NAME>
+<SUMMARY><EXTRACTION ACODE="FSP_IS_A">요약 추출값 537600</EXTRACTION></SUMMARY>
+<BODY>
+<COVER>
+<COVER-TITLE AASSOCNOTE="D-0-0-0-0">반 기 보 고 서</COVER-TITLE>
+<TABLE ACLASS="NORMAL" BORDER="0"><TBODY>
+<TR><TD>사업연도</TD><TU AUNIT="PERIODFROM" AUNITVALUE="20240101">2024년 01월 01일</TU><TD>부터</TD></TR>
+<TR><TD>사업연도</TD><TU AUNIT="PERIODTO" AUNITVALUE="20240630">2024년 06월 30일</TU><TD>까지</TD></TR>
+</TBODY></TABLE>
+<P>금융위원회 한국거래소 귀중</P>
+</COVER>
+<TOC><TOC-TITLE>목 차</TOC-TITLE><P>I. 회사의 개요</P></TOC>
+<SECTION-1 ACLASS="MANDATORY" APARTSOURCE="SOURCE"><TITLE ATOC="Y" AASSOCNOTE="D-0-1-0-0">I. 회사의 개요</TITLE>
+<SECTION-2 ACLASS="MANDATORY"><TITLE ATOC="Y" AASSOCNOTE="D-0-1-1-0">1. 회사의 개요</TITLE>
+<P USERMARK="F-14">한빛전자㈜는 1987년에 설립되어 메모리 반도체와 전력 반도체를 만든다.&cr;본사는 경기도 수원시에 있다.</P>
+<P>회사는 부채비율 < 100% 를 재무 방침으로 삼는다.</P>
+</SECTION-2>
+</SECTION-1>
+<SECTION-1 ACLASS="MANDATORY"><TITLE ATOC="Y" AASSOCNOTE="D-0-2-0-0">II. 사업의 내용</TITLE>
+<SECTION-2><TITLE ATOC="Y" AASSOCNOTE="D-0-2-1-0">1. 사업의 개요</TITLE>
+<P>반기 중 R&D 투자는 1,820억원으로 매출액의 8.9% 수준이다.</P>
+</SECTION-2>
+<SECTION-2><TITLE ATOC="Y" AASSOCNOTE="D-0-2-2-0">2. 주요 제품 및 서비스</TITLE>
+<SECTION-3><TITLE ATOC="N">가. 주요 제품 매출</TITLE>
+<TABLE BORDER="0"><TBODY><TR><TD ALIGN="RIGHT">(단위 : 백만원)</TD></TR></TBODY></TABLE>
+<TABLE-GROUP><TABLE ACLASS="NORMAL" BORDER="1"><THEAD>
+<TR><TH ROWSPAN="2">부문</TH><TH COLSPAN="2">매출액</TH></TR>
+<TR><TH>2023년 상반기</TH><TH>2024년 상반기</TH></TR></THEAD>
+<TBODY>{"".join(cells(row) for row in product_rows[2:])}</TBODY></TABLE></TABLE-GROUP>
+<PGBRK/>
+</SECTION-3>
+</SECTION-2>
+</SECTION-1>
+<SECTION-1 ACLASS="MANDATORY"><TITLE ATOC="Y" AASSOCNOTE="D-0-3-0-0">III. 재무에 관한 사항</TITLE>
+<SECTION-2><TITLE ATOC="Y">1. 요약재무정보</TITLE>
+<P>(단위 : 백만원)</P>
+<TABLE ACLASS="NORMAL" BORDER="1"><THEAD>{cells(header[0], "TH")}</THEAD>
+<TBODY>{"".join(cells(row) for row in years)}</TBODY></TABLE>
+</SECTION-2>
+</SECTION-1>
+</BODY>
+</DOCUMENT>
+"""
+    review = """<?xml version="1.0" encoding="euc-kr"?>
+<DOCUMENT xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:noNamespaceSchemaLocation="dart4.xsd">
+<DOCUMENT-NAME ACODE="00760">검토보고서</DOCUMENT-NAME>
+<COMPANY-NAME AREGCIK="00991234">한빛전자㈜</COMPANY-NAME>
+<BODY>
+<SECTION-1><TITLE ATOC="Y">독립된 감사인의 반기 재무제표 검토보고서</TITLE>
+<P>우리는 한빛전자㈜의 2024년 6월 30일 현재 반기 재무상태표를 검토하였습니다.</P>
+<P>검토 결과 중요성의 관점에서 공정하게 표시하지 않았다고 믿게 하는 사항은 발견되지 않았습니다.</P>
+</SECTION-1>
+</BODY>
+</DOCUMENT>
+"""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(f"{rcept_no}.xml", main.encode("euc-kr"))
+        archive.writestr(f"{rcept_no}_00760.xml", review.encode("euc-kr"))
+    headings = [[1, "I. 회사의 개요"], [2, "1. 회사의 개요"], [1, "II. 사업의 내용"], [2, "1. 사업의 개요"],
+                [2, "2. 주요 제품 및 서비스"], [3, "가. 주요 제품 매출"], [1, "III. 재무에 관한 사항"], [2, "1. 요약재무정보"],
+                [1, "검토보고서"], [2, "독립된 감사인의 반기 재무제표 검토보고서"]]
+    cover = [["사업연도", "2024년 01월 01일", "부터"], ["사업연도", "2024년 06월 30일", "까지"]]
+    metadata = {"company": "한빛전자㈜", "corpCode": "00991234", "reportType": "반기보고서", "reportCode": "11013",
+                "rceptNo": rcept_no, "filed": "2024-08-14", "periodFrom": "2024-01-01", "periodTo": "2024-06-30",
+                "title": "한빛전자㈜ 반기보고서"}
+    return {"headings": headings, "tables": [cover, product_rows, summary_rows], "metadata": metadata}
+
+
 def build_pptx(path):
     """An IR deck: a title slide, a slide of bullets, a slide with a table whose header spans two columns;
     python-pptx reads back each slide's title, texts and table."""
@@ -340,6 +435,7 @@ def main():
                 "quarterly.docx": build_docx(os.path.join(OUT, "quarterly.docx")),
                 "dividend.hwpx": build_hwpx(os.path.join(OUT, "dividend.hwpx")),
                 "report.hwp": build_hwp(os.path.join(OUT, "report.hwp")),
+                "20240814000123.zip": build_dart(os.path.join(OUT, "20240814000123.zip")),
                 "ir-deck.pptx": build_pptx(os.path.join(OUT, "ir-deck.pptx"))}
     with open(os.path.join(OUT, "expected.json"), "w", encoding="utf-8") as file:
         json.dump(expected, file, ensure_ascii=False, indent=1)

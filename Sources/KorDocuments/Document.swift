@@ -92,8 +92,14 @@ public struct DocumentBlock: Sendable, Equatable {
         DocumentBlock(kind: .table(table), text: table.text, page: page)
     }
 
-    /// Appends a table to `blocks`, taking a unit line just above it (`(단위: 억원)`) as the table's unit.
+    /// Appends a table to `blocks`, taking a unit line just above it (`(단위: 억원)`) as the table's unit. A
+    /// table that only holds a unit line (filings set it right-aligned in a one-cell table) is that line.
     static func append(_ table: DocumentTable, to blocks: inout [DocumentBlock]) {
+        let texts = Set(table.rows.joined().map(\.text))
+        if table.rows.count == 1, texts.count == 1, let only = texts.first, DocumentTable.isUnitLine(only), table.caption == nil {
+            blocks.append(.paragraph(only))
+            return
+        }
         var table = table
         if table.unit == nil, let last = blocks.last, case .paragraph = last.kind, DocumentTable.isUnitLine(last.text) {
             table.unit = last.text
@@ -103,10 +109,26 @@ public struct DocumentBlock: Sendable, Equatable {
     }
 }
 
-/// What a document says about itself: its title, and the fields later readers add (company, period, ...).
+/// What a document says about itself: its title, and for filings the fields their markup states (DART's
+/// company, corp_code, report, receipt number and period).
 public struct DocumentMetadata: Sendable, Equatable {
     /// The document's title where the format has one.
     public var title: String?
+    /// The company as the filing writes it (`COMPANY-NAME`).
+    public var company: String?
+    /// DART's 8-digit company code (`COMPANY-NAME`'s `AREGCIK`).
+    public var corpCode: String?
+    /// The report's name as DART gives it (`DOCUMENT-NAME`: 사업보고서, 반기보고서, 감사보고서, ...).
+    public var reportType: String?
+    /// DART's form code of the report (`DOCUMENT-NAME`'s `ACODE`, e.g. `11013`).
+    public var reportCode: String?
+    /// DART's 14-digit receipt number (from the file names).
+    public var rceptNo: String?
+    /// The filing date (`YYYY-MM-DD`), the receipt number's first eight digits.
+    public var filed: String?
+    /// The reporting period's first and last days (`YYYY-MM-DD`), from the cover's `TU` period cells.
+    public var periodFrom: String?
+    public var periodTo: String?
 
     /// Metadata with a title.
     public init(title: String? = nil) {

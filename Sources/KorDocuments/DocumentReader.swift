@@ -62,9 +62,10 @@ public enum DocumentFormats {
         XLSXReader(),
         PPTXReader(),
         CSVReader(),
+        DARTReader(),
     ]
 
-    /// The document types, in the registry's order (txt, md, html, pdf, docx, hwpx, hwp, xlsx, pptx, csv).
+    /// The document types, in the registry's order (txt, md, html, pdf, docx, hwpx, hwp, xlsx, pptx, csv, dart).
     public static var types: [String] { readers.map(\.type) }
 
     /// The reader of a file extension (any case), or nil when the format is not read.

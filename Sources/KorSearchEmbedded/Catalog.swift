@@ -122,6 +122,10 @@ public final class Catalog: @unchecked Sendable {
             // Document frequencies of keyword terms, read from the FTS5 index itself (no storage of its own).
             try db.execute(sql: "CREATE VIRTUAL TABLE chunk_terms_vocab USING fts5vocab(chunk_terms, 'row')")
         }
+        migrator.registerMigration("v1-chunk-sections") { db in
+            // The headings above each passage; passages stored before this have none until re-indexed.
+            try db.execute(sql: "ALTER TABLE chunks ADD COLUMN section TEXT")
+        }
         return migrator
     }
 
@@ -257,10 +261,10 @@ public final class Catalog: @unchecked Sendable {
                 let documentId = db.lastInsertedRowID
                 for (chunk, vector) in zip(update.chunks, update.vectors) {
                     try db.execute(sql: """
-                        INSERT INTO chunks (document_id, ordinal, text, start, end, page, token_count, vector)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        INSERT INTO chunks (document_id, ordinal, text, start, end, page, section, token_count, vector)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """, arguments: [documentId, chunk.ordinal, chunk.text, chunk.start, chunk.end, chunk.page,
-                                         chunk.ids.count, VectorBlob.encode(vector)])
+                                         chunk.section, chunk.ids.count, VectorBlob.encode(vector)])
                     let chunkId = db.lastInsertedRowID
                     try db.execute(sql: "INSERT INTO chunk_terms (rowid, terms) VALUES (?, ?)",
                                    arguments: [chunkId, KeywordTerms.terms(chunk.text).joined(separator: " ")])
@@ -325,7 +329,7 @@ public final class Catalog: @unchecked Sendable {
         if ids.isEmpty { return [] }
         let rows = try read { db in
             try Row.fetchAll(db, sql: """
-                SELECT c.id, c.document_id, c.ordinal, c.text, c.start, c.end, c.page, c.token_count, d.path, d.title
+                SELECT c.id, c.document_id, c.ordinal, c.text, c.start, c.end, c.page, c.section, c.token_count, d.path, d.title
                 FROM chunks c JOIN documents d ON d.id = c.document_id
                 WHERE c.id IN (\(ids.map { _ in "?" }.joined(separator: ",")))
                 """, arguments: StatementArguments(ids))
@@ -335,7 +339,7 @@ public final class Catalog: @unchecked Sendable {
             let chunk = StoredChunk(
                 id: row["id"], documentId: row["document_id"], documentPath: row["path"], documentTitle: row["title"],
                 ordinal: row["ordinal"], text: row["text"], start: row["start"], end: row["end"], page: row["page"],
-                tokenCount: row["token_count"])
+                section: row["section"], tokenCount: row["token_count"])
             byId[chunk.id] = chunk
         }
         return ids.compactMap { byId[$0] }

@@ -9,7 +9,7 @@ import PostgresNIO
 /// (default `korsearch`), created and migrated by KorSearch.
 public final class PostgresStore: IndexStore, @unchecked Sendable {
     /// The schema version this code writes and reads.
-    public static let schemaVersion = 2
+    public static let schemaVersion = 3
     /// The database and schema.
     public let postgres: PostgresLocation
     public var location: IndexLocation { .postgres(postgres) }
@@ -140,6 +140,9 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
             "CREATE UNIQUE INDEX keyword_postings_term ON keyword_postings (term, chunk_id) INCLUDE (tf, length)",
             // Ranking no longer matches tsvectors; their GIN index would only slow every write.
             "DROP INDEX IF EXISTS chunks_terms",
+        ]), (3, [
+            // The headings above each passage; passages stored before this have none until re-indexed.
+            "ALTER TABLE chunks ADD COLUMN IF NOT EXISTS section text",
         ])]
     }
 
@@ -237,7 +240,7 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
         if ids.isEmpty { return [] }
         let rows = try pool.withSession { session in
             try session.query("""
-                SELECT c.id, c.document_id, c.ordinal, c.text, c.start_offset, c.end_offset, c.page, c.token_count, d.path, d.title
+                SELECT c.id, c.document_id, c.ordinal, c.text, c.start_offset, c.end_offset, c.page, c.section, c.token_count, d.path, d.title
                 FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id = ANY($1)
                 """, binds(ids))
         }
@@ -249,7 +252,7 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
                 documentPath: try cells["path"].decode(String.self), documentTitle: try cells["title"].decode(String?.self),
                 ordinal: Int(try cells["ordinal"].decode(Int32.self)), text: try cells["text"].decode(String.self),
                 start: Int(try cells["start_offset"].decode(Int32.self)), end: Int(try cells["end_offset"].decode(Int32.self)),
-                page: try cells["page"].decode(Int32?.self).map(Int.init), tokenCount: Int(try cells["token_count"].decode(Int32.self)))
+                page: try cells["page"].decode(Int32?.self).map(Int.init), section: try cells["section"].decode(String?.self), tokenCount: Int(try cells["token_count"].decode(Int32.self)))
             byId[chunk.id] = chunk
         }
         return ids.compactMap { byId[$0] }

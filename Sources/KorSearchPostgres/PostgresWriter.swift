@@ -146,14 +146,15 @@ final class PostgresWriter: IndexWriting {
                 bindings.append(Int32(chunk.start))
                 bindings.append(Int32(chunk.end))
                 bindings.append(chunk.page.map(Int32.init))
+                bindings.append(chunk.section)
                 bindings.append(Int32(chunk.ids.count))
                 bindings.append(PostgresVector(values: vector, oid: store.vectorType))
                 bindings.append(TermVector.literal(terms))
                 bindings.append(Int32(terms.count))
-                values.append("(" + (1 ... 10).map { "$\(first + $0)" + ($0 == 9 ? "::tsvector" : "") }.joined(separator: ", ") + ")")
+                values.append("(" + (1 ... 11).map { "$\(first + $0)" + ($0 == 10 ? "::tsvector" : "") }.joined(separator: ", ") + ")")
             }
             try session.execute("""
-                INSERT INTO chunks (document_id, ordinal, text, start_offset, end_offset, page, token_count, embedding, terms, term_count)
+                INSERT INTO chunks (document_id, ordinal, text, start_offset, end_offset, page, section, token_count, embedding, terms, term_count)
                 VALUES \(values.joined(separator: ", "))
                 """, bindings)
         }

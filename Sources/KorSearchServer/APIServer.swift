@@ -127,13 +127,13 @@ public final class APIServer: Sendable {
                 guard let chunk = chunks.first(where: { $0.id == id }) else { throw APIError(status: .notFound, message: "no chunk \(id)") }
                 struct Body: Encodable {
                     let chunk_id: Int64; let document_id: Int64; let path: String; let title: String?; let ordinal: Int
-                    let text: String; let start: Int; let end: Int; let page: Int?; let tokens: Int
+                    let text: String; let start: Int; let end: Int; let page: Int?; let section: String?; let tokens: Int
                     let neighbours: [ContextPassage]
                 }
                 return JSONResponse.make(Body(
                     chunk_id: chunk.id, document_id: chunk.documentId, path: chunk.documentPath, title: chunk.documentTitle,
                     ordinal: chunk.ordinal, text: chunk.text, start: chunk.start, end: chunk.end, page: chunk.page,
-                    tokens: chunk.tokenCount, neighbours: chunks.filter { $0.id != id }.map(ContextPassage.init)))
+                    section: chunk.section, tokens: chunk.tokenCount, neighbours: chunks.filter { $0.id != id }.map(ContextPassage.init)))
             }
         }
     }

@@ -31,11 +31,13 @@ enum OpenAPIDocument {
           "types": {"type": "array", "items": {"type": "string"}}, "modified_after": {"type": "string"},
           "modified_before": {"type": "string"}}}}},
       "Chunk": {"type": "object", "properties": {"chunk_id": {"type": "integer"}, "ordinal": {"type": "integer"},
-        "text": {"type": "string"}, "start": {"type": "integer"}, "end": {"type": "integer"}, "page": {"type": "integer", "nullable": true}}},
-      "SearchHit": {"type": "object", "required": ["rank", "score", "path", "chunk_id", "text", "start", "end", "page"], "properties": {
+        "text": {"type": "string"}, "start": {"type": "integer"}, "end": {"type": "integer"}, "page": {"type": "integer", "nullable": true},
+        "section": {"type": "string", "nullable": true, "description": "the headings above the passage, joined by ' > '"}}},
+      "SearchHit": {"type": "object", "required": ["rank", "score", "path", "chunk_id", "text", "start", "end", "page", "section"], "properties": {
         "rank": {"type": "integer"}, "score": {"type": "number"}, "path": {"type": "string"}, "title": {"type": "string", "nullable": true},
         "chunk_id": {"type": "integer"}, "document_id": {"type": "integer"}, "ordinal": {"type": "integer"}, "text": {"type": "string"},
         "start": {"type": "integer"}, "end": {"type": "integer"}, "page": {"type": "integer", "nullable": true},
+        "section": {"type": "string", "nullable": true, "description": "the headings above the passage, joined by ' > '"},
         "vector_rank": {"type": "integer", "nullable": true}, "keyword_rank": {"type": "integer", "nullable": true},
         "context": {"type": "array", "items": {"$ref": "#/components/schemas/Chunk"}}}},
       "SearchResponse": {"type": "object", "required": ["query", "mode", "results"], "properties": {

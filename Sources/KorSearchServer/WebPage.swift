@@ -228,6 +228,7 @@ function renderHit(hit, words) {
   link.href = `/?doc=${hit.document_id}&chunk=${hit.chunk_id}`;
   meta.appendChild(link);
   if (hit.title) meta.appendChild(element("span", "title", ` — ${hit.title}`));
+  if (hit.section) meta.appendChild(element("span", "section", ` · ${hit.section}`));
   const why = [];
   if (hit.vector_rank) why.push(`벡터 ${hit.vector_rank}위`);
   if (hit.keyword_rank) why.push(`키워드 ${hit.keyword_rank}위`);

@@ -6,6 +6,7 @@ import KorSearch
 @testable import KorSearchEmbedded
 @testable import KorSearchHub
 @testable import KorSearchPostgres
+import KorSearchTestSupport
 import XCTest
 
 /// Indexing real folders into real index directories: counts, incremental runs, faults.
@@ -27,15 +28,15 @@ final class IndexerTests: XCTestCase {
         let corpus = try copyOfCorpus()
         let directory = IndexDirectory(try temporaryFolder().appendingPathComponent("index"))
         let first = try indexer(directory).index(folder: corpus)
-        XCTAssertEqual(first.added, 17)
+        XCTAssertEqual(first.added, TestCorpus.documents)
         XCTAssertEqual(first.skipped, [])
-        XCTAssertEqual(first.documents, 17)
-        XCTAssertGreaterThan(first.chunks, 17)
+        XCTAssertEqual(first.documents, TestCorpus.documents)
+        XCTAssertGreaterThan(first.chunks, TestCorpus.documents)
         XCTAssertGreaterThan(first.tokens, 1000)
-        try assertConsistent(directory, documents: 17)
+        try assertConsistent(directory, documents: TestCorpus.documents)
 
         let second = try indexer(directory).index(folder: corpus)
-        XCTAssertEqual(second.unchanged, 17)
+        XCTAssertEqual(second.unchanged, TestCorpus.documents)
         XCTAssertEqual([second.added, second.updated, second.removed, second.tokens], [0, 0, 0, 0], "no embedding")
         XCTAssertEqual(second.chunks, first.chunks)
     }
@@ -273,9 +274,9 @@ final class IndexerTests: XCTestCase {
             if factory == "HNSW16" {
                 // HNSW cannot remove: removing a document rebuilds it.
                 XCTAssertEqual(try DocumentIndex.remove(directory, paths: ["market/oil-commodities.txt"]).count, 1)
-                try assertConsistent(directory, documents: 16)
+                try assertConsistent(directory, documents: TestCorpus.documents - 1)
                 try indexer(directory).index(folder: corpus)
-                try assertConsistent(directory, documents: 17)
+                try assertConsistent(directory, documents: TestCorpus.documents)
             }
         }
     }

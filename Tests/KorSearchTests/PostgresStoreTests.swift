@@ -6,6 +6,7 @@ import KorSearch
 @testable import KorSearchHub
 @testable import KorSearchPostgres
 import PostgresNIO
+import KorSearchTestSupport
 import XCTest
 
 /// Indexing into a real PostgreSQL 16 + pgvector server (started by `Scripts/test`): the same runs as the
@@ -126,10 +127,10 @@ final class PostgresStoreTests: XCTestCase {
         }
         let done = summaries.compactMap { $0 }
         XCTAssertEqual(done.count, 3, "every worker finished")
-        XCTAssertEqual(done.map(\.added).reduce(0, +) + done.map(\.updated).reduce(0, +), 17, "each file embedded by one worker")
-        XCTAssertEqual(done.map(\.claimedElsewhere).reduce(0, +) + done.map(\.unchanged).reduce(0, +), 34, "the others left it")
-        try assertConsistent(location, documents: 17)
-        XCTAssertEqual(try indexer(location).index(folder: corpus).unchanged, 17)
+        XCTAssertEqual(done.map(\.added).reduce(0, +) + done.map(\.updated).reduce(0, +), TestCorpus.documents, "each file embedded by one worker")
+        XCTAssertEqual(done.map(\.claimedElsewhere).reduce(0, +) + done.map(\.unchanged).reduce(0, +), 2 * TestCorpus.documents, "the others left it")
+        try assertConsistent(location, documents: TestCorpus.documents)
+        XCTAssertEqual(try indexer(location).index(folder: corpus).unchanged, TestCorpus.documents)
     }
 
     func testShardsSplitAFolderAndKeepToThemselves() throws {
@@ -138,17 +139,17 @@ final class PostgresStoreTests: XCTestCase {
         var added = 0
         for part in 0 ..< 3 {
             let summary = try indexer(location, shard: try Shard(index: part, count: 3)).index(folder: corpus)
-            XCTAssertEqual(summary.added + summary.otherShards, 17)
+            XCTAssertEqual(summary.added + summary.otherShards, TestCorpus.documents)
             XCTAssertEqual(summary.removed, 0, "a shard never removes another shard's documents")
             added += summary.added
         }
-        XCTAssertEqual(added, 17)
-        try assertConsistent(location, documents: 17)
+        XCTAssertEqual(added, TestCorpus.documents)
+        try assertConsistent(location, documents: TestCorpus.documents)
         // The split is stable: the same paths, the same shards.
         let owners = Dictionary(grouping: try FolderWalker.files(in: corpus, excluding: nil).map(\.path)) { path in
             (0 ..< 3).first { try! Shard(index: $0, count: 3).owns(path) }!
         }
-        XCTAssertEqual(owners.values.map(\.count).reduce(0, +), 17)
+        XCTAssertEqual(owners.values.map(\.count).reduce(0, +), TestCorpus.documents)
         XCTAssertEqual(owners.count, 3, "every shard has files")
         XCTAssertThrowsError(try Shard("3/3"))
         XCTAssertThrowsError(try Shard("1-3"))
@@ -179,6 +180,30 @@ final class PostgresStoreTests: XCTestCase {
     }
 
     /// A store made by the previous schema (no posting lists) is migrated when opened, and ranks the same.
+    /// Section paths (and every other field of a hit) come back from PostgreSQL as from the embedded store.
+    func testSectionPathsAsTheEmbeddedStoreKeepsThem() throws {
+        let location = try TestPostgres.requireLocation("sections")
+        let folder = try temporaryFolder()
+        let fixtures = TestPaths.fixtures.appendingPathComponent("documents")
+        for name in ["20240814000123.zip", "report.hwp", "dividends-cp949.csv"] {
+            try FileManager.default.copyItem(at: fixtures.appendingPathComponent(name), to: folder.appendingPathComponent(name))
+        }
+        let embedded = IndexLocation(IndexDirectory(try temporaryFolder().appendingPathComponent("index")))
+        for target in [location, embedded] { try indexer(target).index(folder: folder) }
+        for query in ["영업이익", "검토보고서", "배당금"] {
+            let hits = try [location, embedded].map { try Searcher(index: try IndexStores.open($0), embedder: nil, model: nil).search(query, limit: 10, mode: .keyword) }
+            XCTAssertFalse(hits[0].isEmpty, query)
+            XCTAssertEqual(hits[0].map(\.section), hits[1].map(\.section), query)
+            XCTAssertEqual(hits[0].map(\.text), hits[1].map(\.text), query)
+        }
+        let sections = Set(try Searcher(index: try IndexStores.open(location), embedder: nil, model: nil).search("영업이익", limit: 10, mode: .keyword).map(\.section))
+        XCTAssertTrue(sections.contains("III. 재무에 관한 사항 > 1. 요약재무정보"), "\(sections)")
+        XCTAssertTrue(sections.contains("한빛전자 2024년 사업 실적"), "the whole short report is one passage, under its title: \(sections)")
+        let csv = try Searcher(index: try IndexStores.open(location), embedder: nil, model: nil).search("배당금", limit: 1, mode: .keyword, filters: SearchFilters(types: ["csv"]))
+        XCTAssertEqual(csv.count, 1)
+        XCTAssertNil(csv.first?.section, "a document without headings has no section")
+    }
+
     func testAnOlderSchemaIsMigratedOnOpen() throws {
         let location = try TestPostgres.requireLocation("migrate")
         let corpus = try copyOfCorpus()
@@ -190,7 +215,7 @@ final class PostgresStoreTests: XCTestCase {
         try session.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
         let store = try IndexStores.open(location)
         XCTAssertEqual(store.meta.schemaVersion, PostgresStore.schemaVersion)
-        try assertConsistent(location, documents: 17)
+        try assertConsistent(location, documents: TestCorpus.documents)
         XCTAssertEqual(try Searcher(index: store, embedder: nil, model: nil).search("국고채 금리 하락", limit: 10, mode: .keyword), before)
         try session.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
         XCTAssertThrowsError(try IndexStores.open(location)) { XCTAssertTrue("\($0)".contains("schema version 99"), "\($0)") }

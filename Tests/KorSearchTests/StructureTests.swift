@@ -11,7 +11,7 @@ import XCTest
 final class StructureTests: XCTestCase {
     func testTheRegistryListsEachFormatOnceAndLoadingGoesThroughIt() throws {
         let readers = DocumentFormats.readers
-        XCTAssertEqual(DocumentFormats.types, ["txt", "md", "html", "pdf", "docx", "hwpx", "hwp", "xlsx", "pptx", "csv"])
+        XCTAssertEqual(DocumentFormats.types, ["txt", "md", "html", "pdf", "docx", "hwpx", "hwp", "xlsx", "pptx", "csv", "dart"])
         XCTAssertEqual(Set(readers.map(\.type)).count, readers.count, "one reader per type")
         let extensions = readers.flatMap(\.extensions)
         XCTAssertEqual(Set(extensions).count, extensions.count, "an extension belongs to one format")

@@ -1,6 +1,7 @@
 import Foundation
 @testable import KorDocuments
 import KorSearch
+import KorSearchTestSupport
 import XCTest
 #if canImport(Glibc)
 import Glibc
@@ -27,23 +28,23 @@ final class IndexCLITests: XCTestCase {
         let first = try runKorsearch(["index", corpus.path, "--index", index, "--model", model, "--json"])
         XCTAssertEqual(first.status, 0, first.stderr)
         let summary = try json(first.stdout)
-        XCTAssertEqual(summary["added"] as? Int, 17)
+        XCTAssertEqual(summary["added"] as? Int, TestCorpus.documents)
         XCTAssertEqual((summary["skipped"] as? [Any])?.count, 0)
         XCTAssertTrue(first.stderr.contains("indexing:"), "progress lines on stderr when not a terminal")
 
         let quiet = try runKorsearch(["index", corpus.path, "--index", index, "--model", model, "--json", "--quiet"])
         XCTAssertEqual(quiet.stderr, "")
-        XCTAssertEqual(try json(quiet.stdout)["unchanged"] as? Int, 17)
+        XCTAssertEqual(try json(quiet.stdout)["unchanged"] as? Int, TestCorpus.documents)
 
         let info = try json(try runKorsearch(["info", "--index", index, "--json"]).stdout)
-        XCTAssertEqual(info["documents"] as? Int, 17)
+        XCTAssertEqual(info["documents"] as? Int, TestCorpus.documents)
         XCTAssertEqual(info["vectors"] as? Int, info["chunks"] as? Int)
         XCTAssertEqual(info["faiss"] as? String, "Flat")
         XCTAssertEqual(info["dimension"] as? Int, 32)
 
         let removed = try runKorsearch(["remove", "market/household-debt.txt", "--index", index])
         XCTAssertEqual(removed.status, 0, removed.stderr)
-        XCTAssertEqual(try json(try runKorsearch(["info", "--index", index, "--json"]).stdout)["documents"] as? Int, 16)
+        XCTAssertEqual(try json(try runKorsearch(["info", "--index", index, "--json"]).stdout)["documents"] as? Int, TestCorpus.documents - 1)
 
         let rebuilt = try runKorsearch(["rebuild", "--index", index, "--faiss", "HNSW32"])
         XCTAssertEqual(rebuilt.status, 0, rebuilt.stderr)
@@ -71,9 +72,9 @@ final class IndexCLITests: XCTestCase {
         let resumed = try runKorsearch(["index", corpus.path, "--index", index, "--model", model, "--json", "--quiet"])
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
         let summary = try json(resumed.stdout)
-        XCTAssertEqual(summary["documents"] as? Int, 17)
+        XCTAssertEqual(summary["documents"] as? Int, TestCorpus.documents)
         let final = try json(try runKorsearch(["info", "--index", index, "--json"]).stdout)
-        XCTAssertEqual(final["documents"] as? Int, 17)
+        XCTAssertEqual(final["documents"] as? Int, TestCorpus.documents)
         XCTAssertEqual(final["vectors"] as? Int, final["chunks"] as? Int)
     }
 
@@ -150,7 +151,7 @@ final class IndexCLITests: XCTestCase {
         XCTAssertEqual(hybrid.stderr.components(separatedBy: "cannot be repaired on disk").count - 1, 1, hybrid.stderr)
         let info = try run(["info", "--index", index.path, "--json"])
         XCTAssertEqual(info.status, 0, info.stderr)
-        XCTAssertTrue(info.stdout.contains("\"documents\":17"), info.stdout)
+        XCTAssertTrue(info.stdout.contains("\"documents\":\(TestCorpus.documents)"), info.stdout)
         XCTAssertFalse(FileManager.default.fileExists(atPath: index.appendingPathComponent("vectors.faiss").path), "nothing written")
     }
 

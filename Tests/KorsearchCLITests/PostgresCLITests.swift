@@ -5,6 +5,7 @@ import KorSearch
 @testable import KorSearchEmbedded
 @testable import KorSearchHub
 @testable import KorSearchPostgres
+import KorSearchTestSupport
 import XCTest
 
 /// The store of a CLI test: a new schema on the tests' PostgreSQL server (`KORSEARCH_TEST_POSTGRES`, set by
@@ -59,16 +60,16 @@ final class PostgresCLITests: XCTestCase {
             return try json(run.stdout)
         }
         let embedded = summaries.map { ($0["added"] as? Int ?? 0) + ($0["updated"] as? Int ?? 0) }.reduce(0, +)
-        XCTAssertEqual(embedded, 17, "each file embedded by one worker: \(summaries)")
-        XCTAssertEqual(summaries.map { $0["documents"] as? Int ?? 0 }.max(), 17)
+        XCTAssertEqual(embedded, TestCorpus.documents, "each file embedded by one worker: \(summaries)")
+        XCTAssertEqual(summaries.map { $0["documents"] as? Int ?? 0 }.max(), TestCorpus.documents)
 
         let info = try json(try runKorsearch(["info", "--store", store, "--json"]).stdout)
-        XCTAssertEqual(info["documents"] as? Int, 17)
+        XCTAssertEqual(info["documents"] as? Int, TestCorpus.documents)
         XCTAssertEqual(info["vectors"] as? Int, info["chunks"] as? Int)
         XCTAssertEqual(info["faiss"] as? String, "pgvector hnsw (vector_ip_ops)")
         let human = try runKorsearch(["info"], environment: ["KORSEARCH_STORE": store])
         XCTAssertEqual(human.status, 0, human.stderr)
-        XCTAssertTrue(human.stdout.contains("documents  17"), human.stdout)
+        XCTAssertTrue(human.stdout.contains("documents  \(TestCorpus.documents)"), human.stdout)
         XCTAssertFalse(human.stdout.contains("password"))
 
         // The same answers as an index directory of the same folder.
@@ -90,7 +91,7 @@ final class PostgresCLITests: XCTestCase {
 
         let removed = try runKorsearch(["remove", "market/household-debt.txt", "--store", store])
         XCTAssertEqual(removed.status, 0, removed.stderr)
-        XCTAssertEqual(try json(try runKorsearch(["info", "--store", store, "--json"]).stdout)["documents"] as? Int, 16)
+        XCTAssertEqual(try json(try runKorsearch(["info", "--store", store, "--json"]).stdout)["documents"] as? Int, TestCorpus.documents - 1)
         let rebuilt = try runKorsearch(["rebuild", "--store", store])
         XCTAssertEqual(rebuilt.status, 0, rebuilt.stderr)
         XCTAssertTrue(rebuilt.stdout.hasPrefix("rebuilt pgvector HNSW with"), rebuilt.stdout)
@@ -112,7 +113,7 @@ final class PostgresCLITests: XCTestCase {
         let resumed = try runKorsearch(["index", corpus.path, "--store", store, "--model", model, "--json", "--quiet"])
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
         let summary = try json(resumed.stdout)
-        XCTAssertEqual([summary["added"] as? Int, summary["unchanged"] as? Int, summary["documents"] as? Int], [14, 3, 17])
+        XCTAssertEqual([summary["added"] as? Int, summary["unchanged"] as? Int, summary["documents"] as? Int], [TestCorpus.documents - 3, 3, TestCorpus.documents])
         let final = try PostgresWriter(store: try PostgresStore.open(location)).documents()
         for (path, document) in atCrash {
             XCTAssertEqual(final[path], document, "\(path) was whole when the worker died")

@@ -25,12 +25,18 @@ final class SearchCLITests: XCTestCase {
         XCTAssertFalse(results.isEmpty)
         XCTAssertLessThanOrEqual(results.count, 3)
         let first = results[0]
-        for key in ["rank", "score", "path", "chunk_id", "text", "start", "end", "page"] {
+        for key in ["rank", "score", "path", "chunk_id", "text", "start", "end", "page", "section"] {
             XCTAssertTrue(first.keys.contains(key), key)
         }
         XCTAssertEqual(first["rank"] as? Int, 1)
         XCTAssertEqual(first["path"] as? String, "market/household-debt.txt")
         XCTAssertTrue(first["page"] is NSNull, "page is null for a text file")
+        XCTAssertTrue(first["section"] is NSNull, "section is null for a document without headings")
+
+        let filing = try runKorsearch(["search", "인천 송도 주상복합", "--index", index, "--json", "-k", "1", "--mode", "keyword", "--type", "dart"])
+        let filingHit = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(filing.stdout.utf8)) as? [String: Any])?["results"] as? [[String: Any]]).first
+        XCTAssertEqual(filingHit?["path"] as? String, "disclosures/20240816000456.zip")
+        XCTAssertEqual(filingHit?["section"] as? String, "IV. 우발부채 등에 관한 사항 > 1. PF 대출 지급보증")
 
         let pdf = try runKorsearch(["search", "조기상환", "--index", index, "--json", "-k", "1", "--type", "pdf", "--context", "1"])
         let pdfHit = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(pdf.stdout.utf8)) as? [String: Any])?["results"] as? [[String: Any]]).first

@@ -2,6 +2,7 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import KorSearchTestSupport
 import XCTest
 
 /// `korsearch serve` as a real process on a loopback port, exercised over real HTTP.
@@ -53,11 +54,17 @@ final class ServerTests: XCTestCase {
         XCTAssertEqual(indexed.status, 0, indexed.stderr)
         let server = try ServerProcess.start(index: "", store: store, for: self)
         let info = try call(server, "GET", "/v1/info")
-        XCTAssertEqual(info.object?["documents"] as? Int, 17)
+        XCTAssertEqual(info.object?["documents"] as? Int, TestCorpus.documents)
         let search = try call(server, "POST", "/v1/search", json: ["query": "스트레스 DSR", "k": 3, "mode": "keyword"])
         XCTAssertEqual(search.status, 200)
         let hits = try XCTUnwrap(search.object?["results"] as? [[String: Any]])
         XCTAssertEqual(hits.first?["path"] as? String, "market/household-debt.txt")
+        XCTAssertTrue(hits.first?["section"] is NSNull, "a document without headings")
+        let filing = try call(server, "POST", "/v1/search", json: ["query": "누리바이오 예정 발행가액", "k": 1, "mode": "keyword", "filters": ["types": ["hwp"]]])
+        let filingHit = try XCTUnwrap((filing.object?["results"] as? [[String: Any]])?.first)
+        XCTAssertEqual(filingHit["section"] as? String, "누리바이오㈜ 유상증자 결정", "the HWP's outline headings")
+        let chunk = try call(server, "GET", "/v1/chunks/\(filingHit["chunk_id"] as! Int)")
+        XCTAssertEqual(chunk.object?["section"] as? String, "누리바이오㈜ 유상증자 결정")
         let document = try call(server, "GET", "/v1/documents/\(hits[0]["document_id"] as! Int)")
         XCTAssertEqual(document.status, 200)
         XCTAssertTrue((document.object?["text"] as? String ?? "").contains("DSR"))
@@ -123,7 +130,7 @@ final class ServerTests: XCTestCase {
         XCTAssertEqual(try call(server, "GET", "/v1/documents/999999").status, 404)
         XCTAssertEqual(try call(server, "GET", "/v1/chunks/abc").status, 400)
         let info = try call(server, "GET", "/v1/info")
-        XCTAssertEqual(info.object?["documents"] as? Int, 17)
+        XCTAssertEqual(info.object?["documents"] as? Int, TestCorpus.documents)
 
         // Bad requests: an OpenAI-style error object, never a crash.
         let bad: [(String, String, Any?, Data?, Int, String)] = [

@@ -1,5 +1,6 @@
 import Foundation
 @testable import KorDocuments
+import KorSearchTestSupport
 import XCTest
 
 /// The search page in a real headless browser (Debian's chromium): the DOM after the page's script has run,
@@ -50,7 +51,7 @@ final class WebPageTests: XCTestCase {
         // The page, with the index overview.
         let home = try dom(browser, url(server, "/"))
         XCTAssertTrue(home.contains("<label for=\"q\">"), "labelled query box")
-        XCTAssertTrue(home.contains("문서 18개"), "overview of the index")
+        XCTAssertTrue(home.contains("문서 \(TestCorpus.documents + 1)개"), "overview of the index")
         XCTAssertNil(home.range(of: #"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}"#, options: .regularExpression), "the index time in local words, not raw UTC")
 
         // A Korean query: results render with the query's terms highlighted.
@@ -74,6 +75,10 @@ final class WebPageTests: XCTestCase {
         let pdf = try dom(browser, url(server, "/?q=\("조기상환 손실".addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!)&type=pdf"))
         XCTAssertGreaterThan(count(pdf, "class=\"hit\""), 0)
         XCTAssertEqual(count(pdf, "class=\"source\""), count(pdf, ".pdf (p. "), "every hit is a PDF with its page")
+
+        // A filing's hit shows the section it is in.
+        let filing = try dom(browser, url(server, "/?q=\("인천 송도 주상복합".addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!)&type=dart&mode=keyword&k=1"))
+        XCTAssertTrue(filing.contains("<span class=\"section\"> · IV. 우발부채 등에 관한 사항 &gt; 1. PF 대출 지급보증</span>"), filing)
 
         // Expanded context of a hit.
         let first = try XCTUnwrap(results.range(of: "data-chunk-id=\"").map { results[$0.upperBound...].prefix { $0.isNumber } }).description

@@ -40,16 +40,23 @@ public struct Chunk: Sendable, Equatable {
     public var end: Int
     /// The 1-based page (or slide) the passage starts on, for paged formats (PDF, PPTX).
     public var page: Int?
+    /// The headings above where the passage starts, outermost first, joined by ` > `
+    /// (`II. 사업의 내용 > 1. 사업의 개요`); nil when no heading comes before it.
+    public var section: String?
     /// The model input: [CLS], the passage's pieces, [SEP].
     public var ids: [Int32]
 
+    /// The separator between the headings of a section path.
+    public static let sectionSeparator = " > "
+
     /// A passage.
-    public init(ordinal: Int, text: String, start: Int, end: Int, page: Int?, ids: [Int32]) {
+    public init(ordinal: Int, text: String, start: Int, end: Int, page: Int?, section: String? = nil, ids: [Int32]) {
         self.ordinal = ordinal
         self.text = text
         self.start = start
         self.end = end
         self.page = page
+        self.section = section
         self.ids = ids
     }
 }
@@ -77,9 +84,18 @@ public struct Chunker: Sendable {
         let scalars = Array(document.text.unicodeScalars)
         // `table`: the index into `headers` of the table a piece belongs to; `header`: whether it is one of
         // that table's caption, unit or header lines.
-        var pieces: [(range: Range<Int>, tokens: Int, page: Int?, table: Int?, header: Bool)] = []
+        var pieces: [(range: Range<Int>, tokens: Int, page: Int?, table: Int?, header: Bool, section: Int?)] = []
         var headers: [(text: String, tokens: Int)?] = []
+        // The section paths met so far (a piece points to one), and the open headings by level.
+        var sections: [String] = []
+        var open: [(level: Int, text: String)] = []
         for placed in document.blocks {
+            if case .heading(let level) = placed.block.kind {
+                open.removeAll { $0.level >= level }
+                open.append((level, placed.block.text.split(whereSeparator: \.isNewline).joined(separator: " ")))
+                sections.append(open.map(\.text).joined(separator: Chunk.sectionSeparator))
+            }
+            let section = sections.isEmpty ? nil : sections.count - 1
             let block = Array(scalars[placed.start ..< placed.end])
             // A table's units are its lines (caption, unit, rows), never sentences inside a row's cells.
             if case .table(let table) = placed.block.kind {
@@ -97,13 +113,13 @@ public struct Chunker: Sendable {
                 for (index, line) in lines.enumerated() {
                     let range = placed.start + line.lowerBound ..< placed.start + line.upperBound
                     for part in try fit(range, scalars) {
-                        pieces.append((part.range, part.tokens, placed.block.page, headers.count - 1, index < headerLines))
+                        pieces.append((part.range, part.tokens, placed.block.page, headers.count - 1, index < headerLines, section))
                     }
                 }
             } else {
                 for sentence in SentenceSplitter.split(block) {
                     let range = placed.start + sentence.lowerBound ..< placed.start + sentence.upperBound
-                    for part in try fit(range, scalars) { pieces.append((part.range, part.tokens, placed.block.page, nil, false)) }
+                    for part in try fit(range, scalars) { pieces.append((part.range, part.tokens, placed.block.page, nil, false, section)) }
                 }
             }
         }
@@ -145,7 +161,7 @@ public struct Chunker: Sendable {
             let range = pieces[first].range.lowerBound ..< pieces[last].range.upperBound
             chunks.append(Chunk(
                 ordinal: chunks.count, text: passage(last), start: range.lowerBound, end: range.upperBound,
-                page: document.paged ? pieces[first].page : nil,
+                page: document.paged ? pieces[first].page : nil, section: pieces[first].section.map { sections[$0] },
                 ids: [tokenizer.clsId] + ids.prefix(budget) + [tokenizer.sepId]))
             if last + 1 >= pieces.count { break }
             // The next passage starts with trailing sentences worth at most `overlapTokens`, always moving on;

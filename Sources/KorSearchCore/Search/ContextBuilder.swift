@@ -8,6 +8,8 @@ public struct ContextBuilder: Sendable {
         public var path: String
         public var title: String?
         public var page: Int?
+        /// The headings above the hit's passage, where its document has headings.
+        public var section: String?
         /// The passage with its neighbours, in document order.
         public var text: String
         /// The chunk ids the text is made of.
@@ -49,17 +51,19 @@ public struct ContextBuilder: Sendable {
             tokens += cost
             chunks.forEach { used.insert($0.id) }
             sources.append(Source(number: sources.count + 1, path: hit.path, title: hit.title, page: hit.page,
-                                  text: text, chunkIds: chunks.map(\.id)))
+                                  section: hit.section, text: text, chunkIds: chunks.map(\.id)))
         }
         return sources
     }
 
-    /// The context block: each source as `[n] path (p. N) — title` followed by its text.
+    /// The context block: each source as `[n] path (p. N) — title` (and `§ section` on its own line where the
+    /// document has headings) followed by its text.
     public static func render(_ sources: [Source]) -> String {
         sources.map { source in
             var header = "[\(source.number)] \(source.path)"
             if let page = source.page { header += " (p. \(page))" }
             if let title = source.title { header += " — \(title)" }
+            if let section = source.section { header += "\n§ \(section)" }
             return header + "\n" + source.text
         }.joined(separator: "\n\n")
     }

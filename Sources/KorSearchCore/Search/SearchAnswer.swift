@@ -8,6 +8,7 @@ public struct ContextPassage: Encodable, Sendable, Equatable {
     public var start: Int
     public var end: Int
     public var page: Int?
+    public var section: String?
 
     /// The passage of a stored chunk.
     public init(_ chunk: StoredChunk) {
@@ -17,10 +18,11 @@ public struct ContextPassage: Encodable, Sendable, Equatable {
         start = chunk.start
         end = chunk.end
         page = chunk.page
+        section = chunk.section
     }
 
     enum CodingKeys: String, CodingKey {
-        case ordinal, text, start, end, page
+        case ordinal, text, start, end, page, section
         case chunkId = "chunk_id"
     }
 
@@ -32,6 +34,7 @@ public struct ContextPassage: Encodable, Sendable, Equatable {
         try container.encode(start, forKey: .start)
         try container.encode(end, forKey: .end)
         try container.encode(page, forKey: .page)
+        try container.encode(section, forKey: .section)
     }
 }
 

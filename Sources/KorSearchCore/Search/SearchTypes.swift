@@ -78,6 +78,8 @@ public struct SearchHit: Sendable, Equatable, Codable {
     public var end: Int
     /// 1-based page for paged documents (PDF), else nil.
     public var page: Int?
+    /// The headings above the passage (`II. 사업의 내용 > 1. 사업의 개요`), nil when its document has none.
+    public var section: String?
     /// Position of the passage within its document, from 0.
     public var ordinal: Int
     /// The document id in the catalog.
@@ -87,14 +89,14 @@ public struct SearchHit: Sendable, Equatable, Codable {
     public var keywordRank: Int?
 
     enum CodingKeys: String, CodingKey {
-        case rank, score, path, title, text, start, end, page, ordinal
+        case rank, score, path, title, text, start, end, page, section, ordinal
         case chunkId = "chunk_id"
         case documentId = "document_id"
         case vectorRank = "vector_rank"
         case keywordRank = "keyword_rank"
     }
 
-    /// Encodes `page` as null when absent, as the CLI's JSON contract says.
+    /// Encodes `page` and `section` as null when absent, as the CLI's JSON contract says.
     public func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(rank, forKey: .rank)
@@ -106,6 +108,7 @@ public struct SearchHit: Sendable, Equatable, Codable {
         try container.encode(start, forKey: .start)
         try container.encode(end, forKey: .end)
         try container.encode(page, forKey: .page)
+        try container.encode(section, forKey: .section)
         try container.encode(ordinal, forKey: .ordinal)
         try container.encode(documentId, forKey: .documentId)
         try container.encode(vectorRank, forKey: .vectorRank)

@@ -39,12 +39,14 @@ public struct StoredChunk: Sendable, Equatable {
     public var start: Int
     public var end: Int
     public var page: Int?
+    /// The headings above the passage (`II. 사업의 내용 > 1. 사업의 개요`), nil when its document has none.
+    public var section: String?
     /// Model tokens, [CLS] and [SEP] included.
     public var tokenCount: Int
 
     /// A stored passage.
     public init(id: Int64, documentId: Int64, documentPath: String, documentTitle: String?, ordinal: Int, text: String,
-                start: Int, end: Int, page: Int?, tokenCount: Int) {
+                start: Int, end: Int, page: Int?, section: String? = nil, tokenCount: Int) {
         self.id = id
         self.documentId = documentId
         self.documentPath = documentPath
@@ -54,6 +56,7 @@ public struct StoredChunk: Sendable, Equatable {
         self.start = start
         self.end = end
         self.page = page
+        self.section = section
         self.tokenCount = tokenCount
     }
 }
