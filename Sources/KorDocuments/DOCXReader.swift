@@ -1,6 +1,7 @@
 import Foundation
 
-/// Word (`.docx`): the paragraphs of `word/document.xml`, the title from `docProps/core.xml`.
+/// Word (`.docx`): the paragraphs of `word/document.xml` (headings by their styles in `word/styles.xml`), the
+/// title from `docProps/core.xml`.
 struct DOCXReader: DocumentReader {
     let type = "docx"
     let name = "Word (DOCX)"
@@ -11,7 +12,8 @@ struct DOCXReader: DocumentReader {
         guard let document = try archive.read("word/document.xml") else {
             throw DocumentFailure("not a Word document (no word/document.xml)")
         }
-        let segments = try OfficeBody.segments(document, .word)
+        let headings = try archive.read("word/styles.xml").map(OfficeBody.headingStyles) ?? [:]
+        let segments = try OfficeBody.segments(document, .word, headingLevels: headings)
         return DocumentContent(blocks: OfficeBody.blocks(segments), metadata: DocumentMetadata(title: try archive.title()))
     }
 }

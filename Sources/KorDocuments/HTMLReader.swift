@@ -1,7 +1,7 @@
 import Foundation
 
-/// HTML (`.html`, `.htm`): the visible text, `<title>` as the title; a page that declares EUC-KR or CP949
-/// is decoded as CP949.
+/// HTML (`.html`, `.htm`): the visible text, `<h1>`–`<h6>` as headings, `<title>` as the title; a page that
+/// declares EUC-KR or CP949 is decoded as CP949.
 struct HTMLReader: DocumentReader {
     let type = "html"
     let name = "HTML"
@@ -18,6 +18,8 @@ struct HTMLReader: DocumentReader {
                 blocks += DocumentContent.paragraphs(of: text)
             case .table(let table):
                 DocumentBlock.append(table, to: &blocks)
+            case .heading(let level, let text):
+                blocks.append(.heading(text, level: level))
             }
         }
         return DocumentContent(blocks: blocks, metadata: DocumentMetadata(title: extracted.title), encoding: decoded.encoding)
@@ -32,6 +34,8 @@ enum HTMLText {
     enum Segment {
         case text(String)
         case table(DocumentTable)
+        /// An `<h1>`–`<h6>` outside tables: its level and text.
+        case heading(level: Int, text: String)
     }
 
     /// What a page holds.
@@ -44,6 +48,7 @@ enum HTMLText {
                 switch segment {
                 case .text(let text): text
                 case .table(let table): "\n" + table.text + "\n"
+                case .heading(_, let text): "\n" + text + "\n"
                 }
             }.joined()
         }
@@ -77,11 +82,13 @@ enum HTMLText {
         var hiddenDepth: [String] = []
         var inTitle = false
         var titleText = String.UnicodeScalarView()
+        var heading: (level: Int, text: String.UnicodeScalarView)?
 
         func append(_ scalar: Unicode.Scalar) {
             if inTitle { titleText.append(scalar); return }
             guard hiddenDepth.isEmpty else { return }
             if caption != nil { caption!.append(scalar); return }
+            if heading != nil { heading!.text.append(scalar); return }
             if let table = tables.last {
                 table.append(String(scalar))  // outside a cell: ignored, as browsers show no text there
             } else {
@@ -144,6 +151,17 @@ enum HTMLText {
                 return
             }
             if !tables.isEmpty || name == "table", table(tag) { return }
+            if tables.isEmpty, name.count == 2, name.first == "h", let level = Int(name.dropFirst()), (1 ... 6).contains(level) {
+                if !tag.isEnd, !tag.selfClosing, heading == nil {
+                    flushText()
+                    heading = (level, String.UnicodeScalarView())
+                } else if tag.isEnd, let open = heading {
+                    heading = nil
+                    let text = TextNormalizer.collapseSpaces(decodeEntities(String(open.text)))
+                    if !text.isEmpty { segments.append(.heading(level: open.level, text: text)) }
+                }
+                return
+            }
             if blockElements.contains(name) { append(tables.isEmpty ? "\n" : " ") } else if cellElements.contains(name), !tag.isEnd { append(" ") }
         }
         // An unclosed table still gives what it holds.
@@ -151,6 +169,10 @@ enum HTMLText {
             if let built = builder.build() { segments.append(.table(built)) }
         }
         flushText()
+        if let open = heading {
+            let text = TextNormalizer.collapseSpaces(decodeEntities(String(open.text)))
+            if !text.isEmpty { segments.append(.heading(level: open.level, text: text)) }
+        }
         return Extracted(title: title, segments: segments.compactMap { segment in
             guard case .text(let raw) = segment else { return segment }
             let body = decodeEntities(raw)

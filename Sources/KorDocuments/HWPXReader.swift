@@ -1,6 +1,7 @@
 import Foundation
 
-/// Hancom OWPML (`.hwpx`): the paragraphs of `Contents/section*.xml`, in section order.
+/// Hancom OWPML (`.hwpx`): the paragraphs of `Contents/section*.xml`, in section order; paragraphs of an
+/// outline style (`개요 N`) in `Contents/header.xml` are headings.
 struct HWPXReader: DocumentReader {
     let type = "hwpx"
     let name = "Hancom (HWPX)"
@@ -12,9 +13,10 @@ struct HWPXReader: DocumentReader {
             .filter { $0.hasPrefix("Contents/section") && $0.hasSuffix(".xml") }
             .sorted { sectionNumber($0) < sectionNumber($1) }
         guard !sections.isEmpty else { throw DocumentFailure("not an HWPX document (no Contents/section*.xml)") }
+        let headings = try archive.read("Contents/header.xml").map(OfficeBody.headingStyles) ?? [:]
         var segments: [OfficeBody.Segment] = []
         for section in sections {
-            if let data = try archive.read(section) { segments += try OfficeBody.segments(data, .hancom) }
+            if let data = try archive.read(section) { segments += try OfficeBody.segments(data, .hancom, headingLevels: headings) }
         }
         return DocumentContent(blocks: OfficeBody.blocks(segments))
     }

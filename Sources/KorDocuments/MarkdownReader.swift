@@ -1,6 +1,7 @@
 import Foundation
 
-/// Markdown (`.md`, `.markdown`): the reading text, the first `#` heading as the title.
+/// Markdown (`.md`, `.markdown`): the reading text, ATX headings (`#` to `######`) as headings, the first `#`
+/// heading as the title.
 struct MarkdownReader: DocumentReader {
     let type = "md"
     let name = "Markdown"
@@ -8,8 +9,24 @@ struct MarkdownReader: DocumentReader {
 
     func read(_ file: DocumentFile) throws -> DocumentContent {
         let decoded = try file.text()
-        return DocumentContent(blocks: DocumentContent.paragraphs(of: MarkdownText.plain(decoded.text)),
-                               metadata: DocumentMetadata(title: title(decoded.text)), encoding: decoded.encoding)
+        var blocks: [DocumentBlock] = []
+        var text: [Substring] = []
+        var fenced = false
+        func flush() {
+            if !text.isEmpty { blocks += DocumentContent.paragraphs(of: MarkdownText.plain(text.joined(separator: "\n"))) }
+            text = []
+        }
+        for line in decoded.text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.trimmingCharacters(in: .whitespaces).hasPrefix("```") { fenced.toggle() }
+            if !fenced, let heading = MarkdownText.heading(line) {
+                flush()
+                blocks.append(.heading(heading.text, level: heading.level))
+            } else {
+                text.append(line)
+            }
+        }
+        flush()
+        return DocumentContent(blocks: blocks, metadata: DocumentMetadata(title: title(decoded.text)), encoding: decoded.encoding)
     }
 
     private func title(_ text: String) -> String? {
@@ -24,6 +41,17 @@ struct MarkdownReader: DocumentReader {
 /// The reading text of Markdown: heading marks, emphasis, inline code ticks, link and image syntax removed;
 /// list items, tables and paragraphs kept as lines.
 enum MarkdownText {
+    /// An ATX heading line's level and text (its marks and closing `#`s removed), or nil.
+    static func heading<S: StringProtocol>(_ line: S) -> (level: Int, text: String)? {
+        let line = String(line)
+        guard let marks = line.range(of: #"^\s{0,3}#{1,6}(\s+|$)"#, options: .regularExpression) else { return nil }
+        let level = line[marks].filter { $0 == "#" }.count
+        var text = String(line[marks.upperBound...])
+        if let closing = text.range(of: #"\s+#+\s*$"#, options: .regularExpression) { text.removeSubrange(closing) }
+        text = TextNormalizer.collapseSpaces(plain(text))
+        return text.isEmpty ? nil : (level, text)
+    }
+
     static func plain(_ markdown: String) -> String {
         markdown.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
             var text = String(line)

@@ -3,7 +3,8 @@ import Foundation
 /// The body of a Word or Hancom document in reading order: paragraphs, and tables as tables. Word's
 /// `w:tbl`/`w:tr`/`w:tc` with `w:gridSpan`, `w:vMerge` and `w:tblHeader`; Hancom's `hp:tbl`/`hp:tr`/`hp:tc`
 /// with `hp:cellSpan` and `header`. A cell's paragraphs join with a space; a table inside a cell is read
-/// into that cell's text.
+/// into that cell's text. A paragraph whose style (Word's `w:pStyle`, Hancom's `styleIDRef`) is a heading
+/// style, or whose Word outline level is set, is a heading.
 struct OfficeBody {
     /// The element names of one format.
     struct Names {
@@ -16,6 +17,7 @@ struct OfficeBody {
     enum Segment {
         case paragraphs([String])
         case table(DocumentTable)
+        case heading(level: Int, text: String)
     }
 
     private struct OpenCell {
@@ -26,8 +28,8 @@ struct OfficeBody {
         var continuesAbove = false
     }
 
-    /// Reads one XML part.
-    static func segments(_ data: Data, _ names: Names) throws -> [Segment] {
+    /// Reads one XML part; `headingLevels` gives the heading level of each heading style's id.
+    static func segments(_ data: Data, _ names: Names, headingLevels: [String: Int] = [:]) throws -> [Segment] {
         var segments: [Segment] = []
         var paragraphs: [String] = []
         var tables: [TableBuilder] = []
@@ -39,6 +41,8 @@ struct OfficeBody {
         // the paragraph that holds it, resumed when the table ends.
         var bases: [(depth: Int, saved: String)] = []
         var base: Int { bases.last?.depth ?? 0 }
+        // The heading level of the top-level paragraph being read, from its style or outline level.
+        var headingLevel: Int?
 
         func flushParagraphs() {
             if !paragraphs.isEmpty { segments.append(.paragraphs(paragraphs)) }
@@ -67,8 +71,15 @@ struct OfficeBody {
                     cells[cells.count - 1].rowSpan = Int(attributes["rowSpan"] ?? "") ?? 1
                 }
             case names.paragraph:
-                if paragraphDepth == base { current = "" }
+                if paragraphDepth == base {
+                    current = ""
+                    headingLevel = tables.isEmpty ? attributes["styleIDRef"].flatMap { headingLevels[$0] } : nil
+                }
                 paragraphDepth += 1
+            case "w:pStyle" where tables.isEmpty && paragraphDepth == 1:
+                headingLevel = attributes["w:val"].flatMap { headingLevels[$0] }
+            case "w:outlineLvl" where tables.isEmpty && paragraphDepth == 1:
+                if let level = Int(attributes["w:val"] ?? ""), level < 9 { headingLevel = level + 1 }
             case names.text: inText = true
             case names.tab where paragraphDepth > base: current += "\t"
             case names.lineBreak where paragraphDepth > base: current += "\n"
@@ -82,7 +93,14 @@ struct OfficeBody {
                 paragraphDepth -= 1
                 guard paragraphDepth == base else { return }
                 if tables.isEmpty {
-                    paragraphs.append(current.trimmingCharacters(in: .whitespaces))
+                    let text = TextNormalizer.collapseSpaces(current)
+                    if let level = headingLevel, !text.isEmpty, text.count <= 200 {
+                        flushParagraphs()
+                        segments.append(.heading(level: level, text: text))
+                    } else {
+                        paragraphs.append(current.trimmingCharacters(in: .whitespaces))
+                    }
+                    headingLevel = nil
                 } else {
                     cells[cells.count - 1].text += " " + current
                 }
@@ -118,6 +136,45 @@ struct OfficeBody {
         return segments
     }
 
+    /// The heading level a style's name gives (`heading 2`, `Heading2`, `Title` as 0, `개요 1`, `제목 3`), or nil.
+    static func headingLevel(styleName: String) -> Int? {
+        let name = styleName.trimmingCharacters(in: .whitespaces).lowercased()
+        if name == "title" || name == "제목" { return 0 }
+        if let match = name.range(of: #"^heading\s*[1-9]$"#, options: .regularExpression) { return Int(String(name[match].last!)) }
+        return HWPStyles.headingLevel(styleName: styleName)
+    }
+
+    /// Heading levels by style id from a styles part (Word's `w:style`, Hancom's `hh:style`): by the style's
+    /// outline level (Word) or its name.
+    static func headingStyles(_ data: Data) throws -> [String: Int] {
+        var levels: [String: Int] = [:]
+        var id: String?
+        var outline: Int?
+        var named: Int?
+        let events = XMLEvents()
+        events.start = { name, attributes in
+            switch name {
+            case "w:style":
+                id = attributes["w:type"] == "paragraph" ? attributes["w:styleId"] : nil
+                outline = nil
+                named = nil
+            case "w:name": if id != nil { named = attributes["w:val"].flatMap(headingLevel(styleName:)) }
+            case "w:outlineLvl": if id != nil, let level = Int(attributes["w:val"] ?? ""), level < 9 { outline = level + 1 }
+            case "hh:style":
+                if let styleID = attributes["id"],
+                   let level = (attributes["name"]).flatMap(headingLevel(styleName:)) ?? attributes["engName"].flatMap(headingLevel(styleName:)) {
+                    levels[styleID] = level
+                }
+            default: break
+            }
+        }
+        events.end = { name in
+            if name == "w:style", let styleID = id, let level = named ?? outline { levels[styleID] = level }
+        }
+        try OfficeArchive.parse(data, events)
+        return levels
+    }
+
     /// Blocks of segments: paragraphs normalized, a unit line just above a table taken as its unit.
     static func blocks(_ segments: [Segment]) -> [DocumentBlock] {
         var blocks: [DocumentBlock] = []
@@ -127,6 +184,8 @@ struct OfficeBody {
                 blocks += OfficeArchive.blocks(paragraphs)
             case .table(let table):
                 DocumentBlock.append(table, to: &blocks)
+            case .heading(let level, let text):
+                blocks.append(.heading(text, level: level))
             }
         }
         return blocks

@@ -66,12 +66,26 @@ final class DocumentTests: XCTestCase {
         XCTAssertFalse(text.contains("숨김"))
         XCTAssertFalse(text.contains("color"))
         XCTAssertFalse(text.contains("주석"))
+        let headings = extracted.segments.compactMap { if case .heading(let level, let text) = $0 { "\(level) \(text)" } else { nil } }
+        XCTAssertEqual(headings, ["1 제목"])
+    }
+
+    func testDocxHeadingsByTheirStyles() throws {
+        let document = try DocumentLoader.load(TestPaths.corpus.appendingPathComponent("products/saebom-term-deposit.docx"))
+        let headings = document.blocks.compactMap { placed -> String? in
+            if case .heading(let level) = placed.block.kind { return "\(level) \(placed.block.text)" } else { return nil }
+        }
+        XCTAssertEqual(Array(headings.prefix(3)), ["0 새봄은행 정기예금 상품설명서", "1 상품 개요", "1 금리"], "Title, then Heading 1")
+        let model = try tinyModel
+        let chunks = try Chunker(tokenizer: model.embedder.tokenizer, options: ChunkingOptions(chunkTokens: 48, overlapTokens: 0)).chunks(of: document)
+        XCTAssertEqual(chunks.first { $0.text.contains("우대금리") }?.section, "새봄은행 정기예금 상품설명서 > 금리")
     }
 
     func testPDFPagesAndPageNumberLinesDropped() throws {
         let document = try DocumentLoader.load(TestPaths.corpus.appendingPathComponent("products/els-1234-prospectus.pdf"))
         XCTAssertTrue(document.paged)
         XCTAssertEqual(document.pageStarts.count, 2)
+        XCTAssertEqual(document.title, "ELS 투자설명서 요약", "the information dictionary's Title")
         XCTAssertFalse(document.text.contains("-1-"))
         XCTAssertFalse(document.text.contains("- 2 -"))
         // Hard-wrapped lines are joined back into one paragraph.
@@ -100,9 +114,12 @@ final class DocumentTests: XCTestCase {
         try add("mimetype", "application/hwp+zip")
         let namespace = #"xmlns:hp="http://www.hancom.co.kr/hwpml/2011/paragraph""#
         try add("Contents/section1.xml", "<hs:sec xmlns:hs=\"s\" \(namespace)><hp:p><hp:run><hp:t>둘째 구역 문단.</hp:t></hp:run></hp:p></hs:sec>")
-        try add("Contents/section0.xml", "<hs:sec xmlns:hs=\"s\" \(namespace)><hp:p><hp:run><hp:t>첫째 </hp:t><hp:t>문단입니다.</hp:t></hp:run></hp:p><hp:p><hp:run><hp:t>배당금은 1,444원이다.</hp:t></hp:run></hp:p></hs:sec>")
+        try add("Contents/section0.xml", "<hs:sec xmlns:hs=\"s\" \(namespace)><hp:p styleIDRef=\"2\"><hp:run><hp:t>1. 배당</hp:t></hp:run></hp:p><hp:p styleIDRef=\"0\"><hp:run><hp:t>첫째 </hp:t><hp:t>문단입니다.</hp:t></hp:run></hp:p><hp:p><hp:run><hp:t>배당금은 1,444원이다.</hp:t></hp:run></hp:p></hs:sec>")
+        try add("Contents/header.xml", "<hh:head xmlns:hh=\"h\"><hh:styles><hh:style id=\"0\" name=\"바탕글\" engName=\"Normal\"/><hh:style id=\"2\" name=\"개요 1\" engName=\"Outline 1\"/></hh:styles></hh:head>")
         let document = try DocumentLoader.load(url)
-        XCTAssertEqual(document.text, "첫째 문단입니다.\n\n배당금은 1,444원이다.\n\n둘째 구역 문단.")
+        XCTAssertEqual(document.text, "1. 배당\n\n첫째 문단입니다.\n\n배당금은 1,444원이다.\n\n둘째 구역 문단.")
+        XCTAssertEqual(document.blocks.first?.block.kind, .heading(level: 1), "a paragraph of the 개요 1 style")
+        XCTAssertEqual(document.blocks.filter { $0.block.kind == .paragraph }.count, 3)
     }
 
     func testMarkdownSyntaxIsRemoved() throws {
@@ -110,6 +127,11 @@ final class DocumentTests: XCTestCase {
         let document = try DocumentLoader.load(url)
         XCTAssertEqual(document.title, "제목")
         XCTAssertEqual(document.text, "제목\n\n운용 전략\n\n링크 글과 코드, 그림\n- 목록 항목")
+        XCTAssertEqual(document.blocks.map(\.block.kind), [.heading(level: 1), .heading(level: 2), .paragraph])
+        // A `#` inside a fenced code block is not a heading; closing `#`s are not part of one.
+        let fenced = try DocumentLoader.load(try write("## 요약 ##\n\n```\n# 주석\n```\n", to: try temporaryFolder(), "b.md"))
+        XCTAssertEqual(fenced.blocks.map(\.block.kind), [.heading(level: 2), .paragraph])
+        XCTAssertEqual(fenced.blocks.first?.block.text, "요약")
     }
 
     func testNormalizerNFCWrapsSpacesAndPageNumbers() {
