@@ -126,6 +126,14 @@ public final class Catalog: @unchecked Sendable {
             // The headings above each passage; passages stored before this have none until re-indexed.
             try db.execute(sql: "ALTER TABLE chunks ADD COLUMN section TEXT")
         }
+        migrator.registerMigration("v1-filing-metadata") { db in
+            // What each document is (FilingMetadata as JSON, and what its reader found), and the columns
+            // filters and facets read. Documents stored before this have none until their file changes or
+            // a manifest names them.
+            for column in ["metadata", "read_metadata"] + FilingMetadata.columnNames {
+                try db.execute(sql: "ALTER TABLE documents ADD COLUMN \(column) TEXT")
+            }
+        }
         return migrator
     }
 
@@ -187,15 +195,13 @@ public final class Catalog: @unchecked Sendable {
     public func documents() throws -> [String: StoredDocument] {
         try read { db in
             let rows = try Row.fetchAll(db, sql: """
-                SELECT d.id, d.path, d.sha256, d.size, d.modified, d.type, d.title,
+                SELECT d.id, d.path, d.sha256, d.size, d.modified, d.type, d.title, d.metadata, d.read_metadata,
                        (SELECT COUNT(*) FROM chunks c WHERE c.document_id = d.id) AS chunk_count
                 FROM documents d
                 """)
             var result: [String: StoredDocument] = [:]
             for row in rows {
-                let document = StoredDocument(
-                    id: row["id"], path: row["path"], sha256: row["sha256"], size: row["size"],
-                    modified: row["modified"], type: row["type"], title: row["title"], chunkCount: row["chunk_count"])
+                let document = Catalog.storedDocument(row)
                 result[document.path] = document
             }
             return result
@@ -206,14 +212,42 @@ public final class Catalog: @unchecked Sendable {
     public func document(id: Int64) throws -> (document: StoredDocument, text: String)? {
         try read { db in
             guard let row = try Row.fetchOne(db, sql: """
-                SELECT d.id, d.path, d.sha256, d.size, d.modified, d.type, d.title, d.text,
+                SELECT d.id, d.path, d.sha256, d.size, d.modified, d.type, d.title, d.text, d.metadata, d.read_metadata,
                        (SELECT COUNT(*) FROM chunks c WHERE c.document_id = d.id) AS chunk_count
                 FROM documents d WHERE d.id = ?
                 """, arguments: [id]) else { return nil }
-            let document = StoredDocument(
-                id: row["id"], path: row["path"], sha256: row["sha256"], size: row["size"], modified: row["modified"],
-                type: row["type"], title: row["title"], chunkCount: row["chunk_count"])
-            return (document, row["text"])
+            return (Catalog.storedDocument(row), row["text"])
+        }
+    }
+
+    private static func storedDocument(_ row: Row) -> StoredDocument {
+        StoredDocument(
+            id: row["id"], path: row["path"], sha256: row["sha256"], size: row["size"], modified: row["modified"],
+            type: row["type"], title: row["title"], chunkCount: row["chunk_count"],
+            metadata: FilingMetadata(json: row["metadata"]), readMetadata: (row["read_metadata"] as String?).map { FilingMetadata(json: $0) })
+    }
+
+    /// Documents counted by company, report type and period.
+    func facets() throws -> KorSearchCore.IndexInfo.Facets {
+        try read { db in
+            var rows: [String: [KorSearchCore.IndexInfo.FacetValue]] = [:]
+            for column in KorSearchCore.IndexInfo.Facets.columns {
+                rows[column] = try Row.fetchAll(db, sql: KorSearchCore.IndexInfo.Facets.query(column)).map { KorSearchCore.IndexInfo.FacetValue(value: $0[0], documents: $0[1]) }
+            }
+            return KorSearchCore.IndexInfo.Facets(rows: rows)
+        }
+    }
+
+    /// Replaces stored documents' metadata (and the columns filters read), in one transaction.
+    func setMetadata(_ updates: [String: MetadataUpdate]) throws {
+        if updates.isEmpty { return }
+        try write { db in
+            for (path, update) in updates {
+                try db.execute(sql: """
+                    UPDATE documents SET metadata = ?, read_metadata = ?, \(FilingMetadata.columnNames.map { "\($0) = ?" }.joined(separator: ", "))
+                    WHERE path = ?
+                    """, arguments: StatementArguments([update.metadata.json, update.readMetadata.json] + update.metadata.columnValues + [path]))
+            }
         }
     }
 
@@ -254,10 +288,13 @@ public final class Catalog: @unchecked Sendable {
                 let document = update.document
                 let starts = document.pageStarts.map(String.init).joined(separator: ",")
                 try db.execute(sql: """
-                    INSERT INTO documents (path, sha256, size, modified, type, title, text, encoding, page_starts, indexed_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [update.path, update.sha256, update.size, update.modified, document.type,
-                                     document.title, document.text, document.encoding, starts, now])
+                    INSERT INTO documents (path, sha256, size, modified, type, title, text, encoding, page_starts, indexed_at,
+                                           metadata, read_metadata, \(FilingMetadata.columnNames.joined(separator: ", ")))
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \(FilingMetadata.columnNames.map { _ in "?" }.joined(separator: ", ")))
+                    """, arguments: StatementArguments([update.path, update.sha256, update.size, update.modified, document.type,
+                                                        document.title, document.text, document.encoding, starts, now,
+                                                        update.metadata.json, update.readMetadata.json] as [(any DatabaseValueConvertible)?]
+                                                       + update.metadata.columnValues))
                 let documentId = db.lastInsertedRowID
                 for (chunk, vector) in zip(update.chunks, update.vectors) {
                     try db.execute(sql: """
@@ -329,17 +366,18 @@ public final class Catalog: @unchecked Sendable {
         if ids.isEmpty { return [] }
         let rows = try read { db in
             try Row.fetchAll(db, sql: """
-                SELECT c.id, c.document_id, c.ordinal, c.text, c.start, c.end, c.page, c.section, c.token_count, d.path, d.title
+                SELECT c.id, c.document_id, c.ordinal, c.text, c.start, c.end, c.page, c.section, c.token_count, d.path, d.title, d.metadata
                 FROM chunks c JOIN documents d ON d.id = c.document_id
                 WHERE c.id IN (\(ids.map { _ in "?" }.joined(separator: ",")))
                 """, arguments: StatementArguments(ids))
         }
         var byId: [Int64: StoredChunk] = [:]
         for row in rows {
-            let chunk = StoredChunk(
+            var chunk = StoredChunk(
                 id: row["id"], documentId: row["document_id"], documentPath: row["path"], documentTitle: row["title"],
                 ordinal: row["ordinal"], text: row["text"], start: row["start"], end: row["end"], page: row["page"],
                 section: row["section"], tokenCount: row["token_count"])
+            chunk.documentMetadata = FilingMetadata(json: row["metadata"])
             byId[chunk.id] = chunk
         }
         return ids.compactMap { byId[$0] }
@@ -407,6 +445,17 @@ extension SearchFilters {
         }
         if let modifiedAfter { parts.append("d.modified >= ?"); arguments.append(modifiedAfter.timeIntervalSince1970) }
         if let modifiedBefore { parts.append("d.modified < ?"); arguments.append(modifiedBefore.timeIntervalSince1970) }
+        for condition in metadataConditions {
+            switch condition {
+            case .company(let key, let code):
+                parts.append("(d.company_key = ? OR d.corp_code = ? OR d.stock_code = ?)")
+                arguments += [key, code, code]
+            case .equals(let column, let value): parts.append("d.\(column) = ?"); arguments.append(value)
+            case .year(let year): parts.append("(d.period = ? OR d.period LIKE ?)"); arguments += [year, year + "-%"]
+            case .atLeast(let column, let value): parts.append("d.\(column) >= ?"); arguments.append(value)
+            case .below(let column, let value): parts.append("d.\(column) < ?"); arguments.append(value)
+            }
+        }
         return (parts.isEmpty ? "1" : parts.joined(separator: " AND "), arguments)
     }
 }

@@ -8,8 +8,10 @@ extension DocumentIndex: IndexStore {
 
     public func info() throws -> IndexInfo {
         let counts = try catalog.counts()
-        return IndexInfo(meta: meta, documents: counts.documents, chunks: counts.chunks, vectors: vectors.count,
-                         vectorIndex: factory, skipped: try catalog.skipped().map { SkippedFile(path: $0.path, reason: $0.reason) })
+        var info = IndexInfo(meta: meta, documents: counts.documents, chunks: counts.chunks, vectors: vectors.count,
+                             vectorIndex: factory, skipped: try catalog.skipped().map { SkippedFile(path: $0.path, reason: $0.reason) })
+        info.facets = try catalog.facets()
+        return info
     }
 
     public func document(id: Int64) throws -> (document: StoredDocument, text: String)? {

@@ -9,7 +9,7 @@ import PostgresNIO
 /// (default `korsearch`), created and migrated by KorSearch.
 public final class PostgresStore: IndexStore, @unchecked Sendable {
     /// The schema version this code writes and reads.
-    public static let schemaVersion = 3
+    public static let schemaVersion = 4
     /// The database and schema.
     public let postgres: PostgresLocation
     public var location: IndexLocation { .postgres(postgres) }
@@ -143,6 +143,11 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
         ]), (3, [
             // The headings above each passage; passages stored before this have none until re-indexed.
             "ALTER TABLE chunks ADD COLUMN IF NOT EXISTS section text",
+        ]), (4, [
+            // What each document is (FilingMetadata as JSON, and what its reader found), and the columns
+            // filters and facets read.
+            "ALTER TABLE documents " + (["metadata", "read_metadata"] + FilingMetadata.columnNames)
+                .map { "ADD COLUMN IF NOT EXISTS \($0) text" }.joined(separator: ", "),
         ])]
     }
 
@@ -187,13 +192,22 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
                 let cells = $0.makeRandomAccess()
                 return SkippedFile(path: try cells[0].decode(String.self), reason: try cells[1].decode(String.self))
             }
-            return IndexInfo(meta: meta, documents: documents, chunks: chunks, vectors: vectors,
-                             vectorIndex: "pgvector hnsw (vector_ip_ops)", skipped: skipped)
+            var info = IndexInfo(meta: meta, documents: documents, chunks: chunks, vectors: vectors,
+                                 vectorIndex: "pgvector hnsw (vector_ip_ops)", skipped: skipped)
+            var rows: [String: [IndexInfo.FacetValue]] = [:]
+            for column in IndexInfo.Facets.columns {
+                rows[column] = try session.query(IndexInfo.Facets.query(column)).map {
+                    let cells = $0.makeRandomAccess()
+                    return IndexInfo.FacetValue(value: try cells[0].decode(String.self), documents: Int(try cells[1].decode(Int64.self)))
+                }
+            }
+            info.facets = IndexInfo.Facets(rows: rows)
+            return info
         }
     }
 
     private static let documentColumns = """
-        d.id, d.path, d.sha256, d.size, d.modified, d.type, d.title,
+        d.id, d.path, d.sha256, d.size, d.modified, d.type, d.title, d.metadata, d.read_metadata,
         (SELECT count(*) FROM chunks c WHERE c.document_id = d.id) AS chunk_count
         """
 
@@ -203,7 +217,9 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
             id: try cells["id"].decode(Int64.self), path: try cells["path"].decode(String.self),
             sha256: try cells["sha256"].decode(String.self), size: try cells["size"].decode(Int64.self),
             modified: try cells["modified"].decode(Double.self), type: try cells["type"].decode(String.self),
-            title: try cells["title"].decode(String?.self), chunkCount: Int(try cells["chunk_count"].decode(Int64.self)))
+            title: try cells["title"].decode(String?.self), chunkCount: Int(try cells["chunk_count"].decode(Int64.self)),
+            metadata: FilingMetadata(json: try cells["metadata"].decode(String?.self)),
+            readMetadata: try cells["read_metadata"].decode(String?.self).map { FilingMetadata(json: $0) })
     }
 
     /// Stored documents, all or the one at `path`.
@@ -240,19 +256,20 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
         if ids.isEmpty { return [] }
         let rows = try pool.withSession { session in
             try session.query("""
-                SELECT c.id, c.document_id, c.ordinal, c.text, c.start_offset, c.end_offset, c.page, c.section, c.token_count, d.path, d.title
+                SELECT c.id, c.document_id, c.ordinal, c.text, c.start_offset, c.end_offset, c.page, c.section, c.token_count, d.path, d.title, d.metadata
                 FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id = ANY($1)
                 """, binds(ids))
         }
         var byId: [Int64: StoredChunk] = [:]
         for row in rows {
             let cells = row.makeRandomAccess()
-            let chunk = StoredChunk(
+            var chunk = StoredChunk(
                 id: try cells["id"].decode(Int64.self), documentId: try cells["document_id"].decode(Int64.self),
                 documentPath: try cells["path"].decode(String.self), documentTitle: try cells["title"].decode(String?.self),
                 ordinal: Int(try cells["ordinal"].decode(Int32.self)), text: try cells["text"].decode(String.self),
                 start: Int(try cells["start_offset"].decode(Int32.self)), end: Int(try cells["end_offset"].decode(Int32.self)),
                 page: try cells["page"].decode(Int32?.self).map(Int.init), section: try cells["section"].decode(String?.self), tokenCount: Int(try cells["token_count"].decode(Int32.self)))
+            chunk.documentMetadata = FilingMetadata(json: try cells["metadata"].decode(String?.self))
             byId[chunk.id] = chunk
         }
         return ids.compactMap { byId[$0] }
@@ -406,6 +423,17 @@ extension SearchFilters {
         if let types { parts.append("d.type = ANY(\(parameter(types.sorted())))") }
         if let modifiedAfter { parts.append("d.modified >= \(parameter(modifiedAfter.timeIntervalSince1970))") }
         if let modifiedBefore { parts.append("d.modified < \(parameter(modifiedBefore.timeIntervalSince1970))") }
+        for condition in metadataConditions {
+            switch condition {
+            case .company(let key, let code):
+                let codeParameter = parameter(code)
+                parts.append("(d.company_key = \(parameter(key)) OR d.corp_code = \(codeParameter) OR d.stock_code = \(codeParameter))")
+            case .equals(let column, let value): parts.append("d.\(column) = \(parameter(value))")
+            case .year(let year): parts.append("(d.period = \(parameter(year)) OR d.period LIKE \(parameter(year + "-%")))")
+            case .atLeast(let column, let value): parts.append("d.\(column) >= \(parameter(value))")
+            case .below(let column, let value): parts.append("d.\(column) < \(parameter(value))")
+            }
+        }
         return parts.isEmpty ? "true" : parts.joined(separator: " AND ")
     }
 

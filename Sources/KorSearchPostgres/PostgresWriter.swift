@@ -48,6 +48,21 @@ final class PostgresWriter: IndexWriting {
         try session.execute("UPDATE documents SET modified = $1 WHERE path = $2", binds(modified, path))
     }
 
+    func setMetadata(_ updates: [String: MetadataUpdate]) throws {
+        if updates.isEmpty { return }
+        try session.transaction {
+            for (path, update) in updates {
+                var bindings = PostgresBindings()
+                bindings.append(update.metadata.json)
+                bindings.append(update.readMetadata.json)
+                for value in update.metadata.columnValues { bindings.append(value) }
+                bindings.append(path)
+                let assignments = FilingMetadata.columnNames.enumerated().map { "\($1) = $\($0 + 3)" }.joined(separator: ", ")
+                try session.execute("UPDATE documents SET metadata = $1, read_metadata = $2, \(assignments) WHERE path = $\(bindings.count)", bindings)
+            }
+        }
+    }
+
     func counts() throws -> (documents: Int, chunks: Int) { try PostgresStore.counts(session) }
 
     func write(updates: [DocumentUpdate], removing: [String]) throws {
@@ -115,9 +130,14 @@ final class PostgresWriter: IndexWriting {
         bindings.append(document.encoding)
         bindings.append(document.pageStarts.map(String.init).joined(separator: ","))
         bindings.append(Date().timeIntervalSince1970)
+        bindings.append(update.metadata.json)
+        bindings.append(update.readMetadata.json)
+        for value in update.metadata.columnValues { bindings.append(value) }
+        let columns = ["path", "sha256", "size", "modified", "type", "title", "text", "encoding", "page_starts", "indexed_at",
+                       "metadata", "read_metadata"] + FilingMetadata.columnNames
         let documentId = try session.query("""
-            INSERT INTO documents (path, sha256, size, modified, type, title, text, encoding, page_starts, indexed_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id
+            INSERT INTO documents (\(columns.joined(separator: ", ")))
+            VALUES (\((1 ... columns.count).map { "$\($0)" }.joined(separator: ", "))) RETURNING id
             """, bindings)[0].makeRandomAccess()[0].decode(Int64.self)
 
         let rows = Array(zip(update.chunks, update.vectors))

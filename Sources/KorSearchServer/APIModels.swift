@@ -81,7 +81,8 @@ extension EmbeddingRequest: KnownFields {
 
 extension SearchRequest: KnownFields {
     static let fields: Set<String> = ["query", "k", "mode", "filters", "context"]
-    static let nestedFields = ["filters": Set(["path", "types", "modified_after", "modified_before"])]
+    static let nestedFields = ["filters": Set(["path", "types", "modified_after", "modified_before", "company", "report_type", "period",
+                                               "filed_after", "filed_before"])]
 }
 
 struct SearchRequest: Decodable {
@@ -90,6 +91,11 @@ struct SearchRequest: Decodable {
         let types: [String]?
         let modified_after: String?
         let modified_before: String?
+        let company: String?
+        let report_type: String?
+        let period: String?
+        let filed_after: String?
+        let filed_before: String?
     }
     let query: String
     let k: Int?

@@ -234,7 +234,9 @@ public final class APIServer: Sendable {
         let filters = SearchFilters(
             pathGlob: body.filters?.path, types: body.filters?.types.map { Set($0.compactMap(SearchFilters.documentType)) },
             modifiedAfter: try date(body.filters?.modified_after, "filters.modified_after"),
-            modifiedBefore: try date(body.filters?.modified_before, "filters.modified_before"))
+            modifiedBefore: try date(body.filters?.modified_before, "filters.modified_before"),
+            company: body.filters?.company, reportType: body.filters?.report_type, period: body.filters?.period,
+            filedAfter: body.filters?.filed_after, filedBefore: body.filters?.filed_before)
         var embedded: [Float]?
         if mode != .keyword {
             let ids = try await offload { try self.batcher.tokenize([body.query]) }

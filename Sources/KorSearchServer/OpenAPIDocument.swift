@@ -29,7 +29,9 @@ enum OpenAPIDocument {
         "context": {"type": "integer", "minimum": 0, "maximum": 20, "default": 0},
         "filters": {"type": "object", "properties": {"path": {"type": "string", "description": "glob over the relative path"},
           "types": {"type": "array", "items": {"type": "string"}}, "modified_after": {"type": "string"},
-          "modified_before": {"type": "string"}}}}},
+          "modified_before": {"type": "string"}, "company": {"type": "string", "description": "name, corp_code or stock code"},
+          "report_type": {"type": "string"}, "period": {"type": "string", "description": "2024, 2024-H1 or 2024-Q3"},
+          "filed_after": {"type": "string", "description": "YYYY-MM-DD"}, "filed_before": {"type": "string", "description": "YYYY-MM-DD"}}}}},
       "Chunk": {"type": "object", "properties": {"chunk_id": {"type": "integer"}, "ordinal": {"type": "integer"},
         "text": {"type": "string"}, "start": {"type": "integer"}, "end": {"type": "integer"}, "page": {"type": "integer", "nullable": true},
         "section": {"type": "string", "nullable": true, "description": "the headings above the passage, joined by ' > '"}}},
@@ -38,6 +40,10 @@ enum OpenAPIDocument {
         "chunk_id": {"type": "integer"}, "document_id": {"type": "integer"}, "ordinal": {"type": "integer"}, "text": {"type": "string"},
         "start": {"type": "integer"}, "end": {"type": "integer"}, "page": {"type": "integer", "nullable": true},
         "section": {"type": "string", "nullable": true, "description": "the headings above the passage, joined by ' > '"},
+        "metadata": {"type": "object", "description": "what the document is; keys omitted when unknown", "properties": {
+          "company": {"type": "string"}, "corp_code": {"type": "string"}, "stock_code": {"type": "string"}, "report_type": {"type": "string"},
+          "period": {"type": "string"}, "filed": {"type": "string"}, "rcept_no": {"type": "string"},
+          "inferred": {"type": "array", "items": {"type": "string"}}}},
         "vector_rank": {"type": "integer", "nullable": true}, "keyword_rank": {"type": "integer", "nullable": true},
         "context": {"type": "array", "items": {"$ref": "#/components/schemas/Chunk"}}}},
       "SearchResponse": {"type": "object", "required": ["query", "mode", "results"], "properties": {

@@ -2,7 +2,7 @@ import Foundation
 import KorSearch
 
 /// The search page served at `/`: plain HTML, CSS and a small script, all from the binary (no CDN). The page's
-/// state lives in its URL (`?q=…&mode=…&type=…`, `?doc=ID&chunk=ID`), so every view can be linked and
+/// state lives in its URL (`?q=…&mode=…&type=…&company=…&report=…&period=…`, `?doc=ID&chunk=ID`), so every view can be linked and
 /// reloaded. Document text is only ever inserted as text nodes, never as markup.
 enum WebPage {
     /// The page, its file-type choices taken from the registry of formats (`DocumentFormats`).
@@ -52,7 +52,14 @@ enum WebPage {
       <input id="after" name="after" type="date">
       <label for="before">수정일 이전</label>
       <input id="before" name="before" type="date">
+      <label for="company">회사</label>
+      <input id="company" name="company" type="text" placeholder="한빛전자, 00991234">
+      <label for="report">보고서</label>
+      <input id="report" name="report" type="text" placeholder="사업보고서">
+      <label for="period">기간</label>
+      <input id="period" name="period" type="text" placeholder="2024, 2024-Q3">
     </fieldset>
+    <div id="facets" class="facets"></div>
     <div id="keybox" class="row" hidden>
       <label for="key">API 키</label>
       <input id="key" type="password" autocomplete="off">
@@ -81,6 +88,8 @@ header, main { max-width: 960px; margin: 0 auto; padding: 0 16px; }
 header h1 { margin: 16px 0 0; font-size: 1.5rem; }
 header h1 a { color: var(--ink); text-decoration: none; }
 .overview, .status, .meta { color: var(--muted); font-size: 0.9rem; }
+.facets p { margin: 0.3rem 0; font-size: 0.9rem; }
+.facets button { margin: 0 0.3rem 0.3rem 0; padding: 0.1rem 0.5rem; font-size: 0.85rem; }
 form { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 12px; }
 .row { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin: 4px 0; }
 .row > input[type=search] { flex: 1 1 240px; }
@@ -200,7 +209,34 @@ async function overview() {
       details.appendChild(list);
       $("overview").appendChild(details);
     }
+    renderFacets(info.facets || {});
   } catch (error) { $("overview").textContent = error.message; }
+}
+
+const stateFields = ["q", "mode", "k", "type", "path", "after", "before", "company", "report", "period"];
+
+// The index's companies, report types and periods as filters a click sets.
+function renderFacets(facets) {
+  const box = $("facets");
+  box.textContent = "";
+  for (const [key, label, input] of [["company", "회사", "company"], ["report_type", "보고서", "report"], ["period", "기간", "period"]]) {
+    const values = facets[key] || [];
+    if (!values.length) continue;
+    const line = element("p", "", `${label}: `);
+    line.dataset.facet = key;
+    for (const facet of values.slice(0, 20)) {
+      const button = element("button", "secondary facet", `${facet.value} (${facet.documents})`);
+      button.type = "button";
+      button.setAttribute("aria-pressed", String($(input).value === facet.value));
+      button.addEventListener("click", () => {
+        $(input).value = $(input).value === facet.value ? "" : facet.value;
+        for (const other of line.querySelectorAll("button")) other.setAttribute("aria-pressed", String(other === button && $(input).value !== ""));
+        if ($("q").value.trim()) search(true); else $("q").focus();
+      });
+      line.appendChild(button);
+    }
+    box.appendChild(line);
+  }
 }
 
 async function expand(hit, button, box) {
@@ -229,6 +265,8 @@ function renderHit(hit, words) {
   meta.appendChild(link);
   if (hit.title) meta.appendChild(element("span", "title", ` — ${hit.title}`));
   if (hit.section) meta.appendChild(element("span", "section", ` · ${hit.section}`));
+  const about = [hit.metadata?.company, hit.metadata?.report_type, hit.metadata?.period].filter(Boolean);
+  if (about.length) meta.appendChild(element("span", "about", ` · ${about.join(" · ")}`));
   const why = [];
   if (hit.vector_rank) why.push(`벡터 ${hit.vector_rank}위`);
   if (hit.keyword_rank) why.push(`키워드 ${hit.keyword_rank}위`);
@@ -266,7 +304,7 @@ async function search(fromForm) {
   const query = $("q").value.trim();
   if (!query) return;
   const state = new URLSearchParams();
-  for (const name of ["q", "mode", "k", "type", "path", "after", "before"]) {
+  for (const name of stateFields) {
     const value = $(name).value.trim();
     if (value && !(name === "mode" && value === "hybrid") && !(name === "k" && value === "10")) state.set(name, value);
   }
@@ -276,6 +314,9 @@ async function search(fromForm) {
   if ($("path").value.trim()) filters.path = $("path").value.trim();
   if ($("after").value) filters.modified_after = $("after").value;
   if ($("before").value) filters.modified_before = $("before").value;
+  if ($("company").value.trim()) filters.company = $("company").value.trim();
+  if ($("report").value.trim()) filters.report_type = $("report").value.trim();
+  if ($("period").value.trim()) filters.period = $("period").value.trim();
   $("status").textContent = "검색 중…";
   $("document").hidden = true;
   const results = $("results");
@@ -326,7 +367,7 @@ async function showDocument(id, chunkId) {
 $("search").addEventListener("submit", (event) => { event.preventDefault(); search(true); });
 $("key").addEventListener("change", () => { sessionStorage.setItem("korsearch-key", $("key").value); overview(); search(false); });
 window.addEventListener("popstate", () => location.reload());
-for (const name of ["q", "mode", "k", "type", "path", "after", "before"]) {
+for (const name of stateFields) {
   if (params.has(name)) $(name).value = params.get(name);
 }
 overview();

@@ -100,9 +100,13 @@ struct InfoCommand: ParsableCommand {
                 vectors    \(info.faiss)
                 indexed    \(info.lastIndexedAt ?? "?")
                 formats    \(info.formats.map(\.type).joined(separator: ", "))
-                skipped    \(info.skipped.count) files
 
                 """
+            for (name, values) in [("companies", info.facets.company), ("reports", info.facets.reportType), ("periods", info.facets.period)] where !values.isEmpty {
+                text += name.padding(toLength: 11, withPad: " ", startingAt: 0)
+                    + values.prefix(10).map { "\(shown($0.value)) (\($0.documents))" }.joined(separator: ", ") + (values.count > 10 ? ", …" : "") + "\n"
+            }
+            text += "skipped    \(info.skipped.count) files\n"
             for file in info.skipped { text += "  \(shown(file.path)): \(shown(file.reason))\n" }
             writeOutput(text)
         }

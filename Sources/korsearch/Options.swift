@@ -154,3 +154,54 @@ func jsonLine<T: Encodable>(_ value: T) throws -> String {
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
 }
+
+/// The filters of `search` and `eval`: where documents are, what type, when modified, and what they are
+/// (company, report, period, filing date).
+struct FilterOptions: ParsableArguments {
+    @Option(name: .long, help: "Keep documents whose path (relative to the indexed folder) matches this glob, e.g. 'market/*'.")
+    var path: String?
+
+    @Option(name: .long, help: "Keep documents of this type (\(DocumentFormats.types.joined(separator: ", "))); repeatable.")
+    var type: [String] = []
+
+    @Option(name: .long, help: "Keep documents modified on or after this date (YYYY-MM-DD).")
+    var after: String?
+
+    @Option(name: .long, help: "Keep documents modified before this date (YYYY-MM-DD).")
+    var before: String?
+
+    @Option(name: .long, help: "Keep documents of this company: its name (without 주식회사, (주), ㈜ or spaces), DART corp_code or stock code.")
+    var company: String?
+
+    @Option(name: .customLong("report-type"), help: "Keep documents of this report kind (사업보고서, 반기보고서, 분기보고서, 주요사항보고서, 감사보고서, ...).")
+    var reportType: String?
+
+    @Option(name: .long, help: "Keep documents of this period: 2024 (the year, its halves and quarters), 2024-H1, 2024-Q3.")
+    var period: String?
+
+    @Option(name: .customLong("filed-after"), help: "Keep documents filed on or after this date (YYYY-MM-DD).")
+    var filedAfter: String?
+
+    @Option(name: .customLong("filed-before"), help: "Keep documents filed before this date (YYYY-MM-DD).")
+    var filedBefore: String?
+
+    func validate() throws {
+        for name in type where SearchFilters.documentType(name) == nil {
+            throw ValidationError("--type \(name) is not a type korsearch reads; one of \(DocumentFormats.types.joined(separator: ", "))")
+        }
+        do { try filters().validate() } catch let error as KorSearchError { throw ValidationError(error.message) }
+    }
+
+    /// The filters given.
+    func filters() throws -> SearchFilters {
+        func date(_ text: String?, _ option: String) throws -> Date? {
+            guard let text else { return nil }
+            guard let date = SearchFilters.date(from: text) else { throw ValidationError("\(option) takes a date as YYYY-MM-DD, not \(text)") }
+            return date
+        }
+        return SearchFilters(
+            pathGlob: path, types: type.isEmpty ? nil : Set(type.compactMap(SearchFilters.documentType)),
+            modifiedAfter: try date(after, "--after"), modifiedBefore: try date(before, "--before"),
+            company: company, reportType: reportType, period: period, filedAfter: filedAfter, filedBefore: filedBefore)
+    }
+}

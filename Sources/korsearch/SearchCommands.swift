@@ -21,17 +21,7 @@ struct SearchCommand: ParsableCommand {
     @Option(name: .short, help: "Number of results.")
     var k: Int = 10
 
-    @Option(name: .long, help: "Keep documents whose path (relative to the indexed folder) matches this glob, e.g. 'market/*'.")
-    var path: String?
-
-    @Option(name: .long, help: "Keep documents of this type (\(DocumentFormats.types.joined(separator: ", "))); repeatable.")
-    var type: [String] = []
-
-    @Option(name: .long, help: "Keep documents modified on or after this date (YYYY-MM-DD).")
-    var after: String?
-
-    @Option(name: .long, help: "Keep documents modified before this date (YYYY-MM-DD).")
-    var before: String?
+    @OptionGroup var filterOptions: FilterOptions
 
     @Option(name: .long, help: "Show N neighbouring passages before and after each hit.")
     var context: Int = 0
@@ -46,22 +36,11 @@ struct SearchCommand: ParsableCommand {
         if (query == nil) == (queries == nil) { throw ValidationError("give a QUERY or --queries FILE (one of them)") }
         if k < 1 || k > Searcher.maxResults { throw ValidationError("-k must be between 1 and \(Searcher.maxResults), not \(k)") }
         if query?.unicodeScalars.contains("\u{FFFD}") == true { throw ValidationError("the query is not valid UTF-8") }
-        for name in type where SearchFilters.documentType(name) == nil {
-            throw ValidationError("--type \(name) is not a type korsearch reads; one of \(DocumentFormats.types.joined(separator: ", "))")
-        }
         if context < 0 { throw ValidationError("--context must not be negative") }
     }
 
-    private func date(_ text: String?, _ option: String) throws -> Date? {
-        guard let text else { return nil }
-        guard let date = SearchFilters.date(from: text) else { throw ValidationError("\(option) takes a date as YYYY-MM-DD, not \(text)") }
-        return date
-    }
-
     func run() throws {
-        let filters = SearchFilters(
-            pathGlob: path, types: type.isEmpty ? nil : Set(type.compactMap(SearchFilters.documentType)),
-            modifiedAfter: try date(after, "--after"), modifiedBefore: try date(before, "--before"))
+        let filters = try filterOptions.filters()
         let searcher = try Searcher(location: try target.existingLocation, model: modelOptions.model, precision: modelOptions.precision,
                                     loadModel: mode != .keyword, warn: { warn($0) })
         if let queries {
@@ -110,7 +89,7 @@ struct EvalCommand: ParsableCommand {
     @OptionGroup var target: IndexOptions
     @OptionGroup var modelOptions: ModelOptions
 
-    @Option(name: .long, help: "Judged queries: JSON lines {\"query\": ..., \"relevant\": [paths]}.")
+    @Option(name: .long, help: "Judged queries: JSON lines {\"query\": ..., \"relevant\": [paths]}, optionally with \"filters\": {\"company\", \"report_type\", \"period\", \"filed_after\", \"filed_before\"}.")
     var qrels: String
 
     @Option(name: .short, help: "The k of Recall@k.")
@@ -118,6 +97,8 @@ struct EvalCommand: ParsableCommand {
 
     @Option(name: .long, help: "Evaluate only this mode (default: all three).")
     var mode: SearchMode?
+
+    @OptionGroup var filterOptions: FilterOptions
 
     @Flag(name: .long, help: "Print JSON.")
     var json = false
@@ -132,7 +113,8 @@ struct EvalCommand: ParsableCommand {
             warn("\(missing.count) judged documents are not in the index (they count as not found): \(missing.prefix(5).joined(separator: ", "))\(missing.count > 5 ? ", …" : "")")
         }
         var results: [String: RetrievalMetrics] = [:]
-        for mode in modes { results[mode.rawValue] = try searcher.evaluate(queries, mode: mode, k: k) }
+        let filters = try filterOptions.filters()
+        for mode in modes { results[mode.rawValue] = try searcher.evaluate(queries, mode: mode, k: k, filters: filters) }
         if json {
             struct Report: Encodable { var k: Int; var queries: Int; var model: String; var modes: [String: RetrievalMetrics] }
             writeOutput(try jsonLine(Report(k: k, queries: queries.count, model: searcher.index.meta.modelId, modes: results)))

@@ -204,6 +204,34 @@ final class PostgresStoreTests: XCTestCase {
         XCTAssertNil(csv.first?.section, "a document without headings has no section")
     }
 
+    /// Filing metadata, its filters and a manifest change come out of PostgreSQL as out of the embedded store.
+    func testFilingMetadataAndFiltersAsTheEmbeddedStoreKeepsThem() throws {
+        let location = try TestPostgres.requireLocation("filings")
+        let folder = try temporaryFolder()
+        try FilingFolder.write(folder)
+        let embedded = IndexLocation(IndexDirectory(try temporaryFolder().appendingPathComponent("index")))
+        for target in [location, embedded] { try indexer(target).index(folder: folder) }
+        let stored = try [location, embedded].map { target -> [String: FilingMetadata] in
+            let writer = try indexer(target).openForWriting()
+            return try writer.documents().mapValues(\.metadata)
+        }
+        XCTAssertEqual(stored[0], stored[1])
+        XCTAssertEqual(stored[0].count, 7)
+        let filters = [SearchFilters(company: "한빛전자"), SearchFilters(company: "045670"), SearchFilters(reportType: "분기보고서"),
+                       SearchFilters(period: "2024"), SearchFilters(period: "2024-Q3"), SearchFilters(filedAfter: "2024-11-13", filedBefore: "2024-11-20")]
+        for filter in filters {
+            let hits = try [location, embedded].map { try Searcher(index: try IndexStores.open($0), embedder: nil, model: nil).search("유동성 위험", limit: 10, mode: .keyword, filters: filter) }
+            XCTAssertFalse(hits[0].isEmpty, "\(filter)")
+            XCTAssertEqual(hits[0].map(\.path), hits[1].map(\.path), "\(filter)")
+            XCTAssertEqual(hits[0].map(\.metadata), hits[1].map(\.metadata), "\(filter)")
+        }
+        try Data(FilingFolder.list.replacingOccurrences(of: "\"045670\"", with: "\"045671\"").utf8).write(to: folder.appendingPathComponent("list.json"))
+        let again = try indexer(location).index(folder: folder)
+        XCTAssertEqual([again.tokens, again.metadataUpdated], [0, 1])
+        let hits = try Searcher(index: try IndexStores.open(location), embedder: nil, model: nil).search("유동성 위험", limit: 10, mode: .keyword, filters: SearchFilters(company: "045671"))
+        XCTAssertEqual(hits.map(\.path), [FilingFolder.purunBuybackListed])
+    }
+
     func testAnOlderSchemaIsMigratedOnOpen() throws {
         let location = try TestPostgres.requireLocation("migrate")
         let corpus = try copyOfCorpus()

@@ -37,6 +37,35 @@ final class SearchCLITests: XCTestCase {
         let filingHit = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(filing.stdout.utf8)) as? [String: Any])?["results"] as? [[String: Any]]).first
         XCTAssertEqual(filingHit?["path"] as? String, "disclosures/20240816000456.zip")
         XCTAssertEqual(filingHit?["section"] as? String, "IV. 우발부채 등에 관한 사항 > 1. PF 대출 지급보증")
+        let filingMetadata = try XCTUnwrap(filingHit?["metadata"] as? [String: Any])
+        XCTAssertEqual(filingMetadata["company"] as? String, "푸른건설㈜")
+        XCTAssertEqual(filingMetadata["corp_code"] as? String, "00887766")
+        XCTAssertEqual(filingMetadata["report_type"] as? String, "반기보고서")
+        XCTAssertEqual(filingMetadata["period"] as? String, "2024-H1")
+        XCTAssertEqual(filingMetadata["filed"] as? String, "2024-08-16")
+        XCTAssertEqual(filingMetadata["rcept_no"] as? String, "20240816000456")
+        XCTAssertNil(filingMetadata["stock_code"], "unknown keys are left out")
+        XCTAssertEqual((first["metadata"] as? [String: Any])?["period"] as? String, "2024-Q2", "inferred from its first lines")
+        XCTAssertEqual((first["metadata"] as? [String: Any])?["inferred"] as? [String], ["period"])
+
+        // Metadata filters: only the company's documents, by name or code; a bad period is a usage error.
+        let company = try runKorsearch(["search", "영업이익", "--index", index, "--json", "-k", "5", "--mode", "keyword", "--company", "한빛전자 주식회사"])
+        XCTAssertEqual(company.status, 0, company.stderr)
+        let companyHits = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(company.stdout.utf8)) as? [String: Any])?["results"] as? [[String: Any]])
+        XCTAssertFalse(companyHits.isEmpty)
+        XCTAssertTrue(companyHits.allSatisfy { ($0["metadata"] as? [String: Any])?["company"] as? String == "한빛전자㈜" }, "\(companyHits.map { $0["path"] ?? "" })")
+        let code = try runKorsearch(["search", "보증", "--index", index, "--json", "-k", "5", "--mode", "keyword", "--company", "00887766", "--period", "2024", "--report-type", "반기보고서"])
+        let codeHits = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(code.stdout.utf8)) as? [String: Any])?["results"] as? [[String: Any]])
+        XCTAssertEqual(Set(codeHits.compactMap { $0["path"] as? String }), ["disclosures/20240816000456.zip"])
+        let badPeriod = try runKorsearch(["search", "보증", "--index", index, "--period", "2024-Q5"])
+        XCTAssertEqual(badPeriod.status, 64, badPeriod.stderr)
+        XCTAssertTrue(badPeriod.stderr.contains("is not YYYY, YYYY-H1/H2 or YYYY-Q1..Q4"), badPeriod.stderr)
+        let badDate = try runKorsearch(["search", "보증", "--index", index, "--filed-after", "2024/08/01"])
+        XCTAssertEqual(badDate.status, 64, badDate.stderr)
+        let info = try JSONSerialization.jsonObject(with: Data(try runKorsearch(["info", "--index", index, "--json"]).stdout.utf8)) as? [String: Any]
+        let companies = ((info?["facets"] as? [String: Any])?["company"] as? [[String: Any]]) ?? []
+        XCTAssertEqual(companies.first?["value"] as? String, "한빛전자")
+        XCTAssertEqual(companies.first?["documents"] as? Int, 4)
 
         let pdf = try runKorsearch(["search", "조기상환", "--index", index, "--json", "-k", "1", "--type", "pdf", "--context", "1"])
         let pdfHit = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(pdf.stdout.utf8)) as? [String: Any])?["results"] as? [[String: Any]]).first

@@ -80,6 +80,13 @@ final class WebPageTests: XCTestCase {
         let filing = try dom(browser, url(server, "/?q=\("인천 송도 주상복합".addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!)&type=dart&mode=keyword&k=1"))
         XCTAssertTrue(filing.contains("<span class=\"section\"> · IV. 우발부채 등에 관한 사항 &gt; 1. PF 대출 지급보증</span>"), filing)
 
+        // The index's companies, reports and periods as filters; a hit says what its document is.
+        XCTAssertTrue(home.contains("data-facet=\"company\""), "facets on the page")
+        XCTAssertTrue(home.contains("한빛전자 (4)"), home)
+        let byCompany = try dom(browser, url(server, "/?q=\("영업이익".addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!)&mode=keyword&company=\("푸른건설".addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!)"))
+        XCTAssertGreaterThan(count(byCompany, "class=\"hit\""), 0)
+        XCTAssertEqual(count(byCompany, "class=\"hit\""), count(byCompany, "<span class=\"about\"> · 푸른건설㈜"), "only 푸른건설's documents, each saying so")
+
         // Expanded context of a hit.
         let first = try XCTUnwrap(results.range(of: "data-chunk-id=\"").map { results[$0.upperBound...].prefix { $0.isNumber } }).description
         let expanded = try dom(browser, url(server, "/?q=\(query)&k=5&expand=\(first)"))

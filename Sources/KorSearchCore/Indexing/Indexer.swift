@@ -45,6 +45,9 @@ public struct IndexSummary: Sendable, Codable, Equatable {
     public var updated = 0
     public var removed = 0
     public var unchanged = 0
+    /// Unchanged documents whose metadata changed (a manifest changed, or they were stored before metadata
+    /// was kept): updated without re-embedding.
+    public var metadataUpdated = 0
     /// Files another worker was indexing at the same time (left to it).
     public var claimedElsewhere = 0
     /// Files of the folder that belong to other shards.
@@ -62,6 +65,7 @@ public struct IndexSummary: Sendable, Codable, Equatable {
         case added, updated, removed, unchanged, skipped, documents, chunks, seconds, tokens
         case tokensPerSecond = "tokens_per_second"
         case claimedElsewhere = "claimed_elsewhere"
+        case metadataUpdated = "metadata_updated"
         case otherShards = "other_shards"
     }
 }
@@ -143,7 +147,9 @@ public final class Indexer {
         let started = Date()
         let folder = folder.standardizedFileURL
         let walk = try FolderWalker.walk(folder, excluding: location.store.ownFolder, followLinks: options.followLinks)
-        let allFiles = walk.files
+        // The manifests at the root describe documents; they are not documents.
+        let allFiles = walk.files.filter { !Manifest.fileNames.contains($0.path) }
+        let manifest = Manifest(folder: folder)
         let owns: (String) -> Bool = { [shard = options.shard] path in shard?.owns(path) ?? true }
         let files = allFiles.filter { owns($0.path) }
         let writer = try openForWriting()
@@ -152,7 +158,20 @@ public final class Indexer {
 
         var summary = IndexSummary()
         summary.otherShards = allFiles.count - files.count
-        var skipped: [SkippedFile] = walk.skipped.filter { owns($0.path) }
+        var skipped: [SkippedFile] = (walk.skipped + manifest.problems).filter { owns($0.path) }
+        var metadataChanges: [String: MetadataUpdate] = [:]
+        /// An unchanged document: its metadata brought up to date with the manifest (its reader's part read
+        /// again, without embedding, when an earlier version stored it without).
+        func keep(_ previous: StoredDocument, _ file: FoundFile) {
+            summary.unchanged += 1
+            var read = previous.readMetadata
+            if read == nil, let document = try? DocumentLoader.load(file.url, limits: options.limits) { read = FilingMetadata(document: document) }
+            let base = read ?? FilingMetadata()
+            let wanted = manifest.entry(for: previous.path)?.over(base) ?? base
+            if wanted != previous.metadata || previous.readMetadata == nil {
+                metadataChanges[previous.path] = MetadataUpdate(metadata: wanted, readMetadata: base)
+            }
+        }
         var pending: [DocumentUpdate] = []
         var pendingChunks = 0
         var removals: [String] = []
@@ -204,7 +223,7 @@ public final class Indexer {
             defer { status.filesDone += 1 }
             var previous = stored[file.path]
             if let previous, previous.size == file.size, previous.modified == file.modified {
-                summary.unchanged += 1
+                keep(previous, file)
                 continue
             }
             // The type and the size decide before a byte is read: an unsupported or oversized file is never
@@ -221,7 +240,7 @@ public final class Indexer {
             }
             if let previous, previous.sha256 == hash {
                 try writer.touch(path: file.path, modified: file.modified)
-                summary.unchanged += 1
+                keep(previous, file)
                 continue
             }
             if writer.concurrentWriters {
@@ -234,7 +253,7 @@ public final class Indexer {
                 if let previous, previous.sha256 == hash {
                     try writer.release([file.path])
                     if previous.modified != file.modified { try writer.touch(path: file.path, modified: file.modified) }
-                    summary.unchanged += 1
+                    keep(previous, file)
                     continue
                 }
             }
@@ -250,13 +269,17 @@ public final class Indexer {
                 continue
             }
             if previous == nil { summary.added += 1 } else { summary.updated += 1 }
-            pending.append(DocumentUpdate(path: file.path, sha256: hash, size: file.size, modified: file.modified,
-                                          document: loaded, chunks: chunks, vectors: []))
+            var update = DocumentUpdate(path: file.path, sha256: hash, size: file.size, modified: file.modified,
+                                        document: loaded, chunks: chunks, vectors: [])
+            if let entry = manifest.entry(for: file.path) { update.metadata = entry.over(update.readMetadata) }
+            pending.append(update)
             pendingChunks += chunks.count
             status.chunksPending += chunks.count
             if pendingChunks >= options.commitChunks { try flush() }
         }
         try flush()
+        try writer.setMetadata(metadataChanges)
+        summary.metadataUpdated = metadataChanges.count
         status.stage = .done
         status.currentFile = nil
         status.seconds = Date().timeIntervalSince(started)

@@ -7,9 +7,39 @@ public struct JudgedQuery: Sendable, Codable, Equatable {
     public var relevant: [String]?
     /// Relevant chunk ids, for chunk-level judgments.
     public var relevantChunks: [Int64]?
+    /// Metadata filters this question is asked with (`{"company": ..., "report_type": ..., "period": ...,
+    /// "filed_after": ..., "filed_before": ...}`), on top of the run's.
+    public var filters: MetadataFilters?
+
+    /// A question's metadata filters, as a qrels line writes them.
+    public struct MetadataFilters: Sendable, Codable, Equatable {
+        public var company: String?
+        public var reportType: String?
+        public var period: String?
+        public var filedAfter: String?
+        public var filedBefore: String?
+
+        enum CodingKeys: String, CodingKey {
+            case company, period
+            case reportType = "report_type"
+            case filedAfter = "filed_after"
+            case filedBefore = "filed_before"
+        }
+
+        /// These filters set on `base` (where they are given).
+        public func applied(to base: SearchFilters) -> SearchFilters {
+            var filters = base
+            filters.company = company ?? base.company
+            filters.reportType = reportType ?? base.reportType
+            filters.period = period ?? base.period
+            filters.filedAfter = filedAfter ?? base.filedAfter
+            filters.filedBefore = filedBefore ?? base.filedBefore
+            return filters
+        }
+    }
 
     enum CodingKeys: String, CodingKey {
-        case query, relevant
+        case query, relevant, filters
         case relevantChunks = "relevant_chunks"
     }
 
@@ -86,12 +116,14 @@ extension Searcher {
         return missing
     }
 
-    /// Recall@k, MRR@10 and nDCG@10 of a search mode over judged queries.
-    public func evaluate(_ queries: [JudgedQuery], mode: SearchMode, k: Int) throws -> RetrievalMetrics {
+    /// Recall@k, MRR@10 and nDCG@10 of a search mode over judged queries, each asked with `filters` and its
+    /// own metadata filters.
+    public func evaluate(_ queries: [JudgedQuery], mode: SearchMode, k: Int, filters: SearchFilters = SearchFilters()) throws -> RetrievalMetrics {
         var ranked: [[String]] = []
         var relevant: [Set<String>] = []
         for judged in queries {
-            let hits = try search(judged.query, limit: max(k, 10) * 3, mode: mode)
+            let hits = try search(judged.query, limit: max(k, 10) * 3, mode: mode,
+                                  filters: judged.filters?.applied(to: filters) ?? filters)
             if let chunks = judged.relevantChunks, !chunks.isEmpty {
                 ranked.append(hits.map { String($0.chunkId) })
                 relevant.append(Set(chunks.map(String.init)))

@@ -98,7 +98,7 @@ public final class Searcher: @unchecked Sendable {
             hits.append(SearchHit(
                 rank: hits.count + 1, score: candidate.score, path: chunk.documentPath, title: chunk.documentTitle,
                 chunkId: chunk.id, text: chunk.text, start: chunk.start, end: chunk.end, page: chunk.page,
-                section: chunk.section, ordinal: chunk.ordinal, documentId: chunk.documentId, vectorRank: candidate.vectorRank,
+                section: chunk.section, metadata: chunk.documentMetadata, ordinal: chunk.ordinal, documentId: chunk.documentId, vectorRank: candidate.vectorRank,
                 keywordRank: candidate.keywordRank))
             if hits.count == limit { break }
         }

@@ -33,6 +33,47 @@ public struct IndexInfo: Encodable, Sendable {
     public var skipped: [SkippedFile]
     /// The formats this korsearch reads (not a property of the index: what a run over its folder would read).
     public var formats: [FormatInfo] = FormatInfo.all
+    /// Documents counted by company (its matching key), report type and period, most documents first.
+    public var facets: Facets = Facets()
+
+    /// One value of a facet and how many documents have it.
+    public struct FacetValue: Codable, Sendable, Equatable {
+        public var value: String
+        public var documents: Int
+
+        public init(value: String, documents: Int) {
+            self.value = value
+            self.documents = documents
+        }
+    }
+
+    /// The facets of an index.
+    public struct Facets: Codable, Sendable, Equatable {
+        public var company: [FacetValue] = []
+        public var reportType: [FacetValue] = []
+        public var period: [FacetValue] = []
+
+        enum CodingKeys: String, CodingKey {
+            case company, period
+            case reportType = "report_type"
+        }
+
+        public init() {}
+
+        /// The facets' columns (of `FilingMetadata.columnNames`) and the query each store runs for one: the
+        /// same SQL in SQLite and PostgreSQL.
+        public static let columns = ["company_key", "report_type", "period"]
+        public static func query(_ column: String) -> String {
+            "SELECT \(column), count(*) FROM documents WHERE \(column) IS NOT NULL GROUP BY \(column) ORDER BY count(*) DESC, \(column) LIMIT 200"
+        }
+
+        /// The facets from each column's rows.
+        public init(rows: [String: [FacetValue]]) {
+            company = rows["company_key"] ?? []
+            reportType = rows["report_type"] ?? []
+            period = rows["period"] ?? []
+        }
+    }
 
     /// What a store reports: its counts, its meta, its vector index's own count and description.
     public init(meta: IndexMeta, documents: Int, chunks: Int, vectors: Int, vectorIndex: String, skipped: [SkippedFile]) {
@@ -52,7 +93,7 @@ public struct IndexInfo: Encodable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case documents, chunks, vectors, model, dimension, faiss, precision, folder, skipped, formats
+        case documents, chunks, vectors, model, dimension, faiss, precision, folder, skipped, formats, facets
         case modelFingerprint = "model_fingerprint"
         case chunkTokens = "chunk_tokens"
         case chunkOverlap = "chunk_overlap"

@@ -18,6 +18,8 @@ public protocol IndexWriting: AnyObject {
     func release(_ paths: [String]) throws
     /// Records that a file's modification time changed while its content did not.
     func touch(path: String, modified: Double) throws
+    /// Replaces the metadata of stored documents (a manifest changed; nothing is re-embedded).
+    func setMetadata(_ updates: [String: MetadataUpdate]) throws
     /// Replaces the documents of `updates` and removes those at `removing`; each document's replacement is
     /// atomic (all its passages or none).
     func write(updates: [DocumentUpdate], removing: [String]) throws

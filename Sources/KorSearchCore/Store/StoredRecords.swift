@@ -12,9 +12,15 @@ public struct StoredDocument: Sendable, Equatable {
     public var type: String
     public var title: String?
     public var chunkCount: Int
+    /// What the document is (company, report, period, ...): the manifest's entry over what its reader found.
+    public var metadata: FilingMetadata
+    /// What its reader found (the filing's markup, or what its title implies), kept so a changed manifest
+    /// can be applied again without reading the file; nil for a document stored by an earlier version.
+    public var readMetadata: FilingMetadata?
 
     /// A stored document's facts.
-    public init(id: Int64, path: String, sha256: String, size: Int64, modified: Double, type: String, title: String?, chunkCount: Int) {
+    public init(id: Int64, path: String, sha256: String, size: Int64, modified: Double, type: String, title: String?, chunkCount: Int,
+                metadata: FilingMetadata = FilingMetadata(), readMetadata: FilingMetadata? = nil) {
         self.id = id
         self.path = path
         self.sha256 = sha256
@@ -23,6 +29,21 @@ public struct StoredDocument: Sendable, Equatable {
         self.type = type
         self.title = title
         self.chunkCount = chunkCount
+        self.metadata = metadata
+        self.readMetadata = readMetadata
+    }
+}
+
+/// New metadata for a stored document whose passages stay as they are.
+public struct MetadataUpdate: Sendable, Equatable {
+    /// What the document is now.
+    public var metadata: FilingMetadata
+    /// What its reader found.
+    public var readMetadata: FilingMetadata
+
+    public init(metadata: FilingMetadata, readMetadata: FilingMetadata) {
+        self.metadata = metadata
+        self.readMetadata = readMetadata
     }
 }
 
@@ -43,6 +64,8 @@ public struct StoredChunk: Sendable, Equatable {
     public var section: String?
     /// Model tokens, [CLS] and [SEP] included.
     public var tokenCount: Int
+    /// What its document is (company, report, period, ...).
+    public var documentMetadata = FilingMetadata()
 
     /// A stored passage.
     public init(id: Int64, documentId: Int64, documentPath: String, documentTitle: String?, ordinal: Int, text: String,
@@ -72,9 +95,13 @@ public struct DocumentUpdate {
     public var chunks: [Chunk]
     /// One vector per chunk.
     public var vectors: [[Float]]
+    /// What the document is, and what its reader found of that (see `StoredDocument`).
+    public var metadata: FilingMetadata
+    public var readMetadata: FilingMetadata
 
     /// A document's replacement.
-    public init(path: String, sha256: String, size: Int64, modified: Double, document: LoadedDocument, chunks: [Chunk], vectors: [[Float]]) {
+    public init(path: String, sha256: String, size: Int64, modified: Double, document: LoadedDocument, chunks: [Chunk], vectors: [[Float]],
+                metadata: FilingMetadata? = nil, readMetadata: FilingMetadata? = nil) {
         self.path = path
         self.sha256 = sha256
         self.size = size
@@ -82,5 +109,8 @@ public struct DocumentUpdate {
         self.document = document
         self.chunks = chunks
         self.vectors = vectors
+        let read = readMetadata ?? FilingMetadata(document: document)
+        self.readMetadata = read
+        self.metadata = metadata ?? read
     }
 }
