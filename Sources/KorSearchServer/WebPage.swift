@@ -90,6 +90,7 @@ header h1 a { color: var(--ink); text-decoration: none; }
 .overview, .status, .meta { color: var(--muted); font-size: 0.9rem; }
 .facets p { margin: 0.3rem 0; font-size: 0.9rem; }
 .facets button { margin: 0 0.3rem 0.3rem 0; padding: 0.1rem 0.5rem; font-size: 0.85rem; }
+.facets button[aria-pressed=true] { background: var(--accent); color: #fff; }
 form { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 12px; }
 .row { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin: 4px 0; }
 .row > input[type=search] { flex: 1 1 240px; }
@@ -264,7 +265,7 @@ function renderHit(hit, words) {
   link.href = `/?doc=${hit.document_id}&chunk=${hit.chunk_id}`;
   meta.appendChild(link);
   if (hit.title) meta.appendChild(element("span", "title", ` — ${hit.title}`));
-  if (hit.section) meta.appendChild(element("span", "section", ` · ${hit.section}`));
+  if (hit.section && hit.section !== hit.title) meta.appendChild(element("span", "section", ` · ${hit.section}`));
   const about = [hit.metadata?.company, hit.metadata?.report_type, hit.metadata?.period].filter(Boolean);
   if (about.length) meta.appendChild(element("span", "about", ` · ${about.join(" · ")}`));
   const why = [];

@@ -69,7 +69,7 @@ struct SearchCommand: ParsableCommand {
             let hit = item.hit
             var source = shown(hit.path) + (hit.page.map { " (p. \($0))" } ?? "")
             if let title = hit.title { source += " — \(shown(title))" }
-            if let section = hit.section { source += " · " + shown(section) }
+            if let section = hit.section, section != hit.title { source += " · " + shown(section) }
             var why: [String] = []
             if let rank = hit.vectorRank { why.append("vector #\(rank)") }
             if let rank = hit.keywordRank { why.append("keyword #\(rank)") }
