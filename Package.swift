@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", exact: "0.12.1"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         // C++ shim over Debian's libsentencepiece, exposed as a handful of extern "C" functions.
@@ -90,11 +92,16 @@ let package = Package(
             name: "KorSearchServer",
             dependencies: ["KorSearch", .product(name: "Hummingbird", package: "hummingbird")]
         ),
+        // The Model Context Protocol server (the official Swift SDK): search, context, documents, info as tools.
+        .target(
+            name: "KorSearchMCP",
+            dependencies: ["KorSearch", .product(name: "MCP", package: "swift-sdk")]
+        ),
         // The command-line tool: a thin shell over the library.
         .executableTarget(
             name: "korsearch",
             dependencies: [
-                "KorSearch", "KorSearchServer",
+                "KorSearch", "KorSearchServer", "KorSearchMCP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -126,7 +133,8 @@ let package = Package(
         ),
         .testTarget(
             name: "KorsearchCLITests",
-            dependencies: ["KorSearch", "KorSearchServer", "KorSearchPostgres", "KorDocuments", "KorSearchTestSupport"],
+            dependencies: ["KorSearch", "KorSearchServer", "KorSearchPostgres", "KorDocuments", "KorSearchTestSupport",
+                           .product(name: "MCP", package: "swift-sdk"), .product(name: "SystemPackage", package: "swift-system")],
             path: "Tests/KorsearchCLITests"
         ),
     ],

@@ -1,5 +1,5 @@
 /// The version of this KorSearch, as `korsearch --version` prints it.
 public enum KorSearchVersion {
     /// The release, semantic versioning.
-    public static let current = "0.4.0"
+    public static let current = "0.5.0"
 }

@@ -12,7 +12,7 @@ struct Korsearch: AsyncParsableCommand {
         commandName: "korsearch",
         abstract: "Semantic search over Korean documents with mDeBERTa-v3 embeddings.",
         version: KorSearchVersion.current,
-        subcommands: [IndexCommand.self, SearchCommand.self, EvalCommand.self, ServeCommand.self, InfoCommand.self, RemoveCommand.self, RebuildCommand.self, ModelCommand.self, TokenizeCommand.self, EmbedCommand.self]
+        subcommands: [IndexCommand.self, SearchCommand.self, EvalCommand.self, ServeCommand.self, MCPCommand.self, InfoCommand.self, RemoveCommand.self, RebuildCommand.self, ModelCommand.self, TokenizeCommand.self, EmbedCommand.self]
     )
 
     /// Parses, runs, and ends every failure with one line on stderr and the exit code of `ExitCodes`; a usage

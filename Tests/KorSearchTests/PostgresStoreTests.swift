@@ -225,6 +225,17 @@ final class PostgresStoreTests: XCTestCase {
             XCTAssertEqual(hits[0].map(\.path), hits[1].map(\.path), "\(filter)")
             XCTAssertEqual(hits[0].map(\.metadata), hits[1].map(\.metadata), "\(filter)")
         }
+        // Vector and hybrid filters too: never short, the same passages.
+        let model = try tinyModel
+        for mode in [SearchMode.vector, .hybrid] {
+            let hits = try [location, embedded].map {
+                try Searcher(index: try IndexStores.open($0), embedder: model.embedder, model: model.identity)
+                    .search("유동성 위험", limit: 3, mode: mode, filters: SearchFilters(company: "한빛전자"))
+            }
+            XCTAssertEqual(hits.map(\.count), [3, 3], "\(mode)")
+            XCTAssertEqual(Set(hits[0].map(\.path)), Set(hits[1].map(\.path)), "\(mode)")
+            XCTAssertTrue(hits[0].allSatisfy { $0.metadata.companyKey == "한빛전자" }, "\(mode)")
+        }
         try Data(FilingFolder.list.replacingOccurrences(of: "\"045670\"", with: "\"045671\"").utf8).write(to: folder.appendingPathComponent("list.json"))
         let again = try indexer(location).index(folder: folder)
         XCTAssertEqual([again.tokens, again.metadataUpdated], [0, 1])

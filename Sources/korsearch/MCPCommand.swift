@@ -1,0 +1,26 @@
+import ArgumentParser
+import Foundation
+import KorSearch
+import KorSearchMCP
+
+/// `korsearch mcp`: the index as a Model Context Protocol server over stdio.
+struct MCPCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mcp",
+        abstract: "Serve an index to MCP hosts (agents, assistants) over stdio: search, get_context, get_document, index_info.")
+
+    @OptionGroup var target: IndexOptions
+    @OptionGroup var modelOptions: ModelOptions
+
+    @Flag(name: .customLong("keyword-only"), help: "Load no model: only keyword search (starts at once, needs no model files).")
+    var keywordOnly = false
+
+    func run() async throws {
+        // stdout carries only protocol messages: everything else goes to stderr.
+        let opened = try OpenedIndex.open(try target.existingLocation, model: modelOptions.model, precision: modelOptions.precision,
+                                          loadModel: !keywordOnly, warn: { warn($0) })
+        let server = try MCPServer(opened: opened, warn: { warn($0) })
+        FileHandle.standardError.write(Data("korsearch: MCP server on stdio (\(opened.store.location.description))\n".utf8))
+        try await server.run()
+    }
+}
