@@ -20,7 +20,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/modelcontextprotocol/swift-sdk", exact: "0.12.1"),
-        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         // C++ shim over Debian's libsentencepiece, exposed as a handful of extern "C" functions.
@@ -133,8 +132,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KorsearchCLITests",
-            dependencies: ["KorSearch", "KorSearchServer", "KorSearchPostgres", "KorDocuments", "KorSearchTestSupport",
-                           .product(name: "MCP", package: "swift-sdk"), .product(name: "SystemPackage", package: "swift-system")],
+            dependencies: ["KorSearch", "KorSearchServer", "KorSearchPostgres", "KorDocuments", "KorSearchTestSupport"],
             path: "Tests/KorsearchCLITests"
         ),
     ],

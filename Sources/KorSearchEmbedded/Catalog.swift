@@ -126,6 +126,12 @@ public final class Catalog: @unchecked Sendable {
             // The headings above each passage; passages stored before this have none until re-indexed.
             try db.execute(sql: "ALTER TABLE chunks ADD COLUMN section TEXT")
         }
+        migrator.registerMigration("v1-input-hashes") { db in
+            // The hash of each passage's encoder input, so an identical input reuses the stored vector.
+            // Passages stored before this have none (they are embedded again if their documents change).
+            try db.execute(sql: "ALTER TABLE chunks ADD COLUMN input_hash TEXT")
+            try db.execute(sql: "CREATE INDEX chunks_input_hash ON chunks (input_hash)")
+        }
         migrator.registerMigration("v1-filing-metadata") { db in
             // What each document is (FilingMetadata as JSON, and what its reader found), and the columns
             // filters and facets read. Documents stored before this have none until their file changes or
@@ -227,6 +233,30 @@ public final class Catalog: @unchecked Sendable {
             metadata: FilingMetadata(json: row["metadata"]), readMetadata: (row["read_metadata"] as String?).map { FilingMetadata(json: $0) })
     }
 
+    /// One stored vector per input hash found among `hashes`.
+    func vectors(forInputs hashes: [String]) throws -> [String: [Float]] {
+        var found: [String: [Float]] = [:]
+        try read { db in
+            for start in stride(from: 0, to: hashes.count, by: 500) {
+                let part = Array(hashes[start ..< min(hashes.count, start + 500)])
+                let rows = try Row.fetchAll(db, sql: """
+                    SELECT input_hash, vector FROM chunks WHERE input_hash IN (\(part.map { _ in "?" }.joined(separator: ","))) GROUP BY input_hash
+                    """, arguments: StatementArguments(part))
+                for row in rows {
+                    if let vector = VectorBlob.decode(row["vector"]) { found[row["input_hash"]] = vector }
+                }
+            }
+        }
+        return found
+    }
+
+    /// How many distinct vectors the passages hold (passages of one encoder input share one).
+    func distinctVectors() throws -> Int {
+        try read { db in
+            try Int.fetchOne(db, sql: "SELECT (SELECT count(DISTINCT input_hash) FROM chunks) + (SELECT count(*) FROM chunks WHERE input_hash IS NULL)") ?? 0
+        }
+    }
+
     /// Documents counted by company, report type and period.
     func facets() throws -> KorSearchCore.IndexInfo.Facets {
         try read { db in
@@ -298,10 +328,10 @@ public final class Catalog: @unchecked Sendable {
                 let documentId = db.lastInsertedRowID
                 for (chunk, vector) in zip(update.chunks, update.vectors) {
                     try db.execute(sql: """
-                        INSERT INTO chunks (document_id, ordinal, text, start, end, page, section, token_count, vector)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        INSERT INTO chunks (document_id, ordinal, text, start, end, page, section, token_count, vector, input_hash)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """, arguments: [documentId, chunk.ordinal, chunk.text, chunk.start, chunk.end, chunk.page,
-                                         chunk.section, chunk.ids.count, VectorBlob.encode(vector)])
+                                         chunk.section, chunk.ids.count, VectorBlob.encode(vector), chunk.inputHash])
                     let chunkId = db.lastInsertedRowID
                     try db.execute(sql: "INSERT INTO chunk_terms (rowid, terms) VALUES (?, ?)",
                                    arguments: [chunkId, KeywordTerms.terms(chunk.text).joined(separator: " ")])

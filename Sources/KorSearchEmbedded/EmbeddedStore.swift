@@ -11,6 +11,7 @@ extension DocumentIndex: IndexStore {
         var info = IndexInfo(meta: meta, documents: counts.documents, chunks: counts.chunks, vectors: vectors.count,
                              vectorIndex: factory, skipped: try catalog.skipped().map { SkippedFile(path: $0.path, reason: $0.reason) })
         info.facets = try catalog.facets()
+        info.distinctVectors = try catalog.distinctVectors()
         return info
     }
 

@@ -9,7 +9,7 @@ import PostgresNIO
 /// (default `korsearch`), created and migrated by KorSearch.
 public final class PostgresStore: IndexStore, @unchecked Sendable {
     /// The schema version this code writes and reads.
-    public static let schemaVersion = 4
+    public static let schemaVersion = 5
     /// The database and schema.
     public let postgres: PostgresLocation
     public var location: IndexLocation { .postgres(postgres) }
@@ -148,6 +148,10 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
             // filters and facets read.
             "ALTER TABLE documents " + (["metadata", "read_metadata"] + FilingMetadata.columnNames)
                 .map { "ADD COLUMN IF NOT EXISTS \($0) text" }.joined(separator: ", "),
+        ]), (5, [
+            // The hash of each passage's encoder input, so an identical input reuses the stored vector.
+            "ALTER TABLE chunks ADD COLUMN IF NOT EXISTS input_hash text",
+            "CREATE INDEX IF NOT EXISTS chunks_input_hash ON chunks (input_hash)",
         ])]
     }
 
@@ -202,6 +206,9 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
                 }
             }
             info.facets = IndexInfo.Facets(rows: rows)
+            info.distinctVectors = Int(try session.query(
+                "SELECT (SELECT count(DISTINCT input_hash) FROM chunks) + (SELECT count(*) FROM chunks WHERE input_hash IS NULL)"
+            )[0].makeRandomAccess()[0].decode(Int64.self))
             return info
         }
     }

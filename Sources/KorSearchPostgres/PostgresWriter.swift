@@ -48,6 +48,21 @@ final class PostgresWriter: IndexWriting {
         try session.execute("UPDATE documents SET modified = $1 WHERE path = $2", binds(modified, path))
     }
 
+    func vectors(forInputs hashes: [String]) throws -> [String: [Float]] {
+        var found: [String: [Float]] = [:]
+        for start in stride(from: 0, to: hashes.count, by: 1000) {
+            let part = Array(hashes[start ..< min(hashes.count, start + 1000)])
+            let rows = try session.query("""
+                SELECT DISTINCT ON (input_hash) input_hash, embedding::real[] FROM chunks WHERE input_hash = ANY($1)
+                """, binds(part))
+            for row in rows {
+                let cells = row.makeRandomAccess()
+                found[try cells[0].decode(String.self)] = try cells[1].decode([Float].self)
+            }
+        }
+        return found
+    }
+
     func setMetadata(_ updates: [String: MetadataUpdate]) throws {
         if updates.isEmpty { return }
         try session.transaction {
@@ -171,10 +186,11 @@ final class PostgresWriter: IndexWriting {
                 bindings.append(PostgresVector(values: vector, oid: store.vectorType))
                 bindings.append(TermVector.literal(terms))
                 bindings.append(Int32(terms.count))
-                values.append("(" + (1 ... 11).map { "$\(first + $0)" + ($0 == 10 ? "::tsvector" : "") }.joined(separator: ", ") + ")")
+                bindings.append(chunk.inputHash)
+                values.append("(" + (1 ... 12).map { "$\(first + $0)" + ($0 == 10 ? "::tsvector" : "") }.joined(separator: ", ") + ")")
             }
             try session.execute("""
-                INSERT INTO chunks (document_id, ordinal, text, start_offset, end_offset, page, section, token_count, embedding, terms, term_count)
+                INSERT INTO chunks (document_id, ordinal, text, start_offset, end_offset, page, section, token_count, embedding, terms, term_count, input_hash)
                 VALUES \(values.joined(separator: ", "))
                 """, bindings)
         }

@@ -33,6 +33,9 @@ struct IndexCommand: ParsableCommand {
     @Flag(name: .long, help: "Follow symbolic links that lead out of the folder (links inside it are always followed).")
     var followLinks = false
 
+    @Flag(name: .customLong("no-reuse"), help: "Embed every new passage, even when a stored one has the same encoder input (for comparison).")
+    var noReuse = false
+
     @Flag(name: .long, help: "Print the summary as one JSON object.")
     var json = false
 
@@ -50,6 +53,7 @@ struct IndexCommand: ParsableCommand {
         options.batchSize = batchSize
         options.shard = try shard.map(Shard.init)
         options.followLinks = followLinks
+        options.reuseVectors = !noReuse
         let location = try target.location
         if target.usesDefault {
             FileHandle.standardError.write(Data("korsearch: index \(shown(location.description)) (the default; name another with --index DIR or --store URL)\n".utf8))
@@ -68,7 +72,9 @@ struct IndexCommand: ParsableCommand {
             if summary.claimedElsewhere > 0 { text += ", left to other workers \(summary.claimedElsewhere)" }
             if summary.otherShards > 0 { text += ", in other shards \(summary.otherShards)" }
             text += "\nindex: \(summary.documents) documents, \(summary.chunks) chunks in \(shown(location.description))\n"
-            text += String(format: "%.1f s; embedded %d tokens at %.0f tokens/s\n", summary.seconds, summary.tokens, summary.tokensPerSecond)
+            text += String(format: "%.1f s; embedded %d tokens at %.0f tokens/s", summary.seconds, summary.tokens, summary.tokensPerSecond)
+            text += summary.reused > 0 ? "; \(summary.reused) passages reused their stored vectors\n" : "\n"
+            if summary.metadataUpdated > 0 { text += "metadata updated on \(summary.metadataUpdated) unchanged documents\n" }
             for file in summary.skipped { text += "skipped \(shown(file.path)): \(shown(file.reason))\n" }
             writeOutput(text)
         }
@@ -94,7 +100,7 @@ struct InfoCommand: ParsableCommand {
                 index      \(shown(location.description))
                 folder     \(shown(info.folder ?? "?"))
                 documents  \(info.documents)
-                chunks     \(info.chunks) (vectors in the vector index: \(info.vectors))
+                chunks     \(info.chunks) (vectors in the vector index: \(info.vectors); distinct: \(info.distinctVectors))
                 model      \(shown(info.model)) (dimension \(info.dimension), \(info.precision), fingerprint \(info.modelFingerprint.prefix(12)))
                 chunking   \(info.chunkTokens) tokens, overlap \(info.chunkOverlap)
                 vectors    \(info.faiss)

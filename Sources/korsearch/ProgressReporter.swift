@@ -29,6 +29,7 @@ final class ProgressReporter {
         let remaining = fraction > 0 ? progress.seconds * (1 - fraction) / fraction : 0
         let eta = fraction > 0.02 ? String(format: ", ETA %d:%02d", Int(remaining) / 60, Int(remaining) % 60) : ""
         var facts = "\(progress.filesDone)/\(progress.filesTotal) files, \(progress.chunksEmbedded) passages embedded"
+        if progress.chunksReused > 0 { facts += ", \(progress.chunksReused) reused" }
         if progress.chunksPending > 0 { facts += " (\(progress.chunksPending) waiting)" }
         facts += ", \(Int(rate)) tokens/s\(eta)"
         if let file = progress.currentFile {
@@ -50,7 +51,7 @@ final class ProgressReporter {
         drewLine = false
         let rate = progress.seconds > 0 ? Double(progress.tokensEmbedded) / progress.seconds : 0
         FileHandle.standardError.write(Data(String(
-            format: "indexing: done, %d files examined, %d passages embedded (%d tokens, %.0f tokens/s) in %.1f s\n",
-            progress.filesTotal, progress.chunksEmbedded, progress.tokensEmbedded, rate, progress.seconds).utf8))
+            format: "indexing: done, %d files examined, %d passages embedded (%d tokens, %.0f tokens/s), %d reused, in %.1f s\n",
+            progress.filesTotal, progress.chunksEmbedded, progress.tokensEmbedded, rate, progress.chunksReused, progress.seconds).utf8))
     }
 }

@@ -141,8 +141,9 @@ final class HWPReaderTests: XCTestCase {
         XCTAssertTrue(lines.contains("과목 | 2023년 | 2024년"), "its column header: \(hit.text)")
         // The unit and header lines start the table's first passage rather than end the one before it.
         let chunks = try DocumentIndex.open(directory).catalog.chunks(ids: Array(1 ... 20))
-        XCTAssertTrue(chunks.contains { $0.text.hasPrefix("(단위: 억원)\n과목 | 실적 | 실적\n과목 | 2023년 | 2024년\n매출액 | 456,780") },
+        XCTAssertTrue(chunks.contains { $0.text.contains("(단위: 억원)\n과목 | 실적 | 실적\n과목 | 2023년 | 2024년\n매출액 | 456,780") },
                       "\(chunks.map(\.text))")
+        XCTAssertFalse(chunks.contains { $0.text.hasSuffix("요약 재무") }, "a heading stays with what follows it")
         XCTAssertFalse(chunks.contains { $0.text.hasSuffix("2024년") || $0.text.hasSuffix("(단위: 억원)") }, "\(chunks.map(\.text))")
     }
 }

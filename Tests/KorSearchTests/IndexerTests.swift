@@ -180,7 +180,8 @@ final class IndexerTests: XCTestCase {
     /// Progress comes before each file is read and while one large file embeds, naming the file.
     func testProgressMovesWhileALargeFileEmbeds() throws {
         let folder = try temporaryFolder()
-        try write(String(repeating: "한국은행은 기준금리를 연 3.50%로 동결했다. 원/달러 환율은 1,385.6원에 마감했다. ", count: 150), to: folder, "large.txt")
+        // Distinct sentences: repeated ones would share their vectors and embed once.
+        try write((0 ..< 150).map { "제\($0 + 1)차 회의에서 한국은행은 기준금리를 동결했다. 그날 원/달러 환율은 \(1300 + $0).6원에 마감했다. " }.joined(), to: folder, "large.txt")
         let directory = IndexDirectory(try temporaryFolder().appendingPathComponent("index"))
         var options = KorSearchCore.IndexOptions()
         options.chunking = ChunkingOptions(chunkTokens: 32, overlapTokens: 0)

@@ -243,6 +243,22 @@ final class PostgresStoreTests: XCTestCase {
         XCTAssertEqual(hits.map(\.path), [FilingFolder.purunBuybackListed])
     }
 
+    /// Reuse in PostgreSQL: a copied document embeds nothing, one worker's passages serve another's.
+    func testACopiedDocumentReusesTheStoredVectors() throws {
+        let location = try TestPostgres.requireLocation("reuse")
+        let folder = try temporaryFolder()
+        _ = try write(ReuseTests.longReport(), to: folder, "q3.txt")
+        let first = try indexer(location).index(folder: folder)
+        try FileManager.default.copyItem(at: folder.appendingPathComponent("q3.txt"), to: folder.appendingPathComponent("q3-copy.txt"))
+        let copied = try indexer(location).index(folder: folder)
+        XCTAssertEqual([copied.added, copied.tokens], [1, 0])
+        XCTAssertEqual(copied.reused, first.chunks)
+        XCTAssertEqual(try IndexStores.open(location).info().distinctVectors, first.chunks)
+        let hits = try Searcher(index: try IndexStores.open(location), embedder: nil, model: nil).search("제200차 점검", limit: 2, mode: .keyword)
+        XCTAssertEqual(Set(hits.map(\.text)).count, 1, "the copy's passage is the original's")
+        try assertConsistent(location, documents: 2)
+    }
+
     func testAnOlderSchemaIsMigratedOnOpen() throws {
         let location = try TestPostgres.requireLocation("migrate")
         let corpus = try copyOfCorpus()

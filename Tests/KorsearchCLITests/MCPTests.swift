@@ -1,99 +1,120 @@
 import Foundation
-import MCP
-import SystemPackage
 import XCTest
 
-/// `korsearch mcp` as a real process, driven by the MCP Swift SDK's own client over its stdin and stdout.
+/// `korsearch mcp` as a real process, driven over its stdin and stdout by a plain JSON-RPC client (one message
+/// per line, as MCP's stdio transport frames them). The MCP Swift SDK's own client (0.12.1) is not used here:
+/// its message loop spins once the server's output ends (`repeat { for try await … } while true`) and hung
+/// the suite; the protocol is the same either way.
 final class MCPTests: XCTestCase {
     private let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    private var model: String { repository.appendingPathComponent("Tests/Fixtures/models/mdeberta-tiny-safetensors").path }
 
-    /// The server process and a client connected to it.
-    private struct Session {
-        let process: Process
-        let client: Client
-        let input: FileHandle   // the server's stdin (closing it ends the server)
-        let errors: Pipe
-    }
-
-    private func start(index: String, arguments: [String] = []) async throws -> Session {
+    /// A server process and the lines it answers.
+    private final class Session {
         let process = Process()
-        process.executableURL = Bundle.main.bundleURL.appendingPathComponent("korsearch")
-        process.arguments = ["mcp", "--index", index] + arguments
-        let toServer = Pipe(), fromServer = Pipe(), errors = Pipe()
-        process.standardInput = toServer
-        process.standardOutput = fromServer
-        process.standardError = errors
-        try process.run()
-        let transport = StdioTransport(input: FileDescriptor(rawValue: fromServer.fileHandleForReading.fileDescriptor),
-                                       output: FileDescriptor(rawValue: toServer.fileHandleForWriting.fileDescriptor))
-        let client = Client(name: "korsearch-tests", version: "1.0")
-        _ = try await client.connect(transport: transport)
-        return Session(process: process, client: client, input: toServer.fileHandleForWriting, errors: errors)
+        let input = Pipe(), output = Pipe(), errors = Pipe()
+        private var buffer = Data()
+        private var nextID = 1
+
+        init(_ arguments: [String]) throws {
+            process.executableURL = Bundle.main.bundleURL.appendingPathComponent("korsearch")
+            process.arguments = arguments
+            process.standardInput = input
+            process.standardOutput = output
+            process.standardError = errors
+            try process.run()
+        }
+
+        func send(_ message: [String: Any]) throws {
+            var data = try JSONSerialization.data(withJSONObject: message)
+            data.append(0x0A)
+            try input.fileHandleForWriting.write(contentsOf: data)
+        }
+
+        /// Sends a request and returns its response's `result` (or `error`), skipping notifications.
+        func request(_ method: String, _ params: [String: Any] = [:]) throws -> [String: Any] {
+            let id = nextID
+            nextID += 1
+            try send(["jsonrpc": "2.0", "id": id, "method": method, "params": params])
+            while true {
+                while let newline = buffer.firstIndex(of: 0x0A) {
+                    let line = buffer[buffer.startIndex ..< newline]
+                    buffer = Data(buffer[(newline + 1)...])
+                    // Every line on stdout is a protocol message.
+                    let message = try XCTUnwrap(try JSONSerialization.jsonObject(with: line) as? [String: Any], String(decoding: line, as: UTF8.self))
+                    if message["id"] as? Int == id { return (message["result"] ?? message["error"]) as? [String: Any] ?? [:] }
+                }
+                let chunk = output.fileHandleForReading.availableData
+                if chunk.isEmpty {
+                    process.waitUntilExit()
+                    let log = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                    throw NSError(domain: "MCPTests", code: 1, userInfo: [NSLocalizedDescriptionKey: "the server closed its output (status \(process.terminationStatus)): \(log)"])
+                }
+                buffer.append(chunk)
+            }
+        }
+
+        func call(_ tool: String, _ arguments: [String: Any]) throws -> (structured: [String: Any]?, text: String, isError: Bool) {
+            let result = try request("tools/call", ["name": tool, "arguments": arguments])
+            let text = (result["content"] as? [[String: Any]] ?? []).compactMap { $0["text"] as? String }.joined()
+            return (result["structuredContent"] as? [String: Any], text, result["isError"] as? Bool ?? false)
+        }
     }
 
-    private func structured(_ session: Session, _ tool: String, _ arguments: [String: Value]) async throws -> CallTool.Result {
-        try await session.client.callTool(name: tool, arguments: arguments).value
-    }
-
-    private func text(_ result: CallTool.Result) -> String {
-        result.content.compactMap { if case .text(let text, _, _) = $0 { text } else { nil } }.joined()
-    }
-
-    func testToolsListedCalledAndBadArgumentsAreToolErrors() async throws {
+    func testToolsListedCalledAndBadArgumentsAreToolErrors() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("korsearch-mcp-\(UUID().uuidString)")
         addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
-        let model = repository.appendingPathComponent("Tests/Fixtures/models/mdeberta-tiny-safetensors").path
         let index = folder.appendingPathComponent("index").path
         let indexed = try runKorsearch(["index", repository.appendingPathComponent("Examples/corpus").path, "--index", index, "--model", model, "--quiet"])
         XCTAssertEqual(indexed.status, 0, indexed.stderr)
-        let session = try await start(index: index, arguments: ["--model", model])
+        let session = try Session(["mcp", "--index", index, "--model", model])
+        let initialized = try session.request("initialize", ["protocolVersion": "2025-03-26", "capabilities": [String: Any](),
+                                                             "clientInfo": ["name": "korsearch-tests", "version": "1.0"]])
+        XCTAssertEqual((initialized["serverInfo"] as? [String: Any])?["name"] as? String, "korsearch")
+        XCTAssertNotNil((initialized["capabilities"] as? [String: Any])?["tools"])
+        try session.send(["jsonrpc": "2.0", "method": "notifications/initialized"])
 
-        let (tools, _) = try await session.client.listTools()
-        XCTAssertEqual(tools.map(\.name), ["search", "get_context", "get_document", "index_info"])
-        XCTAssertEqual(tools.first?.inputSchema.objectValue?["required"], ["query"])
+        let tools = try XCTUnwrap(try session.request("tools/list")["tools"] as? [[String: Any]])
+        XCTAssertEqual(tools.compactMap { $0["name"] as? String }, ["search", "get_context", "get_document", "index_info"])
+        XCTAssertEqual((tools.first?["inputSchema"] as? [String: Any])?["required"] as? [String], ["query"])
 
-        // The same top hit as the CLI, in every mode, with the metadata filters.
+        // The same hits as the CLI, in every mode.
         for mode in ["keyword", "hybrid", "vector"] {
             let cli = try runKorsearch(["search", "푸른건설 PF 대출 보증", "--index", index, "--model", model, "--json", "-k", "3", "--mode", mode])
             let expected = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(cli.stdout.utf8)) as? [String: Any])?["results"] as? [[String: Any]])
-            let result = try await structured(session, "search", ["query": "푸른건설 PF 대출 보증", "k": 3, "mode": .string(mode)])
-            XCTAssertEqual(result.isError, false, text(result))
-            let hits = try XCTUnwrap(result.structuredContent?.objectValue?["results"]?.arrayValue)
-            XCTAssertEqual(hits.compactMap { $0.objectValue?["chunk_id"]?.intValue }, expected.compactMap { $0["chunk_id"] as? Int }, mode)
-            XCTAssertEqual(hits.first?.objectValue?["path"]?.stringValue, expected.first?["path"] as? String)
-            XCTAssertTrue(text(result).hasPrefix("[1] "), "a text rendering with citations: \(text(result))")
+            let result = try session.call("search", ["query": "푸른건설 PF 대출 보증", "k": 3, "mode": mode])
+            XCTAssertFalse(result.isError, result.text)
+            let hits = try XCTUnwrap(result.structured?["results"] as? [[String: Any]])
+            XCTAssertEqual(hits.compactMap { $0["chunk_id"] as? Int }, expected.compactMap { $0["chunk_id"] as? Int }, mode)
+            XCTAssertTrue(result.text.hasPrefix("[1] "), "a text rendering with citations: \(result.text)")
         }
-        let filtered = try await structured(session, "search", [
-            "query": "보증 잔액", "k": 2, "mode": "keyword", "context": 1,
-            "filters": ["company": "00887766", "report_type": "반기보고서", "period": "2024"],
-        ])
-        let top = try XCTUnwrap(filtered.structuredContent?.objectValue?["results"]?.arrayValue?.first?.objectValue)
-        XCTAssertEqual(top["path"]?.stringValue, "disclosures/20240816000456.zip")
-        XCTAssertEqual(top["section"]?.stringValue, "IV. 우발부채 등에 관한 사항 > 1. PF 대출 지급보증")
-        XCTAssertEqual(top["metadata"]?.objectValue?["company"]?.stringValue, "푸른건설㈜")
-        XCTAssertNotNil(top["context"]?.arrayValue)
+        let filtered = try session.call("search", ["query": "보증 잔액", "k": 2, "mode": "keyword", "context": 1,
+                                                   "filters": ["company": "00887766", "report_type": "반기보고서", "period": "2024"]])
+        let top = try XCTUnwrap((filtered.structured?["results"] as? [[String: Any]])?.first)
+        XCTAssertEqual(top["path"] as? String, "disclosures/20240816000456.zip")
+        XCTAssertEqual(top["section"] as? String, "IV. 우발부채 등에 관한 사항 > 1. PF 대출 지급보증")
+        XCTAssertEqual((top["metadata"] as? [String: Any])?["company"] as? String, "푸른건설㈜")
+        XCTAssertNotNil(top["context"] as? [[String: Any]])
 
         // The passage's neighbours, and its document by ranges.
-        let chunkId = try XCTUnwrap(top["chunk_id"]?.intValue)
-        let context = try await structured(session, "get_context", ["chunk_id": .int(chunkId), "neighbours": 1])
-        XCTAssertEqual(context.structuredContent?.objectValue?["chunk_id"]?.intValue, chunkId)
-        XCTAssertFalse(context.structuredContent?.objectValue?["neighbours"]?.arrayValue?.isEmpty ?? true)
-        let documentId = try XCTUnwrap(top["document_id"]?.intValue)
-        let whole = try await structured(session, "get_document", ["document_id": .int(documentId)])
-        let body = try XCTUnwrap(whole.structuredContent?.objectValue)
-        XCTAssertEqual(body["path"]?.stringValue, "disclosures/20240816000456.zip")
-        XCTAssertEqual(body["truncated"]?.boolValue, false)
-        let total = try XCTUnwrap(body["total_characters"]?.intValue)
-        XCTAssertEqual(body["text"]?.stringValue?.unicodeScalars.count, total)
-        let part = try await structured(session, "get_document", ["document_id": .int(documentId), "start": 10, "end": 30])
-        XCTAssertEqual(part.structuredContent?.objectValue?["text"]?.stringValue,
-                       String(String.UnicodeScalarView(Array(body["text"]!.stringValue!.unicodeScalars)[10 ..< 30])))
-        let info = try await structured(session, "index_info", [:])
-        XCTAssertEqual(info.structuredContent?.objectValue?["documents"]?.intValue, 22)
-        XCTAssertEqual(info.structuredContent?.objectValue?["facets"]?.objectValue?["company"]?.arrayValue?.first?.objectValue?["value"]?.stringValue, "한빛전자")
+        let chunkId = try XCTUnwrap(top["chunk_id"] as? Int)
+        let context = try session.call("get_context", ["chunk_id": chunkId, "neighbours": 1])
+        XCTAssertEqual(context.structured?["chunk_id"] as? Int, chunkId)
+        XCTAssertFalse((context.structured?["neighbours"] as? [Any] ?? []).isEmpty)
+        let documentId = try XCTUnwrap(top["document_id"] as? Int)
+        let whole = try XCTUnwrap(try session.call("get_document", ["document_id": documentId]).structured)
+        XCTAssertEqual(whole["path"] as? String, "disclosures/20240816000456.zip")
+        XCTAssertEqual(whole["truncated"] as? Bool, false)
+        let text = try XCTUnwrap(whole["text"] as? String)
+        XCTAssertEqual(text.unicodeScalars.count, whole["total_characters"] as? Int)
+        let part = try session.call("get_document", ["document_id": documentId, "start": 10, "end": 30])
+        XCTAssertEqual(part.structured?["text"] as? String, String(String.UnicodeScalarView(Array(text.unicodeScalars)[10 ..< 30])))
+        let info = try XCTUnwrap(try session.call("index_info", [:]).structured)
+        XCTAssertEqual(info["documents"] as? Int, 22)
+        XCTAssertEqual((((info["facets"] as? [String: Any])?["company"] as? [[String: Any]])?.first)?["value"] as? String, "한빛전자")
 
         // Bad arguments: tool errors with a message; the server goes on.
-        let bad: [(String, [String: Value], String)] = [
+        let bad: [(String, [String: Any], String)] = [
             ("search", [:], "query is required"),
             ("search", ["query": "배당", "k": 0], "k must be between 1 and 100"),
             ("search", ["query": "배당", "mode": "fuzzy"], "mode must be hybrid, vector or keyword"),
@@ -102,23 +123,20 @@ final class MCPTests: XCTestCase {
             ("search", ["query": "배당", "filters": ["types": ["xls"]]], "filters.types: xls is not a type"),
             ("search", ["query": 42], "query must be a string"),
             ("get_context", ["chunk_id": 999_999], "no passage with chunk_id 999999"),
-            ("get_document", ["document_id": .int(documentId), "start": 50, "end": 10], "end 10 is before start 50"),
+            ("get_document", ["document_id": documentId, "start": 50, "end": 10], "end 10 is before start 50"),
             ("get_document", ["document_id": -1], "no document with document_id -1"),
             ("index_info", ["verbose": true], "unknown argument verbose"),
             ("translate", [:], "no tool translate"),
         ]
         for (tool, arguments, message) in bad {
-            let result = try await structured(session, tool, arguments)
-            XCTAssertEqual(result.isError, true, "\(tool) \(arguments)")
-            XCTAssertTrue(text(result).contains(message), "\(tool) \(arguments): \(text(result))")
+            let result = try session.call(tool, arguments)
+            XCTAssertTrue(result.isError, "\(tool) \(arguments)")
+            XCTAssertTrue(result.text.contains(message), "\(tool) \(arguments): \(result.text)")
         }
-        let still = try await structured(session, "search", ["query": "배당", "k": 1, "mode": "keyword"])
-        XCTAssertEqual(still.isError, false, "the server keeps running")
+        XCTAssertFalse(try session.call("search", ["query": "배당", "k": 1, "mode": "keyword"]).isError, "the server keeps running")
 
-        // Closing its input ends the server, cleanly; stdout carried only protocol messages (the client parsed
-        // every line), logs went to stderr.
-        await session.client.disconnect()
-        try session.input.close()
+        // Closing its input ends the server, cleanly; logs went to stderr.
+        try session.input.fileHandleForWriting.close()
         session.process.waitUntilExit()
         XCTAssertEqual(session.process.terminationStatus, 0)
         let log = String(decoding: session.errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)

@@ -62,8 +62,9 @@ final class WebPageTests: XCTestCase {
         XCTAssertTrue(results.contains("data-mode=\"hybrid\""))
         XCTAssertTrue(results.contains("disclosures/buyback-decision.html"))
         // Long passages show a snippet around the match, with a button for the whole passage.
-        XCTAssertGreaterThan(count(results, "class=\"secondary whole\""), 0, "a snippet with 전체 보기")
-        XCTAssertTrue(results.contains("전체 보기"))
+        let long = try dom(browser, url(server, "/?q=\("한빛전자 3분기 영업이익".addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!)&mode=keyword&k=3"))
+        XCTAssertGreaterThan(count(long, "class=\"secondary whole\""), 0, "a snippet with 전체 보기")
+        XCTAssertTrue(long.contains("전체 보기"))
 
         // Another mode.
         let keyword = try dom(browser, url(server, "/?q=\(query)&mode=keyword&k=5"))

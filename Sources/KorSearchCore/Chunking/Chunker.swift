@@ -1,3 +1,4 @@
+import Crypto
 import KorDocuments
 import KorEncoder
 
@@ -49,6 +50,19 @@ public struct Chunk: Sendable, Equatable {
     /// The separator between the headings of a section path.
     public static let sectionSeparator = " > "
 
+    /// The SHA-256 (hex) of the exact encoder input (`ids`, as little-endian 32-bit integers): passages with
+    /// the same input share one vector, so a stored one is reused instead of embedding again.
+    public var inputHash: String { Chunk.inputHash(ids) }
+
+    /// The input hash of a list of token ids.
+    public static func inputHash(_ ids: [Int32]) -> String {
+        var hasher = SHA256()
+        ids.withUnsafeBufferPointer { buffer in
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(buffer))
+        }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+
     /// A passage.
     public init(ordinal: Int, text: String, start: Int, end: Int, page: Int?, section: String? = nil, ids: [Int32]) {
         self.ordinal = ordinal
@@ -63,7 +77,9 @@ public struct Chunk: Sendable, Equatable {
 
 /// Cuts a document into passages: sentences first, packed into at most `chunkTokens` model tokens (counted
 /// with the model's own tokenizer), consecutive passages sharing up to `overlapTokens` tokens of sentences;
-/// a sentence longer than a passage is cut by tokens.
+/// a sentence longer than a passage is cut by tokens. Boundaries are content-defined: a passage ends after
+/// the first sentence whose own text hashes to a boundary (see `Boundary`), so an edit changes only the
+/// passages around it and the rest keep their exact text (and their vectors can be reused).
 public struct Chunker: Sendable {
     public let tokenizer: DebertaTokenizer
     public let options: ChunkingOptions
@@ -84,7 +100,9 @@ public struct Chunker: Sendable {
         let scalars = Array(document.text.unicodeScalars)
         // `table`: the index into `headers` of the table a piece belongs to; `header`: whether it is one of
         // that table's caption, unit or header lines.
-        var pieces: [(range: Range<Int>, tokens: Int, page: Int?, table: Int?, header: Bool, section: Int?)] = []
+        // `leads`: a heading's or a table's caption, unit and header lines, which lead what follows them: a passage
+        // does not end on them when it can help it.
+        var pieces: [(range: Range<Int>, tokens: Int, page: Int?, table: Int?, header: Bool, section: Int?, leads: Bool)] = []
         var headers: [(text: String, tokens: Int)?] = []
         // The section paths met so far (a piece points to one), and the open headings by level.
         var sections: [String] = []
@@ -113,13 +131,14 @@ public struct Chunker: Sendable {
                 for (index, line) in lines.enumerated() {
                     let range = placed.start + line.lowerBound ..< placed.start + line.upperBound
                     for part in try fit(range, scalars) {
-                        pieces.append((part.range, part.tokens, placed.block.page, headers.count - 1, index < headerLines, section))
+                        pieces.append((part.range, part.tokens, placed.block.page, headers.count - 1, index < headerLines, section, index < headerLines))
                     }
                 }
             } else {
                 for sentence in SentenceSplitter.split(block) {
                     let range = placed.start + sentence.lowerBound ..< placed.start + sentence.upperBound
-                    for part in try fit(range, scalars) { pieces.append((part.range, part.tokens, placed.block.page, nil, false, section)) }
+                    let heading = if case .heading = placed.block.kind { true } else { false }
+                    for part in try fit(range, scalars) { pieces.append((part.range, part.tokens, placed.block.page, nil, false, section, heading)) }
                 }
             }
         }
@@ -138,6 +157,18 @@ public struct Chunker: Sendable {
                 last += 1
                 total += pieces[last].tokens
             }
+            // …but end at the first content-defined boundary once the passage is half full: a sentence whose
+            // own text hashes to a boundary ends a passage wherever it stands, so an edit moves only the
+            // boundaries up to the next such sentence and every passage after that is the same as before.
+            var filled = 0
+            for index in first ..< last {
+                filled += pieces[index].tokens
+                let boundary = pieces[index].leads ? .none : boundaryLevel(pieces[index].range, scalars)
+                if boundary == .strong && filled >= room / 4 || boundary == .weak && filled >= room / 2 {
+                    last = index
+                    break
+                }
+            }
             // …then the real count of the joined text, which can differ at the seams.
             func passage(_ last: Int) -> String {
                 let own = text(pieces[first].range.lowerBound ..< pieces[last].range.upperBound, scalars)
@@ -148,11 +179,12 @@ public struct Chunker: Sendable {
                 last -= 1
                 ids = try tokenizer.sentencePiece.encode(passage(last))
             }
-            // A table's caption, unit and header lines stay with its first row: a passage that would end on
-            // them ends before them instead (unless they begin it, or they and the row fill more than a passage).
-            if pieces[last].header, last + 1 < pieces.count, pieces[last + 1].table == pieces[last].table {
+            // Headings and a table's caption, unit and header lines stay with what follows: a passage that would
+            // end on them ends before them instead (unless they begin it, or they and the next piece fill more
+            // than a passage).
+            if pieces[last].leads, last + 1 < pieces.count {
                 var start = last
-                while start > first, pieces[start - 1].header, pieces[start - 1].table == pieces[last].table { start -= 1 }
+                while start > first, pieces[start - 1].leads { start -= 1 }
                 if start > first, pieces[start ... last + 1].map(\.tokens).reduce(0, +) <= budget {
                     last = start - 1
                     ids = try tokenizer.sentencePiece.encode(passage(last))
@@ -176,6 +208,25 @@ public struct Chunker: Sendable {
             first = next
         }
         return chunks
+    }
+
+    /// How strongly a sentence ends a passage, by its own text's hash (so the choice does not depend on where
+    /// passages happened to start): one sentence in three is a weak boundary, ending a passage at least half
+    /// full; one in nine a strong one, ending a passage at least a quarter full. Measured on a 400-sentence
+    /// report (`ReuseTests`): one inserted sentence changes 1.6 passages on average and 5 at worst, against
+    /// 24.5 and 66 with greedy packing, for about half again as many passages.
+    enum Boundary { case none, weak, strong }
+
+
+    private func boundaryLevel(_ range: Range<Int>, _ scalars: [Unicode.Scalar]) -> Boundary {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for scalar in scalars[range] {
+            hash ^= UInt64(scalar.value)
+            hash &*= 0x0000_0100_0000_01b3
+        }
+        hash ^= hash >> 29  // FNV's low bits alone mix poorly
+        guard hash % 3 == 0 else { return .none }
+        return (hash / 3) % 3 == 0 ? .strong : .weak
     }
 
     /// A sentence as one or more pieces of at most `budget` tokens, cut at a space where one is near. The

@@ -20,6 +20,9 @@ public struct IndexOptions: Sendable {
     public var followLinks = false
     /// What reading one file may cost (size, inflated size, text length, converter time and memory).
     public var limits = DocumentLimits()
+    /// Whether a passage whose exact encoder input is already stored (in any document) takes that vector
+    /// instead of being embedded again (`--no-reuse` turns it off, for comparison).
+    public var reuseVectors = true
 
     /// Default settings.
     public init() {}
@@ -57,12 +60,15 @@ public struct IndexSummary: Sendable, Codable, Equatable {
     public var documents = 0
     public var chunks = 0
     public var seconds = 0.0
+    /// Passages whose vectors were reused (a stored passage or an earlier one of this run had the same encoder
+    /// input) instead of embedded.
+    public var reused = 0
     /// Model tokens embedded, and their rate.
     public var tokens = 0
     public var tokensPerSecond = 0.0
 
     enum CodingKeys: String, CodingKey {
-        case added, updated, removed, unchanged, skipped, documents, chunks, seconds, tokens
+        case added, updated, removed, unchanged, skipped, documents, chunks, seconds, tokens, reused
         case tokensPerSecond = "tokens_per_second"
         case claimedElsewhere = "claimed_elsewhere"
         case metadataUpdated = "metadata_updated"
@@ -89,6 +95,8 @@ public struct IndexProgress: Sendable {
     /// Chunks embedded so far, and tokens.
     public var chunksEmbedded: Int
     public var tokensEmbedded: Int
+    /// Chunks whose vectors were reused instead of embedded.
+    public var chunksReused = 0
     /// Passages cut and waiting to be embedded.
     public var chunksPending = 0
     /// Seconds since the run started.
@@ -181,16 +189,29 @@ public final class Indexer {
         func flush() throws {
             if pending.isEmpty && removals.isEmpty { return }
             let begin = Date()
-            let allIds = pending.flatMap { $0.chunks.map(\.ids) }
+            // Each distinct encoder input once: from the store when a passage already has it, else embedded.
+            let hashes = pending.map { $0.chunks.map(\.inputHash) }
+            var known = options.reuseVectors ? try writer.vectors(forInputs: Array(Set(hashes.joined()))) : [:]
+            var missing: [(hash: String, ids: [Int32])] = []
+            var queued = Set<String>()
+            for (update, inputs) in zip(pending, hashes) {
+                for (chunk, hash) in zip(update.chunks, inputs) where known[hash] == nil && (!options.reuseVectors || queued.insert(hash).inserted) {
+                    missing.append((hash, chunk.ids))
+                }
+            }
+            let total = hashes.reduce(0) { $0 + $1.count }
+            status.chunksReused += total - missing.count
+            status.chunksPending -= total - missing.count
+            summary.reused += total - missing.count
             // In groups of a few forward passes, reporting after each.
-            var vectors: [[Float]] = []
-            vectors.reserveCapacity(allIds.count)
+            var embedded: [[Float]] = []
+            embedded.reserveCapacity(missing.count)
             let group = max(options.batchSize * 4, 64)
             status.stage = .embedding
             status.currentFile = pending.first?.path
-            for start in stride(from: 0, to: allIds.count, by: group) {
-                let slice = Array(allIds[start ..< min(allIds.count, start + group)])
-                vectors += try embedder.embed(ids: slice, normalize: true, batchSize: options.batchSize).map(\.vector)
+            for start in stride(from: 0, to: missing.count, by: group) {
+                let slice = missing[start ..< min(missing.count, start + group)].map(\.ids)
+                embedded += try embedder.embed(ids: slice, normalize: true, batchSize: options.batchSize).map(\.vector)
                 status.chunksEmbedded += slice.count
                 status.chunksPending -= slice.count
                 status.tokensEmbedded += slice.reduce(0) { $0 + $1.count }
@@ -200,9 +221,13 @@ public final class Indexer {
             embeddingSeconds += Date().timeIntervalSince(begin)
             var cursor = 0
             for index in pending.indices {
-                let count = pending[index].chunks.count
-                pending[index].vectors = Array(vectors[cursor ..< cursor + count])
-                cursor += count
+                pending[index].vectors = hashes[index].map { hash in
+                    if options.reuseVectors, let vector = known[hash] { return vector }
+                    let vector = embedded[cursor]
+                    cursor += 1
+                    if options.reuseVectors { known[hash] = vector }
+                    return vector
+                }
             }
             try writer.write(updates: pending, removing: removals)
             try writer.release(pending.map(\.path))

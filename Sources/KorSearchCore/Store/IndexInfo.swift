@@ -33,6 +33,8 @@ public struct IndexInfo: Encodable, Sendable {
     public var skipped: [SkippedFile]
     /// The formats this korsearch reads (not a property of the index: what a run over its folder would read).
     public var formats: [FormatInfo] = FormatInfo.all
+    /// How many distinct vectors the passages hold: passages with the same encoder input share one.
+    public var distinctVectors = 0
     /// Documents counted by company (its matching key), report type and period, most documents first.
     public var facets: Facets = Facets()
 
@@ -97,6 +99,7 @@ public struct IndexInfo: Encodable, Sendable {
         case modelFingerprint = "model_fingerprint"
         case chunkTokens = "chunk_tokens"
         case chunkOverlap = "chunk_overlap"
+        case distinctVectors = "distinct_vectors"
         case lastIndexedAt = "last_indexed_at"
     }
 }

@@ -18,6 +18,9 @@ public protocol IndexWriting: AnyObject {
     func release(_ paths: [String]) throws
     /// Records that a file's modification time changed while its content did not.
     func touch(path: String, modified: Double) throws
+    /// The stored vectors of passages whose encoder input has these hashes (`Chunk.inputHash`), one per hash
+    /// found: what embedding the same input again would give, since an index holds one model at one precision.
+    func vectors(forInputs hashes: [String]) throws -> [String: [Float]]
     /// Replaces the metadata of stored documents (a manifest changed; nothing is re-embedded).
     func setMetadata(_ updates: [String: MetadataUpdate]) throws
     /// Replaces the documents of `updates` and removes those at `removing`; each document's replacement is
