@@ -86,14 +86,7 @@ final class DARTReaderTests: XCTestCase {
     /// A keyword search for a cell's value finds the passage with its row label and column header; every
     /// piece of the 14-row table repeats its unit and header.
     func testACellIsFoundWithItsRowAndColumn() throws {
-        let work = try temporaryFolder()
-        try FileManager.default.copyItem(at: filing, to: work.appendingPathComponent("20240814000123.zip"))
-        let directory = IndexDirectory(try temporaryFolder().appendingPathComponent("index"))
-        let model = try tinyModel
-        var options = KorSearchCore.IndexOptions()
-        options.chunking = ChunkingOptions(chunkTokens: 96, overlapTokens: 0)
-        try Indexer(directory: directory, embedder: model.embedder, model: model.identity, options: options).index(folder: work)
-        let searcher = try Searcher(index: try DocumentIndex.open(directory), embedder: nil, model: nil)
+        let (directory, searcher) = try indexedCopies(of: [filing], chunkTokens: 96)
         let hit = try XCTUnwrap(try searcher.search("426,500", limit: 1, mode: .keyword).first)
         let lines = hit.text.split(separator: "\n").map(String.init)
         XCTAssertTrue(lines.contains("반기순이익 | 426,500 | 640,000 | 443,700"), hit.text)

@@ -127,14 +127,7 @@ final class HWPReaderTests: XCTestCase {
 
     /// A keyword search for a cell's value finds the passage with its row label and column headers.
     func testACellIsFoundWithItsRowAndColumn() throws {
-        let work = try temporaryFolder()
-        try FileManager.default.copyItem(at: report, to: work.appendingPathComponent("report.hwp"))
-        let directory = IndexDirectory(try temporaryFolder().appendingPathComponent("index"))
-        let model = try tinyModel
-        var options = KorSearchCore.IndexOptions()
-        options.chunking = ChunkingOptions(chunkTokens: 64, overlapTokens: 0)
-        try Indexer(directory: directory, embedder: model.embedder, model: model.identity, options: options).index(folder: work)
-        let searcher = try Searcher(index: try DocumentIndex.open(directory), embedder: nil, model: nil)
+        let (directory, searcher) = try indexedCopies(of: [report], chunkTokens: 64)
         let hit = try XCTUnwrap(try searcher.search("39,996", limit: 1, mode: .keyword, filters: SearchFilters(types: ["hwp"])).first)
         let lines = hit.text.split(separator: "\n").map(String.init)
         XCTAssertTrue(lines.contains("영업이익 | 26,075 | 39,996"), hit.text)

@@ -89,16 +89,8 @@ final class TableReaderTests: XCTestCase {
     /// A keyword search for a cell's value finds the passage holding it as its own cell with its row label;
     /// table rows are never cut across passages.
     func testACellIsFoundWithItsRowAndColumn() throws {
-        let work = try temporaryFolder()
-        for name in ["financials.xlsx", "dividends-cp949.csv"] {
-            try FileManager.default.copyItem(at: folder.appendingPathComponent(name), to: work.appendingPathComponent(name))
-        }
-        let directory = IndexDirectory(try temporaryFolder().appendingPathComponent("index"))
-        let model = try tinyModel
-        var options = KorSearchCore.IndexOptions()
-        options.chunking = ChunkingOptions(chunkTokens: 64, overlapTokens: 0)
-        try Indexer(directory: directory, embedder: model.embedder, model: model.identity, options: options).index(folder: work)
-        let searcher = try Searcher(index: try DocumentIndex.open(directory), embedder: nil, model: nil)
+        let work = folder
+        let (directory, searcher) = try indexedCopies(of: ["financials.xlsx", "dividends-cp949.csv"].map { folder.appendingPathComponent($0) }, chunkTokens: 64)
         let hit = try XCTUnwrap(try searcher.search("399,963", limit: 1, mode: .keyword).first)
         XCTAssertEqual(hit.path, "financials.xlsx")
         XCTAssertTrue(hit.text.split(separator: "\n").contains("영업이익 | 260,750 | 399,963"), hit.text)

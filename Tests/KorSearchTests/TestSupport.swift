@@ -40,6 +40,19 @@ extension XCTestCase {
         return target
     }
 
+    /// Copies fixture files into a new folder, indexes it with the tiny model at `chunkTokens` (no overlap)
+    /// and returns the index directory and a keyword searcher over it.
+    func indexedCopies(of files: [URL], chunkTokens: Int) throws -> (directory: IndexDirectory, searcher: Searcher) {
+        let work = try temporaryFolder()
+        for file in files { try FileManager.default.copyItem(at: file, to: work.appendingPathComponent(file.lastPathComponent)) }
+        let directory = IndexDirectory(try temporaryFolder().appendingPathComponent("index"))
+        let model = try tinyModel
+        var options = KorSearchCore.IndexOptions()
+        options.chunking = ChunkingOptions(chunkTokens: chunkTokens, overlapTokens: 0)
+        try Indexer(directory: directory, embedder: model.embedder, model: model.identity, options: options).index(folder: work)
+        return (directory, try Searcher(index: try DocumentIndex.open(directory), embedder: nil, model: nil))
+    }
+
     /// The tiny test model, loaded once per process.
     var tinyModel: (embedder: Embedder, identity: ModelIdentity) {
         get throws { try SharedModels.tiny() }
