@@ -253,7 +253,7 @@ public final class Catalog: @unchecked Sendable {
     /// How many distinct vectors the passages hold (passages of one encoder input share one).
     func distinctVectors() throws -> Int {
         try read { db in
-            try Int.fetchOne(db, sql: "SELECT (SELECT count(DISTINCT input_hash) FROM chunks) + (SELECT count(*) FROM chunks WHERE input_hash IS NULL)") ?? 0
+            try Int.fetchOne(db, sql: KorSearchCore.IndexInfo.distinctVectorsQuery) ?? 0
         }
     }
 

@@ -288,9 +288,8 @@ struct Arguments: Sendable {
 
     func strings(_ name: String) throws -> [String]? {
         guard let value = values[name], value != .null else { return nil }
-        guard let items = value.arrayValue, let texts = Optional(items.compactMap(\.stringValue)), texts.count == items.count else {
-            throw ToolError("\(prefix)\(name) must be an array of strings")
-        }
+        let texts = value.arrayValue?.compactMap(\.stringValue)
+        guard let texts, texts.count == value.arrayValue?.count else { throw ToolError("\(prefix)\(name) must be an array of strings") }
         return texts
     }
 

@@ -206,9 +206,7 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
                 }
             }
             info.facets = IndexInfo.Facets(rows: rows)
-            info.distinctVectors = Int(try session.query(
-                "SELECT (SELECT count(DISTINCT input_hash) FROM chunks) + (SELECT count(*) FROM chunks WHERE input_hash IS NULL)"
-            )[0].makeRandomAccess()[0].decode(Int64.self))
+            info.distinctVectors = Int(try session.query(IndexInfo.distinctVectorsQuery)[0].makeRandomAccess()[0].decode(Int64.self))
             return info
         }
     }

@@ -35,6 +35,10 @@ public struct IndexInfo: Encodable, Sendable {
     public var formats: [FormatInfo] = FormatInfo.all
     /// How many distinct vectors the passages hold: passages with the same encoder input share one.
     public var distinctVectors = 0
+    /// The count of `distinctVectors`, the same SQL in SQLite and PostgreSQL (passages stored before input
+    /// hashes were kept count one each).
+    public static let distinctVectorsQuery =
+        "SELECT (SELECT count(DISTINCT input_hash) FROM chunks) + (SELECT count(*) FROM chunks WHERE input_hash IS NULL)"
     /// Documents counted by company (its matching key), report type and period, most documents first.
     public var facets: Facets = Facets()
 
