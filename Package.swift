@@ -132,7 +132,8 @@ let package = Package(
         ),
         .testTarget(
             name: "KorsearchCLITests",
-            dependencies: ["KorSearch", "KorSearchServer", "KorSearchPostgres", "KorDocuments", "KorSearchTestSupport"],
+            dependencies: ["KorSearch", "KorSearchServer", "KorSearchPostgres", "KorDocuments", "KorSearchTestSupport",
+                           .product(name: "MCP", package: "swift-sdk")],
             path: "Tests/KorsearchCLITests"
         ),
     ],

@@ -1,10 +1,11 @@
 import Foundation
+import MCP
 import XCTest
 
-/// `korsearch mcp` as a real process, driven over its stdin and stdout by a plain JSON-RPC client (one message
-/// per line, as MCP's stdio transport frames them). The MCP Swift SDK's own client (0.12.1) is not used here:
-/// its message loop spins once the server's output ends (`repeat { for try await … } while true`) and hung
-/// the suite; the protocol is the same either way.
+/// `korsearch mcp` as a real process, driven over its stdin and stdout twice: by a plain JSON-RPC client (one
+/// message per line, as MCP's stdio transport frames them), which sees every byte the server writes, and by the
+/// MCP Swift SDK's own `Client`, as a host built on the SDK would. The SDK client (0.12.1) must be disconnected
+/// before the server's output ends: its message loop (`repeat { for try await … } while true`) spins after EOF.
 final class MCPTests: XCTestCase {
     private let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     private var model: String { repository.appendingPathComponent("Tests/Fixtures/models/mdeberta-tiny-safetensors").path }
@@ -141,5 +142,69 @@ final class MCPTests: XCTestCase {
         XCTAssertEqual(session.process.terminationStatus, 0)
         let log = String(decoding: session.errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         XCTAssertTrue(log.contains("MCP server on stdio"), log)
+    }
+
+    /// The SDK's `Client` over pipes to the real binary: it initializes, lists the tools, calls each, gets the
+    /// CLI's top hit and a tool error for bad arguments.
+    func testSDKClientOverPipesToTheBinary() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("korsearch-mcp-\(UUID().uuidString)")
+        addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
+        let index = folder.appendingPathComponent("index").path
+        let query = "새봄은행 순이자마진"
+        let expected = try Self.indexAndSearch(index: index, model: model, corpus: repository.appendingPathComponent("Examples/corpus").path, query: query)
+
+        let process = Process(), toServer = Pipe(), fromServer = Pipe()
+        process.executableURL = Bundle.main.bundleURL.appendingPathComponent("korsearch")
+        process.arguments = ["mcp", "--index", index, "--model", model]
+        process.standardInput = toServer
+        process.standardOutput = fromServer
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let transport = StdioTransport(input: .init(rawValue: fromServer.fileHandleForReading.fileDescriptor),
+                                       output: .init(rawValue: toServer.fileHandleForWriting.fileDescriptor))
+        let client = Client(name: "korsearch-sdk-tests", version: "1.0")
+        let initialized = try await client.connect(transport: transport)
+        XCTAssertEqual(initialized.serverInfo.name, "korsearch")
+
+        let (tools, _) = try await client.listTools()
+        XCTAssertEqual(tools.map(\.name), ["search", "get_context", "get_document", "index_info"])
+        func call(_ name: String, _ arguments: [String: Value]) async throws -> CallTool.Result {
+            try await client.send(CallTool.request(.init(name: name, arguments: arguments))).value
+        }
+        let search = try await call("search", ["query": .string(query), "k": 3])
+        XCTAssertNotEqual(search.isError, true)
+        let top = try XCTUnwrap(search.structuredContent?.objectValue?["results"]?.arrayValue?.first?.objectValue)
+        XCTAssertEqual(top["chunk_id"]?.intValue, expected.chunk, "the CLI's top hit")
+        XCTAssertEqual(top["path"]?.stringValue, expected.path)
+        guard case .text(let rendering, _, _)? = search.content.first else { return XCTFail("no text content") }
+        XCTAssertTrue(rendering.hasPrefix("[1] \(expected.path)"), rendering)
+
+        let chunk = try XCTUnwrap(top["chunk_id"]), document = try XCTUnwrap(top["document_id"])
+        let context = try await call("get_context", ["chunk_id": chunk, "neighbours": 1])
+        XCTAssertEqual(context.structuredContent?.objectValue?["chunk_id"], chunk)
+        let text = try await call("get_document", ["document_id": document, "start": 0, "end": 40])
+        XCTAssertEqual(text.structuredContent?.objectValue?["text"]?.stringValue?.unicodeScalars.count, 40)
+        let info = try await call("index_info", [:])
+        XCTAssertEqual(info.structuredContent?.objectValue?["documents"]?.intValue, 22)
+
+        // Bad arguments come back as a tool error with its message, through the SDK's own types too.
+        let (content, isError) = try await client.callTool(name: "search", arguments: ["query": .string(query), "k": 1000])
+        XCTAssertEqual(isError, true)
+        guard case .text(let message, _, _)? = content.first else { return XCTFail("no error text") }
+        XCTAssertTrue(message.contains("k must be between 1 and 100"), message)
+
+        await client.disconnect()
+        try toServer.fileHandleForWriting.close()
+        while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        XCTAssertEqual(process.terminationStatus, 0)
+    }
+
+    /// Indexes the corpus and returns the CLI's top hybrid hit for `query` (processes run off the test's task).
+    private static func indexAndSearch(index: String, model: String, corpus: String, query: String) throws -> (chunk: Int, path: String) {
+        let indexed = try runKorsearch(["index", corpus, "--index", index, "--model", model, "--quiet"])
+        XCTAssertEqual(indexed.status, 0, indexed.stderr)
+        let cli = try runKorsearch(["search", query, "--index", index, "--model", model, "--json", "-k", "3"])
+        let top = try XCTUnwrap(((try JSONSerialization.jsonObject(with: Data(cli.stdout.utf8)) as? [String: Any])?["results"] as? [[String: Any]])?.first)
+        return (try XCTUnwrap(top["chunk_id"] as? Int), try XCTUnwrap(top["path"] as? String))
     }
 }
