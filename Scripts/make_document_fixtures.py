@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Dev only: writes the office, Hancom and CSV fixtures of the document reader tests, and what an independent
-reader (openpyxl, python-docx, python-pptx, hwp-hwpx-parser, Python's csv module) finds in them, to
-Tests/Fixtures/documents/.
+reader (openpyxl, python-docx, python-pptx, hwp-hwpx-parser, pdfplumber, Python's csv module) finds in them,
+to Tests/Fixtures/documents/.
 
-    python3 -m venv /tmp/fx && /tmp/fx/bin/pip install openpyxl python-docx python-pptx hwp-converter-ai hwp-hwpx-parser olefile
+    python3 -m venv /tmp/fx && /tmp/fx/bin/pip install openpyxl python-docx python-pptx hwp-converter-ai hwp-hwpx-parser olefile reportlab pdfplumber
     /tmp/fx/bin/python Scripts/make_document_fixtures.py
 
 Neither CI nor the product runs this; the outputs are committed. The expected JSON holds each sheet's rows as
@@ -16,18 +16,28 @@ import json
 import os
 import re
 import struct
+import subprocess
+import tempfile
 import zipfile
 import zlib
 from pathlib import Path
 
 import hwp_hwpx_parser
 import olefile
+import pdfplumber
 
 from docx import Document
 from pptx import Presentation
 from pptx.util import Inches
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import (BaseDocTemplate, Frame, FrameBreak, NextPageTemplate, PageBreak, PageTemplate, Paragraph,
+                                Table, TableStyle)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "Tests", "Fixtures", "documents")
@@ -426,6 +436,115 @@ def build_pptx(path):
     return slides
 
 
+PDF_ROWS = [
+    ("이자수익", 41230, 44980), ("이자비용", 23110, 25870), ("이자이익", 18120, 19110),
+    ("수수료수익", 3120, 3480), ("수수료비용", 910, 980), ("순수수료이익", 2210, 2500),
+    ("유가증권 관련 이익", 1450, 1620), ("외환 및 파생 이익", 830, 760), ("기타 영업이익", -640, -710),
+    ("총영업이익", 21970, 23280), ("일반관리비", 9870, 10240), ("인건비", 5980, 6130),
+    ("물건비", 2610, 2750), ("감가상각비", 1280, 1360), ("충당금 적립 전 이익", 12100, 13040),
+    ("대손충당금 전입액", 2840, 3320), ("기업 대출 충당금", 1760, 2050), ("가계 대출 충당금", 1080, 1270),
+    ("영업이익", 9260, 9720), ("영업외손익", 120, -90), ("법인세비용차감전순이익", 9380, 9630),
+    ("법인세비용", 2390, 2460), ("당기순이익", 6990, 7170), ("지배기업 소유주지분", 6950, 7120),
+    ("비지배지분", 40, 50), ("기본주당이익(원)", 2890, 2960), ("희석주당이익(원)", 2880, 2950),
+    ("총자산", 452300, 471800), ("총부채", 419900, 437100), ("자기자본", 32400, 34700),
+    ("대출채권", 318600, 331200), ("원화예수금", 301400, 309900),
+]
+PDF_RATIOS = [("순이자마진(NIM)", "1.85%", "1.92%"), ("연체율", "0.31%", "0.38%"), ("고정이하여신비율", "0.27%", "0.33%"),
+              ("보통주자본비율", "13.1%", "13.4%")]
+PDF_COLUMNS_TEXT = [
+    "새봄은행은 2025년 영업 계획에서 중소기업 대출의 위험 관리를 가장 앞에 두었다. 업종별 한도를 다시 정하고, "
+    "부동산 임대업과 건설업의 신규 취급은 담보 인정 비율을 낮추어 심사한다.",
+    "가계 대출은 총부채원리금상환비율 규제 안에서 실수요자 중심으로 공급하며, 변동금리 대출의 고정금리 전환을 "
+    "금리 우대로 돕는다. 예금은 만기 구조를 늘려 조달 비용의 변동을 줄인다.",
+    "디지털 채널의 비대면 대출 심사는 대안 신용평가 모형을 함께 써서 금융 이력이 짧은 고객의 한도를 넓힌다. "
+    "모형의 성과는 분기마다 점검하여 공시한다.",
+    "배당은 보통주자본비율 13% 이상을 지키는 범위에서 당기순이익의 30% 안팎을 목표로 하며, 자사주 매입은 "
+    "시장 상황을 보아 이사회가 정한다.",
+]
+
+
+def build_pdf(path):
+    """A quarterly report as PDF: a ruled table of 32 rows that runs onto the next page (its header repeated, as
+    printed reports do), a borderless table of ratios, and a page of two-column prose (not a table). The expected
+    tables are what pdfplumber (pdfminer's layout, an independent reader) extracts from the written file."""
+    pdfmetrics.registerFont(TTFont("NanumGothic", "/usr/share/fonts/truetype/nanum/NanumGothic.ttf"))
+    body = ParagraphStyle("body", fontName="NanumGothic", fontSize=10, leading=15)
+    title = ParagraphStyle("title", parent=body, fontSize=15, leading=22)
+    unit = ParagraphStyle("unit", parent=body, alignment=2)
+    document = BaseDocTemplate(path, pagesize=A4, title="새봄은행 2024년 3분기 경영실적", leftMargin=60, rightMargin=60)
+    width = A4[0] - 120
+    document.addPageTemplates([
+        PageTemplate("one", [Frame(60, 60, width, A4[1] - 120, id="one")]),
+        PageTemplate("two", [Frame(60, 60, width / 2 - 12, A4[1] - 120, id="left"),
+                             Frame(60 + width / 2 + 12, 60, width / 2 - 12, A4[1] - 120, id="right")]),
+    ])
+    header = ["구분", "2023년 3분기", "2024년 3분기", "증감률"]
+    rows = [header] + [[name, f"{a:,}", f"{b:,}", f"{(b - a) / abs(a) * 100:.1f}%"] for name, a, b in PDF_ROWS]
+    ruled = Table(rows, repeatRows=1, colWidths=[170, 100, 100, 70])
+    ruled.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), "NanumGothic", 10), ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+                               ("ALIGN", (1, 0), (-1, -1), "RIGHT"), ("BACKGROUND", (0, 0), (-1, 0), colors.lightgrey),
+                               ("TOPPADDING", (0, 0), (-1, -1), 5), ("BOTTOMPADDING", (0, 0), (-1, -1), 5)]))
+    ratios = Table([["지표", "2023년 3분기", "2024년 3분기"]] + [list(row) for row in PDF_RATIOS], colWidths=[170, 100, 100])
+    ratios.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), "NanumGothic", 10), ("ALIGN", (1, 0), (-1, -1), "RIGHT")]))
+    story = [Paragraph("새봄은행 2024년 3분기 경영실적", title),
+             Paragraph("3분기 누적 당기순이익은 대출 성장과 순이자마진 개선으로 전년 같은 기간보다 늘었다. "
+                       "아래 표는 연결 기준 요약 손익과 재무상태이다.", body),
+             Paragraph("(단위: 억원)", unit), ruled,
+             Paragraph("충당금 전입액은 부동산 PF 관련 기업 대출의 추가 적립으로 늘었다. 주요 비율은 다음과 같다.", body),
+             ratios, NextPageTemplate("two"), PageBreak()]
+    story += [Paragraph(text, body) for text in PDF_COLUMNS_TEXT[:2]] + [FrameBreak()]
+    story += [Paragraph(text, body) for text in PDF_COLUMNS_TEXT[2:]]
+    document.build(story)
+    with pdfplumber.open(path) as pdf:
+        ruled = [page.extract_tables() for page in pdf.pages]  # tables found by their ruling lines
+    return {"ruled_tables_by_page": ruled, "written_rows": rows, "written_ratios": [["지표", "2023년 3분기", "2024년 3분기"]] + [list(r) for r in PDF_RATIOS],
+            "columns": PDF_COLUMNS_TEXT}
+
+
+WEB_PDF_HTML = """<html><head><meta charset="utf-8"><style>
+body { font-family: 'NanumGothic'; font-size: 10pt } td, th { border: 1px solid #000; padding: 3px 6px } td.n { text-align: right }
+.columns { column-count: 2 }
+</style></head><body>
+<h2>II. 사업의 내용</h2>
+<p>당사의 부문별 매출은 다음과 같습니다. 반도체 부문이 전체의 절반을 넘습니다.</p>
+<p style="text-align: right">(단위: 백만원, %)</p>
+<table style="border-collapse: collapse">
+<tr><th rowspan="2">사업부문</th><th colspan="2">2023년</th><th colspan="2">2024년</th></tr>
+<tr><th>매출액</th><th>비중</th><th>매출액</th><th>비중</th></tr>
+<tr><td style="width: 120px">반도체 및 전자부품 제조 부문</td><td class="n">1,234,567</td><td class="n">52.1%</td><td class="n">1,456,789</td><td class="n">54.3%</td></tr>
+<tr><td>디스플레이</td><td class="n">654,321</td><td class="n">27.6%</td><td class="n">701,234</td><td class="n">26.1%</td></tr>
+<tr><td>기타</td><td class="n">480,000</td><td class="n">20.3%</td><td class="n">526,000</td><td class="n">19.6%</td></tr>
+<tr><td>합계</td><td class="n">2,368,888</td><td class="n">100.0%</td><td class="n">2,684,023</td><td class="n">100.0%</td></tr>
+</table>
+<p>부문별 영업이익률은 반도체가 가장 높습니다.</p>
+<div class="columns"><p>첫째 단의 본문입니다. 두 단으로 짜인 보고서의 본문은 표가 아니어야 합니다. 이 문장은 길게 이어져서 여러 줄로
+접힙니다. 2024년 매출은 1조 3,200억 원입니다.</p><p>둘째 단의 본문입니다. 둘째 단도 여러 줄에 걸쳐 이어지며 숫자 12.5%와
+3,100원을 담고 있습니다. 그러나 표는 아닙니다.</p></div>
+</body></html>
+"""
+
+
+def build_web_pdf(path):
+    """A web page printed by Chromium: a ruled table with a two-row header (a label over both rows, years over two
+    columns each) and a label that wraps beside vertically centred amounts, then two columns of prose. Expected:
+    pdfplumber's table with its empty span positions filled as the readers lay spans out (a span's text in every
+    position it covers)."""
+    with tempfile.TemporaryDirectory() as work:
+        page = os.path.join(work, "page.html")
+        with open(page, "w", encoding="utf-8") as file:
+            file.write(WEB_PDF_HTML)
+        subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+                        f"--print-to-pdf={path}", page], check=True, capture_output=True)
+    with pdfplumber.open(path) as pdf:
+        (table,) = pdf.pages[0].extract_tables()
+    rows = [[None if cell is None else " ".join(cell.replace("\x01", " ").split()) for cell in row] for row in table]
+    for r, row in enumerate(rows):
+        for c, cell in enumerate(row):
+            if cell is None:  # this table's spans: the row label over two rows, the years over two columns
+                row[c] = rows[r - 1][c] if c == 0 else row[c - 1]
+    return {"table": rows, "header_rows": 2}
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     path = os.path.join(OUT, "financials.xlsx")
@@ -436,7 +555,9 @@ def main():
                 "dividend.hwpx": build_hwpx(os.path.join(OUT, "dividend.hwpx")),
                 "report.hwp": build_hwp(os.path.join(OUT, "report.hwp")),
                 "20240814000123.zip": build_dart(os.path.join(OUT, "20240814000123.zip")),
-                "ir-deck.pptx": build_pptx(os.path.join(OUT, "ir-deck.pptx"))}
+                "ir-deck.pptx": build_pptx(os.path.join(OUT, "ir-deck.pptx")),
+                "quarterly-results.pdf": build_pdf(os.path.join(OUT, "quarterly-results.pdf")),
+                "segment-sales.pdf": build_web_pdf(os.path.join(OUT, "segment-sales.pdf"))}
     with open(os.path.join(OUT, "expected.json"), "w", encoding="utf-8") as file:
         json.dump(expected, file, ensure_ascii=False, indent=1)
         file.write("\n")

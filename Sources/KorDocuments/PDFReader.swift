@@ -1,7 +1,10 @@
 import Foundation
 
-/// PDF through poppler's `pdftotext` (Debian's poppler-utils), page by page: each passage keeps its page. The
-/// title is the document information's `Title` (poppler's `pdfinfo`), where one is set.
+/// PDF through poppler's `pdftotext -bbox-layout` (Debian's poppler-utils), page by page: each passage keeps its
+/// page. Running text is read in poppler's reading order, as plain `pdftotext` prints it; tables are found from
+/// the words' positions (`PDFLayout`) and kept as rows of cells. A table that runs onto the next page without
+/// its header there gets the header of its part on the page before. The title is the document information's
+/// `Title` (poppler's `pdfinfo`), where one is set.
 struct PDFReader: DocumentReader {
     let type = "pdf"
     let name = "PDF"
@@ -12,9 +15,36 @@ struct PDFReader: DocumentReader {
         let pages = try pages(file.url, limits: file.limits)
         var blocks: [DocumentBlock] = []
         for (index, page) in pages.enumerated() {
-            blocks += DocumentContent.paragraphs(of: page, page: index + 1)
+            for piece in PDFLayout.pieces(of: page) {
+                switch piece {
+                case .text(let raw):
+                    blocks += DocumentContent.paragraphs(of: raw, page: index + 1)
+                case .table(let table):
+                    blocks.append(.table(Self.continuing(table, after: blocks.last, page: index + 1), page: index + 1))
+                }
+            }
         }
         return DocumentContent(blocks: blocks, metadata: DocumentMetadata(title: try title(file.url, limits: file.limits)), pageCount: pages.count)
+    }
+
+    /// A headerless table that continues the previous page's last table (same columns) gets its header rows
+    /// and unit.
+    static func continuing(_ table: DocumentTable, after previous: DocumentBlock?, page: Int) -> DocumentTable {
+        guard table.headerRows == 0, let previous, previous.page == page - 1, case .table(let before) = previous.kind, before.headerRows > 0,
+              width(before) == width(table) else { return table }
+        var table = table
+        table.rows = Array(before.rows.prefix(before.headerRows)) + table.rows
+        table.headerRows = before.headerRows
+        table.unit = table.unit ?? before.unit
+        return table
+    }
+
+    private func tooLong(_ limits: DocumentLimits) -> DocumentFailure {
+        DocumentFailure("its text is longer than the limit of \(limits.maxTextCharacters) characters per document; split the file")
+    }
+
+    private static func width(_ table: DocumentTable) -> Int {
+        table.rows.map { $0.reduce(0) { $0 + $1.columnSpan } }.max() ?? 0
     }
 
     /// Runs one of poppler's tools on the file within the limits.
@@ -48,19 +78,22 @@ struct PDFReader: DocumentReader {
         return nil
     }
 
-    /// Pages in order; a page without text is an empty string.
-    private func pages(_ url: URL, limits: DocumentLimits) throws -> [String] {
-        let run = try poppler("pdftotext", ["-enc", "UTF-8", "-q", url.path, "-"], limits: limits, maxOutput: limits.maxTextCharacters * 4)
+    /// Pages in order, their words placed. The positions make poppler's output about twelve times the text's
+    /// size: it may be up to 48 bytes per allowed character.
+    private func pages(_ url: URL, limits: DocumentLimits) throws -> [PDFLayout.Page] {
+        let run = try poppler("pdftotext", ["-bbox-layout", "-enc", "UTF-8", "-q", url.path, "-"], limits: limits,
+                              maxOutput: limits.maxTextCharacters * 48)
         if run.outputTooLarge {
-            throw DocumentFailure("its text is longer than the limit of \(limits.maxTextCharacters) characters per document; split the file")
+            throw tooLong(limits)
         }
         guard run.status == 0 else {
             let message = String(decoding: run.standardError, as: UTF8.self).split(separator: "\n").first.map(String.init)
             throw DocumentFailure("unreadable PDF" + (message.map { ": \($0)" } ?? " (pdftotext exit \(run.status))"))
         }
-        var pages = String(decoding: run.standardOutput, as: UTF8.self).components(separatedBy: "\u{0C}")
-        if pages.last?.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty == true, pages.count > 1 {
-            pages.removeLast()
+        let pages = PDFLayout.pages(run.standardOutput)
+        let characters = pages.reduce(0) { $0 + $1.lines.reduce(0) { $0 + $1.text.count } }
+        if characters > limits.maxTextCharacters {
+            throw tooLong(limits)
         }
         return pages
     }
