@@ -52,16 +52,18 @@ def main():
                     break
                 except OSError:
                     time.sleep(0.1)
-            checks = [("푸른건설 PF 대출 보증", "hybrid", None), ("영업이익", "keyword", {"company": "한빛전자", "period": "2024-Q3"}),
-                      ("새봄은행 보통주자본비율", "vector", {"types": ["xlsx"]})]
-            for query, mode, filters in checks:
+            checks = [("푸른건설 PF 대출 보증", "hybrid", None, None), ("영업이익", "keyword", {"company": "한빛전자", "period": "2024-Q3"}, None),
+                      ("새봄은행 보통주자본비율", "vector", {"types": ["xlsx"]}, None), ("새봄은행 순이자마진", "hybrid", None, 0.2)]
+            for query, mode, filters, weight in checks:
                 arguments = [binary, "search", query, "--index", index, "--json", "-k", "4", "--mode", mode]
+                if weight is not None:
+                    arguments += ["--vector-weight", str(weight)]
                 for key, value in (filters or {}).items():
                     for item in (value if isinstance(value, list) else [value]):
                         arguments += ["--" + {"types": "type"}.get(key, key.replace("_", "-")), item]
                 expected = json.loads(subprocess.run(arguments, check=True, capture_output=True, text=True).stdout)["results"]
-                documents = KorSearchRetriever(base_url=base, k=4, mode=mode, filters=filters).invoke(query)
-                nodes = KorSearchLlamaRetriever(base_url=base, k=4, mode=mode, filters=filters).retrieve(query)
+                documents = KorSearchRetriever(base_url=base, k=4, mode=mode, filters=filters, vector_weight=weight).invoke(query)
+                nodes = KorSearchLlamaRetriever(base_url=base, k=4, mode=mode, filters=filters, vector_weight=weight).retrieve(query)
                 assert [d.metadata["chunk_id"] for d in documents] == [hit["chunk_id"] for hit in expected], (query, "langchain")
                 assert [n.node.id_ for n in nodes] == [str(hit["chunk_id"]) for hit in expected], (query, "llamaindex")
                 assert [d.page_content for d in documents] == [hit["text"] for hit in expected]
@@ -70,7 +72,7 @@ def main():
                 assert first["source"] == expected[0]["path"] and first["citation"].startswith(expected[0]["path"]), first
                 for key, value in (expected[0].get("metadata") or {}).items():
                     assert first[key] == value, (key, first)
-                print(f"ok  {mode:7} {query}: {len(documents)} passages, first {first['citation']}")
+                print(f"ok  {mode:7} {query}{'' if weight is None else f' (vector weight {weight})'}: {len(documents)} passages, first {first['citation']}")
             try:
                 KorSearchRetriever(base_url=base, filters={"period": "2024-Q9"}).invoke("배당")
                 raise AssertionError("a bad filter was accepted")

@@ -10,11 +10,14 @@ class KorSearchError(RuntimeError):
     """The server refused the request (its message), or could not be reached."""
 
 
-def search(base_url, query, k=5, mode="hybrid", filters=None, context=0, api_key=None, timeout=60):
-    """The hits for `query`; `filters` as the API takes them (path, types, company, report_type, period, ...)."""
+def search(base_url, query, k=5, mode="hybrid", filters=None, context=0, api_key=None, timeout=60, vector_weight=None):
+    """The hits for `query`; `filters` as the API takes them (path, types, company, report_type, period, ...);
+    `vector_weight` (0 keyword ranking only ... 1 vector only) for hybrid, else the index's default."""
     body = {"query": query, "k": k, "mode": mode, "context": context}
     if filters:
         body["filters"] = filters
+    if vector_weight is not None:
+        body["vector_weight"] = vector_weight
     headers = {"Content-Type": "application/json"}
     if api_key:
         headers["Authorization"] = f"Bearer {api_key}"

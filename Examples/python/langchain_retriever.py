@@ -24,8 +24,10 @@ class KorSearchRetriever(BaseRetriever):
     k: int = 5
     mode: str = "hybrid"
     filters: Optional[dict[str, Any]] = None
+    vector_weight: Optional[float] = None
     api_key: Optional[str] = None
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        hits = search(self.base_url, query, k=self.k, mode=self.mode, filters=self.filters, api_key=self.api_key)
+        hits = search(self.base_url, query, k=self.k, mode=self.mode, filters=self.filters, api_key=self.api_key,
+                      vector_weight=self.vector_weight)
         return [Document(page_content=hit["text"], metadata=metadata(hit), id=str(hit["chunk_id"])) for hit in hits]

@@ -20,11 +20,14 @@ class KorSearchLlamaRetriever(BaseRetriever):
     """Hybrid (or keyword, vector) search of a KorSearch index through its HTTP API."""
 
     def __init__(self, base_url: str = "http://127.0.0.1:8080", k: int = 5, mode: str = "hybrid",
-                 filters: Optional[dict[str, Any]] = None, api_key: Optional[str] = None, **kwargs: Any) -> None:
+                 filters: Optional[dict[str, Any]] = None, api_key: Optional[str] = None,
+                 vector_weight: Optional[float] = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.base_url, self.k, self.mode, self.filters, self.api_key = base_url, k, mode, filters, api_key
+        self.vector_weight = vector_weight
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        hits = search(self.base_url, query_bundle.query_str, k=self.k, mode=self.mode, filters=self.filters, api_key=self.api_key)
+        hits = search(self.base_url, query_bundle.query_str, k=self.k, mode=self.mode, filters=self.filters, api_key=self.api_key,
+                      vector_weight=self.vector_weight)
         return [NodeWithScore(node=TextNode(text=hit["text"], id_=str(hit["chunk_id"]), metadata=metadata(hit)), score=hit["score"])
                 for hit in hits]

@@ -30,6 +30,9 @@ public struct IndexMeta: Sendable, Equatable {
     public var createdAt: String?
     public var lastIndexedAt: String?
     public var indexedFolder: String?
+    /// The vector side's weight in hybrid fusion for queries that do not set one (`korsearch eval --sweep
+    /// --save-best` stores it), or nil for `Searcher.defaultVectorWeight`.
+    public var vectorWeight: Double?
     /// Every entry as stored, bookkeeping of the store included.
     public private(set) var entries: [String: String]
 
@@ -38,7 +41,7 @@ public struct IndexMeta: Sendable, Equatable {
         static let dimension = "dimension", pooling = "pooling", normalization = "normalization", precision = "precision"
         static let maxLength = "max_length", chunkTokens = "chunk_tokens", chunkOverlap = "chunk_overlap"
         static let vectorIndex = "faiss_factory", createdAt = "created_at", lastIndexedAt = "last_indexed_at"
-        static let indexedFolder = "indexed_folder"
+        static let indexedFolder = "indexed_folder", vectorWeight = "vector_weight"
     }
 
     /// The meta of a new index built by a model with these settings.
@@ -95,6 +98,12 @@ public struct IndexMeta: Sendable, Equatable {
         createdAt = entries[Key.createdAt]
         lastIndexedAt = entries[Key.lastIndexedAt]
         indexedFolder = entries[Key.indexedFolder]
+        if let text = entries[Key.vectorWeight] {
+            guard let weight = Double(text), weight.isFinite, (0 ... 1).contains(weight) else {
+                throw KorSearchError(.corruptIndex, "\(owner) records vector_weight \"\(text)\", not a weight between 0 and 1; store one again with `korsearch eval --sweep --save-best`")
+            }
+            vectorWeight = weight
+        }
         self.entries = entries
     }
 
@@ -115,7 +124,13 @@ public struct IndexMeta: Sendable, Equatable {
         stored[Key.createdAt] = createdAt
         stored[Key.lastIndexedAt] = lastIndexedAt
         stored[Key.indexedFolder] = indexedFolder
+        stored[Key.vectorWeight] = vectorWeight.map { "\($0)" }
         return stored
+    }
+
+    /// The entry that stores a default vector weight.
+    public static func vectorWeightEntries(_ weight: Double) -> [String: String] {
+        [Key.vectorWeight: "\(weight)"]
     }
 
     /// The entries an indexing run updates when it ends: the folder and the time.

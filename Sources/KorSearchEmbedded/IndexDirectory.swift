@@ -85,6 +85,14 @@ public struct IndexDirectory: Sendable, IndexStoreLocation {
         try DocumentIndex.remove(self, paths: paths, warn: warn)
     }
 
+    public func setMeta(_ entries: [String: String]) throws {
+        try requireExisting()
+        guard FileManager.default.isWritableFile(atPath: catalogURL.path), FileManager.default.isWritableFile(atPath: url.path) else {
+            throw KorSearchError(.invalidArgument, "\(url.path) is read-only for this user; its settings cannot be stored")
+        }
+        try Catalog(url: catalogURL, create: false).setMeta(entries)
+    }
+
     public func rebuild(vectorIndex: String?, warn: (String) -> Void) throws -> String {
         let index = try DocumentIndex.rebuild(self, factory: vectorIndex, warn: warn)
         return "rebuilt \(index.factory) with \(index.vectors.count) vectors"

@@ -89,6 +89,8 @@ public final class MCPServer: Sendable {
                     "mode": .object(["type": "string", "enum": ["hybrid", "vector", "keyword"], "default": "hybrid"]),
                     "filters": filtersSchema,
                     "context": .object(["type": "integer", "minimum": 0, "maximum": 20, "default": 0, "description": "neighbouring passages to attach on each side"]),
+                    "vector_weight": .object(["type": "number", "minimum": 0, "maximum": 1,
+                                              "description": "hybrid: the vector ranking's weight against the keyword ranking (0 keyword only, 1 vector only); default the index's"]),
                 ]),
              ]),
              annotations: .init(readOnlyHint: true, openWorldHint: false)),
@@ -141,7 +143,7 @@ public final class MCPServer: Sendable {
     }
 
     private func search(_ arguments: Arguments) throws -> (Value, String) {
-        try arguments.only(["query", "k", "mode", "filters", "context"])
+        try arguments.only(["query", "k", "mode", "filters", "context", "vector_weight"])
         let query = try arguments.string("query", required: true)!
         guard !query.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw ToolError("query is empty") }
         let k = try arguments.int("k", in: 1 ... Searcher.maxResults) ?? 10
@@ -150,7 +152,8 @@ public final class MCPServer: Sendable {
         if mode != .keyword, searcher.embedder == nil { throw ToolError("this server has no model loaded; use mode keyword") }
         let neighbours = try arguments.int("context", in: 0 ... 20) ?? 0
         let filters = try self.filters(arguments.object("filters"))
-        let answer = try searcher.answer(query, limit: k, mode: mode, filters: filters, neighbours: neighbours)
+        let weight = try arguments.number("vector_weight", in: 0 ... 1)
+        let answer = try searcher.answer(query, limit: k, mode: mode, filters: filters, neighbours: neighbours, vectorWeight: weight)
         var text = answer.results.isEmpty ? "no results for \(query)" : ""
         for result in answer.results {
             let hit = result.hit
@@ -304,6 +307,13 @@ struct Arguments: Sendable {
         if let range, !range.contains(number) {
             throw ToolError("\(prefix)\(name) must be between \(range.lowerBound) and \(range.upperBound == Int.max ? "any larger" : String(range.upperBound)), not \(number)")
         }
+        return number
+    }
+
+    func number(_ name: String, in range: ClosedRange<Double>) throws -> Double? {
+        guard let value = values[name], value != .null else { return nil }
+        guard let number = value.doubleValue ?? value.intValue.map(Double.init), number.isFinite else { throw ToolError("\(prefix)\(name) must be a number") }
+        guard range.contains(number) else { throw ToolError("\(prefix)\(name) must be between \(range.lowerBound) and \(range.upperBound), not \(number)") }
         return number
     }
 

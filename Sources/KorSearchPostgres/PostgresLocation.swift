@@ -79,6 +79,10 @@ extension PostgresLocation {
         try PostgresStore.open(self).remove(paths: paths)
     }
 
+    public func setMeta(_ entries: [String: String]) throws {
+        try PostgresStore.open(self).setMeta(entries)
+    }
+
     public func rebuild(vectorIndex: String?, warn: (String) -> Void) throws -> String {
         if vectorIndex != nil { throw PostgresLocation.noFaiss }
         let store = try PostgresStore.open(self)

@@ -394,6 +394,21 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
         return present
     }
 
+    /// Records meta entries (search settings), in one transaction.
+    func setMeta(_ entries: [String: String]) throws {
+        try pool.withSession { session in
+            try session.transaction { try PostgresStore.upsertMeta(entries, in: session) }
+        }
+    }
+
+    /// Writes meta entries, replacing those of the same keys.
+    static func upsertMeta(_ entries: [String: String], in session: PostgresSession) throws {
+        for (key, value) in entries.sorted(by: { $0.key < $1.key }) {
+            try session.execute("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                                binds(key, value))
+        }
+    }
+
     /// Rebuilds the HNSW index from the stored vectors (after many removals, or to compact it).
     func rebuildVectorIndex() throws {
         try pool.withSession { session in try session.execute("REINDEX INDEX chunks_embedding") }

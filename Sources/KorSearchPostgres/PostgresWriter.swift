@@ -211,10 +211,7 @@ final class PostgresWriter: IndexWriting {
                 try session.execute("INSERT INTO skipped (path, reason) VALUES ($1, $2) ON CONFLICT (path) DO UPDATE SET reason = excluded.reason",
                                     binds(file.path, file.reason))
             }
-            for (key, value) in IndexMeta.runEntries(folder: folder).sorted(by: { $0.key < $1.key }) {
-                try session.execute("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                                    binds(key, value))
-            }
+            try PostgresStore.upsertMeta(IndexMeta.runEntries(folder: folder), in: session)
         }
         try release(Array(claimed))
     }

@@ -80,7 +80,7 @@ extension EmbeddingRequest: KnownFields {
 }
 
 extension SearchRequest: KnownFields {
-    static let fields: Set<String> = ["query", "k", "mode", "filters", "context"]
+    static let fields: Set<String> = ["query", "k", "mode", "filters", "context", "vector_weight"]
     static let nestedFields = ["filters": Set(["path", "types", "modified_after", "modified_before", "company", "report_type", "period",
                                                "filed_after", "filed_before"])]
 }
@@ -102,4 +102,5 @@ struct SearchRequest: Decodable {
     let mode: String?
     let filters: Filters?
     let context: Int?
+    let vector_weight: Double?
 }

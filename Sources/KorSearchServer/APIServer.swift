@@ -222,6 +222,9 @@ public final class APIServer: Sendable {
         }
         let neighbours = body.context ?? 0
         guard (0 ... 20).contains(neighbours) else { throw APIError.badRequest("context must be between 0 and 20", param: "context") }
+        if let weight = body.vector_weight, !(weight.isFinite && (0 ... 1).contains(weight)) {
+            throw APIError.badRequest("vector_weight must be between 0 and 1", param: "vector_weight")
+        }
         guard !body.query.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw APIError.badRequest("the query is empty", param: "query")
         }
@@ -243,10 +246,10 @@ public final class APIServer: Sendable {
             embedded = try await batcher.embed(ids: ids, priority: .query).first?.vector
         }
         let vector = embedded
-        let query = body.query
+        let query = body.query, weight = body.vector_weight
         return try await offload {
             JSONResponse.make(try self.holder.searcher.answer(query, limit: k, mode: mode, filters: filters,
-                                                               neighbours: neighbours, queryVector: vector))
+                                                               neighbours: neighbours, queryVector: vector, vectorWeight: weight))
         }
     }
 

@@ -27,6 +27,7 @@ enum OpenAPIDocument {
         "query": {"type": "string"}, "k": {"type": "integer", "minimum": 1, "maximum": 100, "default": 10},
         "mode": {"type": "string", "enum": ["hybrid", "vector", "keyword"], "default": "hybrid"},
         "context": {"type": "integer", "minimum": 0, "maximum": 20, "default": 0},
+        "vector_weight": {"type": "number", "minimum": 0, "maximum": 1, "description": "hybrid: the vector ranking's weight against the keyword ranking (0 keyword only, 1 vector only); default the index's, else 0.5"},
         "filters": {"type": "object", "properties": {"path": {"type": "string", "description": "glob over the relative path"},
           "types": {"type": "array", "items": {"type": "string"}}, "modified_after": {"type": "string"},
           "modified_before": {"type": "string"}, "company": {"type": "string", "description": "name, corp_code or stock code"},
@@ -47,7 +48,8 @@ enum OpenAPIDocument {
         "vector_rank": {"type": "integer", "nullable": true}, "keyword_rank": {"type": "integer", "nullable": true},
         "context": {"type": "array", "items": {"$ref": "#/components/schemas/Chunk"}}}},
       "SearchResponse": {"type": "object", "required": ["query", "mode", "results"], "properties": {
-        "query": {"type": "string"}, "mode": {"type": "string"}, "results": {"type": "array", "items": {"$ref": "#/components/schemas/SearchHit"}}}}
+        "query": {"type": "string"}, "mode": {"type": "string"},
+        "vector_weight": {"type": "number", "description": "the fusion's vector weight (hybrid only)"}, "results": {"type": "array", "items": {"$ref": "#/components/schemas/SearchHit"}}}}
     }
   },
   "security": [{"bearer": []}],

@@ -104,6 +104,7 @@ struct InfoCommand: ParsableCommand {
                 model      \(shown(info.model)) (dimension \(info.dimension), \(info.precision), fingerprint \(info.modelFingerprint.prefix(12)))
                 chunking   \(info.chunkTokens) tokens, overlap \(info.chunkOverlap)
                 vectors    \(info.faiss)
+                hybrid     vector weight \(info.vectorWeight) (0 keyword only, 1 vector only)
                 indexed    \(info.lastIndexedAt ?? "?")
                 formats    \(info.formats.map(\.type).joined(separator: ", "))
 

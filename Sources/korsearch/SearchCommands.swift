@@ -21,6 +21,9 @@ struct SearchCommand: ParsableCommand {
     @Option(name: .short, help: "Number of results.")
     var k: Int = 10
 
+    @Option(name: .long, help: "Hybrid: the vector ranking's weight against the keyword ranking, 0 (keyword only) to 1 (vector only); default: the index's (korsearch eval --sweep --save-best), else 0.5.")
+    var vectorWeight: Double?
+
     @OptionGroup var filterOptions: FilterOptions
 
     @Option(name: .long, help: "Show N neighbouring passages before and after each hit.")
@@ -37,6 +40,7 @@ struct SearchCommand: ParsableCommand {
         if k < 1 || k > Searcher.maxResults { throw ValidationError("-k must be between 1 and \(Searcher.maxResults), not \(k)") }
         if query?.unicodeScalars.contains("\u{FFFD}") == true { throw ValidationError("the query is not valid UTF-8") }
         if context < 0 { throw ValidationError("--context must not be negative") }
+        try checkVectorWeight(vectorWeight)
     }
 
     func run() throws {
@@ -58,7 +62,7 @@ struct SearchCommand: ParsableCommand {
     }
 
     private func answer(_ query: String, _ searcher: Searcher, _ filters: SearchFilters) throws -> SearchAnswer {
-        try searcher.answer(query, limit: k, mode: mode, filters: filters, neighbours: context)
+        try searcher.answer(query, limit: k, mode: mode, filters: filters, neighbours: context, vectorWeight: vectorWeight)
     }
 
     private func render(_ result: SearchAnswer) -> String {
@@ -98,13 +102,30 @@ struct EvalCommand: ParsableCommand {
     @Option(name: .long, help: "Evaluate only this mode (default: all three).")
     var mode: SearchMode?
 
+    @Option(name: .long, help: "Hybrid's vector weight, 0 (keyword only) to 1 (vector only); default: the index's, else 0.5.")
+    var vectorWeight: Double?
+
+    @Flag(name: .long, help: "Evaluate hybrid at vector weights 0, 0.1, … 1 and name the best.")
+    var sweep = false
+
+    @Flag(name: .long, help: "With --sweep: store the best weight as the index's default for hybrid queries.")
+    var saveBest = false
+
     @OptionGroup var filterOptions: FilterOptions
 
     @Flag(name: .long, help: "Print JSON.")
     var json = false
 
+    func validate() throws {
+        try checkVectorWeight(vectorWeight)
+        if sweep, vectorWeight != nil { throw ValidationError("--sweep tries every vector weight; leave out --vector-weight") }
+        if sweep, let mode, mode != .hybrid { throw ValidationError("--sweep evaluates hybrid search; leave out --mode \(mode.rawValue)") }
+        if saveBest, !sweep { throw ValidationError("--save-best stores the best weight of --sweep; add --sweep") }
+    }
+
     func run() throws {
         let queries = try JudgedQuery.load(URL(fileURLWithPath: qrels))
+        if sweep { return try runSweep(queries) }
         let modes = mode.map { [$0] } ?? SearchMode.allCases
         let searcher = try Searcher(location: try target.existingLocation, model: modelOptions.model, precision: modelOptions.precision,
                                     loadModel: modes != [.keyword], warn: { warn($0) })
@@ -114,13 +135,12 @@ struct EvalCommand: ParsableCommand {
         }
         var results: [String: RetrievalMetrics] = [:]
         let filters = try filterOptions.filters()
-        for mode in modes { results[mode.rawValue] = try searcher.evaluate(queries, mode: mode, k: k, filters: filters) }
+        for mode in modes { results[mode.rawValue] = try searcher.evaluate(queries, mode: mode, k: k, filters: filters, vectorWeight: vectorWeight) }
         if json {
             struct Report: Encodable { var k: Int; var queries: Int; var model: String; var modes: [String: RetrievalMetrics] }
             writeOutput(try jsonLine(Report(k: k, queries: queries.count, model: searcher.index.meta.modelId, modes: results)))
         } else {
             var text = "model \(searcher.index.meta.modelId), \(queries.count) queries\n"
-            func column(_ value: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - value.count)) + value }
             text += "mode    " + column("Recall@\(k)", 10) + column("MRR@10", 9) + column("nDCG@10", 9) + "\n"
             for mode in modes {
                 let metrics = results[mode.rawValue]!
@@ -130,5 +150,70 @@ struct EvalCommand: ParsableCommand {
             }
             writeOutput(text)
         }
+    }
+
+    /// `--sweep`: hybrid at eleven weights, the best named and, with `--save-best` (or a yes on a terminal),
+    /// stored as the index's default.
+    private func runSweep(_ queries: [JudgedQuery]) throws {
+        let location = try target.existingLocation
+        let searcher = try Searcher(location: location, model: modelOptions.model, precision: modelOptions.precision,
+                                    loadModel: true, warn: { warn($0) })
+        let missing = try searcher.checkJudgments(queries)
+        if !missing.isEmpty { warn("\(missing.count) judged documents are not in the index (they count as not found)") }
+        let weights = (0 ... 10).map { Double($0) / 10 }
+        let results = try searcher.sweep(queries, weights: weights, k: k, filters: try filterOptions.filters())
+        let best = Searcher.bestWeight(results)!
+        let current = try searcher.vectorWeight(nil)
+        var save = saveBest
+        if !save, !json, best != current, isatty(STDIN_FILENO) != 0, isatty(STDERR_FILENO) != 0 {
+            FileHandle.standardError.write(Data("store \(best) as this index's default vector weight (now \(current))? [y/N] ".utf8))
+            save = ["y", "yes"].contains(readLine()?.trimmingCharacters(in: .whitespaces).lowercased() ?? "")
+        }
+        if save { try IndexStores.setDefaultVectorWeight(location, best) }
+        if json {
+            struct Point: Encodable {
+                var vectorWeight: Double
+                var metrics: RetrievalMetrics
+                enum CodingKeys: String, CodingKey { case vectorWeight = "vector_weight", recall, mrr, ndcg, queries }
+                func encode(to encoder: any Encoder) throws {
+                    var container = encoder.container(keyedBy: CodingKeys.self)
+                    try container.encode(vectorWeight, forKey: .vectorWeight)
+                    try container.encode(metrics.recall, forKey: .recall)
+                    try container.encode(metrics.mrr, forKey: .mrr)
+                    try container.encode(metrics.ndcg, forKey: .ndcg)
+                    try container.encode(metrics.queries, forKey: .queries)
+                }
+            }
+            struct Report: Encodable {
+                var k: Int, queries: Int, model: String, sweep: [Point], best: Double, indexDefault: Double, saved: Bool
+                enum CodingKeys: String, CodingKey { case k, queries, model, sweep, best, saved, indexDefault = "index_default" }
+            }
+            writeOutput(try jsonLine(Report(k: k, queries: queries.count, model: searcher.index.meta.modelId,
+                                            sweep: results.map { Point(vectorWeight: $0.weight, metrics: $0.metrics) },
+                                            best: best, indexDefault: save ? best : current, saved: save)))
+            return
+        }
+        var text = "model \(searcher.index.meta.modelId), \(queries.count) queries; hybrid by vector weight (0 keyword only, 1 vector only)\n"
+        text += "weight" + column("Recall@\(k)", 12) + column("MRR@10", 9) + column("nDCG@10", 9) + "\n"
+        for (weight, metrics) in results {
+            text += String(format: "%.1f", weight).padding(toLength: 6, withPad: " ", startingAt: 0) + column(String(format: "%.3f", metrics.recall), 12)
+                + column(String(format: "%.3f", metrics.mrr), 9) + column(String(format: "%.3f", metrics.ndcg), 9)
+                + (weight == best ? "  best" : "") + (weight == current ? "  (index default)" : "") + "\n"
+        }
+        if save {
+            text += "stored \(best) as the index's default vector weight\n"
+        } else if best != current {
+            text += "to make \(best) the index's default: add --save-best (queries may still set --vector-weight)\n"
+        }
+        writeOutput(text)
+    }
+
+    private func column(_ value: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - value.count)) + value }
+}
+
+/// Throws the usage error for a vector weight outside 0–1.
+func checkVectorWeight(_ weight: Double?) throws {
+    if let weight, !(weight.isFinite && (0 ... 1).contains(weight)) {
+        throw ValidationError("--vector-weight must be between 0 and 1, not \(weight)")
     }
 }

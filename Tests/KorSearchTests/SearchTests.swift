@@ -100,6 +100,67 @@ final class SearchTests: XCTestCase {
         }
     }
 
+    /// The vector weight W: fused = 2W / (60 + vector rank) + 2(1 − W) / (60 + keyword rank). At 0 the top is
+    /// keyword search's order, at 1 vector search's; out of 0–1 it is an error.
+    func testVectorWeightSetsTheFusion() throws {
+        for (store, searcher) in try searchers() {
+            let query = "국고채 금리 하락"
+            for weight in [0.0, 0.2, 0.8, 1.0] {
+                let hits = try searcher.search(query, limit: 10, mode: .hybrid, vectorWeight: weight)
+                for hit in hits {
+                    let expected = (hit.vectorRank.map { 2 * weight / (60 + Double($0)) } ?? 0) + (hit.keywordRank.map { 2 * (1 - weight) / (60 + Double($0)) } ?? 0)
+                    XCTAssertEqual(hit.score, expected, accuracy: 1e-12, "\(store) W=\(weight)")
+                }
+            }
+            let keyword = try searcher.search(query, limit: 5, mode: .keyword).map(\.chunkId)
+            XCTAssertEqual(try searcher.search(query, limit: 5, mode: .hybrid, vectorWeight: 0).map(\.chunkId), keyword, "\(store): W=0 is keyword's order")
+            let vector = try searcher.search(query, limit: 5, mode: .vector).map(\.chunkId)
+            XCTAssertEqual(try searcher.search(query, limit: 5, mode: .hybrid, vectorWeight: 1).map(\.chunkId), vector, "\(store): W=1 is vector's order")
+            XCTAssertEqual(try searcher.answer(query, limit: 1).vectorWeight, 0.5, "the default")
+            XCTAssertNil(try searcher.answer(query, limit: 1, mode: .keyword).vectorWeight)
+            for bad in [-0.1, 1.5, Double.nan] {
+                XCTAssertThrowsError(try searcher.search(query, vectorWeight: bad)) { error in
+                    XCTAssertTrue((error as? KorSearchError)?.message.contains("between 0 and 1") == true, "\(error)")
+                }
+            }
+        }
+    }
+
+    /// A sweep evaluates hybrid at each weight exactly as `evaluate` does; its best, stored as the index's
+    /// default, is what hybrid queries then use (both stores), and `info` shows it.
+    func testSweepAndTheStoredDefaultWeight() throws {
+        let queries = try JudgedQuery.load(TestPaths.repository.appendingPathComponent("Examples/eval/qrels.jsonl"))
+        let model = try tinyModel
+        for location in try corpusStores() {
+            let searcher = try Searcher(location: location, embedder: model.embedder, model: model.identity)
+            let sweep = try searcher.sweep(queries, weights: [0, 0.5, 1], k: 10)
+            XCTAssertEqual(sweep.map(\.weight), [0, 0.5, 1])
+            XCTAssertEqual(sweep[0].metrics, try searcher.evaluate(queries, mode: .hybrid, k: 10, vectorWeight: 0))
+            XCTAssertEqual(sweep[2].metrics, try searcher.evaluate(queries, mode: .hybrid, k: 10, vectorWeight: 1))
+            let best = try XCTUnwrap(Searcher.bestWeight(sweep))
+            XCTAssertEqual(best, 0, "keyword ranking retrieves best with the tiny model's random vectors")
+            XCTAssertThrowsError(try searcher.sweep(queries, weights: [2], k: 10))
+
+            try IndexStores.setDefaultVectorWeight(location, 0.25)
+            defer { try? IndexStores.setDefaultVectorWeight(location, 0.5) }
+            let reopened = try Searcher(location: location, embedder: model.embedder, model: model.identity)
+            XCTAssertEqual(try reopened.answer("국고채 금리 하락", limit: 3).vectorWeight, 0.25)
+            XCTAssertEqual(try reopened.search("국고채 금리 하락", limit: 5).map(\.score),
+                           try reopened.search("국고채 금리 하락", limit: 5, vectorWeight: 0.25).map(\.score))
+            XCTAssertEqual(try reopened.index.info().vectorWeight, 0.25)
+            XCTAssertEqual(try reopened.answer("국고채 금리 하락", limit: 1, vectorWeight: 0.9).vectorWeight, 0.9, "a query's own weight wins")
+            XCTAssertThrowsError(try IndexStores.setDefaultVectorWeight(location, 7))
+        }
+    }
+
+    func testAStoredWeightOutOfRangeIsADamagedMeta() throws {
+        XCTAssertThrowsError(try IndexMeta(entries: ["dimension": "8", "model_id": "m", "model_fingerprint": "f", "chunk_tokens": "96",
+                                                     "chunk_overlap": "24", "vector_weight": "1.7"], owner: "idx")) { error in
+            XCTAssertEqual((error as? KorSearchError)?.kind, .corruptIndex)
+            XCTAssertTrue("\(error)".contains("vector_weight \"1.7\""), "\(error)")
+        }
+    }
+
     /// The same folder, model and queries give the same passages in both stores: every evaluation question in
     /// every mode, hit by hit (a passage is its path and ordinal; chunk ids are each store's own), where the
     /// scores of neighbouring hits are not tied.

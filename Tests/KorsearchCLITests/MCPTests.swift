@@ -89,6 +89,12 @@ final class MCPTests: XCTestCase {
             XCTAssertEqual(hits.compactMap { $0["chunk_id"] as? Int }, expected.compactMap { $0["chunk_id"] as? Int }, mode)
             XCTAssertTrue(result.text.hasPrefix("[1] "), "a text rendering with citations: \(result.text)")
         }
+        let weighted = try session.call("search", ["query": "푸른건설 PF 대출 보증", "k": 3, "vector_weight": 0])
+        XCTAssertEqual(weighted.structured?["vector_weight"] as? Double, 0)
+        let keyword = try runKorsearch(["search", "푸른건설 PF 대출 보증", "--index", index, "--model", model, "--json", "-k", "3", "--mode", "keyword"])
+        XCTAssertEqual((weighted.structured?["results"] as? [[String: Any]])?.compactMap { $0["chunk_id"] as? Int },
+                       ((try JSONSerialization.jsonObject(with: Data(keyword.stdout.utf8)) as? [String: Any])?["results"] as? [[String: Any]])?.compactMap { $0["chunk_id"] as? Int },
+                       "vector_weight 0 ranks as keyword search")
         let filtered = try session.call("search", ["query": "보증 잔액", "k": 2, "mode": "keyword", "context": 1,
                                                    "filters": ["company": "00887766", "report_type": "반기보고서", "period": "2024"]])
         let top = try XCTUnwrap((filtered.structured?["results"] as? [[String: Any]])?.first)
@@ -123,6 +129,8 @@ final class MCPTests: XCTestCase {
             ("search", ["query": "배당", "filters": ["colour": "red"]], "unknown argument filters.colour"),
             ("search", ["query": "배당", "filters": ["types": ["xls"]]], "filters.types: xls is not a type"),
             ("search", ["query": 42], "query must be a string"),
+            ("search", ["query": "배당", "vector_weight": 2], "vector_weight must be between 0.0 and 1.0, not 2.0"),
+            ("search", ["query": "배당", "vector_weight": "half"], "vector_weight must be a number"),
             ("get_context", ["chunk_id": 999_999], "no passage with chunk_id 999999"),
             ("get_document", ["document_id": documentId, "start": 50, "end": 10], "end 10 is before start 50"),
             ("get_document", ["document_id": -1], "no document with document_id -1"),
@@ -159,10 +167,13 @@ final class MCPTests: XCTestCase {
         process.standardInput = toServer
         process.standardOutput = fromServer
         process.standardError = FileHandle.nullDevice
+        let client = Client(name: "korsearch-sdk-tests", version: "1.0")
+        // A server that dies must fail the test, not hang it: disconnecting ends the client's pending requests
+        // (and its message loop, which would spin on the closed pipe).
+        process.terminationHandler = { _ in Task { await client.disconnect() } }
         try process.run()
         let transport = StdioTransport(input: .init(rawValue: fromServer.fileHandleForReading.fileDescriptor),
                                        output: .init(rawValue: toServer.fileHandleForWriting.fileDescriptor))
-        let client = Client(name: "korsearch-sdk-tests", version: "1.0")
         let initialized = try await client.connect(transport: transport)
         XCTAssertEqual(initialized.serverInfo.name, "korsearch")
 

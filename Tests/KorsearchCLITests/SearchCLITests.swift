@@ -98,6 +98,52 @@ final class SearchCLITests: XCTestCase {
         XCTAssertGreaterThanOrEqual(report["queries"] as? Int ?? 0, 30)
     }
 
+    /// `eval --sweep` reports hybrid at each weight and names the best; `--save-best` stores it, `info` and
+    /// `search --json` then show it, and `--vector-weight` on a query still wins. Bad weights are usage errors.
+    func testSweepStoresTheBestWeightAndQueriesMaySetTheirOwn() throws {
+        let index = try builtIndex()
+        let qrels = repository.appendingPathComponent("Examples/eval/qrels.jsonl").path
+        let human = try runKorsearch(["eval", "--index", index, "--qrels", qrels, "--sweep"])
+        XCTAssertEqual(human.status, 0, human.stderr)
+        XCTAssertTrue(human.stdout.contains("weight   Recall@10   MRR@10  nDCG@10\n0.0 "), human.stdout)
+        XCTAssertTrue(human.stdout.contains("  best"), human.stdout)
+        XCTAssertTrue(human.stdout.contains("0.5 ") && human.stdout.contains("(index default)"), human.stdout)
+        XCTAssertTrue(human.stdout.contains("add --save-best"), human.stdout)
+
+        let saved = try runKorsearch(["eval", "--index", index, "--qrels", qrels, "--sweep", "--save-best", "--json"])
+        XCTAssertEqual(saved.status, 0, saved.stderr)
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(saved.stdout.utf8)) as? [String: Any])
+        let sweep = try XCTUnwrap(report["sweep"] as? [[String: Any]])
+        XCTAssertEqual(sweep.compactMap { $0["vector_weight"] as? Double }, (0 ... 10).map { Double($0) / 10 })
+        let best = try XCTUnwrap(report["best"] as? Double)
+        XCTAssertEqual(report["saved"] as? Bool, true)
+        XCTAssertEqual(report["index_default"] as? Double, best)
+        let bestMRR = sweep.compactMap { $0["mrr"] as? Double }.max()
+        XCTAssertEqual(sweep.first { $0["vector_weight"] as? Double == best }?["mrr"] as? Double, bestMRR)
+
+        let info = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(try runKorsearch(["info", "--index", index, "--json"]).stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(info["vector_weight"] as? Double, best)
+        XCTAssertTrue(try runKorsearch(["info", "--index", index]).stdout.contains("hybrid     vector weight \(best)"))
+        let search = try runKorsearch(["search", "국고채 금리", "--index", index, "--json", "-k", "2"])
+        XCTAssertEqual((try JSONSerialization.jsonObject(with: Data(search.stdout.utf8)) as? [String: Any])?["vector_weight"] as? Double, best)
+        let own = try runKorsearch(["search", "국고채 금리", "--index", index, "--json", "-k", "2", "--vector-weight", "0.7"])
+        XCTAssertEqual((try JSONSerialization.jsonObject(with: Data(own.stdout.utf8)) as? [String: Any])?["vector_weight"] as? Double, 0.7)
+        let fixed = try runKorsearch(["eval", "--index", index, "--qrels", qrels, "--mode", "hybrid", "--vector-weight", "0", "--json"])
+        let hybrid = try XCTUnwrap(((try JSONSerialization.jsonObject(with: Data(fixed.stdout.utf8)) as? [String: Any])?["modes"] as? [String: [String: Any]])?["hybrid"])
+        XCTAssertEqual(hybrid["mrr"] as? Double, sweep[0]["mrr"] as? Double, "eval at one weight agrees with the sweep")
+
+        for (arguments, message) in [
+            (["search", "금리", "--index", index, "--vector-weight", "1.5"], "--vector-weight must be between 0 and 1"),
+            (["eval", "--index", index, "--qrels", qrels, "--save-best"], "add --sweep"),
+            (["eval", "--index", index, "--qrels", qrels, "--sweep", "--vector-weight", "0.3"], "leave out --vector-weight"),
+            (["eval", "--index", index, "--qrels", qrels, "--sweep", "--mode", "keyword"], "leave out --mode keyword"),
+        ] {
+            let run = try runKorsearch(arguments)
+            XCTAssertEqual(run.status, 64, arguments.joined(separator: " "))
+            XCTAssertTrue(run.stderr.contains(message), "\(arguments): \(run.stderr)")
+        }
+    }
+
     func testSearchErrors() throws {
         let index = try builtIndex()
         let cases: [([String], String)] = [

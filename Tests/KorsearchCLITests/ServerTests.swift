@@ -127,6 +127,11 @@ final class ServerTests: XCTestCase {
         let hybrid = try call(server, "POST", "/v1/search", json: ["query": "국고채 금리", "filters": ["types": ["md"]]])
         XCTAssertEqual(hybrid.status, 200)
         XCTAssertTrue((hybrid.object?["results"] as? [[String: Any]] ?? []).allSatisfy { ($0["path"] as? String)?.hasSuffix(".md") == true })
+        XCTAssertEqual(hybrid.object?["vector_weight"] as? Double, 0.5, "the weight the fusion used")
+        // vector_weight 0: hybrid ranks as keyword search does.
+        let keywordOnly = try call(server, "POST", "/v1/search", json: ["query": "자기주식 소각", "k": 3, "vector_weight": 0])
+        XCTAssertEqual(keywordOnly.object?["vector_weight"] as? Double, 0)
+        XCTAssertEqual((keywordOnly.object?["results"] as? [[String: Any]])?.map { $0["chunk_id"] as? Int }, cliHits.map { $0["chunk_id"] as? Int })
 
         // Documents and chunks.
         let chunkId = try XCTUnwrap(hits.first?["chunk_id"] as? Int)
@@ -154,6 +159,8 @@ final class ServerTests: XCTestCase {
             ("POST", "/v1/search", ["query": ""], nil, 400, "the query is empty"),
             ("POST", "/v1/search", ["query": "금리", "k": 0], nil, 400, "k must be between"),
             ("POST", "/v1/search", ["query": "금리", "mode": "fuzzy"], nil, 400, "mode must be"),
+            ("POST", "/v1/search", ["query": "금리", "vector_weight": 1.5], nil, 400, "vector_weight must be between 0 and 1"),
+            ("POST", "/v1/search", ["query": "금리", "vector_weight": "high"], nil, 400, "vector_weight"),
             ("POST", "/v1/search", ["query": "금리", "filters": ["modified_after": "soon"]], nil, 400, "must be a date"),
             ("GET", "/v1/nothing", nil, nil, 404, "no such endpoint"),
             ("POST", "/v1/search", ["query": "금리", "top_k": 3], nil, 400, "unknown field top_k"),

@@ -117,13 +117,34 @@ extension Searcher {
     }
 
     /// Recall@k, MRR@10 and nDCG@10 of a search mode over judged queries, each asked with `filters` and its
-    /// own metadata filters.
-    public func evaluate(_ queries: [JudgedQuery], mode: SearchMode, k: Int, filters: SearchFilters = SearchFilters()) throws -> RetrievalMetrics {
+    /// own metadata filters (hybrid with `vectorWeight`, else the index's default weight).
+    public func evaluate(_ queries: [JudgedQuery], mode: SearchMode, k: Int, filters: SearchFilters = SearchFilters(),
+                         vectorWeight: Double? = nil) throws -> RetrievalMetrics {
+        try evaluate(queries, k: k) { judged in
+            try search(judged.query, limit: max(k, 10) * 3, mode: mode, filters: judged.filters?.applied(to: filters) ?? filters,
+                       vectorWeight: vectorWeight)
+        }
+    }
+
+    /// Hybrid search's metrics at each vector weight of `weights` (0 keyword ranking only … 1 vector only), each
+    /// query embedded once.
+    public func sweep(_ queries: [JudgedQuery], weights: [Double], k: Int, filters: SearchFilters = SearchFilters()) throws -> [(weight: Double, metrics: RetrievalMetrics)] {
+        for weight in weights { try Searcher.checkVectorWeight(weight) }
+        var vectors: [String: [Float]] = [:]
+        for judged in queries where vectors[judged.query] == nil { vectors[judged.query] = try embedQuery(judged.query) }
+        return try weights.map { weight in
+            (weight, try evaluate(queries, k: k) { judged in
+                try search(judged.query, limit: max(k, 10) * 3, mode: .hybrid, filters: judged.filters?.applied(to: filters) ?? filters,
+                           queryVector: vectors[judged.query], vectorWeight: weight)
+            })
+        }
+    }
+
+    private func evaluate(_ queries: [JudgedQuery], k: Int, hits search: (JudgedQuery) throws -> [SearchHit]) throws -> RetrievalMetrics {
         var ranked: [[String]] = []
         var relevant: [Set<String>] = []
         for judged in queries {
-            let hits = try search(judged.query, limit: max(k, 10) * 3, mode: mode,
-                                  filters: judged.filters?.applied(to: filters) ?? filters)
+            let hits = try search(judged)
             if let chunks = judged.relevantChunks, !chunks.isEmpty {
                 ranked.append(hits.map { String($0.chunkId) })
                 relevant.append(Set(chunks.map(String.init)))
@@ -133,5 +154,15 @@ extension Searcher {
             }
         }
         return RetrievalMetrics.score(ranked: ranked, relevant: relevant, k: k)
+    }
+
+    /// The weight of a sweep that retrieves best: the highest MRR@10, then nDCG@10, then Recall@k; among
+    /// equals, the one nearest 0.5 (both rankings alike).
+    public static func bestWeight(_ sweep: [(weight: Double, metrics: RetrievalMetrics)]) -> Double? {
+        sweep.max { a, b in
+            let x = (a.metrics.mrr, a.metrics.ndcg, a.metrics.recall, -abs(a.weight - 0.5))
+            let y = (b.metrics.mrr, b.metrics.ndcg, b.metrics.recall, -abs(b.weight - 0.5))
+            return x < y
+        }?.weight
     }
 }

@@ -39,7 +39,7 @@ public struct ContextPassage: Encodable, Sendable, Equatable {
 }
 
 /// A search's answer exactly as `korsearch search --json` and `POST /v1/search` print it:
-/// `{"query", "mode", "results": [hit fields…, "context": [passages] when asked]}`.
+/// `{"query", "mode", "vector_weight" (hybrid only), "results": [hit fields…, "context": [passages] when asked]}`.
 public struct SearchAnswer: Encodable, Sendable {
     /// One hit and, when neighbours were asked for, the passages around it.
     public struct Result: Encodable, Sendable {
@@ -59,20 +59,27 @@ public struct SearchAnswer: Encodable, Sendable {
 
     public var query: String
     public var mode: SearchMode
+    /// The vector weight the fusion used (hybrid only).
+    public var vectorWeight: Double?
     public var results: [Result]
+
+    enum CodingKeys: String, CodingKey {
+        case query, mode, results
+        case vectorWeight = "vector_weight"
+    }
 }
 
 extension Searcher {
     /// Searches, and with `neighbours` > 0 attaches to each hit that many passages on each side.
     public func answer(_ query: String, limit: Int = 10, mode: SearchMode = .hybrid, filters: SearchFilters = SearchFilters(),
-                       neighbours: Int = 0, queryVector: [Float]? = nil) throws -> SearchAnswer {
-        let hits = try search(query, limit: limit, mode: mode, filters: filters, queryVector: queryVector)
+                       neighbours: Int = 0, queryVector: [Float]? = nil, vectorWeight: Double? = nil) throws -> SearchAnswer {
+        let hits = try search(query, limit: limit, mode: mode, filters: filters, queryVector: queryVector, vectorWeight: vectorWeight)
         let results = try hits.map { hit in
             SearchAnswer.Result(hit: hit, context: neighbours > 0
                 ? try context(of: hit.chunkId, before: neighbours, after: neighbours).filter { $0.id != hit.chunkId }.map(ContextPassage.init)
                 : nil)
         }
-        return SearchAnswer(query: query, mode: mode, results: results)
+        return SearchAnswer(query: query, mode: mode, vectorWeight: mode == .hybrid ? try self.vectorWeight(vectorWeight) : nil, results: results)
     }
 }
 

@@ -2,8 +2,8 @@ import Foundation
 import KorEncoder
 
 /// Answers queries over an index: vector (FAISS, cosine), keyword (BM25 over Korean-aware terms) or hybrid
-/// (reciprocal rank fusion of both), with filters applied before the cut and overlapping passages of one
-/// document kept from crowding the results. Open it once and search many times, from any number of threads.
+/// (weighted reciprocal rank fusion of both), with filters applied before the cut and overlapping passages of
+/// one document kept from crowding the results. Open it once and search many times, from any number of threads.
 public final class Searcher: @unchecked Sendable {
     /// The index searched.
     public let index: any IndexStore
@@ -14,8 +14,26 @@ public final class Searcher: @unchecked Sendable {
     /// The most results one search returns (the CLI's `-k`, the API's `k`).
     public static let maxResults = 100
 
-    /// The constant k of reciprocal rank fusion: fused score = Σ 1 / (k + rank).
+    /// The constant k of reciprocal rank fusion: fused score = 2W / (k + vector rank) + 2(1 − W) / (k + keyword rank).
     public static let fusionConstant = 60.0
+
+    /// The vector side's weight W in hybrid fusion when neither the query nor the index sets one: 0.5, both
+    /// sides alike (plain reciprocal rank fusion, Σ 1 / (k + rank)).
+    public static let defaultVectorWeight = 0.5
+
+    /// The vector weight a hybrid query uses: the query's, else the index's stored default, else 0.5.
+    public func vectorWeight(_ asked: Double?) throws -> Double {
+        let weight = asked ?? index.meta.vectorWeight ?? Searcher.defaultVectorWeight
+        try Searcher.checkVectorWeight(weight)
+        return weight
+    }
+
+    /// Throws unless `weight` is a fusion weight, 0 (keyword ranking only) to 1 (vector ranking only).
+    public static func checkVectorWeight(_ weight: Double) throws {
+        guard weight.isFinite, (0 ... 1).contains(weight) else {
+            throw KorSearchError(.invalidArgument, "the vector weight must be between 0 and 1, not \(weight)")
+        }
+    }
 
     /// Searches an open index. With an embedder, its model must be the one that built the index.
     public init(index: any IndexStore, embedder: Embedder?, model: ModelIdentity?,
@@ -37,12 +55,15 @@ public final class Searcher: @unchecked Sendable {
 
     /// The best passages for a query, best first. `queryVector`, when given, is the query's embedding computed
     /// elsewhere (a server batching the embeddings of concurrent queries); otherwise it is computed here.
+    /// `vectorWeight` (0–1) weighs the vector ranking against the keyword ranking in hybrid search (see
+    /// `vectorWeight(_:)` for the default); other modes ignore it.
     public func search(_ query: String, limit: Int = 10, mode: SearchMode = .hybrid,
-                       filters: SearchFilters = SearchFilters(), queryVector: [Float]? = nil) throws -> [SearchHit] {
+                       filters: SearchFilters = SearchFilters(), queryVector: [Float]? = nil, vectorWeight: Double? = nil) throws -> [SearchHit] {
         let trimmed = query.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw KorSearchError(.invalidArgument, "the query is empty") }
         guard limit >= 1 else { throw KorSearchError(.invalidArgument, "the number of results must be at least 1, not \(limit)") }
         try filters.validate()
+        let weight = try self.vectorWeight(vectorWeight)
         if mode != .keyword, embedder == nil, queryVector == nil {
             throw KorSearchError(.invalidArgument, "\(mode.rawValue) search needs the model; this searcher was opened for keyword search only")
         }
@@ -75,11 +96,11 @@ public final class Searcher: @unchecked Sendable {
         case .hybrid:
             var fused: [Int64: (score: Double, vectorRank: Int?, keywordRank: Int?)] = [:]
             for (rank, item) in vectorList.enumerated() {
-                fused[item.id, default: (0, nil, nil)].score += 1 / (Searcher.fusionConstant + Double(rank + 1))
+                fused[item.id, default: (0, nil, nil)].score += 2 * weight / (Searcher.fusionConstant + Double(rank + 1))
                 fused[item.id]!.vectorRank = rank + 1
             }
             for (rank, item) in keywordList.enumerated() {
-                fused[item.id, default: (0, nil, nil)].score += 1 / (Searcher.fusionConstant + Double(rank + 1))
+                fused[item.id, default: (0, nil, nil)].score += 2 * (1 - weight) / (Searcher.fusionConstant + Double(rank + 1))
                 fused[item.id]!.keywordRank = rank + 1
             }
             candidates = fused.map { ($0.key, $0.value.score, $0.value.vectorRank, $0.value.keywordRank) }

@@ -28,6 +28,8 @@ public struct IndexInfo: Encodable, Sendable {
     public var chunkTokens: Int
     public var chunkOverlap: Int
     public var precision: String
+    /// The vector weight hybrid queries use when they set none (the stored default, else 0.5).
+    public var vectorWeight: Double
     public var folder: String?
     public var lastIndexedAt: String?
     public var skipped: [SkippedFile]
@@ -93,6 +95,7 @@ public struct IndexInfo: Encodable, Sendable {
         chunkTokens = meta.chunking.chunkTokens
         chunkOverlap = meta.chunking.overlapTokens
         precision = meta.precision.rawValue
+        vectorWeight = meta.vectorWeight ?? Searcher.defaultVectorWeight
         folder = meta.indexedFolder
         lastIndexedAt = meta.lastIndexedAt
         self.skipped = skipped
@@ -105,5 +108,6 @@ public struct IndexInfo: Encodable, Sendable {
         case chunkOverlap = "chunk_overlap"
         case distinctVectors = "distinct_vectors"
         case lastIndexedAt = "last_indexed_at"
+        case vectorWeight = "vector_weight"
     }
 }

@@ -16,6 +16,8 @@ public protocol IndexStoreLocation: Sendable, CustomStringConvertible {
     /// Rebuilds the vector index from the stored vectors without re-embedding, optionally of another kind
     /// (`vectorIndex`: a FAISS factory string for an index directory); returns what was built.
     func rebuild(vectorIndex: String?, warn: (String) -> Void) throws -> String
+    /// Records entries in an existing index's meta (search settings such as `vector_weight`), leaving the rest.
+    func setMeta(_ entries: [String: String]) throws
     /// Where a fresh index would go, for hints in messages ("directory", "schema (...)").
     var newIndexHint: String { get }
     /// A folder the indexer must not index when it lies inside the indexed folder (the index itself).
@@ -109,6 +111,12 @@ public enum IndexStores {
         let relative = paths.map { $0.hasPrefix("./") ? String($0.dropFirst(2)) : $0 }
         let removed = Set(try location.store.remove(paths: relative, warn: warn))
         return zip(paths, relative).filter { removed.contains($0.1) }.map(\.0)
+    }
+
+    /// Stores the vector weight hybrid queries use when they set none (0 keyword ranking only, 1 vector only).
+    public static func setDefaultVectorWeight(_ location: IndexLocation, _ weight: Double) throws {
+        try Searcher.checkVectorWeight(weight)
+        try location.store.setMeta(IndexMeta.vectorWeightEntries(weight))
     }
 
     /// Rebuilds the vector index from the stored vectors without re-embedding: FAISS (optionally with another
