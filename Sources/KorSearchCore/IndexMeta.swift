@@ -33,6 +33,8 @@ public struct IndexMeta: Sendable, Equatable {
     /// The vector side's weight in hybrid fusion for queries that do not set one (`korsearch eval --sweep
     /// --save-best` stores it), or nil for `Searcher.defaultVectorWeight`.
     public var vectorWeight: Double?
+    /// The `KeywordTerms.version` the stored keyword terms were derived by (1 for indexes that record none).
+    public var keywordTerms: Int
     /// Every entry as stored, bookkeeping of the store included.
     public private(set) var entries: [String: String]
 
@@ -41,7 +43,7 @@ public struct IndexMeta: Sendable, Equatable {
         static let dimension = "dimension", pooling = "pooling", normalization = "normalization", precision = "precision"
         static let maxLength = "max_length", chunkTokens = "chunk_tokens", chunkOverlap = "chunk_overlap"
         static let vectorIndex = "faiss_factory", createdAt = "created_at", lastIndexedAt = "last_indexed_at"
-        static let indexedFolder = "indexed_folder", vectorWeight = "vector_weight"
+        static let indexedFolder = "indexed_folder", vectorWeight = "vector_weight", keywordTerms = "keyword_terms"
     }
 
     /// The meta of a new index built by a model with these settings.
@@ -58,6 +60,7 @@ public struct IndexMeta: Sendable, Equatable {
         self.chunking = chunking
         self.vectorIndex = vectorIndex
         self.createdAt = ISO8601DateFormatter().string(from: createdAt)
+        keywordTerms = KeywordTerms.version
         entries = [:]
         entries = storedEntries
     }
@@ -98,6 +101,7 @@ public struct IndexMeta: Sendable, Equatable {
         createdAt = entries[Key.createdAt]
         lastIndexedAt = entries[Key.lastIndexedAt]
         indexedFolder = entries[Key.indexedFolder]
+        keywordTerms = entries[Key.keywordTerms].flatMap { Int($0) } ?? 1
         if let text = entries[Key.vectorWeight] {
             guard let weight = Double(text), weight.isFinite, (0 ... 1).contains(weight) else {
                 throw KorSearchError(.corruptIndex, "\(owner) records vector_weight \"\(text)\", not a weight between 0 and 1; store one again with `korsearch eval --sweep --save-best`")
@@ -125,8 +129,12 @@ public struct IndexMeta: Sendable, Equatable {
         stored[Key.lastIndexedAt] = lastIndexedAt
         stored[Key.indexedFolder] = indexedFolder
         stored[Key.vectorWeight] = vectorWeight.map { "\($0)" }
+        stored[Key.keywordTerms] = "\(keywordTerms)"
         return stored
     }
+
+    /// The entry recording that the keyword terms were derived by this korsearch's `KeywordTerms`.
+    public static var keywordTermsEntries: [String: String] { [Key.keywordTerms: "\(KeywordTerms.version)"] }
 
     /// The entry that stores a default vector weight.
     public static func vectorWeightEntries(_ weight: Double) -> [String: String] {

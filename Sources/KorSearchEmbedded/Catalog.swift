@@ -435,6 +435,25 @@ public final class Catalog: @unchecked Sendable {
         }
     }
 
+    /// Derives every passage's keyword terms again by the current `KeywordTerms` (an index made by an older
+    /// korsearch), in one transaction: a crash leaves the old terms or the new, never a mix. Returns the count.
+    func rederiveKeywordTerms() throws -> Int {
+        try write { db in
+            try db.execute(sql: "DELETE FROM chunk_terms")
+            var count = 0
+            let rows = try Row.fetchCursor(db, sql: "SELECT id, text FROM chunks ORDER BY id")
+            while let row = try rows.next() {
+                try db.execute(sql: "INSERT INTO chunk_terms (rowid, terms) VALUES (?, ?)",
+                               arguments: [row["id"] as Int64, KeywordTerms.terms(row["text"] as String).joined(separator: " ")])
+                count += 1
+            }
+            for (key, value) in IndexMeta.keywordTermsEntries {
+                try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", arguments: [key, value])
+            }
+            return count
+        }
+    }
+
     /// The number of passages, and how many passages contain each of `terms` (FTS5's vocabulary table).
     func termFrequencies(_ terms: [String]) throws -> (passages: Int, frequencies: [String: Int]) {
         try read { db in

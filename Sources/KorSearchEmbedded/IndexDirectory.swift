@@ -70,6 +70,10 @@ public struct IndexDirectory: Sendable, IndexStoreLocation {
                 meta.vectorIndex = meta.vectorIndex ?? "Flat"
                 try catalog.setMeta(meta.storedEntries.merging(["generation": "0", "faiss_generation": "0"]) { $1 })
             }
+            if try catalog.indexMeta().keywordTerms != KeywordTerms.version {
+                let count = try catalog.rederiveKeywordTerms()
+                warn("keyword terms of \(count) passages derived again by this korsearch's rules (whole Korean words and amounts); no re-embedding")
+            }
             let index = try DocumentIndex.open(self, writable: true, warn: warn)
             if let factory = options.faissFactory, factory != index.factory {
                 throw KorSearchError(.invalidArgument, "index \(url.path) uses FAISS \"\(index.factory)\"; change it with `korsearch rebuild --index \(url.path) --faiss \(factory)`")

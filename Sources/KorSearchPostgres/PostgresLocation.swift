@@ -72,7 +72,7 @@ extension PostgresLocation {
     /// Creates the schema when new (safe when several workers start at once) and opens a worker's writer.
     public func openForWriting(creating meta: IndexMeta, options: IndexOptions, warn: @escaping (String) -> Void) throws -> any IndexWriting {
         if options.faissFactory != nil { throw PostgresLocation.noFaiss }
-        return try PostgresWriter(store: try PostgresStore.create(self, meta: meta))
+        return try PostgresWriter(store: try PostgresStore.create(self, meta: meta, warn: warn))
     }
 
     public func remove(paths: [String], warn: (String) -> Void) throws -> [String] {

@@ -69,7 +69,7 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
 
     /// Opens an index, creating its schema (with `meta`) when new and migrating an older one; safe when several
     /// workers start at once.
-    static func create(_ location: PostgresLocation, meta: IndexMeta) throws -> PostgresStore {
+    static func create(_ location: PostgresLocation, meta: IndexMeta, warn: (String) -> Void = { _ in }) throws -> PostgresStore {
         let session = try PostgresSession(location)
         try session.transaction {
             // One creator at a time in this database; the others wait and then find the tables made.
@@ -82,6 +82,11 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
                 for (key, value) in meta.storedEntries.sorted(by: { $0.key < $1.key }) {
                     try session.execute("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING", binds(key, value))
                 }
+            }
+            // Keyword terms derived by older rules are derived again before anything is written by these.
+            if try IndexMeta(entries: try readMeta(session), owner: location.description).keywordTerms != KeywordTerms.version {
+                let count = try rederiveKeywordTerms(session)
+                warn("keyword terms of \(count) passages derived again by this korsearch's rules (whole Korean words and amounts); no re-embedding")
             }
         }
         return try PostgresStore(location, session: session)
@@ -153,6 +158,49 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
             "ALTER TABLE chunks ADD COLUMN IF NOT EXISTS input_hash text",
             "CREATE INDEX IF NOT EXISTS chunks_input_hash ON chunks (input_hash)",
         ])]
+    }
+
+    /// Derives every passage's keyword terms, its posting lists and BM25's statistics again by the current
+    /// `KeywordTerms`, in the caller's transaction (a crash leaves the old terms or the new). Returns the count.
+    static func rederiveKeywordTerms(_ session: PostgresSession) throws -> Int {
+        try session.execute("DELETE FROM keyword_postings")
+        var last: Int64 = 0, count = 0
+        while true {
+            var ids: [Int64] = [], vectors: [String] = [], lengths: [Int32] = []
+            var postings = (terms: [String](), chunks: [Int64](), frequencies: [Int32](), lengths: [Int32]())
+            for row in try session.query("SELECT id, text FROM chunks WHERE id > $1 ORDER BY id LIMIT 500", binds(last)) {
+                let cells = row.makeRandomAccess()
+                let id = try cells[0].decode(Int64.self)
+                let terms = KeywordTerms.terms(try cells[1].decode(String.self))
+                var frequencies: [String: Int32] = [:]
+                for term in terms { frequencies[term, default: 0] += 1 }
+                for (term, frequency) in frequencies.sorted(by: { $0.key < $1.key }) {
+                    postings.terms.append(term)
+                    postings.chunks.append(id)
+                    postings.frequencies.append(min(frequency, 256))
+                    postings.lengths.append(Int32(terms.count))
+                }
+                ids.append(id)
+                vectors.append(TermVector.literal(terms))
+                lengths.append(Int32(terms.count))
+            }
+            guard let next = ids.last else { break }
+            try session.execute("""
+                UPDATE chunks c SET terms = u.terms::tsvector, term_count = u.length
+                FROM unnest($1::int8[], $2::text[], $3::int4[]) AS u(id, terms, length) WHERE c.id = u.id
+                """, binds(ids, vectors, lengths))
+            try session.execute("""
+                INSERT INTO keyword_postings (term, chunk_id, tf, length)
+                SELECT * FROM unnest($1::text[], $2::int8[], $3::int4[], $4::int4[])
+                """, binds(postings.terms, postings.chunks, postings.frequencies, postings.lengths))
+            last = next
+            count += ids.count
+        }
+        try session.execute("DELETE FROM keyword_terms")
+        try session.execute("INSERT INTO keyword_terms (term, chunks) SELECT term, count(*) FROM keyword_postings GROUP BY term")
+        try session.execute("UPDATE keyword_totals SET chunks = (SELECT count(*) FROM chunks), terms = (SELECT coalesce(sum(term_count), 0) FROM chunks)")
+        try upsertMeta(IndexMeta.keywordTermsEntries, in: session)
+        return count
     }
 
     /// Counts of documents and chunks.

@@ -114,7 +114,11 @@ mark { background: var(--mark); padding: 0 1px; }
 @media (max-width: 600px) { .row > * { flex: 1 1 100%; } input[type=number] { width: 100%; } }
 """#
 
-    static let script = #"""
+    static let script = scriptTemplate.replacingOccurrences(
+        of: "{{KOREAN_ENDINGS}}",
+        with: String(decoding: (try? JSONEncoder().encode(KoreanEndings.endings)) ?? Data("[]".utf8), as: UTF8.self))
+
+    private static let scriptTemplate = #"""
 "use strict";
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -130,31 +134,89 @@ async function api(path, body) {
   return data;
 }
 
-// The query's terms as the keyword index sees them: Hangul as syllable bigrams, other words whole.
+// What the page marks, as `Snippet` marks it in the CLI: numbers, Latin words and amounts whole (never `3`
+// inside `2023`); a Hangul word where the query's word or its stem (the word without its particle or ending)
+// is the whole word, its start or its stem's end — never a bigram inside an unrelated word.
+const ENDINGS = {{KOREAN_ENDINGS}};
+const HANGUL = /[\uAC00-\uD7A3\u3131-\u318E]/;
+function stem(word) {
+  for (const ending of ENDINGS) {
+    if (word.length - ending.length >= 2 && word.endsWith(ending)) return word.slice(0, word.length - ending.length);
+  }
+  return null;
+}
+function tokens(text) {
+  const found = [];
+  const pattern = /[\uAC00-\uD7A3\u3131-\u318E]+|[0-9](?:[0-9]|[,.](?=[0-9]))*|(?:(?![\uAC00-\uD7A3\u3131-\u318E])\p{L})+/gu;
+  for (const match of text.matchAll(pattern)) {
+    const raw = match[0];
+    const kind = HANGUL.test(raw[0]) ? "hangul" : /[0-9]/.test(raw[0]) ? "number" : "latin";
+    const term = kind === "number" ? raw.replace(/,/g, "") : raw.toLowerCase();
+    found.push({ kind, term, start: match.index, end: match.index + raw.length });
+  }
+  return found;
+}
+const UNITS = { "십": 10n, "백": 100n, "천": 1000n };
+const LARGE = { "만": 10000n, "억": 100000000n, "조": 1000000000000n };
+// Runs of numbers with Korean units (1조 3,200억 원) as "원" and the amount in digits.
+function amounts(text) {
+  const found = [];
+  const group = /^([0-9][0-9,]*(?:\.[0-9]+)?) *([십백천]?)([만억조]?)/;
+  let index = 0;
+  while (index < text.length) {
+    if (!/[0-9]/.test(text[index]) || (index > 0 && /[0-9,.]/.test(text[index - 1]))) { index++; continue; }
+    let at = index, spanEnd = index, total = 0n, scale = 1000000000000000n, last = null, large = false, groups = 0;
+    for (;;) {
+      const match = group.exec(text.slice(at));
+      if (!match || (!match[2] && !match[3])) break;
+      const unit = (match[2] ? UNITS[match[2]] : 1n) * (match[3] ? LARGE[match[3]] : 1n);
+      if (last !== null && unit >= last) break;
+      const [whole, fraction = ""] = match[1].replace(/,/g, "").split(".");
+      total += (BigInt(whole) * scale + BigInt((fraction + "000000000000000").slice(0, 15))) * unit;
+      last = unit; large = large || !!match[3]; groups++;
+      at += match[0].length; spanEnd = at;
+      let next = at;
+      while (text[next] === " ") next++;
+      if (!/[0-9]/.test(text[next] || "")) break;
+      at = next;
+    }
+    if (groups > 0 && large && total >= scale) {
+      let end = spanEnd, next = spanEnd;
+      while (text[next] === " ") next++;
+      if (text[next] === "원") end = next + 1;
+      found.push({ term: "원" + ((total + scale / 2n) / scale).toString(), start: index, end });
+    }
+    index = Math.max(at, index + 1);
+  }
+  return found;
+}
 function terms(query) {
-  const found = new Set();
-  for (const word of query.toLowerCase().match(/[\p{L}\p{N}]+/gu) || []) {
-    for (const run of word.match(/[\uAC00-\uD7A3]+|[^\uAC00-\uD7A3]+/g) || []) {
-      if (/^[\uAC00-\uD7A3]+$/.test(run)) {
-        if (run.length === 1) found.add(run);
-        for (let i = 0; i + 1 < run.length; i++) found.add(run.slice(i, i + 2));
-      } else {
-        found.add(run);
-      }
+  const queryTokens = tokens(query);
+  const exact = new Set(queryTokens.filter((t) => t.kind !== "hangul").map((t) => t.term).concat(amounts(query).map((a) => a.term)));
+  const cores = new Set();
+  for (const t of queryTokens) if (t.kind === "hangul") { cores.add(t.term); const s = stem(t.term); if (s) cores.add(s); }
+  return { exact, cores: [...cores] };
+}
+function marks(text, words) {
+  const marked = new Array(text.length).fill(false);
+  const mark = (start, end) => { for (let i = start; i < end; i++) marked[i] = true; };
+  for (const t of tokens(text)) {
+    if (t.kind !== "hangul") { if (words.exact.has(t.term)) mark(t.start, t.end); continue; }
+    const word = t.term, base = stem(word) || word;
+    for (const core of words.cores) {
+      if (word === core) mark(t.start, t.end);
+      else if (base === core) mark(t.start, t.start + base.length);
+      else if (core.length >= 2 && word.startsWith(core)) mark(t.start, t.start + core.length);
+      else if (core.length >= 2 && base.endsWith(core)) mark(t.start + base.length - core.length, t.start + base.length);
     }
   }
-  return [...found];
+  for (const a of amounts(text)) if (words.exact.has(a.term)) mark(a.start, a.end);
+  return marked;
 }
 
-// Appends text to an element with the terms wrapped in <mark>: text nodes only, never markup.
+// Appends text to an element with the marked words wrapped in <mark>: text nodes only, never markup.
 function appendHighlighted(element, text, words) {
-  const lower = text.toLowerCase();
-  const marked = new Array(text.length).fill(false);
-  for (const word of words) {
-    for (let at = lower.indexOf(word); at !== -1; at = lower.indexOf(word, at + 1)) {
-      for (let i = at; i < at + word.length; i++) marked[i] = true;
-    }
-  }
+  const marked = marks(text, words);
   let i = 0;
   while (i < text.length) {
     let j = i;
@@ -176,15 +238,10 @@ function localTime(iso) {
   try { return date.toLocaleString(locale, options); } catch (error) { return date.toLocaleString(); }
 }
 
-// The part of a passage worth reading first: about `width` characters around its first matched word.
+// The part of a passage worth reading first: about `width` characters around its first marked word.
 function snippet(text, words, width) {
   if (text.length <= width) return { text, cut: false };
-  const lower = text.toLowerCase();
-  let first = -1;
-  for (const word of words) {
-    const at = lower.indexOf(word);
-    if (at !== -1 && (first === -1 || at < first)) first = at;
-  }
+  const first = marks(text, words).indexOf(true);
   let start = Math.max(0, (first === -1 ? 0 : first) - Math.floor(width / 3));
   const end = Math.min(text.length, start + width);
   start = Math.max(0, end - width);

@@ -65,6 +65,14 @@ final class WebPageTests: XCTestCase {
         let long = try dom(browser, url(server, "/?q=\("한빛전자 3분기 영업이익".addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!)&mode=keyword&k=3"))
         XCTAssertGreaterThan(count(long, "class=\"secondary whole\""), 0, "a snippet with 전체 보기")
         XCTAssertTrue(long.contains("전체 보기"))
+        // Marks are what matched, as the CLI marks them: the 3 of 3분기, never the 3 of 3,812 or 2023; amounts whole.
+        XCTAssertTrue(long.contains("2024년 <mark>3분기</mark>"), "the number 3 and the word 분기, side by side")
+        XCTAssertFalse(long.contains("<mark>3</mark>,812"), "not a digit inside a longer number")
+        XCTAssertTrue(long.contains("<mark>영업이익</mark>"))
+        let amount = try dom(browser, url(server, "/?q=\("매출 42,315억원".addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!)&mode=keyword&k=3"))
+        XCTAssertTrue(amount.contains("<mark>4조 2,315억 원</mark>"), "an amount written another way, marked whole")
+        let unrelated = try dom(browser, url(server, "/?q=\("운전 전자".addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!)&mode=keyword&k=10"))
+        XCTAssertTrue(unrelated.contains("<mark>운전</mark>자본"), "운전 is the start of 운전자본; 전자 inside it is a coincidence")
 
         // Another mode.
         let keyword = try dom(browser, url(server, "/?q=\(query)&mode=keyword&k=5"))

@@ -1,54 +1,156 @@
-/// The terms of the keyword index, the same for passages and queries. Korean attaches particles to words
-/// (`금리가`, `금리를`, `금리`), and most finance words are two syllables, so Hangul runs are indexed as
-/// overlapping syllable bigrams (`금리가` → `금리 리가`; a lone syllable as itself); Latin words are
-/// lowercased whole; numbers are kept whole without thousands separators (`1,350.5` → `1350.5`).
+import Foundation
+
+/// The terms of the keyword index, the same for passages and queries.
+///
+/// - Hangul runs as overlapping syllable bigrams (`금리가` → `금리 리가`; a lone syllable as itself): Korean
+///   attaches particles to words and compounds them (`기준금리를`), and bigrams find a word inside both.
+/// - Besides the bigrams, each Hangul word whole, and whole again without its particle or ending
+///   (`KoreanEndings`): `육아휴직을` → `육아휴직을`, `육아휴직`. A rare whole word weighs far more in BM25 than
+///   the common bigrams it shares with other words, so a query for `육아휴직을` ranks passages with
+///   `육아휴직` above passages that only share `휴직`, `직을`. (A two-syllable word's whole form is its bigram:
+///   it counts that bigram once more.)
+/// - Latin words lowercased whole; numbers whole without thousands separators (`1,350.5` → `1350.5`).
+/// - Amounts with Korean units (`1조 3,200억 원`, `13,200억원`, `3천억`) also as one amount term: `원` and the
+///   amount in digits (`원1320000000000`), so differently written equal amounts match.
 public enum KeywordTerms {
-    /// The terms of a text, in order, separated by spaces (the form stored in the FTS5 index).
+    /// The version of these rules, recorded by both stores (`keyword_terms`): an index whose terms were
+    /// derived by other rules has them derived again when it is next opened for writing.
+    public static let version = 2
+
+    /// The terms of a text, in order.
     public static func terms(_ text: String) -> [String] {
-        var terms: [String] = []
         let scalars = Array(text.unicodeScalars)
+        var terms: [String] = []
+        for token in tokens(scalars) {
+            switch token.kind {
+            case .hangul:
+                let run = scalars[token.range]
+                if run.count == 1 {
+                    terms.append(String(String.UnicodeScalarView(run)))
+                    continue
+                }
+                for start in run.indices.dropLast() { terms.append(String(scalars[start]) + String(scalars[start + 1])) }
+                let word = String(String.UnicodeScalarView(run))
+                terms.append(word)
+                if let stem = KoreanEndings.stem(of: word) { terms.append(stem) }
+            case .number, .latin:
+                terms.append(token.term)
+            }
+        }
+        terms += amounts(scalars).map(\.term)
+        return terms
+    }
+
+    /// A run of one kind of characters in a text, where it is (in Unicode scalars) and its term.
+    struct Token {
+        enum Kind { case hangul, number, latin }
+        var kind: Kind
+        var range: Range<Int>
+        /// Numbers without separators, Latin words lowercased, Hangul as written.
+        var term: String
+    }
+
+    /// The Hangul runs, numbers and Latin words of a text, in order.
+    static func tokens(_ scalars: [Unicode.Scalar]) -> [Token] {
+        var tokens: [Token] = []
         var index = 0
         while index < scalars.count {
             let scalar = scalars[index]
             if isHangul(scalar) {
                 var end = index
                 while end < scalars.count, isHangul(scalars[end]) { end += 1 }
-                if end - index == 1 {
-                    terms.append(String(scalar))
-                } else {
-                    for start in index ..< end - 1 { terms.append(String(scalars[start]) + String(scalars[start + 1])) }
-                }
+                tokens.append(Token(kind: .hangul, range: index ..< end, term: String(String.UnicodeScalarView(scalars[index ..< end]))))
                 index = end
             } else if isDigit(scalar) {
-                var number = String.UnicodeScalarView()
-                var end = index
-                while end < scalars.count {
-                    if isDigit(scalars[end]) {
-                        number.append(scalars[end])
-                    } else if (scalars[end] == "," || scalars[end] == "."), end + 1 < scalars.count, isDigit(scalars[end + 1]),
-                              !number.isEmpty {
-                        if scalars[end] == "." { number.append(".") }
-                    } else {
-                        break
-                    }
-                    end += 1
-                }
-                terms.append(String(number))
+                let (number, end) = self.number(scalars, from: index)
+                tokens.append(Token(kind: .number, range: index ..< end, term: number))
                 index = end
             } else if scalar.properties.isAlphabetic {
-                var word = String.UnicodeScalarView()
                 var end = index
-                while end < scalars.count, scalars[end].properties.isAlphabetic, !isHangul(scalars[end]) {
-                    word.append(scalars[end])
-                    end += 1
-                }
-                terms.append(String(word).lowercased())
+                while end < scalars.count, scalars[end].properties.isAlphabetic, !isHangul(scalars[end]) { end += 1 }
+                tokens.append(Token(kind: .latin, range: index ..< end, term: String(String.UnicodeScalarView(scalars[index ..< end])).lowercased()))
                 index = end
             } else {
                 index += 1
             }
         }
-        return terms
+        return tokens
+    }
+
+    /// The number starting at `start`: digits, with `,` separators dropped and one `.` kept when digits
+    /// follow them; and where it ends.
+    private static func number(_ scalars: [Unicode.Scalar], from start: Int) -> (String, Int) {
+        var number = String.UnicodeScalarView()
+        var end = start
+        while end < scalars.count {
+            if isDigit(scalars[end]) {
+                number.append(scalars[end])
+            } else if scalars[end] == "," || scalars[end] == ".", end + 1 < scalars.count, isDigit(scalars[end + 1]), !number.isEmpty {
+                if scalars[end] == "." { number.append(".") }
+            } else {
+                break
+            }
+            end += 1
+        }
+        return (String(number), end)
+    }
+
+    /// The amount terms of a text and where each amount is written: each run of numbers with Korean units
+    /// (`1조 3,200억 원`), as `원` and the amount in whole digits. Runs without 만, 억 or 조 are plain numbers
+    /// and give none.
+    static func amounts(_ scalars: [Unicode.Scalar]) -> [(term: String, range: Range<Int>)] {
+        var amounts: [(term: String, range: Range<Int>)] = []
+        var index = 0
+        while index < scalars.count {
+            guard isDigit(scalars[index]), index == 0 || !isDigit(scalars[index - 1]) && scalars[index - 1] != "," && scalars[index - 1] != "." else {
+                index += 1
+                continue
+            }
+            // Groups of a number and a unit, each unit smaller than the one before: 1조 3,200억 (5천만) 원.
+            var total = Decimal(0), at = index, spanEnd = index, groups = 0, lastUnit = Decimal.greatestFiniteMagnitude, sawLarge = false
+            while at < scalars.count, isDigit(scalars[at]) {
+                let (text, afterNumber) = number(scalars, from: at)
+                guard let value = Decimal(string: text), let (unit, large, afterUnit) = unit(scalars, from: afterNumber), unit < lastUnit else { break }
+                total += value * unit
+                lastUnit = unit
+                sawLarge = sawLarge || large
+                groups += 1
+                at = afterUnit
+                spanEnd = afterUnit
+                // The next group may follow a space.
+                var next = at
+                while next < scalars.count, scalars[next] == " " { next += 1 }
+                guard next < scalars.count, isDigit(scalars[next]) else { break }
+                at = next
+            }
+            if groups > 0, sawLarge, total >= 1 {
+                var rounded = Decimal(), source = total
+                NSDecimalRound(&rounded, &source, 0, .plain)
+                // A 원 written after the amount belongs to it.
+                var end = spanEnd
+                var next = spanEnd
+                while next < scalars.count, scalars[next] == " " { next += 1 }
+                if next < scalars.count, scalars[next] == "원" { end = next + 1 }
+                amounts.append(("원" + "\(rounded)", index ..< end))
+            }
+            index = max(at, index + 1)
+        }
+        return amounts
+    }
+
+    /// A Korean unit right after a number (a space between allowed): 십, 백, 천 optionally before 만, 억 or 조,
+    /// or one of those alone; its value, whether it holds 만/억/조, and where it ends.
+    private static func unit(_ scalars: [Unicode.Scalar], from start: Int) -> (Decimal, Bool, Int)? {
+        var at = start
+        while at < scalars.count, scalars[at] == " " { at += 1 }
+        let small: [Unicode.Scalar: Decimal] = ["십": 10, "백": 100, "천": 1000]
+        let large: [Unicode.Scalar: Decimal] = ["만": 10_000, "억": 100_000_000, "조": 1_000_000_000_000]
+        var value = Decimal(1)
+        var found = false, isLarge = false
+        if at < scalars.count, let multiplier = small[scalars[at]] { value = multiplier; at += 1; found = true }
+        if at < scalars.count, let multiplier = large[scalars[at]] { value *= multiplier; at += 1; found = true; isLarge = true }
+        guard found else { return nil }
+        return (value, isLarge, at)
     }
 
     /// Hangul syllables and compatibility jamo.
@@ -56,7 +158,39 @@ public enum KeywordTerms {
         (0xAC00 ... 0xD7A3).contains(scalar.value) || (0x3131 ... 0x318E).contains(scalar.value)
     }
 
-    private static func isDigit(_ scalar: Unicode.Scalar) -> Bool {
+    static func isDigit(_ scalar: Unicode.Scalar) -> Bool {
         ("0" ... "9").contains(scalar)
+    }
+}
+
+/// Korean particles (조사) and common predicate endings (어미) that follow a word, as a closed list: what
+/// `KeywordTerms` strips from a Hangul word to find its stem. Longest first; a stem keeps at least two
+/// syllables (`국가`, `평가` stay whole).
+public enum KoreanEndings {
+    /// The list, longest endings first.
+    public static let endings: [String] = {
+        let particles = [
+            "에서부터", "으로부터", "에게서는", "이라는", "이라고", "이라면", "이라서", "이므로", "에게서", "한테서", "으로서", "으로써",
+            "에서는", "에서도", "에서의", "으로는", "으로도", "으로의", "에게는", "까지는", "까지의", "부터는", "보다는", "만으로",
+            "와는", "과는", "와도", "과도", "와의", "과의", "에는", "에도", "에의", "에서", "에게", "한테", "으로", "로는", "로도",
+            "로서", "로써", "로의", "만큼", "마다", "부터", "까지", "조차", "마저", "처럼", "보다", "이나", "이란", "이며", "이고",
+            "이다", "이요", "라는", "라고", "이든", "든지", "밖에",
+            "은", "는", "이", "가", "을", "를", "의", "에", "와", "과", "도", "만", "로", "나", "며", "란", "께",
+        ]
+        let endings = [
+            "하였습니다", "되었습니다", "했습니다", "됐습니다", "하였으며", "되었으며", "하겠습니다", "합니다", "됩니다", "입니다",
+            "하였다", "되었다", "했으며", "됐으며", "하였고", "되었고", "했다", "됐다", "한다", "된다", "하는", "되는", "하고",
+            "되고", "하며", "되며", "하여", "되어", "해서", "돼서", "하면", "되면", "하지", "되지", "할", "될", "한", "된",
+        ]
+        return (particles + endings).sorted { $0.count != $1.count ? $0.count > $1.count : $0 < $1 }
+    }()
+
+    /// The word without the longest ending it has, when at least two syllables remain; nil otherwise.
+    public static func stem(of word: String) -> String? {
+        let count = word.count
+        for ending in endings where count - ending.count >= 2 && word.hasSuffix(ending) {
+            return String(word.dropLast(ending.count))
+        }
+        return nil
     }
 }

@@ -23,20 +23,47 @@ public enum Snippet {
         return out + (end < characters.count ? "…" : "")
     }
 
-    /// Ranges of characters that match a query term: whole Latin words and numbers, and Hangul runs covered
-    /// by the query's syllable bigrams (so `금리` marks the 금리 of `기준금리를`).
+    /// Ranges of characters that match the query's words: numbers, Latin words and amounts whole (`3` never
+    /// inside `2023`); a Hangul word where the query's word, or its stem (`KoreanEndings`), is the whole
+    /// word, its start or its stem's end — so `금리` marks the 금리 of `기준금리를` and `육아휴직을` marks
+    /// `육아휴직`, but `전자` is not marked inside `운전자본`, nor `휴직` of `휴직을` for a query `육아휴직을`.
     static func markedRanges(_ characters: [Character], query: String) -> [Range<Int>] {
-        let terms = Set(KeywordTerms.terms(query))
-        if terms.isEmpty { return [] }
+        let queryScalars = Array(query.unicodeScalars)
+        let queryTokens = KeywordTerms.tokens(queryScalars)
+        if queryTokens.isEmpty { return [] }
+        let exact = Set(queryTokens.filter { $0.kind != .hangul }.map(\.term) + KeywordTerms.amounts(queryScalars).map(\.term))
+        let words = queryTokens.filter { $0.kind == .hangul }.map(\.term)
+        let cores = Set(words.flatMap { [$0] + [KoreanEndings.stem(of: $0)].compactMap { $0 } })
+
+        // The text's scalars, and the character each belongs to.
+        var scalars: [Unicode.Scalar] = [], owner: [Int] = []
+        for (index, character) in characters.enumerated() {
+            for scalar in String(character).lowercased().unicodeScalars { scalars.append(scalar); owner.append(index) }
+        }
         var marked = [Bool](repeating: false, count: characters.count)
-        let lowered = characters.map { Character($0.lowercased()) }
-        for term in terms {
-            let pattern = Array(term)
-            guard !pattern.isEmpty, pattern.count <= lowered.count else { continue }
-            for start in 0 ... lowered.count - pattern.count where Array(lowered[start ..< start + pattern.count]) == pattern {
-                for offset in 0 ..< pattern.count { marked[start + offset] = true }
+        func mark(_ range: Range<Int>) { for index in range { marked[owner[index]] = true } }
+        for token in KeywordTerms.tokens(scalars) {
+            switch token.kind {
+            case .number, .latin:
+                if exact.contains(token.term) { mark(token.range) }
+            case .hangul:
+                let word = token.term
+                let stem = KoreanEndings.stem(of: word) ?? word
+                for core in cores {
+                    if word == core {
+                        mark(token.range)
+                    } else if stem == core {
+                        mark(token.range.lowerBound ..< token.range.lowerBound + stem.unicodeScalars.count)
+                    } else if core.count >= 2, word.hasPrefix(core) {
+                        mark(token.range.lowerBound ..< token.range.lowerBound + core.unicodeScalars.count)
+                    } else if core.count >= 2, stem.hasSuffix(core) {
+                        let end = token.range.lowerBound + stem.unicodeScalars.count
+                        mark(end - core.unicodeScalars.count ..< end)
+                    }
+                }
             }
         }
+        for amount in KeywordTerms.amounts(scalars) where exact.contains(amount.term) { mark(amount.range) }
         var ranges: [Range<Int>] = []
         var index = 0
         while index < marked.count {

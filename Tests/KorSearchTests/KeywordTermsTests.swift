@@ -1,0 +1,110 @@
+import Foundation
+import GRDB
+import KorSearch
+@testable import KorSearchCore
+@testable import KorSearchEmbedded
+@testable import KorSearchPostgres
+import XCTest
+
+/// Korean-exact keyword terms: whole words with their particles and endings stripped beside the bigrams,
+/// amounts with Korean units as one term, highlights of exactly what matched, and older indexes' terms derived
+/// again (both stores).
+final class KeywordTermsTests: XCTestCase {
+    func testWholeWordsAndStemsBesideBigrams() {
+        XCTAssertEqual(KeywordTerms.terms("육아휴직을"), ["육아", "아휴", "휴직", "직을", "육아휴직을", "육아휴직"])
+        XCTAssertEqual(KeywordTerms.terms("금리"), ["금리", "금리"], "a two-syllable word's whole form is its bigram")
+        XCTAssertEqual(KeywordTerms.terms("증가하였다"), ["증가", "가하", "하였", "였다", "증가하였다", "증가"])
+        XCTAssertEqual(KeywordTerms.terms("원 SK 1,350.5"), ["원", "sk", "1350.5"])
+        // The closed list: longest ending first; a stem keeps two syllables.
+        let stems: [(String, String?)] = [("한국은행은", "한국은행"), ("금리는", "금리"), ("전년보다", "전년"), ("비율이다", "비율"),
+                                          ("발표한다", "발표"), ("관리하는", "관리"), ("국가", nil), ("평가", nil), ("위한", nil),
+                                          ("영업이익", nil), ("은행", nil), ("서울에서부터", "서울")]
+        for (word, stem) in stems { XCTAssertEqual(KoreanEndings.stem(of: word), stem, word) }
+    }
+
+    func testAmountsWithKoreanUnitsAreOneTerm() throws {
+        func amounts(_ text: String) -> [String] { KeywordTerms.amounts(Array(text.unicodeScalars)).map(\.term) }
+        XCTAssertEqual(amounts("매출 1조 3,200억 원"), ["원1320000000000"])
+        XCTAssertEqual(amounts("매출 13,200억원"), ["원1320000000000"], "written differently, the same amount")
+        XCTAssertEqual(amounts("3천억 원과 1.5조원"), ["원300000000000", "원1500000000000"])
+        XCTAssertEqual(amounts("2,000만 원, 5백만원"), ["원20000000", "원5000000"])
+        XCTAssertEqual(amounts("3천명 2024년 3,100원 12.5%"), [], "no 만, 억 or 조: plain numbers")
+        XCTAssertEqual(amounts("1억 2억"), ["원100000000", "원200000000"], "a unit not smaller than the one before starts another amount")
+        XCTAssertTrue(KeywordTerms.terms("1조 3,200억 원").contains("원1320000000000"))
+        let text = Array("총 1조 3,200억 원을".unicodeScalars)
+        let range = try XCTUnwrap(KeywordTerms.amounts(text).first?.range)
+        XCTAssertEqual(String(String.UnicodeScalarView(text[range])), "1조 3,200억 원")
+    }
+
+    func testHighlightsMarkExactlyWhatMatched() {
+        func marked(_ text: String, _ query: String) -> [String] {
+            let characters = Array(text)
+            return Snippet.markedRanges(characters, query: query).map { String(characters[$0]) }
+        }
+        XCTAssertEqual(marked("2023년 3분기 영업이익 3", "3"), ["3", "3"], "the 3 of 3분기 and the last, never the 3 inside 2023")
+        XCTAssertEqual(marked("운전자본이 늘고 한빛전자의 매출", "전자"), ["전자"], "not inside 운전자본; the end of 한빛전자")
+        XCTAssertEqual(marked("육아휴직 제도와 휴직을 신청", "육아휴직을"), ["육아휴직"])
+        XCTAssertEqual(marked("기준금리를 동결하고 금리는", "금리"), ["금리", "금리"])
+        XCTAssertEqual(marked("매출 13,200억원 달성", "1조 3,200억 원"), ["13,200억원"])
+        XCTAssertEqual(marked("SK하이닉스와 sk", "SK"), ["SK", "sk"])
+        XCTAssertEqual(Snippet.excerpt("운전자본 증가와 한빛전자 실적", query: "전자"), "운전자본 증가와 한빛**전자** 실적")
+    }
+
+    /// `육아휴직을` ranks a passage with 육아휴직 above one that only shares 휴직 and 직을 (the case),
+    /// and an amount finds its other spelling.
+    func testExactWordsOutrankBigramCoincidences() throws {
+        let folder = try temporaryFolder()
+        let files = [
+            ("leave.txt", "육아휴직 제도를 확대하여 자녀가 여덟 살 이하인 직원은 최대 2년까지 쓸 수 있다."),
+            ("other.txt", "질병으로 휴직을 신청한 직원은 복직 전에 진단서를 내야 하며 휴직을 연장할 수 있다."),
+            ("sales.txt", "올해 매출은 13,200억원으로 전년보다 늘었다."),
+        ]
+        for (name, text) in files { try Data(text.utf8).write(to: folder.appendingPathComponent(name)) }
+        let (_, searcher) = try indexedCopies(of: files.map { folder.appendingPathComponent($0.0) }, chunkTokens: 64)
+        XCTAssertEqual(try searcher.search("육아휴직을", limit: 2, mode: .keyword).first?.path, "leave.txt")
+        XCTAssertEqual(try searcher.search("1조 3,200억 원 매출", limit: 1, mode: .keyword).first?.path, "sales.txt")
+    }
+
+    /// An index whose keyword terms older rules derived gets them derived again by the next indexing run, with
+    /// no re-embedding, and then searches as a fresh index does: both stores.
+    func testOlderTermsAreDerivedAgainOnTheNextRun() throws {
+        let corpus = try temporaryFolder()
+        try FileManager.default.copyItem(at: TestPaths.corpus, to: corpus.appendingPathComponent("corpus"))
+        let model = try tinyModel
+        var stores: [IndexLocation] = [.directory(IndexDirectory(try temporaryFolder().appendingPathComponent("index")))]
+        if let postgres = try TestPostgres.freshLocation("terms") { stores.append(postgres) }
+        for location in stores {
+            let indexer = try Indexer(location: location, embedder: model.embedder, model: model.identity)
+            try indexer.index(folder: corpus.appendingPathComponent("corpus"))
+            let fresh = try Searcher(location: location, embedder: nil, model: nil)
+            let queries = ["육아휴직을", "반도체 업황", "부동산 PF 보증 잔액", "새봄은행 순이자마진"]
+            let expected = try queries.map { try fresh.search($0, limit: 5, mode: .keyword).map { ($0.path, $0.score) } }
+            // As an older korsearch left it: bigram terms only, and no version recorded.
+            if let postgres = location.store as? PostgresLocation {
+                let session = try PostgresSession(postgres)
+                try session.execute("UPDATE chunks SET terms = ''::tsvector")
+                try session.execute("DELETE FROM keyword_postings")
+                try session.execute("DELETE FROM meta WHERE key = 'keyword_terms'")
+            } else {
+                let catalog = try DatabaseQueue(path: (location.store as! IndexDirectory).catalogURL.path)
+                try catalog.write { db in
+                    try db.execute(sql: "DELETE FROM chunk_terms")
+                    try db.execute(sql: "DELETE FROM meta WHERE key = 'keyword_terms'")
+                }
+            }
+            XCTAssertEqual(try IndexStores.meta(of: location).keywordTerms, 1)
+            var warnings: [String] = []
+            let summary = try Indexer(location: location, embedder: model.embedder, model: model.identity, warn: { warnings.append($0) })
+                .index(folder: corpus.appendingPathComponent("corpus"))
+            XCTAssertEqual(summary.tokens, 0, "no re-embedding")
+            XCTAssertTrue(warnings.contains { $0.contains("derived again") }, "\(warnings)")
+            XCTAssertEqual(try IndexStores.meta(of: location).keywordTerms, KeywordTerms.version)
+            let again = try Searcher(location: location, embedder: nil, model: nil)
+            for (query, hits) in zip(queries, expected) {
+                let found = try again.search(query, limit: 5, mode: .keyword).map { ($0.path, $0.score) }
+                XCTAssertEqual(found.map(\.0), hits.map(\.0), "\(location): \(query)")
+                for (a, b) in zip(found, hits) { XCTAssertEqual(a.1, b.1, accuracy: 1e-9, "\(location): \(query)") }
+            }
+        }
+    }
+}
