@@ -12,12 +12,15 @@ struct Korsearch: AsyncParsableCommand {
         commandName: "korsearch",
         abstract: "Semantic search over Korean documents with mDeBERTa-v3 embeddings.",
         version: KorSearchVersion.current,
-        subcommands: [IndexCommand.self, SearchCommand.self, EvalCommand.self, ServeCommand.self, MCPCommand.self, InfoCommand.self, RemoveCommand.self, RebuildCommand.self, ModelCommand.self, TokenizeCommand.self, EmbedCommand.self]
+        subcommands: [IndexCommand.self, SearchCommand.self, EvalCommand.self, ServeCommand.self, MCPCommand.self, InfoCommand.self, RemoveCommand.self, RebuildCommand.self, ModelCommand.self, TokenizeCommand.self, TermsCommand.self, EmbedCommand.self]
     )
 
     /// Parses, runs, and ends every failure with one line on stderr and the exit code of `ExitCodes`; a usage
-    /// error shows the usage of the command it belongs to.
+    /// error shows the usage of the command it belongs to. First, OpenBLAS's kernels are made the processor's
+    /// own (`BLASRuntime`).
     static func main() async {
+        // OpenBLAS on a processor newer than it knows runs generic kernels: start again with the native ones.
+        BLASRuntime.relaunchWithNativeKernelsIfNeeded()
         var command: any ParsableCommand
         do {
             command = try parseAsRoot()

@@ -52,7 +52,7 @@ struct ServeCommand: AsyncParsableCommand {
         let server = try APIServer(location: try target.existingLocation, model: modelOptions.model, precision: modelOptions.precision, configuration: configuration, warn: { warn($0) })
         let host = self.host
         try await server.run { port in
-            FileHandle.standardError.write(Data("korsearch: listening on http://\(host):\(port)\n".utf8))
+            FileHandle.standardError.write(Data("korsearch: listening on http://\(host):\(port)\nkorsearch: OpenBLAS kernels \(BLASRuntime.core)\n".utf8))
         }
         FileHandle.standardError.write(Data("korsearch: stopped\n".utf8))
     }

@@ -29,3 +29,27 @@ struct TokenizeCommand: ParsableCommand {
         writeOutput(output)
     }
 }
+
+/// `korsearch terms`: the keyword terms of each input line, as the keyword index stores and queries them.
+struct TermsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "terms",
+        abstract: "Print the keyword terms of each input line as JSON lines: {\"terms\":[...]} (bigrams, words, stems, amounts)."
+    )
+
+    @Option(name: .long, help: "Read texts from this file, one per line (default: standard input).")
+    var input: String?
+
+    func run() throws {
+        struct Line: Encodable { var terms: [String] }
+        var output = ""
+        for line in try readInputLines(input) {
+            output += try jsonLine(Line(terms: KeywordTerms.terms(line)))
+            if output.utf8.count > 1 << 16 {
+                writeOutput(output)
+                output = ""
+            }
+        }
+        writeOutput(output)
+    }
+}

@@ -14,6 +14,8 @@
 import Foundation
 import KorSearch
 
+BLASRuntime.relaunchWithNativeKernelsIfNeeded()  // as korsearch does: OpenBLAS's native kernels, not generic ones
+
 func option(_ name: String, _ fallback: String?) -> String? {
     let arguments = CommandLine.arguments
     if let index = arguments.firstIndex(of: name), index + 1 < arguments.count { return arguments[index + 1] }

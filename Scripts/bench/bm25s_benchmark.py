@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""Dev only: korsearch's keyword search side by side with bm25s (a Python/numpy BM25) over the same passages
+and the same terms, and korsearch's top 10 checked against an exhaustive BM25 with FTS5's formula.
+
+    python3 -m venv /tmp/fx && /tmp/fx/bin/pip install bm25s numpy
+    swift build -c release --product korsearch && swift build -c release --product search-benchmark
+    .build/release/search-benchmark --chunks 100000            # builds /tmp/korsearch-bench-index-100000 once
+    /tmp/fx/bin/python Scripts/bench/bm25s_benchmark.py --index /tmp/korsearch-bench-index-100000
+
+The passages' terms are the ones the index stores (`SELECT terms FROM chunk_terms`), the queries' terms the
+ones korsearch derives (`korsearch terms`), so both engines see exactly the same tokens. korsearch is timed in
+one process (`korsearch search --queries`): the run with all queries minus the run with one, per query, so
+process start and index loading are not counted. bm25s is timed over the same queries after indexing. Neither
+CI nor the product runs this.
+"""
+import argparse
+import json
+import math
+import os
+import sqlite3
+import subprocess
+import tempfile
+import time
+
+import bm25s
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def korsearch_terms(binary, texts):
+    run = subprocess.run([binary, "terms"], input="\n".join(texts) + "\n", capture_output=True, text=True, check=True)
+    return [json.loads(line)["terms"] for line in run.stdout.splitlines()]
+
+
+def fts5_top(terms, postings, lengths, average, total, k=10):
+    """Exhaustive BM25 as FTS5's bm25() computes it (k1 1.2, b 0.75, idf floored at 1e-6), ties by rowid."""
+    scores = {}
+    for term in set(terms):
+        hits = postings.get(term)
+        if not hits:
+            continue
+        idf = math.log((total - len(hits) + 0.5) / (len(hits) + 0.5))
+        idf = idf if idf > 0 else 1e-6
+        for rowid, tf in hits.items():
+            # FTS5 counts a term once per query phrase: `a OR a` scores a once.
+            score = idf * tf * 2.2 / (tf + 1.2 * (1 - 0.75 + 0.75 * lengths[rowid] / average))
+            scores[rowid] = scores.get(rowid, 0.0) + score
+    return [rowid for rowid, _ in sorted(scores.items(), key=lambda item: (-round(item[1], 9), item[0]))[:k]]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--index", required=True)
+    parser.add_argument("--korsearch", default=os.path.join(ROOT, ".build", "release", "korsearch"))
+    parser.add_argument("--qrels", default=os.path.join(ROOT, "Examples", "eval", "qrels.jsonl"))
+    parser.add_argument("--queries", type=int, default=100)
+    arguments = parser.parse_args()
+
+    catalog = sqlite3.connect(os.path.join(arguments.index, "catalog.sqlite"))
+    rows = catalog.execute("SELECT rowid, terms FROM chunk_terms ORDER BY rowid").fetchall()
+    rowids = [rowid for rowid, _ in rows]
+    corpus = [terms.split() for _, terms in rows]
+    print(f"{len(corpus)} passages, {sum(map(len, corpus))} terms")
+
+    questions = [json.loads(line)["query"] for line in open(arguments.qrels, encoding="utf-8")
+                 if line.strip() and not line.lstrip().startswith("#")]
+    queries = (questions * (arguments.queries // len(questions) + 1))[: arguments.queries]
+    query_terms = korsearch_terms(arguments.korsearch, queries)
+
+    # korsearch: all queries in one process, minus one query in one process.
+    with tempfile.TemporaryDirectory() as folder:
+        def timed(lines):
+            path = os.path.join(folder, "queries.txt")
+            with open(path, "w", encoding="utf-8") as file:
+                file.write("\n".join(lines) + "\n")
+            start = time.perf_counter()
+            run = subprocess.run([arguments.korsearch, "search", "--queries", path, "--index", arguments.index, "--mode", "keyword",
+                                  "-k", "10"], capture_output=True, text=True, check=True)
+            return time.perf_counter() - start, [json.loads(line) for line in run.stdout.splitlines()]
+        timed(queries[:1])  # warm the page cache
+        one, _ = min(timed(queries[:1]) for _ in range(3))
+        everything, answers = min((timed(queries) for _ in range(3)), key=lambda result: result[0])
+    korsearch_ms = (everything - one) / (len(queries) - 1) * 1000
+
+    # bm25s over the same terms (its default scoring, Lucene's BM25: a different idf, so scores differ).
+    start = time.perf_counter()
+    retriever = bm25s.BM25()
+    vocabulary = {}
+    ids = [[vocabulary.setdefault(term, len(vocabulary)) for term in passage] for passage in corpus]
+    retriever.index(bm25s.tokenization.Tokenized(ids=ids, vocab=vocabulary), show_progress=False)
+    indexing = time.perf_counter() - start
+    query_ids = [[vocabulary[term] for term in terms if term in vocabulary] or [0] for terms in query_terms]
+    start = time.perf_counter()
+    for one_query in query_ids:
+        retriever.retrieve(bm25s.tokenization.Tokenized(ids=[one_query], vocab=vocabulary), k=10, show_progress=False, n_threads=1)
+    bm25s_ms = (time.perf_counter() - start) / len(query_ids) * 1000
+
+    # korsearch's top 10 against exhaustive BM25 (FTS5's formula) over the terms it queries.
+    postings, lengths = {}, {}
+    for rowid, terms in zip(rowids, corpus):
+        lengths[rowid] = len(terms)
+        for term in terms:
+            postings.setdefault(term, {})
+            postings[term][rowid] = postings[term].get(rowid, 0) + 1
+    average = sum(lengths.values()) / len(lengths)
+    same = 0
+    for answer, terms in zip(answers, query_terms):
+        # korsearch leaves out terms found in more than a fifth of all passages (unless nothing rarer is left).
+        present = sorted({t for t in terms if t in postings}, key=lambda t: (len(postings[t]), t))
+        selective = [t for t in present if len(postings[t]) <= 0.2 * len(corpus)] or present[:3]
+        expected = fts5_top(selective, postings, lengths, average, len(corpus))
+        same += [hit["chunk_id"] for hit in answer["results"]] == expected
+    print(f"korsearch keyword: {korsearch_ms:.2f} ms per query (in one process, {len(queries)} queries)")
+    print(f"bm25s:             {bm25s_ms:.2f} ms per query (indexing {indexing:.1f} s)")
+    print(f"ratio: korsearch is {bm25s_ms / korsearch_ms:.2f}x bm25s's speed (above 1: faster)")
+    print(f"top 10 equal to exhaustive BM25 (FTS5's formula): {same} of {len(answers)} queries")
+
+
+if __name__ == "__main__":
+    main()
