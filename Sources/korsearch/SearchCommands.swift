@@ -164,13 +164,9 @@ struct EvalCommand: ParsableCommand {
         let results = try searcher.sweep(queries, weights: weights, k: k, filters: try filterOptions.filters())
         let best = Searcher.bestWeight(results)!
         let current = try searcher.vectorWeight(nil)
-        var save = saveBest
-        if !save, !json, best != current, isatty(STDIN_FILENO) != 0, isatty(STDERR_FILENO) != 0 {
-            FileHandle.standardError.write(Data("store \(best) as this index's default vector weight (now \(current))? [y/N] ".utf8))
-            save = ["y", "yes"].contains(readLine()?.trimmingCharacters(in: .whitespaces).lowercased() ?? "")
-        }
-        if save { try IndexStores.setDefaultVectorWeight(location, best) }
         if json {
+            if saveBest { try IndexStores.setDefaultVectorWeight(location, best) }
+            let save = saveBest
             struct Point: Encodable {
                 var vectorWeight: Double
                 var metrics: RetrievalMetrics
@@ -193,6 +189,7 @@ struct EvalCommand: ParsableCommand {
                                             best: best, indexDefault: save ? best : current, saved: save)))
             return
         }
+        // The table first; then, on a terminal, the offer to store the best.
         var text = "model \(searcher.index.meta.modelId), \(queries.count) queries; hybrid by vector weight (0 keyword only, 1 vector only)\n"
         text += "weight" + column("Recall@\(k)", 12) + column("MRR@10", 9) + column("nDCG@10", 9) + "\n"
         for (weight, metrics) in results {
@@ -200,6 +197,14 @@ struct EvalCommand: ParsableCommand {
                 + column(String(format: "%.3f", metrics.mrr), 9) + column(String(format: "%.3f", metrics.ndcg), 9)
                 + (weight == best ? "  best" : "") + (weight == current ? "  (index default)" : "") + "\n"
         }
+        writeOutput(text)
+        var save = saveBest
+        if !save, best != current, isatty(STDIN_FILENO) != 0, isatty(STDERR_FILENO) != 0 {
+            FileHandle.standardError.write(Data("store \(best) as this index's default vector weight (now \(current))? [y/N] ".utf8))
+            save = ["y", "yes"].contains(readLine()?.trimmingCharacters(in: .whitespaces).lowercased() ?? "")
+        }
+        if save { try IndexStores.setDefaultVectorWeight(location, best) }
+        text = ""
         if save {
             text += "stored \(best) as the index's default vector weight\n"
         } else if best != current {
