@@ -60,7 +60,7 @@ public struct Chunk: Sendable, Equatable {
         ids.withUnsafeBufferPointer { buffer in
             hasher.update(bufferPointer: UnsafeRawBufferPointer(buffer))
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return hasher.finalize().hexString
     }
 
     /// A passage.

@@ -29,7 +29,7 @@ public enum KeywordTerms {
                     terms.append(String(String.UnicodeScalarView(run)))
                     continue
                 }
-                for start in run.indices.dropLast() { terms.append(String(scalars[start]) + String(scalars[start + 1])) }
+                for start in run.indices.dropLast() { terms.append(String(String.UnicodeScalarView(scalars[start ... start + 1]))) }
                 let word = String(String.UnicodeScalarView(run))
                 terms.append(word)
                 if let stem = KoreanEndings.stem(of: word) { terms.append(stem) }
@@ -185,11 +185,14 @@ public enum KoreanEndings {
         return (particles + endings).sorted { $0.count != $1.count ? $0.count > $1.count : $0 < $1 }
     }()
 
+    /// The endings as Unicode scalars (Hangul syllables are one scalar each in NFC), longest first.
+    private static let endingScalars: [[Unicode.Scalar]] = endings.map { Array($0.unicodeScalars) }
+
     /// The word without the longest ending it has, when at least two syllables remain; nil otherwise.
     public static func stem(of word: String) -> String? {
-        let count = word.count
-        for ending in endings where count - ending.count >= 2 && word.hasSuffix(ending) {
-            return String(word.dropLast(ending.count))
+        let scalars = Array(word.unicodeScalars)
+        for ending in endingScalars where scalars.count - ending.count >= 2 && scalars.suffix(ending.count).elementsEqual(ending) {
+            return String(String.UnicodeScalarView(scalars.dropLast(ending.count)))
         }
         return nil
     }
