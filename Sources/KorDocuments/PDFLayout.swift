@@ -299,9 +299,10 @@ struct PDFTableFinder {
         // Columns: the union of the cells' extents, taken from the rows with the most cells first; a cell over
         // several columns spans them.
         var columns: [(x0: Double, x1: Double)] = []
+        func overlapping(_ segment: Segment) -> [Int] { columns.indices.filter { columns[$0].x0 <= segment.x1 && segment.x0 <= columns[$0].x1 } }
         for row in run.sorted(by: { $0.segments.count > $1.segments.count }) {
             for segment in row.segments {
-                let overlapping = columns.indices.filter { columns[$0].x0 <= segment.x1 && segment.x0 <= columns[$0].x1 }
+                let overlapping = overlapping(segment)
                 if overlapping.isEmpty {
                     columns.append((segment.x0, segment.x1))
                 } else if overlapping.count == 1 {
@@ -318,7 +319,7 @@ struct PDFTableFinder {
             var cells = [(text: String, span: Int)?](repeating: nil, count: columns.count)
             var covered = Set<Int>()
             for segment in row.segments {
-                let overlapping = columns.indices.filter { columns[$0].x0 <= segment.x1 && segment.x0 <= columns[$0].x1 }
+                let overlapping = overlapping(segment)
                 guard let first = overlapping.first, !covered.contains(first) else { return nil }
                 cells[first] = (segment.text, overlapping.count)
                 covered.formUnion(overlapping)
@@ -326,6 +327,7 @@ struct PDFTableFinder {
             }
             grid.append(cells)
         }
+        func hasAmount(_ cells: [(text: String, span: Int)?]) -> Bool { cells.contains { $0.map { Self.isNumeric($0.text) } ?? false } }
         // A table of numbers: some column after the first holds mostly amounts. Prose in columns does not.
         let numericColumn = (1 ..< columns.count).contains { column in
             let texts = grid.compactMap { $0[column]?.text }
@@ -346,7 +348,7 @@ struct PDFTableFinder {
         for index in grid.indices.dropLast() {
             let cells = grid[index].indices.filter { grid[index][$0] != nil }
             guard cells.count == 1, let column = cells.first, let cell = grid[index][column], !Self.isNumeric(cell.text),
-                  grid[index + 1].contains(where: { $0.map { Self.isNumeric($0.text) } ?? false }),
+                  hasAmount(grid[index + 1]),
                   run[index + 1].center - run[index].center < 0.8 * pitch,
                   index == 0 || run[index].center - run[index - 1].center >= 0.8 * pitch else { continue }
             grid[index + 1][column] = grid[index + 1][column].map { (cell.text + " " + $0.text, $0.span) } ?? cell
@@ -355,10 +357,9 @@ struct PDFTableFinder {
         var rows: [[(text: String, span: Int)?]] = []
         var rowStart = 0.0
         for (index, cells) in grid.enumerated() where !moved.contains(index) {
-            let hasAmount = cells.contains { $0.map { Self.isNumeric($0.text) } ?? false }
-            let count = cells.compactMap({ $0 }).count
+                        let count = cells.compactMap({ $0 }).count
             let above = count == 1 ? run[max(index - 1, 0)].center : rowStart
-            if !rows.isEmpty, !hasAmount, count < columns.count, run[index].center - above < 0.8 * pitch {
+            if !rows.isEmpty, !hasAmount(cells), count < columns.count, run[index].center - above < 0.8 * pitch {
                 for column in cells.indices {
                     guard let cell = cells[column] else { continue }
                     if let above = rows[rows.count - 1][column] {

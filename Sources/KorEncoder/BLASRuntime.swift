@@ -16,10 +16,12 @@ public enum BLASRuntime {
     /// The `OPENBLAS_CORETYPE` to run with instead of generic kernels: `SkylakeX` when the processor has
     /// AVX-512 (F, BW, VL, DQ), `Haswell` with AVX2 and FMA; nil when OpenBLAS chose specific kernels itself or
     /// the user set `OPENBLAS_CORETYPE`.
-    public static func nativeCoreType(current: String, cpuFlags: Set<String>, environment: [String: String]) -> String? {
+    /// (`cpuFlags` is only read when OpenBLAS did fall back.)
+    public static func nativeCoreType(current: String, cpuFlags: @autoclosure () -> Set<String>, environment: [String: String]) -> String? {
         guard environment["OPENBLAS_CORETYPE"] == nil, current.lowercased() == "prescott" else { return nil }
-        if ["avx512f", "avx512bw", "avx512vl", "avx512dq"].allSatisfy(cpuFlags.contains) { return "SkylakeX" }
-        if ["avx2", "fma"].allSatisfy(cpuFlags.contains) { return "Haswell" }
+        let flags = cpuFlags()
+        if ["avx512f", "avx512bw", "avx512vl", "avx512dq"].allSatisfy(flags.contains) { return "SkylakeX" }
+        if ["avx2", "fma"].allSatisfy(flags.contains) { return "Haswell" }
         return nil
     }
 

@@ -103,7 +103,7 @@ public struct IndexMeta: Sendable, Equatable {
         indexedFolder = entries[Key.indexedFolder]
         keywordTerms = entries[Key.keywordTerms].flatMap { Int($0) } ?? 1
         if let text = entries[Key.vectorWeight] {
-            guard let weight = Double(text), weight.isFinite, (0 ... 1).contains(weight) else {
+            guard let weight = Double(text), Searcher.isVectorWeight(weight) else {
                 throw KorSearchError(.corruptIndex, "\(owner) records vector_weight \"\(text)\", not a weight between 0 and 1; store one again with `korsearch eval --sweep --save-best`")
             }
             vectorWeight = weight

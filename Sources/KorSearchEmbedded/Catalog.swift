@@ -333,8 +333,7 @@ public final class Catalog: @unchecked Sendable {
                         """, arguments: [documentId, chunk.ordinal, chunk.text, chunk.start, chunk.end, chunk.page,
                                          chunk.section, chunk.ids.count, VectorBlob.encode(vector), chunk.inputHash])
                     let chunkId = db.lastInsertedRowID
-                    try db.execute(sql: "INSERT INTO chunk_terms (rowid, terms) VALUES (?, ?)",
-                                   arguments: [chunkId, KeywordTerms.terms(chunk.text).joined(separator: " ")])
+                    try Catalog.insertTerms(db, chunkId, chunk.text)
                     added.append((chunkId, vector))
                 }
                 try db.execute(sql: "DELETE FROM skipped WHERE path = ?", arguments: [update.path])
@@ -435,6 +434,11 @@ public final class Catalog: @unchecked Sendable {
         }
     }
 
+    /// Stores a passage's keyword terms in the FTS5 index (space-separated, as its tokenizer splits them).
+    private static func insertTerms(_ db: Database, _ chunkId: Int64, _ text: String) throws {
+        try db.execute(sql: "INSERT INTO chunk_terms (rowid, terms) VALUES (?, ?)", arguments: [chunkId, KeywordTerms.terms(text).joined(separator: " ")])
+    }
+
     /// Derives every passage's keyword terms again by the current `KeywordTerms` (an index made by an older
     /// korsearch), in one transaction: a crash leaves the old terms or the new, never a mix. Returns the count.
     func rederiveKeywordTerms() throws -> Int {
@@ -443,8 +447,7 @@ public final class Catalog: @unchecked Sendable {
             var count = 0
             let rows = try Row.fetchCursor(db, sql: "SELECT id, text FROM chunks ORDER BY id")
             while let row = try rows.next() {
-                try db.execute(sql: "INSERT INTO chunk_terms (rowid, terms) VALUES (?, ?)",
-                               arguments: [row["id"] as Int64, KeywordTerms.terms(row["text"] as String).joined(separator: " ")])
+                try Catalog.insertTerms(db, row["id"], row["text"])
                 count += 1
             }
             for (key, value) in IndexMeta.keywordTermsEntries {

@@ -172,12 +172,10 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
                 let cells = row.makeRandomAccess()
                 let id = try cells[0].decode(Int64.self)
                 let terms = KeywordTerms.terms(try cells[1].decode(String.self))
-                var frequencies: [String: Int32] = [:]
-                for term in terms { frequencies[term, default: 0] += 1 }
-                for (term, frequency) in frequencies.sorted(by: { $0.key < $1.key }) {
+                for (term, frequency) in TermVector.frequencies(terms) {
                     postings.terms.append(term)
                     postings.chunks.append(id)
-                    postings.frequencies.append(min(frequency, 256))
+                    postings.frequencies.append(frequency)
                     postings.lengths.append(Int32(terms.count))
                 }
                 ids.append(id)

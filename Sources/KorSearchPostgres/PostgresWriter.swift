@@ -162,14 +162,11 @@ final class PostgresWriter: IndexWriting {
             var values: [String] = []
             for (chunk, vector) in rows[start ..< min(rows.count, start + 500)] {
                 let terms = KeywordTerms.terms(chunk.text)
-                var frequencies: [String: Int32] = [:]
-                for term in terms { frequencies[term, default: 0] += 1 }
-                for (term, count) in frequencies.sorted(by: { $0.key < $1.key }) {
+                for (term, count) in TermVector.frequencies(terms) {
                     statistics.terms[term, default: 0] += 1
-                    // As the tsvector counts it: at most 256 positions a term.
                     postings.terms.append(term)
                     postings.ordinals.append(Int32(chunk.ordinal))
-                    postings.frequencies.append(min(count, 256))
+                    postings.frequencies.append(count)
                     postings.lengths.append(Int32(terms.count))
                 }
                 statistics.chunks += 1
@@ -244,6 +241,14 @@ struct KeywordDelta {
 /// Keyword terms as PostgreSQL text-search values, taken as they are (no parser, no stemming: the terms are
 /// already the embedded store's Korean-aware ones).
 enum TermVector {
+    /// Each distinct term with its frequency, as the tsvector and the posting lists count it (at most 256
+    /// positions a term), in term order.
+    static func frequencies(_ terms: [String]) -> [(term: String, count: Int32)] {
+        var counts: [String: Int32] = [:]
+        for term in terms { counts[term, default: 0] += 1 }
+        return counts.sorted { $0.key < $1.key }.map { ($0.key, min($0.value, 256)) }
+    }
+
     /// A lexeme quoted for `tsvector` input.
     static func quoted(_ term: String) -> String {
         "'" + term.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "''") + "'"

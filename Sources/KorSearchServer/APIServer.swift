@@ -222,7 +222,7 @@ public final class APIServer: Sendable {
         }
         let neighbours = body.context ?? 0
         guard (0 ... 20).contains(neighbours) else { throw APIError.badRequest("context must be between 0 and 20", param: "context") }
-        if let weight = body.vector_weight, !(weight.isFinite && (0 ... 1).contains(weight)) {
+        if let weight = body.vector_weight, !Searcher.isVectorWeight(weight) {
             throw APIError.badRequest("vector_weight must be between 0 and 1", param: "vector_weight")
         }
         guard !body.query.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {

@@ -218,7 +218,7 @@ struct EvalCommand: ParsableCommand {
 
 /// Throws the usage error for a vector weight outside 0–1.
 func checkVectorWeight(_ weight: Double?) throws {
-    if let weight, !(weight.isFinite && (0 ... 1).contains(weight)) {
+    if let weight, !Searcher.isVectorWeight(weight) {
         throw ValidationError("--vector-weight must be between 0 and 1, not \(weight)")
     }
 }

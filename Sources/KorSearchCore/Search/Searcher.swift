@@ -28,9 +28,14 @@ public final class Searcher: @unchecked Sendable {
         return weight
     }
 
-    /// Throws unless `weight` is a fusion weight, 0 (keyword ranking only) to 1 (vector ranking only).
+    /// Whether `weight` is a fusion weight, 0 (keyword ranking only) to 1 (vector ranking only).
+    public static func isVectorWeight(_ weight: Double) -> Bool {
+        weight.isFinite && (0 ... 1).contains(weight)
+    }
+
+    /// Throws unless `weight` is a fusion weight (`isVectorWeight`).
     public static func checkVectorWeight(_ weight: Double) throws {
-        guard weight.isFinite, (0 ... 1).contains(weight) else {
+        guard isVectorWeight(weight) else {
             throw KorSearchError(.invalidArgument, "the vector weight must be between 0 and 1, not \(weight)")
         }
     }
