@@ -7,9 +7,9 @@ import KorDocuments
 import KorSearchCore
 
 /// The SQLite catalog of an index, the source of truth: documents (with their stored text), passages, each
-/// passage's vector (float32 blob), the keyword index (FTS5 over Korean-aware terms) and the index's meta
-/// (schema version, model, dimension, chunking, FAISS factory). WAL mode: readers keep working while one
-/// writer writes.
+/// passage's vector (float32 blob) and the index's meta (schema version, model, dimension, chunking, FAISS
+/// factory, the generations the derived files match). The keyword index is derived from the passages' text
+/// (`KeywordIndex`), as FAISS is from the vectors. WAL mode: readers keep working while one writer writes.
 public final class Catalog: @unchecked Sendable {
     /// The schema version this code writes and reads.
     public static let schemaVersion = 1
@@ -172,16 +172,31 @@ public final class Catalog: @unchecked Sendable {
     /// Records in one transaction that the FAISS file now matches the catalog's current generation, its
     /// checksum, and its factory string when that changed.
     func markVectorsCurrent(checksum: String?, factory: String?) throws {
+        try markCurrent("faiss", checksum: checksum, extra: factory.map { ["faiss_factory": $0] } ?? [:])
+    }
+
+    /// Whether the keyword index file was written after the catalog's last change, by the meta's entries.
+    static func keywordsAreCurrent(_ entries: [String: String]) -> Bool {
+        entries["generation"] == entries["keywords_generation"]
+    }
+
+    /// Records in one transaction that the keyword index file matches the catalog's current generation, its
+    /// checksum, and the keyword term rules it was derived by.
+    func markKeywordsCurrent(checksum: String?) throws {
+        try markCurrent("keywords", checksum: checksum, extra: IndexMeta.keywordTermsEntries)
+    }
+
+    /// `PREFIX_generation` := the catalog's generation, `PREFIX_checksum` and `extra`, in one transaction.
+    private func markCurrent(_ prefix: String, checksum: String?, extra: [String: String]) throws {
         try write { db in
             try db.execute(sql: """
                 INSERT OR REPLACE INTO meta (key, value)
-                SELECT 'faiss_generation', coalesce((SELECT value FROM meta WHERE key = 'generation'), '0')
+                SELECT '\(prefix)_generation', coalesce((SELECT value FROM meta WHERE key = 'generation'), '0')
                 """)
-            if let checksum {
-                try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('faiss_checksum', ?)", arguments: [checksum])
-            }
-            if let factory {
-                try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('faiss_factory', ?)", arguments: [factory])
+            var values = extra
+            if let checksum { values["\(prefix)_checksum"] = checksum }
+            for (key, value) in values {
+                try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", arguments: [key, value])
             }
         }
     }
@@ -302,11 +317,11 @@ public final class Catalog: @unchecked Sendable {
     }
 
     /// In one transaction: removes the documents at `removing` paths and writes `updates` (replacing any stored
-    /// version of the same path). Returns the chunk ids removed and the chunk ids added with their vectors.
-    package func apply(updates: [DocumentUpdate], removing: [String]) throws -> (removed: [Int64], added: [(id: Int64, vector: [Float])]) {
+    /// version of the same path). Returns the chunk ids removed and the chunks added.
+    package func apply(updates: [DocumentUpdate], removing: [String]) throws -> CatalogChange {
         try write { db in
             var removed: [Int64] = []
-            var added: [(id: Int64, vector: [Float])] = []
+            var added: [CatalogChange.Added] = []
             let now = Date().timeIntervalSince1970
             for path in removing + updates.map(\.path) {
                 removed += try Int64.fetchAll(db, sql: """
@@ -332,9 +347,7 @@ public final class Catalog: @unchecked Sendable {
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """, arguments: [documentId, chunk.ordinal, chunk.text, chunk.start, chunk.end, chunk.page,
                                          chunk.section, chunk.ids.count, VectorBlob.encode(vector), chunk.inputHash])
-                    let chunkId = db.lastInsertedRowID
-                    try Catalog.insertTerms(db, chunkId, chunk.text)
-                    added.append((chunkId, vector))
+                    added.append(CatalogChange.Added(id: db.lastInsertedRowID, vector: vector, terms: KeywordTerms.terms(chunk.text)))
                 }
                 try db.execute(sql: "DELETE FROM skipped WHERE path = ?", arguments: [update.path])
             }
@@ -343,7 +356,7 @@ public final class Catalog: @unchecked Sendable {
                 INSERT INTO meta (key, value) VALUES ('generation', '1')
                 ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1
                 """)
-            return (removed, added)
+            return CatalogChange(removed: removed, added: added)
         }
     }
 
@@ -434,53 +447,11 @@ public final class Catalog: @unchecked Sendable {
         }
     }
 
-    /// Stores a passage's keyword terms in the FTS5 index (space-separated, as its tokenizer splits them).
-    private static func insertTerms(_ db: Database, _ chunkId: Int64, _ text: String) throws {
-        try db.execute(sql: "INSERT INTO chunk_terms (rowid, terms) VALUES (?, ?)", arguments: [chunkId, KeywordTerms.terms(text).joined(separator: " ")])
-    }
-
-    /// Derives every passage's keyword terms again by the current `KeywordTerms` (an index made by an older
-    /// korsearch), in one transaction: a crash leaves the old terms or the new, never a mix. Returns the count.
-    func rederiveKeywordTerms() throws -> Int {
-        try write { db in
-            try db.execute(sql: "DELETE FROM chunk_terms")
-            var count = 0
-            let rows = try Row.fetchCursor(db, sql: "SELECT id, text FROM chunks ORDER BY id")
-            while let row = try rows.next() {
-                try Catalog.insertTerms(db, row["id"], row["text"])
-                count += 1
-            }
-            for (key, value) in IndexMeta.keywordTermsEntries {
-                try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", arguments: [key, value])
-            }
-            return count
-        }
-    }
-
-    /// The number of passages, and how many passages contain each of `terms` (FTS5's vocabulary table).
-    func termFrequencies(_ terms: [String]) throws -> (passages: Int, frequencies: [String: Int]) {
+    /// Calls `body` with every passage's chunk id and text in chunk id order, in one read (one snapshot).
+    func forEachChunkText(_ body: (Int64, String) throws -> Void) throws {
         try read { db in
-            let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM chunks") ?? 0
-            if terms.isEmpty { return (total, [:]) }
-            let rows = try Row.fetchAll(db, sql: "SELECT term, doc FROM chunk_terms_vocab WHERE term IN (\(terms.map { _ in "?" }.joined(separator: ",")))",
-                                        arguments: StatementArguments(terms))
-            return (total, Dictionary(uniqueKeysWithValues: rows.map { ($0["term"] as String, $0["doc"] as Int) }))
-        }
-    }
-
-    /// The `depth` best passages by FTS5's own `bm25()` matching any of `terms`, among those the filters allow.
-    func bestKeywordMatches(_ terms: [String], depth: Int, filters: SearchFilters) throws -> [(id: Int64, score: Double)] {
-        if terms.isEmpty { return [] }
-        let match = terms.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: " OR ")
-        let (condition, arguments) = filters.sql
-        return try read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT t.rowid AS id, bm25(chunk_terms) AS score
-                FROM chunk_terms t JOIN chunks c ON c.id = t.rowid JOIN documents d ON d.id = c.document_id
-                WHERE chunk_terms MATCH ? AND \(condition)
-                ORDER BY round(score, 9), id LIMIT ?
-                """, arguments: StatementArguments([match] + arguments + [depth]))
-                .map { ($0["id"] as Int64, -($0["score"] as Double)) }
+            let rows = try Row.fetchCursor(db, sql: "SELECT id, text FROM chunks ORDER BY id")
+            while let row = try rows.next() { try body(row["id"], row["text"]) }
         }
     }
 }
@@ -510,6 +481,19 @@ extension SearchFilters {
         }
         return (parts.isEmpty ? "1" : parts.joined(separator: " AND "), arguments)
     }
+}
+
+/// What one `Catalog.apply` changed: the chunk ids removed, and the chunks added with their vectors and
+/// keyword terms (what the derived FAISS and keyword indexes need to follow).
+package struct CatalogChange {
+    package struct Added {
+        package var id: Int64
+        package var vector: [Float]
+        package var terms: [String]
+    }
+
+    package var removed: [Int64]
+    package var added: [Added]
 }
 
 /// A vector stored as little-endian float32 bytes.

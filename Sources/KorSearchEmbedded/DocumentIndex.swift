@@ -1,9 +1,10 @@
 import Foundation
 import KorSearchCore
 
-/// An index directory opened for use: the catalog, and the FAISS index over its vectors, checked against each
-/// other. FAISS is derived data: when its file is missing, unreadable or behind the catalog (a crash between
-/// the catalog commit and the FAISS write), it is rebuilt from the stored vectors, without re-embedding.
+/// An index directory opened for use: the catalog, the FAISS index over its vectors and the keyword index over
+/// its passages' terms, checked against each other. FAISS and the keyword index are derived data: when a file
+/// is missing, unreadable, damaged or behind the catalog (a crash between the catalog commit and their write),
+/// it is rebuilt from the catalog — the stored vectors, the stored passages' text — without re-embedding.
 public final class DocumentIndex: @unchecked Sendable {
     /// Where the index lives.
     public let directory: IndexDirectory
@@ -11,6 +12,11 @@ public final class DocumentIndex: @unchecked Sendable {
     public let catalog: Catalog
     /// The vector index over the catalog's chunk vectors.
     public private(set) var vectors: VectorIndex
+    /// The keyword index over the catalog's passages (nil only while `rebuild` makes it).
+    public private(set) var keywords: KeywordIndex?
+    /// The changes since the keyword index file was written, merged into it by `persist`.
+    private var pendingKeywords = KeywordPostings()
+    private var removedKeywordChunks = Set<Int64>()
     /// The catalog's meta when opened.
     public private(set) var meta: IndexMeta
     /// Whether the FAISS type in memory differs from the one the catalog records (another factory asked of
@@ -40,7 +46,8 @@ public final class DocumentIndex: @unchecked Sendable {
         try open(directory, writable: writable, readVectors: true, warn: warn)
     }
 
-    /// With `readVectors` false the FAISS file is neither read nor checked (`rebuild` replaces it anyway).
+    /// With `readVectors` false the FAISS and keyword files are neither read nor checked (`rebuild` replaces
+    /// them anyway).
     private static func open(_ directory: IndexDirectory, writable: Bool, readVectors: Bool,
                              warn: (String) -> Void) throws -> DocumentIndex {
         try directory.requireExisting()
@@ -83,14 +90,92 @@ public final class DocumentIndex: @unchecked Sendable {
         }
         let index = DocumentIndex(directory: directory, catalog: catalog,
                                   vectors: try vectors ?? VectorIndex(dimension: dimension, factory: factory), meta: meta)
+        let repair = writable ? "" : catalog.isReadOnly ? " in memory (the index is read-only: it cannot be repaired on disk)"
+            : " in memory (`korsearch rebuild --index \(directory.url.path)` stores it)"
         if let problem {
-            let repair = writable ? "" : catalog.isReadOnly ? " in memory (the index is read-only: it cannot be repaired on disk)" : " in memory"
             warn("FAISS index \(directory.vectorsURL.path) \(problem); rebuilding it\(repair) from the \(chunks) stored vectors")
             try index.rebuildVectors(factory: factory, persist: writable, warn: warn)
         } else if vectors == nil, writable, readVectors {
             try index.persistVectors()
         }
+        if readVectors {
+            let (keywords, problem) = openKeywords(directory, meta: meta, chunks: chunks, writable: writable)
+            if let keywords {
+                index.keywords = keywords
+            } else {
+                if let problem {
+                    warn("keyword index \(directory.keywordsURL.path) \(problem); rebuilding it\(repair) from the \(chunks) stored passages")
+                }
+                try index.rebuildKeywords(persist: writable)
+            }
+        }
         return index
+    }
+
+    /// The keyword index file if it can be used as it is, else why not (nil: missing from an empty index).
+    private static func openKeywords(_ directory: IndexDirectory, meta: IndexMeta, chunks: Int,
+                                     writable: Bool) -> (KeywordIndex?, String?) {
+        let url = directory.keywordsURL
+        guard FileManager.default.fileExists(atPath: url.path) else { return (nil, chunks > 0 ? "is missing" : nil) }
+        let current = Catalog.keywordsAreCurrent(meta.entries)
+        if let recorded = meta.entries["keywords_checksum"], current, FileChecksum.of(url) != recorded {
+            return (nil, "does not match the checksum recorded when it was written (damaged or changed since)")
+        }
+        let loaded: KeywordIndex
+        do { loaded = try KeywordIndex(contentsOf: url) } catch { return (nil, "cannot be read (\(error))") }
+        if loaded.termsVersion != KeywordTerms.version {
+            return (nil, "holds terms by other rules (version \(loaded.termsVersion); this korsearch's is \(KeywordTerms.version))")
+        }
+        if !current || loaded.passages != chunks {
+            // A run is writing: its file comes at its end; searching uses the last one written meanwhile.
+            if !writable, directory.isBeingWritten { return (loaded, nil) }
+            return (nil, "holds \(loaded.passages) passages for \(chunks) chunks (an interrupted write)")
+        }
+        return (loaded, nil)
+    }
+
+    /// Derives the keyword index again from every stored passage's text, and with `persist` writes it and
+    /// records it as current (otherwise it lives in a temporary file that is already unlinked).
+    public func rebuildKeywords(persist: Bool) throws {
+        let postings = KeywordPostings()
+        try catalog.forEachChunkText { id, text in postings.add(chunkId: id, terms: KeywordTerms.terms(text)) }
+        let target = persist ? directory.keywordsURL : FileManager.default.temporaryDirectory
+            .appendingPathComponent("korsearch-keywords-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString).postings")
+        try KeywordIndexFile.write(to: target, base: nil, removing: [], adding: postings)
+        keywords = try KeywordIndex(contentsOf: target)
+        if persist {
+            try catalog.markKeywordsCurrent(checksum: FileChecksum.of(target))
+        } else {
+            try? FileManager.default.removeItem(at: target)
+        }
+        pendingKeywords = KeywordPostings()
+        removedKeywordChunks = []
+    }
+
+    /// Writes the keyword index with this run's changes merged in (atomically), and records it as current.
+    func persistKeywords() throws {
+        do {
+            try KeywordIndexFile.write(to: directory.keywordsURL, base: keywords, removing: removedKeywordChunks, adding: pendingKeywords)
+        } catch is KeywordIndexFile.OutOfOrder {
+            try rebuildKeywords(persist: true)
+            return
+        }
+        keywords = try KeywordIndex(contentsOf: directory.keywordsURL)
+        try catalog.markKeywordsCurrent(checksum: FileChecksum.of(directory.keywordsURL))
+        pendingKeywords = KeywordPostings()
+        removedKeywordChunks = []
+    }
+
+    /// Notes a catalog change for the keyword index; it is merged into the file by `persist`.
+    func applyToKeywords(_ change: CatalogChange) {
+        removedKeywordChunks.formUnion(change.removed)
+        for added in change.added { pendingKeywords.add(chunkId: added.id, terms: added.terms) }
+    }
+
+    /// Writes both derived files with the changes so far: the keyword index, then FAISS.
+    func persist() throws {
+        try persistKeywords()
+        try persistVectors()
     }
 
     /// Rebuilds the FAISS index from the catalog's stored vectors (training it first when the type needs it),
@@ -137,7 +222,7 @@ public final class DocumentIndex: @unchecked Sendable {
 
     /// Applies a catalog change to the in-memory FAISS index: removes and adds vectors, or, when the index type
     /// cannot remove or is not trained yet, rebuilds it from the catalog.
-    func applyToVectors(removed: [Int64], added: [(id: Int64, vector: [Float])], warn: (String) -> Void) throws {
+    func applyToVectors(removed: [Int64], added: [CatalogChange.Added], warn: (String) -> Void) throws {
         if vectors.remove(ids: removed) == nil || (!vectors.isTrained && !added.isEmpty) {
             try rebuildVectors(persist: false, warn: warn)
             return
@@ -160,18 +245,20 @@ extension DocumentIndex {
         let present = paths.filter { stored[$0] != nil }
         let change = try index.catalog.apply(updates: [], removing: present)
         try index.applyToVectors(removed: change.removed, added: [], warn: warn)
-        try index.persistVectors()
+        index.applyToKeywords(change)
+        try index.persist()
         return present
     }
 
     /// Rebuilds the FAISS index of a directory from its stored vectors, optionally with a new factory string,
-    /// under the writer lock. No embedding.
+    /// and its keyword index from its stored passages, under the writer lock. No embedding.
     public static func rebuild(_ directory: IndexDirectory, factory: String?, warn: (String) -> Void = { _ in }) throws -> DocumentIndex {
         try directory.requireExisting()
         let lock = try WriterLock(directory)
         defer { withExtendedLifetime(lock) {} }
         let index = try DocumentIndex.open(directory, writable: false, readVectors: false, warn: { _ in })
         try index.rebuildVectors(factory: factory, persist: true, warn: warn)
+        try index.rebuildKeywords(persist: true)
         return index
     }
 }

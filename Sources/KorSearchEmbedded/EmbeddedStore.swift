@@ -50,19 +50,30 @@ extension DocumentIndex: IndexStore {
         }
     }
 
+    /// From the keyword index (the same snapshot the ranking reads).
     public func termFrequencies(_ terms: [String]) throws -> (passages: Int, frequencies: [String: Int]) {
-        try catalog.termFrequencies(terms)
+        let keywords = try currentKeywords()
+        return (keywords.passages, keywords.frequencies(terms))
     }
 
-    /// FTS5's own `bm25()`; any term may match.
+    /// The keyword index's pruned BM25 top-k (FTS5's `bm25()` scores and order); any term may match. Filters
+    /// are read from the catalog first and applied before the cut.
     public func bestKeywordMatches(_ terms: [String], depth: Int, filters: SearchFilters) throws -> [(id: Int64, score: Double)] {
-        try catalog.bestKeywordMatches(terms, depth: depth, filters: filters)
+        let allowed = filters.isEmpty ? nil : try catalog.chunkIds(allowedBy: filters)
+        return try currentKeywords().search(terms, depth: depth, allowed: allowed)
     }
 
-    /// The FAISS file's modification time and size: what changes when another process commits.
+    private func currentKeywords() throws -> KeywordIndex {
+        guard let keywords else { throw KorSearchError(.corruptIndex, "\(directory.url.path): the keyword index is not loaded") }
+        return keywords
+    }
+
+    /// The FAISS and keyword files' modification times and sizes: what changes when another process commits.
     public func changeStamp() -> String {
-        let attributes = try? FileManager.default.attributesOfItem(atPath: directory.vectorsURL.path)
-        let date = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
-        return "\(date):\(attributes?[.size] as? Int ?? 0)"
+        [directory.vectorsURL, directory.keywordsURL].map { url in
+            let attributes = try? FileManager.default.attributesOfItem(atPath: url.path)
+            let date = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+            return "\(date):\(attributes?[.size] as? Int ?? 0)"
+        }.joined(separator: ",")
     }
 }

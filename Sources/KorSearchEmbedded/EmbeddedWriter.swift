@@ -5,7 +5,8 @@ import Glibc
 #endif
 
 /// The embedded store's writer: the index directory under its writer lock (one writer at a time), one SQLite
-/// transaction per group of documents, FAISS kept in step in memory and written at the end.
+/// transaction per group of documents, FAISS kept in step in memory and written at the end, the keyword
+/// index's changes gathered and merged into its file at the end.
 final class EmbeddedWriter: IndexWriting {
     let index: DocumentIndex
     /// The writer lock, held as long as this writer lives.
@@ -36,12 +37,13 @@ final class EmbeddedWriter: IndexWriting {
             _exit(137)
         }
         try index.applyToVectors(removed: change.removed, added: change.added, warn: warn)
+        index.applyToKeywords(change)
     }
 
     func finish(folder: String, skipped: [SkippedFile], owns: (String) -> Bool) throws {
         let kept = try index.catalog.skipped().filter { !owns($0.path) }
         try index.catalog.setSkipped(kept + skipped.map { ($0.path, $0.reason) })
         try index.catalog.setMeta(IndexMeta.runEntries(folder: folder))
-        try index.persistVectors()
+        try index.persist()
     }
 }

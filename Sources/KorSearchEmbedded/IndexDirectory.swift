@@ -4,7 +4,8 @@ import KorSearchCore
 import Glibc
 #endif
 
-/// The files of an index directory: `catalog.sqlite` (the truth), `vectors.faiss` (derived) and `write.lock`.
+/// The files of an index directory: `catalog.sqlite` (the truth), `vectors.faiss` and `keywords.postings`
+/// (derived from it) and `write.lock`.
 /// The embedded store's location.
 public struct IndexDirectory: Sendable, IndexStoreLocation {
     /// The directory.
@@ -13,6 +14,8 @@ public struct IndexDirectory: Sendable, IndexStoreLocation {
     public var catalogURL: URL { url.appendingPathComponent("catalog.sqlite") }
     /// The FAISS index file.
     public var vectorsURL: URL { url.appendingPathComponent("vectors.faiss") }
+    /// The keyword index file (`KeywordIndex`).
+    public var keywordsURL: URL { url.appendingPathComponent("keywords.postings") }
     /// The writer's lock file.
     public var lockURL: URL { url.appendingPathComponent("write.lock") }
 
@@ -70,10 +73,6 @@ public struct IndexDirectory: Sendable, IndexStoreLocation {
                 meta.vectorIndex = meta.vectorIndex ?? "Flat"
                 try catalog.setMeta(meta.storedEntries.merging(["generation": "0", "faiss_generation": "0"]) { $1 })
             }
-            if try catalog.indexMeta().keywordTerms != KeywordTerms.version {
-                let count = try catalog.rederiveKeywordTerms()
-                warn("keyword terms of \(count) passages derived again by this korsearch's rules (whole Korean words and amounts); no re-embedding")
-            }
             let index = try DocumentIndex.open(self, writable: true, warn: warn)
             if let factory = options.faissFactory, factory != index.factory {
                 throw KorSearchError(.invalidArgument, "index \(url.path) uses FAISS \"\(index.factory)\"; change it with `korsearch rebuild --index \(url.path) --faiss \(factory)`")
@@ -99,7 +98,7 @@ public struct IndexDirectory: Sendable, IndexStoreLocation {
 
     public func rebuild(vectorIndex: String?, warn: (String) -> Void) throws -> String {
         let index = try DocumentIndex.rebuild(self, factory: vectorIndex, warn: warn)
-        return "rebuilt \(index.factory) with \(index.vectors.count) vectors"
+        return "rebuilt \(index.factory) with \(index.vectors.count) vectors and the keyword index of \(index.keywords?.passages ?? 0) passages"
     }
 }
 

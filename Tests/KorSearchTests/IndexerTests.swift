@@ -22,6 +22,26 @@ final class IndexerTests: XCTestCase {
         let counts = try index.catalog.counts()
         XCTAssertEqual(index.vectors.count, counts.chunks, "FAISS count equals chunk count", file: file, line: line)
         if let documents { XCTAssertEqual(counts.documents, documents, file: file, line: line) }
+        try assertKeywordsMatchTheCatalog(index, file: file, line: line)
+    }
+
+    /// The keyword index holds every passage and ranks as SQLite's FTS5 does (`bm25()` over every match) over
+    /// the same passages' terms, with and without a filter.
+    private func assertKeywordsMatchTheCatalog(_ index: DocumentIndex, file: StaticString = #filePath, line: UInt = #line) throws {
+        let keywords = try XCTUnwrap(index.keywords, file: file, line: line)
+        var passages: [(id: Int64, terms: [String])] = []
+        try index.catalog.forEachChunkText { passages.append(($0, KeywordTerms.terms($1))) }
+        XCTAssertEqual(keywords.passages, passages.count, "keyword index passages", file: file, line: line)
+        let reference = try KeywordIndexTests.Reference(passages)
+        for query in ["한국은행 기준금리 동결", "환율이 올랐다", "영업이익 증가", "새 문서 금리 인상", "2023년 3분기"] {
+            let terms = Array(Set(KeywordTerms.terms(query))).sorted()
+            for filters in [SearchFilters(), SearchFilters(pathGlob: "*.md")] {
+                let pruned = try index.bestKeywordMatches(terms, depth: 15, filters: filters)
+                let exhaustive = try reference.search(terms, depth: 15, allowed: filters.isEmpty ? nil : try index.catalog.chunkIds(allowedBy: filters))
+                XCTAssertEqual(pruned.map(\.id), exhaustive.map(\.id), query, file: file, line: line)
+                for (a, b) in zip(pruned, exhaustive) { XCTAssertEqual(a.score, b.score, accuracy: 1e-9, query, file: file, line: line) }
+            }
+        }
     }
 
     func testIndexesTheExampleCorpusAndASecondRunEmbedsNothing() throws {
@@ -130,6 +150,9 @@ final class IndexerTests: XCTestCase {
             try Int64.fetchOne(db, sql: "SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.path = 'new.txt'")
         }
         XCTAssertEqual(try reopened.vectors.search(vectors[0], k: 1).first?.id, newChunk)
+        XCTAssertTrue(warnings.messages.contains { $0.contains("keyword index") && $0.contains("an interrupted write") }, "\(warnings.messages)")
+        XCTAssertEqual(try reopened.bestKeywordMatches(KeywordTerms.terms("새 문서: 금리 인상."), depth: 5, filters: SearchFilters()).first?.id, newChunk)
+        try assertKeywordsMatchTheCatalog(reopened)
         // The next writer persists the repair; the run after that finds nothing to fix.
         let summary = try indexer(directory).index(folder: corpus)
         XCTAssertEqual(summary.removed, 1, "new.txt is not in the folder")
@@ -220,6 +243,52 @@ final class IndexerTests: XCTestCase {
         XCTAssertTrue(hits.allSatisfy { $0.score <= 1.0001 }, "\(hits)")
         // A writer's open repairs the file on disk; the next open finds nothing to fix.
         _ = try DocumentIndex.open(directory, writable: true)
+        let quiet = WarningLog()
+        _ = try DocumentIndex.open(directory, warn: { quiet.add($0) })
+        XCTAssertEqual(quiet.messages, [])
+    }
+
+    /// The keyword index file missing, cut short, with bytes changed (same size, same time) or by other term
+    /// rules is rebuilt from the catalog's passages — in memory for a reader, on disk for a writer — and ranks
+    /// as before.
+    func testADamagedOrMissingKeywordIndexIsRebuilt() throws {
+        let corpus = try copyOfCorpus()
+        let directory = IndexDirectory(try temporaryFolder().appendingPathComponent("index"))
+        try indexer(directory).index(folder: corpus)
+        let terms = Array(Set(KeywordTerms.terms("한국은행 기준금리 동결"))).sorted()
+        let expected = try DocumentIndex.open(directory).bestKeywordMatches(terms, depth: 10, filters: SearchFilters())
+        XCTAssertEqual(expected.count, 10)
+        let good = try Data(contentsOf: directory.keywordsURL)
+        let stamp = try FileManager.default.attributesOfItem(atPath: directory.keywordsURL.path)[.modificationDate]
+        var flipped = good
+        for offset in stride(from: good.count / 3, to: good.count * 2 / 3, by: 11) { flipped[offset] ^= 0x5A }
+        var otherRules = good
+        otherRules[12] = 1  // the header's KeywordTerms version
+        let damages: [(String, () throws -> Void)] = [
+            ("is missing", { try FileManager.default.removeItem(at: directory.keywordsURL) }),
+            ("does not match the checksum", { try good.prefix(good.count / 2).write(to: directory.keywordsURL) }),
+            ("does not match the checksum", {
+                try flipped.write(to: directory.keywordsURL)
+                try FileManager.default.setAttributes([.modificationDate: stamp as Any], ofItemAtPath: directory.keywordsURL.path)
+            }),
+            ("does not match the checksum", { try otherRules.write(to: directory.keywordsURL) }),
+        ]
+        for (problem, damage) in damages {
+            try damage()
+            let warnings = WarningLog()
+            let reader = try DocumentIndex.open(directory, warn: { warnings.add($0) })
+            XCTAssertTrue(warnings.messages.contains { $0.contains("keyword index") && $0.contains(problem) && $0.contains("in memory") }, "\(warnings.messages)")
+            XCTAssertEqual(try reader.bestKeywordMatches(terms, depth: 10, filters: SearchFilters()).map(\.id), expected.map(\.id))
+            // A writer's open repairs the file on disk; the next open finds nothing to fix.
+            _ = try DocumentIndex.open(directory, writable: true)
+            let quiet = WarningLog()
+            let repaired = try DocumentIndex.open(directory, warn: { quiet.add($0) })
+            XCTAssertEqual(quiet.messages, [])
+            XCTAssertEqual(try repaired.bestKeywordMatches(terms, depth: 10, filters: SearchFilters()).map(\.id), expected.map(\.id))
+        }
+        // An index a korsearch before the keyword index made has none: readers derive it, `rebuild` stores it.
+        try FileManager.default.removeItem(at: directory.keywordsURL)
+        _ = try directory.rebuild(vectorIndex: nil, warn: { _ in })
         let quiet = WarningLog()
         _ = try DocumentIndex.open(directory, warn: { quiet.add($0) })
         XCTAssertEqual(quiet.messages, [])

@@ -155,13 +155,40 @@ func measure(_ label: String, _ searcher: Searcher) throws -> [[Int64]] {
     return vectorHits
 }
 
+/// This process's resident memory now and at its peak (/proc/self/status), in MiB.
+func residentMemory() -> (now: Double, peak: Double) {
+    let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+    func field(_ name: String) -> Double {
+        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") }) else { return 0 }
+        return (Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
+    }
+    return (field("VmRSS"), field("VmHWM"))
+}
+
+/// The index directory's files and their sizes.
+func reportSizes(_ directory: IndexDirectory) {
+    var total = 0
+    var parts: [String] = []
+    for url in [directory.catalogURL, directory.vectorsURL, directory.keywordsURL] {
+        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
+        total += size
+        parts.append(String(format: "%@ %.0f MB", url.lastPathComponent as NSString, Double(size) / 1e6))
+    }
+    print(String(format: "faiss     index on disk: %.2f GB (%@)", Double(total) / 1e9, parts.joined(separator: ", ") as NSString))
+}
+
 do {
     let loaded = try ModelLocator.load(modelPath, precision: precision)
     if !directory.exists { _ = try build(.directory(directory), (loaded.embedder, loaded.identity)) }
+    let withoutStore = residentMemory().now
     let started = Date()
     let searcher = try Searcher(directory: directory, embedder: loaded.embedder, model: loaded.identity)
     log(String(format: "opened the FAISS store in %.2f s", Date().timeIntervalSince(started)))
     let faissHits = try measure("faiss", searcher)
+    reportSizes(directory)
+    let memory = residentMemory()
+    print(String(format: "faiss     resident memory: %.0f MiB, of it the open store %.0f MiB (the rest the model; peak %.0f MiB)",
+                 memory.now, memory.now - withoutStore, memory.peak))
 
     if let store = option("--store", nil) {
         let location = try IndexLocation(index: "", store: store)

@@ -1,0 +1,600 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import KorSearchCore
+
+/// BM25 exactly as SQLite's FTS5 `bm25()` computes it (the scores the catalog's FTS5 index gives, which the
+/// pruned engine must reproduce): idf = ln((N − n + 0.5) / (n + 0.5)), at least 1e-6; k1 1.2, b 0.75; a
+/// passage's length is its number of terms, the average over all passages. Operations in FTS5's order, so
+/// the doubles are the same to the last bit.
+enum BM25 {
+    static let k1 = 1.2
+    static let b = 0.75
+
+    /// The idf of a term found in `containing` of `passages` passages.
+    static func idf(passages: Int, containing: Int) -> Double {
+        let value = log((Double(passages) - Double(containing) + 0.5) / (Double(containing) + 0.5))
+        return value <= 0 ? 1e-6 : value
+    }
+
+    /// k1 · (1 − b + b · D / avgdl): the length part of the denominator, per passage.
+    static func lengthNorm(_ length: UInt32, average: Double) -> Double {
+        k1 * (1 - b + b * Double(length) / average)
+    }
+
+    /// One term's share of a passage's score.
+    @inline(__always)
+    static func score(idf: Double, frequency: UInt32, lengthNorm: Double) -> Double {
+        idf * (Double(frequency) * (k1 + 1)) / (Double(frequency) + lengthNorm)
+    }
+
+    /// The share without the idf, rounded up to a float: what a block records as its bound.
+    static func bound(frequency: UInt32, lengthNorm: Double) -> Float {
+        Float(Double(frequency) * (k1 + 1) / (Double(frequency) + lengthNorm)).nextUp
+    }
+}
+
+/// A read-only memory map of a whole file, unmapped when released. Files are only ever replaced by rename,
+/// never rewritten in place, so a map stays valid while a writer publishes a new file.
+final class MappedFile: @unchecked Sendable {
+    let bytes: UnsafeRawPointer
+    let count: Int
+
+    init(_ url: URL) throws {
+        let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw KorSearchError(.corruptIndex, "cannot open \(url.path): \(String(cString: strerror(errno)))")
+        }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0, status.st_size > 0 else {
+            throw KorSearchError(.corruptIndex, "\(url.path) is empty")
+        }
+        count = Int(status.st_size)
+        guard let pointer = mmap(nil, count, PROT_READ, MAP_SHARED, descriptor, 0), pointer != MAP_FAILED else {
+            throw KorSearchError(.corruptIndex, "cannot map \(url.path): \(String(cString: strerror(errno)))")
+        }
+        bytes = UnsafeRawPointer(pointer)
+    }
+
+    deinit { munmap(UnsafeMutableRawPointer(mutating: bytes), count) }
+
+    @inline(__always) func load<T>(_ offset: Int, as type: T.Type) -> T {
+        bytes.loadUnaligned(fromByteOffset: offset, as: type)
+    }
+}
+
+/// The keyword index of an index directory (`keywords.postings`): every keyword term's posting list —
+/// the passages containing it, ascending, with the term's frequency in each — compressed and memory-mapped,
+/// and queried with dynamic pruning (MaxScore over block-max bounds) for the exact BM25 top-k that FTS5's
+/// `bm25()` over all matches would give, same scores, ties broken by chunk id.
+///
+/// Derived data like the FAISS file: made from the catalog's passages, written whole at the end of each
+/// write (merging the previous file with the run's changes), recorded in the meta with the catalog
+/// generation it matches and its checksum, and rebuilt from the catalog when missing, behind or damaged.
+///
+/// Layout (little-endian): a 96-byte header; the chunk id of each passage (Int64, ascending: a passage's
+/// number is its position); each passage's length in terms (UInt32); the posting lists; the term table
+/// (40 bytes a term, sorted by the terms' UTF-8 bytes); the terms' bytes. A posting list is blocks of up to
+/// 128 postings: first each block's header (last passage number, data offset, count, the largest score
+/// share without idf in the block as a float rounded up), then the blocks' data — passage number gaps then
+/// frequencies, as LEB128 varints.
+public final class KeywordIndex: @unchecked Sendable {
+    static let magic: [UInt8] = Array("KSPOST01".utf8)
+    static let headerSize = 96
+    static let termEntrySize = 40
+    static let blockSize = 128
+    static let blockHeaderSize = 16
+
+    let file: MappedFile
+    let url: URL
+    /// The number of passages.
+    public let passages: Int
+    /// The `KeywordTerms.version` the terms were derived by.
+    public let termsVersion: Int
+    /// The number of distinct terms.
+    public let termCount: Int
+    let totalTokens: UInt64
+    let averageLength: Double
+    let docIdsOffset: Int
+    let lengthsOffset: Int
+    let postingsOffset: Int
+    let postingsLength: Int
+    let termTableOffset: Int
+    let termBytesOffset: Int
+    let termBytesLength: Int
+    /// k1 · (1 − b + b · D / avgdl) of each passage, computed once.
+    let lengthNorms: [Double]
+
+    /// Maps and checks a keyword index file: its header, and that every table and posting list lies inside
+    /// the file (a damaged file is an error, never a crash).
+    init(contentsOf url: URL) throws {
+        self.url = url
+        let file = try MappedFile(url)
+        self.file = file
+        let bad = { (what: String) in KorSearchError(.corruptIndex, "\(url.path) is not a valid keyword index (\(what))") }
+        guard file.count >= KeywordIndex.headerSize,
+              (0 ..< 8).allSatisfy({ file.load($0, as: UInt8.self) == KeywordIndex.magic[$0] }) else { throw bad("no header") }
+        guard file.load(8, as: UInt32.self) == 1 else { throw bad("format \(file.load(8, as: UInt32.self))") }
+        termsVersion = Int(file.load(12, as: UInt32.self))
+        let fields = (0 ..< 10).map { Int(clamping: file.load(16 + 8 * $0, as: UInt64.self)) }
+        passages = fields[0]
+        termCount = fields[1]
+        totalTokens = UInt64(fields[2])
+        (docIdsOffset, lengthsOffset, postingsOffset, postingsLength, termTableOffset, termBytesOffset, termBytesLength)
+            = (fields[3], fields[4], fields[5], fields[6], fields[7], fields[8], fields[9])
+        let size = file.count
+        func inside(_ offset: Int, _ length: Int) -> Bool { offset >= 0 && length >= 0 && offset <= size && length <= size - offset }
+        guard passages < Int(UInt32.max), termCount < Int(UInt32.max),
+              inside(docIdsOffset, passages * 8), inside(lengthsOffset, passages * 4), inside(postingsOffset, postingsLength),
+              inside(termTableOffset, termCount * KeywordIndex.termEntrySize), inside(termBytesOffset, termBytesLength) else {
+            throw bad("tables outside the file")
+        }
+        for index in 0 ..< termCount {
+            let entry = KeywordIndex.entry(file, termTableOffset, index)
+            guard entry.nameOffset >= 0, entry.nameLength <= termBytesLength, entry.nameOffset <= termBytesLength - entry.nameLength,
+                  entry.postingsOffset >= 0, entry.postingsLength <= postingsLength, entry.postingsOffset <= postingsLength - entry.postingsLength,
+                  entry.blockCount * KeywordIndex.blockHeaderSize <= entry.postingsLength, entry.frequency <= passages else {
+                throw bad("term \(index) outside the file")
+            }
+        }
+        averageLength = passages > 0 ? Double(totalTokens) / Double(passages) : 1
+        var norms = [Double](repeating: 0, count: passages)
+        for passage in 0 ..< passages {
+            norms[passage] = BM25.lengthNorm(file.load(lengthsOffset + 4 * passage, as: UInt32.self), average: averageLength)
+        }
+        lengthNorms = norms
+    }
+
+    /// A term's entry in the term table.
+    struct TermEntry {
+        var nameOffset: Int
+        var postingsOffset: Int
+        var postingsLength: Int
+        var nameLength: Int
+        /// The number of passages containing the term.
+        var frequency: Int
+        var blockCount: Int
+        /// The largest score share without idf over the whole list.
+        var bound: Float
+    }
+
+    static func entry(_ file: MappedFile, _ tableOffset: Int, _ index: Int) -> TermEntry {
+        let at = tableOffset + index * termEntrySize
+        return TermEntry(
+            nameOffset: Int(clamping: file.load(at, as: UInt64.self)),
+            postingsOffset: Int(clamping: file.load(at + 8, as: UInt64.self)),
+            postingsLength: Int(clamping: file.load(at + 16, as: UInt64.self)),
+            nameLength: Int(file.load(at + 24, as: UInt32.self)),
+            frequency: Int(file.load(at + 28, as: UInt32.self)),
+            blockCount: Int(file.load(at + 32, as: UInt32.self)),
+            bound: file.load(at + 36, as: Float.self))
+    }
+
+    func entry(_ index: Int) -> TermEntry { KeywordIndex.entry(file, termTableOffset, index) }
+
+    /// The UTF-8 bytes of term `index`.
+    func name(_ entry: TermEntry) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: file.bytes + termBytesOffset + entry.nameOffset, count: entry.nameLength)
+    }
+
+    /// The chunk id of passage number `passage`.
+    @inline(__always) func chunkId(_ passage: Int) -> Int64 { file.load(docIdsOffset + 8 * passage, as: Int64.self) }
+
+    /// The length in terms of passage number `passage`.
+    func length(_ passage: Int) -> UInt32 { file.load(lengthsOffset + 4 * passage, as: UInt32.self) }
+
+    /// The passage number of a chunk id, or nil.
+    func passage(ofChunk id: Int64) -> Int? {
+        var (low, high) = (0, passages)
+        while low < high {
+            let middle = (low + high) / 2
+            if chunkId(middle) < id { low = middle + 1 } else { high = middle }
+        }
+        return low < passages && chunkId(low) == id ? low : nil
+    }
+
+    /// The entry of a term, by binary search over the sorted term table.
+    func find(_ term: String) -> TermEntry? {
+        var term = term
+        return term.withUTF8 { wanted -> TermEntry? in
+            var (low, high) = (0, termCount)
+            while low < high {
+                let middle = (low + high) / 2
+                let entry = self.entry(middle)
+                let order = KeywordIndex.compare(name(entry), UnsafeRawBufferPointer(wanted))
+                if order == 0 { return entry }
+                if order < 0 { low = middle + 1 } else { high = middle }
+            }
+            return nil
+        }
+    }
+
+    /// Byte order of two UTF-8 strings (the term table's order).
+    static func compare(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
+        let common = min(a.count, b.count)
+        if common > 0, let x = a.baseAddress, let y = b.baseAddress {
+            let order = memcmp(x, y, common)
+            if order != 0 { return Int(order) }
+        }
+        return a.count - b.count
+    }
+
+    /// How many passages contain each of `terms` (absent terms are left out).
+    public func frequencies(_ terms: [String]) -> [String: Int] {
+        var result: [String: Int] = [:]
+        for term in terms { if let entry = find(term) { result[term] = entry.frequency } }
+        return result
+    }
+
+    /// The `depth` best passages by BM25 matching any of `terms` (distinct), as `(chunk id, score)`, best
+    /// first, ties by chunk id — exactly the first `depth` of all matches ranked by FTS5's `bm25()` with the
+    /// query `t1 OR t2 OR …`. With `allowed`, only those chunk ids are ranked; a filter allowing few passages
+    /// is answered by looking those passages up in the lists instead of walking the lists.
+    public func search(_ terms: [String], depth: Int, allowed: Set<Int64>? = nil) throws -> [(id: Int64, score: Double)] {
+        var scored = 0
+        return try search(terms, depth: depth, allowed: allowed, scored: &scored)
+    }
+
+    /// `search`, counting in `scored` the passages scored in full (the rest were pruned or never visited).
+    func search(_ terms: [String], depth: Int, allowed: Set<Int64>?, scored: inout Int) throws -> [(id: Int64, score: Double)] {
+        if depth <= 0 || passages == 0 { return [] }
+        var seen = Set<String>()
+        var found: [(entry: TermEntry, position: Int)] = []
+        for term in terms where seen.insert(term).inserted {
+            if let entry = find(term) { found.append((entry, seen.count - 1)) }
+        }
+        if found.isEmpty { return [] }
+        // The cursors and their block buffers live in raw memory for the search: the hot loop then runs
+        // without reference counting or exclusivity checks.
+        let blocks = UnsafeMutablePointer<UInt32>.allocate(capacity: found.count * 2 * KeywordIndex.blockSize)
+        let cursors = UnsafeMutableBufferPointer<PostingCursor>.allocate(capacity: found.count)
+        let shares = UnsafeMutableBufferPointer<Double>.allocate(capacity: seen.count)
+        shares.initialize(repeating: 0)
+        defer {
+            blocks.deallocate()
+            _ = cursors.deinitialize()
+            cursors.deallocate()
+            shares.deallocate()
+        }
+        for (number, term) in found.enumerated() {
+            let idf = BM25.idf(passages: passages, containing: term.entry.frequency)
+            _ = (cursors.baseAddress! + number).initialize(to: PostingCursor(
+                self, term.entry, idf: idf, position: term.position, buffer: blocks + number * 2 * KeywordIndex.blockSize))
+        }
+        var top = TopPassages(depth: depth)
+        try lengthNorms.withUnsafeBufferPointer { norms in
+            if let allowed {
+                var allowedPassages: [Int] = allowed.compactMap { passage(ofChunk: $0) }
+                if allowedPassages.isEmpty { return }
+                let postings = cursors.reduce(0) { $0 + $1.frequency }
+                if allowedPassages.count * 8 < postings {
+                    allowedPassages.sort()
+                    scored = KeywordIndex.scoreEach(allowedPassages, cursors, shares, norms, &top)
+                } else {
+                    var mask = [UInt64](repeating: 0, count: (passages + 63) / 64)
+                    for passage in allowedPassages { mask[passage >> 6] |= 1 << UInt64(passage & 63) }
+                    try mask.withUnsafeBufferPointer { scored = KeywordIndex.maxScore(cursors, shares, norms, &top, mask: $0) }
+                }
+            } else {
+                scored = KeywordIndex.maxScore(cursors, shares, norms, &top, mask: nil)
+            }
+        }
+        if cursors.contains(where: \.damaged) {
+            throw KorSearchError(.corruptIndex, "\(url.path) holds a damaged posting list; rebuild the index with `korsearch rebuild`")
+        }
+        return top.ranked().map { (chunkId(Int($0.passage)), $0.score) }
+    }
+
+    /// MaxScore: the lists sorted by their bound; the weakest lists whose bounds together cannot reach the
+    /// current k-th score are not walked, only looked up (by skipping whole blocks) for passages the others
+    /// bring, and a passage is dropped as soon as its bound — what it has plus the block bounds of the lists
+    /// still to look up — falls below the k-th score. Returns the number of passages scored in full.
+    private static func maxScore(_ cursors: UnsafeMutableBufferPointer<PostingCursor>, _ shares: UnsafeMutableBufferPointer<Double>,
+                                 _ norms: UnsafeBufferPointer<Double>, _ top: inout TopPassages, mask: UnsafeBufferPointer<UInt64>?) -> Int {
+        var sorted = cursors  // the same memory, sorted in place
+        sorted.sort { $0.bound < $1.bound }
+        let count = cursors.count
+        // prefix[i]: the bounds of lists 0 ... i together.
+        var prefix = [Double](repeating: 0, count: count)
+        var running = 0.0
+        for index in 0 ..< count {
+            running += cursors[index].bound
+            prefix[index] = running
+        }
+        var touched: [Int] = []
+        touched.reserveCapacity(count)
+        var threshold = -Double.infinity
+        var firstEssential = 0
+        var scored = 0
+        while firstEssential < count {
+            var passage = UInt32.max
+            for index in firstEssential ..< count where cursors[index].passage < passage { passage = cursors[index].passage }
+            if passage == .max { break }
+            let allowed = mask.map { $0[Int(passage >> 6)] & (1 << UInt64(passage & 63)) != 0 } ?? true
+            let norm = norms[Int(passage)]
+            var partial = 0.0
+            for index in firstEssential ..< count where cursors[index].passage == passage {
+                if allowed {
+                    let share = BM25.score(idf: cursors[index].idf, frequency: cursors[index].frequencyHere, lengthNorm: norm)
+                    shares[cursors[index].termPosition] = share
+                    touched.append(cursors[index].termPosition)
+                    partial += share
+                }
+                cursors[index].next()
+            }
+            guard allowed else { continue }
+            var kept = true
+            var index = firstEssential - 1
+            while index >= 0 {
+                let rest = index > 0 ? prefix[index - 1] : 0
+                if partial + prefix[index] < threshold || partial + rest + cursors[index].blockBound(at: passage) < threshold {
+                    kept = false
+                    break
+                }
+                cursors[index].advance(to: passage)
+                if cursors[index].passage == passage {
+                    let share = BM25.score(idf: cursors[index].idf, frequency: cursors[index].frequencyHere, lengthNorm: norm)
+                    shares[cursors[index].termPosition] = share
+                    touched.append(cursors[index].termPosition)
+                    partial += share
+                }
+                index -= 1
+            }
+            if kept {
+                scored += 1
+                if top.offer(TopPassages.exactSum(shares, &touched), passage) {
+                    threshold = top.threshold
+                    while firstEssential < count, prefix[firstEssential] < threshold { firstEssential += 1 }
+                }
+            }
+            for position in touched { shares[position] = 0 }
+            touched.removeAll(keepingCapacity: true)
+        }
+        return scored
+    }
+
+    /// Scores the given passages (ascending) by looking each up in every list.
+    private static func scoreEach(_ passages: [Int], _ cursors: UnsafeMutableBufferPointer<PostingCursor>,
+                                  _ shares: UnsafeMutableBufferPointer<Double>, _ norms: UnsafeBufferPointer<Double>,
+                                  _ top: inout TopPassages) -> Int {
+        var touched: [Int] = []
+        var scored = 0
+        for passage in passages {
+            let number = UInt32(passage)
+            for index in cursors.indices {
+                cursors[index].advance(to: number)
+                if cursors[index].passage == number {
+                    shares[cursors[index].termPosition] = BM25.score(idf: cursors[index].idf, frequency: cursors[index].frequencyHere, lengthNorm: norms[passage])
+                    touched.append(cursors[index].termPosition)
+                }
+            }
+            if !touched.isEmpty {
+                scored += 1
+                _ = top.offer(TopPassages.exactSum(shares, &touched), number)
+            }
+            for position in touched { shares[position] = 0 }
+            touched.removeAll(keepingCapacity: true)
+        }
+        return scored
+    }
+}
+
+/// The best passages so far, kept in a heap with the worst on top. Passages are offered in ascending order,
+/// so one that only ties the worst (to 9 places, as the rankings compare) never displaces it.
+struct TopPassages {
+    struct Entry {
+        var key: Double
+        var score: Double
+        var passage: UInt32
+    }
+
+    let depth: Int
+    private var heap: [Entry] = []
+
+    init(depth: Int) {
+        self.depth = depth
+        heap.reserveCapacity(min(depth, 1 << 16))
+    }
+
+    /// The score a passage must exceed to enter, less a margin for the rounding to 9 places; −∞ until full.
+    var threshold: Double { heap.count < depth ? -.infinity : heap[0].score - 1e-8 }
+
+    /// The shares summed in the query's term order (FTS5's order, so the same double), then cleared by the caller.
+    static func exactSum(_ shares: UnsafeMutableBufferPointer<Double>, _ touched: inout [Int]) -> Double {
+        touched.sort()
+        var sum = 0.0
+        for position in touched { sum += shares[position] }
+        return sum
+    }
+
+    private static func worse(_ a: Entry, _ b: Entry) -> Bool {
+        a.key != b.key ? a.key < b.key : a.passage > b.passage
+    }
+
+    /// Offers a passage; returns whether the heap is full afterwards and its worst changed.
+    mutating func offer(_ score: Double, _ passage: UInt32) -> Bool {
+        let entry = Entry(key: (score * 1e9).rounded(), score: score, passage: passage)
+        if heap.count < depth {
+            heap.append(entry)
+            var child = heap.count - 1
+            while child > 0 {
+                let parent = (child - 1) / 2
+                guard TopPassages.worse(heap[child], heap[parent]) else { break }
+                heap.swapAt(child, parent)
+                child = parent
+            }
+            return heap.count == depth
+        }
+        guard entry.key > heap[0].key else { return false }
+        heap[0] = entry
+        var parent = 0
+        while true {
+            let left = 2 * parent + 1, right = left + 1
+            var worst = parent
+            if left < heap.count, TopPassages.worse(heap[left], heap[worst]) { worst = left }
+            if right < heap.count, TopPassages.worse(heap[right], heap[worst]) { worst = right }
+            if worst == parent { break }
+            heap.swapAt(parent, worst)
+            parent = worst
+        }
+        return true
+    }
+
+    /// Best first: higher score (to 9 places), then lower passage number (lower chunk id).
+    func ranked() -> [Entry] {
+        heap.sorted { TopPassages.worse($1, $0) }
+    }
+}
+
+/// A position in one term's posting list, decoding one block at a time into a buffer its owner provides
+/// (2 × 128 `UInt32`s: passage numbers, then frequencies). Reads the mapped file through a raw pointer: its
+/// owner keeps the `KeywordIndex` alive while the cursor is used.
+struct PostingCursor {
+    private let bytes: UnsafeRawPointer
+    private let headers: Int
+    private let data: Int
+    private let dataLength: Int
+    private let blockCount: Int
+    private let passageLimit: UInt32
+    private let passages: UnsafeMutablePointer<UInt32>
+    private let frequencies: UnsafeMutablePointer<UInt32>
+    let idf: Double
+    /// idf × the list's largest share: no passage gets more from this term.
+    let bound: Double
+    let frequency: Int
+    /// The term's position in the query (the order its share is summed in).
+    let termPosition: Int
+    /// The current passage number, `UInt32.max` past the end.
+    private(set) var passage: UInt32 = 0
+    private(set) var damaged = false
+    private var block = -1
+    private var shallow = 0
+    private var position = 0
+    private var count = 0
+
+    init(_ index: KeywordIndex, _ entry: KeywordIndex.TermEntry, idf: Double, position: Int, buffer: UnsafeMutablePointer<UInt32>) {
+        bytes = index.file.bytes
+        headers = index.postingsOffset + entry.postingsOffset
+        data = headers + entry.blockCount * KeywordIndex.blockHeaderSize
+        dataLength = entry.postingsLength - entry.blockCount * KeywordIndex.blockHeaderSize
+        blockCount = entry.blockCount
+        passageLimit = UInt32(index.passages)
+        passages = buffer
+        frequencies = buffer + KeywordIndex.blockSize
+        self.idf = idf
+        bound = idf * Double(entry.bound)
+        frequency = entry.frequency
+        termPosition = position
+        if blockCount > 0 { load(0) } else { passage = .max }
+    }
+
+    @inline(__always) private func load<T>(_ offset: Int, as type: T.Type) -> T {
+        bytes.loadUnaligned(fromByteOffset: offset, as: type)
+    }
+
+    /// The term's frequency in the current passage.
+    var frequencyHere: UInt32 { frequencies[position] }
+
+    @inline(__always) private func lastPassage(_ block: Int) -> UInt32 {
+        load(headers + block * KeywordIndex.blockHeaderSize, as: UInt32.self)
+    }
+
+    private mutating func load(_ block: Int) {
+        self.block = block
+        let at = headers + block * KeywordIndex.blockHeaderSize
+        let start = Int(load(at + 4, as: UInt32.self))
+        let count = Int(load(at + 8, as: UInt32.self))
+        let end = block + 1 < blockCount ? Int(load(at + KeywordIndex.blockHeaderSize + 4, as: UInt32.self)) : dataLength
+        guard count >= 1, count <= KeywordIndex.blockSize, start <= end, end <= dataLength else { return fail() }
+        var offset = data + start
+        let limit = data + end
+        let bytes = self.bytes
+        func varint() -> UInt64? {
+            var value: UInt64 = 0
+            var shift: UInt64 = 0
+            while offset < limit, shift < 35 {
+                let byte = bytes.load(fromByteOffset: offset, as: UInt8.self)
+                offset += 1
+                value |= UInt64(byte & 0x7F) << shift
+                if byte < 0x80 { return value }
+                shift += 7
+            }
+            return nil
+        }
+        var previous = block == 0 ? Int64(-1) : Int64(lastPassage(block - 1))
+        for index in 0 ..< count {
+            guard let gap = varint() else { return fail() }
+            let number = previous + 1 + Int64(gap)
+            guard number < Int64(passageLimit) else { return fail() }
+            passages[index] = UInt32(number)
+            previous = number
+        }
+        for index in 0 ..< count {
+            guard let value = varint(), value > 0, value <= UInt64(UInt32.max) else { return fail() }
+            frequencies[index] = UInt32(value)
+        }
+        guard passages[count - 1] == lastPassage(block) else { return fail() }
+        self.count = count
+        position = 0
+        passage = passages[0]
+    }
+
+    private mutating func fail() {
+        damaged = true
+        passage = .max
+    }
+
+    /// Moves to the next posting.
+    mutating func next() {
+        position += 1
+        if position < count {
+            passage = passages[position]
+        } else if block + 1 < blockCount, !damaged {
+            load(block + 1)
+        } else {
+            passage = .max
+        }
+    }
+
+    /// The first block from `from` whose last passage is at least `target` (galloping over the headers), or
+    /// `blockCount`.
+    private func blockReaching(_ target: UInt32, from: Int) -> Int {
+        var low = from
+        var step = 1
+        var high = from
+        while high < blockCount, lastPassage(high) < target {
+            low = high + 1
+            high += step
+            step *= 2
+        }
+        high = min(high, blockCount)
+        while low < high {
+            let middle = (low + high) / 2
+            if lastPassage(middle) < target { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+
+    /// Moves to the first posting at or after passage `target`.
+    mutating func advance(to target: UInt32) {
+        if passage >= target { return }
+        if target > lastPassage(block) {
+            let next = blockReaching(target, from: block + 1)
+            if next >= blockCount { passage = .max; return }
+            load(next)
+            if damaged { return }
+        }
+        while passages[position] < target { position += 1 }
+        passage = passages[position]
+    }
+
+    /// The most this term can give a passage at `target` or later in the block holding `target`: idf × the
+    /// block's largest share (0 past the end). Reads only block headers.
+    mutating func blockBound(at target: UInt32) -> Double {
+        shallow = blockReaching(target, from: max(shallow, block))
+        guard shallow < blockCount else { return 0 }
+        return idf * Double(load(headers + shallow * KeywordIndex.blockHeaderSize + 12, as: Float.self))
+    }
+}
