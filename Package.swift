@@ -60,10 +60,10 @@ let package = Package(
             name: "KorSearchCore",
             dependencies: ["KorEncoder", "KorDocuments", .product(name: "Crypto", package: "swift-crypto")]
         ),
-        // The embedded store: an index directory (SQLite catalog through GRDB, FAISS vectors).
+        // The embedded store: an index directory (SQLite catalog through GRDB, FAISS vectors, the keyword index).
         .target(
             name: "KorSearchEmbedded",
-            dependencies: ["KorSearchCore", "CFaiss", "CKSZlib", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["KorSearchCore", "KorEncoder", "CFaiss", "CKSZlib", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // The PostgreSQL + pgvector store (PostgresNIO).
         .target(

@@ -2,6 +2,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import KorEncoder
 import KorSearchCore
 
 /// BM25 exactly as SQLite's FTS5 `bm25()` computes it (the scores the catalog's FTS5 index gives, which the
@@ -35,33 +36,12 @@ enum BM25 {
     }
 }
 
-/// A read-only memory map of a whole file, unmapped when released. Files are only ever replaced by rename,
-/// never rewritten in place, so a map stays valid while a writer publishes a new file.
-final class MappedFile: @unchecked Sendable {
-    let bytes: UnsafeRawPointer
-    let count: Int
+extension MappedFile {
+    var count: Int { bytes.count }
 
-    init(_ url: URL) throws {
-        let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            throw KorSearchError(.corruptIndex, "cannot open \(url.path): \(String(cString: strerror(errno)))")
-        }
-        defer { close(descriptor) }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0, status.st_size > 0 else {
-            throw KorSearchError(.corruptIndex, "\(url.path) is empty")
-        }
-        count = Int(status.st_size)
-        guard let pointer = mmap(nil, count, PROT_READ, MAP_SHARED, descriptor, 0), pointer != MAP_FAILED else {
-            throw KorSearchError(.corruptIndex, "cannot map \(url.path): \(String(cString: strerror(errno)))")
-        }
-        bytes = UnsafeRawPointer(pointer)
-    }
-
-    deinit { munmap(UnsafeMutableRawPointer(mutating: bytes), count) }
-
+    /// The value at `offset`, which the caller has checked lies inside the file.
     @inline(__always) func load<T>(_ offset: Int, as type: T.Type) -> T {
-        bytes.loadUnaligned(fromByteOffset: offset, as: type)
+        bytes.baseAddress!.loadUnaligned(fromByteOffset: offset, as: type)
     }
 }
 
@@ -79,9 +59,12 @@ final class MappedFile: @unchecked Sendable {
 /// (40 bytes a term, sorted by the terms' UTF-8 bytes); the terms' bytes. A posting list is blocks of up to
 /// 128 postings: first each block's header (last passage number, data offset, count, the largest score
 /// share without idf in the block as a float rounded up), then the blocks' data — passage number gaps then
-/// frequencies, as LEB128 varints.
+/// frequencies less one, each bit-packed at the block's width (read 8 bytes at a time, so 8 bytes of padding
+/// end the lists).
 public final class KeywordIndex: @unchecked Sendable {
     static let magic: [UInt8] = Array("KSPOST01".utf8)
+    /// The layout version in the header (1: varint blocks; 2: bit-packed blocks).
+    static let format: UInt32 = 2
     static let headerSize = 96
     static let termEntrySize = 40
     static let blockSize = 128
@@ -111,12 +94,15 @@ public final class KeywordIndex: @unchecked Sendable {
     /// the file (a damaged file is an error, never a crash).
     init(contentsOf url: URL) throws {
         self.url = url
-        let file = try MappedFile(url)
+        let file: MappedFile
+        do { file = try MappedFile(url: url) } catch {
+            throw KorSearchError(.corruptIndex, "\(url.path) cannot be read as a keyword index (\(error))")
+        }
         self.file = file
         let bad = { (what: String) in KorSearchError(.corruptIndex, "\(url.path) is not a valid keyword index (\(what))") }
         guard file.count >= KeywordIndex.headerSize,
               (0 ..< 8).allSatisfy({ file.load($0, as: UInt8.self) == KeywordIndex.magic[$0] }) else { throw bad("no header") }
-        guard file.load(8, as: UInt32.self) == 1 else { throw bad("format \(file.load(8, as: UInt32.self))") }
+        guard file.load(8, as: UInt32.self) == KeywordIndex.format else { throw bad("format \(file.load(8, as: UInt32.self))") }
         termsVersion = Int(file.load(12, as: UInt32.self))
         let fields = (0 ..< 10).map { Int(clamping: file.load(16 + 8 * $0, as: UInt64.self)) }
         passages = fields[0]
@@ -128,13 +114,15 @@ public final class KeywordIndex: @unchecked Sendable {
         func inside(_ offset: Int, _ length: Int) -> Bool { offset >= 0 && length >= 0 && offset <= size && length <= size - offset }
         guard passages < Int(UInt32.max), termCount < Int(UInt32.max),
               inside(docIdsOffset, passages * 8), inside(lengthsOffset, passages * 4), inside(postingsOffset, postingsLength),
+              postingsLength >= 8,
               inside(termTableOffset, termCount * KeywordIndex.termEntrySize), inside(termBytesOffset, termBytesLength) else {
             throw bad("tables outside the file")
         }
         for index in 0 ..< termCount {
             let entry = KeywordIndex.entry(file, termTableOffset, index)
             guard entry.nameOffset >= 0, entry.nameLength <= termBytesLength, entry.nameOffset <= termBytesLength - entry.nameLength,
-                  entry.postingsOffset >= 0, entry.postingsLength <= postingsLength, entry.postingsOffset <= postingsLength - entry.postingsLength,
+                  // A list never reaches into the 8 bytes of padding after the lists (blocks are read 8 bytes at a time).
+                  entry.postingsOffset >= 0, entry.postingsLength <= postingsLength - 8, entry.postingsOffset <= postingsLength - 8 - entry.postingsLength,
                   entry.blockCount * KeywordIndex.blockHeaderSize <= entry.postingsLength, entry.frequency <= passages else {
                 throw bad("term \(index) outside the file")
             }
@@ -176,7 +164,7 @@ public final class KeywordIndex: @unchecked Sendable {
 
     /// The UTF-8 bytes of term `index`.
     func name(_ entry: TermEntry) -> UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(start: file.bytes + termBytesOffset + entry.nameOffset, count: entry.nameLength)
+        UnsafeRawBufferPointer(rebasing: file.bytes[termBytesOffset + entry.nameOffset ..< termBytesOffset + entry.nameOffset + entry.nameLength])
     }
 
     /// The chunk id of passage number `passage`.
@@ -287,70 +275,111 @@ public final class KeywordIndex: @unchecked Sendable {
         return top.ranked().map { (chunkId(Int($0.passage)), $0.score) }
     }
 
-    /// MaxScore: the lists sorted by their bound; the weakest lists whose bounds together cannot reach the
-    /// current k-th score are not walked, only looked up (by skipping whole blocks) for passages the others
-    /// bring, and a passage is dropped as soon as its bound — what it has plus the block bounds of the lists
-    /// still to look up — falls below the k-th score. Returns the number of passages scored in full.
+    /// Block-max MaxScore, window by window (as Lucene's MaxScore bulk scorer): a window runs from where the
+    /// search stands to the nearest end of a block holding that point in any list (at most 4,096 passages),
+    /// so within it every list's bound is its block's. The lists are sorted by those bounds; the strongest,
+    /// whose bounds could reach the current k-th score (the essential lists), are added up over the window
+    /// into an array, a list at a time; the weakest are only looked up (skipping whole blocks) for the
+    /// passages the others bring, and a passage is dropped as soon as what it has plus the bounds of the lists
+    /// still to look up falls below the k-th score. A window whose bounds together cannot reach it is skipped
+    /// whole. A passage kept is scored again exactly, its shares summed in the query's term order. Returns
+    /// the number of passages scored in full.
     private static func maxScore(_ cursors: UnsafeMutableBufferPointer<PostingCursor>, _ shares: UnsafeMutableBufferPointer<Double>,
                                  _ norms: UnsafeBufferPointer<Double>, _ top: inout TopPassages, mask: UnsafeBufferPointer<UInt64>?) -> Int {
-        var sorted = cursors  // the same memory, sorted in place
-        sorted.sort { $0.bound < $1.bound }
         let count = cursors.count
-        // prefix[i]: the bounds of lists 0 ... i together.
+        let windowLimit = 4096
+        var bounds = [Double](repeating: 0, count: count)
+        var order = Array(0 ..< count)
+        // prefix[r]: the window bounds of the lists ranked 0 ... r together.
         var prefix = [Double](repeating: 0, count: count)
-        var running = 0.0
-        for index in 0 ..< count {
-            running += cursors[index].bound
-            prefix[index] = running
+        let sums = UnsafeMutableBufferPointer<Double>.allocate(capacity: windowLimit)
+        sums.initialize(repeating: 0)
+        let present = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: windowLimit / 64)
+        present.initialize(repeating: 0)
+        defer {
+            sums.deallocate()
+            present.deallocate()
         }
         var touched: [Int] = []
         touched.reserveCapacity(count)
         var threshold = -Double.infinity
-        var firstEssential = 0
         var scored = 0
-        while firstEssential < count {
-            var passage = UInt32.max
-            for index in firstEssential ..< count where cursors[index].passage < passage { passage = cursors[index].passage }
-            if passage == .max { break }
-            let allowed = mask.map { $0[Int(passage >> 6)] & (1 << UInt64(passage & 63)) != 0 } ?? true
-            let norm = norms[Int(passage)]
-            var partial = 0.0
-            for index in firstEssential ..< count where cursors[index].passage == passage {
-                if allowed {
-                    let share = BM25.score(idf: cursors[index].idf, frequency: cursors[index].frequencyHere, lengthNorm: norm)
-                    shares[cursors[index].termPosition] = share
-                    touched.append(cursors[index].termPosition)
-                    partial += share
-                }
-                cursors[index].next()
+        var windowStart = cursors.reduce(UInt32.max) { min($0, $1.passage) }
+        while windowStart != .max {
+            var windowEnd = windowStart > UInt32.max - UInt32(windowLimit) ? UInt32.max - 1 : windowStart + UInt32(windowLimit - 1)
+            var anyLeft = false
+            for index in 0 ..< count {
+                let (bound, end) = cursors[index].blockBound(at: windowStart)
+                bounds[index] = bound
+                if end != .max { anyLeft = true }
+                windowEnd = min(windowEnd, end)
             }
-            guard allowed else { continue }
-            var kept = true
-            var index = firstEssential - 1
-            while index >= 0 {
-                let rest = index > 0 ? prefix[index - 1] : 0
-                if partial + prefix[index] < threshold || partial + rest + cursors[index].blockBound(at: passage) < threshold {
-                    kept = false
-                    break
-                }
-                cursors[index].advance(to: passage)
-                if cursors[index].passage == passage {
-                    let share = BM25.score(idf: cursors[index].idf, frequency: cursors[index].frequencyHere, lengthNorm: norm)
-                    shares[cursors[index].termPosition] = share
-                    touched.append(cursors[index].termPosition)
-                    partial += share
-                }
-                index -= 1
+            if !anyLeft { break }
+            order.sort { bounds[$0] < bounds[$1] }
+            var running = 0.0
+            for rank in 0 ..< count {
+                running += bounds[order[rank]]
+                prefix[rank] = running
             }
-            if kept {
-                scored += 1
-                if top.offer(TopPassages.exactSum(shares, &touched), passage) {
-                    threshold = top.threshold
-                    while firstEssential < count, prefix[firstEssential] < threshold { firstEssential += 1 }
+            // Fixed for the window: the essential lists are added up over it before any passage is looked at.
+            var firstEssential = 0
+            while firstEssential < count, prefix[firstEssential] < threshold { firstEssential += 1 }
+            if firstEssential < count {
+                for rank in firstEssential ..< count {
+                    let index = order[rank]
+                    cursors[index].advance(to: windowStart)
+                    let idf = cursors[index].idf
+                    cursors[index].consume(upTo: windowEnd) { passage, frequency in
+                        let slot = Int(passage - windowStart)
+                        sums[slot] += BM25.score(idf: idf, frequency: frequency, lengthNorm: norms[Int(passage)])
+                        present[slot >> 6] |= 1 << UInt64(slot & 63)
+                    }
+                }
+                for word in 0 ..< windowLimit / 64 where present[word] != 0 {
+                    var bits = present[word]
+                    present[word] = 0
+                    while bits != 0 {
+                        let slot = word << 6 | bits.trailingZeroBitCount
+                        bits &= bits - 1
+                        var partial = sums[slot]
+                        sums[slot] = 0
+                        let passage = windowStart + UInt32(slot)
+                        if let mask, mask[Int(passage >> 6)] & (1 << UInt64(passage & 63)) == 0 { continue }
+                        let norm = norms[Int(passage)]
+                        var kept = true
+                        var rank = firstEssential - 1
+                        while rank >= 0 {
+                            if partial + prefix[rank] < threshold {
+                                kept = false
+                                break
+                            }
+                            let index = order[rank]
+                            cursors[index].advance(to: passage)
+                            if cursors[index].passage == passage {
+                                let share = BM25.score(idf: cursors[index].idf, frequency: cursors[index].frequencyHere, lengthNorm: norm)
+                                shares[cursors[index].termPosition] = share
+                                touched.append(cursors[index].termPosition)
+                                partial += share
+                            }
+                            rank -= 1
+                        }
+                        if kept {
+                            for rank in firstEssential ..< count {
+                                let index = order[rank]
+                                if let frequency = cursors[index].frequencyInBlock(at: passage) {
+                                    shares[cursors[index].termPosition] = BM25.score(idf: cursors[index].idf, frequency: frequency, lengthNorm: norm)
+                                    touched.append(cursors[index].termPosition)
+                                }
+                            }
+                            scored += 1
+                            if top.offer(TopPassages.exactSum(shares, &touched), passage) { threshold = top.threshold }
+                        }
+                        for position in touched { shares[position] = 0 }
+                        touched.removeAll(keepingCapacity: true)
+                    }
                 }
             }
-            for position in touched { shares[position] = 0 }
-            touched.removeAll(keepingCapacity: true)
+            windowStart = windowEnd + 1
         }
         return scored
     }
@@ -448,8 +477,8 @@ struct TopPassages {
     }
 }
 
-/// A position in one term's posting list, decoding one block at a time into a buffer its owner provides
-/// (2 × 128 `UInt32`s: passage numbers, then frequencies). Reads the mapped file through a raw pointer: its
+/// A position in one term's posting list, decoding one block's passage numbers at a time into a buffer its
+/// owner provides (2 × 128 `UInt32`s; frequencies are read from the packed block when asked for). Reads the mapped file through a raw pointer: its
 /// owner keeps the `KeywordIndex` alive while the cursor is used.
 struct PostingCursor {
     private let bytes: UnsafeRawPointer
@@ -459,7 +488,9 @@ struct PostingCursor {
     private let blockCount: Int
     private let passageLimit: UInt32
     private let passages: UnsafeMutablePointer<UInt32>
-    private let frequencies: UnsafeMutablePointer<UInt32>
+    /// Where the current block's packed frequencies start, and their width.
+    private var frequencyOffset = 0
+    private var frequencyBits = 0
     let idf: Double
     /// idf × the list's largest share: no passage gets more from this term.
     let bound: Double
@@ -475,14 +506,13 @@ struct PostingCursor {
     private var count = 0
 
     init(_ index: KeywordIndex, _ entry: KeywordIndex.TermEntry, idf: Double, position: Int, buffer: UnsafeMutablePointer<UInt32>) {
-        bytes = index.file.bytes
+        bytes = index.file.bytes.baseAddress!  // a valid index has at least its header
         headers = index.postingsOffset + entry.postingsOffset
         data = headers + entry.blockCount * KeywordIndex.blockHeaderSize
         dataLength = entry.postingsLength - entry.blockCount * KeywordIndex.blockHeaderSize
         blockCount = entry.blockCount
         passageLimit = UInt32(index.passages)
         passages = buffer
-        frequencies = buffer + KeywordIndex.blockSize
         self.idf = idf
         bound = idf * Double(entry.bound)
         frequency = entry.frequency
@@ -495,7 +525,14 @@ struct PostingCursor {
     }
 
     /// The term's frequency in the current passage.
-    var frequencyHere: UInt32 { frequencies[position] }
+    var frequencyHere: UInt32 { frequency(at: position) }
+
+    /// The frequency of the current block's posting `index`, unpacked.
+    @inline(__always) private func frequency(at index: Int) -> UInt32 {
+        let bit = index * frequencyBits
+        let word = load(frequencyOffset + bit >> 3, as: UInt64.self)
+        return UInt32(truncatingIfNeeded: (word >> UInt64(bit & 7)) & ((1 << UInt64(frequencyBits)) - 1)) + 1
+    }
 
     @inline(__always) private func lastPassage(_ block: Int) -> UInt32 {
         load(headers + block * KeywordIndex.blockHeaderSize, as: UInt32.self)
@@ -507,35 +544,26 @@ struct PostingCursor {
         let start = Int(load(at + 4, as: UInt32.self))
         let count = Int(load(at + 8, as: UInt32.self))
         let end = block + 1 < blockCount ? Int(load(at + KeywordIndex.blockHeaderSize + 4, as: UInt32.self)) : dataLength
-        guard count >= 1, count <= KeywordIndex.blockSize, start <= end, end <= dataLength else { return fail() }
-        var offset = data + start
-        let limit = data + end
-        let bytes = self.bytes
-        func varint() -> UInt64? {
-            var value: UInt64 = 0
-            var shift: UInt64 = 0
-            while offset < limit, shift < 35 {
-                let byte = bytes.load(fromByteOffset: offset, as: UInt8.self)
-                offset += 1
-                value |= UInt64(byte & 0x7F) << shift
-                if byte < 0x80 { return value }
-                shift += 7
-            }
-            return nil
-        }
+        guard count >= 1, count <= KeywordIndex.blockSize, start <= end - 2, end <= dataLength else { return fail() }
+        let gapBits = Int(load(data + start, as: UInt8.self))
+        let frequencyBits = Int(load(data + start + 1, as: UInt8.self))
+        let gapsOffset = data + start + 2
+        let frequencyOffset = gapsOffset + (count * gapBits + 7) / 8
+        guard gapBits <= 32, frequencyBits <= 32, frequencyOffset + (count * frequencyBits + 7) / 8 <= data + end else { return fail() }
+        // Gaps packed LSB first: each read is 8 bytes from the byte holding its first bit (the padding after
+        // the lists keeps the last read inside the file).
+        let mask: UInt64 = (1 << UInt64(gapBits)) - 1
         var previous = block == 0 ? Int64(-1) : Int64(lastPassage(block - 1))
+        var bit = 0
         for index in 0 ..< count {
-            guard let gap = varint() else { return fail() }
-            let number = previous + 1 + Int64(gap)
-            guard number < Int64(passageLimit) else { return fail() }
-            passages[index] = UInt32(number)
-            previous = number
+            let word = load(gapsOffset + bit >> 3, as: UInt64.self)
+            previous += 1 + Int64((word >> UInt64(bit & 7)) & mask)
+            passages[index] = UInt32(truncatingIfNeeded: previous)
+            bit += gapBits
         }
-        for index in 0 ..< count {
-            guard let value = varint(), value > 0, value <= UInt64(UInt32.max) else { return fail() }
-            frequencies[index] = UInt32(value)
-        }
-        guard passages[count - 1] == lastPassage(block) else { return fail() }
+        guard previous < Int64(passageLimit), previous == Int64(lastPassage(block)) else { return fail() }
+        self.frequencyOffset = frequencyOffset
+        self.frequencyBits = frequencyBits
         self.count = count
         position = 0
         passage = passages[0]
@@ -556,6 +584,30 @@ struct PostingCursor {
         } else {
             passage = .max
         }
+    }
+
+    /// Calls `body` with each posting from the current one up to passage `end` in the current block, and moves
+    /// past them. When the block is used up the cursor stays on its last posting (already given; every later
+    /// target lies beyond it) and keeps the block decoded, for `frequencyInBlock`.
+    mutating func consume(upTo end: UInt32, _ body: (UInt32, UInt32) -> Void) {
+        guard passage != .max else { return }
+        while position < count, passages[position] <= end {
+            body(passages[position], frequency(at: position))
+            position += 1
+        }
+        if position == count { position = count - 1 }
+        passage = passages[position]
+    }
+
+    /// The term's frequency in passage `target` if the decoded block holds it.
+    func frequencyInBlock(at target: UInt32) -> UInt32? {
+        guard count > 0, !damaged else { return nil }
+        var (low, high) = (0, count)
+        while low < high {
+            let middle = (low + high) / 2
+            if passages[middle] < target { low = middle + 1 } else { high = middle }
+        }
+        return low < count && passages[low] == target ? frequency(at: low) : nil
     }
 
     /// The first block from `from` whose last passage is at least `target` (galloping over the headers), or
@@ -590,11 +642,13 @@ struct PostingCursor {
         passage = passages[position]
     }
 
-    /// The most this term can give a passage at `target` or later in the block holding `target`: idf × the
-    /// block's largest share (0 past the end). Reads only block headers.
-    mutating func blockBound(at target: UInt32) -> Double {
+    /// The block holding this list's postings from `target` on (from the current one when the cursor is past
+    /// `target`): the most the term gives a passage there — idf × the block's largest share — and the block's
+    /// last passage; `(0, UInt32.max)` past the end. Reads only block headers.
+    mutating func blockBound(at target: UInt32) -> (bound: Double, last: UInt32) {
         shallow = blockReaching(target, from: max(shallow, block))
-        guard shallow < blockCount else { return 0 }
-        return idf * Double(load(headers + shallow * KeywordIndex.blockHeaderSize + 12, as: Float.self))
+        guard shallow < blockCount else { return (0, .max) }
+        let at = headers + shallow * KeywordIndex.blockHeaderSize
+        return (idf * Double(load(at + 12, as: Float.self)), load(at, as: UInt32.self))
     }
 }

@@ -160,6 +160,8 @@ enum KeywordIndexFile {
                 try added[next].bytes.withUnsafeBytes { try emit($0) }
                 next += 1
             }
+            // Blocks are read 8 bytes at a time: what follows the last one is padding, not the end of the file.
+            output.append(zeros: 8)
             let postingsLength = output.offset - postingsOffset
             output.align(8)
             let termTableOffset = output.offset
@@ -168,7 +170,7 @@ enum KeywordIndexFile {
             output.append(bytes: names)
 
             var header: [UInt8] = KeywordIndex.magic
-            header.append(UInt32(1))
+            header.append(UInt32(KeywordIndex.format))
             header.append(UInt32(KeywordTerms.version))
             for field in [chunkIds.count, termCount, Int(totalTokens), docIdsOffset, lengthsOffset, postingsOffset,
                           postingsLength, termTableOffset, termBytesOffset, names.count] {
@@ -183,7 +185,9 @@ enum KeywordIndexFile {
     }
 }
 
-/// Encodes one posting list: blocks of 128, each header then all the data.
+/// Encodes one posting list: blocks of 128, each header then all the data. A block's data: the bit width
+/// of its gaps and of its frequencies less one (a byte each), then the gaps (passage − previous − 1) and
+/// the frequencies less one, each packed at that width, least significant bit first.
 private struct ListEncoder {
     private var headers: [UInt8] = []
     private var data: [UInt8] = []
@@ -196,20 +200,27 @@ private struct ListEncoder {
         var listBound: Float = 0
         var blocks = 0
         var start = 0
+        var gaps: [UInt64] = []
+        var frequencies: [UInt64] = []
         while start < postings.count {
             let end = min(postings.count, start + KeywordIndex.blockSize)
             let dataOffset = data.count
             var blockBound: Float = 0
+            gaps.removeAll(keepingCapacity: true)
+            frequencies.removeAll(keepingCapacity: true)
             for posting in postings[start ..< end] {
                 let passage = Int64(posting >> 32)
-                data.appendVarint(UInt64(passage - previous - 1))
-                previous = passage
-            }
-            for posting in postings[start ..< end] {
                 let frequency = UInt32(truncatingIfNeeded: posting)
-                data.appendVarint(UInt64(frequency))
+                gaps.append(UInt64(passage - previous - 1))
+                frequencies.append(UInt64(frequency - 1))
+                previous = passage
                 blockBound = max(blockBound, BM25.bound(frequency: frequency, lengthNorm: norms[Int(posting >> 32)]))
             }
+            let gapBits = ListEncoder.width(gaps.max()!), frequencyBits = ListEncoder.width(frequencies.max()!)
+            data.append(UInt8(gapBits))
+            data.append(UInt8(frequencyBits))
+            ListEncoder.pack(gaps, bits: gapBits, into: &data)
+            ListEncoder.pack(frequencies, bits: frequencyBits, into: &data)
             headers.append(UInt32(previous))
             headers.append(UInt32(dataOffset))
             headers.append(UInt32(end - start))
@@ -221,6 +232,26 @@ private struct ListEncoder {
         output.append(bytes: headers)
         output.append(bytes: data)
         return (headers.count + data.count, blocks, listBound)
+    }
+
+    /// The bits `value` needs (0 for 0).
+    static func width(_ value: UInt64) -> Int { 64 - value.leadingZeroBitCount }
+
+    /// Appends `values` (each below 2^bits, bits ≤ 32) packed at `bits` each, least significant bit first,
+    /// in whole bytes. Fewer than 8 bits wait between values, so 7 + 32 always fit the accumulator.
+    static func pack(_ values: [UInt64], bits: Int, into data: inout [UInt8]) {
+        var accumulator: UInt64 = 0
+        var filled = 0
+        for value in values {
+            accumulator |= value << UInt64(filled)
+            filled += bits
+            while filled >= 8 {
+                data.append(UInt8(truncatingIfNeeded: accumulator))
+                accumulator >>= 8
+                filled -= 8
+            }
+        }
+        if filled > 0 { data.append(UInt8(truncatingIfNeeded: accumulator)) }
     }
 }
 
@@ -295,13 +326,4 @@ extension Array where Element == UInt8 {
         Swift.withUnsafeBytes(of: value.littleEndian) { append(contentsOf: $0) }
     }
 
-    /// Appends a LEB128 varint.
-    mutating func appendVarint(_ value: UInt64) {
-        var value = value
-        while value >= 0x80 {
-            append(UInt8(truncatingIfNeeded: value) | 0x80)
-            value >>= 7
-        }
-        append(UInt8(value))
-    }
 }

@@ -51,6 +51,32 @@ final class SearchTests: XCTestCase {
         }
     }
 
+    /// Keyword search asks its engine for a short list (and again, deeper, when a document's overlapping
+    /// passages leave fewer than k): still k distinct hits, in the order a deep list gives (hybrid with vector
+    /// weight 0 ranks as keyword search, from 50 deep), over a document whose passages all tie and overlap.
+    func testKeywordSearchFetchesDeeperWhenOverlapsLeaveTooFew() throws {
+        let folder = try temporaryFolder()
+        let sentence = "기준금리 동결 결정이 발표되었다. "
+        try Data(String(repeating: sentence, count: 80).utf8).write(to: folder.appendingPathComponent("repeated.txt"))
+        try Data("환율과 기준금리 전망.".utf8).write(to: folder.appendingPathComponent("other.txt"))
+        let directory = IndexDirectory(try temporaryFolder().appendingPathComponent("index"))
+        let model = try tinyModel
+        var options = IndexOptions()
+        options.chunking = ChunkingOptions(chunkTokens: 24, overlapTokens: 11)
+        try Indexer(directory: directory, embedder: model.embedder, model: model.identity, options: options).index(folder: folder)
+        let searcher = try Searcher(index: try DocumentIndex.open(directory), embedder: model.embedder, model: model.identity)
+        XCTAssertGreaterThan(try DocumentIndex.open(directory).catalog.counts().chunks, 40)
+        let keyword = try searcher.search("기준금리 동결", limit: 12, mode: .keyword)
+        XCTAssertEqual(keyword.count, 12)
+        for (index, hit) in keyword.enumerated() {
+            for other in keyword[..<index] where other.path == hit.path {
+                XCTAssertFalse((other.start ..< other.end).overlaps(hit.start ..< hit.end))
+            }
+        }
+        let hybrid = try searcher.search("기준금리 동결", limit: 12, mode: .hybrid, vectorWeight: 0)
+        XCTAssertEqual(keyword.map(\.chunkId), hybrid.map(\.chunkId))
+    }
+
     func testKeywordSearchFindsExactTermsDespiteParticles() throws {
         for (store, searcher) in try searchers() { try keywordSearchFindsExactTerms(store, searcher) }
     }

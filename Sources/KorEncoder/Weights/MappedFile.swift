@@ -3,12 +3,13 @@ import Foundation
 import Glibc
 #endif
 
-/// A whole file mapped read-only into memory; the mapping lives as long as this object.
-final class MappedFile: @unchecked Sendable {
-    let url: URL
-    let bytes: UnsafeRawBufferPointer
+/// A whole file mapped read-only into memory; the mapping lives as long as this object. (Also the keyword
+/// index's map, in the embedded store: files are only replaced by rename there, so a map stays valid.)
+package final class MappedFile: @unchecked Sendable {
+    package let url: URL
+    package let bytes: UnsafeRawBufferPointer
 
-    init(url: URL) throws {
+    package init(url: URL) throws {
         self.url = url
         let descriptor = open(url.path, O_RDONLY)
         guard descriptor >= 0 else {

@@ -209,14 +209,14 @@ public struct FilingMetadata: Sendable, Equatable, Codable {
     public static func inferred(from text: String) -> FilingMetadata {
         var result = FilingMetadata()
         func only(_ values: [String]) -> String? { Set(values).count == 1 ? values[0] : nil }
-        let companies = matches(#"[가-힣A-Za-z0-9&]+(㈜|\(주\))|(㈜|\(주\)|주식회사)\s?[가-힣A-Za-z0-9&]+|[가-힣A-Za-z0-9&]+\s?주식회사"#, text)
+        let companies = matches(companyPattern, text)
         result.company = only(companies.map { $0.trimmingCharacters(in: .whitespaces) })
         // Two spellings of one company (`한빛전자㈜`, `㈜한빛전자`) are one company.
         if result.company == nil, !companies.isEmpty, Set(companies.map(companyKey)).count == 1 { result.company = companies[0] }
         result.reportType = only(reportTypes.filter { text.contains($0) })
         var periods: [String] = []
         // `2024년 11월 5일` is a date, not a period.
-        for match in matches(#"(19|20)\d{2}\s?년\s?(제?\s?[1-4]\s?분기|[1-4]Q|상반기|하반기|반기|연간)?(?!\s?\d{1,2}\s?월)"#, text) {
+        for match in matches(periodPattern, text) {
             let year = String(match.prefix(4))
             let rest = match.dropFirst(4)
             if let quarter = rest.first(where: { "1234".contains($0) }), rest.contains("분기") || rest.contains("Q") { periods.append("\(year)-Q\(quarter)") }
@@ -225,7 +225,7 @@ public struct FilingMetadata: Sendable, Equatable, Codable {
             else { periods.append(year) }
         }
         // `2023 사업보고서`, `2024년도 반기보고서`: the year of the report named right after it.
-        for match in matches(#"(19|20)\d{2}(\s?년도?)?\s?(사업|반기)보고서"#, text) {
+        for match in matches(reportYearPattern, text) {
             periods.append(match.contains("반기") ? "\(match.prefix(4))-H1" : String(match.prefix(4)))
         }
         // A year alone only counts when it is the only one (a report of 2024 citing 2023 names two).
@@ -234,8 +234,15 @@ public struct FilingMetadata: Sendable, Equatable, Codable {
         return result
     }
 
-    private static func matches(_ pattern: String, _ text: String) -> [String] {
-        guard let regex = try? NSRegularExpression(pattern: pattern) else { return [] }
+    // The patterns, compiled once (compiling them for every document was a tenth of a write).
+    nonisolated(unsafe) private static let companyPattern = try? NSRegularExpression(
+        pattern: #"[가-힣A-Za-z0-9&]+(㈜|\(주\))|(㈜|\(주\)|주식회사)\s?[가-힣A-Za-z0-9&]+|[가-힣A-Za-z0-9&]+\s?주식회사"#)
+    nonisolated(unsafe) private static let periodPattern = try? NSRegularExpression(
+        pattern: #"(19|20)\d{2}\s?년\s?(제?\s?[1-4]\s?분기|[1-4]Q|상반기|하반기|반기|연간)?(?!\s?\d{1,2}\s?월)"#)
+    nonisolated(unsafe) private static let reportYearPattern = try? NSRegularExpression(pattern: #"(19|20)\d{2}(\s?년도?)?\s?(사업|반기)보고서"#)
+
+    private static func matches(_ regex: NSRegularExpression?, _ text: String) -> [String] {
+        guard let regex else { return [] }
         let range = NSRange(text.startIndex..., in: text)
         return regex.matches(in: text, range: range).compactMap { Range($0.range, in: text).map { String(text[$0]) } }
     }

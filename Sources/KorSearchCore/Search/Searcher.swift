@@ -72,46 +72,53 @@ public final class Searcher: @unchecked Sendable {
         if mode != .keyword, embedder == nil, queryVector == nil {
             throw KorSearchError(.invalidArgument, "\(mode.rawValue) search needs the model; this searcher was opened for keyword search only")
         }
-        // Deep enough lists that fusion and de-duplication still leave `limit` hits.
+        // Deep enough lists that fusion and de-duplication still leave `limit` hits. Keyword search alone asks
+        // for less (the pruned engine's cut comes sooner) and asks again, deeper, when overlapping passages of
+        // one document left fewer than `limit`: the top of a deeper ranking is the shallower one, so the
+        // hits are the same.
+        if mode == .keyword {
+            var depth = max(limit * 2, 20)
+            while true {
+                let keywordList = try keywordRanking(trimmed, depth: depth, filters: filters)
+                let hits = try distinctHits(keywordList.enumerated().map { ($1.id, $1.score, nil, $0 + 1) }, limit: limit)
+                if hits.count >= limit || keywordList.count < depth { return hits }
+                depth *= 4
+            }
+        }
         let depth = max(limit * 5, 50)
         var vectorList: [(id: Int64, score: Double)] = []
         var keywordList: [(id: Int64, score: Double)] = []
-        switch mode {
-        case .vector: vectorList = try vectorRanking(trimmed, vector: queryVector, depth: depth, filters: filters)
-        case .keyword: keywordList = try keywordRanking(trimmed, depth: depth, filters: filters)
-        case .hybrid:
-            // The two rankings are independent: one core embeds and scans vectors while the other runs BM25.
-            nonisolated(unsafe) var results: [Result<[(id: Int64, score: Double)], Error>] = [.success([]), .success([])]
-            DispatchQueue.concurrentPerform(iterations: 2) { part in
-                results[part] = Result {
-                    part == 0 ? try vectorRanking(trimmed, vector: queryVector, depth: depth, filters: filters)
-                              : try keywordRanking(trimmed, depth: depth, filters: filters)
-                }
-            }
-            vectorList = try results[0].get()
-            keywordList = try results[1].get()
+        if mode == .vector {
+            vectorList = try vectorRanking(trimmed, vector: queryVector, depth: depth, filters: filters)
+            return try distinctHits(vectorList.enumerated().map { ($1.id, $1.score, $0 + 1, nil) }, limit: limit)
         }
-
-        var candidates: [(id: Int64, score: Double, vectorRank: Int?, keywordRank: Int?)]
-        switch mode {
-        case .vector:
-            candidates = vectorList.enumerated().map { ($1.id, $1.score, $0 + 1, nil) }
-        case .keyword:
-            candidates = keywordList.enumerated().map { ($1.id, $1.score, nil, $0 + 1) }
-        case .hybrid:
-            var fused: [Int64: (score: Double, vectorRank: Int?, keywordRank: Int?)] = [:]
-            for (rank, item) in vectorList.enumerated() {
-                fused[item.id, default: (0, nil, nil)].score += 2 * weight / (Searcher.fusionConstant + Double(rank + 1))
-                fused[item.id]!.vectorRank = rank + 1
+        // The two rankings are independent: one core embeds and scans vectors while the other runs BM25.
+        nonisolated(unsafe) var results: [Result<[(id: Int64, score: Double)], Error>] = [.success([]), .success([])]
+        DispatchQueue.concurrentPerform(iterations: 2) { part in
+            results[part] = Result {
+                part == 0 ? try vectorRanking(trimmed, vector: queryVector, depth: depth, filters: filters)
+                          : try keywordRanking(trimmed, depth: depth, filters: filters)
             }
-            for (rank, item) in keywordList.enumerated() {
-                fused[item.id, default: (0, nil, nil)].score += 2 * (1 - weight) / (Searcher.fusionConstant + Double(rank + 1))
-                fused[item.id]!.keywordRank = rank + 1
-            }
-            candidates = fused.map { ($0.key, $0.value.score, $0.value.vectorRank, $0.value.keywordRank) }
-                .sorted { ($0.score, -($0.vectorRank ?? Int.max), -$0.id) > ($1.score, -($1.vectorRank ?? Int.max), -$1.id) }
         }
+        vectorList = try results[0].get()
+        keywordList = try results[1].get()
+        var fused: [Int64: (score: Double, vectorRank: Int?, keywordRank: Int?)] = [:]
+        for (rank, item) in vectorList.enumerated() {
+            fused[item.id, default: (0, nil, nil)].score += 2 * weight / (Searcher.fusionConstant + Double(rank + 1))
+            fused[item.id]!.vectorRank = rank + 1
+        }
+        for (rank, item) in keywordList.enumerated() {
+            fused[item.id, default: (0, nil, nil)].score += 2 * (1 - weight) / (Searcher.fusionConstant + Double(rank + 1))
+            fused[item.id]!.keywordRank = rank + 1
+        }
+        let candidates = fused.map { ($0.key, $0.value.score, $0.value.vectorRank, $0.value.keywordRank) }
+            .sorted { ($0.1, -($0.2 ?? Int.max), -$0.0) > ($1.1, -($1.2 ?? Int.max), -$1.0) }
+        return try distinctHits(candidates, limit: limit)
+    }
 
+    /// The first `limit` candidates, best first, leaving out a passage that overlaps one already kept from
+    /// the same document.
+    private func distinctHits(_ candidates: [(id: Int64, score: Double, vectorRank: Int?, keywordRank: Int?)], limit: Int) throws -> [SearchHit] {
         let chunks = Dictionary(uniqueKeysWithValues: try index.chunks(ids: candidates.map(\.id)).map { ($0.id, $0) })
         var hits: [SearchHit] = []
         var kept: [Int64: [Range<Int>]] = [:]
