@@ -236,7 +236,7 @@ public final class KeywordIndex: @unchecked Sendable {
         if found.isEmpty { return [] }
         // The cursors and their block buffers live in raw memory for the search: the hot loop then runs
         // without reference counting or exclusivity checks.
-        let blocks = UnsafeMutablePointer<UInt32>.allocate(capacity: found.count * 2 * KeywordIndex.blockSize)
+        let blocks = UnsafeMutablePointer<UInt32>.allocate(capacity: found.count * KeywordIndex.blockSize)
         let cursors = UnsafeMutableBufferPointer<PostingCursor>.allocate(capacity: found.count)
         let shares = UnsafeMutableBufferPointer<Double>.allocate(capacity: seen.count)
         shares.initialize(repeating: 0)
@@ -249,7 +249,7 @@ public final class KeywordIndex: @unchecked Sendable {
         for (number, term) in found.enumerated() {
             let idf = BM25.idf(passages: passages, containing: term.entry.frequency)
             _ = (cursors.baseAddress! + number).initialize(to: PostingCursor(
-                self, term.entry, idf: idf, position: term.position, buffer: blocks + number * 2 * KeywordIndex.blockSize))
+                self, term.entry, idf: idf, position: term.position, buffer: blocks + number * KeywordIndex.blockSize))
         }
         var top = TopPassages(depth: depth)
         try lengthNorms.withUnsafeBufferPointer { norms in
@@ -478,8 +478,8 @@ struct TopPassages {
 }
 
 /// A position in one term's posting list, decoding one block's passage numbers at a time into a buffer its
-/// owner provides (2 × 128 `UInt32`s; frequencies are read from the packed block when asked for). Reads the mapped file through a raw pointer: its
-/// owner keeps the `KeywordIndex` alive while the cursor is used.
+/// owner provides (128 `UInt32`s; frequencies are read from the packed block when asked for). Reads the
+/// mapped file through a raw pointer: its owner keeps the `KeywordIndex` alive while the cursor is used.
 struct PostingCursor {
     private let bytes: UnsafeRawPointer
     private let headers: Int

@@ -100,7 +100,7 @@ enum KeywordIndexFile {
             var termCount = 0
             var encoder = ListEncoder()
             var postings: [UInt64] = []
-            let blockBuffer = UnsafeMutablePointer<UInt32>.allocate(capacity: 2 * KeywordIndex.blockSize)
+            let blockBuffer = UnsafeMutablePointer<UInt32>.allocate(capacity: KeywordIndex.blockSize)
             defer { blockBuffer.deallocate() }
             func emit(_ name: UnsafeRawBufferPointer) throws {
                 guard !postings.isEmpty else { return }
