@@ -7,8 +7,8 @@ import KorDocuments
 import KorSearchCore
 
 /// The SQLite catalog of an index, the source of truth: documents (with their stored text), passages, each
-/// passage's vector (float32 blob) and the index's meta (schema version, model, dimension, chunking, FAISS
-/// factory, the generations the derived files match). The keyword index is derived from the passages' text
+/// passage's vector (a float16 blob, `VectorBlob`) and the index's meta (schema version, model, dimension,
+/// chunking, FAISS factory, the generations the derived files match). The keyword index is derived from the passages' text
 /// (`KeywordIndex`), as FAISS is from the vectors. WAL mode: readers keep working while one writer writes.
 public final class Catalog: @unchecked Sendable {
     /// The schema version this code writes and reads.
@@ -169,10 +169,15 @@ public final class Catalog: @unchecked Sendable {
     /// checksums), by the meta's entries.
     static func vectorsChecksum(_ entries: [String: String]) -> String? { entries["faiss_checksum"] }
 
+    /// The meta key of the FAISS type the file was written as (for `auto`, the type chosen by size).
+    static let vectorTypeKey = "faiss_type"
+
     /// Records in one transaction that the FAISS file now matches the catalog's current generation, its
-    /// checksum, and its factory string when that changed.
-    func markVectorsCurrent(checksum: String?, factory: String?) throws {
-        try markCurrent("faiss", checksum: checksum, extra: factory.map { ["faiss_factory": $0] } ?? [:])
+    /// checksum, the type it was written as, and the setting (`auto` or a factory string) when that changed.
+    func markVectorsCurrent(checksum: String?, factory: String?, type: String) throws {
+        var extra = [Catalog.vectorTypeKey: type]
+        if let factory { extra["faiss_factory"] = factory }
+        try markCurrent("faiss", checksum: checksum, extra: extra)
     }
 
     /// Whether the keyword index file was written after the catalog's last change, by the meta's entries.
@@ -249,7 +254,7 @@ public final class Catalog: @unchecked Sendable {
     }
 
     /// One stored vector per input hash found among `hashes`.
-    func vectors(forInputs hashes: [String]) throws -> [String: [Float]] {
+    func vectors(forInputs hashes: [String], dimension: Int) throws -> [String: [Float]] {
         var found: [String: [Float]] = [:]
         try read { db in
             for start in stride(from: 0, to: hashes.count, by: 500) {
@@ -258,7 +263,23 @@ public final class Catalog: @unchecked Sendable {
                     SELECT input_hash, vector FROM chunks WHERE input_hash IN (\(part.map { _ in "?" }.joined(separator: ","))) GROUP BY input_hash
                     """, arguments: StatementArguments(part))
                 for row in rows {
-                    if let vector = VectorBlob.decode(row["vector"]) { found[row["input_hash"]] = vector }
+                    if let vector = VectorBlob.decode(row["vector"], dimension: dimension) { found[row["input_hash"]] = vector }
+                }
+            }
+        }
+        return found
+    }
+
+    /// The stored vectors of chunk ids (those that exist), as FAISS holds them.
+    func vectors(ids: [Int64], dimension: Int) throws -> [Int64: [Float]] {
+        var found: [Int64: [Float]] = [:]
+        try read { db in
+            for start in stride(from: 0, to: ids.count, by: 500) {
+                let part = Array(ids[start ..< min(ids.count, start + 500)])
+                let rows = try Row.fetchAll(db, sql: "SELECT id, vector FROM chunks WHERE id IN (\(part.map { _ in "?" }.joined(separator: ",")))",
+                                            arguments: StatementArguments(part))
+                for row in rows {
+                    if let vector = VectorBlob.decode(row["vector"], dimension: dimension) { found[row["id"]] = vector }
                 }
             }
         }
@@ -347,7 +368,7 @@ public final class Catalog: @unchecked Sendable {
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """, arguments: [documentId, chunk.ordinal, chunk.text, chunk.start, chunk.end, chunk.page,
                                          chunk.section, chunk.ids.count, VectorBlob.encode(vector), chunk.inputHash])
-                    added.append(CatalogChange.Added(id: db.lastInsertedRowID, vector: vector, terms: KeywordTerms.terms(chunk.text)))
+                    added.append(CatalogChange.Added(id: db.lastInsertedRowID, vector: StoredVector.rounded(vector), terms: KeywordTerms.terms(chunk.text)))
                 }
                 try db.execute(sql: "DELETE FROM skipped WHERE path = ?", arguments: [update.path])
             }
@@ -392,8 +413,8 @@ public final class Catalog: @unchecked Sendable {
             for row in rows {
                 let id: Int64 = row["id"]
                 let data: Data = row["vector"]
-                guard let vector = VectorBlob.decode(data), vector.count == dimension else {
-                    throw KorSearchError(.corruptIndex, "\(url.path): the stored vector of chunk \(id) is not \(dimension) float32 values")
+                guard let vector = VectorBlob.decode(data, dimension: dimension) else {
+                    throw KorSearchError(.corruptIndex, "\(url.path): the stored vector of chunk \(id) is not \(dimension) float16 or float32 values")
                 }
                 ids.append(id)
                 floats += vector
@@ -496,14 +517,22 @@ package struct CatalogChange {
     package var added: [Added]
 }
 
-/// A vector stored as little-endian float32 bytes.
+/// A vector as the catalog stores it: little-endian float16 (`StoredVector`), half the bytes of float32; a
+/// vector with a value beyond float16's range is kept as float32, as every vector of catalogs written before
+/// was: the blob's length tells which.
 enum VectorBlob {
     static func encode(_ vector: [Float]) -> Data {
-        vector.withUnsafeBufferPointer { Data(buffer: $0) }
+        guard StoredVector.fitsHalf(vector) else { return vector.withUnsafeBufferPointer { Data(buffer: $0) } }
+        let half = vector.map { Float16($0).bitPattern.littleEndian }
+        return half.withUnsafeBufferPointer { Data(buffer: $0) }
     }
 
-    static func decode(_ data: Data) -> [Float]? {
-        guard data.count % 4 == 0 else { return nil }
+    /// The vector of a blob holding `dimension` float16 or float32 values; nil for any other length.
+    static func decode(_ data: Data, dimension: Int) -> [Float]? {
+        if data.count == 2 * dimension {
+            return data.withUnsafeBytes { raw in raw.bindMemory(to: UInt16.self).map { Float(Float16(bitPattern: UInt16(littleEndian: $0))) } }
+        }
+        guard data.count == 4 * dimension else { return nil }
         return data.withUnsafeBytes { raw in Array(raw.bindMemory(to: Float.self)) }
     }
 }

@@ -23,8 +23,13 @@ public final class DocumentIndex: @unchecked Sendable {
     /// `rebuild`, or a fallback to Flat).
     private var vectorIndexChanged = false
 
-    /// The FAISS factory string.
+    /// The FAISS setting: `auto` (a type chosen by size, `AutoVectorIndex`) or a factory string.
     public var factory: String { meta.vectorIndex ?? "Flat" }
+
+    /// The FAISS type a setting stands for at `count` vectors.
+    static func type(of factory: String, count: Int) -> String {
+        factory == AutoVectorIndex.name ? AutoVectorIndex.factory(for: count) : factory
+    }
 
     init(directory: IndexDirectory, catalog: Catalog, vectors: VectorIndex, meta: IndexMeta) {
         self.directory = directory
@@ -56,6 +61,8 @@ public final class DocumentIndex: @unchecked Sendable {
         let dimension = meta.dimension
         let factory = meta.vectorIndex ?? "Flat"
         let chunks = try catalog.counts().chunks
+        // The type the file was written as (recorded since `auto`; before, the setting was the type).
+        let built = meta.entries[Catalog.vectorTypeKey] ?? type(of: factory, count: 0)
         var vectors: VectorIndex?
         var problem: String?
         let present = FileManager.default.fileExists(atPath: directory.vectorsURL.path)
@@ -66,7 +73,7 @@ public final class DocumentIndex: @unchecked Sendable {
                 problem = "does not match the checksum recorded when it was written (damaged or changed since)"
             } else {
                 do {
-                    let loaded = try VectorIndex(contentsOf: directory.vectorsURL, factory: factory)
+                    let loaded = try VectorIndex(contentsOf: directory.vectorsURL, factory: built)
                     if loaded.dimension != dimension {
                         problem = "has dimension \(loaded.dimension), the catalog \(dimension)"
                     } else if !current || loaded.count != chunks {
@@ -89,7 +96,7 @@ public final class DocumentIndex: @unchecked Sendable {
             problem = "is missing"
         }
         let index = DocumentIndex(directory: directory, catalog: catalog,
-                                  vectors: try vectors ?? VectorIndex(dimension: dimension, factory: factory), meta: meta)
+                                  vectors: try vectors ?? VectorIndex(dimension: dimension, factory: type(of: factory, count: 0)), meta: meta)
         let repair = writable ? "" : catalog.isReadOnly ? " in memory (the index is read-only: it cannot be repaired on disk)"
             : " in memory (`korsearch rebuild --index \(directory.url.path)` stores it)"
         if let problem {
@@ -179,24 +186,29 @@ public final class DocumentIndex: @unchecked Sendable {
     }
 
     /// Rebuilds the FAISS index from the catalog's stored vectors (training it first when the type needs it),
-    /// optionally with another factory string, and with `persist` writes it and records it as current.
-    /// A factory that needs training (IVF, PQ) on an index too small to train it falls back to an exact
-    /// `Flat` index, recorded as such, and `warn` says so: `rebuild` can always repair an index.
+    /// optionally with another setting (`auto` or a factory string), and with `persist` writes it and records
+    /// it as current. A factory that needs training (IVF, PQ) on an index too small to train it falls back to
+    /// an exact `Flat` index, recorded as such, and `warn` says so: `rebuild` can always repair an index.
     public func rebuildVectors(factory: String? = nil, persist: Bool, warn: (String) -> Void = { _ in }) throws {
-        let factory = factory ?? self.factory
+        let setting = factory ?? self.factory
+        let count = try catalog.counts().chunks
+        try rebuildVectors(setting: setting, type: DocumentIndex.type(of: setting, count: count), count: count,
+                           persist: persist, warn: warn)
+    }
+
+    private func rebuildVectors(setting: String, type: String, count: Int, persist: Bool, warn: (String) -> Void) throws {
         let dimension = meta.dimension
-        let fresh = try VectorIndex(dimension: dimension, factory: factory)
+        let fresh = try VectorIndex(dimension: dimension, factory: type)
         if !fresh.isTrained {
-            var sample: [Float] = []
-            try catalog.forEachVectorBatch(dimension: dimension) { _, floats in
-                if sample.count < 200_000 * dimension { sample += floats }
-            }
+            let sample = try trainingSample(count: count, size: AutoVectorIndex.lists(in: type).map(AutoVectorIndex.trainingSample) ?? 200_000)
             if !sample.isEmpty {
                 do {
                     try fresh.train(sample)
-                } catch let error as KorSearchError where factory != "Flat" {
-                    warn("FAISS \"\(factory)\" cannot be trained on the \(sample.count / dimension) vectors the index holds (\(error.message)); using an exact Flat index instead — once the index is larger, run `korsearch rebuild --index \(directory.url.path) --faiss \(factory)`")
-                    try rebuildVectors(factory: "Flat", persist: persist, warn: warn)
+                } catch let error as KorSearchError where type != "Flat" {
+                    let auto = setting == AutoVectorIndex.name
+                    warn("FAISS \"\(type)\" cannot be trained on the \(sample.count / dimension) vectors the index holds (\(error.message)); using an exact Flat index instead"
+                         + (auto ? "" : " — once the index is larger, run `korsearch rebuild --index \(directory.url.path) --faiss \(type)`"))
+                    try rebuildVectors(setting: auto ? setting : "Flat", type: "Flat", count: count, persist: persist, warn: warn)
                     return
                 }
             }
@@ -205,23 +217,44 @@ public final class DocumentIndex: @unchecked Sendable {
             try fresh.add(floats, ids: ids)
         }
         vectors = fresh
-        if factory != meta.vectorIndex {
-            meta.vectorIndex = factory
+        if setting != meta.vectorIndex {
+            meta.vectorIndex = setting
             vectorIndexChanged = true
         }
         if persist { try persistVectors() }
     }
 
+    /// Up to `size` stored vectors spread evenly over the index (every k-th in chunk order, so a corpus
+    /// indexed folder by folder trains on all of its folders), row-major.
+    private func trainingSample(count: Int, size: Int) throws -> [Float] {
+        let step = max(1, count / max(size, 1))
+        let dimension = meta.dimension
+        var sample: [Float] = []
+        sample.reserveCapacity(min(count, size) * dimension)
+        var row = 0
+        try catalog.forEachVectorBatch(dimension: dimension) { ids, floats in
+            for index in ids.indices {
+                if row % step == 0, sample.count < size * dimension {
+                    sample += floats[index * dimension ..< (index + 1) * dimension]
+                }
+                row += 1
+            }
+        }
+        return sample
+    }
+
     /// Writes the FAISS index atomically and records that it matches the catalog's current generation.
     func persistVectors() throws {
         try vectors.write(to: directory.vectorsURL)
-        try catalog.markVectorsCurrent(checksum: FileChecksum.of(directory.vectorsURL), factory: vectorIndexChanged ? meta.vectorIndex : nil)
+        try catalog.markVectorsCurrent(checksum: FileChecksum.of(directory.vectorsURL),
+                                       factory: vectorIndexChanged ? meta.vectorIndex : nil, type: vectors.factory)
         vectorIndexChanged = false
         meta = try catalog.indexMeta()
     }
 
     /// Applies a catalog change to the in-memory FAISS index: removes and adds vectors, or, when the index type
-    /// cannot remove or is not trained yet, rebuilds it from the catalog.
+    /// cannot remove or is not trained yet, rebuilds it from the catalog. An `auto` index that has grown or
+    /// shrunk out of its type is built again as the type its size asks for.
     func applyToVectors(removed: [Int64], added: [CatalogChange.Added], warn: (String) -> Void) throws {
         if vectors.remove(ids: removed) == nil || (!vectors.isTrained && !added.isEmpty) {
             try rebuildVectors(persist: false, warn: warn)
@@ -229,6 +262,10 @@ public final class DocumentIndex: @unchecked Sendable {
         }
         if !added.isEmpty {
             try vectors.add(added.flatMap(\.vector), ids: added.map(\.id))
+        }
+        if factory == AutoVectorIndex.name, let type = AutoVectorIndex.rebuild(vectors.factory, count: vectors.count) {
+            warn("the vector index holds \(vectors.count) passages; building it again as FAISS \(type) from the stored vectors (auto)")
+            try rebuildVectors(setting: factory, type: type, count: vectors.count, persist: false, warn: warn)
         }
     }
 }

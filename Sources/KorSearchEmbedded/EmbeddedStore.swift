@@ -9,7 +9,8 @@ extension DocumentIndex: IndexStore {
     public func info() throws -> IndexInfo {
         let counts = try catalog.counts()
         var info = IndexInfo(meta: meta, documents: counts.documents, chunks: counts.chunks, vectors: vectors.count,
-                             vectorIndex: factory, skipped: try catalog.skipped().map { SkippedFile(path: $0.path, reason: $0.reason) })
+                             vectorIndex: vectors.factory, skipped: try catalog.skipped().map { SkippedFile(path: $0.path, reason: $0.reason) })
+        info.faissSetting = factory
         info.facets = try catalog.facets()
         info.distinctVectors = try catalog.distinctVectors()
         return info
@@ -32,22 +33,46 @@ extension DocumentIndex: IndexStore {
     }
 
     /// FAISS ranks; with filters, the allowed passages are read from the catalog and FAISS over-fetches until
-    /// `depth` of them are found or the whole index has been ranked.
+    /// `depth` of them are found or the whole index has been ranked. An approximate index (`auto`'s inverted
+    /// file with 8-bit codes) gives twice `depth` candidates, re-ranked exactly with the stored vectors; when
+    /// its probed lists run out before a filter's passages are found, the allowed passages are ranked
+    /// exactly from the catalog instead.
     public func nearest(_ vector: [Float], depth: Int, filters: SearchFilters) throws -> [(id: Int64, score: Double)] {
         let total = vectors.count
+        let wanted = vectors.isExact ? depth : depth * 2
         guard !filters.isEmpty else {
-            return try vectors.search(vector, k: depth).map { ($0.id, Double($0.score)) }
+            return try exactly(vector, try vectors.search(vector, k: wanted), depth: depth)
         }
         let allowed = try catalog.chunkIds(allowedBy: filters)
         if allowed.isEmpty { return [] }
-        var fetch = min(total, depth * 4)
+        var fetch = min(total, wanted * 4)
         while true {
-            let found = try vectors.search(vector, k: fetch).filter { allowed.contains($0.id) }
-            if found.count >= depth || fetch >= total || found.count == allowed.count {
-                return found.prefix(depth).map { ($0.id, Double($0.score)) }
+            let ranked = try vectors.search(vector, k: fetch)
+            let found = ranked.filter { allowed.contains($0.id) }
+            if found.count >= wanted || fetch >= total || found.count == allowed.count {
+                return try exactly(vector, Array(found.prefix(wanted)), depth: depth)
+            }
+            if ranked.count < fetch {
+                // The probed lists are exhausted: what is left to find lies outside them.
+                let stored = try catalog.vectors(ids: Array(allowed), dimension: meta.dimension)
+                return try exactly(vector, stored.keys.map { (id: $0, score: Float(0)) }, depth: depth, stored: stored)
             }
             fetch = min(total, fetch * 4)
         }
+    }
+
+    /// The best `depth` of FAISS's candidates; from an approximate index, scored again by their stored vectors.
+    private func exactly(_ query: [Float], _ candidates: [(id: Int64, score: Float)], depth: Int,
+                         stored: [Int64: [Float]]? = nil) throws -> [(id: Int64, score: Double)] {
+        guard !vectors.isExact || stored != nil else { return candidates.prefix(depth).map { ($0.id, Double($0.score)) } }
+        let stored = try stored ?? catalog.vectors(ids: candidates.map(\.id), dimension: meta.dimension)
+        let scored = candidates.compactMap { candidate -> (id: Int64, score: Double)? in
+            guard let vector = stored[candidate.id] else { return nil }
+            var dot: Float = 0
+            for index in 0 ..< min(vector.count, query.count) { dot += vector[index] * query[index] }
+            return (candidate.id, Double(dot))
+        }
+        return Array(scored.sorted { $0.score != $1.score ? $0.score > $1.score : $0.id < $1.id }.prefix(depth))
     }
 
     /// From the keyword index (the same snapshot the ranking reads).

@@ -62,7 +62,9 @@ public struct IndexDirectory: Sendable, IndexStoreLocation {
     /// before anything is recorded), and opens the index for writing.
     public func openForWriting(creating meta: IndexMeta, options: IndexOptions, warn: @escaping (String) -> Void) throws -> any IndexWriting {
         // A bad factory string fails before anything is made; a folder this run made is gone again on failure.
-        if !exists, let factory = meta.vectorIndex { _ = try VectorIndex(dimension: meta.dimension, factory: factory) }
+        if !exists, let factory = meta.vectorIndex, factory != AutoVectorIndex.name {
+            _ = try VectorIndex(dimension: meta.dimension, factory: factory)
+        }
         let madeFolder = !FileManager.default.fileExists(atPath: url.path)
         do {
             let lock = try WriterLock(self)
@@ -70,7 +72,7 @@ public struct IndexDirectory: Sendable, IndexStoreLocation {
             if try catalog.meta()["dimension"] == nil {
                 // A new index (or one whose creation was interrupted before its meta was written).
                 var meta = meta
-                meta.vectorIndex = meta.vectorIndex ?? "Flat"
+                meta.vectorIndex = meta.vectorIndex ?? AutoVectorIndex.name
                 try catalog.setMeta(meta.storedEntries.merging(["generation": "0", "faiss_generation": "0"]) { $1 })
             }
             let index = try DocumentIndex.open(self, writable: true, warn: warn)
@@ -98,7 +100,8 @@ public struct IndexDirectory: Sendable, IndexStoreLocation {
 
     public func rebuild(vectorIndex: String?, warn: (String) -> Void) throws -> String {
         let index = try DocumentIndex.rebuild(self, factory: vectorIndex, warn: warn)
-        return "rebuilt \(index.factory) with \(index.vectors.count) vectors and the keyword index of \(index.keywords?.passages ?? 0) passages"
+        let setting = index.factory == index.vectors.factory ? "" : " (\(index.factory))"
+        return "rebuilt \(index.vectors.factory)\(setting) with \(index.vectors.count) vectors and the keyword index of \(index.keywords?.passages ?? 0) passages"
     }
 }
 

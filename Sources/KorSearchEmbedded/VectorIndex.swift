@@ -2,9 +2,9 @@ import CFaiss
 import Foundation
 import KorSearchCore
 
-/// A FAISS index over chunk vectors, keyed by chunk id: any factory string (`Flat` by default, `HNSW32`,
-/// `IVF256,Flat`, `IVF256,PQ32`, ...) inside an `IndexIDMap2`, with inner product over L2-normalized vectors,
-/// i.e. cosine similarity. Not thread-safe for writes; searches may run concurrently.
+/// A FAISS index over chunk vectors, keyed by chunk id: any factory string (`Flat`, `IVF4096,SQ8` — what
+/// `AutoVectorIndex` picks by size — `HNSW32`, `IVF256,PQ32`, ...) inside an `IndexIDMap2`, with inner
+/// product over L2-normalized vectors, i.e. cosine similarity. Not thread-safe for writes; searches may run concurrently.
 public final class VectorIndex: @unchecked Sendable {
     private let handle: OpaquePointer
     /// The factory string it was built from.
@@ -23,6 +23,7 @@ public final class VectorIndex: @unchecked Sendable {
         }
         self.handle = handle
         self.factory = factory
+        setDefaultProbes()
     }
 
     /// Reads an index file written by `write(to:)`.
@@ -37,7 +38,17 @@ public final class VectorIndex: @unchecked Sendable {
         }
         self.handle = handle
         self.factory = factory
+        setDefaultProbes()
     }
+
+    /// An inverted file probes `AutoVectorIndex.probes` of its lists per query instead of FAISS's one.
+    private func setDefaultProbes() {
+        if let lists = AutoVectorIndex.lists(in: factory) { try? setParameter("nprobe", Double(AutoVectorIndex.probes(lists: lists))) }
+    }
+
+    /// Whether search scores come from the vectors themselves: a `Flat` index, exact by construction. Other
+    /// types' candidates are re-ranked with the stored vectors.
+    public var isExact: Bool { factory == "Flat" }
 
     deinit { ks_faiss_free(handle) }
 

@@ -180,7 +180,7 @@ final class PostgresWriter: IndexWriting {
                 bindings.append(chunk.page.map(Int32.init))
                 bindings.append(chunk.section)
                 bindings.append(Int32(chunk.ids.count))
-                bindings.append(PostgresVector(values: vector, oid: store.vectorType))
+                bindings.append(PostgresVector(values: StoredVector.rounded(vector), oid: store.vectorType))
                 bindings.append(TermVector.literal(terms))
                 bindings.append(Int32(terms.count))
                 bindings.append(chunk.inputHash)

@@ -15,7 +15,7 @@ struct IndexCommand: ParsableCommand {
     @OptionGroup var target: IndexOptions
     @OptionGroup var modelOptions: ModelOptions
 
-    @Option(name: .long, help: "FAISS factory string for a new index (Flat, HNSW32, IVF256,Flat, ...).")
+    @Option(name: .long, help: "FAISS type of a new index: auto (the default: exact Flat below 50,000 passages, IVF with 8-bit codes and exact re-ranking above) or a factory string (Flat, HNSW32, IVF256,Flat, ...).")
     var faiss: String?
 
     @Option(name: .long, help: "Most model tokens per passage, [CLS] and [SEP] included.")
@@ -103,7 +103,7 @@ struct InfoCommand: ParsableCommand {
                 chunks     \(info.chunks) (vectors in the vector index: \(info.vectors); distinct: \(info.distinctVectors))
                 model      \(shown(info.model)) (dimension \(info.dimension), \(info.precision), fingerprint \(info.modelFingerprint.prefix(12)))
                 chunking   \(info.chunkTokens) tokens, overlap \(info.chunkOverlap)
-                vectors    \(info.faiss)
+                vectors    \(info.faiss)\(info.faissSetting == "auto" ? " (auto: chosen by size)" : "")
                 hybrid     vector weight \(info.vectorWeight) (0 keyword only, 1 vector only)
                 indexed    \(info.lastIndexedAt ?? "?")
                 formats    \(info.formats.map(\.type).joined(separator: ", "))
@@ -145,7 +145,7 @@ struct RebuildCommand: ParsableCommand {
 
     @OptionGroup var target: IndexOptions
 
-    @Option(name: .long, help: "A new FAISS factory string (Flat, HNSW32, IVF256,Flat, ...).")
+    @Option(name: .long, help: "A new FAISS type: auto (chosen by size) or a factory string (Flat, HNSW32, IVF256,Flat, ...).")
     var faiss: String?
 
     func run() throws {

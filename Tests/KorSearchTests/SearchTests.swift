@@ -108,7 +108,8 @@ final class SearchTests: XCTestCase {
                 let chunk = try XCTUnwrap(try searcher.index.chunks(ids: [id]).first, store)
                 let hits = try searcher.search(chunk.text, limit: 5, mode: .vector)
                 XCTAssertEqual(hits.first?.chunkId, chunk.id, store)
-                XCTAssertEqual(hits.first?.score ?? 0, 1, accuracy: 1e-4, "\(store): cosine of a vector with itself")
+                // The stored copy is float16: the inner product of a unit vector with it is 1 to about 10⁻⁴.
+                XCTAssertEqual(hits.first?.score ?? 0, 1, accuracy: 1e-3, "\(store): cosine of a vector with itself")
                 XCTAssertEqual(hits.map(\.rank), Array(1 ... hits.count), store)
             }
         }

@@ -68,10 +68,9 @@ func centers(_ dimension: Int) -> [[Float]] {
     }
 }
 
-/// Writes the synthetic documents (10 chunks each) through the indexer's writer; returns chunks per second.
-func build(_ location: IndexLocation, _ loaded: (embedder: Embedder, identity: ModelIdentity)) throws -> Double {
-    let dimension = loaded.identity.dimension
-    log("building \(chunkCount) synthetic chunks of dimension \(dimension) in \(location)")
+/// The synthetic documents (10 chunks each), generated again identically on every call from the same seed:
+/// `body` gets each document's number, chunks and (float32) vectors.
+func forEachSyntheticDocument(_ dimension: Int, _ body: (Int, [Chunk], [[Float]], String) throws -> Void) throws {
     var sentences: [String] = []
     let corpus = repository.appendingPathComponent("Examples/corpus")
     for file in (FileManager.default.enumerator(atPath: corpus.path)!.compactMap { $0 as? String }).sorted() {
@@ -79,12 +78,8 @@ func build(_ location: IndexLocation, _ loaded: (embedder: Embedder, identity: M
             sentences += document.text.split(whereSeparator: { $0 == "." || $0 == "\n" }).map { $0.trimmingCharacters(in: .whitespaces) }.filter { $0.count > 10 }
         }
     }
-    let writer = try Indexer(location: location, embedder: loaded.embedder, model: loaded.identity).openForWriting()
     var generator = SeededGenerator(state: 42)
     let clusters = centers(dimension)
-    let chunksPerDocument = 10
-    var updates: [DocumentUpdate] = []
-    let started = Date()
     for documentIndex in 0 ..< chunkCount / chunksPerDocument {
         var chunks: [Chunk] = []
         var vectors: [[Float]] = []
@@ -96,6 +91,20 @@ func build(_ location: IndexLocation, _ loaded: (embedder: Embedder, identity: M
             chunks.append(Chunk(ordinal: ordinal, text: passage, start: start, end: start + passage.unicodeScalars.count, page: nil, ids: [1, 2]))
             vectors.append(clustered(clusters.randomElement(using: &generator)!, &generator))
         }
+        try body(documentIndex, chunks, vectors, text)
+    }
+}
+
+let chunksPerDocument = 10
+
+/// Writes the synthetic documents through the indexer's writer; returns chunks per second.
+func build(_ location: IndexLocation, _ loaded: (embedder: Embedder, identity: ModelIdentity)) throws -> Double {
+    let dimension = loaded.identity.dimension
+    log("building \(chunkCount) synthetic chunks of dimension \(dimension) in \(location)")
+    let writer = try Indexer(location: location, embedder: loaded.embedder, model: loaded.identity).openForWriting()
+    var updates: [DocumentUpdate] = []
+    let started = Date()
+    try forEachSyntheticDocument(dimension) { documentIndex, chunks, vectors, text in
         let document = LoadedDocument(type: "txt", title: "synthetic \(documentIndex)", text: text, pageStarts: [0], paged: false, encoding: "UTF-8")
         updates.append(DocumentUpdate(path: "synthetic/\(documentIndex).txt", sha256: "\(documentIndex)", size: 1, modified: 0,
                                       document: document, chunks: chunks, vectors: vectors))
@@ -113,6 +122,42 @@ func build(_ location: IndexLocation, _ loaded: (embedder: Embedder, identity: M
     let rate = Double(chunkCount) / Date().timeIntervalSince(started)
     log(String(format: "  inserted %d chunks in %.1f s: %.0f chunks/s", chunkCount, Date().timeIntervalSince(started), rate))
     return rate
+}
+
+/// The exact top 10 of each query by inner product over the float32 vectors as generated (before the store
+/// rounds or codes them), as "path#ordinal" keys: the reference for vector recall.
+func exactTopTen(_ queries: [[Float]]) throws -> [[String]] {
+    let dimension = queries.first?.count ?? 0
+    var best = [[(score: Float, key: String)]](repeating: [], count: queries.count)
+    try forEachSyntheticDocument(dimension) { documentIndex, _, vectors, _ in
+        for (ordinal, vector) in vectors.enumerated() {
+            for (q, query) in queries.enumerated() {
+                let score = dot(query, vector)
+                if best[q].count == 10, score <= best[q][9].score { continue }
+                best[q].append((score, "synthetic/\(documentIndex).txt#\(ordinal)"))
+                best[q].sort { $0.score > $1.score }
+                if best[q].count > 10 { best[q].removeLast() }
+            }
+        }
+    }
+    return best.map { $0.map(\.key) }
+}
+
+func dot(_ a: [Float], _ b: [Float]) -> Float {
+    a.withUnsafeBufferPointer { a in
+        b.withUnsafeBufferPointer { b in
+            var sum = SIMD16<Float>()
+            var index = 0
+            while index + 16 <= a.count {
+                sum += UnsafeRawPointer(a.baseAddress! + index).loadUnaligned(as: SIMD16<Float>.self)
+                    * UnsafeRawPointer(b.baseAddress! + index).loadUnaligned(as: SIMD16<Float>.self)
+                index += 16
+            }
+            var total = sum.sum()
+            while index < a.count { total += a[index] * b[index]; index += 1 }
+            return total
+        }
+    }
 }
 
 /// The evaluation queries, each with an in-distribution query vector.
@@ -177,6 +222,11 @@ func reportSizes(_ directory: IndexDirectory) {
     print(String(format: "faiss     index on disk: %.2f GB (%@)", Double(total) / 1e9, parts.joined(separator: ", ") as NSString))
 }
 
+/// Chunk ids differ between stores; hits compare by (path, ordinal).
+func keys(_ searcher: Searcher, _ ids: [Int64]) throws -> [String] {
+    try searcher.index.chunks(ids: ids).map { "\($0.documentPath)#\($0.ordinal)" }
+}
+
 do {
     let loaded = try ModelLocator.load(modelPath, precision: precision)
     if !directory.exists { _ = try build(.directory(directory), (loaded.embedder, loaded.identity)) }
@@ -186,6 +236,14 @@ do {
     log(String(format: "opened the FAISS store in %.2f s", Date().timeIntervalSince(started)))
     let faissHits = try measure("faiss", searcher)
     reportSizes(directory)
+    let info = try searcher.index.info()
+    let exact = try exactTopTen(try queries(searcher.index.dimension).map(\.vector))
+    var recall = 0.0
+    for (hits, truth) in zip(faissHits, exact) {
+        recall += Double(Set(try keys(searcher, hits)).intersection(truth).count) / Double(max(1, truth.count))
+    }
+    print(String(format: "faiss     vector index %@: recall@10 %.3f against exact search over the float32 vectors as generated",
+                 "\(info.faiss) (\(info.faissSetting ?? "?"))" as NSString, recall / Double(exact.count)))
     let memory = residentMemory()
     print(String(format: "faiss     resident memory: %.0f MiB, of it the open store %.0f MiB (the rest the model; peak %.0f MiB)",
                  memory.now, memory.now - withoutStore, memory.peak))
@@ -196,10 +254,6 @@ do {
         if (try? IndexStores.meta(of: location)) == nil { rate = try build(location, (loaded.embedder, loaded.identity)) }
         let postgres = try Searcher(location: location, embedder: loaded.embedder, model: loaded.identity)
         let postgresHits = try measure("postgres", postgres)
-        // Chunk ids differ between stores; compare by (path, ordinal).
-        func keys(_ searcher: Searcher, _ ids: [Int64]) throws -> [String] {
-            try searcher.index.chunks(ids: ids).map { "\($0.documentPath)#\($0.ordinal)" }
-        }
         var overlap = 0.0
         for (a, b) in zip(faissHits, postgresHits) {
             overlap += Double(Set(try keys(searcher, a)).intersection(try keys(postgres, b)).count) / Double(max(1, a.count))

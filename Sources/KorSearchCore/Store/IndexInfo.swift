@@ -24,7 +24,10 @@ public struct IndexInfo: Encodable, Sendable {
     public var model: String
     public var modelFingerprint: String
     public var dimension: Int
+    /// The vector index as built (for an index directory, the FAISS type: `Flat`, `IVF4096,SQ8`, ...).
     public var faiss: String
+    /// What the index directory asks for: `auto` (a type chosen by size) or a FAISS factory string.
+    public var faissSetting: String?
     public var chunkTokens: Int
     public var chunkOverlap: Int
     public var precision: String
@@ -109,5 +112,6 @@ public struct IndexInfo: Encodable, Sendable {
         case distinctVectors = "distinct_vectors"
         case lastIndexedAt = "last_indexed_at"
         case vectorWeight = "vector_weight"
+        case faissSetting = "faiss_setting"
     }
 }
