@@ -11,17 +11,7 @@ final class AutoVectorIndexTests: XCTestCase {
     override func setUp() { setenv("KORSEARCH_TEST_EXACT_BELOW", "2000", 1) }
     override func tearDown() { unsetenv("KORSEARCH_TEST_EXACT_BELOW") }
 
-    /// A seeded generator (SplitMix64).
-    private struct Seeded: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
+    private typealias Seeded = KeywordIndexTests.SplitMix
 
     private static func unit(_ vector: [Float]) -> [Float] {
         let norm = sqrt(vector.reduce(0) { $0 + $1 * $1 })

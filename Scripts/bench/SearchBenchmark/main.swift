@@ -200,14 +200,16 @@ func measure(_ label: String, _ searcher: Searcher) throws -> [[Int64]] {
     return vectorHits
 }
 
-/// This process's resident memory now and at its peak (/proc/self/status), in MiB.
-func residentMemory() -> (now: Double, peak: Double) {
+/// This process's resident memory now and at its peak, and the part of it that is mapped files (the catalog
+/// and keyword index pages SQLite and the engine have touched: page cache, given back under pressure), in MiB
+/// (/proc/self/status).
+func residentMemory() -> (now: Double, peak: Double, files: Double) {
     let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
     func field(_ name: String) -> Double {
         guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") }) else { return 0 }
         return (Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
     }
-    return (field("VmRSS"), field("VmHWM"))
+    return (field("VmRSS"), field("VmHWM"), field("RssFile"))
 }
 
 /// The index directory's files and their sizes.
@@ -230,12 +232,16 @@ func keys(_ searcher: Searcher, _ ids: [Int64]) throws -> [String] {
 do {
     let loaded = try ModelLocator.load(modelPath, precision: precision)
     if !directory.exists { _ = try build(.directory(directory), (loaded.embedder, loaded.identity)) }
-    let withoutStore = residentMemory().now
+    let withoutStore = residentMemory()
     let started = Date()
     let searcher = try Searcher(directory: directory, embedder: loaded.embedder, model: loaded.identity)
     log(String(format: "opened the FAISS store in %.2f s", Date().timeIntervalSince(started)))
     let faissHits = try measure("faiss", searcher)
     reportSizes(directory)
+    let memory = residentMemory()
+    print(String(format: "faiss     resident memory: %.0f MiB, of it the open store %.0f MiB (the rest the model; peak %.0f MiB); mapped file pages %.0f MiB of the store's, anonymous memory %.0f MiB",
+                 memory.now, memory.now - withoutStore.now, memory.peak, memory.files - withoutStore.files,
+                 (memory.now - memory.files) - (withoutStore.now - withoutStore.files)))
     let info = try searcher.index.info()
     let exact = try exactTopTen(try queries(searcher.index.dimension).map(\.vector))
     var recall = 0.0
@@ -244,9 +250,6 @@ do {
     }
     print(String(format: "faiss     vector index %@: recall@10 %.3f against exact search over the float32 vectors as generated",
                  "\(info.faiss) (\(info.faissSetting ?? "?"))" as NSString, recall / Double(exact.count)))
-    let memory = residentMemory()
-    print(String(format: "faiss     resident memory: %.0f MiB, of it the open store %.0f MiB (the rest the model; peak %.0f MiB)",
-                 memory.now, memory.now - withoutStore, memory.peak))
 
     if let store = option("--store", nil) {
         let location = try IndexLocation(index: "", store: store)
