@@ -53,26 +53,38 @@ extension DocumentIndex: IndexStore {
                 return try exactly(vector, Array(found.prefix(wanted)), depth: depth)
             }
             if ranked.count < fetch {
-                // The probed lists are exhausted: what is left to find lies outside them.
-                let stored = try catalog.vectors(ids: Array(allowed), dimension: meta.dimension)
-                return try exactly(vector, stored.keys.map { (id: $0, score: Float(0)) }, depth: depth, stored: stored)
+                // The probed lists are exhausted: what is left to find lies outside them. The allowed passages
+                // are scored from the catalog 4,096 at a time, keeping the best `depth` (memory stays bounded).
+                var best: [(id: Int64, score: Double)] = []
+                let ids = allowed.sorted()
+                for start in stride(from: 0, to: ids.count, by: 4096) {
+                    let part = ids[start ..< min(ids.count, start + 4096)]
+                    let stored = try catalog.vectors(ids: Array(part), dimension: meta.dimension)
+                    best = Self.best(best + part.compactMap { id in stored[id].map { (id, Self.score(vector, $0)) } }, depth)
+                }
+                return best
             }
             fetch = min(total, fetch * 4)
         }
     }
 
     /// The best `depth` of FAISS's candidates; from an approximate index, scored again by their stored vectors.
-    private func exactly(_ query: [Float], _ candidates: [(id: Int64, score: Float)], depth: Int,
-                         stored: [Int64: [Float]]? = nil) throws -> [(id: Int64, score: Double)] {
-        guard !vectors.isExact || stored != nil else { return candidates.prefix(depth).map { ($0.id, Double($0.score)) } }
-        let stored = try stored ?? catalog.vectors(ids: candidates.map(\.id), dimension: meta.dimension)
-        let scored = candidates.compactMap { candidate -> (id: Int64, score: Double)? in
-            guard let vector = stored[candidate.id] else { return nil }
-            var dot: Float = 0
-            for index in 0 ..< min(vector.count, query.count) { dot += vector[index] * query[index] }
-            return (candidate.id, Double(dot))
-        }
-        return Array(scored.sorted { $0.score != $1.score ? $0.score > $1.score : $0.id < $1.id }.prefix(depth))
+    private func exactly(_ query: [Float], _ candidates: [(id: Int64, score: Float)], depth: Int) throws -> [(id: Int64, score: Double)] {
+        guard !vectors.isExact else { return candidates.prefix(depth).map { ($0.id, Double($0.score)) } }
+        let stored = try catalog.vectors(ids: candidates.map(\.id), dimension: meta.dimension)
+        return Self.best(candidates.compactMap { candidate in stored[candidate.id].map { (candidate.id, Self.score(query, $0)) } }, depth)
+    }
+
+    /// The inner product of a query and a stored vector.
+    private static func score(_ query: [Float], _ vector: [Float]) -> Double {
+        var dot: Float = 0
+        for index in 0 ..< min(vector.count, query.count) { dot += vector[index] * query[index] }
+        return Double(dot)
+    }
+
+    /// The `depth` best by score, ties by chunk id.
+    private static func best(_ scored: [(id: Int64, score: Double)], _ depth: Int) -> [(id: Int64, score: Double)] {
+        Array(scored.sorted { $0.score != $1.score ? $0.score > $1.score : $0.id < $1.id }.prefix(depth))
     }
 
     /// From the keyword index (the same snapshot the ranking reads).
