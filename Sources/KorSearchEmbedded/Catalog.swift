@@ -8,8 +8,9 @@ import KorSearchCore
 
 /// The SQLite catalog of an index, the source of truth: documents (with their stored text), passages, each
 /// passage's vector (a float16 blob, `VectorBlob`) and the index's meta (schema version, model, dimension,
-/// chunking, FAISS factory, the generations the derived files match). The keyword index is derived from the passages' text
-/// (`KeywordIndex`), as FAISS is from the vectors. WAL mode: readers keep working while one writer writes.
+/// chunking, FAISS factory, the generations the derived files match). The keyword index is derived from the
+/// passages' text (`KeywordIndex`), as FAISS is from the vectors. WAL mode: readers keep working while one
+/// writer writes.
 public final class Catalog: @unchecked Sendable {
     /// The schema version this code writes and reads.
     public static let schemaVersion = 1
@@ -255,31 +256,27 @@ public final class Catalog: @unchecked Sendable {
 
     /// One stored vector per input hash found among `hashes`.
     func vectors(forInputs hashes: [String], dimension: Int) throws -> [String: [Float]] {
-        var found: [String: [Float]] = [:]
-        try read { db in
-            for start in stride(from: 0, to: hashes.count, by: 500) {
-                let part = Array(hashes[start ..< min(hashes.count, start + 500)])
-                let rows = try Row.fetchAll(db, sql: """
-                    SELECT input_hash, vector FROM chunks WHERE input_hash IN (\(part.map { _ in "?" }.joined(separator: ","))) GROUP BY input_hash
-                    """, arguments: StatementArguments(part))
-                for row in rows {
-                    if let vector = VectorBlob.decode(row["vector"], dimension: dimension) { found[row["input_hash"]] = vector }
-                }
-            }
-        }
-        return found
+        try vectors(keyedBy: "input_hash", in: hashes, dimension: dimension, grouped: true)
     }
 
     /// The stored vectors of chunk ids (those that exist), as FAISS holds them.
     func vectors(ids: [Int64], dimension: Int) throws -> [Int64: [Float]] {
-        var found: [Int64: [Float]] = [:]
+        try vectors(keyedBy: "id", in: ids, dimension: dimension, grouped: false)
+    }
+
+    /// The stored vectors of the chunks whose `column` is one of `keys`, 500 keys a query; with `grouped`, one
+    /// per key.
+    private func vectors<Key: DatabaseValueConvertible & StatementColumnConvertible & Hashable>(
+        keyedBy column: String, in keys: [Key], dimension: Int, grouped: Bool) throws -> [Key: [Float]] {
+        var found: [Key: [Float]] = [:]
         try read { db in
-            for start in stride(from: 0, to: ids.count, by: 500) {
-                let part = Array(ids[start ..< min(ids.count, start + 500)])
-                let rows = try Row.fetchAll(db, sql: "SELECT id, vector FROM chunks WHERE id IN (\(part.map { _ in "?" }.joined(separator: ",")))",
-                                            arguments: StatementArguments(part))
+            for start in stride(from: 0, to: keys.count, by: 500) {
+                let part = Array(keys[start ..< min(keys.count, start + 500)])
+                let rows = try Row.fetchAll(db, sql: """
+                    SELECT \(column), vector FROM chunks WHERE \(column) IN (\(part.map { _ in "?" }.joined(separator: ",")))\(grouped ? " GROUP BY \(column)" : "")
+                    """, arguments: StatementArguments(part))
                 for row in rows {
-                    if let vector = VectorBlob.decode(row["vector"], dimension: dimension) { found[row["id"]] = vector }
+                    if let vector = VectorBlob.decode(row["vector"], dimension: dimension) { found[row[column] as Key] = vector }
                 }
             }
         }

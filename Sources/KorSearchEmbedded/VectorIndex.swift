@@ -4,7 +4,8 @@ import KorSearchCore
 
 /// A FAISS index over chunk vectors, keyed by chunk id: any factory string (`Flat`, `IVF4096,SQ8` — what
 /// `AutoVectorIndex` picks by size — `HNSW32`, `IVF256,PQ32`, ...) inside an `IndexIDMap2`, with inner
-/// product over L2-normalized vectors, i.e. cosine similarity. Not thread-safe for writes; searches may run concurrently.
+/// product over L2-normalized vectors, i.e. cosine similarity. Not thread-safe for writes; searches may run
+/// concurrently.
 public final class VectorIndex: @unchecked Sendable {
     private let handle: OpaquePointer
     /// The factory string it was built from.
