@@ -48,6 +48,7 @@ public final class Catalog: @unchecked Sendable {
             } else {
                 pool = try DatabasePool(path: url.path, configuration: configuration)
                 try Catalog.migrator.migrate(pool)
+                try Catalog.addFacetIndexes(pool)
             }
             let version = try pool.read { db in try Int.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'schema_version'") }
             if let version, version != Catalog.schemaVersion {
@@ -57,6 +58,26 @@ public final class Catalog: @unchecked Sendable {
             throw error
         } catch let error as DatabaseError {
             throw Catalog.describe(error, url)
+        }
+    }
+
+    /// The indexes over the facet columns, so that `info`'s facets read them instead of the documents table
+    /// (whose facet columns lie after each document's text, in its overflow pages: a whole-table read at a
+    /// million passages touched 2 GB of the catalog). Made by the first writable open, outside the
+    /// migrations: a read-only open of a catalog without them still works, the facets then read the table.
+    /// A catalog busy with another writer gets them at a later open.
+    static func addFacetIndexes(_ pool: any DatabaseWriter) throws {
+        let present = try pool.read { db in
+            Set(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'documents'"))
+        }
+        let missing = KorSearchCore.IndexInfo.Facets.columns.filter { !present.contains("documents_\($0)") }
+        if missing.isEmpty { return }
+        do {
+            try pool.write { db in
+                for column in missing { try db.execute(sql: "CREATE INDEX IF NOT EXISTS documents_\(column) ON documents (\(column))") }
+            }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
+            // Another writer holds the catalog; a later open makes them.
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import KorSearch
 @testable import KorDocuments
 @testable import KorSearchCore
@@ -183,6 +184,34 @@ final class FilingMetadataTests: XCTestCase {
         XCTAssertEqual(try searcher.evaluate(queries, mode: .keyword, k: 1).recall, 1, "each question searched within its filters")
         let unfiltered = queries.map { JudgedQuery(query: $0.query, relevant: $0.relevant ?? []) }
         XCTAssertLessThan(try searcher.evaluate(unfiltered, mode: .keyword, k: 1).recall, 1)
+    }
+
+    /// `info`'s facets count documents through an index on each facet column (never reading the documents
+    /// table, whose facet columns lie after each document's text); a catalog without those indexes (made
+    /// before them) gets them at its next writable open and counts the same.
+    func testFacetsReadTheirColumnIndexes() throws {
+        let folder = try temporaryFolder()
+        try FilingFolder.write(folder)
+        let (directory, _) = try index(folder)
+        let facets = try DocumentIndex.open(directory).info().facets
+        XCTAssertEqual(facets.company.first, KorSearchCore.IndexInfo.FacetValue(value: "한빛전자", documents: 4))
+        XCTAssertEqual(facets.reportType.map(\.documents).reduce(0, +), 6, "\(facets.reportType)")
+        func plans() throws -> [String] {
+            try DatabaseQueue(path: directory.catalogURL.path).read { db in
+                try KorSearchCore.IndexInfo.Facets.columns.map { column in
+                    try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + KorSearchCore.IndexInfo.Facets.query(column)).map { $0["detail"] as String }.joined(separator: "; ")
+                }
+            }
+        }
+        for (column, plan) in zip(KorSearchCore.IndexInfo.Facets.columns, try plans()) {
+            XCTAssertTrue(plan.contains("COVERING INDEX documents_\(column)"), "\(column): \(plan)")
+        }
+        try DatabaseQueue(path: directory.catalogURL.path).write { db in
+            for column in KorSearchCore.IndexInfo.Facets.columns { try db.execute(sql: "DROP INDEX documents_\(column)") }
+        }
+        XCTAssertFalse(try plans().contains { $0.contains("COVERING INDEX") })
+        XCTAssertEqual(try DocumentIndex.open(directory).info().facets, facets)
+        XCTAssertTrue(try plans().allSatisfy { $0.contains("COVERING INDEX") })
     }
 
     func testAChangedManifestUpdatesFieldsWithoutEmbedding() throws {
