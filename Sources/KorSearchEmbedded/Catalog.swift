@@ -30,8 +30,11 @@ public final class Catalog: @unchecked Sendable {
         configuration.busyMode = .timeout(10)
         configuration.foreignKeysEnabled = true
         configuration.prepareDatabase { db in
-            // Reads through a memory map and a 64 MiB page cache: searches touch many pages of a large catalog.
-            try db.execute(sql: "PRAGMA mmap_size = 4294967296; PRAGMA cache_size = -65536")
+            // Reads through SQLite's own 64 MiB page cache per connection, not a memory map: a mapped catalog's
+            // pages count as the process's resident memory, and the kernel maps 64 KiB around each page read, so
+            // `info`'s index scans alone put 2 GB of a million-passage catalog in it. Unmapped, the store's memory
+            // stays bounded (1.0 GiB at a million passages instead of 3.0) for about 1 ms more per keyword query.
+            try db.execute(sql: "PRAGMA mmap_size = 0; PRAGMA cache_size = -65536")
         }
         let folder = url.deletingLastPathComponent().path
         isReadOnly = !create && (access(url.path, W_OK) != 0 || access(folder, W_OK) != 0)

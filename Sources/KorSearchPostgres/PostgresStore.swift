@@ -9,7 +9,7 @@ import PostgresNIO
 /// (default `korsearch`), created and migrated by KorSearch.
 public final class PostgresStore: IndexStore, @unchecked Sendable {
     /// The schema version this code writes and reads.
-    public static let schemaVersion = 5
+    public static let schemaVersion = 6
     /// The database and schema.
     public let postgres: PostgresLocation
     public var location: IndexLocation { .postgres(postgres) }
@@ -157,6 +157,15 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
             // The hash of each passage's encoder input, so an identical input reuses the stored vector.
             "ALTER TABLE chunks ADD COLUMN IF NOT EXISTS input_hash text",
             "CREATE INDEX IF NOT EXISTS chunks_input_hash ON chunks (input_hash)",
+        ]), (6, [
+            // Each term's bound on its BM25 weight (`KeywordBound`), so that keyword ranking skips the posting
+            // lists of terms that cannot lift a passage into the top k. The defaults are valid bounds for any
+            // posting (the weight's limit 2.2, at any average length); the update makes them tight.
+            """
+            ALTER TABLE keyword_terms ADD COLUMN IF NOT EXISTS weight_bound float8 NOT NULL DEFAULT 2.2,
+                                      ADD COLUMN IF NOT EXISTS bound_length float8 NOT NULL DEFAULT 'Infinity'
+            """,
+            KeywordBound.recomputeStatement,
         ])]
     }
 
@@ -197,6 +206,7 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
         try session.execute("DELETE FROM keyword_terms")
         try session.execute("INSERT INTO keyword_terms (term, chunks) SELECT term, count(*) FROM keyword_postings GROUP BY term")
         try session.execute("UPDATE keyword_totals SET chunks = (SELECT count(*) FROM chunks), terms = (SELECT coalesce(sum(term_count), 0) FROM chunks)")
+        try session.execute(KeywordBound.recomputeStatement)
         try upsertMeta(IndexMeta.keywordTermsEntries, in: session)
         return count
     }
@@ -383,46 +393,132 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
     }
 
     /// BM25 as FTS5 computes it — idf = ln((N − n + 0.5) / (n + 0.5)) (at least 1e-6), k1 1.2, b 0.75, lengths
-    /// in terms — over the passages in any term's posting list.
+    /// in terms — the exact top `depth` (ties by id), pruned by MaxScore (`KeywordBound`): a first pass over the
+    /// rarest terms' passages estimates the k-th best score; then only the posting lists of the terms whose
+    /// bounds could lift a passage to it are read, and each candidate that can still reach it gets its other
+    /// terms' weights by index lookups.
     public func bestKeywordMatches(_ terms: [String], depth: Int, filters: SearchFilters) throws -> [(id: Int64, score: Double)] {
-        if terms.isEmpty { return [] }
+        try prunedKeywordMatches(terms, depth: depth, filters: filters).ranking
+    }
+
+    /// The pruned ranking, with how many posting-list entries its passes read in full and how many the query
+    /// terms' lists hold (`lookupShare` as `KeywordBound.Plan.essentialCount` takes it).
+    func prunedKeywordMatches(_ terms: [String], depth: Int, filters: SearchFilters, lookupShare: Double = 0.2) throws
+        -> (ranking: [(id: Int64, score: Double)], read: Int, postings: Int) {
+        if terms.isEmpty || depth <= 0 { return ([], 0, 0) }
         return try pool.withSession { session in
-            let totals = try session.query("SELECT chunks, terms FROM keyword_totals")[0].makeRandomAccess()
-            let passages = Double(try totals[0].decode(Int64.self))
-            let length = Double(try totals[1].decode(Int64.self))
-            if passages == 0 { return [] }
-            var frequencies: [String: Double] = [:]
-            for row in try session.query("SELECT term, chunks FROM keyword_terms WHERE term = ANY($1)", binds(terms)) {
-                let cells = row.makeRandomAccess()
-                frequencies[try cells[0].decode(String.self)] = Double(try cells[1].decode(Int64.self))
+            guard let (plan, average) = try keywordPlan(terms, session) else { return ([], 0, 0) }
+            func entries(_ count: Int) -> Int { plan.terms.prefix(count).map(\.passages).reduce(0, +) }
+            let postings = entries(plan.terms.count)
+            let probe = plan.probeCount(budget: postings / 8)
+            if postings <= KeywordBound.exhaustiveBelow || probe == plan.terms.count {
+                let ranking = try keywordRanking(session, plan: plan, essential: plan.terms.count, average: average, depth: depth,
+                                                 filters: filters, candidates: .all)
+                return (ranking, postings, postings)
             }
-            let idf = terms.map { term -> Double in
-                let n = frequencies[term] ?? 0
-                let value = log((passages - n + 0.5) / (n + 0.5))
-                return value > 0 ? value : 1e-6
+            let estimate = try keywordRanking(session, plan: plan, essential: probe, average: average, depth: depth, filters: filters,
+                                              candidates: .best(max(4 * depth, 100)))
+            guard estimate.count == depth, let threshold = estimate.last?.score else {
+                let ranking = try keywordRanking(session, plan: plan, essential: plan.terms.count, average: average, depth: depth,
+                                                 filters: filters, candidates: .all)
+                return (ranking, entries(probe) + postings, postings)
             }
-            var bindings = PostgresBindings()
-            bindings.append(terms)
-            bindings.append(idf)
-            bindings.append(length / passages)
-            bindings.append(Int64(depth))
-            let condition = try filters.postgresCondition(&bindings)
-            // The query terms' posting lists (index-only scans), summed per passage.
-            let rows = try session.query("""
-                SELECT ranked.id, ranked.score FROM (
-                    SELECT p.chunk_id AS id,
-                           sum(q.idf * p.tf * 2.2 / (p.tf + 1.2 * (0.25 + 0.75 * p.length / $3::float8))) AS score
-                    FROM unnest($1::text[], $2::float8[]) AS q(term, idf)
-                    JOIN keyword_postings p ON p.term = q.term
-                    GROUP BY p.chunk_id
-                ) ranked
-                \(filters.isEmpty ? "" : "JOIN chunks c ON c.id = ranked.id JOIN documents d ON d.id = c.document_id WHERE \(condition)")
-                ORDER BY round(ranked.score::numeric, 9) DESC, ranked.id LIMIT $4
-                """, bindings)
-            return try rows.map {
-                let cells = $0.makeRandomAccess()
-                return (try cells[0].decode(Int64.self), try cells[1].decode(Double.self))
-            }
+            let essential = plan.essentialCount(reaching: threshold, lookupShare: lookupShare)
+            let ranking = try keywordRanking(session, plan: plan, essential: essential, average: average, depth: depth, filters: filters,
+                                             candidates: .reaching(threshold - plan.rest[essential] - KeywordBound.slack))
+            return (ranking, entries(probe) + entries(essential), postings)
+        }
+    }
+
+    /// The same ranking without pruning: every query term's posting list summed per passage (the reference the
+    /// tests hold the pruned ranking to).
+    func exhaustiveKeywordMatches(_ terms: [String], depth: Int, filters: SearchFilters) throws -> [(id: Int64, score: Double)] {
+        if terms.isEmpty || depth <= 0 { return [] }
+        return try pool.withSession { session in
+            guard let (plan, average) = try keywordPlan(terms, session) else { return [] }
+            return try keywordRanking(session, plan: plan, essential: plan.terms.count, average: average, depth: depth,
+                                      filters: filters, candidates: .all)
+        }
+    }
+
+    /// The query terms found in the store with their idf and bounds, and the average passage length; nil when
+    /// the store has no passages.
+    private func keywordPlan(_ terms: [String], _ session: PostgresSession) throws -> (KeywordBound.Plan, Double)? {
+        let totals = try session.query("SELECT chunks, terms FROM keyword_totals")[0].makeRandomAccess()
+        let passages = Double(try totals[0].decode(Int64.self))
+        if passages == 0 { return nil }
+        let average = Double(try totals[1].decode(Int64.self)) / passages
+        var found: [KeywordBound.Term] = []
+        for row in try session.query("SELECT term, chunks, weight_bound, bound_length FROM keyword_terms WHERE term = ANY($1) AND chunks > 0",
+                                     binds(Array(Set(terms)))) {
+            let cells = row.makeRandomAccess()
+            let n = Double(try cells[1].decode(Int64.self))
+            let value = log((passages - n + 0.5) / (n + 0.5))
+            let idf = value > 0 ? value : 1e-6
+            let bound = KeywordBound.bound(try cells[2].decode(Double.self), reference: try cells[3].decode(Double.self), average: average)
+            found.append(.init(term: try cells[0].decode(String.self), idf: idf, bound: idf * bound, passages: Int(n)))
+        }
+        return (KeywordBound.Plan(found), average)
+    }
+
+    /// Which passages of the essential terms' posting lists are scored in full: the `n` best by those terms
+    /// alone, those whose essential part reaches a floor, or all.
+    private enum Candidates {
+        case best(Int)
+        case reaching(Double)
+        case all
+    }
+
+    /// One pass: the passages in the first `essential` terms' posting lists (summed per passage, filtered),
+    /// the chosen candidates completed with the other terms' weights by (term, passage) lookups, the best
+    /// `depth` by full score.
+    private func keywordRanking(_ session: PostgresSession, plan: KeywordBound.Plan, essential: Int, average: Double, depth: Int,
+                                filters: SearchFilters, candidates: Candidates) throws -> [(id: Int64, score: Double)] {
+        let read = plan.terms[..<essential], looked = plan.terms[essential...]
+        if read.isEmpty { return [] }
+        var bindings = PostgresBindings()
+        bindings.append(read.map(\.term))
+        bindings.append(read.map(\.idf))
+        bindings.append(looked.map(\.term))
+        bindings.append(looked.map(\.idf))
+        bindings.append(average)
+        bindings.append(Int64(depth))
+        let weight = KeywordBound.weightSQL(average: "$5::float8")
+        var conditions: [String] = []
+        if !filters.isEmpty { conditions.append(try filters.postgresCondition(&bindings)) }
+        var limit = ""
+        switch candidates {
+        case .best(let count):
+            bindings.append(Int64(count))
+            limit = "ORDER BY a.s DESC, a.id LIMIT $\(bindings.count)"
+        case .reaching(let floor):
+            bindings.append(floor)
+            conditions.append("a.s >= $\(bindings.count)")
+        case .all: break
+        }
+        let rows = try session.query("""
+            SELECT id, score FROM (
+                SELECT a.id, a.s + coalesce((
+                    SELECT sum(r.idf * \(weight)) FROM unnest($3::text[], $4::float8[]) AS r(term, idf)
+                    JOIN keyword_postings p ON p.term = r.term AND p.chunk_id = a.id
+                ), 0) AS score
+                FROM (
+                    SELECT a.id, a.s FROM (
+                        SELECT p.chunk_id AS id, sum(q.idf * \(weight)) AS s
+                        FROM unnest($1::text[], $2::float8[]) AS q(term, idf)
+                        JOIN keyword_postings p ON p.term = q.term
+                        GROUP BY p.chunk_id
+                    ) a
+                    \(filters.isEmpty ? "" : "JOIN chunks c ON c.id = a.id JOIN documents d ON d.id = c.document_id")
+                    \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
+                    \(limit)
+                ) a
+            ) ranked
+            ORDER BY round(score * 1e9::float8) DESC, id LIMIT $6
+            """, bindings)
+        return try rows.map {
+            let cells = $0.makeRandomAccess()
+            return (try cells[0].decode(Int64.self), try cells[1].decode(Double.self))
         }
     }
 

@@ -155,15 +155,23 @@ final class PostgresWriter: IndexWriting {
             VALUES (\((1 ... columns.count).map { "$\($0)" }.joined(separator: ", "))) RETURNING id
             """, bindings)[0].makeRandomAccess()[0].decode(Int64.self)
 
-        let rows = Array(zip(update.chunks, update.vectors))
+        let termLists = update.chunks.map { KeywordTerms.terms($0.text) }
+        let rows = Array(zip(zip(update.chunks, termLists), update.vectors))
+        // The average length the new postings' weight bounds are computed at: the store's with this document
+        // in it (any reference gives valid bounds; the one searches will use gives tight ones).
+        let totals = try session.query("SELECT chunks, terms FROM keyword_totals")[0].makeRandomAccess()
+        let stored = Double(try totals[0].decode(Int64.self)) + Double(statistics.chunks) + Double(termLists.count)
+        let storedTerms = Double(try totals[1].decode(Int64.self)) + Double(statistics.termCount) + Double(termLists.map(\.count).reduce(0, +))
+        statistics.reference = stored > 0 ? max(1, storedTerms / stored) : 1
         var postings = (terms: [String](), ordinals: [Int32](), frequencies: [Int32](), lengths: [Int32]())
         for start in stride(from: 0, to: rows.count, by: 500) {
             var bindings = PostgresBindings()
             var values: [String] = []
-            for (chunk, vector) in rows[start ..< min(rows.count, start + 500)] {
-                let terms = KeywordTerms.terms(chunk.text)
+            for ((chunk, terms), vector) in rows[start ..< min(rows.count, start + 500)] {
                 for (term, count) in TermVector.frequencies(terms) {
                     statistics.terms[term, default: 0] += 1
+                    statistics.bounds[term] = max(statistics.bounds[term] ?? 0,
+                                                  KeywordBound.weight(frequency: count, length: Int32(terms.count), average: statistics.reference))
                     postings.terms.append(term)
                     postings.ordinals.append(Int32(chunk.ordinal))
                     postings.frequencies.append(count)
@@ -214,22 +222,26 @@ final class PostgresWriter: IndexWriting {
     }
 }
 
-/// The change a transaction makes to BM25's statistics: passages per term, passages, and terms in all.
+/// The change a transaction makes to BM25's statistics: passages per term, passages, and terms in all; and
+/// the largest weight of each term's new postings at the average length `reference` (`KeywordBound`).
 struct KeywordDelta {
     var terms: [String: Int64] = [:]
     var chunks: Int64 = 0
     var termCount: Int64 = 0
+    var bounds: [String: Double] = [:]
+    var reference: Double = 1
 
     /// Applies it: terms in sorted order (concurrent writers lock shared rows in the same order, so they queue
     /// rather than deadlock), then the totals row.
     func apply(_ session: PostgresSession) throws {
-        let changed = terms.filter { $0.value != 0 }.sorted { $0.key < $1.key }
+        let changed = terms.filter { $0.value != 0 || bounds[$0.key] != nil }.sorted { $0.key < $1.key }
         if !changed.isEmpty {
             try session.execute("""
-                INSERT INTO keyword_terms (term, chunks)
-                SELECT term, delta FROM unnest($1::text[], $2::bigint[]) AS t(term, delta) ORDER BY term
-                ON CONFLICT (term) DO UPDATE SET chunks = keyword_terms.chunks + excluded.chunks
-                """, binds(changed.map(\.key), changed.map(\.value)))
+                INSERT INTO keyword_terms (term, chunks, weight_bound, bound_length)
+                SELECT term, delta, bound, $4 FROM unnest($1::text[], $2::bigint[], $3::float8[]) AS t(term, delta, bound) ORDER BY term
+                ON CONFLICT (term) DO UPDATE SET chunks = keyword_terms.chunks + excluded.chunks,
+                \(KeywordBound.upsertAssignments)
+                """, binds(changed.map(\.key), changed.map(\.value), changed.map { bounds[$0.key] ?? 0 }, reference))
             try session.execute("DELETE FROM keyword_terms WHERE term = ANY($1) AND chunks <= 0", binds(changed.map(\.key)))
         }
         if chunks != 0 || termCount != 0 {

@@ -53,6 +53,11 @@ final class PostgresStoreTests: XCTestCase {
             ) recount FULL JOIN keyword_postings p USING (term, chunk_id)
             WHERE recount.tf IS DISTINCT FROM p.tf OR recount.length IS DISTINCT FROM p.length
             """), 0, "posting lists", file: file, line: line)
+        XCTAssertEqual(try int(session, """
+            SELECT count(*) FROM keyword_postings p JOIN keyword_terms k USING (term)
+            CROSS JOIN (SELECT greatest(terms::float8 / greatest(chunks, 1), 1) AS average FROM keyword_totals) t
+            WHERE \(KeywordBound.weightSQL(average: "t.average")) > k.weight_bound * greatest(1, t.average / k.bound_length) * (1 + 1e-12)
+            """), 0, "every posting's weight within its term's bound", file: file, line: line)
     }
 
     func testIndexUpdateRemoveTouchAndASecondRunEmbedsNothing() throws {
@@ -276,6 +281,84 @@ final class PostgresStoreTests: XCTestCase {
         XCTAssertThrowsError(try IndexStores.open(location)) { XCTAssertTrue("\($0)".contains("schema version 99"), "\($0)") }
     }
 
+    /// MaxScore over the posting lists returns exactly what summing every query term's list returns — ids in
+    /// order and scores — on randomized corpora and queries, with and without filters, also after removals
+    /// and after longer passages raise the average length (the stored bounds then only convert); and it
+    /// reads fewer postings than there are matches.
+    func testPrunedKeywordRankingEqualsExhaustiveOnRandomCorpora() throws {
+        let location = try TestPostgres.requireLocation("maxscore")
+        let model = try tinyModel
+        var random = KeywordIndexTests.SplitMix(state: 20261203)
+        let vocabulary = KeywordIndexTests.vocabulary(400).filter { $0.unicodeScalars.first!.properties.isAlphabetic && !$0.hasPrefix("w") }
+        func documents(_ range: Range<Int>, lengths: ClosedRange<Int>) -> [DocumentUpdate] {
+            range.map { number in
+                let texts = (0 ..< 10).map { _ in
+                    (0 ..< Int.random(in: lengths, using: &random)).map { _ in
+                        vocabulary[min(vocabulary.count - 1, Int(pow(Double.random(in: 0 ..< 1, using: &random), 3) * Double(vocabulary.count)))]
+                    }.joined(separator: " ")
+                }
+                var start = 0
+                let chunks = texts.enumerated().map { ordinal, text in
+                    defer { start += text.unicodeScalars.count + 1 }
+                    return Chunk(ordinal: ordinal, text: text, start: start, end: start + text.unicodeScalars.count, page: nil, ids: [1, 2])
+                }
+                let vectors = chunks.map { _ in (0 ..< model.identity.dimension).map { _ in Float.random(in: -1 ... 1, using: &random) } }
+                let document = LoadedDocument(type: number % 3 == 0 ? "md" : "txt", title: nil, text: texts.joined(separator: "\n"), pageStarts: [0],
+                                              paged: false, encoding: "UTF-8")
+                return DocumentUpdate(path: "\(number % 2 == 0 ? "a" : "b")/\(number).txt", sha256: "\(number)", size: 1, modified: 0,
+                                      document: document, chunks: chunks, vectors: vectors)
+            }
+        }
+        let writer = try Indexer(location: location, embedder: model.embedder, model: model.identity).openForWriting()
+        try writer.write(updates: documents(0 ..< 300, lengths: 1 ... 40), removing: [])
+        let store = try XCTUnwrap(try IndexStores.open(location) as? PostgresStore)
+        var (answered, read, listed) = (0, [Double: Int](), 0)
+        func compare(_ round: String) throws {
+            for _ in 0 ..< 40 {
+                let words = (0 ..< Int.random(in: 1 ... 10, using: &random)).map { _ in
+                    Bool.random(using: &random) ? vocabulary[Int.random(in: 0 ..< 30, using: &random)] : vocabulary.randomElement(using: &random)!
+                }
+                let terms = Array(Set(KeywordTerms.terms(words.joined(separator: " ")))).sorted()
+                let depth = [1, 5, 10, 30].randomElement(using: &random)!
+                for filters in [SearchFilters(), SearchFilters(pathGlob: "a/*"), SearchFilters(types: ["md"])] {
+                    let exhaustive = try store.exhaustiveKeywordMatches(terms, depth: depth, filters: filters)
+                    // The default split, and the one reading the fewest lists (all candidates completed by lookups).
+                    for share in [0.2, 1] {
+                        let (pruned, entries, postings) = try store.prunedKeywordMatches(terms, depth: depth, filters: filters, lookupShare: share)
+                        read[share, default: 0] += entries
+                        listed += share == 1 ? postings : 0
+                        XCTAssertEqual(pruned.map(\.id), exhaustive.map(\.id), "\(round): \(terms) top \(depth) \(filters) share \(share)")
+                        for (a, b) in zip(pruned, exhaustive) where abs(a.score - b.score) > 1e-9 {
+                            XCTFail("\(round): \(terms): chunk \(a.id) scored \(a.score), exhaustively \(b.score)")
+                        }
+                    }
+                    answered += exhaustive.isEmpty ? 0 : 1
+                }
+            }
+        }
+        // The bounds stay near the weights after a build: the stored bound at the average now against the
+        // largest weight each term's postings have now. (A bound made when the average was lower is scaled by
+        // the ratio since: the first documents of this build move it by a third; the trivial bound, 2.2, is
+        // several times the weights.)
+        let session = try session(location)
+        func looseness() throws -> Double {
+            try session.query("""
+                SELECT max(k.weight_bound * greatest(1, t.average / k.bound_length) / m.weight) FROM keyword_terms k
+                CROSS JOIN (SELECT terms::float8 / chunks AS average FROM keyword_totals) t
+                JOIN (SELECT term, max(\(KeywordBound.weightSQL(average: "a.average"))) AS weight FROM keyword_postings p
+                      CROSS JOIN (SELECT terms::float8 / chunks AS average FROM keyword_totals) a GROUP BY term) m USING (term)
+                """)[0].makeRandomAccess()[0].decode(Double.self)
+        }
+        XCTAssertLessThan(try looseness(), 1.5, "every term's bound within 1.5x its largest weight")
+        try compare("first build")
+        try writer.write(updates: documents(300 ..< 340, lengths: 60 ... 120), removing: (0 ..< 300).filter { $0 % 4 == 1 }.map { "b/\($0).txt" })
+        try compare("after removals and longer passages")
+        try assertConsistent(location, documents: 340 - 75)
+        XCTAssertGreaterThan(answered, 200, "most queries match something")
+        XCTAssertLessThan(read[1]!, listed / 2, "reading the fewest lists, a fraction of the query terms' postings (\(read) of \(listed))")
+        XCTAssertLessThan(read[0.2]!, listed * 9 / 10, "by default fewer postings than all (\(read) of \(listed))")
+    }
+
     func testStoreURLsAndUnreachableServers() throws {
         let location = try PostgresLocation("postgresql://alice:s3cret@db.example:6543/filings?schema=team_a")
         XCTAssertEqual([location.host, location.user, location.password, location.database, location.schema],
@@ -321,6 +404,28 @@ final class PostgresStoreTests: XCTestCase {
         let info = try IndexStores.open(location).info()
         XCTAssertEqual(info.vectors, try int(session, "SELECT count(embedding) FROM chunks"))
         XCTAssertEqual(info.vectors, info.chunks)
+    }
+
+    /// The MaxScore split: terms by bound, the remaining bounds' sums, the probe's terms within a budget, and
+    /// the essential terms: never fewer than make a passage without them unable to reach the threshold.
+    func testTheMaxScoreSplitKeepsEveryPassageThatCanReachTheThreshold() {
+        let plan = KeywordBound.Plan([
+            .init(term: "흔한", idf: 1, bound: 1.5, passages: 9000), .init(term: "드문", idf: 6, bound: 9, passages: 40),
+            .init(term: "보통", idf: 3, bound: 4, passages: 900), .init(term: "같은", idf: 3, bound: 4, passages: 800),
+        ])
+        XCTAssertEqual(plan.terms.map(\.term), ["드문", "같은", "보통", "흔한"], "largest bound first, then the shorter list")
+        XCTAssertEqual(plan.rest, [18.5, 9.5, 5.5, 1.5, 0])
+        XCTAssertEqual(plan.probeCount(budget: 100), 1)
+        XCTAssertEqual(plan.probeCount(budget: 1800), 3)
+        XCTAssertEqual(plan.probeCount(budget: 10), 1, "at least the first term")
+        for threshold in stride(from: 0.5, through: 20, by: 0.5) {
+            let essential = plan.essentialCount(reaching: threshold)
+            XCTAssertTrue(plan.rest[essential] < threshold || essential == plan.terms.count, "\(threshold): \(essential)")
+            XCTAssertTrue(plan.rest[essential] <= 0.2 * threshold || essential == plan.terms.count, "\(threshold): \(essential)")
+            XCTAssertGreaterThanOrEqual(essential, 1)
+        }
+        XCTAssertEqual(plan.essentialCount(reaching: 10, lookupShare: 1), 1, "9.5 < 10: the rarest term alone")
+        XCTAssertEqual(plan.essentialCount(reaching: 10), 3, "1.5 ≤ a fifth of 10")
     }
 
     func testGlobsBecomeAnchoredRegularExpressions() {
