@@ -127,7 +127,7 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
                 UNIQUE (document_id, ordinal)
             )
             """,
-            "CREATE INDEX chunks_embedding ON chunks USING hnsw (embedding vector_ip_ops)",
+            PostgresStore.vectorIndexStatement,
             "CREATE INDEX chunks_terms ON chunks USING gin (terms)",
             // BM25's statistics: passages per term, and the totals.
             "CREATE TABLE keyword_terms (term text PRIMARY KEY, chunks bigint NOT NULL)",
@@ -252,8 +252,10 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
                 let cells = $0.makeRandomAccess()
                 return SkippedFile(path: try cells[0].decode(String.self), reason: try cells[1].decode(String.self))
             }
+            let vectorIndex = try PostgresStore.hasVectorIndex(session, postgres) ? "pgvector hnsw (vector_ip_ops)"
+                : "exact scan (the pgvector hnsw index is built when an index run finishes)"
             var info = IndexInfo(meta: meta, documents: documents, chunks: chunks, vectors: vectors,
-                                 vectorIndex: "pgvector hnsw (vector_ip_ops)", skipped: skipped)
+                                 vectorIndex: vectorIndex, skipped: skipped)
             var rows: [String: [IndexInfo.FacetValue]] = [:]
             for column in IndexInfo.Facets.columns {
                 rows[column] = try session.query(IndexInfo.Facets.query(column)).map {
@@ -551,9 +553,35 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
         }
     }
 
-    /// Rebuilds the HNSW index from the stored vectors (after many removals, or to compact it).
+    /// Rebuilds the HNSW index from the stored vectors (after many removals, or to compact it), or builds it
+    /// when an initial load left it to the end of a run that did not finish.
     func rebuildVectorIndex() throws {
-        try pool.withSession { session in try session.execute("REINDEX INDEX chunks_embedding") }
+        try pool.withSession { session in
+            if try PostgresStore.hasVectorIndex(session, postgres) {
+                try session.execute("REINDEX INDEX chunks_embedding")
+            } else {
+                try PostgresStore.buildVectorIndex(session, postgres)
+            }
+        }
+    }
+
+    /// pgvector's HNSW index over the passages' vectors (inner product on normalized vectors).
+    static let vectorIndexStatement = "CREATE INDEX chunks_embedding ON chunks USING hnsw (embedding vector_ip_ops)"
+
+    /// Whether the HNSW index exists (an initial load builds it at its end; until then vector search scans).
+    static func hasVectorIndex(_ session: PostgresSession, _ location: PostgresLocation) throws -> Bool {
+        try session.query("SELECT to_regclass($1) IS NOT NULL", binds("\(location.schema).chunks_embedding"))[0]
+            .makeRandomAccess()[0].decode(Bool.self)
+    }
+
+    /// Builds the HNSW index if it is missing, once however many workers finish at the same time (under the
+    /// schema lock; writers wait while it is built).
+    static func buildVectorIndex(_ session: PostgresSession, _ location: PostgresLocation) throws {
+        if try hasVectorIndex(session, location) { return }
+        try session.transaction {
+            try session.execute("SELECT pg_advisory_xact_lock($1)", binds(PostgresStore.lockKey("schema")))
+            if try !hasVectorIndex(session, location) { try session.execute(vectorIndexStatement) }
+        }
     }
 }
 

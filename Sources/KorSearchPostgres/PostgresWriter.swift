@@ -21,6 +21,15 @@ final class PostgresWriter: IndexWriting {
     init(store: PostgresStore) throws {
         self.store = store
         session = try PostgresSession(store.postgres)
+        // An initial load: into an empty store, the passages go in without the HNSW index, which `finish`
+        // builds once over all of them — pgvector's build is many times faster than inserting into the graph
+        // passage by passage. Until then (or after a run that did not finish) vector search scans exactly.
+        if try PostgresStore.counts(session).chunks == 0 {
+            try session.transaction {
+                try session.execute("SELECT pg_advisory_xact_lock($1)", binds(PostgresStore.lockKey("schema")))
+                if try PostgresStore.counts(session).chunks == 0 { try session.execute("DROP INDEX IF EXISTS chunks_embedding") }
+            }
+        }
     }
 
     var meta: IndexMeta { store.meta }
@@ -219,6 +228,7 @@ final class PostgresWriter: IndexWriting {
             try PostgresStore.upsertMeta(IndexMeta.runEntries(folder: folder), in: session)
         }
         try release(Array(claimed))
+        try PostgresStore.buildVectorIndex(session, store.postgres)
     }
 }
 

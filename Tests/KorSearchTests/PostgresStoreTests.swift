@@ -281,6 +281,52 @@ final class PostgresStoreTests: XCTestCase {
         XCTAssertThrowsError(try IndexStores.open(location)) { XCTAssertTrue("\($0)".contains("schema version 99"), "\($0)") }
     }
 
+    /// An initial load writes the passages without the HNSW index and builds it once when the run finishes;
+    /// meanwhile (and after a run that stops before its end) vector search scans exactly, `info` says so, and
+    /// `rebuild` builds the missing index. A store that already holds passages keeps its index while written.
+    func testAnInitialLoadBuildsTheVectorIndexWhenTheRunFinishes() throws {
+        let location = try TestPostgres.requireLocation("bulk")
+        guard let postgres = location.store as? PostgresLocation else { throw XCTSkip("not a PostgreSQL location") }
+        let session = try session(location)
+        let corpus = try copyOfCorpus()
+        let model = try tinyModel
+        let writer = try Indexer(location: location, embedder: model.embedder, model: model.identity).openForWriting()
+        XCTAssertFalse(try PostgresStore.hasVectorIndex(session, postgres), "dropped for the initial load")
+        var random = KeywordIndexTests.SplitMix(state: 11)
+        let texts = ["기준금리 동결", "환율 상승과 수입물가", "국고채 금리 하락"]
+        var start = 0
+        let chunks = texts.enumerated().map { ordinal, text in
+            defer { start += text.unicodeScalars.count + 1 }
+            return Chunk(ordinal: ordinal, text: text, start: start, end: start + text.unicodeScalars.count, page: nil, ids: [1, 2])
+        }
+        let vectors = chunks.map { _ in
+            let vector = (0 ..< model.identity.dimension).map { _ in Float.random(in: -1 ... 1, using: &random) }
+            let norm = sqrt(vector.map { $0 * $0 }.reduce(0, +))
+            return vector.map { $0 / norm }
+        }
+        let document = LoadedDocument(type: "txt", title: nil, text: texts.joined(separator: "\n"), pageStarts: [0], paged: false, encoding: "UTF-8")
+        try writer.write(updates: [DocumentUpdate(path: "loaded/early.txt", sha256: "1", size: 1, modified: 0, document: document,
+                                                  chunks: chunks, vectors: vectors)], removing: [])
+        let store = try IndexStores.open(location)
+        let scanning = try store.info().faiss
+        XCTAssertTrue(scanning.hasPrefix("exact scan"), scanning)
+        let scanned = try store.nearest(vectors[0], depth: 3, filters: SearchFilters())
+        XCTAssertEqual(scanned.first?.score ?? 0, Double(zip(vectors[0], StoredVector.rounded(vectors[0])).map(*).reduce(0, +)), accuracy: 1e-4)
+        try postgres.rebuild(vectorIndex: nil, warn: { _ in })
+        XCTAssertTrue(try PostgresStore.hasVectorIndex(session, postgres), "rebuild builds a missing index")
+        XCTAssertEqual(try store.nearest(vectors[0], depth: 3, filters: SearchFilters()).map(\.id), scanned.map(\.id))
+        // A full run into a store that holds passages keeps the index all along.
+        let summary = try indexer(location).index(folder: corpus)
+        XCTAssertEqual(summary.documents, TestCorpus.documents, "the document no file backs is removed")
+        XCTAssertTrue(try PostgresStore.hasVectorIndex(session, postgres))
+        XCTAssertEqual(try store.info().faiss, "pgvector hnsw (vector_ip_ops)")
+        // A fresh store indexed by a finished run has its index.
+        let fresh = try TestPostgres.requireLocation("bulk_fresh")
+        try indexer(fresh).index(folder: corpus)
+        XCTAssertTrue(try PostgresStore.hasVectorIndex(try self.session(fresh), fresh.store as! PostgresLocation))
+        try assertConsistent(fresh, documents: TestCorpus.documents)
+    }
+
     /// MaxScore over the posting lists returns exactly what summing every query term's list returns — ids in
     /// order and scores — on randomized corpora and queries, with and without filters, also after removals
     /// and after longer passages raise the average length (the stored bounds then only convert); and it
