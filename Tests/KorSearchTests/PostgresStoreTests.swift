@@ -329,8 +329,8 @@ final class PostgresStoreTests: XCTestCase {
 
     /// MaxScore over the posting lists returns exactly what summing every query term's list returns — ids in
     /// order and scores — on randomized corpora and queries, with and without filters, also after removals
-    /// and after longer passages raise the average length (the stored bounds then only convert); and it
-    /// reads fewer postings than there are matches.
+    /// and after longer passages raise the average length (the stored bounds then only convert); and its
+    /// passes read fewer list entries than the query terms' lists hold.
     func testPrunedKeywordRankingEqualsExhaustiveOnRandomCorpora() throws {
         let location = try TestPostgres.requireLocation("maxscore")
         let model = try tinyModel
