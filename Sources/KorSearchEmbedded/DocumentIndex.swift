@@ -24,7 +24,10 @@ public final class DocumentIndex: @unchecked Sendable {
     private var vectorIndexChanged = false
 
     /// The FAISS setting: `auto` (a type chosen by size, `AutoVectorIndex`) or a factory string.
-    public var factory: String { meta.vectorIndex ?? "Flat" }
+    public var factory: String { DocumentIndex.setting(of: meta) }
+
+    /// The FAISS setting an index's meta records (`Flat` for indexes made before settings were recorded).
+    static func setting(of meta: IndexMeta) -> String { meta.vectorIndex ?? "Flat" }
 
     /// The FAISS type a setting stands for at `count` vectors.
     static func type(of factory: String, count: Int) -> String {
@@ -59,7 +62,7 @@ public final class DocumentIndex: @unchecked Sendable {
         let catalog = try Catalog(url: directory.catalogURL, create: false)
         let meta = try catalog.indexMeta()
         let dimension = meta.dimension
-        let factory = meta.vectorIndex ?? "Flat"
+        let factory = setting(of: meta)
         let chunks = try catalog.counts().chunks
         // The type the file was written as (recorded since `auto`; before, the setting was the type).
         let built = meta.entries[Catalog.vectorTypeKey] ?? type(of: factory, count: 0)

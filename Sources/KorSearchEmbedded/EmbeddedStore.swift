@@ -59,8 +59,7 @@ extension DocumentIndex: IndexStore {
                 let ids = allowed.sorted()
                 for start in stride(from: 0, to: ids.count, by: 4096) {
                     let part = ids[start ..< min(ids.count, start + 4096)]
-                    let stored = try catalog.vectors(ids: Array(part), dimension: meta.dimension)
-                    best = Self.best(best + part.compactMap { id in stored[id].map { (id, Self.score(vector, $0)) } }, depth)
+                    best = Self.best(best + (try storedScores(vector, ids: Array(part))), depth)
                 }
                 return best
             }
@@ -71,8 +70,14 @@ extension DocumentIndex: IndexStore {
     /// The best `depth` of FAISS's candidates; from an approximate index, scored again by their stored vectors.
     private func exactly(_ query: [Float], _ candidates: [(id: Int64, score: Float)], depth: Int) throws -> [(id: Int64, score: Double)] {
         guard !vectors.isExact else { return candidates.prefix(depth).map { ($0.id, Double($0.score)) } }
-        let stored = try catalog.vectors(ids: candidates.map(\.id), dimension: meta.dimension)
-        return Self.best(candidates.compactMap { candidate in stored[candidate.id].map { (candidate.id, Self.score(query, $0)) } }, depth)
+        return Self.best(try storedScores(query, ids: candidates.map(\.id)), depth)
+    }
+
+    /// The query's inner product with the stored vector of each chunk id (in `ids`' order; ids without a
+    /// stored vector left out).
+    private func storedScores(_ query: [Float], ids: [Int64]) throws -> [(id: Int64, score: Double)] {
+        let stored = try catalog.vectors(ids: ids, dimension: meta.dimension)
+        return ids.compactMap { id in stored[id].map { (id, Self.score(query, $0)) } }
     }
 
     /// The inner product of a query and a stored vector.

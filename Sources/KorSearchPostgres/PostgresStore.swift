@@ -414,16 +414,13 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
             let postings = entries(plan.terms.count)
             let probe = plan.probeCount(budget: postings / 8)
             if postings <= KeywordBound.exhaustiveBelow || probe == plan.terms.count {
-                let ranking = try keywordRanking(session, plan: plan, essential: plan.terms.count, average: average, depth: depth,
-                                                 filters: filters, candidates: .all)
-                return (ranking, postings, postings)
+                return (try keywordRanking(session, plan: plan, average: average, depth: depth, filters: filters), postings, postings)
             }
             let estimate = try keywordRanking(session, plan: plan, essential: probe, average: average, depth: depth, filters: filters,
                                               candidates: .best(max(4 * depth, 100)))
             guard estimate.count == depth, let threshold = estimate.last?.score else {
-                let ranking = try keywordRanking(session, plan: plan, essential: plan.terms.count, average: average, depth: depth,
-                                                 filters: filters, candidates: .all)
-                return (ranking, entries(probe) + postings, postings)
+                return (try keywordRanking(session, plan: plan, average: average, depth: depth, filters: filters),
+                        entries(probe) + postings, postings)
             }
             let essential = plan.essentialCount(reaching: threshold, lookupShare: lookupShare)
             let ranking = try keywordRanking(session, plan: plan, essential: essential, average: average, depth: depth, filters: filters,
@@ -438,8 +435,7 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
         if terms.isEmpty || depth <= 0 { return [] }
         return try pool.withSession { session in
             guard let (plan, average) = try keywordPlan(terms, session) else { return [] }
-            return try keywordRanking(session, plan: plan, essential: plan.terms.count, average: average, depth: depth,
-                                      filters: filters, candidates: .all)
+            return try keywordRanking(session, plan: plan, average: average, depth: depth, filters: filters)
         }
     }
 
@@ -473,9 +469,10 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
 
     /// One pass: the passages in the first `essential` terms' posting lists (summed per passage, filtered),
     /// the chosen candidates completed with the other terms' weights by (term, passage) lookups, the best
-    /// `depth` by full score.
-    private func keywordRanking(_ session: PostgresSession, plan: KeywordBound.Plan, essential: Int, average: Double, depth: Int,
-                                filters: SearchFilters, candidates: Candidates) throws -> [(id: Int64, score: Double)] {
+    /// `depth` by full score. By default every list is summed: the exhaustive ranking.
+    private func keywordRanking(_ session: PostgresSession, plan: KeywordBound.Plan, essential: Int? = nil, average: Double, depth: Int,
+                                filters: SearchFilters, candidates: Candidates = .all) throws -> [(id: Int64, score: Double)] {
+        let essential = essential ?? plan.terms.count
         let read = plan.terms[..<essential], looked = plan.terms[essential...]
         if read.isEmpty { return [] }
         var bindings = PostgresBindings()
