@@ -63,7 +63,7 @@ let package = Package(
         // The embedded store: an index directory (SQLite catalog through GRDB, FAISS vectors, the keyword index).
         .target(
             name: "KorSearchEmbedded",
-            dependencies: ["KorSearchCore", "KorEncoder", "CFaiss", "CKSZlib", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["KorSearchCore", "KorEncoder", "KorDocuments", "CFaiss", "CKSZlib", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // The PostgreSQL + pgvector store (PostgresNIO).
         .target(
@@ -71,6 +71,7 @@ let package = Package(
             dependencies: [
                 "KorSearchCore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -78,7 +79,7 @@ let package = Package(
         // Models by hub id: the Hugging Face hub's download protocol and its shared cache.
         .target(
             name: "KorSearchHub",
-            dependencies: ["KorSearchCore", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["KorSearchCore", "KorEncoder", .product(name: "Crypto", package: "swift-crypto")]
         ),
         // The library applications import: re-exports the targets above, and holds the one place that
         // chooses a store for a location and opens an index with the model that built it.
@@ -86,11 +87,19 @@ let package = Package(
             name: "KorSearch",
             dependencies: ["KorSearchCore", "KorSearchEmbedded", "KorSearchPostgres", "KorSearchHub", "KorDocuments"]
         ),
-        // The HTTP API (Hummingbird): OpenAI-compatible embeddings, search, documents.
+        // The HTTP API (Hummingbird): OpenAI-compatible embeddings, search, documents, and the search page
+        // (Page/: HTML, CSS and JavaScript files embedded into the binary at build time).
         .target(
             name: "KorSearchServer",
-            dependencies: ["KorSearch", .product(name: "Hummingbird", package: "hummingbird")]
+            dependencies: [
+                "KorSearch", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["Page"],
+            plugins: ["EmbedResources"]
         ),
+        // Build-time only: the files of a target's Page folder as a Swift enum (the page served by KorSearchServer).
+        .executableTarget(name: "embed-resources"),
+        .plugin(name: "EmbedResources", capability: .buildTool(), dependencies: ["embed-resources"], path: "Sources/EmbedResourcesPlugin"),
         // The Model Context Protocol server (the official Swift SDK): search, context, documents, info as tools.
         .target(
             name: "KorSearchMCP",

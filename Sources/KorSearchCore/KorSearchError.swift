@@ -39,12 +39,16 @@ public struct KorSearchError: Error, CustomStringConvertible, Equatable, Sendabl
     /// The code of the system that refused, where it gives one: PostgreSQL's SQLSTATE (`40P01` for a deadlock,
     /// class `08` for a lost connection). Decide on this, never on the message's text.
     public let code: String?
+    /// The request field at fault (`k`, `filters.period`), for an invalid argument a client sent.
+    public let parameter: String?
 
-    /// Creates an error of a kind with a message and, where there is one, the refusing system's code.
-    public init(_ kind: Kind, _ message: String, code: String? = nil) {
+    /// Creates an error of a kind with a message and, where there is one, the refusing system's code or the
+    /// request field at fault.
+    public init(_ kind: Kind, _ message: String, code: String? = nil, parameter: String? = nil) {
         self.kind = kind
         self.message = message
         self.code = code
+        self.parameter = parameter
     }
 
     public var description: String { message }

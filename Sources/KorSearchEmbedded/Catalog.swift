@@ -446,7 +446,7 @@ public final class Catalog: @unchecked Sendable {
     }
 
     /// Chunks by id, with their document's path and title, in the order asked.
-    public func chunks(ids: [Int64]) throws -> [StoredChunk] {
+    public func chunks(ids: [Int64]) throws -> [Passage] {
         if ids.isEmpty { return [] }
         let rows = try read { db in
             try Row.fetchAll(db, sql: """
@@ -455,14 +455,13 @@ public final class Catalog: @unchecked Sendable {
                 WHERE c.id IN (\(ids.map { _ in "?" }.joined(separator: ",")))
                 """, arguments: StatementArguments(ids))
         }
-        var byId: [Int64: StoredChunk] = [:]
+        var byId: [Int64: Passage] = [:]
         for row in rows {
-            var chunk = StoredChunk(
-                id: row["id"], documentId: row["document_id"], documentPath: row["path"], documentTitle: row["title"],
+            let chunk = Passage(
+                chunkId: row["id"], documentId: row["document_id"], path: row["path"], title: row["title"],
                 ordinal: row["ordinal"], text: row["text"], start: row["start"], end: row["end"], page: row["page"],
-                section: row["section"], tokenCount: row["token_count"])
-            chunk.documentMetadata = FilingMetadata(json: row["metadata"])
-            byId[chunk.id] = chunk
+                section: row["section"], tokens: row["token_count"], metadata: FilingMetadata(json: row["metadata"]))
+            byId[chunk.chunkId] = chunk
         }
         return ids.compactMap { byId[$0] }
     }

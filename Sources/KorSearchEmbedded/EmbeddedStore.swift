@@ -24,11 +24,11 @@ extension DocumentIndex: IndexStore {
         Set(try catalog.documents().keys)
     }
 
-    public func chunks(ids: [Int64]) throws -> [StoredChunk] {
+    public func chunks(ids: [Int64]) throws -> [Passage] {
         try catalog.chunks(ids: ids)
     }
 
-    public func neighbours(of chunkId: Int64, before: Int, after: Int) throws -> [StoredChunk] {
+    public func neighbours(of chunkId: Int64, before: Int, after: Int) throws -> [Passage] {
         try catalog.chunks(ids: try catalog.neighbourIds(of: chunkId, before: before, after: after))
     }
 

@@ -315,7 +315,7 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
         }
     }
 
-    public func chunks(ids: [Int64]) throws -> [StoredChunk] {
+    public func chunks(ids: [Int64]) throws -> [Passage] {
         if ids.isEmpty { return [] }
         let rows = try pool.withSession { session in
             try session.query("""
@@ -323,22 +323,22 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
                 FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id = ANY($1)
                 """, binds(ids))
         }
-        var byId: [Int64: StoredChunk] = [:]
+        var byId: [Int64: Passage] = [:]
         for row in rows {
             let cells = row.makeRandomAccess()
-            var chunk = StoredChunk(
-                id: try cells["id"].decode(Int64.self), documentId: try cells["document_id"].decode(Int64.self),
-                documentPath: try cells["path"].decode(String.self), documentTitle: try cells["title"].decode(String?.self),
+            let chunk = Passage(
+                chunkId: try cells["id"].decode(Int64.self), documentId: try cells["document_id"].decode(Int64.self),
+                path: try cells["path"].decode(String.self), title: try cells["title"].decode(String?.self),
                 ordinal: Int(try cells["ordinal"].decode(Int32.self)), text: try cells["text"].decode(String.self),
                 start: Int(try cells["start_offset"].decode(Int32.self)), end: Int(try cells["end_offset"].decode(Int32.self)),
-                page: try cells["page"].decode(Int32?.self).map(Int.init), section: try cells["section"].decode(String?.self), tokenCount: Int(try cells["token_count"].decode(Int32.self)))
-            chunk.documentMetadata = FilingMetadata(json: try cells["metadata"].decode(String?.self))
-            byId[chunk.id] = chunk
+                page: try cells["page"].decode(Int32?.self).map(Int.init), section: try cells["section"].decode(String?.self), tokens: Int(try cells["token_count"].decode(Int32.self)),
+                metadata: FilingMetadata(json: try cells["metadata"].decode(String?.self)))
+            byId[chunk.chunkId] = chunk
         }
         return ids.compactMap { byId[$0] }
     }
 
-    public func neighbours(of chunkId: Int64, before: Int, after: Int) throws -> [StoredChunk] {
+    public func neighbours(of chunkId: Int64, before: Int, after: Int) throws -> [Passage] {
         let ids = try pool.withSession { session in
             try session.query("""
                 SELECT n.id FROM chunks c JOIN chunks n ON n.document_id = c.document_id

@@ -51,7 +51,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             default: .badRequest
             }
             if status == .badRequest {
-                return APIError(status: status, message: error.message, type: "invalid_request_error").response
+                return APIError(status: status, message: error.message, type: "invalid_request_error", param: error.parameter).response
             }
             // The index's own faults name its files or its server: those stay in the server's log.
             FileHandle.standardError.write(Data("korsearch: \(request.method) \(request.uri.path): \(error.message)\n".utf8))

@@ -78,29 +78,3 @@ extension KnownFields {
 extension EmbeddingRequest: KnownFields {
     static let fields: Set<String> = ["input", "model", "encoding_format", "dimensions", "user"]
 }
-
-extension SearchRequest: KnownFields {
-    static let fields: Set<String> = ["query", "k", "mode", "filters", "context", "vector_weight"]
-    static let nestedFields = ["filters": Set(["path", "types", "modified_after", "modified_before", "company", "report_type", "period",
-                                               "filed_after", "filed_before"])]
-}
-
-struct SearchRequest: Decodable {
-    struct Filters: Decodable {
-        let path: String?
-        let types: [String]?
-        let modified_after: String?
-        let modified_before: String?
-        let company: String?
-        let report_type: String?
-        let period: String?
-        let filed_after: String?
-        let filed_before: String?
-    }
-    let query: String
-    let k: Int?
-    let mode: String?
-    let filters: Filters?
-    let context: Int?
-    let vector_weight: Double?
-}

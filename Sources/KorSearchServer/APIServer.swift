@@ -17,8 +17,6 @@ public struct ServerConfiguration: Sendable {
     public var maxInputs = 256
     /// Longest text accepted, in characters (413 beyond); texts are cut to the model's maximum tokens anyway.
     public var maxInputCharacters = 100_000
-    /// Most results one search may ask for.
-    public var maxResults = 100
     /// How long the batcher waits for more texts before a forward pass.
     public var batchWindow = 0.004
     /// Seconds before an idle connection is closed.
@@ -102,40 +100,40 @@ public final class APIServer: Sendable {
         router.post("v1/embeddings") { request, context in try await self.embeddings(request, context) }
         router.post("v1/search") { request, context in try await self.search(request, context) }
         router.get("v1/info") { _, _ in try await self.info() }
-        router.get("v1/documents/:id") { _, context in
-            let id = try self.identifier(context, "id")
+        router.get("v1/documents/:id") { request, context in
+            // The whole text unless a range is asked for (the page marks a passage in it).
+            let parameters = request.uri.queryParameters
+            let asked = try DocumentRequest(json: .object([
+                "document_id": .number(Double(try self.identifier(context, "id"))),
+                "start": try self.integerParameter(parameters.get("start"), "start"),
+                "end": try self.integerParameter(parameters.get("end"), "end"),
+            ]))
             return try await self.offload {
-                guard let found = try self.holder.searcher.index.document(id: id) else {
-                    throw APIError(status: .notFound, message: "no document \(id)")
+                let whole = asked.start == 0 && asked.end == nil
+                guard let found = try self.holder.searcher.document(asked, defaultLength: whole ? nil : DocumentRequest.defaultCharacters,
+                                                                    maxLength: whole ? nil : DocumentRequest.maxCharacters) else {
+                    throw APIError(status: .notFound, message: "no document \(asked.documentId)")
                 }
-                struct Body: Encodable {
-                    let id: Int64; let path: String; let title: String?; let type: String; let chunks: Int
-                    let modified: Double; let sha256: String; let text: String
-                }
-                let d = found.document
-                return JSONResponse.make(Body(id: d.id, path: d.path, title: d.title, type: d.type, chunks: d.chunkCount,
-                                              modified: d.modified, sha256: d.sha256, text: found.text))
+                return JSONResponse.make(found)
             }
         }
         router.get("v1/chunks/:id") { request, context in
-            let id = try self.identifier(context, "id")
-            let neighbours = request.uri.queryParameters.get("neighbours", as: Int.self) ?? 1
-            guard (0 ... 20).contains(neighbours) else { throw APIError.badRequest("neighbours must be between 0 and 20", param: "neighbours") }
+            let asked = try ContextRequest(json: .object([
+                "chunk_id": .number(Double(try self.identifier(context, "id"))),
+                "neighbours": try self.integerParameter(request.uri.queryParameters.get("neighbours"), "neighbours"),
+            ]))
             return try await self.offload {
-                let searcher = self.holder.searcher
-                let chunks = try searcher.context(of: id, before: neighbours, after: neighbours)
-                guard let chunk = chunks.first(where: { $0.id == id }) else { throw APIError(status: .notFound, message: "no chunk \(id)") }
-                struct Body: Encodable {
-                    let chunk_id: Int64; let document_id: Int64; let path: String; let title: String?; let ordinal: Int
-                    let text: String; let start: Int; let end: Int; let page: Int?; let section: String?; let tokens: Int
-                    let neighbours: [ContextPassage]
-                }
-                return JSONResponse.make(Body(
-                    chunk_id: chunk.id, document_id: chunk.documentId, path: chunk.documentPath, title: chunk.documentTitle,
-                    ordinal: chunk.ordinal, text: chunk.text, start: chunk.start, end: chunk.end, page: chunk.page,
-                    section: chunk.section, tokens: chunk.tokenCount, neighbours: chunks.filter { $0.id != id }.map(ContextPassage.init)))
+                guard let found = try self.holder.searcher.context(asked) else { throw APIError(status: .notFound, message: "no chunk \(asked.chunkId)") }
+                return JSONResponse.make(found)
             }
         }
+    }
+
+    /// A query parameter that must be an integer, as a request field (null when absent).
+    private func integerParameter(_ text: String?, _ name: String) throws -> JSONValue {
+        guard let text else { return .null }
+        guard let value = Int(text) else { throw APIError.badRequest("\(name) must be an integer", param: name) }
+        return .number(Double(value))
     }
 
     private static func asset(_ text: String, _ type: String) -> Response {
@@ -166,6 +164,8 @@ public final class APIServer: Sendable {
             if let known = T.self as? any KnownFields.Type { try known.rejectUnknownFields(in: data) }
             return value
         } catch let error as APIError {
+            throw error
+        } catch let error as KorSearchError {
             throw error
         } catch DecodingError.keyNotFound(let key, _) {
             throw APIError.badRequest("missing field \(key.stringValue)", param: key.stringValue)
@@ -213,52 +213,16 @@ public final class APIServer: Sendable {
 
     private func search(_ request: Request, _ context: APIContext) async throws -> Response {
         let body = try await decode(SearchRequest.self, request, context)
-        let k = body.k ?? 10
-        guard (1 ... configuration.maxResults).contains(k) else {
-            throw APIError.badRequest("k must be between 1 and \(configuration.maxResults)", param: "k")
-        }
-        guard let mode = SearchMode(rawValue: body.mode ?? "hybrid") else {
-            throw APIError.badRequest("mode must be hybrid, vector or keyword", param: "mode")
-        }
-        let neighbours = body.context ?? 0
-        guard (0 ... 20).contains(neighbours) else { throw APIError.badRequest("context must be between 0 and 20", param: "context") }
-        if let weight = body.vector_weight, !Searcher.isVectorWeight(weight) {
-            throw APIError.badRequest("vector_weight must be between 0 and 1", param: "vector_weight")
-        }
-        guard !body.query.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-            throw APIError.badRequest("the query is empty", param: "query")
-        }
         guard body.query.count <= configuration.maxInputCharacters else {
             throw APIError(status: .contentTooLarge, message: "the query has \(body.query.count) characters; the limit is \(configuration.maxInputCharacters)", param: "query")
         }
-        for name in body.filters?.types ?? [] where SearchFilters.documentType(name) == nil {
-            throw APIError.badRequest("filters.types: \(name) is not a type korsearch reads; one of \(DocumentFormats.types.joined(separator: ", "))", param: "filters.types")
-        }
-        let filters = SearchFilters(
-            pathGlob: body.filters?.path, types: body.filters?.types.map { Set($0.compactMap(SearchFilters.documentType)) },
-            modifiedAfter: try date(body.filters?.modified_after, "filters.modified_after"),
-            modifiedBefore: try date(body.filters?.modified_before, "filters.modified_before"),
-            company: body.filters?.company, reportType: body.filters?.report_type, period: body.filters?.period,
-            filedAfter: body.filters?.filed_after, filedBefore: body.filters?.filed_before)
         var embedded: [Float]?
-        if mode != .keyword {
+        if body.mode != .keyword {
             let ids = try await offload { try self.batcher.tokenize([body.query]) }
             embedded = try await batcher.embed(ids: ids, priority: .query).first?.vector
         }
         let vector = embedded
-        let query = body.query, weight = body.vector_weight
-        return try await offload {
-            JSONResponse.make(try self.holder.searcher.answer(query, limit: k, mode: mode, filters: filters,
-                                                               neighbours: neighbours, queryVector: vector, vectorWeight: weight))
-        }
-    }
-
-    private func date(_ text: String?, _ field: String) throws -> Date? {
-        guard let text else { return nil }
-        guard let date = SearchFilters.date(from: text) else {
-            throw APIError.badRequest("\(field) must be a date (YYYY-MM-DD or ISO 8601)", param: field)
-        }
-        return date
+        return try await offload { JSONResponse.make(try self.holder.searcher.answer(body, queryVector: vector)) }
     }
 
     private func info() async throws -> Response {

@@ -1,6 +1,41 @@
-/// The OpenAPI 3.0 description of the HTTP API, served at /openapi.json.
+import Foundation
+import KorSearch
+
+/// The OpenAPI 3.0 description of the HTTP API, served at /openapi.json. The search, passage and document
+/// requests and answers are generated from the contract's field tables (`SearchRequest.schema`,
+/// `SearchAnswer.schema`, ...), the same tables the MCP tools' schemas come from; the rest is written here.
 enum OpenAPIDocument {
-    static let json = #"""
+    static let json: String = {
+        guard case .object(var document)? = JSONValue.parse(Data(template.utf8)),
+              case .object(var components)? = document["components"], case .object(var schemas)? = components["schemas"],
+              case .object(var paths)? = document["paths"] else { fatalError("the OpenAPI template is not the expected JSON") }
+        for schema in [SearchRequest.schema, SearchAnswer.schema, PassageContext.schema, DocumentText.schema] {
+            schemas.merge(schema.components) { first, _ in first }
+        }
+        components["schemas"] = .object(schemas)
+        document["components"] = .object(components)
+        // The query parameters of the passage and document routes, from their requests' fields.
+        let routes: [(path: String, schema: ContractSchema, parameters: [String])] = [
+            ("/v1/chunks/{id}", ContextRequest.schema, ["neighbours"]), ("/v1/documents/{id}", DocumentRequest.schema, ["start", "end"]),
+        ]
+        for route in routes {
+            guard case .object(var item)? = paths[route.path], case .object(var get)? = item["get"],
+                  case .array(var parameters)? = get["parameters"] else { continue }
+            for name in route.parameters {
+                guard let field = route.schema.field(at: name) else { continue }
+                parameters.append(["name": .string(name), "in": "query", "description": .string(field.summary), "schema": field.schema(.openAPI)])
+            }
+            get["parameters"] = .array(parameters)
+            item["get"] = .object(get)
+            paths[route.path] = .object(item)
+        }
+        document["paths"] = .object(paths)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: (try? encoder.encode(JSONValue.object(document))) ?? Data(), as: UTF8.self)
+    }()
+
+    private static let template = #"""
 {
   "openapi": "3.0.3",
   "info": {"title": "KorSearch API", "version": "1.0.0",
@@ -22,34 +57,7 @@ enum OpenAPIDocument {
           "embedding": {"oneOf": [{"type": "array", "items": {"type": "number"}}, {"type": "string", "description": "base64 of little-endian float32"}]}}}},
         "model": {"type": "string"},
         "usage": {"type": "object", "required": ["prompt_tokens", "total_tokens"], "properties": {
-          "prompt_tokens": {"type": "integer"}, "total_tokens": {"type": "integer"}}}}},
-      "SearchRequest": {"type": "object", "required": ["query"], "properties": {
-        "query": {"type": "string"}, "k": {"type": "integer", "minimum": 1, "maximum": 100, "default": 10},
-        "mode": {"type": "string", "enum": ["hybrid", "vector", "keyword"], "default": "hybrid"},
-        "context": {"type": "integer", "minimum": 0, "maximum": 20, "default": 0},
-        "vector_weight": {"type": "number", "minimum": 0, "maximum": 1, "description": "hybrid: the vector ranking's weight against the keyword ranking (0 keyword only, 1 vector only); default the index's, else 0.5"},
-        "filters": {"type": "object", "properties": {"path": {"type": "string", "description": "glob over the relative path"},
-          "types": {"type": "array", "items": {"type": "string"}}, "modified_after": {"type": "string"},
-          "modified_before": {"type": "string"}, "company": {"type": "string", "description": "name, corp_code or stock code"},
-          "report_type": {"type": "string"}, "period": {"type": "string", "description": "2024, 2024-H1 or 2024-Q3"},
-          "filed_after": {"type": "string", "description": "YYYY-MM-DD"}, "filed_before": {"type": "string", "description": "YYYY-MM-DD"}}}}},
-      "Chunk": {"type": "object", "properties": {"chunk_id": {"type": "integer"}, "ordinal": {"type": "integer"},
-        "text": {"type": "string"}, "start": {"type": "integer"}, "end": {"type": "integer"}, "page": {"type": "integer", "nullable": true},
-        "section": {"type": "string", "nullable": true, "description": "the headings above the passage, joined by ' > '"}}},
-      "SearchHit": {"type": "object", "required": ["rank", "score", "path", "chunk_id", "text", "start", "end", "page", "section"], "properties": {
-        "rank": {"type": "integer"}, "score": {"type": "number"}, "path": {"type": "string"}, "title": {"type": "string", "nullable": true},
-        "chunk_id": {"type": "integer"}, "document_id": {"type": "integer"}, "ordinal": {"type": "integer"}, "text": {"type": "string"},
-        "start": {"type": "integer"}, "end": {"type": "integer"}, "page": {"type": "integer", "nullable": true},
-        "section": {"type": "string", "nullable": true, "description": "the headings above the passage, joined by ' > '"},
-        "metadata": {"type": "object", "description": "what the document is; keys omitted when unknown", "properties": {
-          "company": {"type": "string"}, "corp_code": {"type": "string"}, "stock_code": {"type": "string"}, "report_type": {"type": "string"},
-          "period": {"type": "string"}, "filed": {"type": "string"}, "rcept_no": {"type": "string"},
-          "inferred": {"type": "array", "items": {"type": "string"}}}},
-        "vector_rank": {"type": "integer", "nullable": true}, "keyword_rank": {"type": "integer", "nullable": true},
-        "context": {"type": "array", "items": {"$ref": "#/components/schemas/Chunk"}}}},
-      "SearchResponse": {"type": "object", "required": ["query", "mode", "results"], "properties": {
-        "query": {"type": "string"}, "mode": {"type": "string"},
-        "vector_weight": {"type": "number", "description": "the fusion's vector weight (hybrid only)"}, "results": {"type": "array", "items": {"$ref": "#/components/schemas/SearchHit"}}}}
+          "prompt_tokens": {"type": "integer"}, "total_tokens": {"type": "integer"}}}}}
     }
   },
   "security": [{"bearer": []}],
@@ -62,15 +70,14 @@ enum OpenAPIDocument {
         "413": {"description": "Too large", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}},
     "/v1/search": {"post": {"summary": "Passages for a query",
       "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SearchRequest"}}}},
-      "responses": {"200": {"description": "Hits", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SearchResponse"}}}},
+      "responses": {"200": {"description": "Hits", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SearchAnswer"}}}},
         "400": {"description": "Bad request", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}},
-    "/v1/documents/{id}": {"get": {"summary": "A document with its stored text",
+    "/v1/documents/{id}": {"get": {"summary": "A document with its stored text (the whole text unless start or end is given)",
       "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
-      "responses": {"200": {"description": "The document"}, "404": {"description": "Not found", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}},
+      "responses": {"200": {"description": "The document", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/DocumentText"}}}}, "404": {"description": "Not found", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}},
     "/v1/chunks/{id}": {"get": {"summary": "A chunk with its neighbours",
-      "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}},
-                     {"name": "neighbours", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 20, "default": 1}}],
-      "responses": {"200": {"description": "The chunk"}, "404": {"description": "Not found", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}},
+      "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+      "responses": {"200": {"description": "The chunk", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PassageContext"}}}}, "404": {"description": "Not found", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}},
     "/v1/info": {"get": {"summary": "What the index holds", "responses": {"200": {"description": "Counts, model, FAISS type"}}}},
     "/health": {"get": {"summary": "Liveness", "security": [], "responses": {"200": {"description": "ok"}}}},
     "/openapi.json": {"get": {"summary": "This document", "security": [], "responses": {"200": {"description": "OpenAPI"}}}}

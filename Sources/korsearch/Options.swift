@@ -156,7 +156,8 @@ func jsonLine<T: Encodable>(_ value: T) throws -> String {
 }
 
 /// The filters of `search` and `eval`: where documents are, what type, when modified, and what they are
-/// (company, report, period, filing date).
+/// (company, report, period, filing date). Each option is a field of `SearchFilters.schema` (its `option`),
+/// which a test holds to this list.
 struct FilterOptions: ParsableArguments {
     @Option(name: .long, help: "Keep documents whose path (relative to the indexed folder) matches this glob, e.g. 'market/*'.")
     var path: String?
@@ -186,22 +187,18 @@ struct FilterOptions: ParsableArguments {
     var filedBefore: String?
 
     func validate() throws {
-        for name in type where SearchFilters.documentType(name) == nil {
-            throw ValidationError("--type \(name) is not a type korsearch reads; one of \(DocumentFormats.types.joined(separator: ", "))")
-        }
-        do { try filters().validate() } catch let error as KorSearchError { throw ValidationError(error.message) }
+        try commandLine { _ = try filters() }
     }
 
-    /// The filters given.
+    /// The filters given, checked as every front end checks them, in the CLI's words.
     func filters() throws -> SearchFilters {
-        func date(_ text: String?, _ option: String) throws -> Date? {
-            guard let text else { return nil }
-            guard let date = SearchFilters.date(from: text) else { throw ValidationError("\(option) takes a date as YYYY-MM-DD, not \(text)") }
-            return date
-        }
-        return SearchFilters(
-            pathGlob: path, types: type.isEmpty ? nil : Set(type.compactMap(SearchFilters.documentType)),
-            modifiedAfter: try date(after, "--after"), modifiedBefore: try date(before, "--before"),
-            company: company, reportType: reportType, period: period, filedAfter: filedAfter, filedBefore: filedBefore)
+        let naming = FieldNaming.options(of: SearchRequest.schema)
+        var filters = SearchFilters(pathGlob: path, company: company, reportType: reportType, period: period,
+                                    filedAfter: filedAfter, filedBefore: filedBefore)
+        if !type.isEmpty { filters.types = try SearchFilters.documentTypes(type, field: "filters.types", naming: naming) }
+        filters.modifiedAfter = try SearchFilters.date(after, field: "filters.modified_after", naming: naming)
+        filters.modifiedBefore = try SearchFilters.date(before, field: "filters.modified_before", naming: naming)
+        try filters.validate(naming: naming, prefix: "filters.")
+        return filters
     }
 }

@@ -37,32 +37,31 @@ struct SearchCommand: ParsableCommand {
 
     func validate() throws {
         if (query == nil) == (queries == nil) { throw ValidationError("give a QUERY or --queries FILE (one of them)") }
-        if k < 1 || k > Searcher.maxResults { throw ValidationError("-k must be between 1 and \(Searcher.maxResults), not \(k)") }
         if query?.unicodeScalars.contains("\u{FFFD}") == true { throw ValidationError("the query is not valid UTF-8") }
-        if context < 0 { throw ValidationError("--context must not be negative") }
-        try checkVectorWeight(vectorWeight)
+        // The one check every front end runs, in the CLI's words (`-k must be between 1 and 100, not 0`).
+        try commandLine { try request(query ?? "-").validate(naming: .options(of: SearchRequest.schema)) }
+    }
+
+    /// The search these options ask for.
+    private func request(_ query: String) throws -> SearchRequest {
+        SearchRequest(query: query, k: k, mode: mode, vectorWeight: vectorWeight, filters: try filterOptions.filters(), context: context)
     }
 
     func run() throws {
-        let filters = try filterOptions.filters()
         let searcher = try Searcher(location: try target.existingLocation, model: modelOptions.model, precision: modelOptions.precision,
                                     loadModel: mode != .keyword, warn: { warn($0) })
         if let queries {
             for line in try readInputLines(queries) where !line.trimmingCharacters(in: .whitespaces).isEmpty {
-                writeOutput(try jsonLine(try answer(line, searcher, filters)))
+                writeOutput(try jsonLine(try searcher.answer(try request(line))))
             }
             return
         }
-        let result = try answer(query!, searcher, filters)
+        let result = try searcher.answer(try request(query!))
         if json {
             writeOutput(try jsonLine(result))
         } else {
             writeOutput(render(result))
         }
-    }
-
-    private func answer(_ query: String, _ searcher: Searcher, _ filters: SearchFilters) throws -> SearchAnswer {
-        try searcher.answer(query, limit: k, mode: mode, filters: filters, neighbours: context, vectorWeight: vectorWeight)
     }
 
     private func render(_ result: SearchAnswer) -> String {
@@ -78,9 +77,9 @@ struct SearchCommand: ParsableCommand {
             if let rank = hit.vectorRank { why.append("vector #\(rank)") }
             if let rank = hit.keywordRank { why.append("keyword #\(rank)") }
             text += String(format: "%2d. %.4f  ", hit.rank, hit.score) + source + (why.isEmpty ? "" : "  [\(why.joined(separator: ", "))]") + "\n"
-            for before in item.context?.filter({ $0.ordinal < hit.ordinal }) ?? [] { text += "    … " + Snippet.excerpt(shown(before.text.replacingOccurrences(of: "\n", with: " ")), query: "", width: 160) + "\n" }
-            text += "    " + Snippet.excerpt(shown(hit.text.replacingOccurrences(of: "\n", with: " ")), query: result.query, width: 240, bold: terminal) + "\n"
-            for after in item.context?.filter({ $0.ordinal > hit.ordinal }) ?? [] { text += "    … " + Snippet.excerpt(shown(after.text.replacingOccurrences(of: "\n", with: " ")), query: "", width: 160) + "\n" }
+            for before in item.context?.filter({ $0.ordinal < hit.ordinal }) ?? [] { text += "    … " + Snippet.excerpt(before.text, highlights: [], width: 160, escape: shown) + "\n" }
+            text += "    " + Snippet.excerpt(hit.text, highlights: hit.highlights, width: 240, bold: terminal, escape: shown) + "\n"
+            for after in item.context?.filter({ $0.ordinal > hit.ordinal }) ?? [] { text += "    … " + Snippet.excerpt(after.text, highlights: [], width: 160, escape: shown) + "\n" }
         }
         return text
     }
@@ -117,7 +116,9 @@ struct EvalCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        try checkVectorWeight(vectorWeight)
+        if let vectorWeight {
+            try commandLine { try SearchRequest.schema.field(at: "vector_weight")!.check(vectorWeight, naming: .options(of: SearchRequest.schema)) }
+        }
         if sweep, vectorWeight != nil { throw ValidationError("--sweep tries every vector weight; leave out --vector-weight") }
         if sweep, let mode, mode != .hybrid { throw ValidationError("--sweep evaluates hybrid search; leave out --mode \(mode.rawValue)") }
         if saveBest, !sweep { throw ValidationError("--save-best stores the best weight of --sweep; add --sweep") }
@@ -216,9 +217,8 @@ struct EvalCommand: ParsableCommand {
     private func column(_ value: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - value.count)) + value }
 }
 
-/// Throws the usage error for a vector weight outside 0–1.
-func checkVectorWeight(_ weight: Double?) throws {
-    if let weight, !Searcher.isVectorWeight(weight) {
-        throw ValidationError("--vector-weight must be between 0 and 1, not \(weight)")
-    }
+/// Runs a check of the library's, turning its invalid-argument error into the CLI's usage error (exit 64,
+/// with the command's usage).
+func commandLine(_ check: () throws -> Void) throws {
+    do { try check() } catch let error as KorSearchError where error.kind == .invalidArgument { throw ValidationError(error.message) }
 }

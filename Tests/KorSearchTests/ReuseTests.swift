@@ -135,7 +135,7 @@ final class ReuseTests: XCTestCase {
         let index = try DocumentIndex.open(directory)
         let path = relativePath ?? url.lastPathComponent
         let chunks = try Chunker(tokenizer: model.embedder.tokenizer, options: ChunkingOptions()).chunks(of: try DocumentLoader.load(url))
-        let stored = try index.catalog.chunks(ids: Array(1 ... 5000)).filter { $0.documentPath == path }.sorted { $0.ordinal < $1.ordinal }
+        let stored = try index.catalog.chunks(ids: Array(1 ... 5000)).filter { $0.path == path }.sorted { $0.ordinal < $1.ordinal }
         XCTAssertEqual(stored.map(\.text), chunks.map(\.text), file: file, line: line)
         var vectors: [Int64: [Float]] = [:]
         try index.catalog.forEachVectorBatch(dimension: index.meta.dimension) { ids, flat in

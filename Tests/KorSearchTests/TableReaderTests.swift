@@ -95,12 +95,12 @@ final class TableReaderTests: XCTestCase {
         XCTAssertEqual(hit.path, "financials.xlsx")
         XCTAssertTrue(hit.text.split(separator: "\n").contains("영업이익 | 260,750 | 399,963"), hit.text)
         let lines = Set(try DocumentLoader.load(work.appendingPathComponent("financials.xlsx")).text.split(separator: "\n").map(String.init))
-        for chunk in try DocumentIndex.open(directory).catalog.chunks(ids: Array(1 ... 200)) where chunk.documentPath == "financials.xlsx" {
+        for chunk in try DocumentIndex.open(directory).catalog.chunks(ids: Array(1 ... 200)) where chunk.path == "financials.xlsx" {
             XCTAssertTrue(chunk.text.split(separator: "\n").allSatisfy { lines.contains(String($0)) }, "whole rows only: \(chunk.text)")
-            XCTAssertLessThanOrEqual(chunk.tokenCount, 64)
+            XCTAssertLessThanOrEqual(chunk.tokens, 64)
         }
         // The 60-row sheet spans several passages: every one begins with the sheet's caption and header.
-        let quarterly = try DocumentIndex.open(directory).catalog.chunks(ids: Array(1 ... 200)).filter { $0.text.contains("분기 |") && $0.documentPath == "financials.xlsx" }
+        let quarterly = try DocumentIndex.open(directory).catalog.chunks(ids: Array(1 ... 200)).filter { $0.text.contains("분기 |") && $0.path == "financials.xlsx" }
         XCTAssertGreaterThan(quarterly.count, 2)
         for chunk in quarterly where chunk.text.contains("2014년") || chunk.text.contains("2020년") || chunk.text.contains("2024년 4분기") {
             XCTAssertTrue(chunk.text.hasPrefix("분기별 매출\n분기 | 매출액(억원) | 전년 동기 대비\n"), chunk.text)

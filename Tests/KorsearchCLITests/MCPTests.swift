@@ -129,7 +129,7 @@ final class MCPTests: XCTestCase {
             ("search", ["query": "배당", "filters": ["colour": "red"]], "unknown argument filters.colour"),
             ("search", ["query": "배당", "filters": ["types": ["xls"]]], "filters.types: xls is not a type"),
             ("search", ["query": 42], "query must be a string"),
-            ("search", ["query": "배당", "vector_weight": 2], "vector_weight must be between 0.0 and 1.0, not 2.0"),
+            ("search", ["query": "배당", "vector_weight": 2], "vector_weight must be between 0 and 1, not 2"),
             ("search", ["query": "배당", "vector_weight": "half"], "vector_weight must be a number"),
             ("get_context", ["chunk_id": 999_999], "no passage with chunk_id 999999"),
             ("get_document", ["document_id": documentId, "start": 50, "end": 10], "end 10 is before start 50"),

@@ -226,7 +226,7 @@ func reportSizes(_ directory: IndexDirectory) {
 
 /// Chunk ids differ between stores; hits compare by (path, ordinal).
 func keys(_ searcher: Searcher, _ ids: [Int64]) throws -> [String] {
-    try searcher.index.chunks(ids: ids).map { "\($0.documentPath)#\($0.ordinal)" }
+    try searcher.index.chunks(ids: ids).map { "\($0.path)#\($0.ordinal)" }
 }
 
 do {

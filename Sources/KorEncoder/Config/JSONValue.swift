@@ -1,8 +1,8 @@
 import Foundation
 
 /// A parsed JSON value that keeps booleans, numbers and strings apart, for reading model files whose fields
-/// may be absent, null or of either of two shapes.
-public enum JSONValue: Equatable, Sendable, Decodable {
+/// may be absent, null or of either of two shapes, and for JSON documents built in code (request schemas).
+public enum JSONValue: Equatable, Sendable, Codable {
     case null
     case bool(Bool)
     case number(Double)
@@ -24,6 +24,20 @@ public enum JSONValue: Equatable, Sendable, Decodable {
             self = .array(value)
         } else {
             self = .object(try container.decode([String: JSONValue].self))
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .null: try container.encodeNil()
+        case .bool(let value): try container.encode(value)
+        case .number(let value):
+            // Whole numbers as integers (`10`, not `10.0`), so schemas and answers read as written.
+            if let whole = intValue { try container.encode(whole) } else { try container.encode(value) }
+        case .string(let text): try container.encode(text)
+        case .array(let values): try container.encode(values)
+        case .object(let members): try container.encode(members)
         }
     }
 
@@ -51,7 +65,7 @@ public enum JSONValue: Equatable, Sendable, Decodable {
     }
 
     /// A compact rendering for error messages.
-    var summary: String {
+    public var summary: String {
         switch self {
         case .null: "null"
         case .bool(let value): "\(value)"
@@ -60,5 +74,15 @@ public enum JSONValue: Equatable, Sendable, Decodable {
         case .array: "a list"
         case .object: "an object"
         }
+    }
+}
+
+extension JSONValue: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral,
+    ExpressibleByDictionaryLiteral {
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(integerLiteral value: Int) { self = .number(Double(value)) }
+    public init(dictionaryLiteral elements: (String, JSONValue)...) {
+        self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
     }
 }

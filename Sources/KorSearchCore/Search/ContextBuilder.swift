@@ -46,7 +46,7 @@ public struct ContextBuilder: Sendable {
                 }
                 end = max(end, chunk.end)
             }
-            let cost = chunks.reduce(0) { $0 + $1.tokenCount }
+            let cost = chunks.reduce(0) { $0 + $1.tokens }
             if tokens + cost > maxTokens, !sources.isEmpty { break }
             tokens += cost
             chunks.forEach { used.insert($0.id) }

@@ -7,36 +7,9 @@ public struct JudgedQuery: Sendable, Codable, Equatable {
     public var relevant: [String]?
     /// Relevant chunk ids, for chunk-level judgments.
     public var relevantChunks: [Int64]?
-    /// Metadata filters this question is asked with (`{"company": ..., "report_type": ..., "period": ...,
-    /// "filed_after": ..., "filed_before": ...}`), on top of the run's.
-    public var filters: MetadataFilters?
-
-    /// A question's metadata filters, as a qrels line writes them.
-    public struct MetadataFilters: Sendable, Codable, Equatable {
-        public var company: String?
-        public var reportType: String?
-        public var period: String?
-        public var filedAfter: String?
-        public var filedBefore: String?
-
-        enum CodingKeys: String, CodingKey {
-            case company, period
-            case reportType = "report_type"
-            case filedAfter = "filed_after"
-            case filedBefore = "filed_before"
-        }
-
-        /// These filters set on `base` (where they are given).
-        public func applied(to base: SearchFilters) -> SearchFilters {
-            var filters = base
-            filters.company = company ?? base.company
-            filters.reportType = reportType ?? base.reportType
-            filters.period = period ?? base.period
-            filters.filedAfter = filedAfter ?? base.filedAfter
-            filters.filedBefore = filedBefore ?? base.filedBefore
-            return filters
-        }
-    }
+    /// Filters this question is asked with (the `filters` object of a search request: `{"company": ...,
+    /// "report_type": ..., "period": ..., "types": [...], ...}`), set on top of the run's.
+    public var filters: SearchFilters?
 
     enum CodingKeys: String, CodingKey {
         case query, relevant, filters
@@ -61,8 +34,15 @@ public struct JudgedQuery: Sendable, Codable, Equatable {
         for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
-            guard let judged = try? JSONDecoder().decode(JudgedQuery.self, from: Data(trimmed.utf8)),
-                  (judged.relevant?.isEmpty == false || judged.relevantChunks?.isEmpty == false) else {
+            let judged: JudgedQuery?
+            do {
+                judged = try JSONDecoder().decode(JudgedQuery.self, from: Data(trimmed.utf8))
+            } catch let error as KorSearchError {
+                throw KorSearchError(.invalidArgument, "\(url.path) line \(number + 1): \(error.message)")
+            } catch {
+                judged = nil
+            }
+            guard let judged, (judged.relevant?.isEmpty == false || judged.relevantChunks?.isEmpty == false) else {
                 throw KorSearchError(.invalidArgument, "\(url.path) line \(number + 1): expected {\"query\": \"...\", \"relevant\": [\"path\", ...]} or \"relevant_chunks\": [id, ...]")
             }
             queries.append(judged)

@@ -1,50 +1,14 @@
 import Foundation
+import KorEncoder
 
-/// A passage shown around a hit, as the JSON contracts print it.
-public struct ContextPassage: Encodable, Sendable, Equatable {
-    public var chunkId: Int64
-    public var ordinal: Int
-    public var text: String
-    public var start: Int
-    public var end: Int
-    public var page: Int?
-    public var section: String?
-
-    /// The passage of a stored chunk.
-    public init(_ chunk: StoredChunk) {
-        chunkId = chunk.id
-        ordinal = chunk.ordinal
-        text = chunk.text
-        start = chunk.start
-        end = chunk.end
-        page = chunk.page
-        section = chunk.section
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case ordinal, text, start, end, page, section
-        case chunkId = "chunk_id"
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(chunkId, forKey: .chunkId)
-        try container.encode(ordinal, forKey: .ordinal)
-        try container.encode(text, forKey: .text)
-        try container.encode(start, forKey: .start)
-        try container.encode(end, forKey: .end)
-        try container.encode(page, forKey: .page)
-        try container.encode(section, forKey: .section)
-    }
-}
-
-/// A search's answer exactly as `korsearch search --json` and `POST /v1/search` print it:
-/// `{"query", "mode", "vector_weight" (hybrid only), "results": [hit fields…, "context": [passages] when asked]}`.
+/// A search's answer exactly as `korsearch search --json`, `POST /v1/search` and the MCP `search` tool give
+/// it: `{"query", "mode", "vector_weight" (null unless hybrid), "results": [hit fields…, "context": [passages]
+/// when neighbours were asked for]}`.
 public struct SearchAnswer: Encodable, Sendable {
     /// One hit and, when neighbours were asked for, the passages around it.
     public struct Result: Encodable, Sendable {
         public var hit: SearchHit
-        public var context: [ContextPassage]?
+        public var context: [Passage]?
 
         public func encode(to encoder: any Encoder) throws {
             try hit.encode(to: encoder)
@@ -67,30 +31,159 @@ public struct SearchAnswer: Encodable, Sendable {
         case query, mode, results
         case vectorWeight = "vector_weight"
     }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(query, forKey: .query)
+        try container.encode(mode, forKey: .mode)
+        try container.encode(vectorWeight, forKey: .vectorWeight)
+        try container.encode(results, forKey: .results)
+    }
+
+    /// The answer's fields.
+    public static let schema: ContractSchema = {
+        let hit = ContractSchema("SearchHit", "A passage found, with its place in the ranking and what in it matched.", closed: false,
+                                 Passage.fields + SearchHit.fields + [
+                                     ContractField("context", .list(.object(Passage.schema)), "the passages around the hit, in document order (only when context was asked for)"),
+                                 ])
+        return ContractSchema("SearchAnswer", "The passages that answer a search, best first.", closed: false, [
+            ContractField("query", .string, "the question as asked", required: true),
+            ContractField("mode", .choice(SearchMode.allCases.map(\.rawValue)), "how it was matched", required: true),
+            ContractField("vector_weight", .number, "the fusion's vector weight (hybrid), else null", required: true, nullable: true),
+            ContractField("results", .list(.object(hit)), "the hits, best first", required: true),
+        ])
+    }()
+}
+
+/// A passage and its neighbours, as `GET /v1/chunks/{id}` and the MCP `get_context` tool answer: the
+/// passage's fields and `neighbours`, the passages around it in document order.
+public struct PassageContext: Encodable, Sendable {
+    public var passage: Passage
+    public var neighbours: [Passage]
+
+    public func encode(to encoder: any Encoder) throws {
+        try passage.encode(to: encoder)
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode(neighbours, forKey: .neighbours)
+    }
+
+    private enum Key: String, CodingKey { case neighbours }
+
+    /// The answer's fields.
+    public static let schema = ContractSchema("PassageContext", "A passage and the passages around it in its document.", closed: false,
+                                              Passage.fields + [ContractField("neighbours", .list(.object(Passage.schema)), "the passages around it, in document order", required: true)])
+}
+
+/// A document's stored text, or a range of it, as `GET /v1/documents/{id}` and the MCP `get_document` tool
+/// answer.
+public struct DocumentText: Encodable, Sendable {
+    public var documentId: Int64
+    public var path: String
+    public var title: String?
+    public var type: String
+    /// Its passages.
+    public var chunks: Int
+    /// Modification time, seconds since 1970.
+    public var modified: Double
+    public var sha256: String
+    public var metadata: FilingMetadata
+    /// The whole stored text's length in Unicode scalars.
+    public var totalCharacters: Int
+    /// The range returned, `[start, end)`.
+    public var start: Int
+    public var end: Int
+    /// Whether the range asked for was cut at the answer's limit.
+    public var truncated: Bool
+    public var text: String
+
+    enum CodingKeys: String, CodingKey {
+        case path, title, type, chunks, modified, sha256, metadata, start, end, truncated, text
+        case documentId = "document_id"
+        case totalCharacters = "total_characters"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(documentId, forKey: .documentId)
+        try container.encode(path, forKey: .path)
+        try container.encode(title, forKey: .title)
+        try container.encode(type, forKey: .type)
+        try container.encode(chunks, forKey: .chunks)
+        try container.encode(modified, forKey: .modified)
+        try container.encode(sha256, forKey: .sha256)
+        try container.encode(metadata, forKey: .metadata)
+        try container.encode(totalCharacters, forKey: .totalCharacters)
+        try container.encode(start, forKey: .start)
+        try container.encode(end, forKey: .end)
+        try container.encode(truncated, forKey: .truncated)
+        try container.encode(text, forKey: .text)
+    }
+
+    /// The answer's fields.
+    public static let schema = ContractSchema("DocumentText", "A document's stored text, or a range of it.", closed: false, [
+        ContractField("document_id", .integer, "the document's id", required: true),
+        ContractField("path", .string, "its path relative to the indexed folder", required: true),
+        ContractField("title", .string, "its title", required: true, nullable: true),
+        ContractField("type", .string, "its type (txt, pdf, hwp, dart, ...)", required: true),
+        ContractField("chunks", .integer, "its passages", required: true),
+        ContractField("modified", .number, "its modification time, seconds since 1970", required: true),
+        ContractField("sha256", .string, "its file's SHA-256", required: true),
+        ContractField("metadata", .object(Passage.metadataSchema), "what the document is", required: true),
+        ContractField("total_characters", .integer, "the whole stored text's length in Unicode scalars", required: true),
+        ContractField("start", .integer, "the first character returned", required: true),
+        ContractField("end", .integer, "one past the last character returned", required: true),
+        ContractField("truncated", .boolean, "whether the range asked for was cut at the answer's limit", required: true),
+        ContractField("text", .string, "the text of [start, end)", required: true),
+    ])
 }
 
 extension Searcher {
+    /// Searches, and with `context` > 0 attaches to each hit that many passages on each side. `queryVector`,
+    /// when given, is the query's embedding computed elsewhere (a server batching concurrent queries).
+    public func answer(_ request: SearchRequest, queryVector: [Float]? = nil) throws -> SearchAnswer {
+        try request.validate()
+        let hits = try search(request.query, limit: request.k, mode: request.mode, filters: request.filters, queryVector: queryVector,
+                              vectorWeight: request.vectorWeight)
+        let results = try hits.map { hit in
+            SearchAnswer.Result(hit: hit, context: request.context > 0
+                ? try context(of: hit.chunkId, before: request.context, after: request.context).filter { $0.chunkId != hit.chunkId }
+                : nil)
+        }
+        return SearchAnswer(query: request.query, mode: request.mode,
+                            vectorWeight: request.mode == .hybrid ? try vectorWeight(request.vectorWeight) : nil, results: results)
+    }
+
     /// Searches, and with `neighbours` > 0 attaches to each hit that many passages on each side.
     public func answer(_ query: String, limit: Int = 10, mode: SearchMode = .hybrid, filters: SearchFilters = SearchFilters(),
                        neighbours: Int = 0, queryVector: [Float]? = nil, vectorWeight: Double? = nil) throws -> SearchAnswer {
-        let hits = try search(query, limit: limit, mode: mode, filters: filters, queryVector: queryVector, vectorWeight: vectorWeight)
-        let results = try hits.map { hit in
-            SearchAnswer.Result(hit: hit, context: neighbours > 0
-                ? try context(of: hit.chunkId, before: neighbours, after: neighbours).filter { $0.id != hit.chunkId }.map(ContextPassage.init)
-                : nil)
-        }
-        return SearchAnswer(query: query, mode: mode, vectorWeight: mode == .hybrid ? try self.vectorWeight(vectorWeight) : nil, results: results)
+        try answer(SearchRequest(query: query, k: limit, mode: mode, vectorWeight: vectorWeight, filters: filters, context: neighbours),
+                   queryVector: queryVector)
     }
-}
 
-extension SearchFilters {
-    /// A filter date: `YYYY-MM-DD` (midnight UTC) or ISO 8601 with a time; nil when it is neither.
-    public static func date(from text: String) -> Date? {
-        if let date = ISO8601DateFormatter().date(from: text) { return date }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd"
-        return formatter.date(from: text)
+    /// A passage and its neighbours; nil when there is no such passage.
+    public func context(_ request: ContextRequest) throws -> PassageContext? {
+        try request.validate()
+        let passages = try context(of: request.chunkId, before: request.neighbours, after: request.neighbours)
+        guard let passage = passages.first(where: { $0.chunkId == request.chunkId }) else { return nil }
+        return PassageContext(passage: passage, neighbours: passages.filter { $0.chunkId != request.chunkId })
+    }
+
+    /// A document's stored text from `start`: to `end` if given, else `defaultLength` characters (nil: to the
+    /// document's end), never more than `maxLength` (nil: no limit). Nil when there is no such document;
+    /// throws when `start` is past its end.
+    public func document(_ request: DocumentRequest, defaultLength: Int? = DocumentRequest.defaultCharacters,
+                         maxLength: Int? = DocumentRequest.maxCharacters) throws -> DocumentText? {
+        try request.validate()
+        guard let (document, text) = try index.document(id: request.documentId) else { return nil }
+        let scalars = Array(text.unicodeScalars)
+        guard request.start <= scalars.count else {
+            throw KorSearchError(.invalidArgument, "start \(request.start) is past the document's end (\(scalars.count) characters)", parameter: "start")
+        }
+        let wanted = min(request.end ?? defaultLength.map { request.start + $0 } ?? scalars.count, scalars.count)
+        let end = min(wanted, maxLength.map { request.start + $0 } ?? wanted)
+        return DocumentText(documentId: document.id, path: document.path, title: document.title, type: document.type, chunks: document.chunkCount,
+                            modified: document.modified, sha256: document.sha256, metadata: document.metadata, totalCharacters: scalars.count,
+                            start: request.start, end: end, truncated: end < min(request.end ?? scalars.count, scalars.count),
+                            text: String(String.UnicodeScalarView(scalars[request.start ..< end])))
     }
 }

@@ -11,8 +11,8 @@ public final class Searcher: @unchecked Sendable {
     public let embedder: Embedder?
     private let warn: @Sendable (String) -> Void
 
-    /// The most results one search returns (the CLI's `-k`, the API's `k`).
-    public static let maxResults = 100
+    /// The most results one search returns (the CLI's `-k`, the API's `k`): `SearchRequest.maxResults`.
+    public static let maxResults = SearchRequest.maxResults
 
     /// The constant k of reciprocal rank fusion: fused score = 2W / (k + vector rank) + 2(1 − W) / (k + keyword rank).
     public static let fusionConstant = 60.0
@@ -80,7 +80,7 @@ public final class Searcher: @unchecked Sendable {
             var depth = max(limit * 2, 20)
             while true {
                 let keywordList = try keywordRanking(trimmed, depth: depth, filters: filters)
-                let hits = try distinctHits(keywordList.enumerated().map { ($1.id, $1.score, nil, $0 + 1) }, limit: limit)
+                let hits = try distinctHits(keywordList.enumerated().map { ($1.id, $1.score, nil, $0 + 1) }, limit: limit, query: trimmed)
                 if hits.count >= limit || keywordList.count < depth { return hits }
                 depth *= 4
             }
@@ -90,7 +90,7 @@ public final class Searcher: @unchecked Sendable {
         var keywordList: [(id: Int64, score: Double)] = []
         if mode == .vector {
             vectorList = try vectorRanking(trimmed, vector: queryVector, depth: depth, filters: filters)
-            return try distinctHits(vectorList.enumerated().map { ($1.id, $1.score, $0 + 1, nil) }, limit: limit)
+            return try distinctHits(vectorList.enumerated().map { ($1.id, $1.score, $0 + 1, nil) }, limit: limit, query: trimmed)
         }
         // The two rankings are independent: one core embeds and scans vectors while the other runs BM25.
         nonisolated(unsafe) var results: [Result<[(id: Int64, score: Double)], Error>] = [.success([]), .success([])]
@@ -113,12 +113,12 @@ public final class Searcher: @unchecked Sendable {
         }
         let candidates = fused.map { ($0.key, $0.value.score, $0.value.vectorRank, $0.value.keywordRank) }
             .sorted { ($0.1, -($0.2 ?? Int.max), -$0.0) > ($1.1, -($1.2 ?? Int.max), -$1.0) }
-        return try distinctHits(candidates, limit: limit)
+        return try distinctHits(candidates, limit: limit, query: trimmed)
     }
 
     /// The first `limit` candidates, best first, leaving out a passage that overlaps one already kept from
-    /// the same document.
-    private func distinctHits(_ candidates: [(id: Int64, score: Double, vectorRank: Int?, keywordRank: Int?)], limit: Int) throws -> [SearchHit] {
+    /// the same document; each with what in it matches the query's words marked.
+    private func distinctHits(_ candidates: [(id: Int64, score: Double, vectorRank: Int?, keywordRank: Int?)], limit: Int, query: String) throws -> [SearchHit] {
         let chunks = Dictionary(uniqueKeysWithValues: try index.chunks(ids: candidates.map(\.id)).map { ($0.id, $0) })
         var hits: [SearchHit] = []
         var kept: [Int64: [Range<Int>]] = [:]
@@ -128,11 +128,8 @@ public final class Searcher: @unchecked Sendable {
             let range = chunk.start ..< chunk.end
             if kept[chunk.documentId, default: []].contains(where: { $0.overlaps(range) }) { continue }
             kept[chunk.documentId, default: []].append(range)
-            hits.append(SearchHit(
-                rank: hits.count + 1, score: candidate.score, path: chunk.documentPath, title: chunk.documentTitle,
-                chunkId: chunk.id, text: chunk.text, start: chunk.start, end: chunk.end, page: chunk.page,
-                section: chunk.section, metadata: chunk.documentMetadata, ordinal: chunk.ordinal, documentId: chunk.documentId, vectorRank: candidate.vectorRank,
-                keywordRank: candidate.keywordRank))
+            hits.append(SearchHit(rank: hits.count + 1, score: candidate.score, passage: chunk, vectorRank: candidate.vectorRank,
+                                  keywordRank: candidate.keywordRank, highlights: Snippet.highlights(in: chunk.text, query: query)))
             if hits.count == limit { break }
         }
         return hits
@@ -184,7 +181,7 @@ public final class Searcher: @unchecked Sendable {
 
     /// The passages around a chunk in its document: up to `before` chunks before it, the chunk, and up to
     /// `after` after it, in document order.
-    public func context(of chunkId: Int64, before: Int, after: Int) throws -> [StoredChunk] {
+    public func context(of chunkId: Int64, before: Int, after: Int) throws -> [Passage] {
         try index.neighbours(of: chunkId, before: before, after: after)
     }
 }

@@ -4,23 +4,44 @@ public enum Snippet {
     /// Up to `width` characters of `text`, centred on the first match of the query's keyword terms, with
     /// every match marked (`**…**`, or bold on a terminal).
     public static func excerpt(_ text: String, query: String, width: Int = 240, bold: Bool = false) -> String {
-        let characters = Array(text.replacingOccurrences(of: "\n", with: " "))
-        let marks = markedRanges(characters, query: query)
+        excerpt(text, highlights: highlights(in: text, query: query), width: width, bold: bold)
+    }
+
+    /// Up to `width` characters (Unicode scalars) of `text` on one line, starting a third of the width before
+    /// the first highlight, with the highlights (a hit's `highlights`) marked; `escape` is applied to the
+    /// text between the marks (the CLI's escaping of control characters), never to the marks.
+    public static func excerpt(_ text: String, highlights marks: [Range<Int>], width: Int = 240, bold: Bool = false,
+                               escape: (String) -> String = { $0 }) -> String {
+        let scalars = text.unicodeScalars.map { $0 == "\n" || $0 == "\r" ? " " : $0 }
         let first = marks.first?.lowerBound ?? 0
         var start = max(0, first - width / 3)
-        let end = min(characters.count, start + width)
+        let end = min(scalars.count, start + width)
         start = max(0, end - width)
+        func piece(_ range: Range<Int>) -> String { escape(String(String.UnicodeScalarView(scalars[range]))) }
         var out = start > 0 ? "…" : ""
         var index = start
         let (open, close) = bold ? ("\u{1B}[1m", "\u{1B}[0m") : ("**", "**")
         for range in marks where range.upperBound > start && range.lowerBound < end {
-            let lower = max(range.lowerBound, start), upper = min(range.upperBound, end)
-            if lower > index { out += String(characters[index ..< lower]) }
-            out += open + String(characters[lower ..< upper]) + close
+            let lower = max(range.lowerBound, start, index), upper = min(range.upperBound, end)
+            if lower >= upper { continue }
+            if lower > index { out += piece(index ..< lower) }
+            out += open + piece(lower ..< upper) + close
             index = upper
         }
-        if index < end { out += String(characters[index ..< end]) }
-        return out + (end < characters.count ? "…" : "")
+        if index < end { out += piece(index ..< end) }
+        return out + (end < scalars.count ? "…" : "")
+    }
+
+    /// The stretches of `text` that match the query's words (`markedRanges`), as `[start, end)` offsets in
+    /// Unicode scalars: what a hit's `highlights` say, and what every front end marks.
+    public static func highlights(in text: String, query: String) -> [Range<Int>] {
+        let characters = Array(text)
+        let ranges = markedRanges(characters, query: query)
+        if ranges.isEmpty { return [] }
+        // Scalar offset of each character's start.
+        var offsets = [Int](repeating: 0, count: characters.count + 1)
+        for (index, character) in characters.enumerated() { offsets[index + 1] = offsets[index] + character.unicodeScalars.count }
+        return ranges.map { offsets[$0.lowerBound] ..< offsets[$0.upperBound] }
     }
 
     /// Ranges of characters that match the query's words: numbers, Latin words and amounts whole (`3` never

@@ -56,9 +56,9 @@ public protocol IndexStore: AnyObject, Sendable {
     /// The paths of every stored document.
     func documentPaths() throws -> Set<String>
     /// Chunks by id, with their document's path and title, in the order asked (unknown ids left out).
-    func chunks(ids: [Int64]) throws -> [StoredChunk]
+    func chunks(ids: [Int64]) throws -> [Passage]
     /// Up to `before` chunks before a chunk in its document, the chunk, and up to `after` after it.
-    func neighbours(of chunkId: Int64, before: Int, after: Int) throws -> [StoredChunk]
+    func neighbours(of chunkId: Int64, before: Int, after: Int) throws -> [Passage]
     /// The `depth` passages nearest to a normalized query vector (inner product), best first, among those the
     /// filters allow.
     func nearest(_ vector: [Float], depth: Int, filters: SearchFilters) throws -> [(id: Int64, score: Double)]

@@ -47,43 +47,6 @@ public struct MetadataUpdate: Sendable, Equatable {
     }
 }
 
-/// A passage as a store keeps it.
-public struct StoredChunk: Sendable, Equatable {
-    /// The chunk id, which is also its id in the vector index.
-    public var id: Int64
-    public var documentId: Int64
-    public var documentPath: String
-    public var documentTitle: String?
-    public var ordinal: Int
-    public var text: String
-    /// Offsets in Unicode scalars into the document's stored text.
-    public var start: Int
-    public var end: Int
-    public var page: Int?
-    /// The headings above the passage (`II. 사업의 내용 > 1. 사업의 개요`), nil when its document has none.
-    public var section: String?
-    /// Model tokens, [CLS] and [SEP] included.
-    public var tokenCount: Int
-    /// What its document is (company, report, period, ...).
-    public var documentMetadata = FilingMetadata()
-
-    /// A stored passage.
-    public init(id: Int64, documentId: Int64, documentPath: String, documentTitle: String?, ordinal: Int, text: String,
-                start: Int, end: Int, page: Int?, section: String? = nil, tokenCount: Int) {
-        self.id = id
-        self.documentId = documentId
-        self.documentPath = documentPath
-        self.documentTitle = documentTitle
-        self.ordinal = ordinal
-        self.text = text
-        self.start = start
-        self.end = end
-        self.page = page
-        self.section = section
-        self.tokenCount = tokenCount
-    }
-}
-
 /// A document ready to be written: its file facts, its stored text, its passages and their vectors.
 public struct DocumentUpdate {
     public var path: String

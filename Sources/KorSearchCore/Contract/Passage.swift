@@ -1,0 +1,178 @@
+import Foundation
+
+/// A passage of an indexed document with where it came from: what the stores return, what hits, context and
+/// documents carry, and the one JSON shape every front end prints (`Passage.schema`). Absent values are
+/// `null`, never left out (only `metadata`'s keys are left out when unknown).
+public struct Passage: Sendable, Equatable, Identifiable {
+    /// The chunk id, which is also its id in the vector index.
+    public var chunkId: Int64
+    /// The document it is a passage of.
+    public var documentId: Int64
+    /// Document path relative to the indexed folder, `/`-separated.
+    public var path: String
+    /// Document title, where it has one.
+    public var title: String?
+    /// Position of the passage within its document, from 0.
+    public var ordinal: Int
+    /// The passage text.
+    public var text: String
+    /// Offsets in Unicode scalars into the document's stored text.
+    public var start: Int
+    public var end: Int
+    /// 1-based page for paged documents (PDF), else nil.
+    public var page: Int?
+    /// The headings above the passage (`II. 사업의 내용 > 1. 사업의 개요`), nil when its document has none.
+    public var section: String?
+    /// Model tokens, [CLS] and [SEP] included.
+    public var tokens: Int
+    /// What its document is: company, corp_code, stock_code, report_type, period, filed, rcept_no (those known).
+    public var metadata: FilingMetadata
+
+    /// The chunk id (`Identifiable`).
+    public var id: Int64 { chunkId }
+
+    /// A passage.
+    public init(chunkId: Int64, documentId: Int64, path: String, title: String?, ordinal: Int, text: String,
+                start: Int, end: Int, page: Int?, section: String? = nil, tokens: Int, metadata: FilingMetadata = FilingMetadata()) {
+        self.chunkId = chunkId
+        self.documentId = documentId
+        self.path = path
+        self.title = title
+        self.ordinal = ordinal
+        self.text = text
+        self.start = start
+        self.end = end
+        self.page = page
+        self.section = section
+        self.tokens = tokens
+        self.metadata = metadata
+    }
+
+    /// What a document is, as answers write it: keys left out when unknown.
+    public static let metadataSchema = ContractSchema("FilingMetadata", "What the document is; keys left out when unknown.", closed: false, [
+        ContractField("company", .string, "the company, as its filing or manifest writes it"),
+        ContractField("corp_code", .string, "DART's 8-digit company code"),
+        ContractField("stock_code", .string, "the 6-digit listing code"),
+        ContractField("report_type", .string, "사업보고서, 반기보고서, 분기보고서, 주요사항보고서, 감사보고서, ..."),
+        ContractField("period", .string, "the period reported on: 2024, 2024-H1, 2024-Q3"),
+        ContractField("filed", .string, "the filing date, YYYY-MM-DD"),
+        ContractField("rcept_no", .string, "DART's receipt number of the filing"),
+        ContractField("inferred", .list(.string), "the fields guessed from the title rather than read from a manifest or the filing's markup"),
+    ])
+
+    /// The passage's fields, as every answer writes them.
+    public static let fields: [ContractField] = [
+        ContractField("chunk_id", .integer, "the passage's id (get_context, /v1/chunks/{id})", required: true),
+        ContractField("document_id", .integer, "its document's id (get_document, /v1/documents/{id})", required: true),
+        ContractField("path", .string, "the document's path relative to the indexed folder", required: true),
+        ContractField("title", .string, "the document's title", required: true, nullable: true),
+        ContractField("ordinal", .integer, "the passage's position in its document, from 0", required: true),
+        ContractField("text", .string, "the passage's text", required: true),
+        ContractField("start", .integer, "where the passage starts in the document's stored text (Unicode scalars)", required: true),
+        ContractField("end", .integer, "one past where it ends", required: true),
+        ContractField("page", .integer, "its 1-based page (PDF), else null", required: true, nullable: true),
+        ContractField("section", .string, "the headings above the passage, joined by ' > ', else null", required: true, nullable: true),
+        ContractField("tokens", .integer, "its length in model tokens, [CLS] and [SEP] included", required: true),
+        ContractField("metadata", .object(metadataSchema), "what its document is", required: true),
+    ]
+
+    /// A passage as an answer writes it.
+    public static let schema = ContractSchema("Passage", "A passage of an indexed document with where it came from.", closed: false, fields)
+}
+
+extension Passage: Codable {
+    enum CodingKeys: String, CodingKey {
+        case path, title, ordinal, text, start, end, page, section, tokens, metadata
+        case chunkId = "chunk_id"
+        case documentId = "document_id"
+    }
+
+    /// Writes every field of `Passage.schema`, absent values as `null`.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(chunkId, forKey: .chunkId)
+        try container.encode(documentId, forKey: .documentId)
+        try container.encode(path, forKey: .path)
+        try container.encode(title, forKey: .title)
+        try container.encode(ordinal, forKey: .ordinal)
+        try container.encode(text, forKey: .text)
+        try container.encode(start, forKey: .start)
+        try container.encode(end, forKey: .end)
+        try container.encode(page, forKey: .page)
+        try container.encode(section, forKey: .section)
+        try container.encode(tokens, forKey: .tokens)
+        try container.encode(metadata, forKey: .metadata)
+    }
+}
+
+/// One passage found by a search: the passage, its place in the ranking and what in it matched the query.
+/// The passage's fields read through the hit (`hit.path`, `hit.text`).
+@dynamicMemberLookup
+public struct SearchHit: Sendable, Equatable {
+    /// 1 for the best hit.
+    public var rank: Int
+    /// The ranking score: cosine similarity (vector), BM25 with higher better (keyword), or the fused
+    /// reciprocal-rank score (hybrid).
+    public var score: Double
+    /// The passage found.
+    public var passage: Passage
+    /// Rank in the vector list and in the keyword list (1-based), where the passage appeared in them.
+    public var vectorRank: Int?
+    public var keywordRank: Int?
+    /// The stretches of the passage's text that match the query's words, as `[start, end)` offsets in
+    /// Unicode scalars into `text` (`Snippet.highlights`).
+    public var highlights: [Range<Int>]
+
+    /// A hit.
+    public init(rank: Int, score: Double, passage: Passage, vectorRank: Int? = nil, keywordRank: Int? = nil, highlights: [Range<Int>] = []) {
+        self.rank = rank
+        self.score = score
+        self.passage = passage
+        self.vectorRank = vectorRank
+        self.keywordRank = keywordRank
+        self.highlights = highlights
+    }
+
+    /// The passage's fields, read through the hit.
+    public subscript<T>(dynamicMember keyPath: KeyPath<Passage, T>) -> T { passage[keyPath: keyPath] }
+
+    /// A hit's own fields, beside its passage's.
+    public static let fields: [ContractField] = [
+        ContractField("rank", .integer, "1 for the best hit", required: true),
+        ContractField("score", .number, "cosine similarity (vector), BM25 (keyword) or the fused reciprocal-rank score (hybrid); higher is better", required: true),
+        ContractField("vector_rank", .integer, "the passage's rank in the vector ranking, null when it was not in it", required: true, nullable: true),
+        ContractField("keyword_rank", .integer, "the passage's rank in the keyword ranking, null when it was not in it", required: true, nullable: true),
+        ContractField("highlights", .list(.list(.integer)), "[start, end) offsets in Unicode scalars into text of the stretches matching the query's words", required: true),
+    ]
+}
+
+extension SearchHit: Codable {
+    private enum CodingKeys: String, CodingKey {
+        case rank, score, highlights
+        case vectorRank = "vector_rank"
+        case keywordRank = "keyword_rank"
+    }
+
+    /// The passage's fields and the hit's in one object.
+    public func encode(to encoder: any Encoder) throws {
+        try passage.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(rank, forKey: .rank)
+        try container.encode(score, forKey: .score)
+        try container.encode(vectorRank, forKey: .vectorRank)
+        try container.encode(keywordRank, forKey: .keywordRank)
+        try container.encode(highlights.map { [$0.lowerBound, $0.upperBound] }, forKey: .highlights)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        passage = try Passage(from: decoder)
+        rank = try container.decode(Int.self, forKey: .rank)
+        score = try container.decode(Double.self, forKey: .score)
+        vectorRank = try container.decodeIfPresent(Int.self, forKey: .vectorRank)
+        keywordRank = try container.decodeIfPresent(Int.self, forKey: .keywordRank)
+        highlights = try (container.decodeIfPresent([[Int]].self, forKey: .highlights) ?? []).compactMap { pair in
+            pair.count == 2 && pair[0] <= pair[1] ? pair[0] ..< pair[1] : nil
+        }
+    }
+}

@@ -1,0 +1,199 @@
+import Foundation
+import KorDocuments
+import KorEncoder
+
+/// Restrictions on which passages a search may return; applied before the cut to `limit`. Store-neutral:
+/// each store compiles them into its own query. The CLI's filter options, the HTTP and MCP `filters` object
+/// and a qrels line's `filters` are all this one type (`SearchFilters.schema` lists its fields).
+public struct SearchFilters: Sendable, Equatable {
+    /// A glob over the document path relative to the indexed folder (`*` and `?` match any characters,
+    /// `/` included; `[...]` a set), e.g. `market/*` or `*.pdf`.
+    public var pathGlob: String?
+    /// Document types to keep (`DocumentFormats.types`: txt, md, html, pdf, ...); nil keeps all.
+    public var types: Set<String>?
+    /// Keep documents modified at or after this time.
+    public var modifiedAfter: Date?
+    /// Keep documents modified before this time.
+    public var modifiedBefore: Date?
+    /// Keep documents of a company: its name (matched without `주식회사`, `(주)`, `㈜` and spaces), its DART
+    /// corp_code or its stock code.
+    public var company: String?
+    /// Keep documents of a report kind (`사업보고서`, `반기보고서`, ...).
+    public var reportType: String?
+    /// Keep documents of a period: `2024` keeps every period in 2024 (the year, its halves and quarters),
+    /// `2024-Q3` only that quarter.
+    public var period: String?
+    /// Keep documents filed on or after this day, and before this day (`YYYY-MM-DD`).
+    public var filedAfter: String?
+    public var filedBefore: String?
+
+    /// No restriction.
+    public init(pathGlob: String? = nil, types: Set<String>? = nil, modifiedAfter: Date? = nil, modifiedBefore: Date? = nil,
+                company: String? = nil, reportType: String? = nil, period: String? = nil, filedAfter: String? = nil, filedBefore: String? = nil) {
+        self.pathGlob = pathGlob
+        self.types = types
+        self.modifiedAfter = modifiedAfter
+        self.modifiedBefore = modifiedBefore
+        self.company = company
+        self.reportType = reportType
+        self.period = period
+        self.filedAfter = filedAfter
+        self.filedBefore = filedBefore
+    }
+
+    /// The filters' fields, with the CLI options that set them.
+    public static let schema = ContractSchema("SearchFilters", "Restrictions applied before the cut to k.", closed: true, [
+        ContractField("path", .string, "a glob over the path relative to the indexed folder (* and ? match any characters, / included; [...] a set), e.g. market/*", option: "--path"),
+        ContractField("types", .list(.string), "document types to keep: \(DocumentFormats.types.joined(separator: ", ")) (any case, or an extension)", option: "--type"),
+        ContractField("modified_after", .string, "documents modified on or after this date (YYYY-MM-DD or ISO 8601)", option: "--after"),
+        ContractField("modified_before", .string, "documents modified before this date (YYYY-MM-DD or ISO 8601)", option: "--before"),
+        ContractField("company", .string, "a company: its name (주식회사, (주), ㈜ and spaces ignored), DART corp_code or stock code", option: "--company"),
+        ContractField("report_type", .string, "a report kind: 사업보고서, 반기보고서, 분기보고서, 주요사항보고서, 감사보고서, ...", option: "--report-type"),
+        ContractField("period", .string, "a period: 2024 (the year, its halves and quarters), 2024-H1, 2024-Q3", option: "--period"),
+        ContractField("filed_after", .string, "documents filed on or after this day (YYYY-MM-DD)", option: "--filed-after"),
+        ContractField("filed_before", .string, "documents filed before this day (YYYY-MM-DD)", option: "--filed-before"),
+    ])
+
+    /// Filters from their JSON object, every value checked (`prefix` is the object's path, `filters.`).
+    public init(json object: ContractObject, naming: FieldNaming, prefix: String = "filters.") throws {
+        self.init(pathGlob: try object.string("path"), company: try object.string("company"), reportType: try object.string("report_type"),
+                  period: try object.string("period"), filedAfter: try object.string("filed_after"), filedBefore: try object.string("filed_before"))
+        if let names = try object.strings("types") { types = try SearchFilters.documentTypes(names, field: prefix + "types", naming: naming) }
+        modifiedAfter = try SearchFilters.date(try object.string("modified_after"), field: prefix + "modified_after", naming: naming)
+        modifiedBefore = try SearchFilters.date(try object.string("modified_before"), field: prefix + "modified_before", naming: naming)
+        try validate(naming: naming, prefix: prefix)
+    }
+
+    /// The document types a client named (`PDF`, `.pdf`, `htm`); throws naming the first that no registered
+    /// format has.
+    public static func documentTypes(_ names: [String], field: String, naming: FieldNaming) throws -> Set<String> {
+        try Set(names.map { name in
+            guard let type = documentType(name) else {
+                throw KorSearchError(.invalidArgument, "\(naming.quoting(field, name)) is not a type korsearch reads; one of \(DocumentFormats.types.joined(separator: ", "))",
+                                     parameter: field)
+            }
+            return type
+        })
+    }
+
+    /// A filter date a client gave (`YYYY-MM-DD` or ISO 8601); throws naming the field when it is neither.
+    public static func date(_ text: String?, field: String, naming: FieldNaming) throws -> Date? {
+        guard let text else { return nil }
+        guard let date = date(from: text) else { throw naming.error(field, "must be a date (YYYY-MM-DD or ISO 8601), not \(text)") }
+        return date
+    }
+
+    /// A filter date: `YYYY-MM-DD` (midnight UTC) or ISO 8601 with a time; nil when it is neither.
+    public static func date(from text: String) -> Date? {
+        if let date = ISO8601DateFormatter().date(from: text) { return date }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd"
+        return formatter.date(from: text)
+    }
+
+    /// These filters set on `base` (where they are given): a qrels line's filters over the run's.
+    public func applied(to base: SearchFilters) -> SearchFilters {
+        SearchFilters(pathGlob: pathGlob ?? base.pathGlob, types: types ?? base.types, modifiedAfter: modifiedAfter ?? base.modifiedAfter,
+                      modifiedBefore: modifiedBefore ?? base.modifiedBefore, company: company ?? base.company,
+                      reportType: reportType ?? base.reportType, period: period ?? base.period,
+                      filedAfter: filedAfter ?? base.filedAfter, filedBefore: filedBefore ?? base.filedBefore)
+    }
+
+    /// The conditions on a document's metadata, store-neutral: each a column of `FilingMetadata.columnNames`
+    /// and the values it may take (`prefix` for a year's periods).
+    public enum MetadataCondition: Equatable, Sendable {
+        /// The company key, the corp_code or the stock code equals one of these.
+        case company(key: String, code: String)
+        case equals(column: String, value: String)
+        /// `period` is the year or starts with `year-`.
+        case year(String)
+        case atLeast(column: String, value: String)
+        case below(column: String, value: String)
+    }
+
+    /// The metadata conditions these filters set, normalized (validate first).
+    public var metadataConditions: [MetadataCondition] {
+        var conditions: [MetadataCondition] = []
+        if let company = company?.trimmingCharacters(in: .whitespaces) {
+            conditions.append(.company(key: FilingMetadata.companyKey(company), code: company))
+        }
+        if let reportType = reportType?.trimmingCharacters(in: .whitespaces) {
+            conditions.append(.equals(column: "report_type", value: reportType))
+        }
+        if let period, let normalized = FilingMetadata.period(period) {
+            conditions.append(normalized.count == 4 ? .year(normalized) : .equals(column: "period", value: normalized))
+        }
+        if let filedAfter { conditions.append(.atLeast(column: "filed", value: filedAfter)) }
+        if let filedBefore { conditions.append(.below(column: "filed", value: filedBefore)) }
+        return conditions
+    }
+
+    /// The document type a user's `--type` names (`PDF`, `.pdf`, `pdf`, or an extension such as `htm`), or
+    /// nil when no registered format has it.
+    public static func documentType(_ name: String) -> String? {
+        let cleaned = name.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: ". "))
+        return DocumentFormats.reader(forType: cleaned)?.type ?? DocumentFormats.reader(forExtension: cleaned)?.type
+    }
+
+    /// The longest path glob accepted, and the most wildcards in one: beyond them a pattern is refused before
+    /// any store runs it (SQLite gives up on patterns too complex, PostgreSQL backtracks).
+    public static let maxGlobLength = 1000
+    public static let maxGlobWildcards = 64
+
+    /// Throws `.invalidArgument` for filters no store should run.
+    public func validate() throws {
+        try validate(naming: .json, prefix: "filters.")
+    }
+
+    /// Throws `.invalidArgument` for filters no store should run, naming the field at fault as `naming` does.
+    public func validate(naming: FieldNaming, prefix: String) throws {
+        if let period, FilingMetadata.period(period) == nil {
+            throw KorSearchError(.invalidArgument, "the period \"\(period)\" is not YYYY, YYYY-H1/H2 or YYYY-Q1..Q4", parameter: prefix + "period")
+        }
+        for (name, field, value) in [("filed after", "filed_after", filedAfter), ("filed before", "filed_before", filedBefore)] {
+            if let value, value.range(of: #"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"#, options: .regularExpression) == nil {
+                throw KorSearchError(.invalidArgument, "the \(name) date \"\(value)\" is not YYYY-MM-DD", parameter: prefix + field)
+            }
+        }
+        if company?.trimmingCharacters(in: .whitespaces).isEmpty == true {
+            throw KorSearchError(.invalidArgument, "the company is empty", parameter: prefix + "company")
+        }
+        if reportType?.trimmingCharacters(in: .whitespaces).isEmpty == true {
+            throw KorSearchError(.invalidArgument, "the report type is empty", parameter: prefix + "report_type")
+        }
+        if let pathGlob {
+            let wildcards = pathGlob.filter { $0 == "*" || $0 == "?" || $0 == "[" }.count
+            if pathGlob.count > SearchFilters.maxGlobLength || wildcards > SearchFilters.maxGlobWildcards {
+                throw KorSearchError(.invalidArgument, "the path pattern is too complex (at most \(SearchFilters.maxGlobLength) characters and \(SearchFilters.maxGlobWildcards) wildcards)",
+                                     parameter: prefix + "path")
+            }
+        }
+    }
+
+    /// Whether any restriction is set.
+    public var isEmpty: Bool {
+        pathGlob == nil && types == nil && modifiedAfter == nil && modifiedBefore == nil && metadataConditions.isEmpty
+    }
+}
+
+extension SearchFilters: Codable {
+    /// Decodes the JSON object of `SearchFilters.schema` (a qrels line's `filters`), every value checked.
+    public init(from decoder: any Decoder) throws {
+        try self.init(json: ContractObject(JSONValue(from: decoder), SearchFilters.schema, naming: .json, prefix: "filters."), naming: .json)
+    }
+
+    /// Encodes the JSON object of `SearchFilters.schema`, leaving out what is not set.
+    public func encode(to encoder: any Encoder) throws {
+        let iso = ISO8601DateFormatter()
+        var object: [String: JSONValue] = [:]
+        let strings: [(String, String?)] = [
+            ("path", pathGlob), ("modified_after", modifiedAfter.map(iso.string)), ("modified_before", modifiedBefore.map(iso.string)),
+            ("company", company), ("report_type", reportType), ("period", period), ("filed_after", filedAfter), ("filed_before", filedBefore),
+        ]
+        for case let (name, value?) in strings { object[name] = .string(value) }
+        if let types { object["types"] = .array(types.sorted().map(JSONValue.string)) }
+        try JSONValue.object(object).encode(to: encoder)
+    }
+}
