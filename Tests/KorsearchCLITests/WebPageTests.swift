@@ -113,6 +113,24 @@ final class WebPageTests: XCTestCase {
         XCTAssertFalse(markup.contains("<title>pwned</title>"))
         XCTAssertFalse(markup.contains("<b>굵게</b>"))
 
+        // The page marks what the server says matched — the CLI's highlights — and holds no keyword logic.
+        let cli = try runKorsearch(["search", "자기주식 소각", "--index", index, "--mode", "keyword", "--json", "-k", "1"])
+        let top = try XCTUnwrap(((try JSONSerialization.jsonObject(with: Data(cli.stdout.utf8)) as? [String: Any])?["results"] as? [[String: Any]])?.first)
+        let scalars = Array(try XCTUnwrap(top["text"] as? String).unicodeScalars)
+        let cliMarks = try XCTUnwrap(top["highlights"] as? [[Int]]).map { String(String.UnicodeScalarView(scalars[$0[0] ..< $0[1]])) }
+        let page = try dom(browser, url(server, "/?q=\(query)&mode=keyword&k=1"))
+        let firstHit = try XCTUnwrap(page.range(of: "class=\"hit\"").map { String(page[$0.lowerBound...]) })
+        let pageMarks = firstHit.matches(of: /<mark>([^<]*)<\/mark>/).map { String($0.output.1) }
+        XCTAssertFalse(pageMarks.isEmpty, firstHit)
+        XCTAssertTrue((0 ... max(0, cliMarks.count - pageMarks.count)).contains { Array(cliMarks[$0 ..< min(cliMarks.count, $0 + pageMarks.count)]) == pageMarks },
+                      "the page's marks \(pageMarks) are the CLI's highlights \(cliMarks)")
+        let script = try String(contentsOf: repository.appendingPathComponent("Sources/KorSearchServer/Page/app.js"), encoding: .utf8)
+        for logic in ["ENDINGS", "stem(", "amounts(", "tokens(", "matchAll", "\\uAC00"] {
+            XCTAssertFalse(script.contains(logic), "keyword analysis (\(logic)) in the page's script")
+        }
+        let served = try Data(contentsOf: url(server, "/app.js"))
+        XCTAssertEqual(String(decoding: served, as: UTF8.self), script, "the script served is the file, embedded at build time")
+
         // Ids that are not numbers never reach a file.
         XCTAssertTrue(try dom(browser, url(server, "/?doc=..%2F..%2Fetc%2Fpasswd")).contains("must be an integer"))
     }

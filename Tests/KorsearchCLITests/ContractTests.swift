@@ -1,0 +1,176 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import KorSearch
+import XCTest
+
+/// The one contract of every front end: the same request through `korsearch search --json`, `POST /v1/search`
+/// and the MCP `search` tool (real processes, real HTTP on loopback, real stdio) gives the same results field
+/// for field; the OpenAPI document and the MCP schemas list exactly the CLI's filters; the page's marks are
+/// the CLI's highlights.
+final class ContractTests: XCTestCase {
+    private let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    private var model: String { repository.appendingPathComponent("Tests/Fixtures/models/mdeberta-tiny-safetensors").path }
+
+    private func json(_ text: String) throws -> [String: Any] {
+        try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], text)
+    }
+
+    private func post(_ server: ServerProcess, _ path: String, _ body: Any) throws -> (status: Int, data: Data) {
+        var request = URLRequest(url: URL(string: path, relativeTo: server.base)!)
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.httpBody = try JSONSerialization.data(withJSONObject: body)
+        return try fetch(request)
+    }
+
+    private func get(_ server: ServerProcess, _ path: String) throws -> (status: Int, data: Data) {
+        try fetch(URLRequest(url: URL(string: path, relativeTo: server.base)!))
+    }
+
+    private func fetch(_ request: URLRequest) throws -> (status: Int, data: Data) {
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var result: (Int, Data)?
+        nonisolated(unsafe) var failure: Error?
+        URLSession.shared.dataTask(with: request) { data, response, error in
+            if let error { failure = error } else { result = ((response as? HTTPURLResponse)?.statusCode ?? 0, data ?? Data()) }
+            done.signal()
+        }.resume()
+        done.wait()
+        if let failure { throw failure }
+        return result!
+    }
+
+    /// MCP over stdio: initialize, then one `tools/call` per request; the tool results in order.
+    private func mcp(index: String, _ calls: [(String, [String: Any])]) throws -> (tools: [[String: Any]], results: [[String: Any]]) {
+        var messages: [[String: Any]] = [
+            ["jsonrpc": "2.0", "id": 0, "method": "initialize",
+             "params": ["protocolVersion": "2025-03-26", "capabilities": [String: Any](), "clientInfo": ["name": "contract-tests", "version": "1"]]],
+            ["jsonrpc": "2.0", "method": "notifications/initialized"],
+            ["jsonrpc": "2.0", "id": 1, "method": "tools/list"],
+        ]
+        for (number, call) in calls.enumerated() {
+            messages.append(["jsonrpc": "2.0", "id": number + 2, "method": "tools/call", "params": ["name": call.0, "arguments": call.1]])
+        }
+        let input = try messages.map { String(decoding: try JSONSerialization.data(withJSONObject: $0), as: UTF8.self) }.joined(separator: "\n") + "\n"
+        let run = try runKorsearch(["mcp", "--index", index, "--model", model], stdin: Data(input.utf8))
+        XCTAssertEqual(run.status, 0, run.stderr)
+        var byId: [Int: [String: Any]] = [:]
+        for line in run.stdout.split(separator: "\n") {
+            let message = try json(String(line))
+            if let id = message["id"] as? Int { byId[id] = message["result"] as? [String: Any] }
+        }
+        let tools = try XCTUnwrap(byId[1]?["tools"] as? [[String: Any]], run.stdout)
+        return (tools, try (0 ..< calls.count).map { try XCTUnwrap(byId[$0 + 2], "no answer to call \($0): \(run.stdout)") })
+    }
+
+    func testTheSameRequestGivesTheSameAnswerThroughTheCLIHTTPAndMCP() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("korsearch-contract-\(UUID().uuidString)")
+        addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let index = try buildCorpusIndex(in: folder, model: model)
+
+        // Filters, context and a vector weight, with each front end's spelling of them.
+        let requests: [(cli: [String], body: [String: Any])] = [
+            (["보증 잔액", "-k", "3", "--mode", "hybrid", "--vector-weight", "0.3", "--context", "1", "--company", "00887766", "--period", "2024",
+              "--filed-after", "2024-08-01", "--filed-before", "2025-01-01"],
+             ["query": "보증 잔액", "k": 3, "mode": "hybrid", "vector_weight": 0.3, "context": 1,
+              "filters": ["company": "00887766", "period": "2024", "filed_after": "2024-08-01", "filed_before": "2025-01-01"]]),
+            (["자기주식 소각", "-k", "4", "--mode", "keyword", "--type", "html", "--type", "MD", "--after", "2000-01-01", "--before", "2100-01-01"],
+             ["query": "자기주식 소각", "k": 4, "mode": "keyword", "filters": ["types": ["html", "MD"], "modified_after": "2000-01-01", "modified_before": "2100-01-01"]]),
+            (["조기상환 손실", "-k", "2", "--mode", "vector", "--path", "*.pdf", "--context", "2"],
+             ["query": "조기상환 손실", "k": 2, "mode": "vector", "context": 2, "filters": ["path": "*.pdf"]]),
+        ]
+        let server = try ServerProcess.start(index: index, for: self)
+        let (_, mcpResults) = try mcp(index: index, requests.map { ("search", $0.body) })
+        for (number, request) in requests.enumerated() {
+            let cli = try runKorsearch(["search"] + request.cli + ["--index", index, "--model", model, "--json"])
+            XCTAssertEqual(cli.status, 0, cli.stderr)
+            let http = try post(server, "/v1/search", request.body)
+            XCTAssertEqual(http.status, 200, String(decoding: http.data, as: UTF8.self))
+            let fromCLI = try json(cli.stdout)
+            let fromHTTP = try json(String(decoding: http.data, as: UTF8.self))
+            let fromMCP = try XCTUnwrap(mcpResults[number]["structuredContent"] as? [String: Any])
+            let results = try XCTUnwrap(fromCLI["results"] as? [[String: Any]])
+            XCTAssertFalse(results.isEmpty, "request \(number) finds something")
+            // Field for field: the whole answers compared as JSON values.
+            XCTAssertEqual(fromHTTP as NSDictionary, fromCLI as NSDictionary, "HTTP = CLI for request \(number)")
+            XCTAssertEqual(fromMCP as NSDictionary, fromCLI as NSDictionary, "MCP = CLI for request \(number)")
+            // Every hit has every field of the contract (absent values as null), highlights included.
+            let expected = Set(SearchAnswer.schema.field(at: "results").flatMap { field -> [String]? in
+                if case .list(.object(let hit)) = field.kind { return hit.fields.filter(\.isRequired).map(\.name) }
+                return nil
+            } ?? [])
+            XCTAssertTrue(expected.contains("highlights") && expected.contains("tokens"), "\(expected)")
+            for hit in results { XCTAssertTrue(expected.isSubset(of: Set(hit.keys)), "\(expected.subtracting(hit.keys)) missing") }
+            if request.body["context"] != nil { XCTAssertNotNil(results.first?["context"], "context passages attached") }
+        }
+
+        // A context and a document request answer the same through HTTP and MCP.
+        let hit = try XCTUnwrap((try json(try runKorsearch(["search", "자기주식 소각", "--index", index, "--mode", "keyword", "--json", "-k", "1"]).stdout)["results"] as? [[String: Any]])?.first)
+        let chunk = try XCTUnwrap(hit["chunk_id"] as? Int), document = try XCTUnwrap(hit["document_id"] as? Int)
+        let (_, answers) = try mcp(index: index, [("get_context", ["chunk_id": chunk, "neighbours": 2]),
+                                                  ("get_document", ["document_id": document, "start": 5, "end": 60])])
+        let context = try get(server, "/v1/chunks/\(chunk)?neighbours=2")
+        XCTAssertEqual(try json(String(decoding: context.data, as: UTF8.self)) as NSDictionary, try XCTUnwrap(answers[0]["structuredContent"] as? NSDictionary))
+        let range = try get(server, "/v1/documents/\(document)?start=5&end=60")
+        XCTAssertEqual(try json(String(decoding: range.data, as: UTF8.self)) as NSDictionary, try XCTUnwrap(answers[1]["structuredContent"] as? NSDictionary))
+        // The MCP text names the ids an agent passes on.
+        let text = ((answers[0]["content"] as? [[String: Any]])?.first?["text"] as? String) ?? ""
+        XCTAssertTrue(text.contains("chunk_id \(chunk)") && text.contains("document_id \(document)"), text)
+        // The same bad request is refused alike, naming the field.
+        let bad = try post(server, "/v1/search", ["query": "금리", "context": 21])
+        XCTAssertEqual(bad.status, 400)
+        XCTAssertTrue(String(decoding: bad.data, as: UTF8.self).contains("context must be between 0 and 20, not 21"))
+        XCTAssertTrue(String(decoding: bad.data, as: UTF8.self).contains("\"param\":\"context\""))
+        let cliBad = try runKorsearch(["search", "금리", "--index", index, "--context", "21"])
+        XCTAssertEqual(cliBad.status, 64)
+        XCTAssertTrue(cliBad.stderr.contains("--context must be between 0 and 20, not 21"), cliBad.stderr)
+    }
+
+    /// The OpenAPI document, the MCP tools' schemas and the CLI's options list the same request fields and
+    /// filters, because all three come from one table.
+    func testSchemasAndTheCLIListTheSameFields() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("korsearch-contract-\(UUID().uuidString)")
+        addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
+        let index = folder.appendingPathComponent("index").path
+        let indexed = try runKorsearch(["index", repository.appendingPathComponent("Examples/corpus/market").path, "--index", index, "--model", model, "--quiet"])
+        XCTAssertEqual(indexed.status, 0, indexed.stderr)
+        let server = try ServerProcess.start(index: index, for: self)
+        let openAPI = try json(String(decoding: try get(server, "/openapi.json").data, as: UTF8.self))
+        let schemas = try XCTUnwrap((openAPI["components"] as? [String: Any])?["schemas"] as? [String: Any])
+        func properties(_ schema: Any?) -> Set<String> { Set(((schema as? [String: Any])?["properties"] as? [String: Any])?.keys ?? [:].keys) }
+
+        let filters = Set(SearchFilters.schema.fields.map(\.name))
+        XCTAssertEqual(filters, ["path", "types", "modified_after", "modified_before", "company", "report_type", "period", "filed_after", "filed_before"])
+        XCTAssertEqual(properties(schemas["SearchFilters"]), filters, "OpenAPI's filters")
+        XCTAssertEqual(properties(schemas["SearchRequest"]), Set(SearchRequest.schema.fields.map(\.name)), "OpenAPI's request")
+        XCTAssertEqual(properties(schemas["SearchHit"]), Set((Passage.fields + SearchHit.fields).map(\.name) + ["context"]))
+
+        let (tools, _) = try mcp(index: index, [])
+        let search = try XCTUnwrap(tools.first { $0["name"] as? String == "search" })
+        let input = try XCTUnwrap(search["inputSchema"] as? [String: Any])
+        XCTAssertEqual(properties(input), Set(SearchRequest.schema.fields.map(\.name)), "MCP's request")
+        XCTAssertEqual(properties((input["properties"] as? [String: Any])?["filters"]), filters, "MCP's filters")
+        XCTAssertEqual(input["additionalProperties"] as? Bool, false)
+        XCTAssertNotNil(search["outputSchema"], "MCP's answer schema")
+        XCTAssertEqual(properties(search["outputSchema"]), ["query", "mode", "vector_weight", "results"])
+        for tool in ["get_context", "get_document"] {
+            XCTAssertNotNil(tools.first { $0["name"] as? String == tool }?["outputSchema"], tool)
+        }
+
+        // The CLI: each field's option exists in `search --help`, and every filter option there is a field's.
+        let help = try runKorsearch(["search", "--help"]).stdout
+        let options = Set(help.matches(of: /(?m)^  (?:-[a-z], )?(--[a-z-]+|-k)\b/).map { String($0.output.1) })
+        for field in SearchFilters.schema.fields {
+            XCTAssertTrue(options.contains(field.option ?? "-"), "the CLI has \(field.option ?? field.name) for filters.\(field.name)")
+        }
+        for field in SearchRequest.schema.fields where field.option?.hasPrefix("-") == true {
+            XCTAssertTrue(options.contains(field.option!), "the CLI has \(field.option!) for \(field.name)")
+        }
+        let notFields: Set<String> = ["--index", "--store", "--model", "--precision", "--queries", "--json", "--help", "--version"]
+        let fieldOptions = Set((SearchFilters.schema.fields + SearchRequest.schema.fields).compactMap(\.option))
+        XCTAssertEqual(options.subtracting(notFields).subtracting(fieldOptions), [], "an option of search that no field of the contract has")
+    }
+}
