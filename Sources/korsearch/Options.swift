@@ -159,35 +159,41 @@ func jsonLine<T: Encodable>(_ value: T) throws -> String {
 /// (company, report, period, filing date). Each option is a field of `SearchFilters.schema` (its `option`),
 /// which a test holds to this list.
 struct FilterOptions: ParsableArguments {
-    @Option(name: .long, help: "Keep documents whose path (relative to the indexed folder) matches this glob, e.g. 'market/*'.")
+    @Option(name: .long, help: FilterOptions.filterHelp("path"))
     var path: String?
 
-    @Option(name: .long, help: "Keep documents of this type (\(DocumentFormats.types.joined(separator: ", "))); repeatable.")
+    @Option(name: .long, help: FilterOptions.filterHelp("types", repeatable: true))
     var type: [String] = []
 
-    @Option(name: .long, help: "Keep documents modified on or after this date (YYYY-MM-DD).")
+    @Option(name: .long, help: FilterOptions.filterHelp("modified_after"))
     var after: String?
 
-    @Option(name: .long, help: "Keep documents modified before this date (YYYY-MM-DD).")
+    @Option(name: .long, help: FilterOptions.filterHelp("modified_before"))
     var before: String?
 
-    @Option(name: .long, help: "Keep documents of this company: its name (without 주식회사, (주), ㈜ or spaces), DART corp_code or stock code.")
+    @Option(name: .long, help: FilterOptions.filterHelp("company"))
     var company: String?
 
-    @Option(name: .customLong("report-type"), help: "Keep documents of this report kind (사업보고서, 반기보고서, 분기보고서, 주요사항보고서, 감사보고서, ...).")
+    @Option(name: .customLong("report-type"), help: FilterOptions.filterHelp("report_type"))
     var reportType: String?
 
-    @Option(name: .long, help: "Keep documents of this period: 2024 (the year, its halves and quarters), 2024-H1, 2024-Q3.")
+    @Option(name: .long, help: FilterOptions.filterHelp("period"))
     var period: String?
 
-    @Option(name: .customLong("filed-after"), help: "Keep documents filed on or after this date (YYYY-MM-DD).")
+    @Option(name: .customLong("filed-after"), help: FilterOptions.filterHelp("filed_after"))
     var filedAfter: String?
 
-    @Option(name: .customLong("filed-before"), help: "Keep documents filed before this date (YYYY-MM-DD).")
+    @Option(name: .customLong("filed-before"), help: FilterOptions.filterHelp("filed_before"))
     var filedBefore: String?
 
     func validate() throws {
         try commandLine { _ = try filters() }
+    }
+
+    /// An option's help: the meaning of its field in `SearchFilters.schema`, the one place it is written.
+    private static func filterHelp(_ field: String, repeatable: Bool = false) -> ArgumentHelp {
+        let summary = SearchFilters.schema.field(at: field)?.summary ?? field
+        return ArgumentHelp("Keep " + summary + (repeatable ? "; repeatable." : summary.hasSuffix(".") ? "" : "."))
     }
 
     /// The filters given, checked as every front end checks them, in the CLI's words.

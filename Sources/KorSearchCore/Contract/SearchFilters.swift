@@ -43,13 +43,13 @@ public struct SearchFilters: Sendable, Equatable {
 
     /// The filters' fields, with the CLI options that set them.
     public static let schema = ContractSchema("SearchFilters", "Restrictions applied before the cut to k.", closed: true, [
-        ContractField("path", .string, "a glob over the path relative to the indexed folder (* and ? match any characters, / included; [...] a set), e.g. market/*", option: "--path"),
-        ContractField("types", .list(.string), "document types to keep: \(DocumentFormats.types.joined(separator: ", ")) (any case, or an extension)", option: "--type"),
+        ContractField("path", .string, "documents whose path relative to the indexed folder matches this glob (* and ? match any characters, / included; [...] a set), e.g. market/*", option: "--path"),
+        ContractField("types", .list(.string), "documents of these types: \(DocumentFormats.types.joined(separator: ", ")) (any case, or an extension)", option: "--type"),
         ContractField("modified_after", .string, "documents modified on or after this date (YYYY-MM-DD or ISO 8601)", option: "--after"),
         ContractField("modified_before", .string, "documents modified before this date (YYYY-MM-DD or ISO 8601)", option: "--before"),
-        ContractField("company", .string, "a company: its name (주식회사, (주), ㈜ and spaces ignored), DART corp_code or stock code", option: "--company"),
-        ContractField("report_type", .string, "a report kind: 사업보고서, 반기보고서, 분기보고서, 주요사항보고서, 감사보고서, ...", option: "--report-type"),
-        ContractField("period", .string, "a period: 2024 (the year, its halves and quarters), 2024-H1, 2024-Q3", option: "--period"),
+        ContractField("company", .string, "documents of this company: its name (주식회사, (주), ㈜ and spaces ignored), DART corp_code or stock code", option: "--company"),
+        ContractField("report_type", .string, "documents of this report kind: 사업보고서, 반기보고서, 분기보고서, 주요사항보고서, 감사보고서, ...", option: "--report-type"),
+        ContractField("period", .string, "documents of this period: 2024 (the year, its halves and quarters), 2024-H1, 2024-Q3", option: "--period"),
         ContractField("filed_after", .string, "documents filed on or after this day (YYYY-MM-DD)", option: "--filed-after"),
         ContractField("filed_before", .string, "documents filed before this day (YYYY-MM-DD)", option: "--filed-before"),
     ])
