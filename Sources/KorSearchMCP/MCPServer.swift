@@ -7,11 +7,13 @@ import MCP
 /// as `korsearch search --json` and the HTTP API) plus a short text rendering with citations. Bad arguments
 /// are tool errors with a message; the server keeps running, and ends when the client closes its input.
 public final class MCPServer: Sendable {
-    private let searcher: Searcher
+    private let holder: IndexHolder
+    /// The current searcher: reopened when another process re-indexed, as the HTTP server's.
+    private var searcher: Searcher { holder.searcher }
 
-    /// A server over an opened index.
-    public init(opened: OpenedIndex, warn: @escaping @Sendable (String) -> Void = { _ in }) throws {
-        searcher = try opened.searcher(warn: warn)
+    /// A server over an opened index, reopened from `location` when another process changes it.
+    public init(opened: OpenedIndex, location: IndexLocation, warn: @escaping @Sendable (String) -> Void = { _ in }) throws {
+        holder = try IndexHolder(opened: opened, location: location, warn: warn)
     }
 
     /// Serves over the given file descriptors (stdin and stdout by default) until the client closes its end.
@@ -119,6 +121,7 @@ public final class MCPServer: Sendable {
     }
 
     private func search(_ request: SearchRequest) throws -> (Value, String) {
+        let searcher = self.searcher
         if request.mode != .keyword, searcher.embedder == nil { throw ToolError("this server has no model loaded; use mode keyword") }
         let answer = try searcher.answer(request)
         var text = answer.results.isEmpty ? "no results for \(request.query)" : ""

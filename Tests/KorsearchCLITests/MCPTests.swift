@@ -152,6 +152,34 @@ final class MCPTests: XCTestCase {
         XCTAssertTrue(log.contains("MCP server on stdio"), log)
     }
 
+    /// Like the HTTP server, the MCP server picks up an index another process has updated.
+    func testAnIndexUpdatedByAnotherProcessIsServed() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("korsearch-mcp-\(UUID().uuidString)")
+        addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let index = try buildCorpusIndex(in: folder, model: model)
+        let session = try Session(["mcp", "--index", index, "--model", model])
+        addTeardownBlock { session.process.terminate() }
+        _ = try session.request("initialize", ["protocolVersion": "2025-03-26", "capabilities": [String: Any](),
+                                               "clientInfo": ["name": "korsearch-tests", "version": "1.0"]])
+        try session.send(["jsonrpc": "2.0", "method": "notifications/initialized"])
+        func top() throws -> String? {
+            let result = try session.call("search", ["query": "스테이블코인", "mode": "keyword", "k": 1])
+            return (result.structured?["results"] as? [[String: Any]])?.first?["path"] as? String
+        }
+        XCTAssertNotEqual(try top(), "market/stablecoin.txt")
+        try Data("스테이블코인 규제 동향: 발행사는 준비자산을 100% 보유해야 한다.".utf8)
+            .write(to: folder.appendingPathComponent("corpus/market/stablecoin.txt"))
+        let update = try runKorsearch(["index", folder.appendingPathComponent("corpus").path, "--index", index, "--model", model, "--quiet"])
+        XCTAssertEqual(update.status, 0, update.stderr)
+        var found = false
+        for _ in 0 ..< 20 where !found {
+            Thread.sleep(forTimeInterval: 0.5)
+            found = try top() == "market/stablecoin.txt"
+        }
+        XCTAssertTrue(found, "the updated index is served")
+    }
+
     /// The SDK's `Client` over pipes to the real binary: it initializes, lists the tools, calls each, gets the
     /// CLI's top hit and a tool error for bad arguments.
     func testSDKClientOverPipesToTheBinary() async throws {

@@ -1,11 +1,12 @@
 import Foundation
-import KorSearch
+import KorSearchCore
 
-/// The searcher of the served index, reopened when another process has updated the index in a way an open
+/// The searcher of a served index, reopened when another process has updated the index in a way an open
 /// copy does not see by itself (a rewritten FAISS file; a PostgreSQL store is always current), checked at most
-/// every `interval` seconds.
-final class IndexHolder: @unchecked Sendable {
-    let location: IndexLocation
+/// every `interval` seconds: how every server (HTTP and MCP) picks up a re-indexed index.
+public final class IndexHolder: @unchecked Sendable {
+    /// The index served.
+    public let location: IndexLocation
     private let embedder: Embedder?
     private let model: ModelIdentity?
     private let interval: TimeInterval
@@ -15,7 +16,8 @@ final class IndexHolder: @unchecked Sendable {
     private var checked = Date()
     private let warn: @Sendable (String) -> Void
 
-    init(opened: OpenedIndex, location: IndexLocation, interval: TimeInterval = 2, warn: @escaping @Sendable (String) -> Void) throws {
+    /// Holds an opened index; `location` is where it is reopened from.
+    public init(opened: OpenedIndex, location: IndexLocation, interval: TimeInterval = 2, warn: @escaping @Sendable (String) -> Void) throws {
         self.location = location
         embedder = opened.embedder
         model = opened.model
@@ -26,7 +28,7 @@ final class IndexHolder: @unchecked Sendable {
     }
 
     /// The current searcher, reopened first if the index changed on disk.
-    var searcher: Searcher {
+    public var searcher: Searcher {
         lock.lock()
         defer { lock.unlock() }
         if Date().timeIntervalSince(checked) >= interval {
