@@ -11,7 +11,7 @@ public struct Passage: Sendable, Equatable, Identifiable {
     /// Document path relative to the indexed folder, `/`-separated.
     public var path: String
     /// Document title, where it has one.
-    public var title: String?
+    @NullWhenAbsent public var title: String?
     /// Position of the passage within its document, from 0.
     public var ordinal: Int
     /// The passage text.
@@ -20,9 +20,9 @@ public struct Passage: Sendable, Equatable, Identifiable {
     public var start: Int
     public var end: Int
     /// 1-based page for paged documents (PDF), else nil.
-    public var page: Int?
+    @NullWhenAbsent public var page: Int?
     /// The headings above the passage (`II. 사업의 내용 > 1. 사업의 개요`), nil when its document has none.
-    public var section: String?
+    @NullWhenAbsent public var section: String?
     /// Model tokens, [CLS] and [SEP] included.
     public var tokens: Int
     /// What its document is: company, corp_code, stock_code, report_type, period, filed, rcept_no (those known).
@@ -80,28 +80,12 @@ public struct Passage: Sendable, Equatable, Identifiable {
     public static let schema = ContractSchema("Passage", "A passage of an indexed document with where it came from.", closed: false, fields)
 }
 
+/// Every field of `Passage.schema`, absent values as `null` (`NullWhenAbsent`).
 extension Passage: Codable {
     enum CodingKeys: String, CodingKey {
         case path, title, ordinal, text, start, end, page, section, tokens, metadata
         case chunkId = "chunk_id"
         case documentId = "document_id"
-    }
-
-    /// Writes every field of `Passage.schema`, absent values as `null`.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(chunkId, forKey: .chunkId)
-        try container.encode(documentId, forKey: .documentId)
-        try container.encode(path, forKey: .path)
-        try container.encode(title, forKey: .title)
-        try container.encode(ordinal, forKey: .ordinal)
-        try container.encode(text, forKey: .text)
-        try container.encode(start, forKey: .start)
-        try container.encode(end, forKey: .end)
-        try container.encode(page, forKey: .page)
-        try container.encode(section, forKey: .section)
-        try container.encode(tokens, forKey: .tokens)
-        try container.encode(metadata, forKey: .metadata)
     }
 }
 

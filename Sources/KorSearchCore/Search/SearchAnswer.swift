@@ -24,7 +24,7 @@ public struct SearchAnswer: Encodable, Sendable {
     public var query: String
     public var mode: SearchMode
     /// The vector weight the fusion used (hybrid only).
-    public var vectorWeight: Double?
+    @NullWhenAbsent public var vectorWeight: Double?
     public var results: [Result]
 
     enum CodingKeys: String, CodingKey {
@@ -32,13 +32,6 @@ public struct SearchAnswer: Encodable, Sendable {
         case vectorWeight = "vector_weight"
     }
 
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(query, forKey: .query)
-        try container.encode(mode, forKey: .mode)
-        try container.encode(vectorWeight, forKey: .vectorWeight)
-        try container.encode(results, forKey: .results)
-    }
 
     /// The answer's fields.
     public static let schema: ContractSchema = {
@@ -79,7 +72,7 @@ public struct PassageContext: Encodable, Sendable {
 public struct DocumentText: Encodable, Sendable {
     public var documentId: Int64
     public var path: String
-    public var title: String?
+    @NullWhenAbsent public var title: String?
     public var type: String
     /// Its passages.
     public var chunks: Int
@@ -102,22 +95,6 @@ public struct DocumentText: Encodable, Sendable {
         case totalCharacters = "total_characters"
     }
 
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(documentId, forKey: .documentId)
-        try container.encode(path, forKey: .path)
-        try container.encode(title, forKey: .title)
-        try container.encode(type, forKey: .type)
-        try container.encode(chunks, forKey: .chunks)
-        try container.encode(modified, forKey: .modified)
-        try container.encode(sha256, forKey: .sha256)
-        try container.encode(metadata, forKey: .metadata)
-        try container.encode(totalCharacters, forKey: .totalCharacters)
-        try container.encode(start, forKey: .start)
-        try container.encode(end, forKey: .end)
-        try container.encode(truncated, forKey: .truncated)
-        try container.encode(text, forKey: .text)
-    }
 
     /// The answer's fields.
     public static let schema = ContractSchema("DocumentText", "A document's stored text, or a range of it.", closed: false, [
