@@ -208,8 +208,13 @@ public enum KoreanEndings {
     /// The word without the longest ending it has, when at least two syllables remain; nil otherwise.
     public static func stem(of word: String) -> String? {
         let scalars = Array(word.unicodeScalars)
+        return stemLength(of: scalars[...]).map { String(String.UnicodeScalarView(scalars.prefix($0))) }
+    }
+
+    /// The length in scalars of `stem(of:)` of a word given as its scalars; nil when it has no ending.
+    static func stemLength(of scalars: ArraySlice<Unicode.Scalar>) -> Int? {
         for ending in endingScalars where scalars.count - ending.count >= 2 && scalars.suffix(ending.count).elementsEqual(ending) {
-            return String(String.UnicodeScalarView(scalars.dropLast(ending.count)))
+            return scalars.count - ending.count
         }
         return nil
     }

@@ -122,6 +122,7 @@ public final class Searcher: @unchecked Sendable {
         let chunks = Dictionary(uniqueKeysWithValues: try index.chunks(ids: candidates.map(\.id)).map { ($0.id, $0) })
         var hits: [SearchHit] = []
         var kept: [Int64: [Range<Int>]] = [:]
+        let words = Snippet.QueryWords(query)
         for candidate in candidates {
             guard let chunk = chunks[candidate.id] else { continue }
             // An overlapping passage of a document already in the results adds nothing new.
@@ -129,7 +130,7 @@ public final class Searcher: @unchecked Sendable {
             if kept[chunk.documentId, default: []].contains(where: { $0.overlaps(range) }) { continue }
             kept[chunk.documentId, default: []].append(range)
             hits.append(SearchHit(rank: hits.count + 1, score: candidate.score, passage: chunk, vectorRank: candidate.vectorRank,
-                                  keywordRank: candidate.keywordRank, highlights: Snippet.highlights(in: chunk.text, query: query)))
+                                  keywordRank: candidate.keywordRank, highlights: Snippet.highlights(in: chunk.text, words: words)))
             if hits.count == limit { break }
         }
         return hits

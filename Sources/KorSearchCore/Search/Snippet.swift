@@ -35,8 +35,14 @@ public enum Snippet {
     /// The stretches of `text` that match the query's words (`markedRanges`), as `[start, end)` offsets in
     /// Unicode scalars: what a hit's `highlights` say, and what every front end marks.
     public static func highlights(in text: String, query: String) -> [Range<Int>] {
+        highlights(in: text, words: QueryWords(query))
+    }
+
+    /// `highlights(in:query:)` with the query's words worked out already (a search marks each of its hits).
+    static func highlights(in text: String, words: QueryWords) -> [Range<Int>] {
+        if words.isEmpty { return [] }
         let characters = Array(text)
-        let ranges = markedRanges(characters, query: query)
+        let ranges = markedRanges(characters, words: words)
         if ranges.isEmpty { return [] }
         // Scalar offset of each character's start.
         var offsets = [Int](repeating: 0, count: characters.count + 1)
@@ -44,47 +50,75 @@ public enum Snippet {
         return ranges.map { offsets[$0.lowerBound] ..< offsets[$0.upperBound] }
     }
 
+    /// A query's words as marking compares them, worked out once per query: its numbers, Latin words and
+    /// amounts (matched whole), and its Hangul words with their stems (the cores) as scalars. A Hangul token
+    /// is made of syllables and compatibility jamo only, each one scalar and one character, so comparing
+    /// scalars is comparing the words.
+    struct QueryWords {
+        /// Terms matched whole: numbers, lowercased Latin words, amounts.
+        let exact: Set<String>
+        /// The Hangul words and their stems.
+        let cores: [[Unicode.Scalar]]
+
+        init(_ query: String) {
+            let queryScalars = Array(query.unicodeScalars)
+            let tokens = KeywordTerms.tokens(queryScalars)
+            exact = Set(tokens.filter { $0.kind != .hangul }.map(\.term) + KeywordTerms.amounts(queryScalars).map(\.term))
+            let words = tokens.filter { $0.kind == .hangul }.map(\.term)
+            cores = Set(words.flatMap { [$0] + [KoreanEndings.stem(of: $0)].compactMap { $0 } }).sorted().map { Array($0.unicodeScalars) }
+        }
+
+        var isEmpty: Bool { exact.isEmpty && cores.isEmpty }
+    }
+
     /// Ranges of characters that match the query's words: numbers, Latin words and amounts whole (`3` never
     /// inside `2023`); a Hangul word where the query's word, or its stem (`KoreanEndings`), is the whole
     /// word, its start or its stem's end — so `금리` marks the 금리 of `기준금리를` and `육아휴직을` marks
     /// `육아휴직`, but `전자` is not marked inside `운전자본`, nor `휴직` of `휴직을` for a query `육아휴직을`.
     static func markedRanges(_ characters: [Character], query: String) -> [Range<Int>] {
-        let queryScalars = Array(query.unicodeScalars)
-        let queryTokens = KeywordTerms.tokens(queryScalars)
-        if queryTokens.isEmpty { return [] }
-        let exact = Set(queryTokens.filter { $0.kind != .hangul }.map(\.term) + KeywordTerms.amounts(queryScalars).map(\.term))
-        let words = queryTokens.filter { $0.kind == .hangul }.map(\.term)
-        let cores = Set(words.flatMap { [$0] + [KoreanEndings.stem(of: $0)].compactMap { $0 } })
+        markedRanges(characters, words: QueryWords(query))
+    }
 
-        // The text's scalars, and the character each belongs to.
+    static func markedRanges(_ characters: [Character], words: QueryWords) -> [Range<Int>] {
+        if words.isEmpty { return [] }
+        // The text's scalars, lowercased, and the character each belongs to.
         var scalars: [Unicode.Scalar] = [], owner: [Int] = []
+        scalars.reserveCapacity(characters.count)
+        owner.reserveCapacity(characters.count)
         for (index, character) in characters.enumerated() {
-            for scalar in String(character).lowercased().unicodeScalars { scalars.append(scalar); owner.append(index) }
+            for scalar in character.unicodeScalars {
+                if scalar.properties.changesWhenLowercased {
+                    for lower in scalar.properties.lowercaseMapping.unicodeScalars { scalars.append(lower); owner.append(index) }
+                } else {
+                    scalars.append(scalar)
+                    owner.append(index)
+                }
+            }
         }
         var marked = [Bool](repeating: false, count: characters.count)
         func mark(_ range: Range<Int>) { for index in range { marked[owner[index]] = true } }
         for token in KeywordTerms.tokens(scalars) {
             switch token.kind {
             case .number, .latin:
-                if exact.contains(token.term) { mark(token.range) }
+                if words.exact.contains(token.term) { mark(token.range) }
             case .hangul:
-                let word = token.term
-                let stem = KoreanEndings.stem(of: word) ?? word
-                for core in cores {
-                    if word == core {
+                let word = scalars[token.range]
+                let start = token.range.lowerBound
+                let stem = word.prefix(KoreanEndings.stemLength(of: word) ?? word.count)
+                for core in words.cores {
+                    if word.elementsEqual(core) {
                         mark(token.range)
-                    } else if stem == core {
-                        mark(token.range.lowerBound ..< token.range.lowerBound + stem.unicodeScalars.count)
-                    } else if core.count >= 2, word.hasPrefix(core) {
-                        mark(token.range.lowerBound ..< token.range.lowerBound + core.unicodeScalars.count)
-                    } else if core.count >= 2, stem.hasSuffix(core) {
-                        let end = token.range.lowerBound + stem.unicodeScalars.count
-                        mark(end - core.unicodeScalars.count ..< end)
+                    } else if stem.elementsEqual(core) {
+                        mark(start ..< start + stem.count)
+                    } else if core.count >= 2, word.starts(with: core) {
+                        mark(start ..< start + core.count)
+                    } else if core.count >= 2, stem.count >= core.count, stem.suffix(core.count).elementsEqual(core) {
+                        mark(start + stem.count - core.count ..< start + stem.count)
                     }
                 }
             }
         }
-        for amount in KeywordTerms.amounts(scalars) where exact.contains(amount.term) { mark(amount.range) }
+        for amount in KeywordTerms.amounts(scalars) where words.exact.contains(amount.term) { mark(amount.range) }
         var ranges: [Range<Int>] = []
         var index = 0
         while index < marked.count {
