@@ -198,13 +198,8 @@ struct FilterOptions: ParsableArguments {
 
     /// The filters given, checked as every front end checks them, in the CLI's words.
     func filters() throws -> SearchFilters {
-        let naming = FieldNaming.options(of: SearchRequest.schema)
-        var filters = SearchFilters(pathGlob: path, company: company, reportType: reportType, period: period,
-                                    filedAfter: filedAfter, filedBefore: filedBefore)
-        if !type.isEmpty { filters.types = try SearchFilters.documentTypes(type, field: "filters.types", naming: naming) }
-        filters.modifiedAfter = try SearchFilters.date(after, field: "filters.modified_after", naming: naming)
-        filters.modifiedBefore = try SearchFilters.date(before, field: "filters.modified_before", naming: naming)
-        try filters.validate(naming: naming, prefix: "filters.")
-        return filters
+        try SearchFilters(path: path, typeNames: type.isEmpty ? nil : type, modifiedAfter: after, modifiedBefore: before, company: company,
+                          reportType: reportType, period: period, filedAfter: filedAfter, filedBefore: filedBefore,
+                          naming: .options(of: SearchRequest.schema))
     }
 }

@@ -56,17 +56,27 @@ public struct SearchFilters: Sendable, Equatable {
 
     /// Filters from their JSON object, every value checked (`prefix` is the object's path, `filters.`).
     public init(json object: ContractObject, naming: FieldNaming, prefix: String = "filters.") throws {
-        self.init(pathGlob: try object.string("path"), company: try object.string("company"), reportType: try object.string("report_type"),
-                  period: try object.string("period"), filedAfter: try object.string("filed_after"), filedBefore: try object.string("filed_before"))
-        if let names = try object.strings("types") { types = try SearchFilters.documentTypes(names, field: prefix + "types", naming: naming) }
-        modifiedAfter = try SearchFilters.date(try object.string("modified_after"), field: prefix + "modified_after", naming: naming)
-        modifiedBefore = try SearchFilters.date(try object.string("modified_before"), field: prefix + "modified_before", naming: naming)
+        try self.init(path: try object.string("path"), typeNames: try object.strings("types"),
+                      modifiedAfter: try object.string("modified_after"), modifiedBefore: try object.string("modified_before"),
+                      company: try object.string("company"), reportType: try object.string("report_type"), period: try object.string("period"),
+                      filedAfter: try object.string("filed_after"), filedBefore: try object.string("filed_before"), naming: naming, prefix: prefix)
+    }
+
+    /// Filters as a client gives them — type names (`PDF`, `.hwp`) and modification dates as text — each
+    /// checked and the whole validated, errors naming the field as `naming` does (the CLI's options, the
+    /// JSON object's fields).
+    public init(path: String?, typeNames: [String]?, modifiedAfter: String?, modifiedBefore: String?, company: String?, reportType: String?,
+                period: String?, filedAfter: String?, filedBefore: String?, naming: FieldNaming, prefix: String = "filters.") throws {
+        self.init(pathGlob: path, company: company, reportType: reportType, period: period, filedAfter: filedAfter, filedBefore: filedBefore)
+        if let typeNames { types = try SearchFilters.documentTypes(typeNames, field: prefix + "types", naming: naming) }
+        self.modifiedAfter = try SearchFilters.date(modifiedAfter, field: prefix + "modified_after", naming: naming)
+        self.modifiedBefore = try SearchFilters.date(modifiedBefore, field: prefix + "modified_before", naming: naming)
         try validate(naming: naming, prefix: prefix)
     }
 
     /// The document types a client named (`PDF`, `.pdf`, `htm`); throws naming the first that no registered
     /// format has.
-    public static func documentTypes(_ names: [String], field: String, naming: FieldNaming) throws -> Set<String> {
+    static func documentTypes(_ names: [String], field: String, naming: FieldNaming) throws -> Set<String> {
         try Set(names.map { name in
             guard let type = documentType(name) else {
                 throw KorSearchError(.invalidArgument, "\(naming.quoting(field, name)) is not a type korsearch reads; one of \(DocumentFormats.types.joined(separator: ", "))",
@@ -77,7 +87,7 @@ public struct SearchFilters: Sendable, Equatable {
     }
 
     /// A filter date a client gave (`YYYY-MM-DD` or ISO 8601); throws naming the field when it is neither.
-    public static func date(_ text: String?, field: String, naming: FieldNaming) throws -> Date? {
+    static func date(_ text: String?, field: String, naming: FieldNaming) throws -> Date? {
         guard let text else { return nil }
         guard let date = date(from: text) else { throw naming.error(field, "must be a date (YYYY-MM-DD or ISO 8601), not \(text)") }
         return date

@@ -23,6 +23,8 @@ public struct SearchRequest: Sendable, Equatable {
     public static let defaultResults = 10
     /// The most results one search returns.
     public static let maxResults = 100
+    /// The fusion weights a vector weight may take: 0 (keyword ranking only) to 1 (vector ranking only).
+    public static let vectorWeights = 0.0 ... 1.0
     /// The most neighbours on each side of a passage (a search's `context`, a context request's
     /// `neighbours`).
     public static let maxContext = 20
@@ -46,7 +48,7 @@ public struct SearchRequest: Sendable, Equatable {
         ContractField("mode", .choice(SearchMode.allCases.map(\.rawValue)), "hybrid (vector and keyword rankings fused), vector (nearest embeddings) or keyword (BM25)",
                       defaultValue: "hybrid", option: "--mode"),
         ContractField("vector_weight", .number, "hybrid: the vector ranking's weight against the keyword ranking (0 keyword only, 1 vector only); default the index's stored weight, else 0.5",
-                      minimum: 0, maximum: 1, option: "--vector-weight"),
+                      minimum: vectorWeights.lowerBound, maximum: vectorWeights.upperBound, option: "--vector-weight"),
         ContractField("filters", .object(SearchFilters.schema), "restrictions applied before the cut to k", option: "FILTERS"),
         ContractField("context", .integer, "neighbouring passages to attach on each side of each hit", minimum: 0, maximum: Double(maxContext),
                       defaultValue: 0, option: "--context"),

@@ -32,7 +32,6 @@ public struct SearchAnswer: Encodable, Sendable {
         case vectorWeight = "vector_weight"
     }
 
-
     /// The answer's fields.
     public static let schema: ContractSchema = {
         let hit = ContractSchema("SearchHit", "A passage found, with its place in the ranking and what in it matched.", closed: false,
@@ -95,7 +94,6 @@ public struct DocumentText: Encodable, Sendable {
         case totalCharacters = "total_characters"
     }
 
-
     /// The answer's fields.
     public static let schema = ContractSchema("DocumentText", "A document's stored text, or a range of it.", closed: false, [
         ContractField("document_id", .integer, "the document's id", required: true),
@@ -123,7 +121,7 @@ extension Searcher {
                               vectorWeight: request.vectorWeight)
         let results = try hits.map { hit in
             SearchAnswer.Result(hit: hit, context: request.context > 0
-                ? try context(of: hit.chunkId, before: request.context, after: request.context).filter { $0.chunkId != hit.chunkId }
+                ? try context(ContextRequest(chunkId: hit.chunkId, neighbours: request.context))?.neighbours ?? []
                 : nil)
         }
         return SearchAnswer(query: request.query, mode: request.mode,

@@ -30,7 +30,7 @@ public final class Searcher: @unchecked Sendable {
 
     /// Whether `weight` is a fusion weight, 0 (keyword ranking only) to 1 (vector ranking only).
     public static func isVectorWeight(_ weight: Double) -> Bool {
-        weight.isFinite && (0 ... 1).contains(weight)
+        weight.isFinite && SearchRequest.vectorWeights.contains(weight)
     }
 
     /// Throws unless `weight` is a fusion weight (`isVectorWeight`).
