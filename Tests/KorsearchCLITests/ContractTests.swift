@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import KorSearch
 import XCTest
 
@@ -18,28 +15,11 @@ final class ContractTests: XCTestCase {
     }
 
     private func post(_ server: ServerProcess, _ path: String, _ body: Any) throws -> (status: Int, data: Data) {
-        var request = URLRequest(url: URL(string: path, relativeTo: server.base)!)
-        request.httpMethod = "POST"
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.httpBody = try JSONSerialization.data(withJSONObject: body)
-        return try fetch(request)
+        try server.fetch("POST", path, json: body)
     }
 
     private func get(_ server: ServerProcess, _ path: String) throws -> (status: Int, data: Data) {
-        try fetch(URLRequest(url: URL(string: path, relativeTo: server.base)!))
-    }
-
-    private func fetch(_ request: URLRequest) throws -> (status: Int, data: Data) {
-        let done = DispatchSemaphore(value: 0)
-        nonisolated(unsafe) var result: (Int, Data)?
-        nonisolated(unsafe) var failure: Error?
-        URLSession.shared.dataTask(with: request) { data, response, error in
-            if let error { failure = error } else { result = ((response as? HTTPURLResponse)?.statusCode ?? 0, data ?? Data()) }
-            done.signal()
-        }.resume()
-        done.wait()
-        if let failure { throw failure }
-        return result!
+        try server.fetch("GET", path)
     }
 
     /// MCP over stdio: initialize, then one `tools/call` per request; the tool results in order.

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import XCTest
 
 /// A `korsearch serve` child process on a free loopback port, stopped when the test ends.
@@ -32,6 +35,26 @@ final class ServerProcess: @unchecked Sendable {
         if !process.isRunning { drained.wait(); drained.signal() }
         lock.lock(); defer { lock.unlock() }
         return String(decoding: collected, as: UTF8.self)
+    }
+
+    /// One HTTP request to the server (a JSON body, or raw bytes), answered with its status and body.
+    func fetch(_ method: String, _ path: String, json: Any? = nil, body: Data? = nil, headers: [String: String] = [:]) throws -> (status: Int, data: Data) {
+        var request = URLRequest(url: URL(string: path, relativeTo: base)!)
+        request.httpMethod = method
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        if let json { request.httpBody = try JSONSerialization.data(withJSONObject: json) }
+        if let body { request.httpBody = body }
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var result: (Int, Data)?
+        nonisolated(unsafe) var failure: Error?
+        URLSession.shared.dataTask(with: request) { data, response, error in
+            if let error { failure = error } else { result = ((response as? HTTPURLResponse)?.statusCode ?? 0, data ?? Data()) }
+            done.signal()
+        }.resume()
+        done.wait()
+        if let failure { throw failure }
+        return result!
     }
 
     /// Starts `korsearch serve --index INDEX --port 0 EXTRA...` (or `--store STORE`) and waits for it to listen.

@@ -20,22 +20,7 @@ final class ServerTests: XCTestCase {
 
     private func call(_ server: ServerProcess, _ method: String, _ path: String, json: Any? = nil, body: Data? = nil,
                       headers: [String: String] = [:]) throws -> (status: Int, object: [String: Any]?) {
-        var request = URLRequest(url: URL(string: path, relativeTo: server.base)!)
-        request.httpMethod = method
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        if let json { request.httpBody = try JSONSerialization.data(withJSONObject: json) }
-        if let body { request.httpBody = body }
-        let done = DispatchSemaphore(value: 0)
-        nonisolated(unsafe) var result: (Int, Data)?
-        nonisolated(unsafe) var failure: Error?
-        URLSession.shared.dataTask(with: request) { data, response, error in
-            if let error { failure = error } else { result = ((response as? HTTPURLResponse)?.statusCode ?? 0, data ?? Data()) }
-            done.signal()
-        }.resume()
-        done.wait()
-        if let failure { throw failure }
-        let (status, data) = result!
+        let (status, data) = try server.fetch(method, path, json: json, body: body, headers: headers)
         return (status, try? JSONSerialization.jsonObject(with: data) as? [String: Any])
     }
 
