@@ -117,25 +117,57 @@ let package = Package(
         .executableTarget(name: "rag-context", dependencies: ["KorSearch"], path: "Examples/RAGContext"),
         // Benchmark: search latency on a large synthetic index (Scripts/bench).
         .executableTarget(name: "search-benchmark", dependencies: ["KorSearch"], path: "Scripts/bench/SearchBenchmark"),
+        // Tests mirror the library targets: each library target has a test target that builds only what that
+        // target needs (a reader test builds no store); KorSearchTests holds what crosses targets (search over
+        // real indexes, reuse, metadata); KorsearchCLITests runs the korsearch process (CLI, HTTP, MCP, page).
+        .testTarget(name: "KorEncoderTests", dependencies: ["KorEncoder"], path: "Tests/KorEncoderTests"),
         .testTarget(
-            name: "KorEncoderTests",
-            dependencies: ["KorEncoder"],
-            path: "Tests/KorEncoderTests"
+            name: "KorDocumentsTests",
+            dependencies: ["KorDocuments", "CProcess", "KorSearchTestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            path: "Tests/KorDocumentsTests"
         ),
-        // What several test targets share: a loopback server speaking the Hugging Face hub's protocol, facts about the sample corpus.
+        .testTarget(
+            name: "KorSearchCoreTests",
+            dependencies: ["KorSearchCore", "KorEncoder", "KorDocuments", "KorSearchTestSupport"],
+            path: "Tests/KorSearchCoreTests"
+        ),
+        .testTarget(
+            name: "KorSearchEmbeddedTests",
+            dependencies: ["KorSearch", "KorSearchEmbedded", "KorSearchCore", "KorSearchTestSupport", "KorSearchIndexTestSupport",
+                           .product(name: "GRDB", package: "GRDB.swift")],
+            path: "Tests/KorSearchEmbeddedTests"
+        ),
+        .testTarget(
+            name: "KorSearchPostgresTests",
+            dependencies: ["KorSearch", "KorSearchPostgres", "KorSearchCore", "KorSearchTestSupport", "KorSearchIndexTestSupport",
+                           .product(name: "PostgresNIO", package: "postgres-nio")],
+            path: "Tests/KorSearchPostgresTests"
+        ),
+        .testTarget(
+            name: "KorSearchHubTests",
+            dependencies: ["KorSearchHub", "KorSearchCore", "KorEncoder", "KorSearchTestSupport"],
+            path: "Tests/KorSearchHubTests"
+        ),
+        // What several test targets share: test files and folders, a loopback server speaking the Hugging Face
+        // hub's protocol, facts about the sample corpus.
         .target(
             name: "KorSearchTestSupport",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [.product(name: "Crypto", package: "swift-crypto"), .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             path: "Tests/TestSupport"
+        ),
+        // What the tests over real indexes share: the tiny model as applications load it, indexes of fixtures,
+        // the test PostgreSQL server, and the store conformance suite every store runs.
+        .target(
+            name: "KorSearchIndexTestSupport",
+            dependencies: ["KorSearch", "KorSearchTestSupport"],
+            path: "Tests/IndexTestSupport"
         ),
         .testTarget(
             name: "KorSearchTests",
             dependencies: [
-                "KorSearch", "KorSearchCore", "KorDocuments", "KorSearchEmbedded", "KorSearchPostgres", "KorSearchHub",
-                "KorSearchTestSupport", "CProcess",
+                "KorSearch", "KorSearchCore", "KorDocuments", "KorSearchEmbedded", "KorSearchPostgres",
+                "KorSearchTestSupport", "KorSearchIndexTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "Tests/KorSearchTests"
         ),

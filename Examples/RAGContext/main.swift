@@ -19,7 +19,7 @@ do {
     // Open once (the model that built the index is loaded with it); search as often as needed.
     let location = arguments[flag] == "--store"
         ? try IndexLocation(index: "", store: arguments[flag + 1])
-        : IndexLocation.directory(IndexDirectory(URL(fileURLWithPath: arguments[flag + 1])))
+        : IndexLocation.directory(EmbeddedLocation(URL(fileURLWithPath: arguments[flag + 1])))
     let searcher = try Searcher(location: location)
     let hits = try searcher.search(question, limit: 5, mode: .hybrid)
     let sources = try ContextBuilder(neighbours: 1, maxTokens: 1500).sources(for: hits, searcher: searcher)

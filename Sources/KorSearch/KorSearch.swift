@@ -1,6 +1,6 @@
 /// KorSearch: semantic search over Korean documents. This module is what applications import: it re-exports
 /// the encoder (`Embedder`), the document readers (`DocumentFormats`), the core (`Indexer`, `Searcher`,
-/// `IndexMeta`), both stores (`IndexDirectory`, `PostgresLocation`) and the model hub (`ModelLocator`), and
+/// `IndexMeta`), both stores (`EmbeddedLocation`, `PostgresLocation`) and the model hub (`ModelLocator`), and
 /// it holds the two places that tie them together: choosing a store for a location (`IndexLocation`'s
 /// command-line initializer) and opening an index with the model that built it (`OpenedIndex`).
 @_exported import KorDocuments

@@ -51,7 +51,7 @@ extension Searcher {
     }
 
     /// Opens an index directory with the model that built it (or `model` when given).
-    public convenience init(directory: IndexDirectory, model: String? = nil, precision: Precision? = nil, loadModel: Bool = true,
+    public convenience init(directory: EmbeddedLocation, model: String? = nil, precision: Precision? = nil, loadModel: Bool = true,
                             warn: @escaping @Sendable (String) -> Void = { _ in }) throws {
         try self.init(location: .directory(directory), model: model, precision: precision, loadModel: loadModel, warn: warn)
     }

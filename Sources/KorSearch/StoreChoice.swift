@@ -7,7 +7,7 @@ extension IndexLocation {
         if let store, !store.isEmpty {
             self = .postgres(try PostgresLocation(store))
         } else {
-            self = .directory(IndexDirectory(URL(fileURLWithPath: index)))
+            self = .directory(EmbeddedLocation(URL(fileURLWithPath: index)))
         }
     }
 }

@@ -11,17 +11,17 @@ import KorSearchCore
 /// chunking, FAISS factory, the generations the derived files match). The keyword index is derived from the
 /// passages' text (`KeywordIndex`), as FAISS is from the vectors. WAL mode: readers keep working while one
 /// writer writes.
-public final class Catalog: @unchecked Sendable {
+package final class Catalog: @unchecked Sendable {
     /// The schema version this code writes and reads.
-    public static let schemaVersion = 1
+    package static let schemaVersion = 1
     let pool: any DatabaseWriter
-    public let url: URL
+    package let url: URL
     /// Whether the catalog was opened read-only (its file or folder is not writable for this user): searches
     /// and `info` work, nothing is written, repairs happen in memory only.
-    public let isReadOnly: Bool
+    package let isReadOnly: Bool
 
     /// Opens (and with `create`, creates) the catalog file.
-    public init(url: URL, create: Bool) throws {
+    package init(url: URL, create: Bool) throws {
         self.url = url
         if !create, !FileManager.default.fileExists(atPath: url.path) {
             throw KorSearchError(.indexNotFound, "no index at \(url.deletingLastPathComponent().path) (missing \(url.lastPathComponent)); build one with `korsearch index FOLDER --index \(url.deletingLastPathComponent().path)`")
@@ -64,26 +64,6 @@ public final class Catalog: @unchecked Sendable {
         }
     }
 
-    /// The indexes over the facet columns, so that `info`'s facets read them instead of the documents table
-    /// (whose facet columns lie after each document's text, in its overflow pages: every facet read all
-    /// documents' text). Made by the first writable open, outside the
-    /// migrations: a read-only open of a catalog without them still works, the facets then read the table.
-    /// A catalog busy with another writer gets them at a later open.
-    static func addFacetIndexes(_ pool: any DatabaseWriter) throws {
-        let present = try pool.read { db in
-            Set(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'documents'"))
-        }
-        let missing = KorSearchCore.IndexInfo.Facets.columns.filter { !present.contains("documents_\($0)") }
-        if missing.isEmpty { return }
-        do {
-            try pool.write { db in
-                for column in missing { try db.execute(sql: "CREATE INDEX IF NOT EXISTS documents_\(column) ON documents (\(column))") }
-            }
-        } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
-            // Another writer holds the catalog; a later open makes them.
-        }
-    }
-
     static func describe(_ error: DatabaseError, _ url: URL) -> KorSearchError {
         switch error.resultCode {
         case .SQLITE_NOTADB, .SQLITE_CORRUPT:
@@ -91,7 +71,7 @@ public final class Catalog: @unchecked Sendable {
         case .SQLITE_BUSY, .SQLITE_LOCKED:
             return KorSearchError(.locked, "\(url.path) is busy: another process holds it")
         default:
-            return KorSearchError(.catalog, "\(url.path): \(error.message ?? "\(error.resultCode)")")
+            return KorSearchError(.catalog, "\(url.path): \(error.message ?? "\(error.resultCode)") (SQLite \(error.extendedResultCode.rawValue), in \(error.sql.map { String($0.prefix(60)) } ?? "opening"))")
         }
     }
 
@@ -105,73 +85,10 @@ public final class Catalog: @unchecked Sendable {
         do { return try pool.write(body) } catch let error as DatabaseError { throw Catalog.describe(error, url) }
     }
 
-    private static var migrator: DatabaseMigrator {
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1") { db in
-            try db.execute(sql: """
-                CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
-                CREATE TABLE documents (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    path TEXT NOT NULL UNIQUE,
-                    sha256 TEXT NOT NULL,
-                    size INTEGER NOT NULL,
-                    modified REAL NOT NULL,
-                    type TEXT NOT NULL,
-                    title TEXT,
-                    text TEXT NOT NULL,
-                    encoding TEXT,
-                    page_starts TEXT NOT NULL,
-                    indexed_at REAL NOT NULL
-                );
-                CREATE TABLE chunks (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-                    ordinal INTEGER NOT NULL,
-                    text TEXT NOT NULL,
-                    start INTEGER NOT NULL,
-                    end INTEGER NOT NULL,
-                    page INTEGER,
-                    token_count INTEGER NOT NULL,
-                    vector BLOB NOT NULL,
-                    UNIQUE (document_id, ordinal)
-                );
-                CREATE TABLE skipped (path TEXT PRIMARY KEY NOT NULL, reason TEXT NOT NULL);
-                CREATE VIRTUAL TABLE chunk_terms USING fts5(terms, tokenize = "unicode61 remove_diacritics 0 tokenchars '.'");
-                CREATE TRIGGER chunks_delete_terms AFTER DELETE ON chunks BEGIN
-                    DELETE FROM chunk_terms WHERE rowid = old.id;
-                END;
-                """)
-            try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('schema_version', ?)", arguments: ["\(schemaVersion)"])
-        }
-        migrator.registerMigration("v1-term-statistics") { db in
-            // Document frequencies of keyword terms, read from the FTS5 index itself (no storage of its own).
-            try db.execute(sql: "CREATE VIRTUAL TABLE chunk_terms_vocab USING fts5vocab(chunk_terms, 'row')")
-        }
-        migrator.registerMigration("v1-chunk-sections") { db in
-            // The headings above each passage; passages stored before this have none until re-indexed.
-            try db.execute(sql: "ALTER TABLE chunks ADD COLUMN section TEXT")
-        }
-        migrator.registerMigration("v1-input-hashes") { db in
-            // The hash of each passage's encoder input, so an identical input reuses the stored vector.
-            // Passages stored before this have none (they are embedded again if their documents change).
-            try db.execute(sql: "ALTER TABLE chunks ADD COLUMN input_hash TEXT")
-            try db.execute(sql: "CREATE INDEX chunks_input_hash ON chunks (input_hash)")
-        }
-        migrator.registerMigration("v1-filing-metadata") { db in
-            // What each document is (FilingMetadata as JSON, and what its reader found), and the columns
-            // filters and facets read. Documents stored before this have none until their file changes or
-            // a manifest names them.
-            for column in ["metadata", "read_metadata"] + FilingMetadata.columnNames {
-                try db.execute(sql: "ALTER TABLE documents ADD COLUMN \(column) TEXT")
-            }
-        }
-        return migrator
-    }
-
     // MARK: Meta
 
     /// All meta values.
-    public func meta() throws -> [String: String] {
+    package func meta() throws -> [String: String] {
         try read { db in
             Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT key, value FROM meta").map {
                 ($0["key"] as String, $0["value"] as String)
@@ -180,7 +97,7 @@ public final class Catalog: @unchecked Sendable {
     }
 
     /// The index's meta, parsed.
-    public func indexMeta() throws -> IndexMeta {
+    package func indexMeta() throws -> IndexMeta {
         try IndexMeta(entries: try meta(), owner: url.path)
     }
 
@@ -232,7 +149,7 @@ public final class Catalog: @unchecked Sendable {
     }
 
     /// Sets meta values in one transaction.
-    public func setMeta(_ values: [String: String]) throws {
+    package func setMeta(_ values: [String: String]) throws {
         try write { db in
             for (key, value) in values {
                 try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", arguments: [key, value])
@@ -243,7 +160,7 @@ public final class Catalog: @unchecked Sendable {
     // MARK: Documents
 
     /// Every stored document, by path.
-    public func documents() throws -> [String: StoredDocument] {
+    package func documents() throws -> [String: StoredDocument] {
         try read { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT d.id, d.path, d.sha256, d.size, d.modified, d.type, d.title, d.metadata, d.read_metadata,
@@ -260,7 +177,7 @@ public final class Catalog: @unchecked Sendable {
     }
 
     /// A document and its stored text by id, or nil.
-    public func document(id: Int64) throws -> (document: StoredDocument, text: String)? {
+    package func document(id: Int64) throws -> (document: StoredDocument, text: String)? {
         try read { db in
             guard let row = try Row.fetchOne(db, sql: """
                 SELECT d.id, d.path, d.sha256, d.size, d.modified, d.type, d.title, d.text, d.metadata, d.read_metadata,
@@ -339,12 +256,12 @@ public final class Catalog: @unchecked Sendable {
     }
 
     /// The stored text of a document.
-    public func documentText(id: Int64) throws -> String? {
+    package func documentText(id: Int64) throws -> String? {
         try read { db in try String.fetchOne(db, sql: "SELECT text FROM documents WHERE id = ?", arguments: [id]) }
     }
 
     /// Counts of documents and chunks.
-    public func counts() throws -> (documents: Int, chunks: Int) {
+    package func counts() throws -> (documents: Int, chunks: Int) {
         try read { db in
             (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM documents") ?? 0,
              try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM chunks") ?? 0)
@@ -389,7 +306,7 @@ public final class Catalog: @unchecked Sendable {
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """, arguments: [documentId, chunk.ordinal, chunk.text, chunk.start, chunk.end, chunk.page,
                                          chunk.section, chunk.ids.count, VectorBlob.encode(vector), chunk.inputHash])
-                    added.append(CatalogChange.Added(id: db.lastInsertedRowID, vector: StoredVector.rounded(vector), terms: KeywordTerms.terms(chunk.text)))
+                    added.append(CatalogChange.Added(id: db.lastInsertedRowID, vector: vector, terms: chunk.terms))
                 }
                 try db.execute(sql: "DELETE FROM skipped WHERE path = ?", arguments: [update.path])
             }
@@ -413,14 +330,14 @@ public final class Catalog: @unchecked Sendable {
     }
 
     /// The files the last run skipped and why.
-    public func skipped() throws -> [(path: String, reason: String)] {
+    package func skipped() throws -> [(path: String, reason: String)] {
         try read { db in
             try Row.fetchAll(db, sql: "SELECT path, reason FROM skipped ORDER BY path").map { ($0["path"], $0["reason"]) }
         }
     }
 
     /// Calls `body` with every stored vector in chunk id order, `batch` rows at a time (ids and row-major floats).
-    public func forEachVectorBatch(dimension: Int, batch: Int = 4096, _ body: ([Int64], [Float]) throws -> Void) throws {
+    package func forEachVectorBatch(dimension: Int, batch: Int = 4096, _ body: ([Int64], [Float]) throws -> Void) throws {
         var after: Int64 = -1
         while true {
             let rows = try read { db in
@@ -446,7 +363,7 @@ public final class Catalog: @unchecked Sendable {
     }
 
     /// Chunks by id, with their document's path and title, in the order asked.
-    public func chunks(ids: [Int64]) throws -> [Passage] {
+    package func chunks(ids: [Int64]) throws -> [Passage] {
         if ids.isEmpty { return [] }
         let rows = try read { db in
             try Row.fetchAll(db, sql: """
@@ -497,33 +414,6 @@ public final class Catalog: @unchecked Sendable {
     }
 }
 
-extension SearchFilters {
-    /// The SQL condition over `documents d` and its arguments.
-    var sql: (condition: String, arguments: [any DatabaseValueConvertible]) {
-        var parts: [String] = []
-        var arguments: [any DatabaseValueConvertible] = []
-        if let pathGlob { parts.append("d.path GLOB ?"); arguments.append(pathGlob) }
-        if let types {
-            parts.append("d.type IN (\(types.map { _ in "?" }.joined(separator: ",")))")
-            arguments += types.sorted().map { $0 as any DatabaseValueConvertible }
-        }
-        if let modifiedAfter { parts.append("d.modified >= ?"); arguments.append(modifiedAfter.timeIntervalSince1970) }
-        if let modifiedBefore { parts.append("d.modified < ?"); arguments.append(modifiedBefore.timeIntervalSince1970) }
-        for condition in metadataConditions {
-            switch condition {
-            case .company(let key, let code):
-                parts.append("(d.company_key = ? OR d.corp_code = ? OR d.stock_code = ?)")
-                arguments += [key, code, code]
-            case .equals(let column, let value): parts.append("d.\(column) = ?"); arguments.append(value)
-            case .year(let year): parts.append("(d.period = ? OR d.period LIKE ?)"); arguments += [year, year + "-%"]
-            case .atLeast(let column, let value): parts.append("d.\(column) >= ?"); arguments.append(value)
-            case .below(let column, let value): parts.append("d.\(column) < ?"); arguments.append(value)
-            }
-        }
-        return (parts.isEmpty ? "1" : parts.joined(separator: " AND "), arguments)
-    }
-}
-
 /// What one `Catalog.apply` changed: the chunk ids removed, and the chunks added with their vectors and
 /// keyword terms (what the derived FAISS and keyword indexes need to follow).
 package struct CatalogChange {
@@ -535,24 +425,4 @@ package struct CatalogChange {
 
     package var removed: [Int64]
     package var added: [Added]
-}
-
-/// A vector as the catalog stores it: little-endian float16 (`StoredVector`), half the bytes of float32; a
-/// vector with a value beyond float16's range is kept as float32, as every vector of catalogs written before
-/// was: the blob's length tells which.
-enum VectorBlob {
-    static func encode(_ vector: [Float]) -> Data {
-        guard StoredVector.fitsHalf(vector) else { return vector.withUnsafeBufferPointer { Data(buffer: $0) } }
-        let half = vector.map { Float16($0).bitPattern.littleEndian }
-        return half.withUnsafeBufferPointer { Data(buffer: $0) }
-    }
-
-    /// The vector of a blob holding `dimension` float16 or float32 values; nil for any other length.
-    static func decode(_ data: Data, dimension: Int) -> [Float]? {
-        if data.count == 2 * dimension {
-            return data.withUnsafeBytes { raw in raw.bindMemory(to: UInt16.self).map { Float(Float16(bitPattern: UInt16(littleEndian: $0))) } }
-        }
-        guard data.count == 4 * dimension else { return nil }
-        return data.withUnsafeBytes { raw in Array(raw.bindMemory(to: Float.self)) }
-    }
 }

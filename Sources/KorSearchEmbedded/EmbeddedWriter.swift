@@ -8,12 +8,12 @@ import Glibc
 /// transaction per group of documents, FAISS kept in step in memory and written at the end, the keyword
 /// index's changes gathered and merged into its file at the end.
 final class EmbeddedWriter: IndexWriting {
-    let index: DocumentIndex
+    let index: EmbeddedStore
     /// The writer lock, held as long as this writer lives.
     private let lock: WriterLock
     private let warn: (String) -> Void
 
-    init(index: DocumentIndex, lock: WriterLock, warn: @escaping (String) -> Void) {
+    init(index: EmbeddedStore, lock: WriterLock, warn: @escaping (String) -> Void) {
         self.index = index
         self.lock = lock
         self.warn = warn

@@ -61,7 +61,7 @@ extension MappedFile {
 /// share without idf in the block as a float rounded up), then the blocks' data — passage number gaps then
 /// frequencies less one, each bit-packed at the block's width (read 8 bytes at a time, so 8 bytes of padding
 /// end the lists).
-public final class KeywordIndex: @unchecked Sendable {
+package final class KeywordIndex: @unchecked Sendable {
     static let magic: [UInt8] = Array("KSPOST01".utf8)
     /// The layout version in the header (1: varint blocks; 2: bit-packed blocks).
     static let format: UInt32 = 2
@@ -73,11 +73,11 @@ public final class KeywordIndex: @unchecked Sendable {
     let file: MappedFile
     let url: URL
     /// The number of passages.
-    public let passages: Int
+    package let passages: Int
     /// The `KeywordTerms.version` the terms were derived by.
-    public let termsVersion: Int
+    package let termsVersion: Int
     /// The number of distinct terms.
-    public let termCount: Int
+    package let termCount: Int
     let totalTokens: UInt64
     let averageLength: Double
     let docIdsOffset: Int
@@ -210,7 +210,7 @@ public final class KeywordIndex: @unchecked Sendable {
     }
 
     /// How many passages contain each of `terms` (absent terms are left out).
-    public func frequencies(_ terms: [String]) -> [String: Int] {
+    package func frequencies(_ terms: [String]) -> [String: Int] {
         var result: [String: Int] = [:]
         for term in terms { if let entry = find(term) { result[term] = entry.frequency } }
         return result
@@ -220,7 +220,7 @@ public final class KeywordIndex: @unchecked Sendable {
     /// first, ties by chunk id — exactly the first `depth` of all matches ranked by FTS5's `bm25()` with the
     /// query `t1 OR t2 OR …`. With `allowed`, only those chunk ids are ranked; a filter allowing few passages
     /// is answered by looking those passages up in the lists instead of walking the lists.
-    public func search(_ terms: [String], depth: Int, allowed: Set<Int64>? = nil) throws -> [(id: Int64, score: Double)] {
+    package func search(_ terms: [String], depth: Int, allowed: Set<Int64>? = nil) throws -> [(id: Int64, score: Double)] {
         var scored = 0
         return try search(terms, depth: depth, allowed: allowed, scored: &scored)
     }

@@ -6,17 +6,17 @@ import KorSearchCore
 /// `AutoVectorIndex` picks by size — `HNSW32`, `IVF256,PQ32`, ...) inside an `IndexIDMap2`, with inner
 /// product over L2-normalized vectors, i.e. cosine similarity. Not thread-safe for writes; searches may run
 /// concurrently.
-public final class VectorIndex: @unchecked Sendable {
+package final class VectorIndex: @unchecked Sendable {
     private let handle: OpaquePointer
     /// The factory string it was built from.
-    public let factory: String
+    package let factory: String
 
     /// Debian's libfaiss is built for baseline x86-64, so its per-vector distance loop is scalar; OpenBLAS's
     /// GEMM is tuned for this processor. Exhaustive search uses BLAS from a single query on.
     private static let useBLASForEveryQuery: Void = ks_faiss_set_blas_threshold(1)
 
     /// An empty index of a dimension, built from a FAISS factory string.
-    public init(dimension: Int, factory: String = "Flat") throws {
+    package init(dimension: Int, factory: String = "Flat") throws {
         _ = VectorIndex.useBLASForEveryQuery
         var error: UnsafeMutablePointer<CChar>?
         guard let handle = ks_faiss_create(Int32(dimension), factory, 1, &error) else {
@@ -28,7 +28,7 @@ public final class VectorIndex: @unchecked Sendable {
     }
 
     /// Reads an index file written by `write(to:)`.
-    public init(contentsOf url: URL, factory: String) throws {
+    package init(contentsOf url: URL, factory: String) throws {
         _ = VectorIndex.useBLASForEveryQuery
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw KorSearchError(.indexNotFound, "FAISS index \(url.path) does not exist")
@@ -49,21 +49,21 @@ public final class VectorIndex: @unchecked Sendable {
 
     /// Whether search scores come from the vectors themselves: a `Flat` index, exact by construction. Other
     /// types' candidates are re-ranked with the stored vectors.
-    public var isExact: Bool { factory == "Flat" }
+    package var isExact: Bool { factory == "Flat" }
 
     deinit { ks_faiss_free(handle) }
 
     /// The vector dimension.
-    public var dimension: Int { Int(ks_faiss_dimension(handle)) }
+    package var dimension: Int { Int(ks_faiss_dimension(handle)) }
 
     /// How many vectors the index holds.
-    public var count: Int { Int(ks_faiss_count(handle)) }
+    package var count: Int { Int(ks_faiss_count(handle)) }
 
     /// Whether the index type needs no more training before vectors are added.
-    public var isTrained: Bool { ks_faiss_is_trained(handle) != 0 }
+    package var isTrained: Bool { ks_faiss_is_trained(handle) != 0 }
 
     /// Trains an index type that needs it (IVF, PQ) on sample vectors, row-major.
-    public func train(_ vectors: [Float]) throws {
+    package func train(_ vectors: [Float]) throws {
         try check(vectors.count)
         var error: UnsafeMutablePointer<CChar>?
         if ks_faiss_train(handle, Int64(vectors.count / dimension), vectors, &error) != 0 {
@@ -72,7 +72,7 @@ public final class VectorIndex: @unchecked Sendable {
     }
 
     /// Adds vectors (row-major, `ids.count` rows) under their ids.
-    public func add(_ vectors: [Float], ids: [Int64]) throws {
+    package func add(_ vectors: [Float], ids: [Int64]) throws {
         try check(vectors.count)
         guard vectors.count == ids.count * dimension else {
             throw KorSearchError(.invalidArgument, "\(ids.count) ids for \(vectors.count / max(dimension, 1)) vectors")
@@ -86,7 +86,7 @@ public final class VectorIndex: @unchecked Sendable {
 
     /// Removes the vectors of ids; returns how many were removed, or nil when the index type cannot remove
     /// (HNSW), in which case the caller rebuilds it.
-    public func remove(ids: [Int64]) -> Int? {
+    package func remove(ids: [Int64]) -> Int? {
         if ids.isEmpty { return 0 }
         var error: UnsafeMutablePointer<CChar>?
         let removed = ks_faiss_remove(handle, Int64(ids.count), ids, &error)
@@ -98,7 +98,7 @@ public final class VectorIndex: @unchecked Sendable {
     }
 
     /// The `k` nearest vectors to a query by inner product, best first; fewer when the index holds fewer.
-    public func search(_ query: [Float], k: Int) throws -> [(id: Int64, score: Float)] {
+    package func search(_ query: [Float], k: Int) throws -> [(id: Int64, score: Float)] {
         try check(query.count)
         guard query.count == dimension else {
             throw KorSearchError(.invalidArgument, "query has dimension \(query.count), the index \(dimension)")
@@ -115,7 +115,7 @@ public final class VectorIndex: @unchecked Sendable {
     }
 
     /// Sets a search-time parameter such as `nprobe` (IVF) or `efSearch` (HNSW).
-    public func setParameter(_ name: String, _ value: Double) throws {
+    package func setParameter(_ name: String, _ value: Double) throws {
         var error: UnsafeMutablePointer<CChar>?
         if ks_faiss_set_parameter(handle, name, value, &error) != 0 {
             throw KorSearchError(.invalidArgument, "FAISS parameter \(name): \(VectorIndex.firstLine(VectorIndex.take(error)))")
@@ -123,7 +123,7 @@ public final class VectorIndex: @unchecked Sendable {
     }
 
     /// Writes the index atomically: to a temporary file beside `url`, fsync, then rename over it.
-    public func write(to url: URL) throws {
+    package func write(to url: URL) throws {
         let temporary = url.deletingLastPathComponent()
             .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
         var error: UnsafeMutablePointer<CChar>?

@@ -4,7 +4,7 @@ import KorSearchCore
 /// A PostgreSQL store named by a URL: `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?schema=NAME]`.
 /// The password may also come from `PGPASSWORD`. Several indexes can share a database in different schemas
 /// (default `korsearch`).
-public struct PostgresLocation: Sendable, Equatable, IndexStoreLocation {
+public struct PostgresLocation: Sendable, Equatable, IndexStoreLocation, IndexStoreWriting {
     public var host: String
     public var port: Int
     public var user: String
@@ -70,7 +70,7 @@ extension PostgresLocation {
     }
 
     /// Creates the schema when new (safe when several workers start at once) and opens a worker's writer.
-    public func openForWriting(creating meta: IndexMeta, options: IndexOptions, warn: @escaping (String) -> Void) throws -> any IndexWriting {
+    package func openForWriting(creating meta: IndexMeta, options: IndexOptions, warn: @escaping (String) -> Void) throws -> any IndexWriting {
         if options.faissFactory != nil { throw PostgresLocation.noFaiss }
         return try PostgresWriter(store: try PostgresStore.create(self, meta: meta, warn: warn))
     }

@@ -164,7 +164,7 @@ final class PostgresWriter: IndexWriting {
             VALUES (\((1 ... columns.count).map { "$\($0)" }.joined(separator: ", "))) RETURNING id
             """, bindings)[0].makeRandomAccess()[0].decode(Int64.self)
 
-        let termLists = update.chunks.map { KeywordTerms.terms($0.text) }
+        let termLists = update.chunks.map(\.terms)
         let rows = Array(zip(zip(update.chunks, termLists), update.vectors))
         // The average length the new postings' weight bounds are computed at: the store's with this document
         // in it (any reference gives valid bounds; the one searches will use gives tight ones).
@@ -197,7 +197,7 @@ final class PostgresWriter: IndexWriting {
                 bindings.append(chunk.page.map(Int32.init))
                 bindings.append(chunk.section)
                 bindings.append(Int32(chunk.ids.count))
-                bindings.append(PostgresVector(values: StoredVector.rounded(vector), oid: store.vectorType))
+                bindings.append(PostgresVector(values: vector, oid: store.vectorType))
                 bindings.append(TermVector.literal(terms))
                 bindings.append(Int32(terms.count))
                 bindings.append(chunk.inputHash)

@@ -48,7 +48,7 @@ public final class APIServer: Sendable {
 
     /// Loads an index directory and its model (or `model`), at the index's precision unless `precision` is
     /// given, ready to serve.
-    public convenience init(index: IndexDirectory, model: String?, precision: Precision? = nil, configuration: ServerConfiguration,
+    public convenience init(index: EmbeddedLocation, model: String?, precision: Precision? = nil, configuration: ServerConfiguration,
                             warn: @escaping @Sendable (String) -> Void) throws {
         try self.init(location: .directory(index), model: model, precision: precision, configuration: configuration, warn: warn)
     }

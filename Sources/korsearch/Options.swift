@@ -43,7 +43,7 @@ struct IndexOptions: ParsableArguments {
     var existingLocation: IndexLocation {
         get throws {
             let location = try self.location
-            if usesDefault, let directory = location.store as? IndexDirectory, !directory.exists {
+            if usesDefault, let directory = location.store as? EmbeddedLocation, !directory.exists {
                 throw CommandFailure("no index at \(directory.url.path), the default (Indexes/default under the current folder); build one with `korsearch index FOLDER`, or name one with --index DIR or --store URL", code: ExitCodes.noInput)
             }
             return location

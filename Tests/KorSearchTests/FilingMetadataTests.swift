@@ -1,75 +1,13 @@
 import Foundation
 import GRDB
-import KorSearch
 @testable import KorDocuments
+import KorSearch
 @testable import KorSearchCore
 @testable import KorSearchEmbedded
+import KorSearchIndexTestSupport
+import KorSearchTestSupport
 import XCTest
-import ZIPFoundation
 
-/// A folder of team-written filings: DART zips of two companies and three report kinds, plain files named by
-/// their receipt numbers beside OpenDART's `list.json`, a `metadata.jsonl`, and a document whose title says
-/// what it is.
-enum FilingFolder {
-    static let hanbitHalf = "hanbit/20240814000123.zip"
-    static let hanbitAnnual = "hanbit/20240318000456.zip"
-    static let purunQuarter = "purun/20241114000789.zip"
-    static let hanbitQ3Listed = "listed/20241113000321_분기보고서.txt"
-    static let purunBuybackListed = "listed/20241120000654_주요사항보고서.txt"
-    static let memo = "notes/pf-memo.txt"
-    static let inferred = "notes/hanbit-q3-results.txt"
-
-    static func dartXML(company: String, corpCode: String, acode: String, report: String, from: String, to: String, body: String) -> String {
-        """
-        <?xml version="1.0" encoding="utf-8"?>
-        <DOCUMENT><DOCUMENT-NAME ACODE="\(acode)">\(report)</DOCUMENT-NAME><COMPANY-NAME AREGCIK="\(corpCode)">\(company)</COMPANY-NAME>
-        <BODY><COVER><TABLE><TR><TD>사업연도</TD><TU AUNIT="PERIODFROM" AUNITVALUE="\(from)">기간</TU><TU AUNIT="PERIODTO" AUNITVALUE="\(to)">기간</TU></TR></TABLE></COVER>
-        <SECTION-1><TITLE>I. 회사의 개요</TITLE><P>\(body)</P></SECTION-1></BODY></DOCUMENT>
-        """
-    }
-
-    static func zip(_ url: URL, _ entries: [String: String]) throws {
-        let archive = try Archive(url: url, accessMode: .create)
-        for (name, text) in entries.sorted(by: { $0.key < $1.key }) {
-            let data = Data(text.utf8)
-            try archive.addEntry(with: name, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate) { position, size in
-                data.subdata(in: Int(position) ..< Int(position) + size)
-            }
-        }
-    }
-
-    static let list = """
-        {"status": "000", "message": "정상", "list": [
-          {"corp_code": "00991234", "corp_name": "한빛전자", "stock_code": "123450", "report_nm": "분기보고서 (2024.09)", "rcept_no": "20241113000321", "rcept_dt": "20241113"},
-          {"corp_code": "00887766", "corp_name": "푸른건설", "stock_code": "045670", "report_nm": "주요사항보고서(자기주식취득결정)", "rcept_no": "20241120000654", "rcept_dt": "20241120"},
-          {"corp_code": "00991234", "corp_name": "한빛전자", "stock_code": "123450", "report_nm": "[기재정정]반기보고서 (2024.06)", "rcept_no": "20240814000123", "rcept_dt": "20240814"}
-        ]}
-        """
-
-    /// Writes the folder; `passages` repeats a sentence in every document so a filter has many to choose from.
-    static func write(_ folder: URL) throws {
-        let fm = FileManager.default
-        for sub in ["hanbit", "purun", "listed", "notes"] { try fm.createDirectory(at: folder.appendingPathComponent(sub), withIntermediateDirectories: true) }
-        try zip(folder.appendingPathComponent(hanbitHalf), ["20240814000123.xml": dartXML(
-            company: "한빛전자㈜", corpCode: "00991234", acode: "11012", report: "반기보고서", from: "20240101", to: "20240630",
-            body: "반기 영업이익은 5,376억 원이다. 유동성 위험을 점검하였다.")])
-        try zip(folder.appendingPathComponent(hanbitAnnual), ["20240318000456.xml": dartXML(
-            company: "한빛전자㈜", corpCode: "00991234", acode: "11011", report: "사업보고서", from: "20230101", to: "20231231",
-            body: "연간 영업이익은 8,112억 원이다. 유동성 위험을 점검하였다.")])
-        try zip(folder.appendingPathComponent(purunQuarter), ["20241114000789.xml": dartXML(
-            company: "푸른건설 주식회사", corpCode: "00887766", acode: "11013", report: "분기보고서", from: "20240101", to: "20240930",
-            body: "PF 보증 잔액은 8,210억 원이다. 유동성 위험을 점검하였다.")])
-        try Data("분기 실적 요약. 영업이익은 3,812억 원이다. 유동성 위험을 점검하였다.".utf8).write(to: folder.appendingPathComponent(hanbitQ3Listed))
-        try Data("자기주식 취득 결정. 유동성 위험을 점검하였다.".utf8).write(to: folder.appendingPathComponent(purunBuybackListed))
-        try Data(list.utf8).write(to: folder.appendingPathComponent("list.json"))
-        try Data("사내 메모: PF 보증 현황과 유동성 위험을 점검하였다.".utf8).write(to: folder.appendingPathComponent(memo))
-        try Data("""
-            # metadata for files that are not filings
-            {"path": "\(memo)", "company": "(주)푸른건설", "report_type": "내부메모", "period": "2024-q4", "filed": "2024-12-02"}
-            """.utf8).write(to: folder.appendingPathComponent("metadata.jsonl"))
-        try Data("한빛전자㈜ 2024년 3분기 실적\n\n유동성 위험을 점검하였다. 영업이익은 늘었다.".utf8).write(to: folder.appendingPathComponent(inferred))
-    }
-}
 
 final class FilingMetadataTests: XCTestCase {
     func testNormalizations() {
@@ -102,8 +40,8 @@ final class FilingMetadataTests: XCTestCase {
         XCTAssertEqual(FilingMetadata(company: "한빛전자", period: "2024").json, #"{"company":"한빛전자","period":"2024"}"#)
     }
 
-    private func index(_ folder: URL) throws -> (IndexDirectory, IndexSummary) {
-        let directory = IndexDirectory(try temporaryFolder().appendingPathComponent("index"))
+    private func index(_ folder: URL) throws -> (EmbeddedLocation, IndexSummary) {
+        let directory = EmbeddedLocation(try temporaryFolder().appendingPathComponent("index"))
         let model = try tinyModel
         let summary = try Indexer(directory: directory, embedder: model.embedder, model: model.identity).index(folder: folder)
         return (directory, summary)
@@ -115,7 +53,7 @@ final class FilingMetadataTests: XCTestCase {
         let (directory, summary) = try index(folder)
         XCTAssertEqual(summary.documents, 7, "the manifests are not documents")
         XCTAssertTrue(summary.skipped.isEmpty, "\(summary.skipped)")
-        let documents = try DocumentIndex.open(directory).catalog.documents()
+        let documents = try EmbeddedStore.open(directory).catalog.documents()
         func fields(_ path: String) -> FilingMetadata { documents[path]!.metadata }
         // The DART markup, the list.json row over it (its [기재정정] mark dropped, its stock code added).
         XCTAssertEqual(fields(FilingFolder.hanbitHalf), FilingMetadata(
@@ -138,7 +76,7 @@ final class FilingMetadataTests: XCTestCase {
         try FilingFolder.write(folder)
         let (directory, _) = try index(folder)
         let model = try tinyModel
-        let searcher = try Searcher(index: try DocumentIndex.open(directory), embedder: model.embedder, model: model.identity)
+        let searcher = try Searcher(index: try EmbeddedStore.open(directory), embedder: model.embedder, model: model.identity)
         func paths(_ filters: SearchFilters, mode: SearchMode = .keyword, limit: Int = 10) throws -> Set<String> {
             Set(try searcher.search("유동성 위험", limit: limit, mode: mode, filters: filters).map(\.path))
         }
@@ -180,7 +118,7 @@ final class FilingMetadataTests: XCTestCase {
             """.utf8).write(to: qrels)
         let queries = try JudgedQuery.load(qrels)
         XCTAssertEqual(queries[1].filters?.period, "2024-Q3")
-        let searcher = try Searcher(index: try DocumentIndex.open(directory), embedder: nil, model: nil)
+        let searcher = try Searcher(index: try EmbeddedStore.open(directory), embedder: nil, model: nil)
         XCTAssertEqual(try searcher.evaluate(queries, mode: .keyword, k: 1).recall, 1, "each question searched within its filters")
         let unfiltered = queries.map { JudgedQuery(query: $0.query, relevant: $0.relevant ?? []) }
         XCTAssertLessThan(try searcher.evaluate(unfiltered, mode: .keyword, k: 1).recall, 1)
@@ -193,7 +131,7 @@ final class FilingMetadataTests: XCTestCase {
         let folder = try temporaryFolder()
         try FilingFolder.write(folder)
         let (directory, _) = try index(folder)
-        let facets = try DocumentIndex.open(directory).info().facets
+        let facets = try EmbeddedStore.open(directory).info().facets
         XCTAssertEqual(facets.company.first, KorSearchCore.IndexInfo.FacetValue(value: "한빛전자", documents: 4))
         XCTAssertEqual(facets.reportType.map(\.documents).reduce(0, +), 6, "\(facets.reportType)")
         func plans() throws -> [String] {
@@ -210,7 +148,7 @@ final class FilingMetadataTests: XCTestCase {
             for column in KorSearchCore.IndexInfo.Facets.columns { try db.execute(sql: "DROP INDEX documents_\(column)") }
         }
         XCTAssertFalse(try plans().contains { $0.contains("COVERING INDEX") })
-        XCTAssertEqual(try DocumentIndex.open(directory).info().facets, facets)
+        XCTAssertEqual(try EmbeddedStore.open(directory).info().facets, facets)
         XCTAssertTrue(try plans().allSatisfy { $0.contains("COVERING INDEX") })
     }
 
@@ -227,16 +165,16 @@ final class FilingMetadataTests: XCTestCase {
         XCTAssertEqual(again.tokens, 0, "nothing re-embedded")
         XCTAssertEqual(again.unchanged, 7)
         XCTAssertEqual(again.metadataUpdated, 2)
-        let documents = try DocumentIndex.open(directory).catalog.documents()
+        let documents = try EmbeddedStore.open(directory).catalog.documents()
         XCTAssertEqual(documents[FilingFolder.purunBuybackListed]?.metadata.stockCode, "045671")
         XCTAssertEqual(documents[FilingFolder.memo]?.metadata, FilingMetadata(company: "새봄은행", period: "2025"))
-        let searcher = try Searcher(index: try DocumentIndex.open(directory), embedder: nil, model: nil)
+        let searcher = try Searcher(index: try EmbeddedStore.open(directory), embedder: nil, model: nil)
         XCTAssertEqual(try searcher.search("유동성 위험", limit: 10, mode: .keyword, filters: SearchFilters(company: "새봄은행")).map(\.path), [FilingFolder.memo])
         // Removing the manifest takes its fields away again; the files' own stay.
         try FileManager.default.removeItem(at: folder.appendingPathComponent("metadata.jsonl"))
         let third = try Indexer(directory: directory, embedder: model.embedder, model: model.identity).index(folder: folder)
         XCTAssertEqual(third.tokens, 0)
-        XCTAssertEqual(try DocumentIndex.open(directory).catalog.documents()[FilingFolder.memo]?.metadata, FilingMetadata())
+        XCTAssertEqual(try EmbeddedStore.open(directory).catalog.documents()[FilingFolder.memo]?.metadata, FilingMetadata())
         // A manifest that cannot be read is listed with the reason; the run goes on.
         try Data("{\"path\": 1}\n".utf8).write(to: folder.appendingPathComponent("metadata.jsonl"))
         let broken = try Indexer(directory: directory, embedder: model.embedder, model: model.identity).index(folder: folder)

@@ -1,11 +1,12 @@
 import Foundation
 import GRDB
-import KorSearch
 @testable import KorDocuments
+import KorSearch
 @testable import KorSearchCore
 @testable import KorSearchEmbedded
-@testable import KorSearchHub
+import KorSearchIndexTestSupport
 @testable import KorSearchPostgres
+import KorSearchTestSupport
 import XCTest
 
 /// Search over a real index of the example corpus, in both stores (an index directory, and PostgreSQL with
@@ -25,7 +26,7 @@ final class SearchTests: XCTestCase {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let corpus = folder.appendingPathComponent("corpus")
         try FileManager.default.copyItem(at: TestPaths.corpus, to: corpus)
-        var stores: [IndexLocation] = [.directory(IndexDirectory(folder.appendingPathComponent("index")))]
+        var stores: [IndexLocation] = [.directory(EmbeddedLocation(folder.appendingPathComponent("index")))]
         if let postgres = try TestPostgres.freshLocation("search") { stores.append(postgres) }
         let model = try tinyModel
         var options = IndexOptions()
@@ -59,13 +60,13 @@ final class SearchTests: XCTestCase {
         let sentence = "기준금리 동결 결정이 발표되었다. "
         try Data(String(repeating: sentence, count: 80).utf8).write(to: folder.appendingPathComponent("repeated.txt"))
         try Data("환율과 기준금리 전망.".utf8).write(to: folder.appendingPathComponent("other.txt"))
-        let directory = IndexDirectory(try temporaryFolder().appendingPathComponent("index"))
+        let directory = EmbeddedLocation(try temporaryFolder().appendingPathComponent("index"))
         let model = try tinyModel
         var options = IndexOptions()
         options.chunking = ChunkingOptions(chunkTokens: 24, overlapTokens: 11)
         try Indexer(directory: directory, embedder: model.embedder, model: model.identity, options: options).index(folder: folder)
-        let searcher = try Searcher(index: try DocumentIndex.open(directory), embedder: model.embedder, model: model.identity)
-        XCTAssertGreaterThan(try DocumentIndex.open(directory).catalog.counts().chunks, 40)
+        let searcher = try Searcher(index: try EmbeddedStore.open(directory), embedder: model.embedder, model: model.identity)
+        XCTAssertGreaterThan(try EmbeddedStore.open(directory).catalog.counts().chunks, 40)
         let keyword = try searcher.search("기준금리 동결", limit: 12, mode: .keyword)
         XCTAssertEqual(keyword.count, 12)
         for (index, hit) in keyword.enumerated() {
@@ -188,41 +189,10 @@ final class SearchTests: XCTestCase {
         }
     }
 
-    /// The same folder, model and queries give the same passages in both stores: every evaluation question in
-    /// every mode, hit by hit (a passage is its path and ordinal; chunk ids are each store's own), where the
-    /// scores of neighbouring hits are not tied.
-    func testBothStoresGiveTheSameResults() throws {
-        let searchers = try searchers()
-        guard searchers.count == 2 else {
-            throw XCTSkip("no PostgreSQL for the store tests: run them with Scripts/test, or set KORSEARCH_TEST_POSTGRES=$(Scripts/postgres start)")
-        }
-        let embedded = searchers[0].searcher, postgres = searchers[1].searcher
-        XCTAssertEqual(try embedded.index.info().chunks, try postgres.index.info().chunks)
-        XCTAssertEqual(try embedded.index.info().documents, try postgres.index.info().documents)
-        let queries = try JudgedQuery.load(TestPaths.repository.appendingPathComponent("Examples/eval/qrels.jsonl")).map(\.query)
-        var compared = 0
-        for query in queries + ["금리", "삼성전자 HBM 증설", "2024년 배당"] {
-            for mode in SearchMode.allCases {
-                let a = try embedded.search(query, limit: 10, mode: mode)
-                let b = try postgres.search(query, limit: 10, mode: mode)
-                XCTAssertEqual(a.count, b.count, "\(mode) \(query)")
-                for index in 0 ..< min(a.count, b.count) {
-                    XCTAssertEqual(a[index].score, b[index].score, accuracy: 1e-5, "\(mode) \(query) #\(index + 1)")
-                    let tied = [index - 1, index + 1].contains { $0 >= 0 && $0 < a.count && abs(a[$0].score - a[index].score) < 1e-5 }
-                    if tied { continue }
-                    XCTAssertEqual("\(a[index].path)#\(a[index].ordinal)", "\(b[index].path)#\(b[index].ordinal)", "\(mode) \(query) #\(index + 1)")
-                    XCTAssertEqual(a[index].text, b[index].text)
-                    compared += 1
-                }
-            }
-        }
-        XCTAssertGreaterThan(compared, 800)
-    }
-
     func testFiltersApplyBeforeTheCut() throws {
         let searchers = try searchers()
         // The same folder is in every store: count its PDF passages once.
-        let pdfChunks = try (searchers[0].searcher.index as! DocumentIndex).catalog.read { db in
+        let pdfChunks = try (searchers[0].searcher.index as! EmbeddedStore).catalog.read { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.type = 'pdf'") ?? 0
         }
         XCTAssertGreaterThan(pdfChunks, 1)
@@ -344,7 +314,7 @@ final class SearchTests: XCTestCase {
         let queries = try JudgedQuery.load(TestPaths.repository.appendingPathComponent("Examples/eval/qrels.jsonl"))
         XCTAssertGreaterThanOrEqual(queries.count, 30)
         let searchers = try searchers()
-        let documents = Set(try (searchers[0].searcher.index as! DocumentIndex).catalog.documents().keys)
+        let documents = Set(try (searchers[0].searcher.index as! EmbeddedStore).catalog.documents().keys)
         for query in queries { XCTAssertTrue(Set(query.relevant ?? []).isSubset(of: documents), query.query) }
         for (store, searcher) in searchers {
             let keyword = try searcher.evaluate(queries, mode: .keyword, k: 10)

@@ -41,7 +41,7 @@ final class FolderCLITests: XCTestCase {
         let badName: [UInt8] = Array(folder.path.utf8) + Array("/".utf8) + [0xFF, 0x61] + Array(".txt".utf8) + [0]
         let descriptor = badName.withUnsafeBufferPointer { open(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), O_CREAT | O_WRONLY, 0o644) }
         XCTAssertGreaterThanOrEqual(descriptor, 0)
-        _ = "금리".withCString { write(descriptor, $0, strlen($0)) }
+        _ = "금리".withCString { Glibc.write(descriptor, $0, strlen($0)) }
         close(descriptor)
         // Sparse files: 3 GiB without using the disk.
         for name in ["huge.txt", "disc.iso"] {

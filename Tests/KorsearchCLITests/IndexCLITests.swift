@@ -12,12 +12,6 @@ final class IndexCLITests: XCTestCase {
     private let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     private var model: String { repository.appendingPathComponent("Tests/Fixtures/models/mdeberta-tiny-safetensors").path }
 
-    private func copyOfCorpus() throws -> URL {
-        let target = try temporaryFolder().appendingPathComponent("corpus")
-        try FileManager.default.copyItem(at: repository.appendingPathComponent("Examples/corpus"), to: target)
-        return target
-    }
-
     private func json(_ text: String) throws -> [String: Any] {
         try XCTUnwrap(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], text)
     }

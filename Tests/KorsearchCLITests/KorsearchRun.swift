@@ -88,13 +88,3 @@ func runKorsearchUnprivileged(_ arguments: [String]) throws -> KorsearchRun {
     return KorsearchRun(try ProcessRunner.run(URL(fileURLWithPath: "/usr/sbin/runuser"), ["-u", "nobody", "--", binary] + arguments,
                                               environment: ["HOME": "/tmp"]))
 }
-
-extension XCTestCase {
-    /// A fresh temporary folder, removed when the test ends.
-    func temporaryFolder() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("korsearch-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
-        return url
-    }
-}

@@ -27,7 +27,7 @@ let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().del
 let modelPath = option("--model", "/tmp/korsearch-bench-mdeberta")!
 let chunkCount = Int(option("--chunks", "100000")!)!
 let precision = Precision(rawValue: option("--precision", "fp32")!) ?? .fp32
-let directory = IndexDirectory(URL(fileURLWithPath: option("--index", "/tmp/korsearch-bench-index-\(chunkCount)")!))
+let directory = EmbeddedLocation(URL(fileURLWithPath: option("--index", "/tmp/korsearch-bench-index-\(chunkCount)")!))
 
 func log(_ message: String) { FileHandle.standardError.write(Data((message + "\n").utf8)) }
 
@@ -213,7 +213,7 @@ func residentMemory() -> (now: Double, peak: Double, files: Double) {
 }
 
 /// The index directory's files and their sizes.
-func reportSizes(_ directory: IndexDirectory) {
+func reportSizes(_ directory: EmbeddedLocation) {
     var total = 0
     var parts: [String] = []
     for url in [directory.catalogURL, directory.vectorsURL, directory.keywordsURL] {

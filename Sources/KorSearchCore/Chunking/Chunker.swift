@@ -46,6 +46,9 @@ public struct Chunk: Sendable, Equatable {
     public var section: String?
     /// The model input: [CLS], the passage's pieces, [SEP].
     public var ids: [Int32]
+    /// The passage's keyword terms (`KeywordTerms.terms` of its text, repeats kept): what the keyword index
+    /// holds for it, derived once here so that every store persists the same terms.
+    public var terms: [String]
 
     /// The separator between the headings of a section path.
     public static let sectionSeparator = " > "
@@ -63,8 +66,9 @@ public struct Chunk: Sendable, Equatable {
         return hasher.finalize().hexString
     }
 
-    /// A passage.
+    /// A passage; its keyword terms are derived from `text`.
     public init(ordinal: Int, text: String, start: Int, end: Int, page: Int?, section: String? = nil, ids: [Int32]) {
+        self.terms = KeywordTerms.terms(text)
         self.ordinal = ordinal
         self.text = text
         self.start = start
@@ -92,17 +96,30 @@ public struct Chunker: Sendable {
 
     private var budget: Int { options.chunkTokens - 2 }
 
+    /// A sentence (or a table line, or part of one too long for a passage): what passages are packed from.
+    private struct Piece {
+        /// Where it is in the document's text (Unicode scalars), and its token count on its own.
+        var range: Range<Int>
+        var tokens: Int
+        var page: Int?
+        /// The index into `headers` of the table it belongs to, and whether it is one of that table's caption,
+        /// unit or header lines.
+        var table: Int?
+        var header: Bool
+        /// The index of its section path.
+        var section: Int?
+        /// Whether it leads what follows (a heading, a table's caption, unit and header lines): a passage does
+        /// not end on it when it can help it.
+        var leads: Bool
+    }
+
     /// The passages of a document, in order: the sentences of each block (a table's rows, each a line),
     /// packed across blocks. A passage that starts inside a table, after its header, begins with the table's
     /// caption, unit and header lines again — so every piece of a long table says what its columns are — and
     /// never overlaps the passage before it (the repeated header is its context).
     public func chunks(of document: LoadedDocument) throws -> [Chunk] {
         let scalars = Array(document.text.unicodeScalars)
-        // `table`: the index into `headers` of the table a piece belongs to; `header`: whether it is one of
-        // that table's caption, unit or header lines.
-        // `leads`: a heading's or a table's caption, unit and header lines, which lead what follows them: a passage
-        // does not end on them when it can help it.
-        var pieces: [(range: Range<Int>, tokens: Int, page: Int?, table: Int?, header: Bool, section: Int?, leads: Bool)] = []
+        var pieces: [Piece] = []
         var headers: [(text: String, tokens: Int)?] = []
         // The section paths met so far (a piece points to one), and the open headings by level.
         var sections: [String] = []
@@ -131,14 +148,18 @@ public struct Chunker: Sendable {
                 for (index, line) in lines.enumerated() {
                     let range = placed.start + line.lowerBound ..< placed.start + line.upperBound
                     for part in try fit(range, scalars) {
-                        pieces.append((part.range, part.tokens, placed.block.page, headers.count - 1, index < headerLines, section, index < headerLines))
+                        pieces.append(Piece(range: part.range, tokens: part.tokens, page: placed.block.page, table: headers.count - 1,
+                                            header: index < headerLines, section: section, leads: index < headerLines))
                     }
                 }
             } else {
                 for sentence in SentenceSplitter.split(block) {
                     let range = placed.start + sentence.lowerBound ..< placed.start + sentence.upperBound
                     let heading = if case .heading = placed.block.kind { true } else { false }
-                    for part in try fit(range, scalars) { pieces.append((part.range, part.tokens, placed.block.page, nil, false, section, heading)) }
+                    for part in try fit(range, scalars) {
+                        pieces.append(Piece(range: part.range, tokens: part.tokens, page: placed.block.page, table: nil, header: false,
+                                            section: section, leads: heading))
+                    }
                 }
             }
         }

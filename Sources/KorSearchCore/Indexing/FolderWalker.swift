@@ -4,13 +4,13 @@ import Glibc
 #endif
 
 /// A regular file found under the indexed folder.
-struct FoundFile {
+package struct FoundFile: Sendable {
     /// Path relative to the folder, `/`-separated.
-    var path: String
-    var url: URL
-    var size: Int64
+    package var path: String
+    package var url: URL
+    package var size: Int64
     /// Modification time, seconds since 1970.
-    var modified: Double
+    package var modified: Double
 }
 
 /// Walks a folder recursively, reading names as the file system holds them (bytes): hidden files and folders
@@ -18,19 +18,19 @@ struct FoundFile {
 /// followed only while they stay inside the folder, unless `followLinks` says otherwise; a folder reached twice
 /// (a link loop) is walked once, and a file reached twice (through links) is indexed once, under its own
 /// path where it has one in the folder. Everything else that is not read is listed with its reason.
-enum FolderWalker {
+package enum FolderWalker {
     /// What a walk found: the files to index and the entries it passed over, with why.
-    struct Walk {
-        var files: [FoundFile] = []
-        var skipped: [SkippedFile] = []
+    package struct Walk {
+        package var files: [FoundFile] = []
+        package var skipped: [SkippedFile] = []
     }
 
     /// The regular files under `folder`.
-    static func files(in folder: URL, excluding excluded: URL?, followLinks: Bool = false) throws -> [FoundFile] {
+    package static func files(in folder: URL, excluding excluded: URL?, followLinks: Bool = false) throws -> [FoundFile] {
         try walk(folder, excluding: excluded, followLinks: followLinks).files
     }
 
-    static func walk(_ folder: URL, excluding excluded: URL?, followLinks: Bool) throws -> Walk {
+    package static func walk(_ folder: URL, excluding excluded: URL?, followLinks: Bool) throws -> Walk {
         var info = stat()
         guard stat(folder.path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
             throw KorSearchError(.folderNotFound, "folder \(folder.path) does not exist or is not a folder")

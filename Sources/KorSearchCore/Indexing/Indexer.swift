@@ -136,7 +136,10 @@ public final class Indexer {
 
     /// Opens the store for writing (creating the index when new) and checks it against the model and options.
     package func openForWriting() throws -> any IndexWriting {
-        let writer = try location.store.openForWriting(creating: newMeta, options: options, warn: warn)
+        guard let store = location.store as? any IndexStoreWriting else {
+            throw KorSearchError(.invalidArgument, "the index \(location) is in a store this korsearch cannot write")
+        }
+        let writer = try store.openForWriting(creating: newMeta, options: options, warn: warn)
         let meta = writer.meta
         try model.check(against: meta, index: location)
         let chunking = options.chunking
@@ -149,169 +152,140 @@ public final class Indexer {
         return writer
     }
 
-    /// Brings the index in line with a folder (this worker's shard of it) and returns what changed.
+    /// Brings the index in line with a folder (this worker's shard of it) and returns what changed: the stages
+    /// in order — `FolderDiff`, then per file `FileClaim`, `DocumentReading` (read and chunk), and per group of
+    /// documents `VectorReuse`, `PassageEmbedding` and the store's write.
     @discardableResult
     public func index(folder: URL, progress: (IndexProgress) -> Void = { _ in }) throws -> IndexSummary {
-        let started = Date()
+        try withoutActuallyEscaping(progress) { try index(folder: folder, reporting: $0) }
+    }
+
+    private func index(folder: URL, reporting progress: @escaping (IndexProgress) -> Void) throws -> IndexSummary {
         let folder = folder.standardizedFileURL
         let walk = try FolderWalker.walk(folder, excluding: location.store.ownFolder, followLinks: options.followLinks)
-        // The manifests at the root describe documents; they are not documents.
-        let allFiles = walk.files.filter { !Manifest.fileNames.contains($0.path) }
         let manifest = Manifest(folder: folder)
-        let owns: (String) -> Bool = { [shard = options.shard] path in shard?.owns(path) ?? true }
-        let files = allFiles.filter { owns($0.path) }
         let writer = try openForWriting()
-        let stored = try writer.documents().filter { owns($0.key) }
-        let chunker = Chunker(tokenizer: embedder.tokenizer, options: options.chunking)
+        let diff = FolderDiff(walk: walk, manifestProblems: manifest.problems, stored: try writer.documents(), shard: options.shard)
+        let run = IndexRun(diff: diff, writer: writer, progress: progress)
+        let claim = FileClaim(writer: writer, limits: options.limits)
+        let reading = DocumentReading(limits: options.limits, chunker: Chunker(tokenizer: embedder.tokenizer, options: options.chunking),
+                                      manifest: manifest)
+        let reuse = VectorReuse(enabled: options.reuseVectors)
+        let embedding = PassageEmbedding(embedder: embedder, batchSize: options.batchSize)
 
-        var summary = IndexSummary()
-        summary.otherShards = allFiles.count - files.count
-        var skipped: [SkippedFile] = (walk.skipped + manifest.problems).filter { owns($0.path) }
-        var metadataChanges: [String: MetadataUpdate] = [:]
-        /// An unchanged document: its metadata brought up to date with the manifest (its reader's part read
-        /// again, without embedding, when an earlier version stored it without).
-        func keep(_ previous: StoredDocument, _ file: FoundFile) {
-            summary.unchanged += 1
-            var read = previous.readMetadata
-            if read == nil, let document = try? DocumentLoader.load(file.url, limits: options.limits) { read = FilingMetadata(document: document) }
-            let base = read ?? FilingMetadata()
-            let wanted = manifest.entry(for: previous.path)?.over(base) ?? base
-            if wanted != previous.metadata || previous.readMetadata == nil {
-                metadataChanges[previous.path] = MetadataUpdate(metadata: wanted, readMetadata: base)
-            }
-        }
-        var pending: [DocumentUpdate] = []
-        var pendingChunks = 0
-        var removals: [String] = []
-        var status = IndexProgress(filesDone: 0, filesTotal: files.count, chunksEmbedded: 0, tokensEmbedded: 0, seconds: 0)
-        var embeddingSeconds = 0.0
-
-        func flush() throws {
-            if pending.isEmpty && removals.isEmpty { return }
-            let begin = Date()
-            // Each distinct encoder input once: from the store when a passage already has it, else embedded.
-            let hashes = pending.map { $0.chunks.map(\.inputHash) }
-            var known = options.reuseVectors ? try writer.vectors(forInputs: Array(Set(hashes.joined()))) : [:]
-            var missing: [(hash: String, ids: [Int32])] = []
-            var queued = Set<String>()
-            for (update, inputs) in zip(pending, hashes) {
-                for (chunk, hash) in zip(update.chunks, inputs) where known[hash] == nil && (!options.reuseVectors || queued.insert(hash).inserted) {
-                    missing.append((hash, chunk.ids))
-                }
-            }
-            let total = hashes.reduce(0) { $0 + $1.count }
-            status.chunksReused += total - missing.count
-            status.chunksPending -= total - missing.count
-            summary.reused += total - missing.count
-            // In groups of a few forward passes, reporting after each.
-            var embedded: [[Float]] = []
-            embedded.reserveCapacity(missing.count)
-            let group = max(options.batchSize * 4, 64)
-            status.stage = .embedding
-            status.currentFile = pending.first?.path
-            for start in stride(from: 0, to: missing.count, by: group) {
-                let slice = missing[start ..< min(missing.count, start + group)].map(\.ids)
-                embedded += try embedder.embed(ids: slice, normalize: true, batchSize: options.batchSize).map(\.vector)
-                status.chunksEmbedded += slice.count
-                status.chunksPending -= slice.count
-                status.tokensEmbedded += slice.reduce(0) { $0 + $1.count }
-                status.seconds = Date().timeIntervalSince(started)
-                progress(status)
-            }
-            embeddingSeconds += Date().timeIntervalSince(begin)
-            var cursor = 0
-            for index in pending.indices {
-                pending[index].vectors = hashes[index].map { hash in
-                    if options.reuseVectors, let vector = known[hash] { return vector }
-                    let vector = embedded[cursor]
-                    cursor += 1
-                    if options.reuseVectors { known[hash] = vector }
-                    return vector
-                }
-            }
-            try writer.write(updates: pending, removing: removals)
-            try writer.release(pending.map(\.path))
-            pending = []
-            pendingChunks = 0
-            removals = []
-        }
-
-        let present = Set(files.map(\.path))
-        removals = stored.keys.filter { !present.contains($0) }.sorted()
-        summary.removed = removals.count
-
-        for file in files {
-            status.stage = .reading
-            status.currentFile = file.path
-            status.seconds = Date().timeIntervalSince(started)
-            progress(status)
-            defer { status.filesDone += 1 }
-            var previous = stored[file.path]
-            if let previous, previous.size == file.size, previous.modified == file.modified {
-                keep(previous, file)
-                continue
-            }
-            // The type and the size decide before a byte is read: an unsupported or oversized file is never
-            // read or hashed.
-            let hash: String
-            do {
-                _ = try DocumentLoader.reader(for: file.url)
-                try DocumentLoader.check(size: file.size, limits: options.limits)
-                hash = try FileDigest.sha256(of: file.url)
-            } catch let failure as DocumentFailure {
-                skipped.append(SkippedFile(path: file.path, reason: failure.description))
-                if previous != nil { removals.append(file.path); summary.removed += 1 }
-                continue
-            }
-            if let previous, previous.sha256 == hash {
-                try writer.touch(path: file.path, modified: file.modified)
-                keep(previous, file)
-                continue
-            }
-            if writer.concurrentWriters {
-                // Another worker may hold this file, or may have stored it since this run read the list.
-                guard try writer.claim(file.path) else {
-                    summary.claimedElsewhere += 1
-                    continue
-                }
-                previous = try writer.storedDocument(path: file.path)
-                if let previous, previous.sha256 == hash {
+        for file in diff.files {
+            run.report(.reading, file.path)
+            defer { run.status.filesDone += 1 }
+            switch try claim.examine(file, stored: diff.stored[file.path]) {
+            case .unchanged(let previous):
+                run.keep(previous, change: reading.metadataChange(previous, file))
+            case .claimedElsewhere:
+                run.summary.claimedElsewhere += 1
+            case .skipped(let skipped, let wasStored):
+                run.skip(skipped, wasStored: wasStored)
+            case .changed(let hash, let previous):
+                do {
+                    run.add(try reading.read(file, sha256: hash), wasStored: previous != nil)
+                } catch let failure as DocumentFailure {
                     try writer.release([file.path])
-                    if previous.modified != file.modified { try writer.touch(path: file.path, modified: file.modified) }
-                    keep(previous, file)
-                    continue
+                    run.skip(SkippedFile(path: file.path, reason: failure.description), wasStored: previous != nil)
                 }
+                if run.pendingChunks >= options.commitChunks { try run.flush(reuse: reuse, embedding: embedding) }
             }
-            let loaded: LoadedDocument
-            let chunks: [Chunk]
-            do {
-                loaded = try DocumentLoader.load(file.url, limits: options.limits)
-                chunks = try chunker.chunks(of: loaded)
-            } catch let failure as DocumentFailure {
-                try writer.release([file.path])
-                skipped.append(SkippedFile(path: file.path, reason: failure.description))
-                if previous != nil { removals.append(file.path); summary.removed += 1 }
-                continue
-            }
-            if previous == nil { summary.added += 1 } else { summary.updated += 1 }
-            var update = DocumentUpdate(path: file.path, sha256: hash, size: file.size, modified: file.modified,
-                                        document: loaded, chunks: chunks, vectors: [])
-            if let entry = manifest.entry(for: file.path) { update.metadata = entry.over(update.readMetadata) }
-            pending.append(update)
-            pendingChunks += chunks.count
-            status.chunksPending += chunks.count
-            if pendingChunks >= options.commitChunks { try flush() }
         }
-        try flush()
-        try writer.setMetadata(metadataChanges)
-        summary.metadataUpdated = metadataChanges.count
-        status.stage = .done
-        status.currentFile = nil
+        try run.flush(reuse: reuse, embedding: embedding)
+        try writer.setMetadata(run.metadataChanges)
+        run.summary.metadataUpdated = run.metadataChanges.count
+        run.report(.done, nil)
+        try writer.finish(folder: folder.path, skipped: run.skipped, owns: diff.owns)
+        return try run.summary(counts: writer.counts())
+    }
+}
+
+/// One indexing run's state as the stages pass through it: what is waiting to be written, what it did, and
+/// where it is for progress displays.
+private final class IndexRun {
+    let writer: any IndexWriting
+    let started = Date()
+    let progress: (IndexProgress) -> Void
+    var summary = IndexSummary()
+    var status: IndexProgress
+    var skipped: [SkippedFile]
+    var metadataChanges: [String: MetadataUpdate] = [:]
+    /// Documents read and waiting for their vectors, their passage count, and paths to remove with them.
+    var pending: [DocumentUpdate] = []
+    var pendingChunks = 0
+    var removals: [String]
+    var embeddingSeconds = 0.0
+
+    init(diff: FolderDiff, writer: any IndexWriting, progress: @escaping (IndexProgress) -> Void) {
+        self.writer = writer
+        self.progress = progress
+        status = IndexProgress(filesDone: 0, filesTotal: diff.files.count, chunksEmbedded: 0, tokensEmbedded: 0, seconds: 0)
+        skipped = diff.skipped
+        removals = diff.removed
+        summary.removed = diff.removed.count
+        summary.otherShards = diff.otherShards
+    }
+
+    func report(_ stage: IndexProgress.Stage, _ file: String?) {
+        status.stage = stage
+        status.currentFile = file
         status.seconds = Date().timeIntervalSince(started)
         progress(status)
-        try writer.finish(folder: folder.path, skipped: skipped, owns: owns)
+    }
 
-        let counts = try writer.counts()
+    /// An unchanged document, with the metadata change it needs if any.
+    func keep(_ previous: StoredDocument, change: MetadataUpdate?) {
+        summary.unchanged += 1
+        if let change { metadataChanges[previous.path] = change }
+    }
+
+    /// A file left out; its stored version, if any, goes.
+    func skip(_ file: SkippedFile, wasStored: Bool) {
+        skipped.append(file)
+        if wasStored {
+            removals.append(file.path)
+            summary.removed += 1
+        }
+    }
+
+    /// A document read, waiting for its vectors.
+    func add(_ update: DocumentUpdate, wasStored: Bool) {
+        if wasStored { summary.updated += 1 } else { summary.added += 1 }
+        pending.append(update)
+        pendingChunks += update.chunks.count
+        status.chunksPending += update.chunks.count
+    }
+
+    /// Gives the waiting documents their vectors (reused or embedded) and writes them with the removals.
+    func flush(reuse: VectorReuse, embedding: PassageEmbedding) throws {
+        if pending.isEmpty && removals.isEmpty { return }
+        let begin = Date()
+        let plan = try reuse.plan(pending, writer: writer)
+        status.chunksReused += plan.reused
+        status.chunksPending -= plan.reused
+        summary.reused += plan.reused
+        status.stage = .embedding
+        status.currentFile = pending.first?.path
+        let embedded = try embedding.embed(plan.missing) { inputs, tokens in
+            status.chunksEmbedded += inputs
+            status.chunksPending -= inputs
+            status.tokensEmbedded += tokens
+            report(.embedding, status.currentFile)
+        }
+        embeddingSeconds += Date().timeIntervalSince(begin)
+        reuse.assign(embedded, by: plan, to: &pending)
+        try writer.write(updates: pending, removing: removals)
+        try writer.release(pending.map(\.path))
+        pending = []
+        pendingChunks = 0
+        removals = []
+    }
+
+    /// The run's summary, with the store's counts after it.
+    func summary(counts: (documents: Int, chunks: Int)) -> IndexSummary {
+        var summary = summary
         summary.skipped = skipped
         summary.documents = counts.documents
         summary.chunks = counts.chunks

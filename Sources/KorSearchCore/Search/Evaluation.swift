@@ -106,16 +106,28 @@ extension Searcher {
         }
     }
 
-    /// Hybrid search's metrics at each vector weight of `weights` (0 keyword ranking only … 1 vector only), each
-    /// query embedded once.
+    /// Hybrid search's metrics at each vector weight of `weights` (0 keyword ranking only … 1 vector only): each
+    /// query embedded and ranked both ways once, the two rankings fused at every weight — the hits `evaluate`
+    /// gets from hybrid search at that weight, without highlights.
     public func sweep(_ queries: [JudgedQuery], weights: [Double], k: Int, filters: SearchFilters = SearchFilters()) throws -> [(weight: Double, metrics: RetrievalMetrics)] {
         for weight in weights { try Searcher.checkVectorWeight(weight) }
+        let limit = max(k, 10) * 3
         var vectors: [String: [Float]] = [:]
-        for judged in queries where vectors[judged.query] == nil { vectors[judged.query] = try embedQuery(judged.query) }
+        var rankings: [(query: String, lists: (vector: [(id: Int64, score: Double)], keyword: [(id: Int64, score: Double)]))] = []
+        for judged in queries {
+            let query = judged.query.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !query.isEmpty else { throw KorSearchError(.invalidArgument, "the query is empty") }
+            if vectors[query] == nil { vectors[query] = try embedQuery(query) }
+            let allowed = judged.filters?.applied(to: filters) ?? filters
+            try allowed.validate()
+            rankings.append((query, try hybridRankings(query, queryVector: vectors[query], depth: Searcher.fusionDepth(limit), filters: allowed)))
+        }
         return try weights.map { weight in
-            (weight, try evaluate(queries, k: k) { judged in
-                try search(judged.query, limit: max(k, 10) * 3, mode: .hybrid, filters: judged.filters?.applied(to: filters) ?? filters,
-                           queryVector: vectors[judged.query], vectorWeight: weight)
+            var next = 0
+            return (weight, try evaluate(queries, k: k) { _ in
+                defer { next += 1 }
+                let (query, lists) = rankings[next]
+                return try distinctHits(Searcher.fuse(lists, weight: weight), limit: limit, query: query, highlights: false)
             })
         }
     }

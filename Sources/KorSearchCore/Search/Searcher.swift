@@ -85,40 +85,53 @@ public final class Searcher: @unchecked Sendable {
                 depth *= 4
             }
         }
-        let depth = max(limit * 5, 50)
-        var vectorList: [(id: Int64, score: Double)] = []
-        var keywordList: [(id: Int64, score: Double)] = []
+        let depth = Searcher.fusionDepth(limit)
         if mode == .vector {
-            vectorList = try vectorRanking(trimmed, vector: queryVector, depth: depth, filters: filters)
+            let vectorList = try vectorRanking(trimmed, vector: queryVector, depth: depth, filters: filters)
             return try distinctHits(vectorList.enumerated().map { ($1.id, $1.score, $0 + 1, nil) }, limit: limit, query: trimmed)
         }
-        // The two rankings are independent: one core embeds and scans vectors while the other runs BM25.
+        let lists = try hybridRankings(trimmed, queryVector: queryVector, depth: depth, filters: filters)
+        return try distinctHits(Searcher.fuse(lists, weight: weight), limit: limit, query: trimmed)
+    }
+
+    /// How deep each ranking is read for `limit` hits, so that fusion and de-duplication still leave `limit`.
+    static func fusionDepth(_ limit: Int) -> Int { max(limit * 5, 50) }
+
+    /// The two rankings hybrid search fuses, computed side by side: one core embeds and scans vectors while
+    /// the other runs BM25. A sweep computes them once per query and fuses them at every weight.
+    func hybridRankings(_ query: String, queryVector: [Float]?, depth: Int,
+                        filters: SearchFilters) throws -> (vector: [(id: Int64, score: Double)], keyword: [(id: Int64, score: Double)]) {
         nonisolated(unsafe) var results: [Result<[(id: Int64, score: Double)], Error>] = [.success([]), .success([])]
         DispatchQueue.concurrentPerform(iterations: 2) { part in
             results[part] = Result {
-                part == 0 ? try vectorRanking(trimmed, vector: queryVector, depth: depth, filters: filters)
-                          : try keywordRanking(trimmed, depth: depth, filters: filters)
+                part == 0 ? try vectorRanking(query, vector: queryVector, depth: depth, filters: filters)
+                          : try keywordRanking(query, depth: depth, filters: filters)
             }
         }
-        vectorList = try results[0].get()
-        keywordList = try results[1].get()
+        return (try results[0].get(), try results[1].get())
+    }
+
+    /// Weighted reciprocal rank fusion of the two rankings: candidates best first (ties by the better vector
+    /// rank, then the lower chunk id), each with its ranks in the two lists.
+    static func fuse(_ lists: (vector: [(id: Int64, score: Double)], keyword: [(id: Int64, score: Double)]),
+                     weight: Double) -> [(id: Int64, score: Double, vectorRank: Int?, keywordRank: Int?)] {
         var fused: [Int64: (score: Double, vectorRank: Int?, keywordRank: Int?)] = [:]
-        for (rank, item) in vectorList.enumerated() {
+        for (rank, item) in lists.vector.enumerated() {
             fused[item.id, default: (0, nil, nil)].score += 2 * weight / (Searcher.fusionConstant + Double(rank + 1))
             fused[item.id]!.vectorRank = rank + 1
         }
-        for (rank, item) in keywordList.enumerated() {
+        for (rank, item) in lists.keyword.enumerated() {
             fused[item.id, default: (0, nil, nil)].score += 2 * (1 - weight) / (Searcher.fusionConstant + Double(rank + 1))
             fused[item.id]!.keywordRank = rank + 1
         }
-        let candidates = fused.map { ($0.key, $0.value.score, $0.value.vectorRank, $0.value.keywordRank) }
+        return fused.map { ($0.key, $0.value.score, $0.value.vectorRank, $0.value.keywordRank) }
             .sorted { ($0.1, -($0.2 ?? Int.max), -$0.0) > ($1.1, -($1.2 ?? Int.max), -$1.0) }
-        return try distinctHits(candidates, limit: limit, query: trimmed)
     }
 
     /// The first `limit` candidates, best first, leaving out a passage that overlaps one already kept from
     /// the same document; each with what in it matches the query's words marked.
-    private func distinctHits(_ candidates: [(id: Int64, score: Double, vectorRank: Int?, keywordRank: Int?)], limit: Int, query: String) throws -> [SearchHit] {
+    func distinctHits(_ candidates: [(id: Int64, score: Double, vectorRank: Int?, keywordRank: Int?)], limit: Int, query: String,
+                      highlights: Bool = true) throws -> [SearchHit] {
         let chunks = Dictionary(uniqueKeysWithValues: try index.chunks(ids: candidates.map(\.id)).map { ($0.id, $0) })
         var hits: [SearchHit] = []
         var kept: [Int64: [Range<Int>]] = [:]
@@ -130,7 +143,7 @@ public final class Searcher: @unchecked Sendable {
             if kept[chunk.documentId, default: []].contains(where: { $0.overlaps(range) }) { continue }
             kept[chunk.documentId, default: []].append(range)
             hits.append(SearchHit(rank: hits.count + 1, score: candidate.score, passage: chunk, vectorRank: candidate.vectorRank,
-                                  keywordRank: candidate.keywordRank, highlights: Snippet.highlights(in: chunk.text, words: words)))
+                                  keywordRank: candidate.keywordRank, highlights: highlights ? Snippet.highlights(in: chunk.text, words: words) : []))
             if hits.count == limit { break }
         }
         return hits

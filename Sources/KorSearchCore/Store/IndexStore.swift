@@ -8,9 +8,6 @@ public protocol IndexStoreLocation: Sendable, CustomStringConvertible {
     func open(warn: (String) -> Void) throws -> any IndexStore
     /// The meta of an existing index, without opening its vector index; `.indexNotFound` when there is none.
     func meta() throws -> IndexMeta
-    /// Opens the index for an indexing run, creating it with `meta` when there is none yet. The caller
-    /// checks the model and settings against the returned writer's meta.
-    func openForWriting(creating meta: IndexMeta, options: IndexOptions, warn: @escaping (String) -> Void) throws -> any IndexWriting
     /// Removes documents by their paths relative to the indexed folder; returns the paths that were in the index.
     func remove(paths: [String], warn: (String) -> Void) throws -> [String]
     /// Rebuilds the vector index from the stored vectors without re-embedding, optionally of another kind
@@ -22,6 +19,14 @@ public protocol IndexStoreLocation: Sendable, CustomStringConvertible {
     var newIndexHint: String { get }
     /// A folder the indexer must not index when it lies inside the indexed folder (the index itself).
     var ownFolder: URL? { get }
+}
+
+/// What a store implements to be written by the indexer: the store SPI, with `IndexWriting`. It is `package`:
+/// a store is a target of this package (one target per store), and applications write through `Indexer`.
+package protocol IndexStoreWriting: IndexStoreLocation {
+    /// Opens the index for an indexing run, creating it with `meta` when there is none yet. The caller
+    /// checks the model and settings against the returned writer's meta.
+    func openForWriting(creating meta: IndexMeta, options: IndexOptions, warn: @escaping (String) -> Void) throws -> any IndexWriting
 }
 
 /// Where an index lives: an index directory (SQLite + FAISS files, the embedded default) or a PostgreSQL

@@ -2,7 +2,7 @@ import KorDocuments
 
 /// An indexing run's hold on a store: what the indexer reads and writes, whichever store it is. A store
 /// implements it; the indexer, tests and benchmarks write through it.
-public protocol IndexWriting: AnyObject {
+package protocol IndexWriting: AnyObject {
     /// The index's meta.
     var meta: IndexMeta { get }
     /// Whether other processes may write at the same time (then the indexer claims each file before

@@ -35,35 +35,41 @@ public struct StoredDocument: Sendable, Equatable {
 }
 
 /// New metadata for a stored document whose passages stay as they are.
-public struct MetadataUpdate: Sendable, Equatable {
+package struct MetadataUpdate: Sendable, Equatable {
     /// What the document is now.
-    public var metadata: FilingMetadata
+    package var metadata: FilingMetadata
     /// What its reader found.
-    public var readMetadata: FilingMetadata
+    package var readMetadata: FilingMetadata
 
-    public init(metadata: FilingMetadata, readMetadata: FilingMetadata) {
+    package init(metadata: FilingMetadata, readMetadata: FilingMetadata) {
         self.metadata = metadata
         self.readMetadata = readMetadata
     }
 }
 
-/// A document ready to be written: its file facts, its stored text, its passages and their vectors.
-public struct DocumentUpdate {
-    public var path: String
-    public var sha256: String
-    public var size: Int64
+/// A document ready to be written: its file facts, its stored text, its passages (with their keyword terms)
+/// and their vectors at the stored precision — everything a store persists, derived once here so that a store
+/// only persists.
+package struct DocumentUpdate {
+    package var path: String
+    package var sha256: String
+    package var size: Int64
     /// Modification time, seconds since 1970.
-    public var modified: Double
-    public var document: LoadedDocument
-    public var chunks: [Chunk]
-    /// One vector per chunk.
-    public var vectors: [[Float]]
+    package var modified: Double
+    package var document: LoadedDocument
+    package var chunks: [Chunk]
+    /// One vector per chunk, as stores keep it: rounded to `StoredVector` precision when set.
+    package var vectors: [[Float]] {
+        get { storedVectors }
+        set { storedVectors = newValue.map(StoredVector.rounded) }
+    }
+    private var storedVectors: [[Float]] = []
     /// What the document is, and what its reader found of that (see `StoredDocument`).
-    public var metadata: FilingMetadata
-    public var readMetadata: FilingMetadata
+    package var metadata: FilingMetadata
+    package var readMetadata: FilingMetadata
 
     /// A document's replacement.
-    public init(path: String, sha256: String, size: Int64, modified: Double, document: LoadedDocument, chunks: [Chunk], vectors: [[Float]],
+    package init(path: String, sha256: String, size: Int64, modified: Double, document: LoadedDocument, chunks: [Chunk], vectors: [[Float]],
                 metadata: FilingMetadata? = nil, readMetadata: FilingMetadata? = nil) {
         self.path = path
         self.sha256 = sha256
@@ -71,7 +77,7 @@ public struct DocumentUpdate {
         self.modified = modified
         self.document = document
         self.chunks = chunks
-        self.vectors = vectors
+        self.storedVectors = vectors.map(StoredVector.rounded)
         let read = readMetadata ?? FilingMetadata(document: document)
         self.readMetadata = read
         self.metadata = metadata ?? read

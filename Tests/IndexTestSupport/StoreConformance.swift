@@ -1,0 +1,277 @@
+import Foundation
+import KorSearch
+import KorSearchTestSupport
+import XCTest
+
+/// What every store must do, as one suite each store's test target runs against its own locations
+/// (`KorSearchEmbeddedTests`, `KorSearchPostgresTests`): a third store gets these tests by giving the suite a
+/// way to make a fresh, empty location of its kind.
+///
+/// The reference is the embedded store, built once per process over the example corpus: a store must keep the
+/// same documents and passages and answer every query, in every mode and under every filter, with the same
+/// passages in the same order and the same scores (to 10⁻⁵; ties may come in either order).
+public struct StoreConformance {
+    /// Makes a fresh, empty location of the store under test.
+    public let makeLocation: () throws -> IndexLocation
+    /// The test case the suite reports to (temporary folders, failures).
+    public let test: XCTestCase
+
+    /// A suite for the store whose fresh locations `makeLocation` makes.
+    public init(_ test: XCTestCase, makeLocation: @escaping () throws -> IndexLocation) {
+        self.test = test
+        self.makeLocation = makeLocation
+    }
+
+    /// How the suite cuts passages: small ones, so that the corpus gives several per document.
+    public static let chunking = ChunkingOptions(chunkTokens: 128, overlapTokens: 16)
+
+    /// Questions the suite asks: the judged ones of the example corpus, and a few short ones.
+    public static func queries() throws -> [String] {
+        let judged = try JudgedQuery.load(TestPaths.repository.appendingPathComponent("Examples/eval/qrels.jsonl")).map(\.query)
+        return Array(judged.prefix(12)) + ["금리", "삼성전자 HBM 증설", "2024년 배당", "유상증자"]
+    }
+
+    /// Filters every store must apply before it cuts its list (types, a path pattern, a period, together).
+    public static let filters: [SearchFilters] = [
+        SearchFilters(types: ["pdf"]),
+        SearchFilters(pathGlob: "market/*"),
+        SearchFilters(pathGlob: "disclosures/*", types: ["txt", "md"]),
+        SearchFilters(period: "2024"),
+    ]
+
+    /// The modes whose answers do not depend on the order passages were written in (see `assertSameAnswers`).
+    public static let orderFreeModes: [SearchMode] = [.keyword, .vector]
+
+    /// An indexer writing to `location` with the tiny model at the suite's chunking.
+    public func indexer(_ location: IndexLocation, reuse: Bool = true) throws -> Indexer {
+        let model = try SharedModels.tiny()
+        var options = IndexOptions()
+        options.chunking = StoreConformance.chunking
+        options.reuseVectors = reuse
+        return try Indexer(location: location, embedder: model.embedder, model: model.identity, options: options)
+    }
+
+    /// A searcher over `location` with the tiny model.
+    public func searcher(_ location: IndexLocation) throws -> Searcher {
+        let model = try SharedModels.tiny()
+        return try Searcher(location: location, embedder: model.embedder, model: model.identity)
+    }
+
+    // MARK: The checks
+
+    /// The example corpus indexed into the store: the same counts as the reference, and the same answers to
+    /// every query in every mode, with and without filters.
+    @discardableResult
+    public func answersAsTheReference() throws -> IndexLocation {
+        let location = try makeLocation()
+        let summary = try indexer(location).index(folder: try test.copyOfCorpus())
+        XCTAssertEqual(summary.added, TestCorpus.documents)
+        XCTAssertEqual(summary.skipped, [])
+        try assertAnswersAsTheReference(location, filters: [SearchFilters()] + StoreConformance.filters)
+        return location
+    }
+
+    /// Filtered answers keep only what the filters allow, and never come back short when enough passages pass.
+    /// `indexed`: a location holding the example corpus already (else one is made).
+    public func filtersKeepOnlyWhatTheyAllow(indexed: IndexLocation? = nil) throws {
+        let location = try indexed ?? makeLocation()
+        if indexed == nil { try indexer(location).index(folder: try test.copyOfCorpus()) }
+        let searcher = try searcher(location)
+        for mode in SearchMode.allCases {
+            let pdf = try searcher.search("금리 전망", limit: 20, mode: mode, filters: SearchFilters(types: ["pdf"]))
+            XCTAssertFalse(pdf.isEmpty, "\(mode)")
+            XCTAssertTrue(pdf.allSatisfy { $0.path.hasSuffix(".pdf") }, "\(mode): only PDFs")
+            let market = try searcher.search("금리 전망", limit: 20, mode: mode, filters: SearchFilters(pathGlob: "market/*"))
+            XCTAssertTrue(market.allSatisfy { $0.path.hasPrefix("market/") }, "\(mode): only market/")
+            let none = try searcher.search("금리 전망", limit: 20, mode: mode, filters: SearchFilters(pathGlob: "nowhere/*"))
+            XCTAssertEqual(none.count, 0, "\(mode): nothing matches the filter")
+        }
+    }
+
+    /// A removed document is gone from every answer and every count; indexing its folder again brings it back.
+    public func removalLeavesNoTrace() throws {
+        let location = try makeLocation()
+        let corpus = try test.copyOfCorpus()
+        try indexer(location).index(folder: corpus)
+        let path = "market/household-debt.txt"
+        let searcher = try searcher(location)
+        let before = try searcher.index.info()
+        let own = try XCTUnwrap(try searcher.search("가계부채", limit: 50, mode: .keyword).first { $0.path == path })
+        XCTAssertEqual(try IndexStores.remove(location, paths: ["./" + path]), 1)
+        XCTAssertEqual(try IndexStores.remove(location, paths: [path]), 0, "removed once")
+        let after = try self.searcher(location)
+        XCTAssertEqual(try after.index.info().documents, before.documents - 1)
+        XCTAssertFalse(try after.index.documentPaths().contains(path))
+        for mode in SearchMode.allCases {
+            XCTAssertFalse(try after.search(own.text, limit: 50, mode: mode).contains { $0.path == path }, "\(mode)")
+        }
+        XCTAssertEqual(try after.index.chunks(ids: [own.chunkId]), [], "its passages are gone")
+        let again = try indexer(location).index(folder: corpus)
+        XCTAssertEqual(again.added, 1)
+        XCTAssertEqual(again.unchanged, TestCorpus.documents - 1)
+        try assertAnswersAsTheReference(location, filters: [SearchFilters()], modes: StoreConformance.orderFreeModes)
+    }
+
+    /// A copied document takes the stored vectors of its passages (nothing is embedded), and they are the
+    /// vectors embedding would give: the answers equal those of a store built without reuse.
+    public func reuseEmbedsNothingTwice() throws {
+        let location = try makeLocation()
+        let corpus = try test.copyOfCorpus()
+        try indexer(location).index(folder: corpus)
+        let distinct = try searcher(location).index.info().distinctVectors
+        try FileManager.default.copyItem(at: corpus.appendingPathComponent("research/fund-operation-report.md"),
+                                         to: corpus.appendingPathComponent("research/fund-operation-report-copy.md"))
+        let summary = try indexer(location).index(folder: corpus)
+        XCTAssertEqual(summary.added, 1)
+        XCTAssertEqual(summary.tokens, 0, "nothing embedded")
+        XCTAssertGreaterThan(summary.reused, 0)
+        XCTAssertEqual(try searcher(location).index.info().distinctVectors, distinct, "the copy's passages hold the original's vectors")
+        let fresh = try makeLocation()
+        try indexer(fresh, reuse: false).index(folder: corpus)
+        try assertSameAnswers(try searcher(location), try searcher(fresh), filters: [SearchFilters()], modes: StoreConformance.orderFreeModes, byText: true)
+    }
+
+    /// A run that stops after writing part of its documents (a crash: no end of run, no release) leaves a store
+    /// that opens, answers, and is completed by the next run as if nothing had happened.
+    public func aCrashedRunIsCompletedByTheNext() throws {
+        let location = try makeLocation()
+        let corpus = try test.copyOfCorpus()
+        let indexer = try indexer(location)
+        do {
+            let writer = try indexer.openForWriting()
+            let model = try SharedModels.tiny()
+            let chunker = Chunker(tokenizer: model.embedder.tokenizer, options: StoreConformance.chunking)
+            var updates: [DocumentUpdate] = []
+            for path in ["market/oil-commodities.txt", "disclosures/buyback-decision.html"] {
+                let url = corpus.appendingPathComponent(path)
+                let document = try DocumentLoader.load(url)
+                let chunks = try chunker.chunks(of: document)
+                let attributes = try FileManager.default.attributesOfItem(atPath: url.path)
+                let vectors = try model.embedder.embed(ids: chunks.map(\.ids)).map(\.vector)
+                updates.append(DocumentUpdate(path: path, sha256: try FileDigest.sha256(of: url), size: (attributes[.size] as! NSNumber).int64Value,
+                                              modified: (attributes[.modificationDate] as! Date).timeIntervalSince1970,
+                                              document: document, chunks: chunks, vectors: vectors))
+            }
+            try writer.write(updates: updates, removing: [])
+            // The writer goes without finishing: what a killed process leaves.
+        }
+        XCTAssertEqual(try searcher(location).index.info().documents, 2, "the written documents are there")
+        let summary = try self.indexer(location).index(folder: corpus)
+        XCTAssertEqual(summary.added, TestCorpus.documents - 2)
+        XCTAssertEqual(summary.unchanged, 2)
+        try assertAnswersAsTheReference(location, filters: [SearchFilters()], modes: StoreConformance.orderFreeModes)
+    }
+
+    /// Writers started at once neither duplicate nor lose a document: each either indexes (a store that takes
+    /// many writers) or is refused as locked (a store that takes one), and the store ends as the folder is.
+    public func concurrentWritersNeitherDuplicateNorLose() throws {
+        let location = try makeLocation()
+        let corpus = try test.copyOfCorpus()
+        _ = try indexer(location).openForWriting()  // the index exists before the race
+        let indexers = try (0 ..< 2).map { _ in try indexer(location) }
+        nonisolated(unsafe) let workers = indexers
+        let outcomes = Outcomes()
+        DispatchQueue.concurrentPerform(iterations: 2) { worker in
+            do {
+                outcomes.add(.success(try workers[worker].index(folder: corpus)))
+            } catch {
+                outcomes.add(.failure(error))
+            }
+        }
+        for outcome in outcomes.all {
+            if case .failure(let error) = outcome {
+                XCTAssertEqual((error as? KorSearchError)?.kind, .locked, "a writer is refused only as locked: \(error)")
+            }
+        }
+        let done = outcomes.all.compactMap { try? $0.get() }
+        XCTAssertFalse(done.isEmpty, "a writer finished")
+        XCTAssertEqual(done.map { $0.added + $0.updated }.reduce(0, +), TestCorpus.documents, "each file embedded once")
+        let last = try indexer(location).index(folder: corpus)
+        XCTAssertEqual(last.unchanged, TestCorpus.documents)
+        XCTAssertEqual(last.added + last.updated + last.removed, 0)
+        XCTAssertEqual(try searcher(location).index.documentPaths().count, TestCorpus.documents)
+        try assertAnswersAsTheReference(location, filters: [SearchFilters()], modes: StoreConformance.orderFreeModes)
+    }
+
+    /// Every check, in turn.
+    public func all() throws {
+        try filtersKeepOnlyWhatTheyAllow(indexed: try answersAsTheReference())
+        try removalLeavesNoTrace()
+        try reuseEmbedsNothingTwice()
+        try aCrashedRunIsCompletedByTheNext()
+        try concurrentWritersNeitherDuplicateNorLose()
+    }
+
+    // MARK: Comparing with the reference
+
+    private final class Outcomes: @unchecked Sendable {
+        private let lock = NSLock()
+        private var stored: [Result<IndexSummary, any Error>] = []
+        func add(_ outcome: Result<IndexSummary, any Error>) { lock.lock(); stored.append(outcome); lock.unlock() }
+        var all: [Result<IndexSummary, any Error>] { lock.lock(); defer { lock.unlock() }; return stored }
+    }
+
+    nonisolated(unsafe) private static var reference: (folder: URL, location: IndexLocation)?
+    private static let lock = NSLock()
+
+    /// The embedded store over the example corpus, built once per process.
+    public static func referenceLocation() throws -> IndexLocation {
+        lock.lock()
+        defer { lock.unlock() }
+        if let reference { return reference.location }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("korsearch-reference-\(UUID().uuidString)")
+        let corpus = folder.appendingPathComponent("corpus")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: TestPaths.corpus, to: corpus)
+        let location = IndexLocation.directory(EmbeddedLocation(folder.appendingPathComponent("index")))
+        let model = try SharedModels.tiny()
+        var options = IndexOptions()
+        options.chunking = chunking
+        try Indexer(location: location, embedder: model.embedder, model: model.identity, options: options).index(folder: corpus)
+        reference = (folder, location)
+        atexit { if let folder = StoreConformance.reference?.folder { try? FileManager.default.removeItem(at: folder) } }
+        return location
+    }
+
+    /// The store at `location` answers as the reference does.
+    public func assertAnswersAsTheReference(_ location: IndexLocation, filters: [SearchFilters], modes: [SearchMode] = SearchMode.allCases,
+                                            file: StaticString = #filePath, line: UInt = #line) throws {
+        try assertSameAnswers(try searcher(location), try searcher(try StoreConformance.referenceLocation()), filters: filters, modes: modes,
+                              file: file, line: line)
+    }
+
+    /// Two stores hold the same passages and answer every query alike: the same passages (by path and position,
+    /// or by text alone when `byText` — a folder with copies of a document), in the same order, with the same
+    /// scores; passages whose scores tie may come in either order.
+    ///
+    /// Hybrid answers are compared only between stores written in the same order: fusion adds the ranks of
+    /// the two lists, and where passages tie within a list (copies, repeated boilerplate) their ranks follow the
+    /// order they were written in, which moves the fused scores.
+    public func assertSameAnswers(_ store: Searcher, _ reference: Searcher, filters: [SearchFilters], modes: [SearchMode] = SearchMode.allCases,
+                                  byText: Bool = false, file: StaticString = #filePath, line: UInt = #line) throws {
+        let (a, b) = (try store.index.info(), try reference.index.info())
+        XCTAssertEqual(a.documents, b.documents, "documents", file: file, line: line)
+        XCTAssertEqual(a.chunks, b.chunks, "passages", file: file, line: line)
+        XCTAssertEqual(try store.index.documentPaths(), try reference.index.documentPaths(), "paths", file: file, line: line)
+        for filter in filters {
+            for query in try StoreConformance.queries() {
+                for mode in modes {
+                    let got = try store.search(query, limit: 10, mode: mode, filters: filter)
+                    let wanted = try reference.search(query, limit: 10, mode: mode, filters: filter)
+                    let what = "\(mode) \(query) \(filter)"
+                    XCTAssertEqual(got.count, wanted.count, what, file: file, line: line)
+                    for index in 0 ..< min(got.count, wanted.count) {
+                        XCTAssertEqual(got[index].score, wanted[index].score, accuracy: 1e-5, "\(what) #\(index + 1)", file: file, line: line)
+                        let tied = [index - 1, index + 1].contains { $0 >= 0 && $0 < wanted.count && abs(wanted[$0].score - wanted[index].score) < 1e-5 }
+                        if tied { continue }
+                        if !byText {
+                            XCTAssertEqual("\(got[index].path)#\(got[index].ordinal)", "\(wanted[index].path)#\(wanted[index].ordinal)",
+                                           "\(what) #\(index + 1)", file: file, line: line)
+                        }
+                        XCTAssertEqual(got[index].text, wanted[index].text, file: file, line: line)
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+@testable import KorDocuments
+import KorSearchTestSupport
+import XCTest
+
+/// PDF tables found from the words' positions, checked against what pdfplumber (pdfminer's layout, an
+/// independent reader) extracts by the ruling lines of the same file, and against the rows the dev-only script
+/// wrote (`Scripts/make_document_fixtures.py`). Prose, including two columns of it, stays prose.
+final class PDFReaderTests: XCTestCase {
+    private let folder = TestPaths.fixtures.appendingPathComponent("documents")
+
+    private func expected() throws -> [String: Any] {
+        let all = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("expected.json"))) as! [String: Any]
+        return all["quarterly-results.pdf"] as! [String: Any]
+    }
+
+    private func cells(_ table: DocumentTable) -> [[String]] {
+        table.rows.map { $0.map(\.text) }
+    }
+
+    func testTablesAsPdfplumberReadsThemAndTheHeaderCarriedOntoTheNextPage() throws {
+        let document = try DocumentLoader.load(folder.appendingPathComponent("quarterly-results.pdf"))
+        XCTAssertEqual(document.type, "pdf")
+        XCTAssertEqual(document.title, "새봄은행 2024년 3분기 경영실적")
+        let tables = document.blocks.compactMap { placed -> (DocumentTable, Int?)? in
+            if case .table(let table) = placed.block.kind { (table, placed.block.page) } else { nil }
+        }
+        guard tables.count == 3 else { return XCTFail("the ruled table's two parts and the borderless ratios: \(tables.map { cells($0.0) })") }
+        let reference = try expected()
+        let ruled = try XCTUnwrap(reference["ruled_tables_by_page"] as? [[[[String]]]])
+        // The ruled table, page by page, exactly as pdfplumber finds it by its lines.
+        XCTAssertEqual(tables[0].1, 1)
+        XCTAssertEqual(cells(tables[0].0), ruled[0][0])
+        XCTAssertEqual(tables[0].0.headerRows, 1)
+        XCTAssertEqual(tables[0].0.unit, "(단위: 억원)", "the unit line above the table")
+        XCTAssertEqual(tables[1].1, 2)
+        XCTAssertEqual(cells(tables[1].0), ruled[1][0], "the printed header repeated on page 2")
+        XCTAssertEqual(tables[1].0.headerRows, 1)
+        // Together, the rows the script wrote.
+        let written = try XCTUnwrap(reference["written_rows"] as? [[String]])
+        XCTAssertEqual(cells(tables[0].0) + cells(tables[1].0).dropFirst(), written)
+        // The borderless table, which pdfplumber's line strategy does not see, as written.
+        XCTAssertEqual(tables[2].1, 2)
+        XCTAssertEqual(cells(tables[2].0), try XCTUnwrap(reference["written_ratios"] as? [[String]]))
+        XCTAssertEqual(tables[2].0.headerRows, 1)
+        // Stored text: one line a row, cells separated.
+        XCTAssertTrue(document.text.contains("(단위: 억원)\n구분 | 2023년 3분기 | 2024년 3분기 | 증감률\n이자수익 | 41,230 | 44,980 | 9.1%\n"), document.text)
+        XCTAssertTrue(document.text.contains("기타 영업이익 | -640 | -710 | -10.9%"))
+
+        // Two columns of prose are paragraphs in reading order (left column, then right), not a table.
+        let columns = try XCTUnwrap(reference["columns"] as? [String])
+        let third = document.blocks.filter { $0.block.page == 3 }
+        XCTAssertTrue(third.allSatisfy { $0.block.kind == .paragraph })
+        let flat = third.map(\.block.text).joined(separator: " ").replacingOccurrences(of: "\n", with: " ")
+        var at = flat.startIndex
+        for paragraph in columns {
+            let start = try XCTUnwrap(flat.range(of: String(paragraph.prefix(20)), range: at ..< flat.endIndex), "\(paragraph.prefix(20)) in order in \(flat)")
+            at = start.upperBound
+        }
+    }
+
+    /// A page printed by Chromium, set tighter than the report above: a two-row header with spans, a label
+    /// wrapped beside vertically centred amounts, and two columns of prose after it.
+    func testSpannedHeaderAndWrappedLabelOfAPrintedWebPage() throws {
+        let document = try DocumentLoader.load(folder.appendingPathComponent("segment-sales.pdf"))
+        let all = try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("expected.json"))) as! [String: Any]
+        let reference = try XCTUnwrap(all["segment-sales.pdf"] as? [String: Any])
+        let tables = document.blocks.compactMap { if case .table(let table) = $0.block.kind { table } else { nil } }
+        XCTAssertEqual(tables.count, 1)
+        let table = try XCTUnwrap(tables.first)
+        XCTAssertEqual(cells(table), try XCTUnwrap(reference["table"] as? [[String]]), "as pdfplumber reads it")
+        XCTAssertEqual(table.headerRows, reference["header_rows"] as? Int)
+        XCTAssertEqual(table.unit, "(단위: 백만원, %)")
+        // The columns are paragraphs in poppler's reading order (left column, then right), none of them a table.
+        let prose = document.blocks.filter { $0.block.kind == .paragraph }.map(\.block.text).joined(separator: "\n")
+        let left = try XCTUnwrap(prose.range(of: "첫째 단의 본문입니다. 두 단으로"), prose)
+        let right = try XCTUnwrap(prose.range(of: "둘째 단의 본문입니다. 둘째 단도"), prose)
+        XCTAssertLessThan(left.lowerBound, right.lowerBound)
+        XCTAssertTrue(prose.contains("2024년 매출은 1조 3,200억 원입니다."))
+    }
+
+    func testProseReadsAsPlainPdftotextReadsIt() throws {
+        for path in ["products/els-1234-prospectus.pdf", "research/semiconductor-outlook.pdf"] {
+            let url = TestPaths.corpus.appendingPathComponent(path)
+            let plain = try ProcessRunner.run(URL(fileURLWithPath: "/usr/bin/pdftotext"), ["-enc", "UTF-8", "-q", url.path, "-"])
+            var pages = String(decoding: plain.standardOutput, as: UTF8.self).components(separatedBy: "\u{0C}")
+            if pages.last?.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty == true { pages.removeLast() }
+            let expected = pages.enumerated().flatMap { DocumentContent.paragraphs(of: $0.element, page: $0.offset + 1) }
+            let read = try DocumentLoader.load(url).blocks.map(\.block)
+            XCTAssertEqual(read, expected, path)
+        }
+    }
+
+    func testContinuationWithoutAHeaderTakesThePreviousPagesHeader() {
+        let before = DocumentTable(rows: [["구분", "2023년", "2024년"].map { DocumentTable.Cell($0) }, ["매출액", "100", "120"].map { DocumentTable.Cell($0) }],
+                                   headerRows: 1, unit: "(단위: 억원)")
+        let after = DocumentTable(rows: [["영업이익", "10", "12"].map { DocumentTable.Cell($0) }])
+        let continued = PDFReader.continuing(after, after: .table(before, page: 1), page: 2)
+        XCTAssertEqual(continued.rows.map { $0.map(\.text) }, [["구분", "2023년", "2024년"], ["영업이익", "10", "12"]])
+        XCTAssertEqual(continued.headerRows, 1)
+        XCTAssertEqual(continued.unit, "(단위: 억원)")
+        // Not after a paragraph, not two pages on, not with other columns.
+        XCTAssertEqual(PDFReader.continuing(after, after: .paragraph("본문", page: 1), page: 2), after)
+        XCTAssertEqual(PDFReader.continuing(after, after: .table(before, page: 1), page: 3), after)
+        let wider = DocumentTable(rows: [["영업이익", "10", "12", "20%"].map { DocumentTable.Cell($0) }])
+        XCTAssertEqual(PDFReader.continuing(wider, after: .table(before, page: 1), page: 2), wider)
+    }
+
+    func testNumericCells() {
+        for text in ["1,234", "(1,234)", "△5.2", "-8.4%", "12.5배", "-", "3,100원", "0.27%", "1.5%p"] {
+            XCTAssertTrue(PDFTableFinder.isNumeric(text), text)
+        }
+        for text in ["구분", "2023년 3분기", "매출액 1,234", "1,234 증가"] {
+            XCTAssertFalse(PDFTableFinder.isNumeric(text), text)
+        }
+    }
+
+    func testPopplerMarkupEntitiesAndEmptyPages() {
+        let xhtml = """
+        <doc><page width="10" height="10"><flow><block><line xMin="1" yMin="2" xMax="30" yMax="12">\
+        <word xMin="1" yMin="2" xMax="10" yMax="12">S&amp;P500</word><word xMin="12" yMin="2" xMax="30" yMax="12">&lt;&#54620;&gt;</word>\
+        </line></block></flow></page><page width="10" height="10"></page></doc>
+        """
+        let pages = PDFLayout.pages(Data(xhtml.utf8))
+        XCTAssertEqual(pages.count, 2)
+        XCTAssertEqual(pages[0].lines.map(\.text), ["S&P500 <한>"])
+        XCTAssertEqual(pages[0].lines.first?.y1, 12)
+        XCTAssertTrue(pages[1].lines.isEmpty)
+        XCTAssertEqual(PDFLayout.pages(Data("<doc><page><flow><line xMin=\"1\"><word xMin=\"1\">끊긴".utf8)).first?.lines.count, 0, "cut off: no half line")
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+@testable import KorDocuments
+import KorEncoder
+@testable import KorSearchCore
+import KorSearchTestSupport
+import XCTest
+
+/// Sentence splitting and token-budget packing, counted with the real tokenizer.
+final class ChunkerTests: XCTestCase {
+    private func sentences(_ text: String) -> [String] {
+        let scalars = Array(text.unicodeScalars)
+        return SentenceSplitter.split(scalars).map { String(String.UnicodeScalarView(scalars[$0])) }
+    }
+
+    func testKoreanSentenceEndings() {
+        XCTAssertEqual(sentences("금리를 동결했다. 시장은 안정적이에요. 추가 인하 여부는 미정임. 검토 완료함. 이상 없음."),
+                       ["금리를 동결했다.", "시장은 안정적이에요.", "추가 인하 여부는 미정임.", "검토 완료함.", "이상 없음."])
+        XCTAssertEqual(sentences("금리가 오를까? 오른다! 아마도… 그렇다.\n다음 줄"),
+                       ["금리가 오를까?", "오른다!", "아마도…", "그렇다.", "다음 줄"])
+        XCTAssertEqual(sentences("그는 \"동결한다.\" 라고 말했다. 끝."), ["그는 \"동결한다.\"", "라고 말했다.", "끝."])
+    }
+
+    func testNumbersDatesAndArticlesAreNotSentenceEnds() {
+        XCTAssertEqual(sentences("환율은 1,350.5원이다. 이사회는 2024. 3. 15. 결의했다. 제3조에 따른다."),
+                       ["환율은 1,350.5원이다.", "이사회는 2024. 3. 15. 결의했다.", "제3조에 따른다."])
+        XCTAssertEqual(sentences("1. 개요 2. 실적"), ["1. 개요 2. 실적"])
+    }
+
+    func testChunksRespectTheTokenBudgetAndPointIntoTheText() throws {
+        let model = try tinyModel
+        // The constitution text from the fixtures: long, with long sentences.
+        let cases = try JSONSerialization.jsonObject(with: Data(contentsOf: TestPaths.fixtures.appendingPathComponent("tokenizer_cases.json"))) as! [String: Any]
+        let long = ((cases["cases"] as! [[String: Any]]).map { $0["text"] as! String }).max { $0.count < $1.count }!
+        let loaded = LoadedDocument(type: "txt", title: nil, text: TextNormalizer.normalize(long), pageStarts: [0], paged: false, encoding: nil)
+        for options in [ChunkingOptions(chunkTokens: 64, overlapTokens: 16), ChunkingOptions(chunkTokens: 256, overlapTokens: 32), ChunkingOptions(chunkTokens: 32, overlapTokens: 0)] {
+            let chunks = try Chunker(tokenizer: model.embedder.tokenizer, options: options).chunks(of: loaded)
+            XCTAssertGreaterThan(chunks.count, 2)
+            let scalars = Array(loaded.text.unicodeScalars)
+            var covered = 0
+            for (index, chunk) in chunks.enumerated() {
+                XCTAssertEqual(chunk.ordinal, index)
+                XCTAssertEqual(chunk.text, String(String.UnicodeScalarView(scalars[chunk.start ..< chunk.end])))
+                XCTAssertLessThanOrEqual(chunk.ids.count, options.chunkTokens, "chunk \(index)")
+                XCTAssertEqual(chunk.ids, try model.embedder.tokenizer.encode(chunk.text, maxLength: 10_000), "ids are the text's real tokens")
+                if chunk.start > covered {
+                    XCTAssertTrue(scalars[covered ..< chunk.start].allSatisfy(\.properties.isWhitespace), "no text is left out between chunks")
+                }
+                covered = max(covered, chunk.end)
+                if index > 0 { XCTAssertGreaterThan(chunk.start, chunks[index - 1].start, "chunks move forward") }
+            }
+            XCTAssertEqual(covered, scalars.count)
+        }
+    }
+
+    func testOverlapRepeatsTrailingSentences() throws {
+        let model = try tinyModel
+        let text = (1 ... 40).map { "한국은행은 \($0)번째 회의에서 기준금리를 동결했다." }.joined(separator: " ")
+        let loaded = LoadedDocument(type: "txt", title: nil, text: text, pageStarts: [0], paged: false, encoding: nil)
+        let chunks = try Chunker(tokenizer: model.embedder.tokenizer, options: ChunkingOptions(chunkTokens: 100, overlapTokens: 30)).chunks(of: loaded)
+        XCTAssertGreaterThan(chunks.count, 3)
+        for (previous, next) in zip(chunks, chunks.dropFirst()) {
+            XCTAssertLessThan(next.start, previous.end, "consecutive chunks overlap")
+            XCTAssertTrue(previous.text.hasSuffix(String(next.text.prefix(while: { $0 != "." })) + "."))
+        }
+        let none = try Chunker(tokenizer: model.embedder.tokenizer, options: ChunkingOptions(chunkTokens: 64, overlapTokens: 0)).chunks(of: loaded)
+        for (previous, next) in zip(none, none.dropFirst()) { XCTAssertGreaterThanOrEqual(next.start, previous.end) }
+    }
+
+    func testOverLongSentenceIsCutByTokens() throws {
+        let model = try tinyModel
+        let sentence = String(repeating: "가계부채와 주택담보대출 금리 동향을 점검하고 ", count: 40) + "마무리했다."
+        let loaded = LoadedDocument(type: "txt", title: nil, text: sentence, pageStarts: [0], paged: false, encoding: nil)
+        let chunks = try Chunker(tokenizer: model.embedder.tokenizer, options: ChunkingOptions(chunkTokens: 48, overlapTokens: 8)).chunks(of: loaded)
+        XCTAssertGreaterThan(chunks.count, 5)
+        XCTAssertTrue(chunks.allSatisfy { $0.ids.count <= 48 })
+        XCTAssertTrue(chunks.dropLast().allSatisfy { $0.ids.count > 24 }, "pieces fill their budget")
+    }
+
+    func testPagesOfPDFChunks() throws {
+        let model = try tinyModel
+        let document = try DocumentLoader.load(TestPaths.corpus.appendingPathComponent("research/semiconductor-outlook.pdf"))
+        let chunks = try Chunker(tokenizer: model.embedder.tokenizer, options: ChunkingOptions(chunkTokens: 32, overlapTokens: 0)).chunks(of: document)
+        XCTAssertEqual(chunks.first?.page, 1)
+        XCTAssertEqual(chunks.last?.page, 2)
+        XCTAssertTrue(chunks.first(where: { $0.text.contains("투자 전략") })?.page == 2)
+    }
+
+    func testOptionsAreValidated() {
+        XCTAssertThrowsError(try ChunkingOptions(chunkTokens: 600).validate(maxLength: 512))
+        XCTAssertThrowsError(try ChunkingOptions(chunkTokens: 4).validate(maxLength: 512))
+        XCTAssertThrowsError(try ChunkingOptions(chunkTokens: 64, overlapTokens: 40).validate(maxLength: 512))
+        XCTAssertNoThrow(try ChunkingOptions().validate(maxLength: 512))
+    }
+}

@@ -1,0 +1,20 @@
+import Foundation
+@testable import KorDocuments
+import KorEncoder
+@testable import KorSearchCore
+import KorSearchTestSupport
+import XCTest
+
+/// The tiny test model loaded by the encoder itself (the core's tests build no store and no hub client).
+private let tiny = Result { () throws -> (embedder: Embedder, identity: ModelIdentity) in
+    let embedder = try Embedder(modelDirectory: TestPaths.tinyModel)
+    let identity = try ModelIdentity(id: TestPaths.tinyModel.path, directory: TestPaths.tinyModel, dimension: embedder.model.config.hiddenSize)
+    return (embedder, identity)
+}
+
+extension XCTestCase {
+    /// The tiny test model, loaded once per process.
+    var tinyModel: (embedder: Embedder, identity: ModelIdentity) {
+        get throws { try tiny.get() }
+    }
+}
