@@ -13,9 +13,17 @@ public struct OpenedIndex: Sendable {
     /// The name of the model in use (the index's own unless another was named).
     public let modelName: String
 
-    /// Opens the index at `location`. `model` (a folder or hub id) replaces the index's own model, which
-    /// must still be the one that built it; `precision` replaces the index's precision for queries;
-    /// `loadModel: false` opens for keyword search without loading any model.
+    /// Opens the index at `location` with the model that built it.
+    ///
+    /// - Parameters:
+    ///   - location: the index (`IndexLocation(index:store:)`).
+    ///   - model: a folder or hub id replacing the index's own model, which must still be the one that built it.
+    ///   - precision: replaces the index's precision for queries.
+    ///   - loadModel: false opens for keyword search without loading any model.
+    ///   - hub: where hub ids are fetched from and cached.
+    ///   - warn: hears about repairs.
+    /// - Throws: `KorSearchError` `.indexNotFound`, `.corruptIndex`, `.modelMismatch`, `.hub` or `.network`
+    ///   (a model that must be fetched), `.store` (an unreachable PostgreSQL).
     public static func open(_ location: IndexLocation, model: String? = nil, precision: Precision? = nil, loadModel: Bool = true,
                             hub: ModelHub = ModelHub(), warn: (String) -> Void = { _ in }) throws -> OpenedIndex {
         let store = try IndexStores.open(location, warn: warn)

@@ -67,7 +67,7 @@ public struct IndexMeta: Sendable, Equatable {
 
     /// Parses stored entries. `owner` names the index in messages (a path or a store URL). An index whose
     /// creation was interrupted before its meta was written (no dimension) is `.indexNotFound`: it holds nothing.
-    public init(entries: [String: String], owner: String) throws {
+    package init(entries: [String: String], owner: String) throws {
         guard entries[Key.dimension] != nil else {
             // The meta is written in one transaction, dimension with it: without one, nothing was ever indexed.
             throw KorSearchError(.indexNotFound, "\(owner) records no model dimension: its creation was interrupted before it held anything; index its folder again")
@@ -112,7 +112,7 @@ public struct IndexMeta: Sendable, Equatable {
     }
 
     /// The entries that record this meta (the typed fields over whatever else `entries` holds).
-    public var storedEntries: [String: String] {
+    package var storedEntries: [String: String] {
         var stored = entries
         stored[Key.modelId] = modelId
         stored[Key.modelFingerprint] = modelFingerprint
@@ -134,15 +134,15 @@ public struct IndexMeta: Sendable, Equatable {
     }
 
     /// The entry recording that the keyword terms were derived by this korsearch's `KeywordTerms`.
-    public static var keywordTermsEntries: [String: String] { [Key.keywordTerms: "\(KeywordTerms.version)"] }
+    package static var keywordTermsEntries: [String: String] { [Key.keywordTerms: "\(KeywordTerms.version)"] }
 
     /// The entry that stores a default vector weight.
-    public static func vectorWeightEntries(_ weight: Double) -> [String: String] {
+    package static func vectorWeightEntries(_ weight: Double) -> [String: String] {
         [Key.vectorWeight: "\(weight)"]
     }
 
     /// The entries an indexing run updates when it ends: the folder and the time.
-    public static func runEntries(folder: String, at date: Date = Date()) -> [String: String] {
+    package static func runEntries(folder: String, at date: Date = Date()) -> [String: String] {
         [Key.indexedFolder: folder, Key.lastIndexedAt: ISO8601DateFormatter().string(from: date)]
     }
 }

@@ -113,7 +113,7 @@ public struct SearchFilters: Sendable, Equatable {
 
     /// The conditions on a document's metadata, store-neutral: each a column of `FilingMetadata.columnNames`
     /// and the values it may take (`prefix` for a year's periods).
-    public enum MetadataCondition: Equatable, Sendable {
+    package enum MetadataCondition: Equatable, Sendable {
         /// The company key, the corp_code or the stock code equals one of these.
         case company(key: String, code: String)
         case equals(column: String, value: String)
@@ -124,7 +124,7 @@ public struct SearchFilters: Sendable, Equatable {
     }
 
     /// The metadata conditions these filters set, normalized (validate first).
-    public var metadataConditions: [MetadataCondition] {
+    package var metadataConditions: [MetadataCondition] {
         var conditions: [MetadataCondition] = []
         if let company = company?.trimmingCharacters(in: .whitespaces) {
             conditions.append(.company(key: FilingMetadata.companyKey(company), code: company))

@@ -119,6 +119,14 @@ public final class Indexer {
     private let warn: (String) -> Void
 
     /// An indexer writing to an index (directory or PostgreSQL store) with a model.
+    ///
+    /// - Parameters:
+    ///   - location: where the index is or is to be (`IndexLocation(index:store:)`, `.directory(...)`).
+    ///   - embedder: the model's embedder.
+    ///   - model: the model's identity, recorded by a new index and checked against an existing one.
+    ///   - options: chunking, batching, sharding, limits, reuse.
+    ///   - warn: hears about repairs and files that could not be read.
+    /// - Throws: `KorSearchError` `.invalidArgument` when the chunking options do not fit the model.
     public init(location: IndexLocation, embedder: Embedder, model: ModelIdentity, options: IndexOptions = IndexOptions(),
                 warn: @escaping (String) -> Void = { _ in }) throws {
         try options.chunking.validate(maxLength: embedder.maxLength)
@@ -155,6 +163,14 @@ public final class Indexer {
     /// Brings the index in line with a folder (this worker's shard of it) and returns what changed: the stages
     /// in order — `FolderDiff`, then per file `FileClaim`, `DocumentReading` (read and chunk), and per group of
     /// documents `VectorReuse`, `PassageEmbedding` and the store's write.
+    ///
+    /// - Parameters:
+    ///   - folder: the folder to index; paths are stored relative to it.
+    ///   - progress: hears where the run is, before each file and after each group of passages embedded.
+    /// - Returns: what was added, updated, removed, kept, reused and skipped (with why), and the counts after.
+    /// - Throws: `KorSearchError` `.folderNotFound`; `.locked` when another process writes the index
+    ///   directory; `.modelMismatch` or `.invalidArgument` when the index was built by another model, chunking
+    ///   or precision; the store's errors. A file that cannot be read is skipped with its reason, not thrown.
     @discardableResult
     public func index(folder: URL, progress: (IndexProgress) -> Void = { _ in }) throws -> IndexSummary {
         try withoutActuallyEscaping(progress) { try index(folder: folder, reporting: $0) }

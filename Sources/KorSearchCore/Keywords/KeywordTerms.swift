@@ -12,13 +12,13 @@ import Foundation
 /// - Latin words lowercased whole; numbers whole without thousands separators (`1,350.5` → `1350.5`).
 /// - Amounts with Korean units (`1조 3,200억 원`, `13,200억원`, `3천억`) also as one amount term: `원` and the
 ///   amount in digits (`원1320000000000`), so differently written equal amounts match.
-public enum KeywordTerms {
+package enum KeywordTerms {
     /// The version of these rules, recorded by both stores (`keyword_terms`): an index whose terms were
     /// derived by other rules has them derived again when it is next opened for writing.
-    public static let version = 2
+    package static let version = 2
 
     /// The terms of a text, in order.
-    public static func terms(_ text: String) -> [String] {
+    package static func terms(_ text: String) -> [String] {
         let scalars = Array(text.unicodeScalars)
         var terms: [String] = []
         for token in tokens(scalars) {
@@ -183,9 +183,9 @@ public enum KeywordTerms {
 /// Korean particles (조사) and common predicate endings (어미) that follow a word, as a closed list: what
 /// `KeywordTerms` strips from a Hangul word to find its stem. Longest first; a stem keeps at least two
 /// syllables (`국가`, `평가` stay whole).
-public enum KoreanEndings {
+package enum KoreanEndings {
     /// The list, longest endings first.
-    public static let endings: [String] = {
+    package static let endings: [String] = {
         let particles = [
             "에서부터", "으로부터", "에게서는", "이라는", "이라고", "이라면", "이라서", "이므로", "에게서", "한테서", "으로서", "으로써",
             "에서는", "에서도", "에서의", "으로는", "으로도", "으로의", "에게는", "까지는", "까지의", "부터는", "보다는", "만으로",
@@ -206,7 +206,7 @@ public enum KoreanEndings {
     private static let endingScalars: [[Unicode.Scalar]] = endings.map { Array($0.unicodeScalars) }
 
     /// The word without the longest ending it has, when at least two syllables remain; nil otherwise.
-    public static func stem(of word: String) -> String? {
+    package static func stem(of word: String) -> String? {
         let scalars = Array(word.unicodeScalars)
         return stemLength(of: scalars[...]).map { String(String.UnicodeScalarView(scalars.prefix($0))) }
     }

@@ -250,8 +250,8 @@ public struct FilingMetadata: Sendable, Equatable, Codable {
 
 extension FilingMetadata {
     /// The columns both stores keep beside the JSON for filters and facets, in this order.
-    public static let columnNames = ["company_key", "corp_code", "stock_code", "report_type", "period", "filed"]
+    package static let columnNames = ["company_key", "corp_code", "stock_code", "report_type", "period", "filed"]
 
     /// The values of `columnNames`.
-    public var columnValues: [String?] { [companyKey, corpCode, stockCode, reportType, period, filed] }
+    package var columnValues: [String?] { [companyKey, corpCode, stockCode, reportType, period, filed] }
 }

@@ -40,7 +40,14 @@ public final class Searcher: @unchecked Sendable {
         }
     }
 
-    /// Searches an open index. With an embedder, its model must be the one that built the index.
+    /// Searches an open index.
+    ///
+    /// - Parameters:
+    ///   - index: the open store (`IndexStores.open`, `EmbeddedStore.open`, `PostgresStore.open`).
+    ///   - embedder: the model's embedder for vector and hybrid search; nil for keyword search only.
+    ///   - model: the model's identity, checked against the index's.
+    ///   - warn: hears about repairs and cut queries.
+    /// - Throws: `KorSearchError` `.modelMismatch` when the model is not the one that built the index.
     public init(index: any IndexStore, embedder: Embedder?, model: ModelIdentity?,
                 warn: @escaping @Sendable (String) -> Void = { _ in }) throws {
         if let model { try model.check(against: index.meta, index: index.location) }
@@ -58,10 +65,21 @@ public final class Searcher: @unchecked Sendable {
         try self.init(index: try IndexStores.open(location, warn: warn), embedder: embedder, model: model, warn: warn)
     }
 
-    /// The best passages for a query, best first. `queryVector`, when given, is the query's embedding computed
-    /// elsewhere (a server batching the embeddings of concurrent queries); otherwise it is computed here.
-    /// `vectorWeight` (0–1) weighs the vector ranking against the keyword ranking in hybrid search (see
-    /// `vectorWeight(_:)` for the default); other modes ignore it.
+    /// The best passages for a query, best first, each passage at most once per stretch of its document.
+    ///
+    /// - Parameters:
+    ///   - query: the question, in any words; surrounding whitespace is ignored.
+    ///   - limit: how many hits at most (1 or more; the front ends cap it at `SearchRequest.maxResults`).
+    ///   - mode: `.hybrid` (both rankings fused), `.vector` or `.keyword` (which needs no model).
+    ///   - filters: which documents may answer; applied before the cut, so a filter never returns fewer hits
+    ///     while more passages match.
+    ///   - queryVector: the query's embedding computed elsewhere (a server batching concurrent queries);
+    ///     otherwise it is computed here.
+    ///   - vectorWeight: 0–1, the vector ranking's weight against the keyword ranking in hybrid search (see
+    ///     `vectorWeight(_:)` for the default); other modes ignore it.
+    /// - Returns: the hits, ranked from 1, with their scores, ranks in each list and highlights.
+    /// - Throws: `KorSearchError` `.invalidArgument` for an empty query, a limit below 1, a bad filter or
+    ///   weight, or a vector search without a model; the store's errors (`.corruptIndex`, `.store`, ...).
     public func search(_ query: String, limit: Int = 10, mode: SearchMode = .hybrid,
                        filters: SearchFilters = SearchFilters(), queryVector: [Float]? = nil, vectorWeight: Double? = nil) throws -> [SearchHit] {
         let trimmed = query.trimmingCharacters(in: .whitespacesAndNewlines)

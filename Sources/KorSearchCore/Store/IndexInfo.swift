@@ -42,7 +42,7 @@ public struct IndexInfo: Encodable, Sendable {
     public var distinctVectors = 0
     /// The count of `distinctVectors`, the same SQL in SQLite and PostgreSQL (passages stored before input
     /// hashes were kept count one each).
-    public static let distinctVectorsQuery =
+    package static let distinctVectorsQuery =
         "SELECT (SELECT count(DISTINCT input_hash) FROM chunks) + (SELECT count(*) FROM chunks WHERE input_hash IS NULL)"
     /// Documents counted by company (its matching key), report type and period, most documents first.
     public var facets: Facets = Facets()
@@ -73,7 +73,7 @@ public struct IndexInfo: Encodable, Sendable {
 
         /// The facets' columns (of `FilingMetadata.columnNames`) and the query each store runs for one: the
         /// same SQL in SQLite and PostgreSQL.
-        public static let columns = ["company_key", "report_type", "period"]
+        package static let columns = ["company_key", "report_type", "period"]
         public static func query(_ column: String) -> String {
             "SELECT \(column), count(*) FROM documents WHERE \(column) IS NOT NULL GROUP BY \(column) ORDER BY count(*) DESC, \(column) LIMIT 200"
         }

@@ -19,7 +19,7 @@ public struct StoredDocument: Sendable, Equatable {
     public var readMetadata: FilingMetadata?
 
     /// A stored document's facts.
-    public init(id: Int64, path: String, sha256: String, size: Int64, modified: Double, type: String, title: String?, chunkCount: Int,
+    package init(id: Int64, path: String, sha256: String, size: Int64, modified: Double, type: String, title: String?, chunkCount: Int,
                 metadata: FilingMetadata = FilingMetadata(), readMetadata: FilingMetadata? = nil) {
         self.id = id
         self.path = path
