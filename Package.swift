@@ -135,14 +135,18 @@ let package = Package(
         ),
         .testTarget(
             name: "KorSearchEmbeddedTests",
-            dependencies: ["KorSearch", "KorSearchEmbedded", "KorSearchCore", "KorSearchTestSupport", "KorSearchIndexTestSupport",
-                           .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "KorSearch", "KorSearchEmbedded", "KorSearchCore", "KorSearchTestSupport", "KorSearchIndexTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             path: "Tests/KorSearchEmbeddedTests"
         ),
         .testTarget(
             name: "KorSearchPostgresTests",
-            dependencies: ["KorSearch", "KorSearchPostgres", "KorSearchCore", "KorSearchTestSupport", "KorSearchIndexTestSupport",
-                           .product(name: "PostgresNIO", package: "postgres-nio")],
+            dependencies: [
+                "KorSearch", "KorSearchPostgres", "KorSearchCore", "KorSearchTestSupport", "KorSearchIndexTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             path: "Tests/KorSearchPostgresTests"
         ),
         .testTarget(
@@ -175,8 +179,10 @@ let package = Package(
         ),
         .testTarget(
             name: "KorsearchCLITests",
-            dependencies: ["KorSearch", "KorSearchServer", "KorSearchPostgres", "KorDocuments", "KorSearchTestSupport",
-                           .product(name: "MCP", package: "swift-sdk")],
+            dependencies: [
+                "KorSearch", "KorSearchServer", "KorSearchPostgres", "KorDocuments", "KorSearchTestSupport",
+                .product(name: "MCP", package: "swift-sdk"),
+            ],
             path: "Tests/KorsearchCLITests"
         ),
     ],

@@ -10,11 +10,13 @@ struct EmbedResources: BuildToolPlugin {
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { !$0.hasPrefix(".") }.sorted()
         let inputs = names.map { folder.appendingPathComponent($0) }
         let output = context.pluginWorkDirectoryURL.appendingPathComponent("PageResources.swift")
-        return [.buildCommand(
-            displayName: "Embedding \(names.joined(separator: ", ")) into \(target.name)",
-            executable: try context.tool(named: "embed-resources").url,
-            arguments: [output.path, "PageResources"] + inputs.map(\.path),
-            inputFiles: inputs,
-            outputFiles: [output])]
+        return [
+            .buildCommand(
+                displayName: "Embedding \(names.joined(separator: ", ")) into \(target.name)",
+                executable: try context.tool(named: "embed-resources").url,
+                arguments: [output.path, "PageResources"] + inputs.map(\.path),
+                inputFiles: inputs,
+                outputFiles: [output])
+        ]
     }
 }

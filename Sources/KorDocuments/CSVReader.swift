@@ -15,8 +15,9 @@ struct CSVReader: DocumentReader {
             .filter { $0.contains { !$0.isEmpty } }
         guard !rows.isEmpty else { return DocumentContent(blocks: [], encoding: decoded.encoding) }
         let width = rows.map(\.count).max() ?? 0
-        let table = DocumentTable(rows: rows.map { row in (row + Array(repeating: "", count: width - row.count)).map { DocumentTable.Cell($0) } },
-                                  headerRows: 1)
+        let table = DocumentTable(
+            rows: rows.map { row in (row + Array(repeating: "", count: width - row.count)).map { DocumentTable.Cell($0) } },
+            headerRows: 1)
         return DocumentContent(blocks: [.table(table)], encoding: decoded.encoding)
     }
 

@@ -26,7 +26,8 @@ final class CompoundFile {
             throw DocumentFailure("cannot read \(format) file (out of memory)")
         }
         guard libolecf_file_open(self.file, file.url.path, 1 /* LIBOLECF_OPEN_READ */, &error) == 1,
-              libolecf_file_get_root_item(self.file, &root, &error) == 1 else {
+            libolecf_file_get_root_item(self.file, &root, &error) == 1
+        else {
             throw DocumentFailure("not a valid \(format) file (not an OLE compound file)")
         }
     }
@@ -116,7 +117,8 @@ final class CompoundFile {
     }
 
     private func overBudget(_ path: [String]) -> DocumentFailure {
-        DocumentFailure("\(format) file holds more than \(DocumentLimits.describe(bytes: budget)), the limit per file (\(path.joined(separator: "/")))")
+        DocumentFailure(
+            "\(format) file holds more than \(DocumentLimits.describe(bytes: budget)), the limit per file (\(path.joined(separator: "/")))")
     }
 
     private func damaged(_ path: [String]) -> DocumentFailure {

@@ -29,8 +29,9 @@ struct DARTReader: DocumentReader {
         let entries = archive.paths.filter { $0.lowercased().hasSuffix(".xml") && !$0.hasSuffix("/") }
         // The main body has no `_NNNNN` suffix; attachments follow in their numbers' order.
         let ordered = entries.filter { !isAttachment($0) }.sorted() + entries.filter(isAttachment).sorted()
-        var markup = DARTMarkup(rceptNo: entries.lazy.compactMap { DARTMarkup.rceptNo(($0 as NSString).lastPathComponent) }.first
-            ?? DARTMarkup.rceptNo(file.url.lastPathComponent))
+        var markup = DARTMarkup(
+            rceptNo: entries.lazy.compactMap { DARTMarkup.rceptNo(($0 as NSString).lastPathComponent) }.first
+                ?? DARTMarkup.rceptNo(file.url.lastPathComponent))
         var read = 0
         for entry in ordered {
             guard let data = try archive.read(entry) else { continue }
@@ -63,14 +64,18 @@ struct DARTMarkup {
 
     /// A DART receipt number (14 digits, starting with a plausible date) at the start of a file name.
     static func rceptNo(_ name: String) -> String? {
-        guard let match = name.range(of: #"^(19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])\d{6}(?!\d)"#, options: .regularExpression) else { return nil }
+        guard let match = name.range(of: #"^(19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])\d{6}(?!\d)"#, options: .regularExpression) else {
+            return nil
+        }
         return String(name[match])
     }
 
     /// The bytes as text: the encoding the XML declaration names (EUC-KR is read as CP949), else detected.
     static func decode(_ data: Data) throws -> (text: String, encoding: String) {
         let head = String(decoding: data.prefix(200), as: UTF8.self).lowercased()
-        let legacy = ["euc-kr", "cp949", "ks_c_5601-1987", "x-windows-949"].contains { head.contains("encoding=\"\($0)\"") || head.contains("encoding='\($0)'") }
+        let legacy = ["euc-kr", "cp949", "ks_c_5601-1987", "x-windows-949"].contains {
+            head.contains("encoding=\"\($0)\"") || head.contains("encoding='\($0)'")
+        }
         switch TextDecoding.decode(data, preferring: legacy ? .cp949 : nil) {
         case .success(let decoded): return (decoded.text, decoded.encoding.rawValue)
         case .failure: throw DocumentFailure("not text in UTF-8, UTF-16 or EUC-KR")
@@ -102,13 +107,20 @@ struct DARTMarkup {
             blocks += DocumentContent.paragraphs(of: DARTMarkup.clean(text))
             text = ""
         }
-        MarkupScanner.scan(Array(markup.unicodeScalars), text: { scalar in
-            guard hiddenDepth == 0 else { return }
-            let character: Unicode.Scalar = scalar == "\n" || scalar == "\r" || scalar == "\t" ? " " : scalar
-            if capture != nil { capture!.text.unicodeScalars.append(character) }
-            else if let table = tables.last { table.append(String(character)) }
-            else { text.unicodeScalars.append(character) }
-        }) { tag in
+        MarkupScanner.scan(
+            Array(markup.unicodeScalars),
+            text: { scalar in
+                guard hiddenDepth == 0 else { return }
+                let character: Unicode.Scalar = scalar == "\n" || scalar == "\r" || scalar == "\t" ? " " : scalar
+                if capture != nil {
+                    capture!.text.unicodeScalars.append(character)
+                } else if let table = tables.last {
+                    table.append(String(character))
+                } else {
+                    text.unicodeScalars.append(character)
+                }
+            }
+        ) { tag in
             let name = tag.name
             if DARTMarkup.hidden.contains(name) {
                 if !tag.selfClosing { hiddenDepth = max(0, hiddenDepth + (tag.isEnd ? -1 : 1)) }
@@ -118,7 +130,9 @@ struct DARTMarkup {
             switch name {
             case "document-name", "company-name", "title", "cover-title":
                 if !tag.isEnd {
-                    if name == "company-name", metadata.corpCode == nil { metadata.corpCode = tag.attribute("aregcik").flatMap { $0.isEmpty ? nil : $0 } }
+                    if name == "company-name", metadata.corpCode == nil {
+                        metadata.corpCode = tag.attribute("aregcik").flatMap { $0.isEmpty ? nil : $0 }
+                    }
                     if name == "document-name", !attachment, metadata.reportCode == nil { metadata.reportCode = tag.attribute("acode") }
                     if tables.isEmpty { capture = (name, "") }
                     return

@@ -15,7 +15,8 @@ public enum DocumentLoader {
     /// Throws `DocumentFailure` when a file of `size` bytes is larger than the limits allow (before reading it).
     public static func check(size: Int64, limits: DocumentLimits) throws {
         if size > limits.maxFileBytes {
-            throw DocumentFailure("larger than \(DocumentLimits.describe(bytes: limits.maxFileBytes)), the limit per file (\(DocumentLimits.describe(bytes: size)))")
+            throw DocumentFailure(
+                "larger than \(DocumentLimits.describe(bytes: limits.maxFileBytes)), the limit per file (\(DocumentLimits.describe(bytes: size)))")
         }
     }
 
@@ -39,7 +40,8 @@ public enum DocumentLoader {
         }
         let characters = document.text.unicodeScalars.count
         if characters > limits.maxTextCharacters {
-            throw DocumentFailure("its text has \(characters) characters, more than the limit of \(limits.maxTextCharacters) per document; split the file")
+            throw DocumentFailure(
+                "its text has \(characters) characters, more than the limit of \(limits.maxTextCharacters) per document; split the file")
         }
         return document
     }

@@ -111,8 +111,7 @@ enum HTMLText {
             case ("table", true):
                 guard let builder = tables.popLast() else { return true }
                 guard let built = builder.build() else { return true }
-                if let outer = tables.last { outer.append(" " + built.flatText + " ") }
-                else { segments.append(.table(built)) }
+                if let outer = tables.last { outer.append(" " + built.flatText + " ") } else { segments.append(.table(built)) }
             case ("thead", _): inHead = !tag.isEnd
             case ("tr", false): tables.last?.startRow(header: inHead)
             case ("tr", true): tables.last?.endCell()
@@ -173,16 +172,18 @@ enum HTMLText {
             let text = TextNormalizer.collapseSpaces(decodeEntities(String(open.text)))
             if !text.isEmpty { segments.append(.heading(level: open.level, text: text)) }
         }
-        return Extracted(title: title, segments: segments.compactMap { segment in
-            guard case .text(let raw) = segment else { return segment }
-            let body = decodeEntities(raw)
-            // Source whitespace inside a line is not meaningful in HTML: collapse it, keep the block breaks.
-            let lines = body.split(separator: "\n", omittingEmptySubsequences: false).map {
-                $0.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }).joined(separator: " ")
-            }
-            let text = lines.joined(separator: "\n")
-            return text.isEmpty ? nil : .text(text)
-        })
+        return Extracted(
+            title: title,
+            segments: segments.compactMap { segment in
+                guard case .text(let raw) = segment else { return segment }
+                let body = decodeEntities(raw)
+                // Source whitespace inside a line is not meaningful in HTML: collapse it, keep the block breaks.
+                let lines = body.split(separator: "\n", omittingEmptySubsequences: false).map {
+                    $0.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }).joined(separator: " ")
+                }
+                let text = lines.joined(separator: "\n")
+                return text.isEmpty ? nil : .text(text)
+            })
     }
 
     private static let namedEntities: [String: String] = [

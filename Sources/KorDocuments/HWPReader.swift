@@ -157,7 +157,7 @@ struct HWPStyles {
             switch record.tag {
             case HWPRecord.paraShape:
                 let properties = HWPBytes.u32(payload, 0)
-                let head = (properties >> 23) & 3   // 0 none, 1 outline, 2 numbering, 3 bullet
+                let head = (properties >> 23) & 3  // 0 none, 1 outline, 2 numbering, 3 bullet
                 shapeLevels.append(head == 1 ? Int((properties >> 25) & 7) + 1 : nil)
             case HWPRecord.style:
                 let localLength = Int(HWPBytes.u16(payload, 0))
@@ -337,8 +337,10 @@ struct HWPBody {
             case HWPRecord.listHeader:
                 if sawTable {
                     let list = records.payload(record)
-                    cells.append(Cell(column: Int(HWPBytes.u16(list, 8)), row: Int(HWPBytes.u16(list, 10)),
-                                      columnSpan: max(1, Int(HWPBytes.u16(list, 12))), rowSpan: max(1, Int(HWPBytes.u16(list, 14)))))
+                    cells.append(
+                        Cell(
+                            column: Int(HWPBytes.u16(list, 8)), row: Int(HWPBytes.u16(list, 10)),
+                            columnSpan: max(1, Int(HWPBytes.u16(list, 12))), rowSpan: max(1, Int(HWPBytes.u16(list, 14)))))
                 }
                 try records.skipChildren(of: record.level)
             case HWPRecord.paraHeader:
@@ -397,13 +399,13 @@ enum HWPText {
             let unit = HWPBytes.u16(payload, 2 * index)
             guard unit < 32 else { units.append(unit); index += 1; continue }
             switch unit {
-            case 10: units.append(0x0A); index += 1                 // line break
-            case 24: units.append(0x2D); index += 1                 // hyphen
-            case 30, 31: units.append(0x20); index += 1             // non-breaking, fixed-width space
-            case 0, 13, 25 ... 29: index += 1                       // unusable, paragraph end, reserved
-            case 9: units.append(0x09); index += 8                  // tab (inline)
-            case 4 ... 8, 19, 20: index += 8                        // other inline controls
-            default:                                                // extended: 1-3, 11-12, 14-18, 21-23
+            case 10: units.append(0x0A); index += 1  // line break
+            case 24: units.append(0x2D); index += 1  // hyphen
+            case 30, 31: units.append(0x20); index += 1  // non-breaking, fixed-width space
+            case 0, 13, 25 ... 29: index += 1  // unusable, paragraph end, reserved
+            case 9: units.append(0x09); index += 8  // tab (inline)
+            case 4 ... 8, 19, 20: index += 8  // other inline controls
+            default:  // extended: 1-3, 11-12, 14-18, 21-23
                 flush()
                 pieces.append(.control(unit))
                 index += 8
@@ -437,7 +439,9 @@ enum HWPSummary {
             case 31:  // VT_LPWSTR: characters, with a terminating NUL
                 text = HWPBytes.utf16(bytes, at + 8, count: min(length, (bytes.count - at - 8) / 2))
             case 30:  // VT_LPSTR: bytes in the set's code page; only UTF-8 is taken
-                guard at + 8 + length <= bytes.count, let decoded = String(validating: bytes[(at + 8) ..< (at + 8 + length)], as: UTF8.self) else { return nil }
+                guard at + 8 + length <= bytes.count, let decoded = String(validating: bytes[(at + 8) ..< (at + 8 + length)], as: UTF8.self) else {
+                    return nil
+                }
                 text = decoded
             default: return nil
             }

@@ -17,7 +17,10 @@ enum MarkupScanner {
 
         /// An attribute's value (any case of its name; quoted or not), or nil.
         func attribute(_ name: String) -> String? {
-            guard let range = inside.range(of: #"(^|\s)"# + name + #"\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)"#, options: [.regularExpression, .caseInsensitive]) else { return nil }
+            guard
+                let range = inside.range(
+                    of: #"(^|\s)"# + name + #"\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)"#, options: [.regularExpression, .caseInsensitive])
+            else { return nil }
             let assignment = inside[range]
             guard let equals = assignment.firstIndex(of: "=") else { return nil }
             let value = assignment[assignment.index(after: equals)...].trimmingCharacters(in: .whitespaces)

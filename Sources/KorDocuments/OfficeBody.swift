@@ -10,7 +10,8 @@ struct OfficeBody {
     struct Names {
         var paragraph, text, tab, lineBreak, table, row, cell: String
         static let word = Names(paragraph: "w:p", text: "w:t", tab: "w:tab", lineBreak: "w:br", table: "w:tbl", row: "w:tr", cell: "w:tc")
-        static let hancom = Names(paragraph: "hp:p", text: "hp:t", tab: "hp:tab", lineBreak: "hp:lineBreak", table: "hp:tbl", row: "hp:tr", cell: "hp:tc")
+        static let hancom = Names(
+            paragraph: "hp:p", text: "hp:t", tab: "hp:tab", lineBreak: "hp:lineBreak", table: "hp:tbl", row: "hp:tr", cell: "hp:tc")
     }
 
     /// Paragraphs or a table, in order.
@@ -33,7 +34,7 @@ struct OfficeBody {
         var segments: [Segment] = []
         var paragraphs: [String] = []
         var tables: [TableBuilder] = []
-        var cells: [OpenCell] = []   // one open cell per open table
+        var cells: [OpenCell] = []  // one open cell per open table
         var current = ""
         var paragraphDepth = 0
         var inText = false
@@ -162,7 +163,8 @@ struct OfficeBody {
             case "w:outlineLvl": if id != nil, let level = Int(attributes["w:val"] ?? ""), level < 9 { outline = level + 1 }
             case "hh:style":
                 if let styleID = attributes["id"],
-                   let level = (attributes["name"]).flatMap(headingLevel(styleName:)) ?? attributes["engName"].flatMap(headingLevel(styleName:)) {
+                    let level = (attributes["name"]).flatMap(headingLevel(styleName:)) ?? attributes["engName"].flatMap(headingLevel(styleName:))
+                {
                     levels[styleID] = level
                 }
             default: break

@@ -1,8 +1,9 @@
 import Foundation
+import ZIPFoundation
+
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
-import ZIPFoundation
 
 /// A zip + XML office document (Word, Hancom, Excel, PowerPoint): its entries within the file's inflation
 /// limit, and its XML parts as streams of events.
@@ -106,8 +107,10 @@ final class XMLEvents: NSObject, XMLParserDelegate {
     /// An element's name without its namespace prefix (`x:c` → `c`).
     static func localName(_ name: String) -> Substring { name.split(separator: ":").last ?? Substring(name) }
 
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-                attributes: [String: String] = [:]) {
+    func parser(
+        _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+        attributes: [String: String] = [:]
+    ) {
         depth += 1
         sawElement = true
         start(name, attributes)

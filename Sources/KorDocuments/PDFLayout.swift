@@ -110,7 +110,8 @@ struct PDFLayout {
 
     private static func find(_ byte: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
         guard start < bytes.count, let base = bytes.baseAddress,
-              let found = memchr(base + start, Int32(byte), bytes.count - start) else { return nil }
+            let found = memchr(base + start, Int32(byte), bytes.count - start)
+        else { return nil }
         return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
     }
 
@@ -126,7 +127,8 @@ struct PDFLayout {
         guard let base = tag.baseAddress, tag.count > count + 2 else { return 0 }
         var index = 0
         while index + count + 2 <= tag.count {
-            if memcmp(base + index, name.utf8Start, count) == 0, tag[index + count] == UInt8(ascii: "="), tag[index + count + 1] == UInt8(ascii: "\"") {
+            if memcmp(base + index, name.utf8Start, count) == 0, tag[index + count] == UInt8(ascii: "="), tag[index + count + 1] == UInt8(ascii: "\"")
+            {
                 var at = index + count + 2
                 var value = 0.0, scale = 0.0, negative = false
                 if at < tag.count, tag[at] == UInt8(ascii: "-") { negative = true; at += 1 }
@@ -165,7 +167,8 @@ struct PDFLayout {
             if let value = named[name] {
                 result += value
             } else if name.hasPrefix("#"), let code = name.hasPrefix("#x") ? UInt32(name.dropFirst(2), radix: 16) : UInt32(name.dropFirst()),
-                      let scalar = Unicode.Scalar(code) {
+                let scalar = Unicode.Scalar(code)
+            {
                 result.unicodeScalars.append(scalar)
             } else {
                 result += rest[amp ... semicolon]
@@ -220,7 +223,8 @@ struct PDFTableFinder {
             while end < rows.count {
                 let gap = rows[end].y0 - rows[end - 1].y1
                 let height = max(rows[end - 1].y1 - rows[end - 1].y0, 1)
-                let continues = rows[end].segments.count >= 2
+                let continues =
+                    rows[end].segments.count >= 2
                     || (rows[end].segments[0].text.count <= Self.longestCell && end + 1 < rows.count && rows[end + 1].segments.count >= 2)
                 guard gap <= 2.5 * height, continues else { break }
                 end += 1
@@ -289,8 +293,9 @@ struct PDFTableFinder {
 
     /// Whether a cell holds an amount, a ratio or a count: `1,234`, `(1,234)`, `△5.2`, `-8.4%`, `12.5배`, `-`.
     static func isNumeric(_ text: String) -> Bool {
-        text.range(of: #"^[△▲▽▼+\-−(]?\s*[0-9][0-9,]*(\.[0-9]+)?\)?\s*(%|%p|배|원|억원|조원|만원|천원|백만원|주|명|개|건|bp)?\)?$"#,
-                   options: .regularExpression) != nil || ["-", "–", "—"].contains(text)
+        text.range(
+            of: #"^[△▲▽▼+\-−(]?\s*[0-9][0-9,]*(\.[0-9]+)?\)?\s*(%|%p|배|원|억원|조원|만원|천원|백만원|주|명|개|건|bp)?\)?$"#,
+            options: .regularExpression) != nil || ["-", "–", "—"].contains(text)
     }
 
     /// The rows as a table, or nil when they are not one.
@@ -348,16 +353,17 @@ struct PDFTableFinder {
         for index in grid.indices.dropLast() {
             let cells = grid[index].indices.filter { grid[index][$0] != nil }
             guard cells.count == 1, let column = cells.first, let cell = grid[index][column], !Self.isNumeric(cell.text),
-                  hasAmount(grid[index + 1]),
-                  run[index + 1].center - run[index].center < 0.8 * pitch,
-                  index == 0 || run[index].center - run[index - 1].center >= 0.8 * pitch else { continue }
+                hasAmount(grid[index + 1]),
+                run[index + 1].center - run[index].center < 0.8 * pitch,
+                index == 0 || run[index].center - run[index - 1].center >= 0.8 * pitch
+            else { continue }
             grid[index + 1][column] = grid[index + 1][column].map { (cell.text + " " + $0.text, $0.span) } ?? cell
             moved.insert(index)
         }
         var rows: [[(text: String, span: Int)?]] = []
         var rowStart = 0.0
         for (index, cells) in grid.enumerated() where !moved.contains(index) {
-                        let count = cells.compactMap({ $0 }).count
+            let count = cells.compactMap({ $0 }).count
             let above = count == 1 ? run[max(index - 1, 0)].center : rowStart
             if !rows.isEmpty, !hasAmount(cells), count < columns.count, run[index].center - above < 0.8 * pitch {
                 for column in cells.indices {
@@ -376,7 +382,8 @@ struct PDFTableFinder {
         // Header rows: those at the top without amounts (at most three, never every row).
         var headerRows = 0
         while headerRows < min(3, rows.count - 1),
-              !rows[headerRows].dropFirst().contains(where: { $0.map { Self.isNumeric($0.text) && !Self.isYear($0.text) } ?? false }) {
+            !rows[headerRows].dropFirst().contains(where: { $0.map { Self.isNumeric($0.text) && !Self.isYear($0.text) } ?? false })
+        {
             headerRows += 1
         }
         // As the other readers lay tables out: a spanning cell's text in every column it covers, and a header

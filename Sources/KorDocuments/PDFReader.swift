@@ -31,7 +31,8 @@ struct PDFReader: DocumentReader {
     /// and unit.
     static func continuing(_ table: DocumentTable, after previous: DocumentBlock?, page: Int) -> DocumentTable {
         guard table.headerRows == 0, let previous, previous.page == page - 1, case .table(let before) = previous.kind, before.headerRows > 0,
-              width(before) == width(table) else { return table }
+            width(before) == width(table)
+        else { return table }
         var table = table
         table.rows = Array(before.rows.prefix(before.headerRows)) + table.rows
         table.headerRows = before.headerRows
@@ -49,15 +50,18 @@ struct PDFReader: DocumentReader {
 
     /// Runs one of poppler's tools on the file within the limits.
     private func poppler(_ name: String, _ arguments: [String], limits: DocumentLimits, maxOutput: Int) throws -> ProcessRunner.Result {
-        guard let tool = ["/usr/bin/\(name)", "/usr/local/bin/\(name)"].first(where: {
-            FileManager.default.isExecutableFile(atPath: $0)
-        }) else {
+        guard
+            let tool = ["/usr/bin/\(name)", "/usr/local/bin/\(name)"].first(where: {
+                FileManager.default.isExecutableFile(atPath: $0)
+            })
+        else {
             throw DocumentFailure("\(name) is not installed (Debian: apt-get install poppler-utils)")
         }
         let run: ProcessRunner.Result
         do {
-            run = try ProcessRunner.run(URL(fileURLWithPath: tool), arguments, timeout: limits.converterSeconds, maxOutput: maxOutput,
-                                        memoryLimit: limits.converterMemoryBytes)
+            run = try ProcessRunner.run(
+                URL(fileURLWithPath: tool), arguments, timeout: limits.converterSeconds, maxOutput: maxOutput,
+                memoryLimit: limits.converterMemoryBytes)
         } catch {
             throw DocumentFailure("\(name) could not be started: \(error)")
         }
@@ -81,8 +85,9 @@ struct PDFReader: DocumentReader {
     /// Pages in order, their words placed. The positions make poppler's output about twelve times the text's
     /// size: it may be up to 48 bytes per allowed character.
     private func pages(_ url: URL, limits: DocumentLimits) throws -> [PDFLayout.Page] {
-        let run = try poppler("pdftotext", ["-bbox-layout", "-enc", "UTF-8", "-q", url.path, "-"], limits: limits,
-                              maxOutput: limits.maxTextCharacters * 48)
+        let run = try poppler(
+            "pdftotext", ["-bbox-layout", "-enc", "UTF-8", "-q", url.path, "-"], limits: limits,
+            maxOutput: limits.maxTextCharacters * 48)
         if run.outputTooLarge {
             throw tooLong(limits)
         }

@@ -9,15 +9,18 @@ struct PlainTextReader: DocumentReader {
 
     func read(_ file: DocumentFile) throws -> DocumentContent {
         let decoded = try file.text()
-        return DocumentContent(blocks: DocumentContent.paragraphs(of: decoded.text),
-                               metadata: DocumentMetadata(title: firstLineTitle(decoded.text)), encoding: decoded.encoding)
+        return DocumentContent(
+            blocks: DocumentContent.paragraphs(of: decoded.text),
+            metadata: DocumentMetadata(title: firstLineTitle(decoded.text)), encoding: decoded.encoding)
     }
 
     /// A plain text file's first line, when it is short enough to be a heading.
     private func firstLineTitle(_ text: String) -> String? {
-        guard let line = text.split(separator: "\n", maxSplits: 20).first(where: {
-            !$0.trimmingCharacters(in: .whitespaces).isEmpty
-        }) else { return nil }
+        guard
+            let line = text.split(separator: "\n", maxSplits: 20).first(where: {
+                !$0.trimmingCharacters(in: .whitespaces).isEmpty
+            })
+        else { return nil }
         let trimmed = line.trimmingCharacters(in: .whitespaces)
         return trimmed.count <= 80 && !".?!".contains(trimmed.last ?? ".") ? trimmed : nil
     }

@@ -1,5 +1,6 @@
 import CProcess
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -30,8 +31,10 @@ package enum ProcessRunner {
 
     /// Runs `executable` with `arguments`; `environment` entries are added to this process's environment.
     /// Past `timeout` seconds, or `maxOutput` bytes on standard output, the child is killed.
-    package static func run(_ executable: URL, _ arguments: [String], input: Data = Data(), environment: [String: String] = [:],
-                            timeout: Double? = nil, maxOutput: Int = Int.max, memoryLimit: Int = 0) throws -> Result {
+    package static func run(
+        _ executable: URL, _ arguments: [String], input: Data = Data(), environment: [String: String] = [:],
+        timeout: Double? = nil, maxOutput: Int = Int.max, memoryLimit: Int = 0
+    ) throws -> Result {
         let variables = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { "\($0.key)=\($0.value)" }
         let argv = ([executable.path] + arguments).map { strdup($0) } + [nil]
         let envp = variables.map { strdup($0) } + [nil]

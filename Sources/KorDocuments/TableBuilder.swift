@@ -107,7 +107,8 @@ final class TableBuilder {
         cells = cells.map { row in keep.map { row[$0] } }
         guard !cells.isEmpty, !keep.isEmpty else { return nil }
         let headerRows = flags.prefix { $0 }.count
-        return DocumentTable(rows: cells, headerRows: headerRows < cells.count ? headerRows : 0,
-                             caption: caption.map { TextNormalizer.collapseSpaces($0) }.flatMap { $0.isEmpty ? nil : $0 })
+        return DocumentTable(
+            rows: cells, headerRows: headerRows < cells.count ? headerRows : 0,
+            caption: caption.map { TextNormalizer.collapseSpaces($0) }.flatMap { $0.isEmpty ? nil : $0 })
     }
 }

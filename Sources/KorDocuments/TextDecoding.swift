@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -33,8 +34,10 @@ enum TextDecoding {
             var units: [UInt16] = []
             units.reserveCapacity(bytes.count / 2 - 1)
             for index in stride(from: 2, to: bytes.count, by: 2) {
-                let pair = little ? UInt16(bytes[index]) | UInt16(bytes[index + 1]) << 8
-                                  : UInt16(bytes[index]) << 8 | UInt16(bytes[index + 1])
+                let pair =
+                    little
+                    ? UInt16(bytes[index]) | UInt16(bytes[index + 1]) << 8
+                    : UInt16(bytes[index]) << 8 | UInt16(bytes[index + 1])
                 units.append(pair)
             }
             guard let text = String(validating: units, as: UTF16.self) else { return .failure(.undecodable) }

@@ -82,7 +82,8 @@ enum TextNormalizer {
     /// Lines of a wrapped paragraph join with a space; a line broken inside a Latin word joined at a hyphen.
     private static func joiner(_ current: String, _ next: String) -> String {
         if current.hasSuffix("-"), let before = current.dropLast().last, before.isLetter, before.isASCII,
-           let first = next.first, first.isLowercase {
+            let first = next.first, first.isLowercase
+        {
             return ""
         }
         return " "

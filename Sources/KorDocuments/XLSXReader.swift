@@ -35,7 +35,8 @@ struct XLSXReader: DocumentReader {
         let events = XMLEvents()
         events.start = { name, attributes in
             if XMLEvents.localName(name) == "sheet", let sheetName = attributes["name"],
-               let id = attributes["r:id"] ?? attributes.first(where: { $0.key.hasSuffix(":id") })?.value {
+                let id = attributes["r:id"] ?? attributes.first(where: { $0.key.hasSuffix(":id") })?.value
+            {
                 sheets.append((sheetName, id))
             }
         }
@@ -74,8 +75,8 @@ struct XLSXReader: DocumentReader {
 
     /// One sheet as a table, or nil when it holds no cell with text.
     private func table(_ data: Data, name: String, strings: [String], formats: NumberFormats) throws -> DocumentTable? {
-        var cells: [[Int: String]] = []        // by row index from 0, then column index from 0
-        var rowIndex: [Int: Int] = [:]          // sheet row number -> index in `cells`
+        var cells: [[Int: String]] = []  // by row index from 0, then column index from 0
+        var rowIndex: [Int: Int] = [:]  // sheet row number -> index in `cells`
         var merges: [(rows: ClosedRange<Int>, columns: ClosedRange<Int>)] = []
         var reference = "", cellType = "", style = 0
         var value = "", inValue = false, inInline = false
@@ -117,7 +118,11 @@ struct XLSXReader: DocumentReader {
                 }
                 let text = TextNormalizer.collapseSpaces(shown)
                 if !text.isEmpty {
-                    let index = rowIndex[row] ?? { cells.append([:]); rowIndex[row] = cells.count - 1; return cells.count - 1 }()
+                    let index =
+                        rowIndex[row]
+                        ?? {
+                            cells.append([:]); rowIndex[row] = cells.count - 1; return cells.count - 1
+                        }()
                     cells[index][column] = text
                 }
             default: break
@@ -158,8 +163,9 @@ struct XLSXReader: DocumentReader {
             grid.removeFirst()
             headerRows = max(1, headerRows - 1)
         }
-        return DocumentTable(rows: grid.map { $0.map { DocumentTable.Cell($0) } }, headerRows: min(headerRows, grid.count),
-                             caption: caption, unit: unit)
+        return DocumentTable(
+            rows: grid.map { $0.map { DocumentTable.Cell($0) } }, headerRows: min(headerRows, grid.count),
+            caption: caption, unit: unit)
     }
 
     /// `B12` as a 1-based row and 0-based column.
@@ -184,7 +190,8 @@ struct XLSXReader: DocumentReader {
     static func area(_ text: String) -> (rows: ClosedRange<Int>, columns: ClosedRange<Int>)? {
         let corners = text.split(separator: ":").map(String.init)
         guard corners.count == 2, let from = cellReference(corners[0]), let to = cellReference(corners[1]),
-              from.row <= to.row, from.column <= to.column else { return nil }
+            from.row <= to.row, from.column <= to.column
+        else { return nil }
         return (from.row ... to.row, from.column ... to.column)
     }
 }

@@ -24,7 +24,8 @@ public final class Embedder: Sendable {
             throw EncoderError(.invalidInput, "--max-length must be at least 2 (for [CLS] and [SEP]), not \(maxLength)")
         }
         if model.config.positionBiasedInput, maxLength > model.config.maxPositionEmbeddings {
-            throw EncoderError(.invalidInput, "--max-length \(maxLength) exceeds the model's max_position_embeddings (\(model.config.maxPositionEmbeddings))")
+            throw EncoderError(
+                .invalidInput, "--max-length \(maxLength) exceeds the model's max_position_embeddings (\(model.config.maxPositionEmbeddings))")
         }
         self.tokenizer = tokenizer
         self.model = model
@@ -101,8 +102,9 @@ public struct ModelFiles: Sendable {
 
     /// `spm.model` (or `tokenizer.model`) of a folder; an error when it has neither.
     public static func tokenizerModel(in directory: URL) throws -> URL {
-        guard let url = ["spm.model", "tokenizer.model"].map({ directory.appendingPathComponent($0) })
-            .first(where: { FileManager.default.fileExists(atPath: $0.path) })
+        guard
+            let url = ["spm.model", "tokenizer.model"].map({ directory.appendingPathComponent($0) })
+                .first(where: { FileManager.default.fileExists(atPath: $0.path) })
         else {
             throw EncoderError(.missingFile, "\(directory.path) has no spm.model: the SentencePiece tokenizer model is missing")
         }

@@ -24,8 +24,10 @@ public struct OpenedIndex: Sendable {
     ///   - warn: hears about repairs.
     /// - Throws: `KorSearchError` `.indexNotFound`, `.corruptIndex`, `.modelMismatch`, `.hub` or `.network`
     ///   (a model that must be fetched), `.store` (an unreachable PostgreSQL).
-    public static func open(_ location: IndexLocation, model: String? = nil, precision: Precision? = nil, loadModel: Bool = true,
-                            hub: ModelHub = ModelHub(), warn: (String) -> Void = { _ in }) throws -> OpenedIndex {
+    public static func open(
+        _ location: IndexLocation, model: String? = nil, precision: Precision? = nil, loadModel: Bool = true,
+        hub: ModelHub = ModelHub(), warn: (String) -> Void = { _ in }
+    ) throws -> OpenedIndex {
         let store = try IndexStores.open(location, warn: warn)
         let name = model ?? store.meta.modelId
         guard loadModel else { return OpenedIndex(store: store, embedder: nil, model: nil, modelName: name) }
@@ -36,7 +38,9 @@ public struct OpenedIndex: Sendable {
     /// The model and precision an indexing run into `location` uses: the ones named, else the index's own
     /// (an index keeps its model and precision), else for a new index the default model at the precision
     /// this processor runs best (`Precision.recommended`).
-    public static func indexingModel(for location: IndexLocation, model: String?, precision: Precision?) throws -> (model: String, precision: Precision) {
+    public static func indexingModel(
+        for location: IndexLocation, model: String?, precision: Precision?
+    ) throws -> (model: String, precision: Precision) {
         if let model, let precision { return (model, precision) }
         let existing = try IndexStores.existingMeta(of: location)
         return (model ?? existing?.modelId ?? ModelLocator.defaultModel, precision ?? existing?.precision ?? .recommended)
@@ -52,15 +56,19 @@ extension Searcher {
     /// Opens an index with the model that built it (or `model` when given): the common case for a CLI or a
     /// RAG pipeline. Keyword-only use can pass `loadModel: false` and skip loading the model.
     /// Queries are embedded at `precision`, by default the one that built the index.
-    public convenience init(location: IndexLocation, model: String? = nil, precision: Precision? = nil, loadModel: Bool = true,
-                            warn: @escaping @Sendable (String) -> Void = { _ in }) throws {
+    public convenience init(
+        location: IndexLocation, model: String? = nil, precision: Precision? = nil, loadModel: Bool = true,
+        warn: @escaping @Sendable (String) -> Void = { _ in }
+    ) throws {
         let opened = try OpenedIndex.open(location, model: model, precision: precision, loadModel: loadModel, warn: warn)
         try self.init(index: opened.store, embedder: opened.embedder, model: opened.model, warn: warn)
     }
 
     /// Opens an index directory with the model that built it (or `model` when given).
-    public convenience init(directory: EmbeddedLocation, model: String? = nil, precision: Precision? = nil, loadModel: Bool = true,
-                            warn: @escaping @Sendable (String) -> Void = { _ in }) throws {
+    public convenience init(
+        directory: EmbeddedLocation, model: String? = nil, precision: Precision? = nil, loadModel: Bool = true,
+        warn: @escaping @Sendable (String) -> Void = { _ in }
+    ) throws {
         try self.init(location: .directory(directory), model: model, precision: precision, loadModel: loadModel, warn: warn)
     }
 }

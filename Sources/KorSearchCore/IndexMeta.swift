@@ -47,8 +47,10 @@ public struct IndexMeta: Sendable, Equatable {
     }
 
     /// The meta of a new index built by a model with these settings.
-    public init(model: ModelIdentity, maxLength: Int, chunking: ChunkingOptions, vectorIndex: String?,
-                createdAt: Date = Date()) {
+    public init(
+        model: ModelIdentity, maxLength: Int, chunking: ChunkingOptions, vectorIndex: String?,
+        createdAt: Date = Date()
+    ) {
         schemaVersion = nil
         modelId = model.id
         modelFingerprint = model.fingerprint
@@ -70,7 +72,8 @@ public struct IndexMeta: Sendable, Equatable {
     package init(entries: [String: String], owner: String) throws {
         guard entries[Key.dimension] != nil else {
             // The meta is written in one transaction, dimension with it: without one, nothing was ever indexed.
-            throw KorSearchError(.indexNotFound, "\(owner) records no model dimension: its creation was interrupted before it held anything; index its folder again")
+            throw KorSearchError(
+                .indexNotFound, "\(owner) records no model dimension: its creation was interrupted before it held anything; index its folder again")
         }
         func required(_ key: String) throws -> String {
             guard let value = entries[key], !value.isEmpty else {
@@ -104,7 +107,10 @@ public struct IndexMeta: Sendable, Equatable {
         keywordTerms = entries[Key.keywordTerms].flatMap { Int($0) } ?? 1
         if let text = entries[Key.vectorWeight] {
             guard let weight = Double(text), Searcher.isVectorWeight(weight) else {
-                throw KorSearchError(.corruptIndex, "\(owner) records vector_weight \"\(text)\", not a weight between 0 and 1; store one again with `korsearch eval --sweep --save-best`")
+                throw KorSearchError(
+                    .corruptIndex,
+                    "\(owner) records vector_weight \"\(text)\", not a weight between 0 and 1; store one again with `korsearch eval --sweep --save-best`"
+                )
             }
             vectorWeight = weight
         }

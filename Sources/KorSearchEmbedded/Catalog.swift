@@ -1,10 +1,11 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import GRDB
 import KorDocuments
 import KorSearchCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The SQLite catalog of an index, the source of truth: documents (with their stored text), passages, each
 /// passage's vector (a float16 blob, `VectorBlob`) and the index's meta (schema version, model, dimension,
@@ -24,7 +25,10 @@ package final class Catalog: @unchecked Sendable {
     package init(url: URL, create: Bool) throws {
         self.url = url
         if !create, !FileManager.default.fileExists(atPath: url.path) {
-            throw KorSearchError(.indexNotFound, "no index at \(url.deletingLastPathComponent().path) (missing \(url.lastPathComponent)); build one with `korsearch index FOLDER --index \(url.deletingLastPathComponent().path)`")
+            throw KorSearchError(
+                .indexNotFound,
+                "no index at \(url.deletingLastPathComponent().path) (missing \(url.lastPathComponent)); build one with `korsearch index FOLDER --index \(url.deletingLastPathComponent().path)`"
+            )
         }
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
@@ -46,7 +50,9 @@ package final class Catalog: @unchecked Sendable {
                 let path = url.path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? url.path
                 pool = try DatabaseQueue(path: "file:\(path)?immutable=1", configuration: configuration)
                 guard try pool.read({ try Catalog.migrator.hasCompletedMigrations($0) }) else {
-                    throw KorSearchError(.corruptIndex, "\(url.path) is read-only and was made by an older korsearch; run `korsearch index` on it once with write access")
+                    throw KorSearchError(
+                        .corruptIndex,
+                        "\(url.path) is read-only and was made by an older korsearch; run `korsearch index` on it once with write access")
                 }
             } else {
                 pool = try DatabasePool(path: url.path, configuration: configuration)
@@ -55,7 +61,8 @@ package final class Catalog: @unchecked Sendable {
             }
             let version = try pool.read { db in try Int.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'schema_version'") }
             if let version, version != Catalog.schemaVersion {
-                throw KorSearchError(.corruptIndex, "\(url.path) has schema version \(version); this korsearch reads version \(Catalog.schemaVersion)")
+                throw KorSearchError(
+                    .corruptIndex, "\(url.path) has schema version \(version); this korsearch reads version \(Catalog.schemaVersion)")
             }
         } catch let error as KorSearchError {
             throw error
@@ -67,11 +74,15 @@ package final class Catalog: @unchecked Sendable {
     static func describe(_ error: DatabaseError, _ url: URL) -> KorSearchError {
         switch error.resultCode {
         case .SQLITE_NOTADB, .SQLITE_CORRUPT:
-            return KorSearchError(.corruptIndex, "\(url.path) is not a valid catalog (\(error.message ?? "corrupt")); rebuild the index from its folder")
+            return KorSearchError(
+                .corruptIndex, "\(url.path) is not a valid catalog (\(error.message ?? "corrupt")); rebuild the index from its folder")
         case .SQLITE_BUSY, .SQLITE_LOCKED:
             return KorSearchError(.locked, "\(url.path) is busy: another process holds it")
         default:
-            return KorSearchError(.catalog, "\(url.path): \(error.message ?? "\(error.resultCode)") (SQLite \(error.extendedResultCode.rawValue), in \(error.sql.map { String($0.prefix(60)) } ?? "opening"))")
+            return KorSearchError(
+                .catalog,
+                "\(url.path): \(error.message ?? "\(error.resultCode)") (SQLite \(error.extendedResultCode.rawValue), in \(error.sql.map { String($0.prefix(60)) } ?? "opening"))"
+            )
         }
     }
 
@@ -90,9 +101,10 @@ package final class Catalog: @unchecked Sendable {
     /// All meta values.
     package func meta() throws -> [String: String] {
         try read { db in
-            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT key, value FROM meta").map {
-                ($0["key"] as String, $0["value"] as String)
-            })
+            Dictionary(
+                uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT key, value FROM meta").map {
+                    ($0["key"] as String, $0["value"] as String)
+                })
         }
     }
 
@@ -136,10 +148,11 @@ package final class Catalog: @unchecked Sendable {
     /// `PREFIX_generation` := the catalog's generation, `PREFIX_checksum` and `extra`, in one transaction.
     private func markCurrent(_ prefix: String, checksum: String?, extra: [String: String]) throws {
         try write { db in
-            try db.execute(sql: """
-                INSERT OR REPLACE INTO meta (key, value)
-                SELECT '\(prefix)_generation', coalesce((SELECT value FROM meta WHERE key = 'generation'), '0')
-                """)
+            try db.execute(
+                sql: """
+                    INSERT OR REPLACE INTO meta (key, value)
+                    SELECT '\(prefix)_generation', coalesce((SELECT value FROM meta WHERE key = 'generation'), '0')
+                    """)
             var values = extra
             if let checksum { values["\(prefix)_checksum"] = checksum }
             for (key, value) in values {
@@ -162,11 +175,13 @@ package final class Catalog: @unchecked Sendable {
     /// Every stored document, by path.
     package func documents() throws -> [String: StoredDocument] {
         try read { db in
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT d.id, d.path, d.sha256, d.size, d.modified, d.type, d.title, d.metadata, d.read_metadata,
-                       (SELECT COUNT(*) FROM chunks c WHERE c.document_id = d.id) AS chunk_count
-                FROM documents d
-                """)
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT d.id, d.path, d.sha256, d.size, d.modified, d.type, d.title, d.metadata, d.read_metadata,
+                           (SELECT COUNT(*) FROM chunks c WHERE c.document_id = d.id) AS chunk_count
+                    FROM documents d
+                    """)
             var result: [String: StoredDocument] = [:]
             for row in rows {
                 let document = Catalog.storedDocument(row)
@@ -179,11 +194,15 @@ package final class Catalog: @unchecked Sendable {
     /// A document and its stored text by id, or nil.
     package func document(id: Int64) throws -> (document: StoredDocument, text: String)? {
         try read { db in
-            guard let row = try Row.fetchOne(db, sql: """
-                SELECT d.id, d.path, d.sha256, d.size, d.modified, d.type, d.title, d.text, d.metadata, d.read_metadata,
-                       (SELECT COUNT(*) FROM chunks c WHERE c.document_id = d.id) AS chunk_count
-                FROM documents d WHERE d.id = ?
-                """, arguments: [id]) else { return nil }
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT d.id, d.path, d.sha256, d.size, d.modified, d.type, d.title, d.text, d.metadata, d.read_metadata,
+                               (SELECT COUNT(*) FROM chunks c WHERE c.document_id = d.id) AS chunk_count
+                        FROM documents d WHERE d.id = ?
+                        """, arguments: [id])
+            else { return nil }
             return (Catalog.storedDocument(row), row["text"])
         }
     }
@@ -208,14 +227,17 @@ package final class Catalog: @unchecked Sendable {
     /// The stored vectors of the chunks whose `column` is one of `keys`, 500 keys a query; with `grouped`, one
     /// per key.
     private func vectors<Key: DatabaseValueConvertible & StatementColumnConvertible & Hashable>(
-        keyedBy column: String, in keys: [Key], dimension: Int, grouped: Bool) throws -> [Key: [Float]] {
+        keyedBy column: String, in keys: [Key], dimension: Int, grouped: Bool
+    ) throws -> [Key: [Float]] {
         var found: [Key: [Float]] = [:]
         try read { db in
             for start in stride(from: 0, to: keys.count, by: 500) {
                 let part = Array(keys[start ..< min(keys.count, start + 500)])
-                let rows = try Row.fetchAll(db, sql: """
-                    SELECT \(column), vector FROM chunks WHERE \(column) IN (\(part.map { _ in "?" }.joined(separator: ",")))\(grouped ? " GROUP BY \(column)" : "")
-                    """, arguments: StatementArguments(part))
+                let rows = try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT \(column), vector FROM chunks WHERE \(column) IN (\(part.map { _ in "?" }.joined(separator: ",")))\(grouped ? " GROUP BY \(column)" : "")
+                        """, arguments: StatementArguments(part))
                 for row in rows {
                     if let vector = VectorBlob.decode(row["vector"], dimension: dimension) { found[row[column] as Key] = vector }
                 }
@@ -236,7 +258,9 @@ package final class Catalog: @unchecked Sendable {
         try read { db in
             var rows: [String: [KorSearchCore.IndexInfo.FacetValue]] = [:]
             for column in KorSearchCore.IndexInfo.Facets.columns {
-                rows[column] = try Row.fetchAll(db, sql: KorSearchCore.IndexInfo.Facets.query(column)).map { KorSearchCore.IndexInfo.FacetValue(value: $0[0], documents: $0[1]) }
+                rows[column] = try Row.fetchAll(db, sql: KorSearchCore.IndexInfo.Facets.query(column)).map {
+                    KorSearchCore.IndexInfo.FacetValue(value: $0[0], documents: $0[1])
+                }
             }
             return KorSearchCore.IndexInfo.Facets(rows: rows)
         }
@@ -247,10 +271,11 @@ package final class Catalog: @unchecked Sendable {
         if updates.isEmpty { return }
         try write { db in
             for (path, update) in updates {
-                try db.execute(sql: """
-                    UPDATE documents SET metadata = ?, read_metadata = ?, \(FilingMetadata.columnNames.map { "\($0) = ?" }.joined(separator: ", "))
-                    WHERE path = ?
-                    """, arguments: StatementArguments([update.metadata.json, update.readMetadata.json] + update.metadata.columnValues + [path]))
+                try db.execute(
+                    sql: """
+                        UPDATE documents SET metadata = ?, read_metadata = ?, \(FilingMetadata.columnNames.map { "\($0) = ?" }.joined(separator: ", "))
+                        WHERE path = ?
+                        """, arguments: StatementArguments([update.metadata.json, update.readMetadata.json] + update.metadata.columnValues + [path]))
             }
         }
     }
@@ -263,8 +288,10 @@ package final class Catalog: @unchecked Sendable {
     /// Counts of documents and chunks.
     package func counts() throws -> (documents: Int, chunks: Int) {
         try read { db in
-            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM documents") ?? 0,
-             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM chunks") ?? 0)
+            (
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM documents") ?? 0,
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM chunks") ?? 0
+            )
         }
     }
 
@@ -283,38 +310,50 @@ package final class Catalog: @unchecked Sendable {
             var added: [CatalogChange.Added] = []
             let now = Date().timeIntervalSince1970
             for path in removing + updates.map(\.path) {
-                removed += try Int64.fetchAll(db, sql: """
-                    SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.path = ?
-                    """, arguments: [path])
+                removed += try Int64.fetchAll(
+                    db,
+                    sql: """
+                        SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.path = ?
+                        """, arguments: [path])
                 try db.execute(sql: "DELETE FROM documents WHERE path = ?", arguments: [path])
             }
             for update in updates {
                 let document = update.document
                 let starts = document.pageStarts.map(String.init).joined(separator: ",")
-                try db.execute(sql: """
-                    INSERT INTO documents (path, sha256, size, modified, type, title, text, encoding, page_starts, indexed_at,
-                                           metadata, read_metadata, \(FilingMetadata.columnNames.joined(separator: ", ")))
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \(FilingMetadata.columnNames.map { _ in "?" }.joined(separator: ", ")))
-                    """, arguments: StatementArguments([update.path, update.sha256, update.size, update.modified, document.type,
-                                                        document.title, document.text, document.encoding, starts, now,
-                                                        update.metadata.json, update.readMetadata.json] as [(any DatabaseValueConvertible)?]
-                                                       + update.metadata.columnValues))
+                try db.execute(
+                    sql: """
+                        INSERT INTO documents (path, sha256, size, modified, type, title, text, encoding, page_starts, indexed_at,
+                                               metadata, read_metadata, \(FilingMetadata.columnNames.joined(separator: ", ")))
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \(FilingMetadata.columnNames.map { _ in "?" }.joined(separator: ", ")))
+                        """,
+                    arguments: StatementArguments(
+                        [
+                            update.path, update.sha256, update.size, update.modified, document.type,
+                            document.title, document.text, document.encoding, starts, now,
+                            update.metadata.json, update.readMetadata.json,
+                        ] as [(any DatabaseValueConvertible)?]
+                            + update.metadata.columnValues))
                 let documentId = db.lastInsertedRowID
                 for (chunk, vector) in zip(update.chunks, update.vectors) {
-                    try db.execute(sql: """
-                        INSERT INTO chunks (document_id, ordinal, text, start, end, page, section, token_count, vector, input_hash)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """, arguments: [documentId, chunk.ordinal, chunk.text, chunk.start, chunk.end, chunk.page,
-                                         chunk.section, chunk.ids.count, VectorBlob.encode(vector), chunk.inputHash])
+                    try db.execute(
+                        sql: """
+                            INSERT INTO chunks (document_id, ordinal, text, start, end, page, section, token_count, vector, input_hash)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            """,
+                        arguments: [
+                            documentId, chunk.ordinal, chunk.text, chunk.start, chunk.end, chunk.page,
+                            chunk.section, chunk.ids.count, VectorBlob.encode(vector), chunk.inputHash,
+                        ])
                     added.append(CatalogChange.Added(id: db.lastInsertedRowID, vector: vector, terms: chunk.terms))
                 }
                 try db.execute(sql: "DELETE FROM skipped WHERE path = ?", arguments: [update.path])
             }
             // Every change moves the generation on; the FAISS file records the generation it matches.
-            try db.execute(sql: """
-                INSERT INTO meta (key, value) VALUES ('generation', '1')
-                ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1
-                """)
+            try db.execute(
+                sql: """
+                    INSERT INTO meta (key, value) VALUES ('generation', '1')
+                    ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1
+                    """)
             return CatalogChange(removed: removed, added: added)
         }
     }
@@ -366,11 +405,13 @@ package final class Catalog: @unchecked Sendable {
     package func chunks(ids: [Int64]) throws -> [Passage] {
         if ids.isEmpty { return [] }
         let rows = try read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT c.id, c.document_id, c.ordinal, c.text, c.start, c.end, c.page, c.section, c.token_count, d.path, d.title, d.metadata
-                FROM chunks c JOIN documents d ON d.id = c.document_id
-                WHERE c.id IN (\(ids.map { _ in "?" }.joined(separator: ",")))
-                """, arguments: StatementArguments(ids))
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT c.id, c.document_id, c.ordinal, c.text, c.start, c.end, c.page, c.section, c.token_count, d.path, d.title, d.metadata
+                    FROM chunks c JOIN documents d ON d.id = c.document_id
+                    WHERE c.id IN (\(ids.map { _ in "?" }.joined(separator: ",")))
+                    """, arguments: StatementArguments(ids))
         }
         var byId: [Int64: Passage] = [:]
         for row in rows {
@@ -388,11 +429,13 @@ package final class Catalog: @unchecked Sendable {
     /// The ids of up to `before` chunks before a chunk in its document, the chunk, and up to `after` after it.
     func neighbourIds(of chunkId: Int64, before: Int, after: Int) throws -> [Int64] {
         try read { db in
-            try Int64.fetchAll(db, sql: """
-                SELECT n.id FROM chunks c JOIN chunks n ON n.document_id = c.document_id
-                WHERE c.id = ? AND n.ordinal BETWEEN c.ordinal - ? AND c.ordinal + ?
-                ORDER BY n.ordinal
-                """, arguments: [chunkId, max(0, before), max(0, after)])
+            try Int64.fetchAll(
+                db,
+                sql: """
+                    SELECT n.id FROM chunks c JOIN chunks n ON n.document_id = c.document_id
+                    WHERE c.id = ? AND n.ordinal BETWEEN c.ordinal - ? AND c.ordinal + ?
+                    ORDER BY n.ordinal
+                    """, arguments: [chunkId, max(0, before), max(0, after)])
         }
     }
 
@@ -400,8 +443,10 @@ package final class Catalog: @unchecked Sendable {
     func chunkIds(allowedBy filters: SearchFilters) throws -> Set<Int64> {
         let (condition, arguments) = filters.sql
         return try read { db in
-            Set(try Int64.fetchAll(db, sql: "SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE \(condition)",
-                                   arguments: StatementArguments(arguments)))
+            Set(
+                try Int64.fetchAll(
+                    db, sql: "SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE \(condition)",
+                    arguments: StatementArguments(arguments)))
         }
     }
 

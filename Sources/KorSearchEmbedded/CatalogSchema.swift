@@ -8,39 +8,40 @@ extension Catalog {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
-            try db.execute(sql: """
-                CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
-                CREATE TABLE documents (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    path TEXT NOT NULL UNIQUE,
-                    sha256 TEXT NOT NULL,
-                    size INTEGER NOT NULL,
-                    modified REAL NOT NULL,
-                    type TEXT NOT NULL,
-                    title TEXT,
-                    text TEXT NOT NULL,
-                    encoding TEXT,
-                    page_starts TEXT NOT NULL,
-                    indexed_at REAL NOT NULL
-                );
-                CREATE TABLE chunks (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-                    ordinal INTEGER NOT NULL,
-                    text TEXT NOT NULL,
-                    start INTEGER NOT NULL,
-                    end INTEGER NOT NULL,
-                    page INTEGER,
-                    token_count INTEGER NOT NULL,
-                    vector BLOB NOT NULL,
-                    UNIQUE (document_id, ordinal)
-                );
-                CREATE TABLE skipped (path TEXT PRIMARY KEY NOT NULL, reason TEXT NOT NULL);
-                CREATE VIRTUAL TABLE chunk_terms USING fts5(terms, tokenize = "unicode61 remove_diacritics 0 tokenchars '.'");
-                CREATE TRIGGER chunks_delete_terms AFTER DELETE ON chunks BEGIN
-                    DELETE FROM chunk_terms WHERE rowid = old.id;
-                END;
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
+                    CREATE TABLE documents (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        path TEXT NOT NULL UNIQUE,
+                        sha256 TEXT NOT NULL,
+                        size INTEGER NOT NULL,
+                        modified REAL NOT NULL,
+                        type TEXT NOT NULL,
+                        title TEXT,
+                        text TEXT NOT NULL,
+                        encoding TEXT,
+                        page_starts TEXT NOT NULL,
+                        indexed_at REAL NOT NULL
+                    );
+                    CREATE TABLE chunks (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+                        ordinal INTEGER NOT NULL,
+                        text TEXT NOT NULL,
+                        start INTEGER NOT NULL,
+                        end INTEGER NOT NULL,
+                        page INTEGER,
+                        token_count INTEGER NOT NULL,
+                        vector BLOB NOT NULL,
+                        UNIQUE (document_id, ordinal)
+                    );
+                    CREATE TABLE skipped (path TEXT PRIMARY KEY NOT NULL, reason TEXT NOT NULL);
+                    CREATE VIRTUAL TABLE chunk_terms USING fts5(terms, tokenize = "unicode61 remove_diacritics 0 tokenchars '.'");
+                    CREATE TRIGGER chunks_delete_terms AFTER DELETE ON chunks BEGIN
+                        DELETE FROM chunk_terms WHERE rowid = old.id;
+                    END;
+                    """)
             try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('schema_version', ?)", arguments: ["\(schemaVersion)"])
         }
         migrator.registerMigration("v1-term-statistics") { db in

@@ -1,5 +1,6 @@
 import Foundation
 import KorSearchCore
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -81,7 +82,9 @@ public struct EmbeddedLocation: Sendable, IndexStoreLocation, IndexStoreWriting 
             }
             let index = try EmbeddedStore.open(self, writable: true, warn: warn)
             if let factory = options.faissFactory, factory != index.factory {
-                throw KorSearchError(.invalidArgument, "index \(url.path) uses FAISS \"\(index.factory)\"; change it with `korsearch rebuild --index \(url.path) --faiss \(factory)`")
+                throw KorSearchError(
+                    .invalidArgument,
+                    "index \(url.path) uses FAISS \"\(index.factory)\"; change it with `korsearch rebuild --index \(url.path) --faiss \(factory)`")
             }
             return EmbeddedWriter(index: index, lock: lock, warn: warn)
         } catch {
@@ -105,7 +108,8 @@ public struct EmbeddedLocation: Sendable, IndexStoreLocation, IndexStoreWriting 
     public func rebuild(vectorIndex: String?, warn: (String) -> Void) throws -> String {
         let index = try EmbeddedStore.rebuild(self, factory: vectorIndex, warn: warn)
         let setting = index.factory == index.vectors.factory ? "" : " (\(index.factory))"
-        return "rebuilt \(index.vectors.factory)\(setting) with \(index.vectors.count) vectors and the keyword index of \(index.keywords?.passages ?? 0) passages"
+        return
+            "rebuilt \(index.vectors.factory)\(setting) with \(index.vectors.count) vectors and the keyword index of \(index.keywords?.passages ?? 0) passages"
     }
 }
 
@@ -137,7 +141,8 @@ final class WriterLock {
             let count = pread(descriptor, &buffer, 64, 0)
             close(descriptor)
             let holder = count > 0 ? String(decoding: buffer.prefix(count), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : "?"
-            throw KorSearchError(.locked, "index \(directory.url.path) is being written by process \(holder); wait for it to finish (searches keep working meanwhile)")
+            throw KorSearchError(
+                .locked, "index \(directory.url.path) is being written by process \(holder); wait for it to finish (searches keep working meanwhile)")
         }
         let pid = "\(getpid())\n"
         _ = ftruncate(descriptor, 0)

@@ -8,8 +8,9 @@ extension EmbeddedStore: IndexStore {
 
     public func info() throws -> IndexInfo {
         let counts = try catalog.counts()
-        var info = IndexInfo(meta: meta, documents: counts.documents, chunks: counts.chunks, vectors: vectors.count,
-                             vectorIndex: vectors.factory, skipped: try catalog.skipped().map { SkippedFile(path: $0.path, reason: $0.reason) })
+        var info = IndexInfo(
+            meta: meta, documents: counts.documents, chunks: counts.chunks, vectors: vectors.count,
+            vectorIndex: vectors.factory, skipped: try catalog.skipped().map { SkippedFile(path: $0.path, reason: $0.reason) })
         info.faissSetting = factory
         info.facets = try catalog.facets()
         info.distinctVectors = try catalog.distinctVectors()

@@ -61,8 +61,10 @@ public final class EmbeddedStore: @unchecked Sendable {
 
     /// With `readVectors` false the FAISS and keyword files are neither read nor checked (`rebuild` replaces
     /// them anyway).
-    private static func open(_ directory: EmbeddedLocation, writable: Bool, readVectors: Bool,
-                             warn: (String) -> Void) throws -> EmbeddedStore {
+    private static func open(
+        _ directory: EmbeddedLocation, writable: Bool, readVectors: Bool,
+        warn: (String) -> Void
+    ) throws -> EmbeddedStore {
         try directory.requireExisting()
         let catalog = try Catalog(url: directory.catalogURL, create: false)
         let meta = try catalog.indexMeta()
@@ -103,10 +105,15 @@ public final class EmbeddedStore: @unchecked Sendable {
         } else if readVectors, chunks > 0 {
             problem = "is missing"
         }
-        let index = EmbeddedStore(directory: directory, catalog: catalog,
-                                  vectors: try vectors ?? VectorIndex(dimension: dimension, factory: type(of: factory, count: 0)), meta: meta)
-        let repair = writable ? "" : catalog.isReadOnly ? " in memory (the index is read-only: it cannot be repaired on disk)"
-            : " in memory (`korsearch rebuild --index \(directory.url.path)` stores it)"
+        let index = EmbeddedStore(
+            directory: directory, catalog: catalog,
+            vectors: try vectors ?? VectorIndex(dimension: dimension, factory: type(of: factory, count: 0)), meta: meta)
+        let repair =
+            writable
+            ? ""
+            : catalog.isReadOnly
+                ? " in memory (the index is read-only: it cannot be repaired on disk)"
+                : " in memory (`korsearch rebuild --index \(directory.url.path)` stores it)"
         if let problem {
             warn("FAISS index \(directory.vectorsURL.path) \(problem); rebuilding it\(repair) from the \(chunks) stored vectors")
             try index.rebuildVectors(factory: factory, persist: writable, warn: warn)
@@ -128,8 +135,10 @@ public final class EmbeddedStore: @unchecked Sendable {
     }
 
     /// The keyword index file if it can be used as it is, else why not (nil: missing from an empty index).
-    private static func openKeywords(_ directory: EmbeddedLocation, meta: IndexMeta, chunks: Int,
-                                     writable: Bool) -> (KeywordIndex?, String?) {
+    private static func openKeywords(
+        _ directory: EmbeddedLocation, meta: IndexMeta, chunks: Int,
+        writable: Bool
+    ) -> (KeywordIndex?, String?) {
         let url = directory.keywordsURL
         guard FileManager.default.fileExists(atPath: url.path) else { return (nil, chunks > 0 ? "is missing" : nil) }
         let current = Catalog.keywordsAreCurrent(meta.entries)
@@ -154,8 +163,11 @@ public final class EmbeddedStore: @unchecked Sendable {
     package func rebuildKeywords(persist: Bool) throws {
         let postings = KeywordPostings()
         try catalog.forEachChunkText { id, text in postings.add(chunkId: id, terms: KeywordTerms.terms(text)) }
-        let target = persist ? directory.keywordsURL : FileManager.default.temporaryDirectory
-            .appendingPathComponent("korsearch-keywords-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString).postings")
+        let target =
+            persist
+            ? directory.keywordsURL
+            : FileManager.default.temporaryDirectory
+                .appendingPathComponent("korsearch-keywords-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString).postings")
         try KeywordIndexFile.write(to: target, base: nil, removing: [], adding: postings)
         keywords = try KeywordIndex(contentsOf: target)
         if persist {
@@ -200,8 +212,9 @@ public final class EmbeddedStore: @unchecked Sendable {
     package func rebuildVectors(factory: String? = nil, persist: Bool, warn: (String) -> Void = { _ in }) throws {
         let setting = factory ?? self.factory
         let count = try catalog.counts().chunks
-        try rebuildVectors(setting: setting, type: EmbeddedStore.type(of: setting, count: count), count: count,
-                           persist: persist, warn: warn)
+        try rebuildVectors(
+            setting: setting, type: EmbeddedStore.type(of: setting, count: count), count: count,
+            persist: persist, warn: warn)
     }
 
     private func rebuildVectors(setting: String, type: String, count: Int, persist: Bool, warn: (String) -> Void) throws {
@@ -214,8 +227,9 @@ public final class EmbeddedStore: @unchecked Sendable {
                     try fresh.train(sample)
                 } catch let error as KorSearchError where type != "Flat" {
                     let auto = setting == AutoVectorIndex.name
-                    warn("FAISS \"\(type)\" cannot be trained on the \(sample.count / dimension) vectors the index holds (\(error.message)); using an exact Flat index instead"
-                         + (auto ? "" : " — once the index is larger, run `korsearch rebuild --index \(directory.url.path) --faiss \(type)`"))
+                    warn(
+                        "FAISS \"\(type)\" cannot be trained on the \(sample.count / dimension) vectors the index holds (\(error.message)); using an exact Flat index instead"
+                            + (auto ? "" : " — once the index is larger, run `korsearch rebuild --index \(directory.url.path) --faiss \(type)`"))
                     try rebuildVectors(setting: auto ? setting : "Flat", type: "Flat", count: count, persist: persist, warn: warn)
                     return
                 }
@@ -254,8 +268,9 @@ public final class EmbeddedStore: @unchecked Sendable {
     /// Writes the FAISS index atomically and records that it matches the catalog's current generation.
     func persistVectors() throws {
         try vectors.write(to: directory.vectorsURL)
-        try catalog.markVectorsCurrent(checksum: FileChecksum.of(directory.vectorsURL),
-                                       factory: vectorIndexChanged ? meta.vectorIndex : nil, type: vectors.factory)
+        try catalog.markVectorsCurrent(
+            checksum: FileChecksum.of(directory.vectorsURL),
+            factory: vectorIndexChanged ? meta.vectorIndex : nil, type: vectors.factory)
         vectorIndexChanged = false
         meta = try catalog.indexMeta()
     }

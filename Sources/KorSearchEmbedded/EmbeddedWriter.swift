@@ -1,5 +1,6 @@
 import Foundation
 import KorSearchCore
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -27,7 +28,9 @@ final class EmbeddedWriter: IndexWriting {
     func release(_ paths: [String]) throws {}
     func touch(path: String, modified: Double) throws { try index.catalog.touch(path: path, modified: modified) }
     func setMetadata(_ updates: [String: MetadataUpdate]) throws { try index.catalog.setMetadata(updates) }
-    func vectors(forInputs hashes: [String]) throws -> [String: [Float]] { try index.catalog.vectors(forInputs: hashes, dimension: index.meta.dimension) }
+    func vectors(forInputs hashes: [String]) throws -> [String: [Float]] {
+        try index.catalog.vectors(forInputs: hashes, dimension: index.meta.dimension)
+    }
     func counts() throws -> (documents: Int, chunks: Int) { try index.catalog.counts() }
 
     func write(updates: [DocumentUpdate], removing: [String]) throws {

@@ -1,9 +1,10 @@
 import Foundation
+import KorEncoder
+import KorSearchCore
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import KorEncoder
-import KorSearchCore
 
 /// BM25 exactly as SQLite's FTS5 `bm25()` computes it (the scores the catalog's FTS5 index gives, which the
 /// pruned engine must reproduce): idf = ln((N − n + 0.5) / (n + 0.5)), at least 1e-6; k1 1.2, b 0.75; a
@@ -101,29 +102,34 @@ package final class KeywordIndex: @unchecked Sendable {
         self.file = file
         let bad = { (what: String) in KorSearchError(.corruptIndex, "\(url.path) is not a valid keyword index (\(what))") }
         guard file.count >= KeywordIndex.headerSize,
-              (0 ..< 8).allSatisfy({ file.load($0, as: UInt8.self) == KeywordIndex.magic[$0] }) else { throw bad("no header") }
+            (0 ..< 8).allSatisfy({ file.load($0, as: UInt8.self) == KeywordIndex.magic[$0] })
+        else { throw bad("no header") }
         guard file.load(8, as: UInt32.self) == KeywordIndex.format else { throw bad("format \(file.load(8, as: UInt32.self))") }
         termsVersion = Int(file.load(12, as: UInt32.self))
         let fields = (0 ..< 10).map { Int(clamping: file.load(16 + 8 * $0, as: UInt64.self)) }
         passages = fields[0]
         termCount = fields[1]
         totalTokens = UInt64(fields[2])
-        (docIdsOffset, lengthsOffset, postingsOffset, postingsLength, termTableOffset, termBytesOffset, termBytesLength)
-            = (fields[3], fields[4], fields[5], fields[6], fields[7], fields[8], fields[9])
+        (docIdsOffset, lengthsOffset, postingsOffset, postingsLength, termTableOffset, termBytesOffset, termBytesLength) = (
+            fields[3], fields[4], fields[5], fields[6], fields[7], fields[8], fields[9]
+        )
         let size = file.count
         func inside(_ offset: Int, _ length: Int) -> Bool { offset >= 0 && length >= 0 && offset <= size && length <= size - offset }
         guard passages < Int(UInt32.max), termCount < Int(UInt32.max),
-              inside(docIdsOffset, passages * 8), inside(lengthsOffset, passages * 4), inside(postingsOffset, postingsLength),
-              postingsLength >= 8,
-              inside(termTableOffset, termCount * KeywordIndex.termEntrySize), inside(termBytesOffset, termBytesLength) else {
+            inside(docIdsOffset, passages * 8), inside(lengthsOffset, passages * 4), inside(postingsOffset, postingsLength),
+            postingsLength >= 8,
+            inside(termTableOffset, termCount * KeywordIndex.termEntrySize), inside(termBytesOffset, termBytesLength)
+        else {
             throw bad("tables outside the file")
         }
         for index in 0 ..< termCount {
             let entry = KeywordIndex.entry(file, termTableOffset, index)
             guard entry.nameOffset >= 0, entry.nameLength <= termBytesLength, entry.nameOffset <= termBytesLength - entry.nameLength,
-                  // A list never reaches into the 8 bytes of padding after the lists (blocks are read 8 bytes at a time).
-                  entry.postingsOffset >= 0, entry.postingsLength <= postingsLength - 8, entry.postingsOffset <= postingsLength - 8 - entry.postingsLength,
-                  entry.blockCount * KeywordIndex.blockHeaderSize <= entry.postingsLength, entry.frequency <= passages else {
+                // A list never reaches into the 8 bytes of padding after the lists (blocks are read 8 bytes at a time).
+                entry.postingsOffset >= 0, entry.postingsLength <= postingsLength - 8,
+                entry.postingsOffset <= postingsLength - 8 - entry.postingsLength,
+                entry.blockCount * KeywordIndex.blockHeaderSize <= entry.postingsLength, entry.frequency <= passages
+            else {
                 throw bad("term \(index) outside the file")
             }
         }
@@ -248,8 +254,9 @@ package final class KeywordIndex: @unchecked Sendable {
         }
         for (number, term) in found.enumerated() {
             let idf = BM25.idf(passages: passages, containing: term.entry.frequency)
-            _ = (cursors.baseAddress! + number).initialize(to: PostingCursor(
-                self, term.entry, idf: idf, position: term.position, buffer: blocks + number * KeywordIndex.blockSize))
+            _ = (cursors.baseAddress! + number).initialize(
+                to: PostingCursor(
+                    self, term.entry, idf: idf, position: term.position, buffer: blocks + number * KeywordIndex.blockSize))
         }
         var top = TopPassages(depth: depth)
         try lengthNorms.withUnsafeBufferPointer { norms in
@@ -284,8 +291,10 @@ package final class KeywordIndex: @unchecked Sendable {
     /// still to look up falls below the k-th score. A window whose bounds together cannot reach it is skipped
     /// whole. A passage kept is scored again exactly, its shares summed in the query's term order. Returns
     /// the number of passages scored in full.
-    private static func maxScore(_ cursors: UnsafeMutableBufferPointer<PostingCursor>, _ shares: UnsafeMutableBufferPointer<Double>,
-                                 _ norms: UnsafeBufferPointer<Double>, _ top: inout TopPassages, mask: UnsafeBufferPointer<UInt64>?) -> Int {
+    private static func maxScore(
+        _ cursors: UnsafeMutableBufferPointer<PostingCursor>, _ shares: UnsafeMutableBufferPointer<Double>,
+        _ norms: UnsafeBufferPointer<Double>, _ top: inout TopPassages, mask: UnsafeBufferPointer<UInt64>?
+    ) -> Int {
         let count = cursors.count
         let windowLimit = 4096
         var bounds = [Double](repeating: 0, count: count)
@@ -385,9 +394,11 @@ package final class KeywordIndex: @unchecked Sendable {
     }
 
     /// Scores the given passages (ascending) by looking each up in every list.
-    private static func scoreEach(_ passages: [Int], _ cursors: UnsafeMutableBufferPointer<PostingCursor>,
-                                  _ shares: UnsafeMutableBufferPointer<Double>, _ norms: UnsafeBufferPointer<Double>,
-                                  _ top: inout TopPassages) -> Int {
+    private static func scoreEach(
+        _ passages: [Int], _ cursors: UnsafeMutableBufferPointer<PostingCursor>,
+        _ shares: UnsafeMutableBufferPointer<Double>, _ norms: UnsafeBufferPointer<Double>,
+        _ top: inout TopPassages
+    ) -> Int {
         var touched: [Int] = []
         var scored = 0
         for passage in passages {
@@ -395,7 +406,8 @@ package final class KeywordIndex: @unchecked Sendable {
             for index in cursors.indices {
                 cursors[index].advance(to: number)
                 if cursors[index].passage == number {
-                    shares[cursors[index].termPosition] = BM25.score(idf: cursors[index].idf, frequency: cursors[index].frequencyHere, lengthNorm: norms[passage])
+                    shares[cursors[index].termPosition] = BM25.score(
+                        idf: cursors[index].idf, frequency: cursors[index].frequencyHere, lengthNorm: norms[passage])
                     touched.append(cursors[index].termPosition)
                 }
             }

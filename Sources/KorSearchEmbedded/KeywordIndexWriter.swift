@@ -1,8 +1,9 @@
 import Foundation
+import KorSearchCore
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import KorSearchCore
 
 /// Passages' keyword terms gathered in memory, in chunk id order, until they are written into a keyword
 /// index file: each term once, and per term its postings (passage, frequency) in one `UInt64` each.
@@ -172,8 +173,10 @@ enum KeywordIndexFile {
             var header: [UInt8] = KeywordIndex.magic
             header.append(UInt32(KeywordIndex.format))
             header.append(UInt32(KeywordTerms.version))
-            for field in [chunkIds.count, termCount, Int(totalTokens), docIdsOffset, lengthsOffset, postingsOffset,
-                          postingsLength, termTableOffset, termBytesOffset, names.count] {
+            for field in [
+                chunkIds.count, termCount, Int(totalTokens), docIdsOffset, lengthsOffset, postingsOffset,
+                postingsLength, termTableOffset, termBytesOffset, names.count,
+            ] {
                 header.append(UInt64(field))
             }
             try output.finish(header: header)

@@ -1,5 +1,6 @@
 import Foundation
 import KorSearchCore
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -20,8 +21,10 @@ enum HTTPExchange {
     }
 
     /// GETs a URL into `file`, resuming with a Range request when the file already holds a prefix.
-    static func download(_ request: URLRequest, to file: URL, expectedSize: Int64?,
-                         progress: @escaping (Int64, Int64) -> Void) throws {
+    static func download(
+        _ request: URLRequest, to file: URL, expectedSize: Int64?,
+        progress: @escaping (Int64, Int64) -> Void
+    ) throws {
         let fileManager = FileManager.default
         if !fileManager.fileExists(atPath: file.path) { _ = fileManager.createFile(atPath: file.path, contents: nil) }
         let handle = try FileHandle(forWritingTo: file)
@@ -78,13 +81,17 @@ private final class ExchangeDelegate: NSObject, URLSessionDataDelegate, @uncheck
         self.output = output
     }
 
-    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
-                    newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
+    func urlSession(
+        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+        newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void
+    ) {
         completionHandler(followRedirects ? request : nil)
     }
 
-    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
-                    completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
+    func urlSession(
+        _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
+        completionHandler: @escaping (URLSession.ResponseDisposition) -> Void
+    ) {
         self.response = response as? HTTPURLResponse
         if let output, let status = self.response?.statusCode {
             if status == 200, resumeOffset > 0 {

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import KorSearchCore
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -68,7 +69,7 @@ public final class ModelHub: @unchecked Sendable {
         let snapshot = folder.appendingPathComponent("snapshots/\(commit)")
         let fileManager = FileManager.default
         guard Self.requiredFiles.allSatisfy({ fileManager.fileExists(atPath: snapshot.appendingPathComponent($0).path) }),
-              Self.weightFiles.contains(where: { fileManager.fileExists(atPath: snapshot.appendingPathComponent($0).path) })
+            Self.weightFiles.contains(where: { fileManager.fileExists(atPath: snapshot.appendingPathComponent($0).path) })
         else { return nil }
         return snapshot
     }
@@ -77,7 +78,10 @@ public final class ModelHub: @unchecked Sendable {
     public func snapshot(_ repository: String, revision: String = "main") throws -> URL {
         if let cached = cachedSnapshot(repository, revision: revision) { return cached }
         if settings.offline {
-            throw KorSearchError(.hub, "model \(repository) is not in the Hugging Face cache (\(settings.cache.path)) and HF_HUB_OFFLINE is set; fetch it once online with `korsearch model fetch \(repository)`")
+            throw KorSearchError(
+                .hub,
+                "model \(repository) is not in the Hugging Face cache (\(settings.cache.path)) and HF_HUB_OFFLINE is set; fetch it once online with `korsearch model fetch \(repository)`"
+            )
         }
         return try download(repository, revision: revision)
     }
@@ -159,13 +163,17 @@ public final class ModelHub: @unchecked Sendable {
                 }
                 let etag = rawTag.replacingOccurrences(of: "W/", with: "").trimmingCharacters(in: CharacterSet(charactersIn: "\""))
                 let size = (header("X-Linked-Size") ?? header("Content-Length")).flatMap { Int64($0) }
-                return Metadata(commit: header("X-Repo-Commit"), etag: etag, size: size,
-                                location: response.statusCode == 200 ? url : (redirect ?? url))
+                return Metadata(
+                    commit: header("X-Repo-Commit"), etag: etag, size: size,
+                    location: response.statusCode == 200 ? url : (redirect ?? url))
             case 401, 403:
-                throw KorSearchError(.hub, "the hub refused \(repository) (\(response.statusCode)): it may be private or gated; set HF_TOKEN to a token with access")
+                throw KorSearchError(
+                    .hub, "the hub refused \(repository) (\(response.statusCode)): it may be private or gated; set HF_TOKEN to a token with access")
             case 404:
                 if required {
-                    throw KorSearchError(.hub, "\(repository)@\(revision) has no \(file) on \(settings.endpoint.absoluteString) (404): check the model id and revision")
+                    throw KorSearchError(
+                        .hub, "\(repository)@\(revision) has no \(file) on \(settings.endpoint.absoluteString) (404): check the model id and revision"
+                    )
                 }
                 return nil
             default:

@@ -41,14 +41,17 @@ public enum ModelLocator {
             if FileManager.default.fileExists(atPath: spec) {
                 throw KorSearchError(.invalidArgument, "model \(spec) is a file, not a model folder (config.json, weights, spm.model)")
             }
-            throw KorSearchError(.invalidArgument, "model \(spec) is neither a folder nor a hub id such as \(defaultModel): the folder does not exist")
+            throw KorSearchError(
+                .invalidArgument, "model \(spec) is neither a folder nor a hub id such as \(defaultModel): the folder does not exist")
         }
         return try hub.snapshot(id.repository, revision: id.revision)
     }
 
     /// Loads the embedder and identity of a model given by folder or hub id.
-    public static func load(_ spec: String, maxLength: Int = 512, precision: Precision = .fp32,
-                            hub: ModelHub = ModelHub()) throws -> (embedder: Embedder, identity: ModelIdentity) {
+    public static func load(
+        _ spec: String, maxLength: Int = 512, precision: Precision = .fp32,
+        hub: ModelHub = ModelHub()
+    ) throws -> (embedder: Embedder, identity: ModelIdentity) {
         let folder = try resolve(spec, hub: hub)
         let embedder = try Embedder(modelDirectory: folder, maxLength: maxLength, precision: precision)
         // A folder is recorded as an absolute path (an index opened from another folder still finds it); a hub

@@ -18,8 +18,9 @@ public final class MCPServer: Sendable {
 
     /// Serves over the given file descriptors (stdin and stdout by default) until the client closes its end.
     public func run(input: FileDescriptorNumber = 0, output: FileDescriptorNumber = 1) async throws {
-        let server = Server(name: "korsearch", version: KorSearchVersion.current,
-                            capabilities: .init(tools: .init(listChanged: false)))
+        let server = Server(
+            name: "korsearch", version: KorSearchVersion.current,
+            capabilities: .init(tools: .init(listChanged: false)))
         let activity = Activity()
         await server.withMethodHandler(ListTools.self) { _ in .init(tools: MCPServer.tools) }
         await server.withMethodHandler(CallTool.self) { [self] params in
@@ -63,21 +64,27 @@ public final class MCPServer: Sendable {
     /// The tools, with their input and output schemas generated from the contract's field tables (the same
     /// tables as the HTTP API's OpenAPI document).
     static let tools: [Tool] = [
-        Tool(name: "search", title: "Search the index",
-             description: "Find passages of Korean financial documents that answer a question (hybrid vector + BM25 keyword search by default). Returns ranked hits with chunk_id and document_id (for get_context and get_document), path, page, section, document metadata, text and the highlighted matches.",
-             inputSchema: schema(SearchRequest.schema), annotations: .init(readOnlyHint: true, openWorldHint: false),
-             outputSchema: schema(SearchAnswer.schema)),
-        Tool(name: "get_context", title: "A passage and its neighbours",
-             description: "The passage with this chunk_id and the passages around it in its document.",
-             inputSchema: schema(ContextRequest.schema), annotations: .init(readOnlyHint: true, openWorldHint: false),
-             outputSchema: schema(PassageContext.schema)),
-        Tool(name: "get_document", title: "A document's text",
-             description: "The stored text of a document (by document_id from a search hit), optionally a character range [start, end); at most \(DocumentRequest.maxCharacters) characters per call, \(DocumentRequest.defaultCharacters) when no end is given.",
-             inputSchema: schema(DocumentRequest.schema), annotations: .init(readOnlyHint: true, openWorldHint: false),
-             outputSchema: schema(DocumentText.schema)),
-        Tool(name: "index_info", title: "What the index holds",
-             description: "Documents, passages, the model, the formats read, and documents counted by company, report type and period.",
-             inputSchema: schema(infoRequest), annotations: .init(readOnlyHint: true, openWorldHint: false)),
+        Tool(
+            name: "search", title: "Search the index",
+            description:
+                "Find passages of Korean financial documents that answer a question (hybrid vector + BM25 keyword search by default). Returns ranked hits with chunk_id and document_id (for get_context and get_document), path, page, section, document metadata, text and the highlighted matches.",
+            inputSchema: schema(SearchRequest.schema), annotations: .init(readOnlyHint: true, openWorldHint: false),
+            outputSchema: schema(SearchAnswer.schema)),
+        Tool(
+            name: "get_context", title: "A passage and its neighbours",
+            description: "The passage with this chunk_id and the passages around it in its document.",
+            inputSchema: schema(ContextRequest.schema), annotations: .init(readOnlyHint: true, openWorldHint: false),
+            outputSchema: schema(PassageContext.schema)),
+        Tool(
+            name: "get_document", title: "A document's text",
+            description:
+                "The stored text of a document (by document_id from a search hit), optionally a character range [start, end); at most \(DocumentRequest.maxCharacters) characters per call, \(DocumentRequest.defaultCharacters) when no end is given.",
+            inputSchema: schema(DocumentRequest.schema), annotations: .init(readOnlyHint: true, openWorldHint: false),
+            outputSchema: schema(DocumentText.schema)),
+        Tool(
+            name: "index_info", title: "What the index holds",
+            description: "Documents, passages, the model, the formats read, and documents counted by company, report type and period.",
+            inputSchema: schema(infoRequest), annotations: .init(readOnlyHint: true, openWorldHint: false)),
     ]
 
     /// A contract schema as an MCP tool schema (JSON Schema).
@@ -89,7 +96,8 @@ public final class MCPServer: Sendable {
     func call(_ name: String, _ arguments: [String: Value]) async -> CallTool.Result {
         do {
             let (structured, text) = try await offload { [self] in try self.run(name, arguments) }
-            return CallTool.Result(content: [.text(text: text, annotations: nil, _meta: nil)], structuredContent: Optional(structured), isError: false)
+            return CallTool.Result(
+                content: [.text(text: text, annotations: nil, _meta: nil)], structuredContent: Optional(structured), isError: false)
         } catch {
             let message = (error as? ToolError)?.message ?? (error as? KorSearchError)?.message ?? "\(error)"
             return CallTool.Result(content: [.text(text: message, annotations: nil, _meta: nil)], isError: true)
@@ -114,8 +122,10 @@ public final class MCPServer: Sendable {
         var line = passage.path + (passage.page.map { " (p. \($0))" } ?? "")
         if let title = passage.title { line += " — \(title)" }
         if let section = passage.section, section != passage.title { line += " · \(section)" }
-        let about = [passage.metadata.company, passage.metadata.reportType, passage.metadata.period, passage.metadata.filed.map { "filed \($0)" },
-                     passage.metadata.rceptNo.map { "rcept_no \($0)" }].compactMap { $0 }
+        let about = [
+            passage.metadata.company, passage.metadata.reportType, passage.metadata.period, passage.metadata.filed.map { "filed \($0)" },
+            passage.metadata.rceptNo.map { "rcept_no \($0)" },
+        ].compactMap { $0 }
         if !about.isEmpty { line += " · " + about.joined(separator: ", ") }
         return line + " [chunk_id \(passage.chunkId), document_id \(passage.documentId)]"
     }
@@ -127,7 +137,8 @@ public final class MCPServer: Sendable {
         var text = answer.results.isEmpty ? "no results for \(request.query)" : ""
         for result in answer.results {
             let hit = result.hit
-            text += "[\(hit.rank)] " + MCPServer.source(hit.passage) + "\n"
+            text +=
+                "[\(hit.rank)] " + MCPServer.source(hit.passage) + "\n"
                 + Snippet.excerpt(hit.text, highlights: hit.highlights, width: 400) + "\n\n"
         }
         return (try MCPServer.value(answer), text.trimmingCharacters(in: .whitespacesAndNewlines))
@@ -142,15 +153,24 @@ public final class MCPServer: Sendable {
     private func document(_ request: DocumentRequest) throws -> (Value, String) {
         guard let found = try searcher.document(request) else { throw ToolError("no document with document_id \(request.documentId)") }
         let note = found.truncated ? "\n\n[cut at character \(found.end) of \(found.totalCharacters); ask for start \(found.end) to read on]" : ""
-        return (try MCPServer.value(found), "\(found.path) [\(found.start)..<\(found.end) of \(found.totalCharacters)] [document_id \(found.documentId)]\n" + found.text + note)
+        return (
+            try MCPServer.value(found),
+            "\(found.path) [\(found.start)..<\(found.end) of \(found.totalCharacters)] [document_id \(found.documentId)]\n" + found.text + note
+        )
     }
 
     private func info() throws -> (Value, String) {
         let info = try searcher.index.info()
         var text = "\(info.documents) documents, \(info.chunks) passages; model \(info.model) (\(info.precision))"
-        if !info.facets.company.isEmpty { text += "\ncompanies: " + info.facets.company.prefix(20).map { "\($0.value) (\($0.documents))" }.joined(separator: ", ") }
-        if !info.facets.reportType.isEmpty { text += "\nreports: " + info.facets.reportType.prefix(20).map { "\($0.value) (\($0.documents))" }.joined(separator: ", ") }
-        if !info.facets.period.isEmpty { text += "\nperiods: " + info.facets.period.prefix(20).map { "\($0.value) (\($0.documents))" }.joined(separator: ", ") }
+        if !info.facets.company.isEmpty {
+            text += "\ncompanies: " + info.facets.company.prefix(20).map { "\($0.value) (\($0.documents))" }.joined(separator: ", ")
+        }
+        if !info.facets.reportType.isEmpty {
+            text += "\nreports: " + info.facets.reportType.prefix(20).map { "\($0.value) (\($0.documents))" }.joined(separator: ", ")
+        }
+        if !info.facets.period.isEmpty {
+            text += "\nperiods: " + info.facets.period.prefix(20).map { "\($0.value) (\($0.documents))" }.joined(separator: ", ")
+        }
         return (try MCPServer.value(info), text)
     }
 

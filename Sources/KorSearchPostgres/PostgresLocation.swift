@@ -19,7 +19,8 @@ public struct PostgresLocation: Sendable, Equatable, IndexStoreLocation, IndexSt
             KorSearchError(.invalidArgument, "--store takes postgres://USER@HOST:PORT/DATABASE[?schema=NAME]; \(text.redactingPassword) \(why)")
         }
         guard let components = URLComponents(string: text), let scheme = components.scheme,
-              ["postgres", "postgresql"].contains(scheme.lowercased()) else {
+            ["postgres", "postgresql"].contains(scheme.lowercased())
+        else {
             throw bad("is not a postgres:// URL")
         }
         guard let host = components.host, !host.isEmpty else { throw bad("names no host") }
@@ -29,7 +30,8 @@ public struct PostgresLocation: Sendable, Equatable, IndexStoreLocation, IndexSt
         self.host = host
         self.port = components.port ?? 5432
         self.user = user.removingPercentEncoding ?? user
-        self.password = (components.password?.removingPercentEncoding).flatMap { $0.isEmpty ? nil : $0 }
+        self.password =
+            (components.password?.removingPercentEncoding).flatMap { $0.isEmpty ? nil : $0 }
             ?? ProcessInfo.processInfo.environment["PGPASSWORD"]
         self.database = database.removingPercentEncoding ?? database
         schema = "korsearch"

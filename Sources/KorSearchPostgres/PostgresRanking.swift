@@ -31,8 +31,11 @@ extension PostgresStore {
 
     /// The pruned ranking, with how many posting-list entries its passes read in full and how many the query
     /// terms' lists hold (`lookupShare` as `KeywordBound.Plan.essentialCount` takes it).
-    func prunedKeywordMatches(_ terms: [String], depth: Int, filters: SearchFilters, lookupShare: Double = 0.2) throws
-        -> (ranking: [(id: Int64, score: Double)], read: Int, postings: Int) {
+    func prunedKeywordMatches(
+        _ terms: [String], depth: Int, filters: SearchFilters, lookupShare: Double = 0.2
+    ) throws
+        -> (ranking: [(id: Int64, score: Double)], read: Int, postings: Int)
+    {
         if terms.isEmpty || depth <= 0 { return ([], 0, 0) }
         return try pool.withSession { session in
             guard let (plan, average) = try keywordPlan(terms, session) else { return ([], 0, 0) }
@@ -42,15 +45,19 @@ extension PostgresStore {
             if postings <= KeywordBound.exhaustiveBelow || probe == plan.terms.count {
                 return (try keywordRanking(session, plan: plan, average: average, depth: depth, filters: filters), postings, postings)
             }
-            let estimate = try keywordRanking(session, plan: plan, essential: probe, average: average, depth: depth, filters: filters,
-                                              candidates: .best(max(4 * depth, 100)))
+            let estimate = try keywordRanking(
+                session, plan: plan, essential: probe, average: average, depth: depth, filters: filters,
+                candidates: .best(max(4 * depth, 100)))
             guard estimate.count == depth, let threshold = estimate.last?.score else {
-                return (try keywordRanking(session, plan: plan, average: average, depth: depth, filters: filters),
-                        entries(probe) + postings, postings)
+                return (
+                    try keywordRanking(session, plan: plan, average: average, depth: depth, filters: filters),
+                    entries(probe) + postings, postings
+                )
             }
             let essential = plan.essentialCount(reaching: threshold, lookupShare: lookupShare)
-            let ranking = try keywordRanking(session, plan: plan, essential: essential, average: average, depth: depth, filters: filters,
-                                             candidates: .reaching(threshold - plan.rest[essential] - KeywordBound.slack))
+            let ranking = try keywordRanking(
+                session, plan: plan, essential: essential, average: average, depth: depth, filters: filters,
+                candidates: .reaching(threshold - plan.rest[essential] - KeywordBound.slack))
             return (ranking, entries(probe) + entries(essential), postings)
         }
     }
@@ -73,8 +80,10 @@ extension PostgresStore {
         if passages == 0 { return nil }
         let average = Double(try totals[1].decode(Int64.self)) / passages
         var found: [KeywordBound.Term] = []
-        for row in try session.query("SELECT term, chunks, weight_bound, bound_length FROM keyword_terms WHERE term = ANY($1) AND chunks > 0",
-                                     binds(Array(Set(terms)))) {
+        for row in try session.query(
+            "SELECT term, chunks, weight_bound, bound_length FROM keyword_terms WHERE term = ANY($1) AND chunks > 0",
+            binds(Array(Set(terms))))
+        {
             let cells = row.makeRandomAccess()
             let n = Double(try cells[1].decode(Int64.self))
             let value = log((passages - n + 0.5) / (n + 0.5))
@@ -96,8 +105,10 @@ extension PostgresStore {
     /// One pass: the passages in the first `essential` terms' posting lists (summed per passage, filtered),
     /// the chosen candidates completed with the other terms' weights by (term, passage) lookups, the best
     /// `depth` by full score. By default every list is summed: the exhaustive ranking.
-    private func keywordRanking(_ session: PostgresSession, plan: KeywordBound.Plan, essential: Int? = nil, average: Double, depth: Int,
-                                filters: SearchFilters, candidates: Candidates = .all) throws -> [(id: Int64, score: Double)] {
+    private func keywordRanking(
+        _ session: PostgresSession, plan: KeywordBound.Plan, essential: Int? = nil, average: Double, depth: Int,
+        filters: SearchFilters, candidates: Candidates = .all
+    ) throws -> [(id: Int64, score: Double)] {
         let essential = essential ?? plan.terms.count
         let read = plan.terms[..<essential], looked = plan.terms[essential...]
         if read.isEmpty { return [] }
@@ -121,7 +132,8 @@ extension PostgresStore {
             conditions.append("a.s >= $\(bindings.count)")
         case .all: break
         }
-        let rows = try session.query("""
+        let rows = try session.query(
+            """
             SELECT id, score FROM (
                 SELECT a.id, a.s + coalesce((
                     SELECT sum(r.idf * \(weight)) FROM unnest($3::text[], $4::float8[]) AS r(term, idf)

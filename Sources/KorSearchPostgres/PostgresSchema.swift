@@ -21,86 +21,113 @@ extension PostgresStore {
         }
         for (number, statements) in migrations(dimension: dimension ?? 0) where number > version {
             for statement in statements { try session.execute(statement) }
-            try session.execute("INSERT INTO meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                                binds("\(number)"))
+            try session.execute(
+                "INSERT INTO meta (key, value) VALUES ('schema_version', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                binds("\(number)"))
         }
     }
 
     /// The schema, as numbered steps; a store records the last step applied.
     static func migrations(dimension: Int) -> [(Int, [String])] {
-        [(1, [
-            "CREATE TABLE meta (key text PRIMARY KEY, value text NOT NULL)",
-            """
-            CREATE TABLE documents (
-                id bigserial PRIMARY KEY,
-                path text NOT NULL UNIQUE,
-                sha256 text NOT NULL,
-                size bigint NOT NULL,
-                modified double precision NOT NULL,
-                type text NOT NULL,
-                title text,
-                text text NOT NULL,
-                encoding text,
-                page_starts text NOT NULL,
-                indexed_at double precision NOT NULL
-            )
-            """,
-            """
-            CREATE TABLE chunks (
-                id bigserial PRIMARY KEY,
-                document_id bigint NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-                ordinal integer NOT NULL,
-                text text NOT NULL,
-                start_offset integer NOT NULL,
-                end_offset integer NOT NULL,
-                page integer,
-                token_count integer NOT NULL,
-                embedding vector(\(dimension)) NOT NULL,
-                terms tsvector NOT NULL,
-                term_count integer NOT NULL,
-                UNIQUE (document_id, ordinal)
-            )
-            """,
-            PostgresStore.vectorIndexStatement,
-            "CREATE INDEX chunks_terms ON chunks USING gin (terms)",
-            // BM25's statistics: passages per term, and the totals.
-            "CREATE TABLE keyword_terms (term text PRIMARY KEY, chunks bigint NOT NULL)",
-            "CREATE TABLE keyword_totals (id integer PRIMARY KEY CHECK (id = 1), chunks bigint NOT NULL, terms bigint NOT NULL)",
-            "INSERT INTO keyword_totals VALUES (1, 0, 0)",
-            "CREATE TABLE skipped (path text PRIMARY KEY, reason text NOT NULL)",
-        ]), (2, [
-            // Posting lists for BM25: a passage's row per distinct term, with its frequency and the passage's
-            // length, read by an index-only scan per query term instead of every matching passage's tsvector.
-            "CREATE TABLE keyword_postings (term text NOT NULL, chunk_id bigint NOT NULL, tf smallint NOT NULL, length integer NOT NULL)",
-            """
-            INSERT INTO keyword_postings
-            SELECT u.lexeme, c.id, coalesce(cardinality(u.positions), 1), c.term_count FROM chunks c CROSS JOIN unnest(c.terms) u
-            """,
-            "CREATE UNIQUE INDEX keyword_postings_term ON keyword_postings (term, chunk_id) INCLUDE (tf, length)",
-            // Ranking no longer matches tsvectors; their GIN index would only slow every write.
-            "DROP INDEX IF EXISTS chunks_terms",
-        ]), (3, [
-            // The headings above each passage; passages stored before this have none until re-indexed.
-            "ALTER TABLE chunks ADD COLUMN IF NOT EXISTS section text",
-        ]), (4, [
-            // What each document is (FilingMetadata as JSON, and what its reader found), and the columns
-            // filters and facets read.
-            "ALTER TABLE documents " + (["metadata", "read_metadata"] + FilingMetadata.columnNames)
-                .map { "ADD COLUMN IF NOT EXISTS \($0) text" }.joined(separator: ", "),
-        ]), (5, [
-            // The hash of each passage's encoder input, so an identical input reuses the stored vector.
-            "ALTER TABLE chunks ADD COLUMN IF NOT EXISTS input_hash text",
-            "CREATE INDEX IF NOT EXISTS chunks_input_hash ON chunks (input_hash)",
-        ]), (6, [
-            // Each term's bound on its BM25 weight (`KeywordBound`), so that keyword ranking skips the posting
-            // lists of terms that cannot lift a passage into the top k. The defaults are valid bounds for any
-            // posting (the weight's limit 2.2, at any average length); the update makes them tight.
-            """
-            ALTER TABLE keyword_terms ADD COLUMN IF NOT EXISTS weight_bound float8 NOT NULL DEFAULT 2.2,
-                                      ADD COLUMN IF NOT EXISTS bound_length float8 NOT NULL DEFAULT 'Infinity'
-            """,
-            KeywordBound.recomputeStatement,
-        ])]
+        [
+            (
+                1,
+                [
+                    "CREATE TABLE meta (key text PRIMARY KEY, value text NOT NULL)",
+                    """
+                    CREATE TABLE documents (
+                        id bigserial PRIMARY KEY,
+                        path text NOT NULL UNIQUE,
+                        sha256 text NOT NULL,
+                        size bigint NOT NULL,
+                        modified double precision NOT NULL,
+                        type text NOT NULL,
+                        title text,
+                        text text NOT NULL,
+                        encoding text,
+                        page_starts text NOT NULL,
+                        indexed_at double precision NOT NULL
+                    )
+                    """,
+                    """
+                    CREATE TABLE chunks (
+                        id bigserial PRIMARY KEY,
+                        document_id bigint NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+                        ordinal integer NOT NULL,
+                        text text NOT NULL,
+                        start_offset integer NOT NULL,
+                        end_offset integer NOT NULL,
+                        page integer,
+                        token_count integer NOT NULL,
+                        embedding vector(\(dimension)) NOT NULL,
+                        terms tsvector NOT NULL,
+                        term_count integer NOT NULL,
+                        UNIQUE (document_id, ordinal)
+                    )
+                    """,
+                    PostgresStore.vectorIndexStatement,
+                    "CREATE INDEX chunks_terms ON chunks USING gin (terms)",
+                    // BM25's statistics: passages per term, and the totals.
+                    "CREATE TABLE keyword_terms (term text PRIMARY KEY, chunks bigint NOT NULL)",
+                    "CREATE TABLE keyword_totals (id integer PRIMARY KEY CHECK (id = 1), chunks bigint NOT NULL, terms bigint NOT NULL)",
+                    "INSERT INTO keyword_totals VALUES (1, 0, 0)",
+                    "CREATE TABLE skipped (path text PRIMARY KEY, reason text NOT NULL)",
+                ]
+            ),
+            (
+                2,
+                [
+                    // Posting lists for BM25: a passage's row per distinct term, with its frequency and the passage's
+                    // length, read by an index-only scan per query term instead of every matching passage's tsvector.
+                    "CREATE TABLE keyword_postings (term text NOT NULL, chunk_id bigint NOT NULL, tf smallint NOT NULL, length integer NOT NULL)",
+                    """
+                    INSERT INTO keyword_postings
+                    SELECT u.lexeme, c.id, coalesce(cardinality(u.positions), 1), c.term_count FROM chunks c CROSS JOIN unnest(c.terms) u
+                    """,
+                    "CREATE UNIQUE INDEX keyword_postings_term ON keyword_postings (term, chunk_id) INCLUDE (tf, length)",
+                    // Ranking no longer matches tsvectors; their GIN index would only slow every write.
+                    "DROP INDEX IF EXISTS chunks_terms",
+                ]
+            ),
+            (
+                3,
+                [
+                    // The headings above each passage; passages stored before this have none until re-indexed.
+                    "ALTER TABLE chunks ADD COLUMN IF NOT EXISTS section text"
+                ]
+            ),
+            (
+                4,
+                [
+                    // What each document is (FilingMetadata as JSON, and what its reader found), and the columns
+                    // filters and facets read.
+                    "ALTER TABLE documents "
+                        + (["metadata", "read_metadata"] + FilingMetadata.columnNames)
+                        .map { "ADD COLUMN IF NOT EXISTS \($0) text" }.joined(separator: ", ")
+                ]
+            ),
+            (
+                5,
+                [
+                    // The hash of each passage's encoder input, so an identical input reuses the stored vector.
+                    "ALTER TABLE chunks ADD COLUMN IF NOT EXISTS input_hash text",
+                    "CREATE INDEX IF NOT EXISTS chunks_input_hash ON chunks (input_hash)",
+                ]
+            ),
+            (
+                6,
+                [
+                    // Each term's bound on its BM25 weight (`KeywordBound`), so that keyword ranking skips the posting
+                    // lists of terms that cannot lift a passage into the top k. The defaults are valid bounds for any
+                    // posting (the weight's limit 2.2, at any average length); the update makes them tight.
+                    """
+                    ALTER TABLE keyword_terms ADD COLUMN IF NOT EXISTS weight_bound float8 NOT NULL DEFAULT 2.2,
+                                              ADD COLUMN IF NOT EXISTS bound_length float8 NOT NULL DEFAULT 'Infinity'
+                    """,
+                    KeywordBound.recomputeStatement,
+                ]
+            ),
+        ]
     }
 
     /// Derives every passage's keyword terms, its posting lists and BM25's statistics again by the current
@@ -126,11 +153,13 @@ extension PostgresStore {
                 lengths.append(Int32(terms.count))
             }
             guard let next = ids.last else { break }
-            try session.execute("""
+            try session.execute(
+                """
                 UPDATE chunks c SET terms = u.terms::tsvector, term_count = u.length
                 FROM unnest($1::int8[], $2::text[], $3::int4[]) AS u(id, terms, length) WHERE c.id = u.id
                 """, binds(ids, vectors, lengths))
-            try session.execute("""
+            try session.execute(
+                """
                 INSERT INTO keyword_postings (term, chunk_id, tf, length)
                 SELECT * FROM unnest($1::text[], $2::int8[], $3::int4[], $4::int4[])
                 """, binds(postings.terms, postings.chunks, postings.frequencies, postings.lengths))
@@ -139,7 +168,8 @@ extension PostgresStore {
         }
         try session.execute("DELETE FROM keyword_terms")
         try session.execute("INSERT INTO keyword_terms (term, chunks) SELECT term, count(*) FROM keyword_postings GROUP BY term")
-        try session.execute("UPDATE keyword_totals SET chunks = (SELECT count(*) FROM chunks), terms = (SELECT coalesce(sum(term_count), 0) FROM chunks)")
+        try session.execute(
+            "UPDATE keyword_totals SET chunks = (SELECT count(*) FROM chunks), terms = (SELECT coalesce(sum(term_count), 0) FROM chunks)")
         try session.execute(KeywordBound.recomputeStatement)
         try upsertMeta(IndexMeta.keywordTermsEntries, in: session)
         return count

@@ -25,7 +25,8 @@ final class PostgresSession: @unchecked Sendable {
         do {
             connection = try PostgresConnection.connect(
                 on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: 1,
-                logger: PostgresSession.logger).wait()
+                logger: PostgresSession.logger
+            ).wait()
         } catch {
             throw PostgresSession.describe(error, location, connecting: true)
         }

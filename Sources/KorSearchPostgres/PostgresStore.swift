@@ -23,7 +23,8 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
         let entries = try PostgresStore.readMeta(session)
         let version = Int(entries["schema_version"] ?? "") ?? 0
         guard version == PostgresStore.schemaVersion else {
-            throw KorSearchError(.corruptIndex, "the store \(postgres) has schema version \(version); this korsearch reads version \(PostgresStore.schemaVersion)")
+            throw KorSearchError(
+                .corruptIndex, "the store \(postgres) has schema version \(version); this korsearch reads version \(PostgresStore.schemaVersion)")
         }
         meta = try IndexMeta(entries: entries, owner: "the store \(postgres)")
         vectorType = try PostgresStore.vectorTypeOID(session)
@@ -34,7 +35,10 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
     public static func open(_ location: PostgresLocation) throws -> PostgresStore {
         let session = try PostgresSession(location)
         guard let version = try schemaVersion(session, location) else {
-            throw KorSearchError(.indexNotFound, "no index in PostgreSQL at \(location) (schema \(location.schema) has no KorSearch tables); build one with `korsearch index FOLDER --store \(location)`")
+            throw KorSearchError(
+                .indexNotFound,
+                "no index in PostgreSQL at \(location) (schema \(location.schema) has no KorSearch tables); build one with `korsearch index FOLDER --store \(location)`"
+            )
         }
         if version < schemaVersion {
             try session.transaction {
@@ -111,10 +115,13 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
                 let cells = $0.makeRandomAccess()
                 return SkippedFile(path: try cells[0].decode(String.self), reason: try cells[1].decode(String.self))
             }
-            let vectorIndex = try PostgresStore.hasVectorIndex(session, postgres) ? "pgvector hnsw (vector_ip_ops)"
+            let vectorIndex =
+                try PostgresStore.hasVectorIndex(session, postgres)
+                ? "pgvector hnsw (vector_ip_ops)"
                 : "exact scan (the pgvector hnsw index is built when an index run finishes)"
-            var info = IndexInfo(meta: meta, documents: documents, chunks: chunks, vectors: vectors,
-                                 vectorIndex: vectorIndex, skipped: skipped)
+            var info = IndexInfo(
+                meta: meta, documents: documents, chunks: chunks, vectors: vectors,
+                vectorIndex: vectorIndex, skipped: skipped)
             var rows: [String: [IndexInfo.FacetValue]] = [:]
             for column in IndexInfo.Facets.columns {
                 rows[column] = try session.query(IndexInfo.Facets.query(column)).map {
@@ -146,11 +153,12 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
 
     /// Stored documents, all or the one at `path`.
     func documents(_ session: PostgresSession, path: String? = nil) throws -> [String: StoredDocument] {
-        let rows = if let path {
-            try session.query("SELECT \(PostgresStore.documentColumns) FROM documents d WHERE d.path = $1", binds(path))
-        } else {
-            try session.query("SELECT \(PostgresStore.documentColumns) FROM documents d")
-        }
+        let rows =
+            if let path {
+                try session.query("SELECT \(PostgresStore.documentColumns) FROM documents d WHERE d.path = $1", binds(path))
+            } else {
+                try session.query("SELECT \(PostgresStore.documentColumns) FROM documents d")
+            }
         var result: [String: StoredDocument] = [:]
         for row in rows {
             let document = try PostgresStore.storedDocument(row)
@@ -161,7 +169,8 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
 
     public func document(id: Int64) throws -> (document: StoredDocument, text: String)? {
         try pool.withSession { session in
-            guard let row = try session.query("SELECT \(PostgresStore.documentColumns), d.text FROM documents d WHERE d.id = $1", binds(id)).first else {
+            guard let row = try session.query("SELECT \(PostgresStore.documentColumns), d.text FROM documents d WHERE d.id = $1", binds(id)).first
+            else {
                 return nil
             }
             return (try PostgresStore.storedDocument(row), try row.makeRandomAccess()["text"].decode(String.self))
@@ -177,7 +186,8 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
     public func chunks(ids: [Int64]) throws -> [Passage] {
         if ids.isEmpty { return [] }
         let rows = try pool.withSession { session in
-            try session.query("""
+            try session.query(
+                """
                 SELECT c.id, c.document_id, c.ordinal, c.text, c.start_offset, c.end_offset, c.page, c.section, c.token_count, d.path, d.title, d.metadata
                 FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id = ANY($1)
                 """, binds(ids))
@@ -190,7 +200,8 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
                 path: try cells["path"].decode(String.self), title: try cells["title"].decode(String?.self),
                 ordinal: Int(try cells["ordinal"].decode(Int32.self)), text: try cells["text"].decode(String.self),
                 start: Int(try cells["start_offset"].decode(Int32.self)), end: Int(try cells["end_offset"].decode(Int32.self)),
-                page: try cells["page"].decode(Int32?.self).map(Int.init), section: try cells["section"].decode(String?.self), tokens: Int(try cells["token_count"].decode(Int32.self)),
+                page: try cells["page"].decode(Int32?.self).map(Int.init), section: try cells["section"].decode(String?.self),
+                tokens: Int(try cells["token_count"].decode(Int32.self)),
                 metadata: FilingMetadata(json: try cells["metadata"].decode(String?.self)))
             byId[chunk.chunkId] = chunk
         }
@@ -199,12 +210,14 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
 
     public func neighbours(of chunkId: Int64, before: Int, after: Int) throws -> [Passage] {
         let ids = try pool.withSession { session in
-            try session.query("""
+            try session.query(
+                """
                 SELECT n.id FROM chunks c JOIN chunks n ON n.document_id = c.document_id
                 WHERE c.id = $1 AND n.ordinal BETWEEN c.ordinal - $2 AND c.ordinal + $3
                 ORDER BY n.ordinal
-                """, binds(chunkId, Int64(max(0, before)), Int64(max(0, after))))
-                .map { try $0.makeRandomAccess()[0].decode(Int64.self) }
+                """, binds(chunkId, Int64(max(0, before)), Int64(max(0, after)))
+            )
+            .map { try $0.makeRandomAccess()[0].decode(Int64.self) }
         }
         return try chunks(ids: ids)
     }
@@ -219,12 +232,14 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
             let rows: [PostgresRow]
             if filters.isEmpty {
                 try session.setSearchList(max(40, min(1000, depth * 2)))
-                rows = try session.query("""
+                rows = try session.query(
+                    """
                     SELECT id, -(embedding <#> $1)::float8 FROM chunks ORDER BY embedding <#> $1 LIMIT $2
                     """, bindings)
             } else {
                 let condition = try filters.postgresCondition(&bindings)
-                rows = try session.query("""
+                rows = try session.query(
+                    """
                     SELECT id, score FROM (
                         SELECT c.id, -(c.embedding <#> $1)::float8 AS score FROM chunks c JOIN documents d ON d.id = c.document_id
                         WHERE \(condition)
@@ -262,8 +277,9 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
     /// Writes meta entries, replacing those of the same keys.
     static func upsertMeta(_ entries: [String: String], in session: PostgresSession) throws {
         for (key, value) in entries.sorted(by: { $0.key < $1.key }) {
-            try session.execute("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                                binds(key, value))
+            try session.execute(
+                "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                binds(key, value))
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import KorSearchCore
 import PostgresNIO
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -61,7 +62,8 @@ final class PostgresWriter: IndexWriting {
         var found: [String: [Float]] = [:]
         for start in stride(from: 0, to: hashes.count, by: 1000) {
             let part = Array(hashes[start ..< min(hashes.count, start + 1000)])
-            let rows = try session.query("""
+            let rows = try session.query(
+                """
                 SELECT DISTINCT ON (input_hash) input_hash, embedding::real[] FROM chunks WHERE input_hash = ANY($1)
                 """, binds(part))
             for row in rows {
@@ -82,7 +84,8 @@ final class PostgresWriter: IndexWriting {
                 for value in update.metadata.columnValues { bindings.append(value) }
                 bindings.append(path)
                 let assignments = FilingMetadata.columnNames.enumerated().map { "\($1) = $\($0 + 3)" }.joined(separator: ", ")
-                try session.execute("UPDATE documents SET metadata = $1, read_metadata = $2, \(assignments) WHERE path = $\(bindings.count)", bindings)
+                try session.execute(
+                    "UPDATE documents SET metadata = $1, read_metadata = $2, \(assignments) WHERE path = $\(bindings.count)", bindings)
             }
         }
     }
@@ -117,7 +120,8 @@ final class PostgresWriter: IndexWriting {
 
     /// Deletes the document at a path (its passages go with it), counting what leaves the keyword statistics.
     private func delete(path: String, into statistics: inout KeywordDelta) throws {
-        let rows = try session.query("""
+        let rows = try session.query(
+            """
             SELECT u.lexeme, count(*) FROM chunks c JOIN documents d ON d.id = c.document_id CROSS JOIN unnest(c.terms) u
             WHERE d.path = $1 GROUP BY u.lexeme
             """, binds(path))
@@ -125,13 +129,15 @@ final class PostgresWriter: IndexWriting {
             let cells = row.makeRandomAccess()
             statistics.terms[try cells[0].decode(String.self), default: 0] -= try cells[1].decode(Int64.self)
         }
-        let totals = try session.query("""
+        let totals = try session.query(
+            """
             SELECT count(*), coalesce(sum(c.term_count), 0)::bigint FROM chunks c JOIN documents d ON d.id = c.document_id WHERE d.path = $1
             """, binds(path))[0].makeRandomAccess()
         statistics.chunks -= try totals[0].decode(Int64.self)
         statistics.termCount -= try totals[1].decode(Int64.self)
         // The passages' postings, found through their own terms (the posting index is by term).
-        try session.execute("""
+        try session.execute(
+            """
             DELETE FROM keyword_postings p
             USING documents d JOIN chunks c ON c.document_id = d.id CROSS JOIN LATERAL unnest(c.terms) u
             WHERE d.path = $1 AND p.term = u.lexeme AND p.chunk_id = c.id
@@ -157,9 +163,13 @@ final class PostgresWriter: IndexWriting {
         bindings.append(update.metadata.json)
         bindings.append(update.readMetadata.json)
         for value in update.metadata.columnValues { bindings.append(value) }
-        let columns = ["path", "sha256", "size", "modified", "type", "title", "text", "encoding", "page_starts", "indexed_at",
-                       "metadata", "read_metadata"] + FilingMetadata.columnNames
-        let documentId = try session.query("""
+        let columns =
+            [
+                "path", "sha256", "size", "modified", "type", "title", "text", "encoding", "page_starts", "indexed_at",
+                "metadata", "read_metadata",
+            ] + FilingMetadata.columnNames
+        let documentId = try session.query(
+            """
             INSERT INTO documents (\(columns.joined(separator: ", ")))
             VALUES (\((1 ... columns.count).map { "$\($0)" }.joined(separator: ", "))) RETURNING id
             """, bindings)[0].makeRandomAccess()[0].decode(Int64.self)
@@ -179,8 +189,9 @@ final class PostgresWriter: IndexWriting {
             for ((chunk, terms), vector) in rows[start ..< min(rows.count, start + 500)] {
                 for (term, count) in TermVector.frequencies(terms) {
                     statistics.terms[term, default: 0] += 1
-                    statistics.bounds[term] = max(statistics.bounds[term] ?? 0,
-                                                  KeywordBound.weight(frequency: count, length: Int32(terms.count), average: statistics.reference))
+                    statistics.bounds[term] = max(
+                        statistics.bounds[term] ?? 0,
+                        KeywordBound.weight(frequency: count, length: Int32(terms.count), average: statistics.reference))
                     postings.terms.append(term)
                     postings.ordinals.append(Int32(chunk.ordinal))
                     postings.frequencies.append(count)
@@ -203,12 +214,14 @@ final class PostgresWriter: IndexWriting {
                 bindings.append(chunk.inputHash)
                 values.append("(" + (1 ... 12).map { "$\(first + $0)" + ($0 == 10 ? "::tsvector" : "") }.joined(separator: ", ") + ")")
             }
-            try session.execute("""
+            try session.execute(
+                """
                 INSERT INTO chunks (document_id, ordinal, text, start_offset, end_offset, page, section, token_count, embedding, terms, term_count, input_hash)
                 VALUES \(values.joined(separator: ", "))
                 """, bindings)
         }
-        try session.execute("""
+        try session.execute(
+            """
             INSERT INTO keyword_postings (term, chunk_id, tf, length)
             SELECT t.term, c.id, t.tf, t.length
             FROM unnest($1::text[], $2::int4[], $3::int4[], $4::int4[]) AS t(term, ordinal, tf, length)
@@ -222,8 +235,9 @@ final class PostgresWriter: IndexWriting {
             let stale = current.filter(owns)
             if !stale.isEmpty { try session.execute("DELETE FROM skipped WHERE path = ANY($1)", binds(stale)) }
             for file in skipped {
-                try session.execute("INSERT INTO skipped (path, reason) VALUES ($1, $2) ON CONFLICT (path) DO UPDATE SET reason = excluded.reason",
-                                    binds(file.path, file.reason))
+                try session.execute(
+                    "INSERT INTO skipped (path, reason) VALUES ($1, $2) ON CONFLICT (path) DO UPDATE SET reason = excluded.reason",
+                    binds(file.path, file.reason))
             }
             try PostgresStore.upsertMeta(IndexMeta.runEntries(folder: folder), in: session)
         }
@@ -246,7 +260,8 @@ struct KeywordDelta {
     func apply(_ session: PostgresSession) throws {
         let changed = terms.filter { $0.value != 0 || bounds[$0.key] != nil }.sorted { $0.key < $1.key }
         if !changed.isEmpty {
-            try session.execute("""
+            try session.execute(
+                """
                 INSERT INTO keyword_terms (term, chunks, weight_bound, bound_length)
                 SELECT term, delta, bound, $4 FROM unnest($1::text[], $2::bigint[], $3::float8[]) AS t(term, delta, bound) ORDER BY term
                 ON CONFLICT (term) DO UPDATE SET chunks = keyword_terms.chunks + excluded.chunks,

@@ -43,27 +43,32 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as APIError {
             return error.response
         } catch let error as KorSearchError {
-            let status: HTTPResponse.Status = switch error.kind {
-            case .invalidArgument: .badRequest
-            case .indexNotFound: .notFound
-            case .modelMismatch, .corruptIndex, .catalog, .vectorIndex: .internalServerError
-            case .locked, .store: .serviceUnavailable
-            default: .badRequest
-            }
+            let status: HTTPResponse.Status =
+                switch error.kind {
+                case .invalidArgument: .badRequest
+                case .indexNotFound: .notFound
+                case .modelMismatch, .corruptIndex, .catalog, .vectorIndex: .internalServerError
+                case .locked, .store: .serviceUnavailable
+                default: .badRequest
+                }
             if status == .badRequest {
                 return APIError(status: status, message: error.message, type: "invalid_request_error", param: error.parameter).response
             }
             // The index's own faults name its files or its server: those stay in the server's log.
             FileHandle.standardError.write(Data("korsearch: \(request.method) \(request.uri.path): \(error.message)\n".utf8))
-            let message = status == .serviceUnavailable ? "the index is busy or its store unavailable; try again" : "the index could not answer this request (the server's log has the details)"
+            let message =
+                status == .serviceUnavailable
+                ? "the index is busy or its store unavailable; try again"
+                : "the index could not answer this request (the server's log has the details)"
             return APIError(status: status, message: message, type: "server_error").response
         } catch let error as any HTTPResponseError {
-            let message = switch error.status {
-            case .contentTooLarge: "the request body is too large"
-            case .notFound: "no such endpoint: \(request.method) \(request.uri.path)"
-            case .methodNotAllowed: "method \(request.method) is not allowed on \(request.uri.path)"
-            default: "\(error.status)"
-            }
+            let message =
+                switch error.status {
+                case .contentTooLarge: "the request body is too large"
+                case .notFound: "no such endpoint: \(request.method) \(request.uri.path)"
+                case .methodNotAllowed: "method \(request.method) is not allowed on \(request.uri.path)"
+                default: "\(error.status)"
+                }
             return APIError(status: error.status, message: message, code: error.status == .contentTooLarge ? "request_too_large" : nil).response
         } catch {
             context.logger.error("unexpected error: \(error)")
@@ -93,8 +98,9 @@ enum JSONResponse {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data = (try? encoder.encode(value)) ?? Data("{}".utf8)
-        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
-                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(
+            status: status, headers: [.contentType: "application/json; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 }
 
@@ -107,7 +113,8 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
         defer {
             let milliseconds = Date().timeIntervalSince(started) * 1000
             let path = String(request.uri.path.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "?" : Character($0) })
-            FileHandle.standardError.write(Data(String(format: "korsearch: %@ %@ %d %.1f ms\n", "\(request.method)", path, status, milliseconds).utf8))
+            FileHandle.standardError.write(
+                Data(String(format: "korsearch: %@ %@ %d %.1f ms\n", "\(request.method)", path, status, milliseconds).utf8))
         }
         let response = try await next(request, context)
         status = response.status.code

@@ -65,7 +65,9 @@ extension KnownFields {
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return }
         func check(_ object: [String: Any], _ allowed: Set<String>, _ prefix: String) throws {
             if let unknown = object.keys.sorted().first(where: { !allowed.contains($0) }) {
-                throw APIError.badRequest("unknown field \(prefix)\(unknown); this endpoint takes \(allowed.sorted().map { prefix + $0 }.joined(separator: ", "))", param: prefix + unknown)
+                throw APIError.badRequest(
+                    "unknown field \(prefix)\(unknown); this endpoint takes \(allowed.sorted().map { prefix + $0 }.joined(separator: ", "))",
+                    param: prefix + unknown)
             }
         }
         try check(object, fields, "")

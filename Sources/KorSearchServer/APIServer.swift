@@ -48,15 +48,19 @@ public final class APIServer: Sendable {
 
     /// Loads an index directory and its model (or `model`), at the index's precision unless `precision` is
     /// given, ready to serve.
-    public convenience init(index: EmbeddedLocation, model: String?, precision: Precision? = nil, configuration: ServerConfiguration,
-                            warn: @escaping @Sendable (String) -> Void) throws {
+    public convenience init(
+        index: EmbeddedLocation, model: String?, precision: Precision? = nil, configuration: ServerConfiguration,
+        warn: @escaping @Sendable (String) -> Void
+    ) throws {
         try self.init(location: .directory(index), model: model, precision: precision, configuration: configuration, warn: warn)
     }
 
     /// Loads an index (directory or PostgreSQL store) and its model (or `model`), at the index's precision unless
     /// `precision` is given, ready to serve.
-    public init(location: IndexLocation, model: String?, precision: Precision? = nil, configuration: ServerConfiguration,
-                warn: @escaping @Sendable (String) -> Void) throws {
+    public init(
+        location: IndexLocation, model: String?, precision: Precision? = nil, configuration: ServerConfiguration,
+        warn: @escaping @Sendable (String) -> Void
+    ) throws {
         let opened = try OpenedIndex.open(location, model: model, precision: precision, warn: warn)
         modelName = opened.modelName
         embedder = opened.embedder!
@@ -94,8 +98,9 @@ public final class APIServer: Sendable {
         router.get("app.css") { _, _ in Self.asset(WebPage.css, "text/css; charset=utf-8") }
         router.get("app.js") { _, _ in Self.asset(WebPage.script, "text/javascript; charset=utf-8") }
         router.get("openapi.json") { _, _ in
-            Response(status: .ok, headers: [.contentType: "application/json"],
-                     body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
+            Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
         }
         router.post("v1/embeddings") { request, context in try await self.embeddings(request, context) }
         router.post("v1/search") { request, context in try await self.search(request, context) }
@@ -103,27 +108,34 @@ public final class APIServer: Sendable {
         router.get("v1/documents/:id") { request, context in
             // The whole text unless a range is asked for (the page marks a passage in it).
             let parameters = request.uri.queryParameters
-            let asked = try DocumentRequest(json: .object([
-                "document_id": .number(Double(try self.identifier(context, "id"))),
-                "start": try self.integerParameter(parameters.get("start"), "start"),
-                "end": try self.integerParameter(parameters.get("end"), "end"),
-            ]))
+            let asked = try DocumentRequest(
+                json: .object([
+                    "document_id": .number(Double(try self.identifier(context, "id"))),
+                    "start": try self.integerParameter(parameters.get("start"), "start"),
+                    "end": try self.integerParameter(parameters.get("end"), "end"),
+                ]))
             return try await self.offload {
                 let whole = asked.start == 0 && asked.end == nil
-                guard let found = try self.holder.searcher.document(asked, defaultLength: whole ? nil : DocumentRequest.defaultCharacters,
-                                                                    maxLength: whole ? nil : DocumentRequest.maxCharacters) else {
+                guard
+                    let found = try self.holder.searcher.document(
+                        asked, defaultLength: whole ? nil : DocumentRequest.defaultCharacters,
+                        maxLength: whole ? nil : DocumentRequest.maxCharacters)
+                else {
                     throw APIError(status: .notFound, message: "no document \(asked.documentId)")
                 }
                 return JSONResponse.make(found)
             }
         }
         router.get("v1/chunks/:id") { request, context in
-            let asked = try ContextRequest(json: .object([
-                "chunk_id": .number(Double(try self.identifier(context, "id"))),
-                "neighbours": try self.integerParameter(request.uri.queryParameters.get("neighbours"), "neighbours"),
-            ]))
+            let asked = try ContextRequest(
+                json: .object([
+                    "chunk_id": .number(Double(try self.identifier(context, "id"))),
+                    "neighbours": try self.integerParameter(request.uri.queryParameters.get("neighbours"), "neighbours"),
+                ]))
             return try await self.offload {
-                guard let found = try self.holder.searcher.context(asked) else { throw APIError(status: .notFound, message: "no chunk \(asked.chunkId)") }
+                guard let found = try self.holder.searcher.context(asked) else {
+                    throw APIError(status: .notFound, message: "no chunk \(asked.chunkId)")
+                }
                 return JSONResponse.make(found)
             }
         }
@@ -137,8 +149,9 @@ public final class APIServer: Sendable {
     }
 
     private static func asset(_ text: String, _ type: String) -> Response {
-        Response(status: .ok, headers: [.contentType: type, .contentSecurityPolicy: "default-src 'self'; style-src 'self'; script-src 'self'"],
-                 body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        Response(
+            status: .ok, headers: [.contentType: type, .contentSecurityPolicy: "default-src 'self'; style-src 'self'; script-src 'self'"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
 
     private func identifier(_ context: APIContext, _ name: String) throws -> Int64 {
@@ -176,7 +189,9 @@ public final class APIServer: Sendable {
             if let api = (error as? DecodingError).flatMap({ error -> APIError? in
                 if case .dataCorrupted(let context) = error { return context.underlyingError as? APIError }
                 return nil
-            }) { throw api }
+            }) {
+                throw api
+            }
             throw APIError.badRequest("the body is not valid JSON for this endpoint")
         }
     }
@@ -189,7 +204,10 @@ public final class APIServer: Sendable {
             throw APIError.badRequest("at most \(configuration.maxInputs) inputs per request, got \(texts.count)", param: "input")
         }
         if let long = texts.firstIndex(where: { $0.count > configuration.maxInputCharacters }) {
-            throw APIError(status: .contentTooLarge, message: "input[\(long)] has \(texts[long].count) characters; the limit is \(configuration.maxInputCharacters)", param: "input", code: "input_too_long")
+            throw APIError(
+                status: .contentTooLarge,
+                message: "input[\(long)] has \(texts[long].count) characters; the limit is \(configuration.maxInputCharacters)", param: "input",
+                code: "input_too_long")
         }
         let format = body.encoding_format ?? "float"
         guard format == "float" || format == "base64" else {
@@ -197,24 +215,31 @@ public final class APIServer: Sendable {
         }
         let dimension = embedder.model.config.hiddenSize
         if let dimensions = body.dimensions, dimensions != dimension {
-            throw APIError.badRequest("this model's embeddings have \(dimension) dimensions; dimensions=\(dimensions) is not supported", param: "dimensions")
+            throw APIError.badRequest(
+                "this model's embeddings have \(dimension) dimensions; dimensions=\(dimensions) is not supported", param: "dimensions")
         }
         let ids = try await offload { try self.batcher.tokenize(texts) }
         let embeddings = try await batcher.embed(ids: ids)
         let tokens = embeddings.reduce(0) { $0 + $1.tokens }
         let items = embeddings.enumerated().map { index, embedding in
-            EmbeddingResponse.Item(index: index, embedding: format == "base64"
-                ? .base64(embedding.vector.withUnsafeBufferPointer { Data(buffer: $0) }.base64EncodedString())
-                : .floats(embedding.vector))
+            EmbeddingResponse.Item(
+                index: index,
+                embedding: format == "base64"
+                    ? .base64(embedding.vector.withUnsafeBufferPointer { Data(buffer: $0) }.base64EncodedString())
+                    : .floats(embedding.vector))
         }
-        return JSONResponse.make(EmbeddingResponse(data: items, model: body.model ?? modelName,
-                                                   usage: .init(prompt_tokens: tokens, total_tokens: tokens)))
+        return JSONResponse.make(
+            EmbeddingResponse(
+                data: items, model: body.model ?? modelName,
+                usage: .init(prompt_tokens: tokens, total_tokens: tokens)))
     }
 
     private func search(_ request: Request, _ context: APIContext) async throws -> Response {
         let body = try await decode(SearchRequest.self, request, context)
         guard body.query.count <= configuration.maxInputCharacters else {
-            throw APIError(status: .contentTooLarge, message: "the query has \(body.query.count) characters; the limit is \(configuration.maxInputCharacters)", param: "query")
+            throw APIError(
+                status: .contentTooLarge, message: "the query has \(body.query.count) characters; the limit is \(configuration.maxInputCharacters)",
+                param: "query")
         }
         var embedded: [Float]?
         if body.mode != .keyword {
@@ -239,8 +264,10 @@ public final class APIServer: Sendable {
                     try container.encode(embeddedTexts, forKey: .embedded_texts)
                 }
             }
-            return JSONResponse.make(Body(info: try self.holder.searcher.index.info(), model: self.modelName,
-                                          batches: self.batcher.batches, embeddedTexts: self.batcher.texts))
+            return JSONResponse.make(
+                Body(
+                    info: try self.holder.searcher.index.info(), model: self.modelName,
+                    batches: self.batcher.batches, embeddedTexts: self.batcher.texts))
         }
     }
 }

@@ -24,11 +24,14 @@ struct EmbedCommand: ParsableCommand {
 
     func run() throws {
         let lines = try readInputLines(input.input)
-        let folder = try ModelLocator.resolve(modelOptions.model ?? ModelLocator.defaultModel, hub: ModelHub(progress: ModelCommand.progressReporter()))
+        let folder = try ModelLocator.resolve(
+            modelOptions.model ?? ModelLocator.defaultModel, hub: ModelHub(progress: ModelCommand.progressReporter()))
         let embedder = try Embedder(modelDirectory: folder, maxLength: input.maxLength, precision: modelOptions.precision ?? .recommended)
         let positions = embedder.model.config.maxPositionEmbeddings
         if input.maxLength > positions {
-            warn("--max-length \(input.maxLength) is more than the \(positions) positions the model was trained on; longer texts embed, but the model has never seen such distances")
+            warn(
+                "--max-length \(input.maxLength) is more than the \(positions) positions the model was trained on; longer texts embed, but the model has never seen such distances"
+            )
         }
         let ids = try embedder.tokenize(lines)
         var start = 0
@@ -39,7 +42,8 @@ struct EmbedCommand: ParsableCommand {
                 guard embedding.vector.allSatisfy(\.isFinite) else {
                     throw CommandFailure("the model produced a non-finite value for input line \(start + 1); its weights may be corrupt")
                 }
-                output += "{\"embedding\":[" + embedding.vector.map { "\($0)" }.joined(separator: ",")
+                output +=
+                    "{\"embedding\":[" + embedding.vector.map { "\($0)" }.joined(separator: ",")
                     + "],\"tokens\":\(embedding.tokens)}\n"
             }
             writeOutput(output)

@@ -15,7 +15,11 @@ struct IndexCommand: ParsableCommand {
     @OptionGroup var target: IndexOptions
     @OptionGroup var modelOptions: ModelOptions
 
-    @Option(name: .long, help: "FAISS type of a new index: auto (the default: exact Flat below 50,000 passages, IVF with 8-bit codes and exact re-ranking above) or a factory string (Flat, HNSW32, IVF256,Flat, ...).")
+    @Option(
+        name: .long,
+        help:
+            "FAISS type of a new index: auto (the default: exact Flat below 50,000 passages, IVF with 8-bit codes and exact re-ranking above) or a factory string (Flat, HNSW32, IVF256,Flat, ...)."
+    )
     var faiss: String?
 
     @Option(name: .long, help: "Most model tokens per passage, [CLS] and [SEP] included.")
@@ -27,7 +31,9 @@ struct IndexCommand: ParsableCommand {
     @Option(name: .long, help: "Texts per forward pass.")
     var batchSize: Int = 32
 
-    @Option(name: .long, help: ArgumentHelp("Index only this worker's share of the folder: shard I of N, by a stable hash of each path.", valueName: "I/N"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Index only this worker's share of the folder: shard I of N, by a stable hash of each path.", valueName: "I/N"))
     var shard: String?
 
     @Flag(name: .long, help: "Follow symbolic links that lead out of the folder (links inside it are always followed).")
@@ -56,19 +62,22 @@ struct IndexCommand: ParsableCommand {
         options.reuseVectors = !noReuse
         let location = try target.location
         if target.usesDefault {
-            FileHandle.standardError.write(Data("korsearch: index \(shown(location.description)) (the default; name another with --index DIR or --store URL)\n".utf8))
+            FileHandle.standardError.write(
+                Data("korsearch: index \(shown(location.description)) (the default; name another with --index DIR or --store URL)\n".utf8))
         }
         // An existing index keeps its model and precision unless told otherwise (indexing into it with another is refused).
         let choice = try OpenedIndex.indexingModel(for: location, model: modelOptions.model, precision: modelOptions.precision)
         let loaded = try ModelLocator.load(choice.model, precision: choice.precision, hub: ModelHub(progress: ModelCommand.progressReporter()))
-        let indexer = try Indexer(location: location, embedder: loaded.embedder, model: loaded.identity,
-                                  options: options, warn: warn)
+        let indexer = try Indexer(
+            location: location, embedder: loaded.embedder, model: loaded.identity,
+            options: options, warn: warn)
         let reporter = ProgressReporter(quiet: quiet)
         let summary = try indexer.index(folder: URL(fileURLWithPath: folder)) { reporter.update($0) }
         if json {
             writeOutput(try jsonLine(summary))
         } else {
-            var text = "added \(summary.added), updated \(summary.updated), removed \(summary.removed), unchanged \(summary.unchanged), skipped \(summary.skipped.count)"
+            var text =
+                "added \(summary.added), updated \(summary.updated), removed \(summary.removed), unchanged \(summary.unchanged), skipped \(summary.skipped.count)"
             if summary.claimedElsewhere > 0 { text += ", left to other workers \(summary.claimedElsewhere)" }
             if summary.otherShards > 0 { text += ", in other shards \(summary.otherShards)" }
             text += "\nindex: \(summary.documents) documents, \(summary.chunks) chunks in \(shown(location.description))\n"
@@ -109,9 +118,12 @@ struct InfoCommand: ParsableCommand {
                 formats    \(info.formats.map(\.type).joined(separator: ", "))
 
                 """
-            for (name, values) in [("companies", info.facets.company), ("reports", info.facets.reportType), ("periods", info.facets.period)] where !values.isEmpty {
-                text += name.padding(toLength: 11, withPad: " ", startingAt: 0)
-                    + values.prefix(10).map { "\(shown($0.value)) (\($0.documents))" }.joined(separator: ", ") + (values.count > 10 ? ", …" : "") + "\n"
+            for (name, values) in [("companies", info.facets.company), ("reports", info.facets.reportType), ("periods", info.facets.period)]
+            where !values.isEmpty {
+                text +=
+                    name.padding(toLength: 11, withPad: " ", startingAt: 0)
+                    + values.prefix(10).map { "\(shown($0.value)) (\($0.documents))" }.joined(separator: ", ") + (values.count > 10 ? ", …" : "")
+                    + "\n"
             }
             text += "skipped    \(info.skipped.count) files\n"
             for file in info.skipped { text += "  \(shown(file.path)): \(shown(file.reason))\n" }
@@ -122,7 +134,8 @@ struct InfoCommand: ParsableCommand {
 
 /// `korsearch remove PATH...`: drop documents from an index.
 struct RemoveCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove documents from an index by their paths relative to the indexed folder.")
+    static let configuration = CommandConfiguration(
+        commandName: "remove", abstract: "Remove documents from an index by their paths relative to the indexed folder.")
 
     @Argument(help: "Paths relative to the indexed folder.")
     var paths: [String]
@@ -134,14 +147,20 @@ struct RemoveCommand: ParsableCommand {
         writeOutput("removed \(removed.count) of \(paths.count) documents\n")
         let missing = paths.filter { !removed.contains($0) }
         if !missing.isEmpty {
-            throw CommandFailure("not in the index (paths are relative to the indexed folder, as `korsearch search` prints them): " + missing.map(shown).joined(separator: ", "), code: ExitCodes.noInput)
+            throw CommandFailure(
+                "not in the index (paths are relative to the indexed folder, as `korsearch search` prints them): "
+                    + missing.map(shown).joined(separator: ", "), code: ExitCodes.noInput)
         }
     }
 }
 
 /// `korsearch rebuild`: the vector index again from stored vectors.
 struct RebuildCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "rebuild", abstract: "Rebuild the vector index (FAISS, or pgvector's HNSW) from the stored vectors (no re-embedding), optionally with another FAISS factory string.")
+    static let configuration = CommandConfiguration(
+        commandName: "rebuild",
+        abstract:
+            "Rebuild the vector index (FAISS, or pgvector's HNSW) from the stored vectors (no re-embedding), optionally with another FAISS factory string."
+    )
 
     @OptionGroup var target: IndexOptions
 

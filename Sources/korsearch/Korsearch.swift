@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KorSearch
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -12,7 +13,10 @@ struct Korsearch: AsyncParsableCommand {
         commandName: "korsearch",
         abstract: "Semantic search over Korean documents with mDeBERTa-v3 embeddings.",
         version: KorSearchVersion.current,
-        subcommands: [IndexCommand.self, SearchCommand.self, EvalCommand.self, ServeCommand.self, MCPCommand.self, InfoCommand.self, RemoveCommand.self, RebuildCommand.self, ModelCommand.self, TokenizeCommand.self, TermsCommand.self, EmbedCommand.self]
+        subcommands: [
+            IndexCommand.self, SearchCommand.self, EvalCommand.self, ServeCommand.self, MCPCommand.self, InfoCommand.self, RemoveCommand.self,
+            RebuildCommand.self, ModelCommand.self, TokenizeCommand.self, TermsCommand.self, EmbedCommand.self,
+        ]
     )
 
     /// Parses, runs, and ends every failure with one line on stderr and the exit code of `ExitCodes`; a usage

@@ -18,8 +18,9 @@ struct MCPCommand: AsyncParsableCommand {
     func run() async throws {
         // stdout carries only protocol messages: everything else goes to stderr.
         let location = try target.existingLocation
-        let opened = try OpenedIndex.open(location, model: modelOptions.model, precision: modelOptions.precision,
-                                          loadModel: !keywordOnly, warn: { warn($0) })
+        let opened = try OpenedIndex.open(
+            location, model: modelOptions.model, precision: modelOptions.precision,
+            loadModel: !keywordOnly, warn: { warn($0) })
         let server = try MCPServer(opened: opened, location: location, warn: { warn($0) })
         FileHandle.standardError.write(Data("korsearch: MCP server on stdio (\(opened.store.location.description))\n".utf8))
         try await server.run()

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KorSearch
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -57,14 +58,18 @@ struct ModelCommand: ParsableCommand {
                 folder = hub.cachedSnapshot(hubId.repository, revision: hubId.revision)
             }
             guard let folder else {
-                throw CommandFailure("\(id) is not in the Hugging Face cache (\(hub.settings.cache.path)); fetch it with `korsearch model fetch \(id)`")
+                throw CommandFailure(
+                    "\(id) is not in the Hugging Face cache (\(hub.settings.cache.path)); fetch it with `korsearch model fetch \(id)`")
             }
             let files = try hub.files(in: folder)
             if json {
                 struct File: Encodable { var name: String; var size: Int64; var etag: String }
                 struct Report: Encodable { var model: String; var path: String; var revision: String; var files: [File] }
-                writeOutput(try jsonLine(Report(model: id, path: folder.path, revision: folder.lastPathComponent,
-                                                files: files.map { File(name: $0.name, size: $0.size, etag: $0.etag) })))
+                writeOutput(
+                    try jsonLine(
+                        Report(
+                            model: id, path: folder.path, revision: folder.lastPathComponent,
+                            files: files.map { File(name: $0.name, size: $0.size, etag: $0.etag) })))
             } else {
                 var text = "model     \(id)\npath      \(folder.path)\nrevision  \(folder.lastPathComponent)\n"
                 for file in files { text += String(format: "  %-26@ %12lld bytes\n", file.name as NSString, file.size) }

@@ -15,7 +15,11 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .long, help: modelHelp)
     var model: String?
 
-    @Option(name: .long, help: ArgumentHelp("fp32 (exact), bf16 or int8 (faster; oneDNN). Default: the index's own (recorded when it was built); for a new index and for embed, bf16 on processors with native bf16, else fp32.", valueName: "precision"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "fp32 (exact), bf16 or int8 (faster; oneDNN). Default: the index's own (recorded when it was built); for a new index and for embed, bf16 on processors with native bf16, else fp32.",
+            valueName: "precision"))
     var precision: Precision?
 }
 
@@ -24,8 +28,11 @@ struct IndexOptions: ParsableArguments {
     @Option(name: .long, help: "The index directory (default: Indexes/default).")
     var index: String?
 
-    @Option(name: .long, help: ArgumentHelp("A PostgreSQL + pgvector store instead of a directory (default: $KORSEARCH_STORE).",
-                                            valueName: "postgres://USER@HOST:PORT/DB[?schema=NAME]"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A PostgreSQL + pgvector store instead of a directory (default: $KORSEARCH_STORE).",
+            valueName: "postgres://USER@HOST:PORT/DB[?schema=NAME]"))
     var store: String?
 
     func validate() throws {
@@ -44,7 +51,9 @@ struct IndexOptions: ParsableArguments {
         get throws {
             let location = try self.location
             if usesDefault, let directory = location.store as? EmbeddedLocation, !directory.exists {
-                throw CommandFailure("no index at \(directory.url.path), the default (Indexes/default under the current folder); build one with `korsearch index FOLDER`, or name one with --index DIR or --store URL", code: ExitCodes.noInput)
+                throw CommandFailure(
+                    "no index at \(directory.url.path), the default (Indexes/default under the current folder); build one with `korsearch index FOLDER`, or name one with --index DIR or --store URL",
+                    code: ExitCodes.noInput)
             }
             return location
         }
@@ -198,8 +207,9 @@ struct FilterOptions: ParsableArguments {
 
     /// The filters given, checked as every front end checks them, in the CLI's words.
     func filters() throws -> SearchFilters {
-        try SearchFilters(path: path, typeNames: type.isEmpty ? nil : type, modifiedAfter: after, modifiedBefore: before, company: company,
-                          reportType: reportType, period: period, filedAfter: filedAfter, filedBefore: filedBefore,
-                          naming: .options(of: SearchRequest.schema))
+        try SearchFilters(
+            path: path, typeNames: type.isEmpty ? nil : type, modifiedAfter: after, modifiedBefore: before, company: company,
+            reportType: reportType, period: period, filedAfter: filedAfter, filedBefore: filedBefore,
+            naming: .options(of: SearchRequest.schema))
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import KorSearch
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -50,8 +51,11 @@ final class ProgressReporter {
         if drewLine { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         drewLine = false
         let rate = progress.seconds > 0 ? Double(progress.tokensEmbedded) / progress.seconds : 0
-        FileHandle.standardError.write(Data(String(
-            format: "indexing: done, %d files examined, %d passages embedded (%d tokens, %.0f tokens/s), %d reused, in %.1f s\n",
-            progress.filesTotal, progress.chunksEmbedded, progress.tokensEmbedded, rate, progress.chunksReused, progress.seconds).utf8))
+        FileHandle.standardError.write(
+            Data(
+                String(
+                    format: "indexing: done, %d files examined, %d passages embedded (%d tokens, %.0f tokens/s), %d reused, in %.1f s\n",
+                    progress.filesTotal, progress.chunksEmbedded, progress.tokensEmbedded, rate, progress.chunksReused, progress.seconds
+                ).utf8))
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KorSearch
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -21,7 +22,11 @@ struct SearchCommand: ParsableCommand {
     @Option(name: .short, help: "Number of results.")
     var k: Int = 10
 
-    @Option(name: .long, help: "Hybrid: the vector ranking's weight against the keyword ranking, 0 (keyword only) to 1 (vector only); default: the index's (korsearch eval --sweep --save-best), else 0.5.")
+    @Option(
+        name: .long,
+        help:
+            "Hybrid: the vector ranking's weight against the keyword ranking, 0 (keyword only) to 1 (vector only); default: the index's (korsearch eval --sweep --save-best), else 0.5."
+    )
     var vectorWeight: Double?
 
     @OptionGroup var filterOptions: FilterOptions
@@ -48,8 +53,9 @@ struct SearchCommand: ParsableCommand {
     }
 
     func run() throws {
-        let searcher = try Searcher(location: try target.existingLocation, model: modelOptions.model, precision: modelOptions.precision,
-                                    loadModel: mode != .keyword, warn: { warn($0) })
+        let searcher = try Searcher(
+            location: try target.existingLocation, model: modelOptions.model, precision: modelOptions.precision,
+            loadModel: mode != .keyword, warn: { warn($0) })
         if let queries {
             for line in try readInputLines(queries) where !line.trimmingCharacters(in: .whitespaces).isEmpty {
                 writeOutput(try jsonLine(try searcher.answer(try request(line))))
@@ -77,9 +83,13 @@ struct SearchCommand: ParsableCommand {
             if let rank = hit.vectorRank { why.append("vector #\(rank)") }
             if let rank = hit.keywordRank { why.append("keyword #\(rank)") }
             text += String(format: "%2d. %.4f  ", hit.rank, hit.score) + source + (why.isEmpty ? "" : "  [\(why.joined(separator: ", "))]") + "\n"
-            for before in item.context?.filter({ $0.ordinal < hit.ordinal }) ?? [] { text += "    … " + Snippet.excerpt(before.text, highlights: [], width: 160, escape: shown) + "\n" }
+            for before in item.context?.filter({ $0.ordinal < hit.ordinal }) ?? [] {
+                text += "    … " + Snippet.excerpt(before.text, highlights: [], width: 160, escape: shown) + "\n"
+            }
             text += "    " + Snippet.excerpt(hit.text, highlights: hit.highlights, width: 240, bold: terminal, escape: shown) + "\n"
-            for after in item.context?.filter({ $0.ordinal > hit.ordinal }) ?? [] { text += "    … " + Snippet.excerpt(after.text, highlights: [], width: 160, escape: shown) + "\n" }
+            for after in item.context?.filter({ $0.ordinal > hit.ordinal }) ?? [] {
+                text += "    … " + Snippet.excerpt(after.text, highlights: [], width: 160, escape: shown) + "\n"
+            }
         }
         return text
     }
@@ -87,12 +97,17 @@ struct SearchCommand: ParsableCommand {
 
 /// `korsearch eval`: retrieval quality over judged queries.
 struct EvalCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "eval", abstract: "Measure Recall@k, MRR@10 and nDCG@10 of each search mode over judged queries.")
+    static let configuration = CommandConfiguration(
+        commandName: "eval", abstract: "Measure Recall@k, MRR@10 and nDCG@10 of each search mode over judged queries.")
 
     @OptionGroup var target: IndexOptions
     @OptionGroup var modelOptions: ModelOptions
 
-    @Option(name: .long, help: "Judged queries: JSON lines {\"query\": ..., \"relevant\": [paths]}, optionally with \"filters\": {\"company\", \"report_type\", \"period\", \"filed_after\", \"filed_before\"}.")
+    @Option(
+        name: .long,
+        help:
+            "Judged queries: JSON lines {\"query\": ..., \"relevant\": [paths]}, optionally with \"filters\": {\"company\", \"report_type\", \"period\", \"filed_after\", \"filed_before\"}."
+    )
     var qrels: String
 
     @Option(name: .short, help: "The k of Recall@k.")
@@ -128,11 +143,14 @@ struct EvalCommand: ParsableCommand {
         let queries = try JudgedQuery.load(URL(fileURLWithPath: qrels))
         if sweep { return try runSweep(queries) }
         let modes = mode.map { [$0] } ?? SearchMode.allCases
-        let searcher = try Searcher(location: try target.existingLocation, model: modelOptions.model, precision: modelOptions.precision,
-                                    loadModel: modes != [.keyword], warn: { warn($0) })
+        let searcher = try Searcher(
+            location: try target.existingLocation, model: modelOptions.model, precision: modelOptions.precision,
+            loadModel: modes != [.keyword], warn: { warn($0) })
         let missing = try searcher.checkJudgments(queries)
         if !missing.isEmpty {
-            warn("\(missing.count) judged documents are not in the index (they count as not found): \(missing.prefix(5).joined(separator: ", "))\(missing.count > 5 ? ", …" : "")")
+            warn(
+                "\(missing.count) judged documents are not in the index (they count as not found): \(missing.prefix(5).joined(separator: ", "))\(missing.count > 5 ? ", …" : "")"
+            )
         }
         var results: [String: RetrievalMetrics] = [:]
         let filters = try filterOptions.filters()
@@ -145,7 +163,8 @@ struct EvalCommand: ParsableCommand {
             text += "mode    " + column("Recall@\(k)", 10) + column("MRR@10", 9) + column("nDCG@10", 9) + "\n"
             for mode in modes {
                 let metrics = results[mode.rawValue]!
-                text += mode.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)
+                text +=
+                    mode.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)
                     + column(String(format: "%.3f", metrics.recall), 10) + column(String(format: "%.3f", metrics.mrr), 9)
                     + column(String(format: "%.3f", metrics.ndcg), 9) + "\n"
             }
@@ -157,8 +176,9 @@ struct EvalCommand: ParsableCommand {
     /// stored as the index's default.
     private func runSweep(_ queries: [JudgedQuery]) throws {
         let location = try target.existingLocation
-        let searcher = try Searcher(location: location, model: modelOptions.model, precision: modelOptions.precision,
-                                    loadModel: true, warn: { warn($0) })
+        let searcher = try Searcher(
+            location: location, model: modelOptions.model, precision: modelOptions.precision,
+            loadModel: true, warn: { warn($0) })
         let missing = try searcher.checkJudgments(queries)
         if !missing.isEmpty { warn("\(missing.count) judged documents are not in the index (they count as not found)") }
         let weights = (0 ... 10).map { Double($0) / 10 }
@@ -185,16 +205,20 @@ struct EvalCommand: ParsableCommand {
                 var k: Int, queries: Int, model: String, sweep: [Point], best: Double, indexDefault: Double, saved: Bool
                 enum CodingKeys: String, CodingKey { case k, queries, model, sweep, best, saved, indexDefault = "index_default" }
             }
-            writeOutput(try jsonLine(Report(k: k, queries: queries.count, model: searcher.index.meta.modelId,
-                                            sweep: results.map { Point(vectorWeight: $0.weight, metrics: $0.metrics) },
-                                            best: best, indexDefault: save ? best : current, saved: save)))
+            writeOutput(
+                try jsonLine(
+                    Report(
+                        k: k, queries: queries.count, model: searcher.index.meta.modelId,
+                        sweep: results.map { Point(vectorWeight: $0.weight, metrics: $0.metrics) },
+                        best: best, indexDefault: save ? best : current, saved: save)))
             return
         }
         // The table first; then, on a terminal, the offer to store the best.
         var text = "model \(searcher.index.meta.modelId), \(queries.count) queries; hybrid by vector weight (0 keyword only, 1 vector only)\n"
         text += "weight" + column("Recall@\(k)", 12) + column("MRR@10", 9) + column("nDCG@10", 9) + "\n"
         for (weight, metrics) in results {
-            text += String(format: "%.1f", weight).padding(toLength: 6, withPad: " ", startingAt: 0) + column(String(format: "%.3f", metrics.recall), 12)
+            text +=
+                String(format: "%.1f", weight).padding(toLength: 6, withPad: " ", startingAt: 0) + column(String(format: "%.3f", metrics.recall), 12)
                 + column(String(format: "%.3f", metrics.mrr), 9) + column(String(format: "%.3f", metrics.ndcg), 9)
                 + (weight == best ? "  best" : "") + (weight == current ? "  (index default)" : "") + "\n"
         }

@@ -49,10 +49,13 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.maxInputs = maxInputs
         configuration.batchWindow = batchWindowMs / 1000
         configuration.requestLog = !noRequestLog
-        let server = try APIServer(location: try target.existingLocation, model: modelOptions.model, precision: modelOptions.precision, configuration: configuration, warn: { warn($0) })
+        let server = try APIServer(
+            location: try target.existingLocation, model: modelOptions.model, precision: modelOptions.precision, configuration: configuration,
+            warn: { warn($0) })
         let host = self.host
         try await server.run { port in
-            FileHandle.standardError.write(Data("korsearch: listening on http://\(host):\(port)\nkorsearch: OpenBLAS kernels \(BLASRuntime.core)\n".utf8))
+            FileHandle.standardError.write(
+                Data("korsearch: listening on http://\(host):\(port)\nkorsearch: OpenBLAS kernels \(BLASRuntime.core)\n".utf8))
         }
         FileHandle.standardError.write(Data("korsearch: stopped\n".utf8))
     }

@@ -119,8 +119,9 @@ public struct StoreConformance {
         let corpus = try test.copyOfCorpus()
         try indexer(location).index(folder: corpus)
         let distinct = try searcher(location).index.info().distinctVectors
-        try FileManager.default.copyItem(at: corpus.appendingPathComponent("research/fund-operation-report.md"),
-                                         to: corpus.appendingPathComponent("research/fund-operation-report-copy.md"))
+        try FileManager.default.copyItem(
+            at: corpus.appendingPathComponent("research/fund-operation-report.md"),
+            to: corpus.appendingPathComponent("research/fund-operation-report-copy.md"))
         let summary = try indexer(location).index(folder: corpus)
         XCTAssertEqual(summary.added, 1)
         XCTAssertEqual(summary.tokens, 0, "nothing embedded")
@@ -128,7 +129,8 @@ public struct StoreConformance {
         XCTAssertEqual(try searcher(location).index.info().distinctVectors, distinct, "the copy's passages hold the original's vectors")
         let fresh = try makeLocation()
         try indexer(fresh, reuse: false).index(folder: corpus)
-        try assertSameAnswers(try searcher(location), try searcher(fresh), filters: [SearchFilters()], modes: StoreConformance.orderFreeModes, byText: true)
+        try assertSameAnswers(
+            try searcher(location), try searcher(fresh), filters: [SearchFilters()], modes: StoreConformance.orderFreeModes, byText: true)
     }
 
     /// A run that stops after writing part of its documents (a crash: no end of run, no release) leaves a store
@@ -148,9 +150,11 @@ public struct StoreConformance {
                 let chunks = try chunker.chunks(of: document)
                 let attributes = try FileManager.default.attributesOfItem(atPath: url.path)
                 let vectors = try model.embedder.embed(ids: chunks.map(\.ids)).map(\.vector)
-                updates.append(DocumentUpdate(path: path, sha256: try FileDigest.sha256(of: url), size: (attributes[.size] as! NSNumber).int64Value,
-                                              modified: (attributes[.modificationDate] as! Date).timeIntervalSince1970,
-                                              document: document, chunks: chunks, vectors: vectors))
+                updates.append(
+                    DocumentUpdate(
+                        path: path, sha256: try FileDigest.sha256(of: url), size: (attributes[.size] as! NSNumber).int64Value,
+                        modified: (attributes[.modificationDate] as! Date).timeIntervalSince1970,
+                        document: document, chunks: chunks, vectors: vectors))
             }
             try writer.write(updates: updates, removing: [])
             // The writer goes without finishing: what a killed process leaves.
@@ -234,10 +238,13 @@ public struct StoreConformance {
     }
 
     /// The store at `location` answers as the reference does.
-    public func assertAnswersAsTheReference(_ location: IndexLocation, filters: [SearchFilters], modes: [SearchMode] = SearchMode.allCases,
-                                            file: StaticString = #filePath, line: UInt = #line) throws {
-        try assertSameAnswers(try searcher(location), try searcher(try StoreConformance.referenceLocation()), filters: filters, modes: modes,
-                              file: file, line: line)
+    public func assertAnswersAsTheReference(
+        _ location: IndexLocation, filters: [SearchFilters], modes: [SearchMode] = SearchMode.allCases,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
+        try assertSameAnswers(
+            try searcher(location), try searcher(try StoreConformance.referenceLocation()), filters: filters, modes: modes,
+            file: file, line: line)
     }
 
     /// Two stores hold the same passages and answer every query alike: the same passages (by path and position,
@@ -247,8 +254,10 @@ public struct StoreConformance {
     /// Hybrid answers are compared only between stores written in the same order: fusion adds the ranks of
     /// the two lists, and where passages tie within a list (copies, repeated boilerplate) their ranks follow the
     /// order they were written in, which moves the fused scores.
-    public func assertSameAnswers(_ store: Searcher, _ reference: Searcher, filters: [SearchFilters], modes: [SearchMode] = SearchMode.allCases,
-                                  byText: Bool = false, file: StaticString = #filePath, line: UInt = #line) throws {
+    public func assertSameAnswers(
+        _ store: Searcher, _ reference: Searcher, filters: [SearchFilters], modes: [SearchMode] = SearchMode.allCases,
+        byText: Bool = false, file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let (a, b) = (try store.index.info(), try reference.index.info())
         XCTAssertEqual(a.documents, b.documents, "documents", file: file, line: line)
         XCTAssertEqual(a.chunks, b.chunks, "passages", file: file, line: line)
@@ -263,11 +272,14 @@ public struct StoreConformance {
                     XCTAssertEqual(min(got.count, 10), min(wanted.count, 10), what, file: file, line: line)
                     for index in 0 ..< min(got.count, wanted.count, 10) {
                         XCTAssertEqual(got[index].score, wanted[index].score, accuracy: 1e-5, "\(what) #\(index + 1)", file: file, line: line)
-                        let tied = [index - 1, index + 1].contains { $0 >= 0 && $0 < wanted.count && abs(wanted[$0].score - wanted[index].score) < 1e-5 }
+                        let tied = [index - 1, index + 1].contains {
+                            $0 >= 0 && $0 < wanted.count && abs(wanted[$0].score - wanted[index].score) < 1e-5
+                        }
                         if tied { continue }
                         if !byText {
-                            XCTAssertEqual("\(got[index].path)#\(got[index].ordinal)", "\(wanted[index].path)#\(wanted[index].ordinal)",
-                                           "\(what) #\(index + 1)", file: file, line: line)
+                            XCTAssertEqual(
+                                "\(got[index].path)#\(got[index].ordinal)", "\(wanted[index].path)#\(wanted[index].ordinal)",
+                                "\(what) #\(index + 1)", file: file, line: line)
                         }
                         XCTAssertEqual(got[index].text, wanted[index].text, file: file, line: line)
                     }

@@ -1,8 +1,9 @@
 import Foundation
-@testable import KorDocuments
 import KorSearchTestSupport
 import XCTest
 import ZIPFoundation
+
+@testable import KorDocuments
 
 /// Inputs that once took time growing with the square of their size: each now finishes, and still obeys the
 /// limits it must (these sizes took minutes to hours before).
@@ -54,7 +55,8 @@ final class DocumentLimitTests: XCTestCase {
 /// Genuine large documents are read, and damaged ones say so truly.
 final class LargeDocumentTests: XCTestCase {
     func testADocxWithA12MBDocumentXMLIsRead() throws {
-        var xml = #"<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>"#
+        var xml =
+            #"<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>"#
         var count = 0
         while xml.utf8.count < 12_000_000 {
             xml += "<w:p><w:r><w:t>제\(count)조 한국은행은 기준금리를 동결했다.</w:t></w:r></w:p>"
@@ -64,7 +66,8 @@ final class LargeDocumentTests: XCTestCase {
         let url = try temporaryFolder().appendingPathComponent("large.docx")
         let archive = try Archive(url: url, accessMode: .create)
         let data = Data(xml.utf8)
-        try archive.addEntry(with: "word/document.xml", type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate) { position, size in
+        try archive.addEntry(with: "word/document.xml", type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate) {
+            position, size in
             data.subdata(in: Int(position) ..< Int(position) + size)
         }
         let document = try DocumentLoader.load(url)

@@ -1,8 +1,9 @@
 import Foundation
-@testable import KorDocuments
 import KorSearchTestSupport
 import XCTest
 import ZIPFoundation
+
+@testable import KorDocuments
 
 /// DART filings: the zip OpenDART delivers (EUC-KR, main body and an attachment), read against what
 /// `Scripts/make_document_fixtures.py` wrote into it.
@@ -22,8 +23,9 @@ final class DARTReaderTests: XCTestCase {
         let headings = document.blocks.compactMap { placed -> [String]? in
             if case .heading(let level) = placed.block.kind { return ["\(level)", placed.block.text] } else { return nil }
         }
-        XCTAssertEqual(headings, (reference["headings"] as! [[Any]]).map { ["\($0[0])", $0[1] as! String] },
-                       "titles at their sections' depth; the attachment's document name heads its part")
+        XCTAssertEqual(
+            headings, (reference["headings"] as! [[Any]]).map { ["\($0[0])", $0[1] as! String] },
+            "titles at their sections' depth; the attachment's document name heads its part")
         let tables = document.blocks.compactMap { if case .table(let table) = $0.block.kind { table } else { nil } }
         XCTAssertEqual(tables.map { $0.rows.map { $0.map(\.text) } }, reference["tables"] as! [[[String]]])
         XCTAssertEqual(tables.map(\.headerRows), [0, 2, 1], "THEAD rows are the header")
@@ -63,11 +65,15 @@ final class DARTReaderTests: XCTestCase {
 
         try Data("<?xml version=\"1.0\"?><rss><channel><title>뉴스</title></channel></rss>".utf8).write(to: work.appendingPathComponent("feed.xml"))
         let photos = try Archive(url: work.appendingPathComponent("photos.zip"), accessMode: .create)
-        try photos.addEntry(with: "readme.txt", type: .file, uncompressedSize: Int64(5), compressionMethod: .none) { (_: Int64, _: Int) in Data("hello".utf8) }
+        try photos.addEntry(with: "readme.txt", type: .file, uncompressedSize: Int64(5), compressionMethod: .none) { (_: Int64, _: Int) in
+            Data("hello".utf8)
+        }
         try Data("PK\u{03}\u{04}broken".utf8).write(to: work.appendingPathComponent("broken.zip"))
-        let cases = [("feed.xml", "not a DART filing (XML other than DART's document markup is not read)"),
-                     ("photos.zip", "not a DART filing (the zip holds no DART document XML)"),
-                     ("broken.zip", "not a valid zip file")]
+        let cases = [
+            ("feed.xml", "not a DART filing (XML other than DART's document markup is not read)"),
+            ("photos.zip", "not a DART filing (the zip holds no DART document XML)"),
+            ("broken.zip", "not a valid zip file"),
+        ]
         for (name, reason) in cases {
             XCTAssertThrowsError(try DocumentLoader.load(work.appendingPathComponent(name)), name) {
                 XCTAssertTrue("\($0)".contains(reason), "\(name): \($0)")

@@ -1,8 +1,9 @@
 import Foundation
-@testable import KorDocuments
 import KorSearchTestSupport
 import XCTest
 import ZIPFoundation
+
+@testable import KorDocuments
 
 /// Loading every supported format from real files, and the reasons files are skipped.
 final class DocumentTests: XCTestCase {
@@ -12,8 +13,20 @@ final class DocumentTests: XCTestCase {
         let variants: [(String, Data, String)] = [
             ("utf8.txt", Data(text.utf8), "UTF-8"),
             ("bom.txt", Data([0xEF, 0xBB, 0xBF]) + Data(text.utf8), "UTF-8"),
-            ("le.txt", Data([0xFF, 0xFE]) + text.utf16.reduce(into: Data()) { $0.append(UInt8($1 & 0xFF)); $0.append(UInt8($1 >> 8)) }, "UTF-16LE"),
-            ("be.txt", Data([0xFE, 0xFF]) + text.utf16.reduce(into: Data()) { $0.append(UInt8($1 >> 8)); $0.append(UInt8($1 & 0xFF)) }, "UTF-16BE"),
+            (
+                "le.txt",
+                Data([0xFF, 0xFE])
+                    + text.utf16.reduce(into: Data()) {
+                        $0.append(UInt8($1 & 0xFF)); $0.append(UInt8($1 >> 8))
+                    }, "UTF-16LE"
+            ),
+            (
+                "be.txt",
+                Data([0xFE, 0xFF])
+                    + text.utf16.reduce(into: Data()) {
+                        $0.append(UInt8($1 >> 8)); $0.append(UInt8($1 & 0xFF))
+                    }, "UTF-16BE"
+            ),
         ]
         for (name, data, encoding) in variants {
             let url = folder.appendingPathComponent(name)
@@ -49,11 +62,11 @@ final class DocumentTests: XCTestCase {
 
     func testHTMLVisibleTextTitleAndEntities() throws {
         let html = """
-        <html><head><title>금리 &amp; 환율</title><style>p { color: red }</style>
-        <script>document.write("<p>숨김</p>")</script></head>
-        <body><!-- 주석 --><h1>제목</h1><p>기준금리는&nbsp;3.50%<br>동결&#46; &#xD55C;국은행 &lt;발표&gt;</p>
-        <noscript>자바스크립트</noscript><table><tr><td>A</td><td>B</td></tr></table></body></html>
-        """
+            <html><head><title>금리 &amp; 환율</title><style>p { color: red }</style>
+            <script>document.write("<p>숨김</p>")</script></head>
+            <body><!-- 주석 --><h1>제목</h1><p>기준금리는&nbsp;3.50%<br>동결&#46; &#xD55C;국은행 &lt;발표&gt;</p>
+            <noscript>자바스크립트</noscript><table><tr><td>A</td><td>B</td></tr></table></body></html>
+            """
         let extracted = HTMLText.extract(html)
         XCTAssertEqual(extracted.title, "금리 & 환율")
         let text = TextNormalizer.normalize(extracted.text)
@@ -99,8 +112,14 @@ final class DocumentTests: XCTestCase {
         try add("mimetype", "application/hwp+zip")
         let namespace = #"xmlns:hp="http://www.hancom.co.kr/hwpml/2011/paragraph""#
         try add("Contents/section1.xml", "<hs:sec xmlns:hs=\"s\" \(namespace)><hp:p><hp:run><hp:t>둘째 구역 문단.</hp:t></hp:run></hp:p></hs:sec>")
-        try add("Contents/section0.xml", "<hs:sec xmlns:hs=\"s\" \(namespace)><hp:p styleIDRef=\"2\"><hp:run><hp:t>1. 배당</hp:t></hp:run></hp:p><hp:p styleIDRef=\"0\"><hp:run><hp:t>첫째 </hp:t><hp:t>문단입니다.</hp:t></hp:run></hp:p><hp:p><hp:run><hp:t>배당금은 1,444원이다.</hp:t></hp:run></hp:p></hs:sec>")
-        try add("Contents/header.xml", "<hh:head xmlns:hh=\"h\"><hh:styles><hh:style id=\"0\" name=\"바탕글\" engName=\"Normal\"/><hh:style id=\"2\" name=\"개요 1\" engName=\"Outline 1\"/></hh:styles></hh:head>")
+        try add(
+            "Contents/section0.xml",
+            "<hs:sec xmlns:hs=\"s\" \(namespace)><hp:p styleIDRef=\"2\"><hp:run><hp:t>1. 배당</hp:t></hp:run></hp:p><hp:p styleIDRef=\"0\"><hp:run><hp:t>첫째 </hp:t><hp:t>문단입니다.</hp:t></hp:run></hp:p><hp:p><hp:run><hp:t>배당금은 1,444원이다.</hp:t></hp:run></hp:p></hs:sec>"
+        )
+        try add(
+            "Contents/header.xml",
+            "<hh:head xmlns:hh=\"h\"><hh:styles><hh:style id=\"0\" name=\"바탕글\" engName=\"Normal\"/><hh:style id=\"2\" name=\"개요 1\" engName=\"Outline 1\"/></hh:styles></hh:head>"
+        )
         let document = try DocumentLoader.load(url)
         XCTAssertEqual(document.text, "1. 배당\n\n첫째 문단입니다.\n\n배당금은 1,444원이다.\n\n둘째 구역 문단.")
         XCTAssertEqual(document.blocks.first?.block.kind, .heading(level: 1), "a paragraph of the 개요 1 style")

@@ -1,7 +1,8 @@
 import Foundation
-@testable import KorDocuments
 import KorSearchTestSupport
 import XCTest
+
+@testable import KorDocuments
 
 /// HWP 5.0 read from the compound file's records, checked against the grid the fixture was written with
 /// (hwp-converter-ai) and against what hwp-hwpx-parser, an independent reader, reads from the same bytes

@@ -1,7 +1,8 @@
 import Foundation
-@testable import KorDocuments
 import KorSearchTestSupport
 import XCTest
+
+@testable import KorDocuments
 
 /// PDF tables found from the words' positions, checked against what pdfplumber (pdfminer's layout, an
 /// independent reader) extracts by the ruling lines of the same file, and against the rows the dev-only script
@@ -54,7 +55,8 @@ final class PDFReaderTests: XCTestCase {
         let flat = third.map(\.block.text).joined(separator: " ").replacingOccurrences(of: "\n", with: " ")
         var at = flat.startIndex
         for paragraph in columns {
-            let start = try XCTUnwrap(flat.range(of: String(paragraph.prefix(20)), range: at ..< flat.endIndex), "\(paragraph.prefix(20)) in order in \(flat)")
+            let start = try XCTUnwrap(
+                flat.range(of: String(paragraph.prefix(20)), range: at ..< flat.endIndex), "\(paragraph.prefix(20)) in order in \(flat)")
             at = start.upperBound
         }
     }
@@ -92,8 +94,9 @@ final class PDFReaderTests: XCTestCase {
     }
 
     func testContinuationWithoutAHeaderTakesThePreviousPagesHeader() {
-        let before = DocumentTable(rows: [["구분", "2023년", "2024년"].map { DocumentTable.Cell($0) }, ["매출액", "100", "120"].map { DocumentTable.Cell($0) }],
-                                   headerRows: 1, unit: "(단위: 억원)")
+        let before = DocumentTable(
+            rows: [["구분", "2023년", "2024년"].map { DocumentTable.Cell($0) }, ["매출액", "100", "120"].map { DocumentTable.Cell($0) }],
+            headerRows: 1, unit: "(단위: 억원)")
         let after = DocumentTable(rows: [["영업이익", "10", "12"].map { DocumentTable.Cell($0) }])
         let continued = PDFReader.continuing(after, after: .table(before, page: 1), page: 2)
         XCTAssertEqual(continued.rows.map { $0.map(\.text) }, [["구분", "2023년", "2024년"], ["영업이익", "10", "12"]])
@@ -117,15 +120,16 @@ final class PDFReaderTests: XCTestCase {
 
     func testPopplerMarkupEntitiesAndEmptyPages() {
         let xhtml = """
-        <doc><page width="10" height="10"><flow><block><line xMin="1" yMin="2" xMax="30" yMax="12">\
-        <word xMin="1" yMin="2" xMax="10" yMax="12">S&amp;P500</word><word xMin="12" yMin="2" xMax="30" yMax="12">&lt;&#54620;&gt;</word>\
-        </line></block></flow></page><page width="10" height="10"></page></doc>
-        """
+            <doc><page width="10" height="10"><flow><block><line xMin="1" yMin="2" xMax="30" yMax="12">\
+            <word xMin="1" yMin="2" xMax="10" yMax="12">S&amp;P500</word><word xMin="12" yMin="2" xMax="30" yMax="12">&lt;&#54620;&gt;</word>\
+            </line></block></flow></page><page width="10" height="10"></page></doc>
+            """
         let pages = PDFLayout.pages(Data(xhtml.utf8))
         XCTAssertEqual(pages.count, 2)
         XCTAssertEqual(pages[0].lines.map(\.text), ["S&P500 <한>"])
         XCTAssertEqual(pages[0].lines.first?.y1, 12)
         XCTAssertTrue(pages[1].lines.isEmpty)
-        XCTAssertEqual(PDFLayout.pages(Data("<doc><page><flow><line xMin=\"1\"><word xMin=\"1\">끊긴".utf8)).first?.lines.count, 0, "cut off: no half line")
+        XCTAssertEqual(
+            PDFLayout.pages(Data("<doc><page><flow><line xMin=\"1\"><word xMin=\"1\">끊긴".utf8)).first?.lines.count, 0, "cut off: no half line")
     }
 }

@@ -1,11 +1,13 @@
+import CProcess
+import Foundation
+import KorSearchTestSupport
+import XCTest
+
+@testable import KorDocuments
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import CProcess
-import Foundation
-@testable import KorDocuments
-import KorSearchTestSupport
-import XCTest
 
 /// Child processes (pdftotext) start clean, stop at their time limit, and die with the thread that started them.
 final class ProcessRunnerTests: XCTestCase {

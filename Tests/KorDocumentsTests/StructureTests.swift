@@ -1,7 +1,8 @@
 import Foundation
-@testable import KorDocuments
 import KorSearchTestSupport
 import XCTest
+
+@testable import KorDocuments
 
 /// The seams between the library's parts: the format registry, documents as blocks, the typed index meta,
 /// and errors that carry their kind and code.
@@ -16,7 +17,7 @@ final class StructureTests: XCTestCase {
         XCTAssertNil(DocumentFormats.reader(forExtension: "key"))
         // Every corpus file is read by the reader its extension names, and records that reader's type.
         for url in try FileManager.default.subpathsOfDirectory(atPath: TestPaths.corpus.path).map({ TestPaths.corpus.appendingPathComponent($0) })
-            where DocumentFormats.reader(forExtension: url.pathExtension) != nil {
+        where DocumentFormats.reader(forExtension: url.pathExtension) != nil {
             XCTAssertEqual(try DocumentLoader.load(url).type, DocumentFormats.reader(forExtension: url.pathExtension)?.type, url.path)
         }
     }

@@ -1,8 +1,9 @@
 import Foundation
-@testable import KorDocuments
 import KorSearchTestSupport
 import XCTest
 import ZIPFoundation
+
+@testable import KorDocuments
 
 /// Spreadsheets and CSV as tables, checked cell by cell against what openpyxl and Python's csv module read
 /// from the same files (`Scripts/make_document_fixtures.py` wrote both).
@@ -78,7 +79,9 @@ final class TableReaderTests: XCTestCase {
             }
         }
         let archive = try Archive(url: work.appendingPathComponent("nobook.xlsx"), accessMode: .create)
-        try archive.addEntry(with: "hello.txt", type: .file, uncompressedSize: Int64(5), compressionMethod: .none) { (_: Int64, _: Int) in Data("hello".utf8) }
+        try archive.addEntry(with: "hello.txt", type: .file, uncompressedSize: Int64(5), compressionMethod: .none) { (_: Int64, _: Int) in
+            Data("hello".utf8)
+        }
         XCTAssertThrowsError(try DocumentLoader.load(work.appendingPathComponent("nobook.xlsx"))) {
             XCTAssertTrue("\($0)".contains("not an Excel workbook"), "\($0)")
         }
@@ -90,24 +93,29 @@ final class TableReaderTests: XCTestCase {
 final class HTMLTableTests: XCTestCase {
     func testHTMLTablesKeepTheirCells() throws {
         let html = """
-        <html><body><h2>요약 재무</h2><p>(단위: 억원)</p>
-        <table><caption>연결 손익</caption>
-        <thead><tr><th rowspan="2">과목</th><th colspan="2">실적</th></tr><tr><th>2023년</th><th>2024년</th></tr></thead>
-        <tbody><tr><td>매출액</td><td>4,567</td><td>5,123</td></tr>
-        <tr><td>영업이익</td><td>2,607</td><td>3,999</td></tr></tbody></table>
-        <p>부채비율 &lt; 100% 인 기업</p></body></html>
-        """
+            <html><body><h2>요약 재무</h2><p>(단위: 억원)</p>
+            <table><caption>연결 손익</caption>
+            <thead><tr><th rowspan="2">과목</th><th colspan="2">실적</th></tr><tr><th>2023년</th><th>2024년</th></tr></thead>
+            <tbody><tr><td>매출액</td><td>4,567</td><td>5,123</td></tr>
+            <tr><td>영업이익</td><td>2,607</td><td>3,999</td></tr></tbody></table>
+            <p>부채비율 &lt; 100% 인 기업</p></body></html>
+            """
         let url = try temporaryFolder().appendingPathComponent("summary.html")
         try Data(html.utf8).write(to: url)
         let document = try DocumentLoader.load(url)
         let tables = document.blocks.compactMap { if case .table(let table) = $0.block.kind { table } else { nil } }
         let table = try XCTUnwrap(tables.first)
-        XCTAssertEqual(table.rows.map { $0.map(\.text) }, [["과목", "실적", "실적"], ["과목", "2023년", "2024년"],
-                                                         ["매출액", "4,567", "5,123"], ["영업이익", "2,607", "3,999"]])
+        XCTAssertEqual(
+            table.rows.map { $0.map(\.text) },
+            [
+                ["과목", "실적", "실적"], ["과목", "2023년", "2024년"],
+                ["매출액", "4,567", "5,123"], ["영업이익", "2,607", "3,999"],
+            ])
         XCTAssertEqual(table.headerRows, 2)
         XCTAssertEqual(table.caption, "연결 손익")
         XCTAssertEqual(table.unit, "(단위: 억원)")
-        XCTAssertTrue(document.text.contains("연결 손익\n(단위: 억원)\n과목 | 실적 | 실적\n과목 | 2023년 | 2024년\n매출액 | 4,567 | 5,123\n영업이익 | 2,607 | 3,999"), document.text)
+        XCTAssertTrue(
+            document.text.contains("연결 손익\n(단위: 억원)\n과목 | 실적 | 실적\n과목 | 2023년 | 2024년\n매출액 | 4,567 | 5,123\n영업이익 | 2,607 | 3,999"), document.text)
         XCTAssertTrue(document.text.hasSuffix("부채비율 < 100% 인 기업"))
         // The corpus page: its table's rows no longer fuse with the paragraphs around them.
         let fx = try DocumentLoader.load(TestPaths.corpus.appendingPathComponent("market/fx-daily-2024-11-05.html"))
@@ -126,8 +134,10 @@ final class OfficeTableTests: XCTestCase {
     }
 
     func testDOCXAndHWPXTables() throws {
-        for (name, paragraphsBefore, unit) in [("quarterly.docx", "한빛전자㈜ 2024년 3분기 실적 요약입니다.", "(단위: 억원)" as String?),
-                                               ("dividend.hwpx", "현금배당 결정 내용은 다음과 같다.", nil)] {
+        for (name, paragraphsBefore, unit) in [
+            ("quarterly.docx", "한빛전자㈜ 2024년 3분기 실적 요약입니다.", "(단위: 억원)" as String?),
+            ("dividend.hwpx", "현금배당 결정 내용은 다음과 같다.", nil),
+        ] {
             let document = try DocumentLoader.load(folder.appendingPathComponent(name))
             let kinds = document.blocks.map { block -> String in if case .table = block.block.kind { "table" } else { "paragraph" } }
             XCTAssertEqual(kinds, ["paragraph", "table", "paragraph"], name)

@@ -9,8 +9,9 @@ final class BLASRuntimeTests: XCTestCase {
         XCTAssertEqual(BLASRuntime.nativeCoreType(current: "Prescott", cpuFlags: ["avx2", "fma"], environment: [:]), "Haswell")
         XCTAssertNil(BLASRuntime.nativeCoreType(current: "Prescott", cpuFlags: ["sse2", "sse3"], environment: [:]), "nothing better")
         XCTAssertNil(BLASRuntime.nativeCoreType(current: "SkylakeX", cpuFlags: avx512, environment: [:]), "OpenBLAS chose itself")
-        XCTAssertNil(BLASRuntime.nativeCoreType(current: "Prescott", cpuFlags: avx512, environment: ["OPENBLAS_CORETYPE": "Prescott"]),
-                     "the user's choice stands")
+        XCTAssertNil(
+            BLASRuntime.nativeCoreType(current: "Prescott", cpuFlags: avx512, environment: ["OPENBLAS_CORETYPE": "Prescott"]),
+            "the user's choice stands")
         XCTAssertFalse(BLASRuntime.core.isEmpty)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
-@testable import KorEncoder
 import XCTest
+
+@testable import KorEncoder
 
 /// Model files crafted to break a reader — shapes whose element count overflows, lengths near 2^64, strides
 /// of 2^40, a zip64 locator pointing past the end of everything, a config whose attention width overflows, a
@@ -69,7 +70,9 @@ final class CraftedModelFileTests: XCTestCase {
         return out
     }
 
-    private func checkpointError(_ pickle: [UInt8], storage: [UInt8] = [UInt8](repeating: 0, count: 16), zip64LocatorOffset: UInt64? = nil) throws -> String {
+    private func checkpointError(
+        _ pickle: [UInt8], storage: [UInt8] = [UInt8](repeating: 0, count: 16), zip64LocatorOffset: UInt64? = nil
+    ) throws -> String {
         let url = try Fixtures.temporaryFolder(self).appendingPathComponent("pytorch_model.bin")
         try storedZip([("archive/data.pkl", pickle), ("archive/data/0", storage)], zip64LocatorOffset: zip64LocatorOffset).write(to: url)
         return error { _ = try PyTorchCheckpoint(url: url) }
@@ -91,7 +94,8 @@ final class CraftedModelFileTests: XCTestCase {
         // Strides of 2^40: the last element's offset overflows nothing, and lies far past the storage.
         let hugeStride: [UInt8] = [0x8A, 8, 0, 0, 0, 0, 0, 1, 0, 0] + [0x4B, 1, 0x86]
         XCTAssertTrue(try checkpointError(tensorPickle(strides: hugeStride)).contains("reaches past its storage"))
-        let overflowing: [UInt8] = [0x8A, 8, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x3F] + [0x8A, 8, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x3F, 0x86]
+        let overflowing: [UInt8] =
+            [0x8A, 8, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x3F] + [0x8A, 8, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x3F, 0x86]
         XCTAssertTrue(try checkpointError(tensorPickle(strides: overflowing)).contains("reaches past its storage"))
         // BINUNICODE8 and BINBYTES8 lengths near 2^64.
         for opcode: UInt8 in [0x8D, 0x8E] {

@@ -1,7 +1,8 @@
 import CKernels
 import Foundation
-@testable import KorEncoder
 import XCTest
+
+@testable import KorEncoder
 
 /// Bad model folders are clear errors that name the file and the field, never crashes.
 final class ModelFilesTests: XCTestCase {
@@ -35,16 +36,24 @@ final class ModelFilesTests: XCTestCase {
         try rewriteConfig(folder) { $0["conv_kernel_size"] = 3 }
         XCTAssertTrue(loadError(folder).contains("conv_kernel_size"), loadError(folder))
 
-        try rewriteConfig(folder) { $0["conv_kernel_size"] = 0; $0["pos_att_type"] = "c2p|p2p" }
+        try rewriteConfig(folder) {
+            $0["conv_kernel_size"] = 0; $0["pos_att_type"] = "c2p|p2p"
+        }
         XCTAssertTrue(loadError(folder).contains("pos_att_type \"p2p\""), loadError(folder))
 
-        try rewriteConfig(folder) { $0["pos_att_type"] = ["p2c", "c2p"]; $0["hidden_size"] = "large" }
+        try rewriteConfig(folder) {
+            $0["pos_att_type"] = ["p2c", "c2p"]; $0["hidden_size"] = "large"
+        }
         XCTAssertTrue(loadError(folder).contains("field hidden_size must be an integer"), loadError(folder))
 
-        try rewriteConfig(folder) { $0["hidden_size"] = 32; $0["hidden_act"] = "relu" }
+        try rewriteConfig(folder) {
+            $0["hidden_size"] = 32; $0["hidden_act"] = "relu"
+        }
         XCTAssertTrue(loadError(folder).contains("hidden_act \"relu\""), loadError(folder))
 
-        try rewriteConfig(folder) { $0["hidden_act"] = "gelu"; $0["model_type"] = "bert" }
+        try rewriteConfig(folder) {
+            $0["hidden_act"] = "gelu"; $0["model_type"] = "bert"
+        }
         XCTAssertTrue(loadError(folder).contains("not a DeBERTa-v2 model"), loadError(folder))
 
         try Data("{ not json".utf8).write(to: folder.appendingPathComponent("config.json"))
@@ -55,7 +64,9 @@ final class ModelFilesTests: XCTestCase {
         let folder = try Fixtures.copyOfModel("mdeberta-tiny-safetensors", in: self)
         try rewriteConfig(folder) { $0["num_hidden_layers"] = 3 }
         XCTAssertTrue(loadError(folder).contains("no tensor encoder.layer.2.attention.self.query_proj.weight"), loadError(folder))
-        try rewriteConfig(folder) { $0["num_hidden_layers"] = 2; $0["intermediate_size"] = 48 }
+        try rewriteConfig(folder) {
+            $0["num_hidden_layers"] = 2; $0["intermediate_size"] = 48
+        }
         XCTAssertTrue(loadError(folder).contains("encoder.layer.0.intermediate.dense.weight has shape [64, 32]"), loadError(folder))
     }
 

@@ -1,6 +1,7 @@
 import Foundation
-@testable import KorEncoder
 import XCTest
+
+@testable import KorEncoder
 
 /// Real checkpoints have a few hidden channels whose LayerNorm scale makes them outliers (tens of times the
 /// others); random test weights have none. This builds such a model from the tiny fixture — two channels of
@@ -34,8 +35,9 @@ final class OutlierTests: XCTestCase {
             let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: values.count * 4, alignment: 16)
             values.withUnsafeBytes { buffer.copyMemory(from: $0) }
             buffers.append(buffer)
-            return WeightTensor(name: name, dtype: .float32, shape: tensor.shape,
-                                strides: WeightTensor.contiguousStrides(tensor.shape), bytes: UnsafeRawBufferPointer(buffer))
+            return WeightTensor(
+                name: name, dtype: .float32, shape: tensor.shape,
+                strides: WeightTensor.contiguousStrides(tensor.shape), bytes: UnsafeRawBufferPointer(buffer))
         }
     }
 
@@ -47,8 +49,9 @@ final class OutlierTests: XCTestCase {
     private func embeddings(_ precision: Precision, smoothing: Bool, texts: [String]) throws -> [[Float]] {
         let directory = Fixtures.model("mdeberta-tiny-safetensors")
         let config = try DebertaV2Config(contentsOf: directory.appendingPathComponent("config.json"))
-        let checkpoint = OutlierCheckpoint(try SafeTensorsFile(url: directory.appendingPathComponent("model.safetensors")),
-                                           channels: [3, 17], factor: 100)
+        let checkpoint = OutlierCheckpoint(
+            try SafeTensorsFile(url: directory.appendingPathComponent("model.safetensors")),
+            channels: [3, 17], factor: 100)
         let model = try DebertaV2Model(config: config, checkpoint: checkpoint, precision: precision, smoothing: smoothing)
         let tokenizer = try Embedder(modelDirectory: directory).tokenizer
         return try Embedder(tokenizer: tokenizer, model: model).embed(texts).map(\.vector)

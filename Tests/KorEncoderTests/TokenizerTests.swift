@@ -38,8 +38,8 @@ final class TokenizerTests: XCTestCase {
         let folder = try Fixtures.copyOfModel("log-buckets-pytorch", in: self)
         // Swap the roles of [CLS] and [SEP] in the config: the ids must follow the file.
         let config = """
-        {"cls_token": "[SEP]", "sep_token": {"content": "[CLS]"}, "pad_token": "[PAD]"}
-        """
+            {"cls_token": "[SEP]", "sep_token": {"content": "[CLS]"}, "pad_token": "[PAD]"}
+            """
         try config.write(to: folder.appendingPathComponent("tokenizer_config.json"), atomically: true, encoding: .utf8)
         let tokenizer = try DebertaTokenizer(directory: folder)
         XCTAssertEqual(try tokenizer.encode(""), [2, 1])

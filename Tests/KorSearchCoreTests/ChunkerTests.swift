@@ -1,9 +1,10 @@
 import Foundation
-@testable import KorDocuments
 import KorEncoder
-@testable import KorSearchCore
 import KorSearchTestSupport
 import XCTest
+
+@testable import KorDocuments
+@testable import KorSearchCore
 
 /// Sentence splitting and token-budget packing, counted with the real tokenizer.
 final class ChunkerTests: XCTestCase {
@@ -13,26 +14,34 @@ final class ChunkerTests: XCTestCase {
     }
 
     func testKoreanSentenceEndings() {
-        XCTAssertEqual(sentences("금리를 동결했다. 시장은 안정적이에요. 추가 인하 여부는 미정임. 검토 완료함. 이상 없음."),
-                       ["금리를 동결했다.", "시장은 안정적이에요.", "추가 인하 여부는 미정임.", "검토 완료함.", "이상 없음."])
-        XCTAssertEqual(sentences("금리가 오를까? 오른다! 아마도… 그렇다.\n다음 줄"),
-                       ["금리가 오를까?", "오른다!", "아마도…", "그렇다.", "다음 줄"])
+        XCTAssertEqual(
+            sentences("금리를 동결했다. 시장은 안정적이에요. 추가 인하 여부는 미정임. 검토 완료함. 이상 없음."),
+            ["금리를 동결했다.", "시장은 안정적이에요.", "추가 인하 여부는 미정임.", "검토 완료함.", "이상 없음."])
+        XCTAssertEqual(
+            sentences("금리가 오를까? 오른다! 아마도… 그렇다.\n다음 줄"),
+            ["금리가 오를까?", "오른다!", "아마도…", "그렇다.", "다음 줄"])
         XCTAssertEqual(sentences("그는 \"동결한다.\" 라고 말했다. 끝."), ["그는 \"동결한다.\"", "라고 말했다.", "끝."])
     }
 
     func testNumbersDatesAndArticlesAreNotSentenceEnds() {
-        XCTAssertEqual(sentences("환율은 1,350.5원이다. 이사회는 2024. 3. 15. 결의했다. 제3조에 따른다."),
-                       ["환율은 1,350.5원이다.", "이사회는 2024. 3. 15. 결의했다.", "제3조에 따른다."])
+        XCTAssertEqual(
+            sentences("환율은 1,350.5원이다. 이사회는 2024. 3. 15. 결의했다. 제3조에 따른다."),
+            ["환율은 1,350.5원이다.", "이사회는 2024. 3. 15. 결의했다.", "제3조에 따른다."])
         XCTAssertEqual(sentences("1. 개요 2. 실적"), ["1. 개요 2. 실적"])
     }
 
     func testChunksRespectTheTokenBudgetAndPointIntoTheText() throws {
         let model = try tinyModel
         // The constitution text from the fixtures: long, with long sentences.
-        let cases = try JSONSerialization.jsonObject(with: Data(contentsOf: TestPaths.fixtures.appendingPathComponent("tokenizer_cases.json"))) as! [String: Any]
+        let cases =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: TestPaths.fixtures.appendingPathComponent("tokenizer_cases.json")))
+            as! [String: Any]
         let long = ((cases["cases"] as! [[String: Any]]).map { $0["text"] as! String }).max { $0.count < $1.count }!
         let loaded = LoadedDocument(type: "txt", title: nil, text: TextNormalizer.normalize(long), pageStarts: [0], paged: false, encoding: nil)
-        for options in [ChunkingOptions(chunkTokens: 64, overlapTokens: 16), ChunkingOptions(chunkTokens: 256, overlapTokens: 32), ChunkingOptions(chunkTokens: 32, overlapTokens: 0)] {
+        for options in [
+            ChunkingOptions(chunkTokens: 64, overlapTokens: 16), ChunkingOptions(chunkTokens: 256, overlapTokens: 32),
+            ChunkingOptions(chunkTokens: 32, overlapTokens: 0),
+        ] {
             let chunks = try Chunker(tokenizer: model.embedder.tokenizer, options: options).chunks(of: loaded)
             XCTAssertGreaterThan(chunks.count, 2)
             let scalars = Array(loaded.text.unicodeScalars)
@@ -56,7 +65,8 @@ final class ChunkerTests: XCTestCase {
         let model = try tinyModel
         let text = (1 ... 40).map { "한국은행은 \($0)번째 회의에서 기준금리를 동결했다." }.joined(separator: " ")
         let loaded = LoadedDocument(type: "txt", title: nil, text: text, pageStarts: [0], paged: false, encoding: nil)
-        let chunks = try Chunker(tokenizer: model.embedder.tokenizer, options: ChunkingOptions(chunkTokens: 100, overlapTokens: 30)).chunks(of: loaded)
+        let chunks = try Chunker(tokenizer: model.embedder.tokenizer, options: ChunkingOptions(chunkTokens: 100, overlapTokens: 30)).chunks(
+            of: loaded)
         XCTAssertGreaterThan(chunks.count, 3)
         for (previous, next) in zip(chunks, chunks.dropFirst()) {
             XCTAssertLessThan(next.start, previous.end, "consecutive chunks overlap")
@@ -79,7 +89,8 @@ final class ChunkerTests: XCTestCase {
     func testPagesOfPDFChunks() throws {
         let model = try tinyModel
         let document = try DocumentLoader.load(TestPaths.corpus.appendingPathComponent("research/semiconductor-outlook.pdf"))
-        let chunks = try Chunker(tokenizer: model.embedder.tokenizer, options: ChunkingOptions(chunkTokens: 32, overlapTokens: 0)).chunks(of: document)
+        let chunks = try Chunker(tokenizer: model.embedder.tokenizer, options: ChunkingOptions(chunkTokens: 32, overlapTokens: 0)).chunks(
+            of: document)
         XCTAssertEqual(chunks.first?.page, 1)
         XCTAssertEqual(chunks.last?.page, 2)
         XCTAssertTrue(chunks.first(where: { $0.text.contains("투자 전략") })?.page == 2)

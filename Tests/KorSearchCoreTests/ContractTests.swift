@@ -1,9 +1,10 @@
 import Foundation
-@testable import KorDocuments
 import KorEncoder
-@testable import KorSearchCore
 import KorSearchTestSupport
 import XCTest
+
+@testable import KorDocuments
+@testable import KorSearchCore
 
 /// The request and answer types every front end shares: decoding and its messages, the field tables'
 /// schemas, the one passage encoding, highlights in Unicode scalars.
@@ -17,7 +18,8 @@ final class ContractTests: XCTestCase {
     }
 
     func testARequestDecodesEveryFieldAndRoundTrips() throws {
-        let decoded = try request(#"""
+        let decoded = try request(
+            #"""
             {"query": "한빛전자 배당", "k": 7.0, "mode": "keyword", "vector_weight": 0.25, "context": 2,
              "filters": {"path": "disclosures/*", "types": ["PDF", ".hwp"], "modified_after": "2024-01-01", "company": "한빛전자",
                          "report_type": "사업보고서", "period": "2024-Q3", "filed_after": "2024-01-02", "filed_before": "2025-01-01"}}
@@ -51,7 +53,10 @@ final class ContractTests: XCTestCase {
             (#"{"query": "금리", "mode": "fuzzy"}"#, .json, "mode must be hybrid, vector or keyword, not fuzzy"),
             (#"{"query": "금리", "filters": {"types": ["xls"]}}"#, .arguments, "filters.types: xls is not a type korsearch reads"),
             (#"{"query": "금리", "filters": {"types": "pdf"}}"#, .json, "filters.types must be an array of strings"),
-            (#"{"query": "금리", "filters": {"modified_after": "soon"}}"#, .json, "filters.modified_after must be a date (YYYY-MM-DD or ISO 8601), not soon"),
+            (
+                #"{"query": "금리", "filters": {"modified_after": "soon"}}"#, .json,
+                "filters.modified_after must be a date (YYYY-MM-DD or ISO 8601), not soon"
+            ),
             (#"{"query": "금리", "filters": {"period": "2024-Q9"}}"#, .json, "the period \"2024-Q9\" is not YYYY, YYYY-H1/H2 or YYYY-Q1..Q4"),
             (#"{"query": "금리", "filters": 3}"#, .json, "filters must be an object"),
             (#"{"query": "  "}"#, .json, "the query is empty"),
@@ -115,9 +120,12 @@ final class ContractTests: XCTestCase {
         try Data(#"{"query": "배당", "relevant": ["a.txt"], "filters": {"types": ["md"], "period": "2024"}}"#.utf8).write(to: file)
         let judged = try JudgedQuery.load(file)
         XCTAssertEqual(judged.first?.filters?.types, ["md"])
-        XCTAssertEqual(judged.first?.filters?.applied(to: SearchFilters(company: "한빛전자")),
-                       SearchFilters(types: ["md"], company: "한빛전자", period: "2024"))
-        try Data("{\"query\": \"배당\", \"relevant\": [\"a.txt\"]}\n{\"query\": \"x\", \"relevant\": [\"a\"], \"filters\": {\"period\": \"someday\"}}".utf8).write(to: file)
+        XCTAssertEqual(
+            judged.first?.filters?.applied(to: SearchFilters(company: "한빛전자")),
+            SearchFilters(types: ["md"], company: "한빛전자", period: "2024"))
+        try Data(
+            "{\"query\": \"배당\", \"relevant\": [\"a.txt\"]}\n{\"query\": \"x\", \"relevant\": [\"a\"], \"filters\": {\"period\": \"someday\"}}".utf8
+        ).write(to: file)
         XCTAssertThrowsError(try JudgedQuery.load(file)) { error in
             XCTAssertTrue((error as? KorSearchError)?.message.contains("line 2: the period \"someday\"") == true, "\(error)")
         }

@@ -1,9 +1,10 @@
 import Foundation
-@testable import KorDocuments
 import KorEncoder
-@testable import KorSearchCore
 import KorSearchTestSupport
 import XCTest
+
+@testable import KorDocuments
+@testable import KorSearchCore
 
 final class IndexMetaTests: XCTestCase {
     func testIndexMetaRoundTripsAndRefusesWhatItCannotRead() throws {

@@ -1,9 +1,10 @@
 import Foundation
-@testable import KorDocuments
 import KorEncoder
-@testable import KorSearchCore
 import KorSearchTestSupport
 import XCTest
+
+@testable import KorDocuments
+@testable import KorSearchCore
 
 /// The keyword terms of a text and the highlights of a query in it (their use in ranking is tested in
 /// KorSearchTests' KeywordRankingTests).
@@ -14,9 +15,11 @@ final class KeywordTermsTests: XCTestCase {
         XCTAssertEqual(KeywordTerms.terms("증가하였다"), ["증가", "가하", "하였", "였다", "증가하였다", "증가"])
         XCTAssertEqual(KeywordTerms.terms("원 SK 1,350.5"), ["원", "sk", "1350.5"])
         // The closed list: longest ending first; a stem keeps two syllables.
-        let stems: [(String, String?)] = [("한국은행은", "한국은행"), ("금리는", "금리"), ("전년보다", "전년"), ("비율이다", "비율"),
-                                          ("발표한다", "발표"), ("관리하는", "관리"), ("국가", nil), ("평가", nil), ("위한", nil),
-                                          ("영업이익", nil), ("은행", nil), ("서울에서부터", "서울")]
+        let stems: [(String, String?)] = [
+            ("한국은행은", "한국은행"), ("금리는", "금리"), ("전년보다", "전년"), ("비율이다", "비율"),
+            ("발표한다", "발표"), ("관리하는", "관리"), ("국가", nil), ("평가", nil), ("위한", nil),
+            ("영업이익", nil), ("은행", nil), ("서울에서부터", "서울"),
+        ]
         for (word, stem) in stems { XCTAssertEqual(KoreanEndings.stem(of: word), stem, word) }
     }
 

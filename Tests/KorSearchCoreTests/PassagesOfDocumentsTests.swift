@@ -1,9 +1,10 @@
 import Foundation
-@testable import KorDocuments
 import KorEncoder
-@testable import KorSearchCore
 import KorSearchTestSupport
 import XCTest
+
+@testable import KorDocuments
+@testable import KorSearchCore
 
 /// Documents as the readers give them, cut into passages: section paths, slides, pages, long text.
 final class PassagesOfDocumentsTests: XCTestCase {
@@ -14,7 +15,8 @@ final class PassagesOfDocumentsTests: XCTestCase {
         }
         XCTAssertEqual(Array(headings.prefix(3)), ["0 새봄은행 정기예금 상품설명서", "1 상품 개요", "1 금리"], "Title, then Heading 1")
         let model = try tinyModel
-        let chunks = try Chunker(tokenizer: model.embedder.tokenizer, options: ChunkingOptions(chunkTokens: 48, overlapTokens: 0)).chunks(of: document)
+        let chunks = try Chunker(tokenizer: model.embedder.tokenizer, options: ChunkingOptions(chunkTokens: 48, overlapTokens: 0)).chunks(
+            of: document)
         XCTAssertEqual(chunks.first { $0.text.contains("우대금리") }?.section, "새봄은행 정기예금 상품설명서 > 금리")
     }
 
@@ -37,7 +39,8 @@ final class PassagesOfDocumentsTests: XCTestCase {
         }
         // Passages know their slide.
         let model = try tinyModel
-        let chunks = try Chunker(tokenizer: model.embedder.tokenizer, options: ChunkingOptions(chunkTokens: 24, overlapTokens: 0)).chunks(of: document)
+        let chunks = try Chunker(tokenizer: model.embedder.tokenizer, options: ChunkingOptions(chunkTokens: 24, overlapTokens: 0)).chunks(
+            of: document)
         XCTAssertEqual(chunks.first { $0.text.contains("영업이익 | 231 | 402") }?.page, 3)
         XCTAssertEqual(chunks.first { $0.text.contains("영업이익률 29.0%") }?.page, 2)
     }
@@ -76,13 +79,18 @@ final class PassagesOfDocumentsTests: XCTestCase {
     }
 
     func testBlocksAreLaidOutWithTheirOffsetsAndPages() throws {
-        let content = DocumentContent(blocks: [
-            .heading("1. 개요", level: 1, page: 1),
-            .paragraph("기준금리를 동결했다.", page: 1),
-            .table(DocumentTable(rows: [[.init("과목"), .init("2023년"), .init("2024년")],
-                                        [.init("영업이익"), .init("260,750"), .init("399,963")]],
-                                 headerRows: 1, unit: "(단위: 백만원)"), page: 3),
-        ], pageCount: 4)
+        let content = DocumentContent(
+            blocks: [
+                .heading("1. 개요", level: 1, page: 1),
+                .paragraph("기준금리를 동결했다.", page: 1),
+                .table(
+                    DocumentTable(
+                        rows: [
+                            [.init("과목"), .init("2023년"), .init("2024년")],
+                            [.init("영업이익"), .init("260,750"), .init("399,963")],
+                        ],
+                        headerRows: 1, unit: "(단위: 백만원)"), page: 3),
+            ], pageCount: 4)
         let document = LoadedDocument(type: "pdf", content: content)
         XCTAssertEqual(document.text, "1. 개요\n\n기준금리를 동결했다.\n\n(단위: 백만원)\n과목 | 2023년 | 2024년\n영업이익 | 260,750 | 399,963")
         let scalars = Array(document.text.unicodeScalars)
@@ -94,7 +102,8 @@ final class PassagesOfDocumentsTests: XCTestCase {
         XCTAssertTrue(document.paged)
         // The chunker takes the blocks: a table row is never cut or fused, each passage knows its page.
         let model = try tinyModel
-        let chunks = try Chunker(tokenizer: model.embedder.tokenizer, options: ChunkingOptions(chunkTokens: 32, overlapTokens: 0)).chunks(of: document)
+        let chunks = try Chunker(tokenizer: model.embedder.tokenizer, options: ChunkingOptions(chunkTokens: 32, overlapTokens: 0)).chunks(
+            of: document)
         let lines = Set(document.text.split(separator: "\n").map(String.init))
         for chunk in chunks {
             XCTAssertTrue(chunk.text.split(separator: "\n").allSatisfy { lines.contains(String($0)) }, "a passage holds whole lines: \(chunk.text)")

@@ -1,9 +1,10 @@
 import Foundation
-@testable import KorDocuments
 import KorEncoder
-@testable import KorSearchCore
 import KorSearchTestSupport
 import XCTest
+
+@testable import KorDocuments
+@testable import KorSearchCore
 
 /// The tiny test model loaded by the encoder itself (the core's tests build no store and no hub client).
 private let tiny = Result { () throws -> (embedder: Embedder, identity: ModelIdentity) in

@@ -1,10 +1,11 @@
 import Foundation
 import KorSearch
-@testable import KorSearchCore
-@testable import KorSearchEmbedded
 import KorSearchIndexTestSupport
 import KorSearchTestSupport
 import XCTest
+
+@testable import KorSearchCore
+@testable import KorSearchEmbedded
 
 /// The vector index chosen by size (`auto`) and the catalog's float16 vectors, against exact search over the
 /// stored vectors. The threshold is lowered for the test (`KORSEARCH_TEST_EXACT_BELOW`) so that a few thousand
@@ -32,11 +33,14 @@ final class AutoVectorIndexTests: XCTestCase {
     }
 
     /// Writes `documents` documents of 4 passages each, with clustered vectors, through the indexer's writer.
-    private func write(_ directory: EmbeddedLocation, documents: Range<Int>, options: KorSearch.IndexOptions = .init(),
-                       warnings: WarningLog? = nil) throws {
+    private func write(
+        _ directory: EmbeddedLocation, documents: Range<Int>, options: KorSearch.IndexOptions = .init(),
+        warnings: WarningLog? = nil
+    ) throws {
         let model = try tinyModel
-        let indexer = try Indexer(location: .directory(directory), embedder: model.embedder, model: model.identity, options: options,
-                              warn: { warnings?.add($0) })
+        let indexer = try Indexer(
+            location: .directory(directory), embedder: model.embedder, model: model.identity, options: options,
+            warn: { warnings?.add($0) })
         let writer = try indexer.openForWriting()
         let vectors = AutoVectorIndexTests.clustered(documents.count * 4, dimension: model.identity.dimension, seed: UInt64(documents.lowerBound + 1))
         var updates: [DocumentUpdate] = []
@@ -44,8 +48,10 @@ final class AutoVectorIndexTests: XCTestCase {
             let text = "문서 \(number)의 본문"
             let chunks = (0 ..< 4).map { Chunk(ordinal: $0, text: "\(text) \($0)", start: 0, end: text.count, page: nil, ids: [1, 2]) }
             let document = LoadedDocument(type: "txt", title: nil, text: text, pageStarts: [0], paged: false, encoding: "UTF-8")
-            updates.append(DocumentUpdate(path: "d/\(number).txt", sha256: "\(number)", size: 1, modified: 0, document: document,
-                                          chunks: chunks, vectors: Array(vectors[offset * 4 ..< offset * 4 + 4])))
+            updates.append(
+                DocumentUpdate(
+                    path: "d/\(number).txt", sha256: "\(number)", size: 1, modified: 0, document: document,
+                    chunks: chunks, vectors: Array(vectors[offset * 4 ..< offset * 4 + 4])))
             if updates.count == 100 {
                 try writer.write(updates: updates, removing: [])
                 updates = []
@@ -111,8 +117,9 @@ final class AutoVectorIndexTests: XCTestCase {
         XCTAssertEqual(try index.info().faissSetting, "auto")
         let written = FileChecksum.of(directory.vectorsURL)
         _ = try EmbeddedStore.rebuild(directory, factory: nil)
-        XCTAssertEqual(FileChecksum.of(directory.vectorsURL), written,
-                       "FAISS was given the stored (float16) values during the run, so a rebuild from the catalog is the same file")
+        XCTAssertEqual(
+            FileChecksum.of(directory.vectorsURL), written,
+            "FAISS was given the stored (float16) values during the run, so a rebuild from the catalog is the same file")
     }
 
     func testAGrowingIndexBecomesAnInvertedFileWhoseResultsAreExactlyScored() throws {

@@ -1,19 +1,23 @@
 import Foundation
 import GRDB
-@testable import KorDocuments
 import KorSearch
-@testable import KorSearchCore
-@testable import KorSearchEmbedded
 import KorSearchIndexTestSupport
 import KorSearchTestSupport
 import XCTest
 
+@testable import KorDocuments
+@testable import KorSearchCore
+@testable import KorSearchEmbedded
+
 /// Indexing real folders into real index directories: counts, incremental runs, faults.
 final class IndexerTests: XCTestCase {
-    private func indexer(_ directory: EmbeddedLocation, options: KorSearch.IndexOptions = KorSearch.IndexOptions(), warnings: WarningLog? = nil) throws -> Indexer {
+    private func indexer(
+        _ directory: EmbeddedLocation, options: KorSearch.IndexOptions = KorSearch.IndexOptions(), warnings: WarningLog? = nil
+    ) throws -> Indexer {
         let model = try tinyModel
-        return try Indexer(directory: directory, embedder: model.embedder, model: model.identity, options: options,
-                           warn: { warnings?.add($0) })
+        return try Indexer(
+            directory: directory, embedder: model.embedder, model: model.identity, options: options,
+            warn: { warnings?.add($0) })
     }
 
     private func assertConsistent(_ directory: EmbeddedLocation, documents: Int? = nil, file: StaticString = #filePath, line: UInt = #line) throws {
@@ -36,7 +40,8 @@ final class IndexerTests: XCTestCase {
             let terms = Array(Set(KeywordTerms.terms(query))).sorted()
             for filters in [SearchFilters(), SearchFilters(pathGlob: "*.md")] {
                 let pruned = try index.bestKeywordMatches(terms, depth: 15, filters: filters)
-                let exhaustive = try reference.search(terms, depth: 15, allowed: filters.isEmpty ? nil : try index.catalog.chunkIds(allowedBy: filters))
+                let exhaustive = try reference.search(
+                    terms, depth: 15, allowed: filters.isEmpty ? nil : try index.catalog.chunkIds(allowedBy: filters))
                 XCTAssertEqual(pruned.map(\.id), exhaustive.map(\.id), query, file: file, line: line)
                 for (a, b) in zip(pruned, exhaustive) { XCTAssertEqual(a.score, b.score, accuracy: 1e-9, query, file: file, line: line) }
             }
@@ -72,8 +77,9 @@ final class IndexerTests: XCTestCase {
         try FileManager.default.removeItem(at: folder.appendingPathComponent("c.txt"))
         try write("배당금은 1,444원이다.", to: folder, "d.txt")
         // Same content, new modification time: checked by hash, not re-embedded.
-        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: 100)],
-                                              ofItemAtPath: folder.appendingPathComponent("sub/b.md").path)
+        try FileManager.default.setAttributes(
+            [.modificationDate: Date(timeIntervalSinceNow: 100)],
+            ofItemAtPath: folder.appendingPathComponent("sub/b.md").path)
         let summary = try indexer(directory).index(folder: folder)
         XCTAssertEqual([summary.added, summary.updated, summary.removed, summary.unchanged], [1, 1, 1, 1])
         try assertConsistent(directory, documents: 3)
@@ -96,8 +102,9 @@ final class IndexerTests: XCTestCase {
         try write("빈 파일이 아니다", to: folder, "image.png")
         try Data().write(to: folder.appendingPathComponent("empty.txt"))
         try FileManager.default.createSymbolicLink(at: folder.appendingPathComponent("loop"), withDestinationURL: folder)
-        try FileManager.default.createSymbolicLink(at: folder.appendingPathComponent("dangling.txt"),
-                                                   withDestinationURL: folder.appendingPathComponent("nowhere.txt"))
+        try FileManager.default.createSymbolicLink(
+            at: folder.appendingPathComponent("dangling.txt"),
+            withDestinationURL: folder.appendingPathComponent("nowhere.txt"))
         // The index directory inside the indexed folder is not indexed.
         let directory = EmbeddedLocation(folder.appendingPathComponent("index"))
         let summary = try indexer(directory).index(folder: folder)
@@ -130,7 +137,9 @@ final class IndexerTests: XCTestCase {
         let document = LoadedDocument(type: "txt", title: nil, text: "새 문서: 금리 인상.", pageStarts: [0], paged: false, encoding: nil)
         let chunks = try Chunker(tokenizer: model.embedder.tokenizer, options: ChunkingOptions()).chunks(of: document)
         let vectors = try model.embedder.embed(ids: chunks.map(\.ids)).map(\.vector)
-        _ = try index.catalog.apply(updates: [DocumentUpdate(path: "new.txt", sha256: "x", size: 1, modified: 0, document: document, chunks: chunks, vectors: vectors)], removing: [])
+        _ = try index.catalog.apply(
+            updates: [DocumentUpdate(path: "new.txt", sha256: "x", size: 1, modified: 0, document: document, chunks: chunks, vectors: vectors)],
+            removing: [])
         return vectors
     }
 
@@ -266,17 +275,22 @@ final class IndexerTests: XCTestCase {
         let damages: [(String, () throws -> Void)] = [
             ("is missing", { try FileManager.default.removeItem(at: directory.keywordsURL) }),
             ("does not match the checksum", { try good.prefix(good.count / 2).write(to: directory.keywordsURL) }),
-            ("does not match the checksum", {
-                try flipped.write(to: directory.keywordsURL)
-                try FileManager.default.setAttributes([.modificationDate: stamp as Any], ofItemAtPath: directory.keywordsURL.path)
-            }),
+            (
+                "does not match the checksum",
+                {
+                    try flipped.write(to: directory.keywordsURL)
+                    try FileManager.default.setAttributes([.modificationDate: stamp as Any], ofItemAtPath: directory.keywordsURL.path)
+                }
+            ),
             ("does not match the checksum", { try otherRules.write(to: directory.keywordsURL) }),
         ]
         for (problem, damage) in damages {
             try damage()
             let warnings = WarningLog()
             let reader = try EmbeddedStore.open(directory, warn: { warnings.add($0) })
-            XCTAssertTrue(warnings.messages.contains { $0.contains("keyword index") && $0.contains(problem) && $0.contains("in memory") }, "\(warnings.messages)")
+            XCTAssertTrue(
+                warnings.messages.contains { $0.contains("keyword index") && $0.contains(problem) && $0.contains("in memory") },
+                "\(warnings.messages)")
             XCTAssertEqual(try reader.bestKeywordMatches(terms, depth: 10, filters: SearchFilters()).map(\.id), expected.map(\.id))
             // A writer's open repairs the file on disk; the next open finds nothing to fix.
             _ = try EmbeddedStore.open(directory, writable: true)
@@ -299,9 +313,15 @@ final class IndexerTests: XCTestCase {
         let directory = EmbeddedLocation(try temporaryFolder().appendingPathComponent("index"))
         try indexer(directory).index(folder: folder)
         let other = try ModelLocator.load(TestPaths.otherModel.path, maxLength: 128)
-        XCTAssertThrowsError(try Indexer(directory: directory, embedder: other.embedder, model: other.identity,
-                                         options: { var o = KorSearch.IndexOptions(); o.chunking = ChunkingOptions(chunkTokens: 128); return o }())
-            .index(folder: folder)) { error in
+        XCTAssertThrowsError(
+            try Indexer(
+                directory: directory, embedder: other.embedder, model: other.identity,
+                options: {
+                    var o = KorSearch.IndexOptions(); o.chunking = ChunkingOptions(chunkTokens: 128); return o
+                }()
+            )
+            .index(folder: folder)
+        ) { error in
             XCTAssertEqual((error as? KorSearchError)?.kind, .modelMismatch, "\(error)")
         }
         var options = KorSearch.IndexOptions()

@@ -1,11 +1,12 @@
 import Foundation
 import GRDB
 import KorSearch
-@testable import KorSearchCore
-@testable import KorSearchEmbedded
 import KorSearchIndexTestSupport
 import KorSearchTestSupport
 import XCTest
+
+@testable import KorSearchCore
+@testable import KorSearchEmbedded
 
 /// The pruned keyword engine against SQLite's FTS5 (an independent BM25: its own index, its own `bm25()`,
 /// ranking every match) on randomized corpora and queries: the same top-k, the same scores.
@@ -35,14 +36,18 @@ final class KeywordIndexTests: XCTestCase {
             let match = terms.map { "\"\($0)\"" }.joined(separator: " OR ")
             let filter = allowed.map { " AND rowid IN (\($0.map(String.init).joined(separator: ",")))" } ?? ""
             return try database.read { db in
-                try Row.fetchAll(db, sql: "SELECT rowid AS id, bm25(t) AS score FROM t WHERE t MATCH ?\(filter) ORDER BY round(score, 9), rowid LIMIT ?",
-                                 arguments: [match, depth]).map { ($0["id"], -($0["score"] as Double)) }
+                try Row.fetchAll(
+                    db, sql: "SELECT rowid AS id, bm25(t) AS score FROM t WHERE t MATCH ?\(filter) ORDER BY round(score, 9), rowid LIMIT ?",
+                    arguments: [match, depth]
+                ).map { ($0["id"], -($0["score"] as Double)) }
             }
         }
     }
 
-    private func assertSame(_ got: [(id: Int64, score: Double)], _ expected: [(id: Int64, score: Double)], _ context: String,
-                            file: StaticString = #filePath, line: UInt = #line) {
+    private func assertSame(
+        _ got: [(id: Int64, score: Double)], _ expected: [(id: Int64, score: Double)], _ context: String,
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
         XCTAssertEqual(got.map(\.id), expected.map(\.id), context, file: file, line: line)
         for (a, b) in zip(got, expected) where abs(a.score - b.score) > 1e-9 {
             XCTFail("\(context): chunk \(a.id) scored \(a.score), FTS5 \(b.score)", file: file, line: line)
@@ -56,7 +61,9 @@ final class KeywordIndexTests: XCTestCase {
             let size = Int.random(in: 1 ... 12, using: &random)
             var terms: [String] = []
             for _ in 0 ..< size {
-                let term = Bool.random(using: &random) ? vocabulary[Int.random(in: 0 ..< min(40, vocabulary.count), using: &random)]
+                let term =
+                    Bool.random(using: &random)
+                    ? vocabulary[Int.random(in: 0 ..< min(40, vocabulary.count), using: &random)]
                     : Int.random(in: 0 ..< 10, using: &random) == 0 ? "없는말\(terms.count)" : vocabulary.randomElement(using: &random)!
                 if !terms.contains(term) { terms.append(term) }
             }
@@ -102,8 +109,9 @@ final class KeywordIndexTests: XCTestCase {
             let share = [0.002, 0.01, 0.3, 0.9][number % 4]
             var allowed = Set(passages.filter { _ in Double.random(in: 0 ..< 1, using: &random) < share }.map(\.id))
             allowed.insert(999_999)  // a chunk id no passage has
-            assertSame(try index.search(terms, depth: depth, allowed: allowed), try reference.search(terms, depth: depth, allowed: allowed),
-                       "\(terms) top \(depth), \(allowed.count) allowed")
+            assertSame(
+                try index.search(terms, depth: depth, allowed: allowed), try reference.search(terms, depth: depth, allowed: allowed),
+                "\(terms) top \(depth), \(allowed.count) allowed")
         }
         XCTAssertEqual(try index.search(["w0"], depth: 10, allowed: []).count, 0)
     }

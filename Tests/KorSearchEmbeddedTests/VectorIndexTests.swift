@@ -1,11 +1,12 @@
 import Foundation
-@testable import KorDocuments
 import KorSearch
-@testable import KorSearchCore
-@testable import KorSearchEmbedded
 import KorSearchIndexTestSupport
 import KorSearchTestSupport
 import XCTest
+
+@testable import KorDocuments
+@testable import KorSearchCore
+@testable import KorSearchEmbedded
 
 /// The FAISS shim against brute-force inner products, and its failure modes.
 final class VectorIndexTests: XCTestCase {

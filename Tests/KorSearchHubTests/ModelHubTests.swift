@@ -1,8 +1,9 @@
 import Foundation
-@testable import KorSearchCore
-@testable import KorSearchHub
 import KorSearchTestSupport
 import XCTest
+
+@testable import KorSearchCore
+@testable import KorSearchHub
 
 /// Fetching a model from a real HTTP server on loopback that speaks the hub's URL layout and headers.
 final class ModelHubTests: XCTestCase {
@@ -27,7 +28,8 @@ final class ModelHubTests: XCTestCase {
         let hub = ModelHub(settings: settings(server, cache: cache))
         let snapshot = try ModelLocator.resolve(repository, hub: hub)
         XCTAssertEqual(snapshot.path, cache.appendingPathComponent("models--lighthouse--tiny-kor-test/snapshots/\(server.commit)").path)
-        XCTAssertEqual(try String(contentsOf: cache.appendingPathComponent("models--lighthouse--tiny-kor-test/refs/main"), encoding: .utf8), server.commit)
+        XCTAssertEqual(
+            try String(contentsOf: cache.appendingPathComponent("models--lighthouse--tiny-kor-test/refs/main"), encoding: .utf8), server.commit)
         // Files are links into blobs named by ETag; the weights blob is named by its sha256.
         let weights = snapshot.appendingPathComponent("model.safetensors")
         XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: weights.path).hasPrefix("../../blobs/"), true)
@@ -52,14 +54,17 @@ final class ModelHubTests: XCTestCase {
         XCTAssertThrowsError(try hub.download(repository)) { error in
             XCTAssertTrue("\(error)".contains("resumes next time"), "\(error)")
         }
-        let partial = try FileManager.default.contentsOfDirectory(atPath: cache.appendingPathComponent("models--lighthouse--tiny-kor-test/blobs").path)
-            .filter { $0.hasSuffix(".incomplete") }
+        let partial = try FileManager.default.contentsOfDirectory(
+            atPath: cache.appendingPathComponent("models--lighthouse--tiny-kor-test/blobs").path
+        )
+        .filter { $0.hasSuffix(".incomplete") }
         XCTAssertEqual(partial.count, 1)
         let snapshot = try hub.download(repository)
         let ranges = server.recorded.compactMap { $0.headers["range"] }
         XCTAssertEqual(ranges, ["bytes=100000-"], "the second download asked only for the rest")
-        XCTAssertEqual(try Data(contentsOf: snapshot.appendingPathComponent("model.safetensors")),
-                       try Data(contentsOf: TestPaths.tinyModel.appendingPathComponent("model.safetensors")))
+        XCTAssertEqual(
+            try Data(contentsOf: snapshot.appendingPathComponent("model.safetensors")),
+            try Data(contentsOf: TestPaths.tinyModel.appendingPathComponent("model.safetensors")))
     }
 
     func testAFileThatDoesNotMatchItsHashIsRejectedAndNotKept() throws {

@@ -1,12 +1,13 @@
 import Foundation
 import KorSearch
-@testable import KorSearchCore
-@testable import KorSearchEmbedded
 import KorSearchIndexTestSupport
-@testable import KorSearchPostgres
 import KorSearchTestSupport
 import PostgresNIO
 import XCTest
+
+@testable import KorSearchCore
+@testable import KorSearchEmbedded
+@testable import KorSearchPostgres
 
 /// Indexing into a real PostgreSQL 16 + pgvector server (started by `Scripts/test`): the same runs as the
 /// embedded store's, several workers at once, shards, and the keyword statistics kept exact.
@@ -33,30 +34,46 @@ final class PostgresStoreTests: XCTestCase {
         let session = try session(location)
         XCTAssertEqual(try int(session, "SELECT count(*) FROM documents"), documents, "documents", file: file, line: line)
         XCTAssertEqual(try int(session, "SELECT count(DISTINCT path) FROM documents"), documents, "no path twice", file: file, line: line)
-        XCTAssertEqual(try int(session, """
-            SELECT count(*) FROM documents d WHERE (SELECT count(*) FROM chunks c WHERE c.document_id = d.id) = 0
-               OR (SELECT max(ordinal) + 1 FROM chunks c WHERE c.document_id = d.id) <> (SELECT count(*) FROM chunks c WHERE c.document_id = d.id)
-            """), 0, "every document whole", file: file, line: line)
-        XCTAssertEqual(try int(session, """
-            SELECT count(*) FROM (
-                SELECT u.lexeme AS term, count(*) AS chunks FROM chunks c CROSS JOIN unnest(c.terms) u GROUP BY u.lexeme
-            ) recount FULL JOIN keyword_terms k USING (term)
-            WHERE recount.chunks IS DISTINCT FROM k.chunks
-            """), 0, "passages per term", file: file, line: line)
-        XCTAssertEqual(try int(session, "SELECT count(*) FROM keyword_totals t WHERE t.chunks = (SELECT count(*) FROM chunks) AND t.terms = (SELECT coalesce(sum(term_count), 0) FROM chunks)"),
-                       1, "totals", file: file, line: line)
-        XCTAssertEqual(try int(session, """
-            SELECT count(*) FROM (
-                SELECT u.lexeme AS term, c.id AS chunk_id, coalesce(cardinality(u.positions), 1) AS tf, c.term_count AS length
-                FROM chunks c CROSS JOIN unnest(c.terms) u
-            ) recount FULL JOIN keyword_postings p USING (term, chunk_id)
-            WHERE recount.tf IS DISTINCT FROM p.tf OR recount.length IS DISTINCT FROM p.length
-            """), 0, "posting lists", file: file, line: line)
-        XCTAssertEqual(try int(session, """
-            SELECT count(*) FROM keyword_postings p JOIN keyword_terms k USING (term)
-            CROSS JOIN (SELECT greatest(terms::float8 / greatest(chunks, 1), 1) AS average FROM keyword_totals) t
-            WHERE \(KeywordBound.weightSQL(average: "t.average")) > k.weight_bound * greatest(1, t.average / k.bound_length) * (1 + 1e-12)
-            """), 0, "every posting's weight within its term's bound", file: file, line: line)
+        XCTAssertEqual(
+            try int(
+                session,
+                """
+                SELECT count(*) FROM documents d WHERE (SELECT count(*) FROM chunks c WHERE c.document_id = d.id) = 0
+                   OR (SELECT max(ordinal) + 1 FROM chunks c WHERE c.document_id = d.id) <> (SELECT count(*) FROM chunks c WHERE c.document_id = d.id)
+                """), 0, "every document whole", file: file, line: line)
+        XCTAssertEqual(
+            try int(
+                session,
+                """
+                SELECT count(*) FROM (
+                    SELECT u.lexeme AS term, count(*) AS chunks FROM chunks c CROSS JOIN unnest(c.terms) u GROUP BY u.lexeme
+                ) recount FULL JOIN keyword_terms k USING (term)
+                WHERE recount.chunks IS DISTINCT FROM k.chunks
+                """), 0, "passages per term", file: file, line: line)
+        XCTAssertEqual(
+            try int(
+                session,
+                "SELECT count(*) FROM keyword_totals t WHERE t.chunks = (SELECT count(*) FROM chunks) AND t.terms = (SELECT coalesce(sum(term_count), 0) FROM chunks)"
+            ),
+            1, "totals", file: file, line: line)
+        XCTAssertEqual(
+            try int(
+                session,
+                """
+                SELECT count(*) FROM (
+                    SELECT u.lexeme AS term, c.id AS chunk_id, coalesce(cardinality(u.positions), 1) AS tf, c.term_count AS length
+                    FROM chunks c CROSS JOIN unnest(c.terms) u
+                ) recount FULL JOIN keyword_postings p USING (term, chunk_id)
+                WHERE recount.tf IS DISTINCT FROM p.tf OR recount.length IS DISTINCT FROM p.length
+                """), 0, "posting lists", file: file, line: line)
+        XCTAssertEqual(
+            try int(
+                session,
+                """
+                SELECT count(*) FROM keyword_postings p JOIN keyword_terms k USING (term)
+                CROSS JOIN (SELECT greatest(terms::float8 / greatest(chunks, 1), 1) AS average FROM keyword_totals) t
+                WHERE \(KeywordBound.weightSQL(average: "t.average")) > k.weight_bound * greatest(1, t.average / k.bound_length) * (1 + 1e-12)
+                """), 0, "every posting's weight within its term's bound", file: file, line: line)
     }
 
     func testIndexUpdateRemoveTouchAndASecondRunEmbedsNothing() throws {
@@ -76,8 +93,9 @@ final class PostgresStoreTests: XCTestCase {
         try FileManager.default.removeItem(at: folder.appendingPathComponent("c.txt"))
         try write("배당금은 1,444원이다.", to: folder, "d.txt")
         try write("빈 파일이 아니다.", to: folder, "empty.txt")
-        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: 100)],
-                                              ofItemAtPath: folder.appendingPathComponent("sub/b.md").path)
+        try FileManager.default.setAttributes(
+            [.modificationDate: Date(timeIntervalSinceNow: 100)],
+            ofItemAtPath: folder.appendingPathComponent("sub/b.md").path)
         let second = try indexer(location).index(folder: folder)
         XCTAssertEqual([second.added, second.updated, second.removed, second.unchanged], [2, 1, 1, 1])
         XCTAssertEqual(second.skipped, [])
@@ -94,7 +112,9 @@ final class PostgresStoreTests: XCTestCase {
         XCTAssertEqual(try IndexStores.remove(location, paths: ["./d.txt", "missing.txt"]), 1)
         try assertConsistent(location, documents: 3)
         XCTAssertTrue(try IndexStores.rebuild(location, factory: nil).contains("HNSW"))
-        XCTAssertThrowsError(try IndexStores.rebuild(location, factory: "Flat")) { XCTAssertTrue("\($0)".contains("--faiss applies to index directories")) }
+        XCTAssertThrowsError(try IndexStores.rebuild(location, factory: "Flat")) {
+            XCTAssertTrue("\($0)".contains("--faiss applies to index directories"))
+        }
         let info = try IndexStores.open(location).info()
         XCTAssertEqual([info.documents, info.vectors], [3, info.chunks])
         XCTAssertEqual(info.folder, folder.standardizedFileURL.path)
@@ -168,13 +188,15 @@ final class PostgresStoreTests: XCTestCase {
         let other = try ModelLocator.load(TestPaths.otherModel.path, maxLength: 128)
         var small = IndexOptions()
         small.chunking = ChunkingOptions(chunkTokens: 96, overlapTokens: 24)
-        XCTAssertThrowsError(try Indexer(location: location, embedder: other.embedder, model: other.identity, options: small).index(folder: folder)) { error in
+        XCTAssertThrowsError(try Indexer(location: location, embedder: other.embedder, model: other.identity, options: small).index(folder: folder)) {
+            error in
             XCTAssertEqual((error as? KorSearchError)?.kind, .modelMismatch, "\(error)")
         }
         var options = IndexOptions()
         options.chunking = ChunkingOptions(chunkTokens: 128, overlapTokens: 16)
         let model = try tinyModel
-        XCTAssertThrowsError(try Indexer(location: location, embedder: model.embedder, model: model.identity, options: options).index(folder: folder)) {
+        XCTAssertThrowsError(try Indexer(location: location, embedder: model.embedder, model: model.identity, options: options).index(folder: folder))
+        {
             XCTAssertTrue("\($0)".contains("--chunk-tokens 256"), "\($0)")
         }
         let meta = try IndexStores.meta(of: location)
@@ -195,15 +217,19 @@ final class PostgresStoreTests: XCTestCase {
         let embedded = IndexLocation(EmbeddedLocation(try temporaryFolder().appendingPathComponent("index")))
         for target in [location, embedded] { try indexer(target).index(folder: folder) }
         for query in ["영업이익", "검토보고서", "배당금"] {
-            let hits = try [location, embedded].map { try Searcher(index: try IndexStores.open($0), embedder: nil, model: nil).search(query, limit: 10, mode: .keyword) }
+            let hits = try [location, embedded].map {
+                try Searcher(index: try IndexStores.open($0), embedder: nil, model: nil).search(query, limit: 10, mode: .keyword)
+            }
             XCTAssertFalse(hits[0].isEmpty, query)
             XCTAssertEqual(hits[0].map(\.section), hits[1].map(\.section), query)
             XCTAssertEqual(hits[0].map(\.text), hits[1].map(\.text), query)
         }
-        let sections = Set(try Searcher(index: try IndexStores.open(location), embedder: nil, model: nil).search("영업이익", limit: 10, mode: .keyword).map(\.section))
+        let sections = Set(
+            try Searcher(index: try IndexStores.open(location), embedder: nil, model: nil).search("영업이익", limit: 10, mode: .keyword).map(\.section))
         XCTAssertTrue(sections.contains("III. 재무에 관한 사항 > 1. 요약재무정보"), "\(sections)")
         XCTAssertTrue(sections.contains("한빛전자 2024년 사업 실적"), "the whole short report is one passage, under its title: \(sections)")
-        let csv = try Searcher(index: try IndexStores.open(location), embedder: nil, model: nil).search("배당금", limit: 1, mode: .keyword, filters: SearchFilters(types: ["csv"]))
+        let csv = try Searcher(index: try IndexStores.open(location), embedder: nil, model: nil).search(
+            "배당금", limit: 1, mode: .keyword, filters: SearchFilters(types: ["csv"]))
         XCTAssertEqual(csv.count, 1)
         XCTAssertNil(csv.first?.section, "a document without headings has no section")
     }
@@ -221,10 +247,14 @@ final class PostgresStoreTests: XCTestCase {
         }
         XCTAssertEqual(stored[0], stored[1])
         XCTAssertEqual(stored[0].count, 7)
-        let filters = [SearchFilters(company: "한빛전자"), SearchFilters(company: "045670"), SearchFilters(reportType: "분기보고서"),
-                       SearchFilters(period: "2024"), SearchFilters(period: "2024-Q3"), SearchFilters(filedAfter: "2024-11-13", filedBefore: "2024-11-20")]
+        let filters = [
+            SearchFilters(company: "한빛전자"), SearchFilters(company: "045670"), SearchFilters(reportType: "분기보고서"),
+            SearchFilters(period: "2024"), SearchFilters(period: "2024-Q3"), SearchFilters(filedAfter: "2024-11-13", filedBefore: "2024-11-20"),
+        ]
         for filter in filters {
-            let hits = try [location, embedded].map { try Searcher(index: try IndexStores.open($0), embedder: nil, model: nil).search("유동성 위험", limit: 10, mode: .keyword, filters: filter) }
+            let hits = try [location, embedded].map {
+                try Searcher(index: try IndexStores.open($0), embedder: nil, model: nil).search("유동성 위험", limit: 10, mode: .keyword, filters: filter)
+            }
             XCTAssertFalse(hits[0].isEmpty, "\(filter)")
             XCTAssertEqual(hits[0].map(\.path), hits[1].map(\.path), "\(filter)")
             XCTAssertEqual(hits[0].map(\.metadata), hits[1].map(\.metadata), "\(filter)")
@@ -240,10 +270,12 @@ final class PostgresStoreTests: XCTestCase {
             XCTAssertEqual(Set(hits[0].map(\.path)), Set(hits[1].map(\.path)), "\(mode)")
             XCTAssertTrue(hits[0].allSatisfy { $0.metadata.companyKey == "한빛전자" }, "\(mode)")
         }
-        try Data(FilingFolder.list.replacingOccurrences(of: "\"045670\"", with: "\"045671\"").utf8).write(to: folder.appendingPathComponent("list.json"))
+        try Data(FilingFolder.list.replacingOccurrences(of: "\"045670\"", with: "\"045671\"").utf8).write(
+            to: folder.appendingPathComponent("list.json"))
         let again = try indexer(location).index(folder: folder)
         XCTAssertEqual([again.tokens, again.metadataUpdated], [0, 1])
-        let hits = try Searcher(index: try IndexStores.open(location), embedder: nil, model: nil).search("유동성 위험", limit: 10, mode: .keyword, filters: SearchFilters(company: "045671"))
+        let hits = try Searcher(index: try IndexStores.open(location), embedder: nil, model: nil).search(
+            "유동성 위험", limit: 10, mode: .keyword, filters: SearchFilters(company: "045671"))
         XCTAssertEqual(hits.map(\.path), [FilingFolder.purunBuybackListed])
     }
 
@@ -288,8 +320,12 @@ final class PostgresStoreTests: XCTestCase {
             return vector.map { $0 / norm }
         }
         let document = LoadedDocument(type: "txt", title: nil, text: texts.joined(separator: "\n"), pageStarts: [0], paged: false, encoding: "UTF-8")
-        try writer.write(updates: [DocumentUpdate(path: "loaded/early.txt", sha256: "1", size: 1, modified: 0, document: document,
-                                                  chunks: chunks, vectors: vectors)], removing: [])
+        try writer.write(
+            updates: [
+                DocumentUpdate(
+                    path: "loaded/early.txt", sha256: "1", size: 1, modified: 0, document: document,
+                    chunks: chunks, vectors: vectors)
+            ], removing: [])
         let store = try IndexStores.open(location)
         let scanning = try store.info().faiss
         XCTAssertTrue(scanning.hasPrefix("exact scan"), scanning)
@@ -332,10 +368,12 @@ final class PostgresStoreTests: XCTestCase {
                     return Chunk(ordinal: ordinal, text: text, start: start, end: start + text.unicodeScalars.count, page: nil, ids: [1, 2])
                 }
                 let vectors = chunks.map { _ in (0 ..< model.identity.dimension).map { _ in Float.random(in: -1 ... 1, using: &random) } }
-                let document = LoadedDocument(type: number % 3 == 0 ? "md" : "txt", title: nil, text: texts.joined(separator: "\n"), pageStarts: [0],
-                                              paged: false, encoding: "UTF-8")
-                return DocumentUpdate(path: "\(number % 2 == 0 ? "a" : "b")/\(number).txt", sha256: "\(number)", size: 1, modified: 0,
-                                      document: document, chunks: chunks, vectors: vectors)
+                let document = LoadedDocument(
+                    type: number % 3 == 0 ? "md" : "txt", title: nil, text: texts.joined(separator: "\n"), pageStarts: [0],
+                    paged: false, encoding: "UTF-8")
+                return DocumentUpdate(
+                    path: "\(number % 2 == 0 ? "a" : "b")/\(number).txt", sha256: "\(number)", size: 1, modified: 0,
+                    document: document, chunks: chunks, vectors: vectors)
             }
         }
         let writer = try Indexer(location: location, embedder: model.embedder, model: model.identity).openForWriting()
@@ -371,7 +409,8 @@ final class PostgresStoreTests: XCTestCase {
         // several times the weights.)
         let session = try session(location)
         func looseness() throws -> Double {
-            try session.query("""
+            try session.query(
+                """
                 SELECT max(k.weight_bound * greatest(1, t.average / k.bound_length) / m.weight) FROM keyword_terms k
                 CROSS JOIN (SELECT terms::float8 / chunks AS average FROM keyword_totals) t
                 JOIN (SELECT term, max(\(KeywordBound.weightSQL(average: "a.average"))) AS weight FROM keyword_postings p
@@ -390,12 +429,15 @@ final class PostgresStoreTests: XCTestCase {
 
     func testStoreURLsAndUnreachableServers() throws {
         let location = try PostgresLocation("postgresql://alice:s3cret@db.example:6543/filings?schema=team_a")
-        XCTAssertEqual([location.host, location.user, location.password, location.database, location.schema],
-                       ["db.example", "alice", "s3cret", "filings", "team_a"])
+        XCTAssertEqual(
+            [location.host, location.user, location.password, location.database, location.schema],
+            ["db.example", "alice", "s3cret", "filings", "team_a"])
         XCTAssertEqual(location.port, 6543)
         XCTAssertFalse(location.description.contains("s3cret"), "no password in messages")
-        for bad in ["mysql://a@b/c", "postgres://host/db", "postgres://a@b", "postgres://a@b/c?schema=Bad-Name", "postgres://a@b/c?x=1",
-                    "postgres://a@b/c?sslmode=require"] {
+        for bad in [
+            "mysql://a@b/c", "postgres://host/db", "postgres://a@b", "postgres://a@b/c?schema=Bad-Name", "postgres://a@b/c?x=1",
+            "postgres://a@b/c?sslmode=require",
+        ] {
             XCTAssertThrowsError(try PostgresLocation(bad)) { XCTAssertEqual(($0 as? KorSearchError)?.kind, .invalidArgument, bad) }
         }
         // A port nobody listens on: a clear error, quickly.

@@ -1,11 +1,12 @@
 import Foundation
-@testable import KorDocuments
 import KorSearch
-@testable import KorSearchCore
-@testable import KorSearchEmbedded
 import KorSearchIndexTestSupport
 import KorSearchTestSupport
 import XCTest
+
+@testable import KorDocuments
+@testable import KorSearchCore
+@testable import KorSearchEmbedded
 
 /// What the readers' tables are for: a cell found by search together with its row and column headers, for each
 /// format that has tables (the readers' own tests are in KorDocumentsTests).
@@ -45,8 +46,9 @@ final class CellSearchTests: XCTestCase {
         XCTAssertTrue(lines.contains("과목 | 2023년 | 2024년"), "its column header: \(hit.text)")
         // The unit and header lines start the table's first passage rather than end the one before it.
         let chunks = try EmbeddedStore.open(directory).catalog.chunks(ids: Array(1 ... 20))
-        XCTAssertTrue(chunks.contains { $0.text.contains("(단위: 억원)\n과목 | 실적 | 실적\n과목 | 2023년 | 2024년\n매출액 | 456,780") },
-                      "\(chunks.map(\.text))")
+        XCTAssertTrue(
+            chunks.contains { $0.text.contains("(단위: 억원)\n과목 | 실적 | 실적\n과목 | 2023년 | 2024년\n매출액 | 456,780") },
+            "\(chunks.map(\.text))")
         XCTAssertFalse(chunks.contains { $0.text.hasSuffix("요약 재무") }, "a heading stays with what follows it")
         XCTAssertFalse(chunks.contains { $0.text.hasSuffix("2024년") || $0.text.hasSuffix("(단위: 억원)") }, "\(chunks.map(\.text))")
     }
@@ -67,7 +69,8 @@ final class CellSearchTests: XCTestCase {
     /// table rows are never cut across passages.
     func testTableACellIsFoundWithItsRowAndColumn() throws {
         let work = folder
-        let (directory, searcher) = try indexedCopies(of: ["financials.xlsx", "dividends-cp949.csv"].map { folder.appendingPathComponent($0) }, chunkTokens: 64)
+        let (directory, searcher) = try indexedCopies(
+            of: ["financials.xlsx", "dividends-cp949.csv"].map { folder.appendingPathComponent($0) }, chunkTokens: 64)
         let hit = try XCTUnwrap(try searcher.search("399,963", limit: 1, mode: .keyword).first)
         XCTAssertEqual(hit.path, "financials.xlsx")
         XCTAssertTrue(hit.text.split(separator: "\n").contains("영업이익 | 260,750 | 399,963"), hit.text)
@@ -77,7 +80,9 @@ final class CellSearchTests: XCTestCase {
             XCTAssertLessThanOrEqual(chunk.tokens, 64)
         }
         // The 60-row sheet spans several passages: every one begins with the sheet's caption and header.
-        let quarterly = try EmbeddedStore.open(directory).catalog.chunks(ids: Array(1 ... 200)).filter { $0.text.contains("분기 |") && $0.path == "financials.xlsx" }
+        let quarterly = try EmbeddedStore.open(directory).catalog.chunks(ids: Array(1 ... 200)).filter {
+            $0.text.contains("분기 |") && $0.path == "financials.xlsx"
+        }
         XCTAssertGreaterThan(quarterly.count, 2)
         for chunk in quarterly where chunk.text.contains("2014년") || chunk.text.contains("2020년") || chunk.text.contains("2024년 4분기") {
             XCTAssertTrue(chunk.text.hasPrefix("분기별 매출\n분기 | 매출액(억원) | 전년 동기 대비\n"), chunk.text)

@@ -1,13 +1,13 @@
 import Foundation
 import GRDB
-@testable import KorDocuments
 import KorSearch
-@testable import KorSearchCore
-@testable import KorSearchEmbedded
 import KorSearchIndexTestSupport
 import KorSearchTestSupport
 import XCTest
 
+@testable import KorDocuments
+@testable import KorSearchCore
+@testable import KorSearchEmbedded
 
 final class FilingMetadataTests: XCTestCase {
     func testNormalizations() {
@@ -56,16 +56,24 @@ final class FilingMetadataTests: XCTestCase {
         let documents = try EmbeddedStore.open(directory).catalog.documents()
         func fields(_ path: String) -> FilingMetadata { documents[path]!.metadata }
         // The DART markup, the list.json row over it (its [기재정정] mark dropped, its stock code added).
-        XCTAssertEqual(fields(FilingFolder.hanbitHalf), FilingMetadata(
-            company: "한빛전자", corpCode: "00991234", stockCode: "123450", reportType: "반기보고서", period: "2024-H1",
-            filed: "2024-08-14", rceptNo: "20240814000123"))
-        XCTAssertEqual(fields(FilingFolder.hanbitAnnual), FilingMetadata(
-            company: "한빛전자㈜", corpCode: "00991234", reportType: "사업보고서", period: "2023", filed: "2024-03-18", rceptNo: "20240318000456"))
-        XCTAssertEqual(fields(FilingFolder.purunQuarter), FilingMetadata(
-            company: "푸른건설 주식회사", corpCode: "00887766", reportType: "분기보고서", period: "2024-Q3", filed: "2024-11-14", rceptNo: "20241114000789"))
-        XCTAssertEqual(fields(FilingFolder.hanbitQ3Listed), FilingMetadata(
-            company: "한빛전자", corpCode: "00991234", stockCode: "123450", reportType: "분기보고서", period: "2024-Q3", filed: "2024-11-13",
-            rceptNo: "20241113000321"))
+        XCTAssertEqual(
+            fields(FilingFolder.hanbitHalf),
+            FilingMetadata(
+                company: "한빛전자", corpCode: "00991234", stockCode: "123450", reportType: "반기보고서", period: "2024-H1",
+                filed: "2024-08-14", rceptNo: "20240814000123"))
+        XCTAssertEqual(
+            fields(FilingFolder.hanbitAnnual),
+            FilingMetadata(
+                company: "한빛전자㈜", corpCode: "00991234", reportType: "사업보고서", period: "2023", filed: "2024-03-18", rceptNo: "20240318000456"))
+        XCTAssertEqual(
+            fields(FilingFolder.purunQuarter),
+            FilingMetadata(
+                company: "푸른건설 주식회사", corpCode: "00887766", reportType: "분기보고서", period: "2024-Q3", filed: "2024-11-14", rceptNo: "20241114000789"))
+        XCTAssertEqual(
+            fields(FilingFolder.hanbitQ3Listed),
+            FilingMetadata(
+                company: "한빛전자", corpCode: "00991234", stockCode: "123450", reportType: "분기보고서", period: "2024-Q3", filed: "2024-11-13",
+                rceptNo: "20241113000321"))
         XCTAssertEqual(fields(FilingFolder.purunBuybackListed).reportType, "주요사항보고서(자기주식취득결정)")
         XCTAssertEqual(fields(FilingFolder.memo), FilingMetadata(company: "(주)푸른건설", reportType: "내부메모", period: "2024-Q4", filed: "2024-12-02"))
         XCTAssertEqual(fields(FilingFolder.inferred), FilingMetadata(company: "한빛전자㈜", period: "2024-Q3", inferred: [.company, .period]))
@@ -84,16 +92,23 @@ final class FilingMetadataTests: XCTestCase {
         for name in ["한빛전자", "한빛전자 주식회사", "㈜한빛전자"] {
             XCTAssertEqual(try paths(SearchFilters(company: name)), hanbit, name)
         }
-        XCTAssertEqual(try paths(SearchFilters(company: "00991234")), hanbit.subtracting([FilingFolder.inferred]),
-                       "the corp_code, where known (a title gives none)")
-        XCTAssertEqual(try paths(SearchFilters(company: "123450")), [FilingFolder.hanbitHalf, FilingFolder.hanbitQ3Listed], "the stock code, where known")
+        XCTAssertEqual(
+            try paths(SearchFilters(company: "00991234")), hanbit.subtracting([FilingFolder.inferred]),
+            "the corp_code, where known (a title gives none)")
+        XCTAssertEqual(
+            try paths(SearchFilters(company: "123450")), [FilingFolder.hanbitHalf, FilingFolder.hanbitQ3Listed], "the stock code, where known")
         XCTAssertEqual(try paths(SearchFilters(company: "푸른건설")), [FilingFolder.purunQuarter, FilingFolder.purunBuybackListed, FilingFolder.memo])
         XCTAssertEqual(try paths(SearchFilters(reportType: "분기보고서")), [FilingFolder.purunQuarter, FilingFolder.hanbitQ3Listed])
-        XCTAssertEqual(try paths(SearchFilters(period: "2024")), [FilingFolder.hanbitHalf, FilingFolder.purunQuarter, FilingFolder.hanbitQ3Listed,
-                                                                 FilingFolder.memo, FilingFolder.inferred], "every period in 2024")
+        XCTAssertEqual(
+            try paths(SearchFilters(period: "2024")),
+            [
+                FilingFolder.hanbitHalf, FilingFolder.purunQuarter, FilingFolder.hanbitQ3Listed,
+                FilingFolder.memo, FilingFolder.inferred,
+            ], "every period in 2024")
         XCTAssertEqual(try paths(SearchFilters(period: "2024-Q3")), [FilingFolder.purunQuarter, FilingFolder.hanbitQ3Listed, FilingFolder.inferred])
         XCTAssertEqual(try paths(SearchFilters(company: "한빛전자", period: "2024-q3")), [FilingFolder.hanbitQ3Listed, FilingFolder.inferred])
-        XCTAssertEqual(try paths(SearchFilters(filedAfter: "2024-11-13", filedBefore: "2024-11-20")), [FilingFolder.purunQuarter, FilingFolder.hanbitQ3Listed])
+        XCTAssertEqual(
+            try paths(SearchFilters(filedAfter: "2024-11-13", filedBefore: "2024-11-20")), [FilingFolder.purunQuarter, FilingFolder.hanbitQ3Listed])
         // Before the cut, in every mode: as many hits as asked for while matching passages remain.
         for mode in SearchMode.allCases {
             let hits = try searcher.search("유동성 위험", limit: 3, mode: mode, filters: SearchFilters(company: "한빛전자"))
@@ -112,10 +127,12 @@ final class FilingMetadataTests: XCTestCase {
         try FilingFolder.write(folder)
         let (directory, _) = try index(folder)
         let qrels = try temporaryFolder().appendingPathComponent("qrels.jsonl")
-        try Data("""
+        try Data(
+            """
             {"query": "유동성 위험", "relevant": ["\(FilingFolder.memo)"], "filters": {"company": "푸른건설", "report_type": "내부메모"}}
             {"query": "유동성 위험", "relevant": ["\(FilingFolder.hanbitQ3Listed)"], "filters": {"company": "123450", "period": "2024-Q3"}}
-            """.utf8).write(to: qrels)
+            """.utf8
+        ).write(to: qrels)
         let queries = try JudgedQuery.load(qrels)
         XCTAssertEqual(queries[1].filters?.period, "2024-Q3")
         let searcher = try Searcher(index: try EmbeddedStore.open(directory), embedder: nil, model: nil)
@@ -137,7 +154,8 @@ final class FilingMetadataTests: XCTestCase {
         func plans() throws -> [String] {
             try DatabaseQueue(path: directory.catalogURL.path).read { db in
                 try KorSearchCore.IndexInfo.Facets.columns.map { column in
-                    try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + KorSearchCore.IndexInfo.Facets.query(column)).map { $0["detail"] as String }.joined(separator: "; ")
+                    try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + KorSearchCore.IndexInfo.Facets.query(column)).map { $0["detail"] as String }
+                        .joined(separator: "; ")
                 }
             }
         }
@@ -157,10 +175,13 @@ final class FilingMetadataTests: XCTestCase {
         try FilingFolder.write(folder)
         let (directory, _) = try index(folder)
         let model = try tinyModel
-        try Data(FilingFolder.list.replacingOccurrences(of: "\"045670\"", with: "\"045671\"").utf8).write(to: folder.appendingPathComponent("list.json"))
-        try Data("""
+        try Data(FilingFolder.list.replacingOccurrences(of: "\"045670\"", with: "\"045671\"").utf8).write(
+            to: folder.appendingPathComponent("list.json"))
+        try Data(
+            """
             {"path": "\(FilingFolder.memo)", "company": "새봄은행", "period": "2025"}
-            """.utf8).write(to: folder.appendingPathComponent("metadata.jsonl"))
+            """.utf8
+        ).write(to: folder.appendingPathComponent("metadata.jsonl"))
         let again = try Indexer(directory: directory, embedder: model.embedder, model: model.identity).index(folder: folder)
         XCTAssertEqual(again.tokens, 0, "nothing re-embedded")
         XCTAssertEqual(again.unchanged, 7)
@@ -169,7 +190,8 @@ final class FilingMetadataTests: XCTestCase {
         XCTAssertEqual(documents[FilingFolder.purunBuybackListed]?.metadata.stockCode, "045671")
         XCTAssertEqual(documents[FilingFolder.memo]?.metadata, FilingMetadata(company: "새봄은행", period: "2025"))
         let searcher = try Searcher(index: try EmbeddedStore.open(directory), embedder: nil, model: nil)
-        XCTAssertEqual(try searcher.search("유동성 위험", limit: 10, mode: .keyword, filters: SearchFilters(company: "새봄은행")).map(\.path), [FilingFolder.memo])
+        XCTAssertEqual(
+            try searcher.search("유동성 위험", limit: 10, mode: .keyword, filters: SearchFilters(company: "새봄은행")).map(\.path), [FilingFolder.memo])
         // Removing the manifest takes its fields away again; the files' own stay.
         try FileManager.default.removeItem(at: folder.appendingPathComponent("metadata.jsonl"))
         let third = try Indexer(directory: directory, embedder: model.embedder, model: model.identity).index(folder: folder)

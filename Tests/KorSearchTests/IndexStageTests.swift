@@ -1,10 +1,11 @@
 import Foundation
 import KorSearch
-@testable import KorSearchCore
-@testable import KorSearchEmbedded
 import KorSearchIndexTestSupport
 import KorSearchTestSupport
 import XCTest
+
+@testable import KorSearchCore
+@testable import KorSearchEmbedded
 
 /// The indexer's stages one by one, each against a real index directory: what `Indexer.index(folder:)` composes.
 final class IndexStageTests: XCTestCase {
@@ -82,8 +83,9 @@ final class IndexStageTests: XCTestCase {
         let model = try tinyModel
         let manifest = Manifest(folder: folder)
         XCTAssertEqual(manifest.problems, [])
-        let reading = DocumentReading(limits: DocumentLimits(), chunker: Chunker(tokenizer: model.embedder.tokenizer, options: ChunkingOptions()),
-                                      manifest: manifest)
+        let reading = DocumentReading(
+            limits: DocumentLimits(), chunker: Chunker(tokenizer: model.embedder.tokenizer, options: ChunkingOptions()),
+            manifest: manifest)
         let update = try reading.read(file, sha256: "h")
         XCTAssertEqual(update.metadata.company, "한빛전자")
         XCTAssertFalse(update.chunks.isEmpty)
@@ -105,7 +107,8 @@ final class IndexStageTests: XCTestCase {
         let chunker = Chunker(tokenizer: model.embedder.tokenizer, options: ChunkingOptions())
         func update(_ path: String, _ text: String) throws -> DocumentUpdate {
             let document = LoadedDocument(type: "txt", title: nil, text: text, pageStarts: [0], paged: false, encoding: nil)
-            return DocumentUpdate(path: path, sha256: path, size: 1, modified: 1, document: document, chunks: try chunker.chunks(of: document), vectors: [])
+            return DocumentUpdate(
+                path: path, sha256: path, size: 1, modified: 1, document: document, chunks: try chunker.chunks(of: document), vectors: [])
         }
         let same = "외환보유액은 4150억 달러로 집계되었다."
         var updates = [try update("a.txt", same), try update("b.txt", same), try update("c.txt", "원유 가격이 하락했다.")]

@@ -1,12 +1,13 @@
 import Foundation
 import GRDB
 import KorSearch
-@testable import KorSearchCore
-@testable import KorSearchEmbedded
 import KorSearchIndexTestSupport
-@testable import KorSearchPostgres
 import KorSearchTestSupport
 import XCTest
+
+@testable import KorSearchCore
+@testable import KorSearchEmbedded
+@testable import KorSearchPostgres
 
 /// Korean-exact keyword terms: whole words with their particles and endings stripped beside the bigrams,
 /// amounts with Korean units as one term, highlights of exactly what matched, and older indexes' terms derived

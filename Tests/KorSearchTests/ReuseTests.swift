@@ -1,11 +1,12 @@
 import Foundation
-@testable import KorDocuments
 import KorSearch
-@testable import KorSearchCore
-@testable import KorSearchEmbedded
 import KorSearchIndexTestSupport
 import KorSearchTestSupport
 import XCTest
+
+@testable import KorDocuments
+@testable import KorSearchCore
+@testable import KorSearchEmbedded
 
 /// Each passage embedded once: content-defined boundaries keep an edit's effect local, and a passage whose
 /// exact encoder input is stored takes that vector.
@@ -54,7 +55,10 @@ final class ReuseTests: XCTestCase {
         let changed = try stride(from: 3, to: 400, by: 9).map { position in
             try inputs(TestTexts.longReport(inserting: "이번 점검에는 외부 감사인이 처음으로 참여하였다.", at: position)).subtracting(base).count
         }
-        print(String(format: "reuse: one inserted sentence changes %.1f passages on average, %d at worst, of %d", Double(changed.reduce(0, +)) / Double(changed.count), changed.max() ?? 0, base.count))
+        print(
+            String(
+                format: "reuse: one inserted sentence changes %.1f passages on average, %d at worst, of %d",
+                Double(changed.reduce(0, +)) / Double(changed.count), changed.max() ?? 0, base.count))
         XCTAssertLessThanOrEqual(Double(changed.reduce(0, +)) / Double(changed.count), 2.0, "\(changed)")
         XCTAssertLessThanOrEqual(changed.max() ?? 0, 5, "\(changed)")
 
@@ -95,23 +99,29 @@ final class ReuseTests: XCTestCase {
         _ = try run(incremental, corpus)
         let note = corpus.appendingPathComponent("market/household-debt.txt")
         try Data((try String(contentsOf: note, encoding: .utf8) + "\n\n가계대출 증가세는 4분기에도 이어질 것으로 보인다.").utf8).write(to: note)
-        try FileManager.default.copyItem(at: corpus.appendingPathComponent("research/fund-operation-report.md"),
-                                         to: corpus.appendingPathComponent("research/fund-operation-report-copy.md"))
-        try FileManager.default.moveItem(at: corpus.appendingPathComponent("market/oil-commodities.txt"),
-                                         to: corpus.appendingPathComponent("market/oil-commodities-2024.txt"))
+        try FileManager.default.copyItem(
+            at: corpus.appendingPathComponent("research/fund-operation-report.md"),
+            to: corpus.appendingPathComponent("research/fund-operation-report-copy.md"))
+        try FileManager.default.moveItem(
+            at: corpus.appendingPathComponent("market/oil-commodities.txt"),
+            to: corpus.appendingPathComponent("market/oil-commodities-2024.txt"))
         let update = try run(incremental, corpus)
         XCTAssertGreaterThan(update.summary.reused, 0)
         let fresh = EmbeddedLocation(try temporaryFolder().appendingPathComponent("fresh"))
         _ = try run(fresh, corpus, reuse: false)
         let model = try tinyModel
-        let searchers = try [incremental, fresh].map { try Searcher(index: try EmbeddedStore.open($0), embedder: model.embedder, model: model.identity) }
+        let searchers = try [incremental, fresh].map {
+            try Searcher(index: try EmbeddedStore.open($0), embedder: model.embedder, model: model.identity)
+        }
         let queries = try JudgedQuery.load(TestPaths.repository.appendingPathComponent("Examples/eval/qrels.jsonl"))
         for query in queries {
             for mode in SearchMode.allCases {
                 // A copy and its original are the same passage: ties between them come in either order (by
                 // chunk id), so passages are compared by their text and place, with their scores.
                 let answers = try searchers.map { searcher in
-                    try searcher.search(query.query, limit: 10, mode: mode).map { "\(String(format: "%.5f", $0.score)) \($0.start)-\($0.end) \($0.text)" }.sorted()
+                    try searcher.search(query.query, limit: 10, mode: mode).map {
+                        "\(String(format: "%.5f", $0.score)) \($0.start)-\($0.end) \($0.text)"
+                    }.sorted()
                 }
                 XCTAssertEqual(answers[0], answers[1], "\(mode): \(query.query)")
             }
@@ -121,7 +131,9 @@ final class ReuseTests: XCTestCase {
 
     /// The stored vectors of a document's passages equal a fresh embedding of each passage as stored (rounded to
     /// float16), bit for bit.
-    private func assertVectorsFresh(_ directory: EmbeddedLocation, _ url: URL, relativePath: String? = nil, file: StaticString = #filePath, line: UInt = #line) throws {
+    private func assertVectorsFresh(
+        _ directory: EmbeddedLocation, _ url: URL, relativePath: String? = nil, file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let model = try tinyModel
         let index = try EmbeddedStore.open(directory)
         let path = relativePath ?? url.lastPathComponent

@@ -1,13 +1,14 @@
 import Foundation
 import GRDB
-@testable import KorDocuments
 import KorSearch
-@testable import KorSearchCore
-@testable import KorSearchEmbedded
 import KorSearchIndexTestSupport
-@testable import KorSearchPostgres
 import KorSearchTestSupport
 import XCTest
+
+@testable import KorDocuments
+@testable import KorSearchCore
+@testable import KorSearchEmbedded
+@testable import KorSearchPostgres
 
 /// Search over a real index of the example corpus, in both stores (an index directory, and PostgreSQL with
 /// pgvector when the tests have a server): every scenario runs against each. Keyword ranking does not depend
@@ -136,14 +137,18 @@ final class SearchTests: XCTestCase {
             for weight in [0.0, 0.2, 0.8, 1.0] {
                 let hits = try searcher.search(query, limit: 10, mode: .hybrid, vectorWeight: weight)
                 for hit in hits {
-                    let expected = (hit.vectorRank.map { 2 * weight / (60 + Double($0)) } ?? 0) + (hit.keywordRank.map { 2 * (1 - weight) / (60 + Double($0)) } ?? 0)
+                    let expected =
+                        (hit.vectorRank.map { 2 * weight / (60 + Double($0)) } ?? 0)
+                        + (hit.keywordRank.map { 2 * (1 - weight) / (60 + Double($0)) } ?? 0)
                     XCTAssertEqual(hit.score, expected, accuracy: 1e-12, "\(store) W=\(weight)")
                 }
             }
             let keyword = try searcher.search(query, limit: 5, mode: .keyword).map(\.chunkId)
-            XCTAssertEqual(try searcher.search(query, limit: 5, mode: .hybrid, vectorWeight: 0).map(\.chunkId), keyword, "\(store): W=0 is keyword's order")
+            XCTAssertEqual(
+                try searcher.search(query, limit: 5, mode: .hybrid, vectorWeight: 0).map(\.chunkId), keyword, "\(store): W=0 is keyword's order")
             let vector = try searcher.search(query, limit: 5, mode: .vector).map(\.chunkId)
-            XCTAssertEqual(try searcher.search(query, limit: 5, mode: .hybrid, vectorWeight: 1).map(\.chunkId), vector, "\(store): W=1 is vector's order")
+            XCTAssertEqual(
+                try searcher.search(query, limit: 5, mode: .hybrid, vectorWeight: 1).map(\.chunkId), vector, "\(store): W=1 is vector's order")
             XCTAssertEqual(try searcher.answer(query, limit: 1).vectorWeight, 0.5, "the default")
             XCTAssertNil(try searcher.answer(query, limit: 1, mode: .keyword).vectorWeight)
             for bad in [-0.1, 1.5, Double.nan] {
@@ -173,8 +178,9 @@ final class SearchTests: XCTestCase {
             defer { try? IndexStores.setDefaultVectorWeight(location, 0.5) }
             let reopened = try Searcher(location: location, embedder: model.embedder, model: model.identity)
             XCTAssertEqual(try reopened.answer("국고채 금리 하락", limit: 3).vectorWeight, 0.25)
-            XCTAssertEqual(try reopened.search("국고채 금리 하락", limit: 5).map(\.score),
-                           try reopened.search("국고채 금리 하락", limit: 5, vectorWeight: 0.25).map(\.score))
+            XCTAssertEqual(
+                try reopened.search("국고채 금리 하락", limit: 5).map(\.score),
+                try reopened.search("국고채 금리 하락", limit: 5, vectorWeight: 0.25).map(\.score))
             XCTAssertEqual(try reopened.index.info().vectorWeight, 0.25)
             XCTAssertEqual(try reopened.answer("국고채 금리 하락", limit: 1, vectorWeight: 0.9).vectorWeight, 0.9, "a query's own weight wins")
             XCTAssertThrowsError(try IndexStores.setDefaultVectorWeight(location, 7))
@@ -182,8 +188,13 @@ final class SearchTests: XCTestCase {
     }
 
     func testAStoredWeightOutOfRangeIsADamagedMeta() throws {
-        XCTAssertThrowsError(try IndexMeta(entries: ["dimension": "8", "model_id": "m", "model_fingerprint": "f", "chunk_tokens": "96",
-                                                     "chunk_overlap": "24", "vector_weight": "1.7"], owner: "idx")) { error in
+        XCTAssertThrowsError(
+            try IndexMeta(
+                entries: [
+                    "dimension": "8", "model_id": "m", "model_fingerprint": "f", "chunk_tokens": "96",
+                    "chunk_overlap": "24", "vector_weight": "1.7",
+                ], owner: "idx")
+        ) { error in
             XCTAssertEqual((error as? KorSearchError)?.kind, .corruptIndex)
             XCTAssertTrue("\(error)".contains("vector_weight \"1.7\""), "\(error)")
         }

@@ -1,7 +1,8 @@
 import Foundation
 import KorSearch
-@testable import KorSearchServer
 import XCTest
+
+@testable import KorSearchServer
 
 /// Queries and bulk embeddings share the embedder fairly: bulk requests are cut into passes of at most
 /// `maxBatch` texts, and a query goes before every bulk text still waiting.

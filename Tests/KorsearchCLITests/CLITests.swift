@@ -45,12 +45,14 @@ final class CLITests: XCTestCase {
     func testTermsPrintsTheKeywordTermsPerLine() throws {
         let result = try korsearch(["terms"], stdin: Data("육아휴직을\n1조 3,200억 원\n\nSK 1,350.5\n".utf8))
         XCTAssertEqual(result.status, 0, result.stderr)
-        XCTAssertEqual(try result.lines.map { try json($0)["terms"] as? [String] }, [
-            ["육아", "아휴", "휴직", "직을", "육아휴직을", "육아휴직"],
-            ["1", "조", "3200", "억", "원", "원1320000000000"],
-            [],
-            ["sk", "1350.5"],
-        ])
+        XCTAssertEqual(
+            try result.lines.map { try json($0)["terms"] as? [String] },
+            [
+                ["육아", "아휴", "휴직", "직을", "육아휴직을", "육아휴직"],
+                ["1", "조", "3200", "억", "원", "원1320000000000"],
+                [],
+                ["sk", "1350.5"],
+            ])
         let bad = try korsearch(["terms"], stdin: Data([0xFF, 0x0A]))
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.stderr.contains("UTF-8"), bad.stderr)

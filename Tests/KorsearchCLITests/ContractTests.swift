@@ -25,15 +25,20 @@ final class ContractTests: XCTestCase {
     /// MCP over stdio: initialize, then one `tools/call` per request; the tool results in order.
     private func mcp(index: String, _ calls: [(String, [String: Any])]) throws -> (tools: [[String: Any]], results: [[String: Any]]) {
         var messages: [[String: Any]] = [
-            ["jsonrpc": "2.0", "id": 0, "method": "initialize",
-             "params": ["protocolVersion": "2025-03-26", "capabilities": [String: Any](), "clientInfo": ["name": "contract-tests", "version": "1"]]],
+            [
+                "jsonrpc": "2.0", "id": 0, "method": "initialize",
+                "params": [
+                    "protocolVersion": "2025-03-26", "capabilities": [String: Any](), "clientInfo": ["name": "contract-tests", "version": "1"],
+                ],
+            ],
             ["jsonrpc": "2.0", "method": "notifications/initialized"],
             ["jsonrpc": "2.0", "id": 1, "method": "tools/list"],
         ]
         for (number, call) in calls.enumerated() {
             messages.append(["jsonrpc": "2.0", "id": number + 2, "method": "tools/call", "params": ["name": call.0, "arguments": call.1]])
         }
-        let input = try messages.map { String(decoding: try JSONSerialization.data(withJSONObject: $0), as: UTF8.self) }.joined(separator: "\n") + "\n"
+        let input =
+            try messages.map { String(decoding: try JSONSerialization.data(withJSONObject: $0), as: UTF8.self) }.joined(separator: "\n") + "\n"
         let run = try runKorsearch(["mcp", "--index", index, "--model", model], stdin: Data(input.utf8))
         XCTAssertEqual(run.status, 0, run.stderr)
         var byId: [Int: [String: Any]] = [:]
@@ -53,14 +58,27 @@ final class ContractTests: XCTestCase {
 
         // Filters, context and a vector weight, with each front end's spelling of them.
         let requests: [(cli: [String], body: [String: Any])] = [
-            (["보증 잔액", "-k", "3", "--mode", "hybrid", "--vector-weight", "0.3", "--context", "1", "--company", "00887766", "--period", "2024",
-              "--filed-after", "2024-08-01", "--filed-before", "2025-01-01"],
-             ["query": "보증 잔액", "k": 3, "mode": "hybrid", "vector_weight": 0.3, "context": 1,
-              "filters": ["company": "00887766", "period": "2024", "filed_after": "2024-08-01", "filed_before": "2025-01-01"]]),
-            (["자기주식 소각", "-k", "4", "--mode", "keyword", "--type", "html", "--type", "MD", "--after", "2000-01-01", "--before", "2100-01-01"],
-             ["query": "자기주식 소각", "k": 4, "mode": "keyword", "filters": ["types": ["html", "MD"], "modified_after": "2000-01-01", "modified_before": "2100-01-01"]]),
-            (["조기상환 손실", "-k", "2", "--mode", "vector", "--path", "*.pdf", "--context", "2"],
-             ["query": "조기상환 손실", "k": 2, "mode": "vector", "context": 2, "filters": ["path": "*.pdf"]]),
+            (
+                [
+                    "보증 잔액", "-k", "3", "--mode", "hybrid", "--vector-weight", "0.3", "--context", "1", "--company", "00887766", "--period", "2024",
+                    "--filed-after", "2024-08-01", "--filed-before", "2025-01-01",
+                ],
+                [
+                    "query": "보증 잔액", "k": 3, "mode": "hybrid", "vector_weight": 0.3, "context": 1,
+                    "filters": ["company": "00887766", "period": "2024", "filed_after": "2024-08-01", "filed_before": "2025-01-01"],
+                ]
+            ),
+            (
+                ["자기주식 소각", "-k", "4", "--mode", "keyword", "--type", "html", "--type", "MD", "--after", "2000-01-01", "--before", "2100-01-01"],
+                [
+                    "query": "자기주식 소각", "k": 4, "mode": "keyword",
+                    "filters": ["types": ["html", "MD"], "modified_after": "2000-01-01", "modified_before": "2100-01-01"],
+                ]
+            ),
+            (
+                ["조기상환 손실", "-k", "2", "--mode", "vector", "--path", "*.pdf", "--context", "2"],
+                ["query": "조기상환 손실", "k": 2, "mode": "vector", "context": 2, "filters": ["path": "*.pdf"]]
+            ),
         ]
         let server = try ServerProcess.start(index: index, for: self)
         let (_, mcpResults) = try mcp(index: index, requests.map { ("search", $0.body) })
@@ -78,24 +96,33 @@ final class ContractTests: XCTestCase {
             XCTAssertEqual(fromHTTP as NSDictionary, fromCLI as NSDictionary, "HTTP = CLI for request \(number)")
             XCTAssertEqual(fromMCP as NSDictionary, fromCLI as NSDictionary, "MCP = CLI for request \(number)")
             // Every hit has every field of the contract (absent values as null), highlights included.
-            let expected = Set(SearchAnswer.schema.field(at: "results").flatMap { field -> [String]? in
-                if case .list(.object(let hit)) = field.kind { return hit.fields.filter(\.isRequired).map(\.name) }
-                return nil
-            } ?? [])
+            let expected = Set(
+                SearchAnswer.schema.field(at: "results").flatMap { field -> [String]? in
+                    if case .list(.object(let hit)) = field.kind { return hit.fields.filter(\.isRequired).map(\.name) }
+                    return nil
+                } ?? [])
             XCTAssertTrue(expected.contains("highlights") && expected.contains("tokens"), "\(expected)")
             for hit in results { XCTAssertTrue(expected.isSubset(of: Set(hit.keys)), "\(expected.subtracting(hit.keys)) missing") }
             if request.body["context"] != nil { XCTAssertNotNil(results.first?["context"], "context passages attached") }
         }
 
         // A context and a document request answer the same through HTTP and MCP.
-        let hit = try XCTUnwrap((try json(try runKorsearch(["search", "자기주식 소각", "--index", index, "--mode", "keyword", "--json", "-k", "1"]).stdout)["results"] as? [[String: Any]])?.first)
+        let hit = try XCTUnwrap(
+            (try json(try runKorsearch(["search", "자기주식 소각", "--index", index, "--mode", "keyword", "--json", "-k", "1"]).stdout)["results"]
+                as? [[String: Any]])?.first)
         let chunk = try XCTUnwrap(hit["chunk_id"] as? Int), document = try XCTUnwrap(hit["document_id"] as? Int)
-        let (_, answers) = try mcp(index: index, [("get_context", ["chunk_id": chunk, "neighbours": 2]),
-                                                  ("get_document", ["document_id": document, "start": 5, "end": 60])])
+        let (_, answers) = try mcp(
+            index: index,
+            [
+                ("get_context", ["chunk_id": chunk, "neighbours": 2]),
+                ("get_document", ["document_id": document, "start": 5, "end": 60]),
+            ])
         let context = try get(server, "/v1/chunks/\(chunk)?neighbours=2")
-        XCTAssertEqual(try json(String(decoding: context.data, as: UTF8.self)) as NSDictionary, try XCTUnwrap(answers[0]["structuredContent"] as? NSDictionary))
+        XCTAssertEqual(
+            try json(String(decoding: context.data, as: UTF8.self)) as NSDictionary, try XCTUnwrap(answers[0]["structuredContent"] as? NSDictionary))
         let range = try get(server, "/v1/documents/\(document)?start=5&end=60")
-        XCTAssertEqual(try json(String(decoding: range.data, as: UTF8.self)) as NSDictionary, try XCTUnwrap(answers[1]["structuredContent"] as? NSDictionary))
+        XCTAssertEqual(
+            try json(String(decoding: range.data, as: UTF8.self)) as NSDictionary, try XCTUnwrap(answers[1]["structuredContent"] as? NSDictionary))
         // The MCP text names the ids an agent passes on.
         let text = ((answers[0]["content"] as? [[String: Any]])?.first?["text"] as? String) ?? ""
         XCTAssertTrue(text.contains("chunk_id \(chunk)") && text.contains("document_id \(document)"), text)
@@ -115,7 +142,9 @@ final class ContractTests: XCTestCase {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("korsearch-contract-\(UUID().uuidString)")
         addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
         let index = folder.appendingPathComponent("index").path
-        let indexed = try runKorsearch(["index", repository.appendingPathComponent("Examples/corpus/market").path, "--index", index, "--model", model, "--quiet"])
+        let indexed = try runKorsearch([
+            "index", repository.appendingPathComponent("Examples/corpus/market").path, "--index", index, "--model", model, "--quiet",
+        ])
         XCTAssertEqual(indexed.status, 0, indexed.stderr)
         let server = try ServerProcess.start(index: index, for: self)
         let openAPI = try json(String(decoding: try get(server, "/openapi.json").data, as: UTF8.self))
@@ -123,7 +152,8 @@ final class ContractTests: XCTestCase {
         func properties(_ schema: Any?) -> Set<String> { Set(((schema as? [String: Any])?["properties"] as? [String: Any])?.keys ?? [:].keys) }
 
         let filters = Set(SearchFilters.schema.fields.map(\.name))
-        XCTAssertEqual(filters, ["path", "types", "modified_after", "modified_before", "company", "report_type", "period", "filed_after", "filed_before"])
+        XCTAssertEqual(
+            filters, ["path", "types", "modified_after", "modified_before", "company", "report_type", "period", "filed_after", "filed_before"])
         XCTAssertEqual(properties(schemas["SearchFilters"]), filters, "OpenAPI's filters")
         XCTAssertEqual(properties(schemas["SearchRequest"]), Set(SearchRequest.schema.fields.map(\.name)), "OpenAPI's request")
         XCTAssertEqual(properties(schemas["SearchHit"]), Set((Passage.fields + SearchHit.fields).map(\.name) + ["context"]))

@@ -1,7 +1,8 @@
 import Foundation
-@testable import KorDocuments
 import KorSearch
 import XCTest
+
+@testable import KorDocuments
 
 /// What a user types and what they get back: the version, one exit-code convention, the usage of the
 /// command at fault, the default index said out loud, paths and types checked.
@@ -12,8 +13,10 @@ final class ConventionsCLITests: XCTestCase {
 
     /// Runs a shell line in `folder` (for a current folder of its own, or arguments that are not UTF-8).
     private func shell(_ line: String, in folder: URL) throws -> KorsearchRun {
-        KorsearchRun(try ProcessRunner.run(URL(fileURLWithPath: "/bin/sh"), ["-c", "cd \"$0\" && " + line, folder.path],
-                                            environment: ["KORSEARCH": binary, "MODEL": model]))
+        KorsearchRun(
+            try ProcessRunner.run(
+                URL(fileURLWithPath: "/bin/sh"), ["-c", "cd \"$0\" && " + line, folder.path],
+                environment: ["KORSEARCH": binary, "MODEL": model]))
     }
 
     func testVersionAndExitCodes() throws {
@@ -27,12 +30,21 @@ final class ConventionsCLITests: XCTestCase {
         XCTAssertEqual(try runKorsearch(["index", folder.path, "--index", index, "--model", model, "--quiet"]).status, 0)
         let qrels = folder.appendingPathComponent("q.jsonl")
         let cases: [([String], Int32, String)] = [
-            (["index", folder.path, "--index", folder.appendingPathComponent("i2").path, "--model", model, "--chunk-tokens", "0"], 64, "--chunk-tokens must be at least 8"),
+            (
+                ["index", folder.path, "--index", folder.appendingPathComponent("i2").path, "--model", model, "--chunk-tokens", "0"], 64,
+                "--chunk-tokens must be at least 8"
+            ),
             (["search", "금리", "--index", index, "-k", "0"], 64, "Usage: korsearch search"),
             (["search", "금리", "--index", index, "-k", "101"], 64, "-k must be between 1 and 100"),
-            (["search", "금리", "--index", index, "--type", "xls"], 64, "--type xls is not a type korsearch reads; one of txt, md, html, pdf, docx, hwpx"),
+            (
+                ["search", "금리", "--index", index, "--type", "xls"], 64,
+                "--type xls is not a type korsearch reads; one of txt, md, html, pdf, docx, hwpx"
+            ),
             (["search", "금리", "--index", folder.appendingPathComponent("none").path], 66, "no index at"),
-            (["remove", "b.txt", "./a.txt", "--index", index], 66, "not in the index (paths are relative to the indexed folder, as `korsearch search` prints them): b.txt"),
+            (
+                ["remove", "b.txt", "./a.txt", "--index", index], 66,
+                "not in the index (paths are relative to the indexed folder, as `korsearch search` prints them): b.txt"
+            ),
             (["eval", "--index", index, "--qrels", qrels.path, "--mode", "keyword"], 64, "is not UTF-8 text"),
             (["embed", "--model", model, "--frobnicate"], 64, "Usage: korsearch embed"),
         ]

@@ -1,7 +1,9 @@
 import Foundation
-@testable import KorDocuments
 import KorSearch
 import XCTest
+
+@testable import KorDocuments
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -39,7 +41,9 @@ final class FolderCLITests: XCTestCase {
         XCTAssertEqual(mkfifo(folder.appendingPathComponent("pipe.txt").path, 0o644), 0)
         // A name that is not UTF-8.
         let badName: [UInt8] = Array(folder.path.utf8) + Array("/".utf8) + [0xFF, 0x61] + Array(".txt".utf8) + [0]
-        let descriptor = badName.withUnsafeBufferPointer { open(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), O_CREAT | O_WRONLY, 0o644) }
+        let descriptor = badName.withUnsafeBufferPointer {
+            open(UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), O_CREAT | O_WRONLY, 0o644)
+        }
         XCTAssertGreaterThanOrEqual(descriptor, 0)
         _ = "금리".withCString { Glibc.write(descriptor, $0, strlen($0)) }
         close(descriptor)
@@ -62,13 +66,16 @@ final class FolderCLITests: XCTestCase {
         XCTAssertEqual(reasons["\u{FFFD}a.txt"], "its name is not valid UTF-8; rename it to index it")
         XCTAssertEqual(reasons["huge.txt"], "larger than 256 MiB, the limit per file (3.0 GiB)")
         XCTAssertEqual(reasons["disc.iso"], "unsupported file type .iso")
-        let info = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(try runKorsearch(["info", "--index", index, "--json"]).stdout.utf8)) as? [String: Any])
+        let info = try XCTUnwrap(
+            JSONSerialization.jsonObject(with: Data(try runKorsearch(["info", "--index", index, "--json"]).stdout.utf8)) as? [String: Any])
         XCTAssertEqual(info["documents"] as? Int, 1, "only sub/real.txt")
 
         // With --follow-links the outside folder is read too (the links to /etc and /proc are still not text
         // documents, and the file inside stays indexed once).
-        let followed = try runKorsearch(["index", folder.path, "--index", base.appendingPathComponent("followed").path, "--model", model,
-                                         "--follow-links", "--json", "--quiet"])
+        let followed = try runKorsearch([
+            "index", folder.path, "--index", base.appendingPathComponent("followed").path, "--model", model,
+            "--follow-links", "--json", "--quiet",
+        ])
         XCTAssertEqual(followed.status, 0, followed.stderr)
         let search = try runKorsearch(["search", "비밀 문서", "--index", base.appendingPathComponent("followed").path, "--mode", "keyword", "--json"])
         XCTAssertTrue(search.stdout.contains("out/secret.txt"), search.stdout)
@@ -110,8 +117,10 @@ final class FolderCLITests: XCTestCase {
         try Data("비공개".utf8).write(to: folder.appendingPathComponent("closed/secret.txt"))
         XCTAssertEqual(chmod(folder.appendingPathComponent("closed").path, 0o000), 0)
         addTeardownBlock { _ = chmod(folder.appendingPathComponent("closed").path, 0o755) }
-        let result = try runKorsearchUnprivileged(["index", folder.path, "--index", base.appendingPathComponent("index").path, "--model",
-                                                   try ReadableCopies.tinyModel, "--json", "--quiet"])
+        let result = try runKorsearchUnprivileged([
+            "index", folder.path, "--index", base.appendingPathComponent("index").path, "--model",
+            try ReadableCopies.tinyModel, "--json", "--quiet",
+        ])
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertEqual(try skipped(result.stdout)["closed/"], "folder cannot be read: Permission denied")
     }

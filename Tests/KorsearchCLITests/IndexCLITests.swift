@@ -1,8 +1,10 @@
 import Foundation
-@testable import KorDocuments
 import KorSearch
 import KorSearchTestSupport
 import XCTest
+
+@testable import KorDocuments
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -54,8 +56,9 @@ final class IndexCLITests: XCTestCase {
         let corpus = try copyOfCorpus()
         let index = try temporaryFolder().appendingPathComponent("index").path
         // Dies right after its first catalog commit, before FAISS is written (like kill -9 at that moment).
-        let crashed = try runKorsearch(["index", corpus.path, "--index", index, "--model", model, "--quiet"],
-                                       environment: ["KORSEARCH_TEST_CRASH_AFTER_COMMIT": "1"])
+        let crashed = try runKorsearch(
+            ["index", corpus.path, "--index", index, "--model", model, "--quiet"],
+            environment: ["KORSEARCH_TEST_CRASH_AFTER_COMMIT": "1"])
         XCTAssertEqual(crashed.status, 137)
         let info = try runKorsearch(["info", "--index", index, "--json"])
         XCTAssertEqual(info.status, 0, info.stderr)
@@ -79,7 +82,8 @@ final class IndexCLITests: XCTestCase {
         try Data("한국은행은 기준금리를 동결했다.".utf8).write(to: folder.appendingPathComponent("a.txt"))
         let fresh = folder.appendingPathComponent("fresh").path
         XCTAssertEqual(try runKorsearch(["index", folder.path, "--index", fresh, "--model", model, "--quiet"]).status, 0)
-        XCTAssertEqual(try json(try runKorsearch(["info", "--index", fresh, "--json"]).stdout)["precision"] as? String, Precision.recommended.rawValue)
+        XCTAssertEqual(
+            try json(try runKorsearch(["info", "--index", fresh, "--json"]).stdout)["precision"] as? String, Precision.recommended.rawValue)
 
         let int8 = folder.appendingPathComponent("int8").path
         XCTAssertEqual(try runKorsearch(["index", folder.path, "--index", int8, "--model", model, "--precision", "int8", "--quiet"]).status, 0)
@@ -111,8 +115,9 @@ final class IndexCLITests: XCTestCase {
 
         let qrels = folder.appendingPathComponent("qrels.jsonl")
         try Data(#"{"query": "환율 마감", "relevant": ["b.txt"]}"#.utf8).write(to: qrels)
-        let evaluated = try runKorsearch(["eval", "--index", index, "--qrels", qrels.path, "--precision", "fp32", "--mode", "vector", "--json"],
-                                         environment: offline)
+        let evaluated = try runKorsearch(
+            ["eval", "--index", index, "--qrels", qrels.path, "--precision", "fp32", "--mode", "vector", "--json"],
+            environment: offline)
         XCTAssertEqual(evaluated.status, 0, evaluated.stderr)
         XCTAssertEqual((try json(evaluated.stdout)["modes"] as? [String: Any])?.keys.sorted(), ["vector"])
 
@@ -179,10 +184,22 @@ final class IndexCLITests: XCTestCase {
         let index = try temporaryFolder().appendingPathComponent("index").path
         let cases: [([String], String)] = [
             (["index", "/nonexistent/folder", "--index", index, "--model", model], "does not exist"),
-            (["index", repository.appendingPathComponent("Examples/corpus").path, "--index", index, "--model", model, "--faiss", "Bogus99"], "FAISS cannot build"),
-            (["index", repository.appendingPathComponent("Examples/corpus").path, "--index", index, "--model", model, "--chunk-tokens", "900"], "exceeds the model's maximum length"),
-            (["index", repository.appendingPathComponent("Examples/corpus").path, "--index", index, "--model", "nobody/nothing"], "not in the Hugging Face cache"),
-            (["index", repository.appendingPathComponent("Examples/corpus").path, "--index", index, "--model", "not a model"], "neither a folder nor a hub id"),
+            (
+                ["index", repository.appendingPathComponent("Examples/corpus").path, "--index", index, "--model", model, "--faiss", "Bogus99"],
+                "FAISS cannot build"
+            ),
+            (
+                ["index", repository.appendingPathComponent("Examples/corpus").path, "--index", index, "--model", model, "--chunk-tokens", "900"],
+                "exceeds the model's maximum length"
+            ),
+            (
+                ["index", repository.appendingPathComponent("Examples/corpus").path, "--index", index, "--model", "nobody/nothing"],
+                "not in the Hugging Face cache"
+            ),
+            (
+                ["index", repository.appendingPathComponent("Examples/corpus").path, "--index", index, "--model", "not a model"],
+                "neither a folder nor a hub id"
+            ),
             (["info", "--index", "/nonexistent/index"], "no index at"),
             (["rebuild", "--index", "/nonexistent/index"], "no index at"),
         ]
@@ -194,7 +211,9 @@ final class IndexCLITests: XCTestCase {
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: "/nonexistent/index"))
         // The failed runs above left nothing that stops a correct one.
-        let good = try runKorsearch(["index", repository.appendingPathComponent("Examples/corpus").path, "--index", index, "--model", model, "--quiet"])
+        let good = try runKorsearch([
+            "index", repository.appendingPathComponent("Examples/corpus").path, "--index", index, "--model", model, "--quiet",
+        ])
         XCTAssertEqual(good.status, 0, good.stderr)
     }
 }

@@ -1,6 +1,8 @@
 import Foundation
-@testable import KorDocuments
 import XCTest
+
+@testable import KorDocuments
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -12,8 +14,9 @@ struct KorsearchRun {
     let stderr: String
     /// What a `ProcessRunner` run printed, as text.
     init(_ run: ProcessRunner.Result) {
-        self.init(status: run.status, stdout: String(decoding: run.standardOutput, as: UTF8.self),
-                  stderr: String(decoding: run.standardError, as: UTF8.self))
+        self.init(
+            status: run.status, stdout: String(decoding: run.standardOutput, as: UTF8.self),
+            stderr: String(decoding: run.standardError, as: UTF8.self))
     }
 
     init(status: Int32, stdout: String, stderr: String) {
@@ -28,8 +31,10 @@ struct KorsearchRun {
 
 /// Runs the built binary as a child process with the given arguments, standard input and extra environment.
 func runKorsearch(_ arguments: [String], stdin: Data = Data(), environment: [String: String] = [:]) throws -> KorsearchRun {
-    KorsearchRun(try ProcessRunner.run(Bundle.main.bundleURL.appendingPathComponent("korsearch"), arguments, input: stdin,
-                                       environment: environment))
+    KorsearchRun(
+        try ProcessRunner.run(
+            Bundle.main.bundleURL.appendingPathComponent("korsearch"), arguments, input: stdin,
+            environment: environment))
 }
 
 /// Copies of the built binary and the tiny test model in a folder everyone may read, made once per test run:
@@ -85,6 +90,8 @@ enum ReadableCopies {
 func runKorsearchUnprivileged(_ arguments: [String]) throws -> KorsearchRun {
     guard getuid() == 0 else { return try runKorsearch(arguments) }
     let binary = try ReadableCopies.of(Bundle.main.bundleURL.appendingPathComponent("korsearch")).path
-    return KorsearchRun(try ProcessRunner.run(URL(fileURLWithPath: "/usr/sbin/runuser"), ["-u", "nobody", "--", binary] + arguments,
-                                              environment: ["HOME": "/tmp"]))
+    return KorsearchRun(
+        try ProcessRunner.run(
+            URL(fileURLWithPath: "/usr/sbin/runuser"), ["-u", "nobody", "--", binary] + arguments,
+            environment: ["HOME": "/tmp"]))
 }

@@ -49,7 +49,9 @@ final class MCPTests: XCTestCase {
                 if chunk.isEmpty {
                     process.waitUntilExit()
                     let log = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                    throw NSError(domain: "MCPTests", code: 1, userInfo: [NSLocalizedDescriptionKey: "the server closed its output (status \(process.terminationStatus)): \(log)"])
+                    throw NSError(
+                        domain: "MCPTests", code: 1,
+                        userInfo: [NSLocalizedDescriptionKey: "the server closed its output (status \(process.terminationStatus)): \(log)"])
                 }
                 buffer.append(chunk)
             }
@@ -66,11 +68,17 @@ final class MCPTests: XCTestCase {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("korsearch-mcp-\(UUID().uuidString)")
         addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
         let index = folder.appendingPathComponent("index").path
-        let indexed = try runKorsearch(["index", repository.appendingPathComponent("Examples/corpus").path, "--index", index, "--model", model, "--quiet"])
+        let indexed = try runKorsearch([
+            "index", repository.appendingPathComponent("Examples/corpus").path, "--index", index, "--model", model, "--quiet",
+        ])
         XCTAssertEqual(indexed.status, 0, indexed.stderr)
         let session = try Session(["mcp", "--index", index, "--model", model])
-        let initialized = try session.request("initialize", ["protocolVersion": "2025-03-26", "capabilities": [String: Any](),
-                                                             "clientInfo": ["name": "korsearch-tests", "version": "1.0"]])
+        let initialized = try session.request(
+            "initialize",
+            [
+                "protocolVersion": "2025-03-26", "capabilities": [String: Any](),
+                "clientInfo": ["name": "korsearch-tests", "version": "1.0"],
+            ])
         XCTAssertEqual((initialized["serverInfo"] as? [String: Any])?["name"] as? String, "korsearch")
         XCTAssertNotNil((initialized["capabilities"] as? [String: Any])?["tools"])
         try session.send(["jsonrpc": "2.0", "method": "notifications/initialized"])
@@ -82,7 +90,8 @@ final class MCPTests: XCTestCase {
         // The same hits as the CLI, in every mode.
         for mode in ["keyword", "hybrid", "vector"] {
             let cli = try runKorsearch(["search", "푸른건설 PF 대출 보증", "--index", index, "--model", model, "--json", "-k", "3", "--mode", mode])
-            let expected = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(cli.stdout.utf8)) as? [String: Any])?["results"] as? [[String: Any]])
+            let expected = try XCTUnwrap(
+                (try JSONSerialization.jsonObject(with: Data(cli.stdout.utf8)) as? [String: Any])?["results"] as? [[String: Any]])
             let result = try session.call("search", ["query": "푸른건설 PF 대출 보증", "k": 3, "mode": mode])
             XCTAssertFalse(result.isError, result.text)
             let hits = try XCTUnwrap(result.structured?["results"] as? [[String: Any]])
@@ -92,11 +101,18 @@ final class MCPTests: XCTestCase {
         let weighted = try session.call("search", ["query": "푸른건설 PF 대출 보증", "k": 3, "vector_weight": 0])
         XCTAssertEqual(weighted.structured?["vector_weight"] as? Double, 0)
         let keyword = try runKorsearch(["search", "푸른건설 PF 대출 보증", "--index", index, "--model", model, "--json", "-k", "3", "--mode", "keyword"])
-        XCTAssertEqual((weighted.structured?["results"] as? [[String: Any]])?.compactMap { $0["chunk_id"] as? Int },
-                       ((try JSONSerialization.jsonObject(with: Data(keyword.stdout.utf8)) as? [String: Any])?["results"] as? [[String: Any]])?.compactMap { $0["chunk_id"] as? Int },
-                       "vector_weight 0 ranks as keyword search")
-        let filtered = try session.call("search", ["query": "보증 잔액", "k": 2, "mode": "keyword", "context": 1,
-                                                   "filters": ["company": "00887766", "report_type": "반기보고서", "period": "2024"]])
+        XCTAssertEqual(
+            (weighted.structured?["results"] as? [[String: Any]])?.compactMap { $0["chunk_id"] as? Int },
+            ((try JSONSerialization.jsonObject(with: Data(keyword.stdout.utf8)) as? [String: Any])?["results"] as? [[String: Any]])?.compactMap {
+                $0["chunk_id"] as? Int
+            },
+            "vector_weight 0 ranks as keyword search")
+        let filtered = try session.call(
+            "search",
+            [
+                "query": "보증 잔액", "k": 2, "mode": "keyword", "context": 1,
+                "filters": ["company": "00887766", "report_type": "반기보고서", "period": "2024"],
+            ])
         let top = try XCTUnwrap((filtered.structured?["results"] as? [[String: Any]])?.first)
         XCTAssertEqual(top["path"] as? String, "disclosures/20240816000456.zip")
         XCTAssertEqual(top["section"] as? String, "IV. 우발부채 등에 관한 사항 > 1. PF 대출 지급보증")
@@ -160,8 +176,12 @@ final class MCPTests: XCTestCase {
         let index = try buildCorpusIndex(in: folder, model: model)
         let session = try Session(["mcp", "--index", index, "--model", model])
         addTeardownBlock { session.process.terminate() }
-        _ = try session.request("initialize", ["protocolVersion": "2025-03-26", "capabilities": [String: Any](),
-                                               "clientInfo": ["name": "korsearch-tests", "version": "1.0"]])
+        _ = try session.request(
+            "initialize",
+            [
+                "protocolVersion": "2025-03-26", "capabilities": [String: Any](),
+                "clientInfo": ["name": "korsearch-tests", "version": "1.0"],
+            ])
         try session.send(["jsonrpc": "2.0", "method": "notifications/initialized"])
         func top() throws -> String? {
             let result = try session.call("search", ["query": "스테이블코인", "mode": "keyword", "k": 1])
@@ -187,7 +207,8 @@ final class MCPTests: XCTestCase {
         addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
         let index = folder.appendingPathComponent("index").path
         let query = "새봄은행 순이자마진"
-        let expected = try Self.indexAndSearch(index: index, model: model, corpus: repository.appendingPathComponent("Examples/corpus").path, query: query)
+        let expected = try Self.indexAndSearch(
+            index: index, model: model, corpus: repository.appendingPathComponent("Examples/corpus").path, query: query)
 
         let process = Process(), toServer = Pipe(), fromServer = Pipe()
         process.executableURL = Bundle.main.bundleURL.appendingPathComponent("korsearch")
@@ -200,8 +221,9 @@ final class MCPTests: XCTestCase {
         // (and its message loop, which would spin on the closed pipe).
         process.terminationHandler = { _ in Task { await client.disconnect() } }
         try process.run()
-        let transport = StdioTransport(input: .init(rawValue: fromServer.fileHandleForReading.fileDescriptor),
-                                       output: .init(rawValue: toServer.fileHandleForWriting.fileDescriptor))
+        let transport = StdioTransport(
+            input: .init(rawValue: fromServer.fileHandleForReading.fileDescriptor),
+            output: .init(rawValue: toServer.fileHandleForWriting.fileDescriptor))
         let initialized = try await client.connect(transport: transport)
         XCTAssertEqual(initialized.serverInfo.name, "korsearch")
 
@@ -243,7 +265,8 @@ final class MCPTests: XCTestCase {
         let indexed = try runKorsearch(["index", corpus, "--index", index, "--model", model, "--quiet"])
         XCTAssertEqual(indexed.status, 0, indexed.stderr)
         let cli = try runKorsearch(["search", query, "--index", index, "--model", model, "--json", "-k", "3"])
-        let top = try XCTUnwrap(((try JSONSerialization.jsonObject(with: Data(cli.stdout.utf8)) as? [String: Any])?["results"] as? [[String: Any]])?.first)
+        let top = try XCTUnwrap(
+            ((try JSONSerialization.jsonObject(with: Data(cli.stdout.utf8)) as? [String: Any])?["results"] as? [[String: Any]])?.first)
         return (try XCTUnwrap(top["chunk_id"] as? Int), try XCTUnwrap(top["path"] as? String))
     }
 }

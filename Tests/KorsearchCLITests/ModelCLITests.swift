@@ -28,8 +28,9 @@ final class ModelCLITests: XCTestCase {
         // Offline from here on: the cached model indexes by its id.
         let folder = try temporaryFolder()
         try Data("기준금리 동결".utf8).write(to: folder.appendingPathComponent("a.txt"))
-        let indexed = try run(["index", folder.path, "--index", folder.appendingPathComponent("idx").path, "--model", repository, "--quiet"],
-                              ["HF_HUB_OFFLINE": "1"])
+        let indexed = try run(
+            ["index", folder.path, "--index", folder.appendingPathComponent("idx").path, "--model", repository, "--quiet"],
+            ["HF_HUB_OFFLINE": "1"])
         XCTAssertEqual(indexed.0, 0, indexed.2)
         let missing = try run(["model", "info", "nobody/missing"])
         XCTAssertNotEqual(missing.0, 0)

@@ -1,12 +1,13 @@
 import Foundation
 import KorSearch
+import KorSearchTestSupport
+import XCTest
+
 @testable import KorDocuments
 @testable import KorSearchCore
 @testable import KorSearchEmbedded
 @testable import KorSearchHub
 @testable import KorSearchPostgres
-import KorSearchTestSupport
-import XCTest
 
 /// The store of a CLI test: a new schema on the tests' PostgreSQL server (`KORSEARCH_TEST_POSTGRES`, set by
 /// `Scripts/test`); the test is skipped when there is none.
@@ -74,8 +75,10 @@ final class PostgresCLITests: XCTestCase {
             let b = try XCTUnwrap(try json(fromDirectory.stdout)["results"] as? [[String: Any]])
             XCTAssertEqual(a.map { "\($0["path"]!)#\($0["ordinal"]!)" }, b.map { "\($0["path"]!)#\($0["ordinal"]!)" }, mode)
         }
-        let eval = try runKorsearch(["eval", "--store", store, "--mode", "keyword", "--json",
-                                     "--qrels", repository.appendingPathComponent("Examples/eval/qrels.jsonl").path])
+        let eval = try runKorsearch([
+            "eval", "--store", store, "--mode", "keyword", "--json",
+            "--qrels", repository.appendingPathComponent("Examples/eval/qrels.jsonl").path,
+        ])
         XCTAssertEqual(eval.status, 0, eval.stderr)
         let recall = ((try json(eval.stdout)["modes"] as? [String: Any])?["keyword"] as? [String: Any])?["recall"] as? Double
         XCTAssertGreaterThan(recall ?? 0, 0.9)
@@ -94,8 +97,9 @@ final class PostgresCLITests: XCTestCase {
         let corpus = try copyOfCorpus()
         let store = try testStoreURL("killed")
         // Dies inside its fourth document's transaction, that document's passages written but not committed.
-        let crashed = try runKorsearch(["index", corpus.path, "--store", store, "--model", model, "--quiet"],
-                                       environment: ["KORSEARCH_TEST_CRASH_IN_WRITE": "3"])
+        let crashed = try runKorsearch(
+            ["index", corpus.path, "--store", store, "--model", model, "--quiet"],
+            environment: ["KORSEARCH_TEST_CRASH_IN_WRITE": "3"])
         XCTAssertEqual(crashed.status, 137, crashed.stderr)
         guard let location = try IndexLocation(index: "", store: store).store as? PostgresLocation else { return XCTFail() }
         let atCrash = try PostgresWriter(store: try PostgresStore.open(location)).documents()
@@ -104,7 +108,9 @@ final class PostgresCLITests: XCTestCase {
         let resumed = try runKorsearch(["index", corpus.path, "--store", store, "--model", model, "--json", "--quiet"])
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
         let summary = try json(resumed.stdout)
-        XCTAssertEqual([summary["added"] as? Int, summary["unchanged"] as? Int, summary["documents"] as? Int], [TestCorpus.documents - 3, 3, TestCorpus.documents])
+        XCTAssertEqual(
+            [summary["added"] as? Int, summary["unchanged"] as? Int, summary["documents"] as? Int],
+            [TestCorpus.documents - 3, 3, TestCorpus.documents])
         let final = try PostgresWriter(store: try PostgresStore.open(location)).documents()
         for (path, document) in atCrash {
             XCTAssertEqual(final[path], document, "\(path) was whole when the worker died")
@@ -116,7 +122,10 @@ final class PostgresCLITests: XCTestCase {
     func testStoreErrors() throws {
         let corpus = repository.appendingPathComponent("Examples/corpus").path
         let cases: [([String], String)] = [
-            (["info", "--store", "postgres://korsearch@127.0.0.1:1/postgres"], "cannot connect to PostgreSQL at postgres://korsearch@127.0.0.1:1/postgres"),
+            (
+                ["info", "--store", "postgres://korsearch@127.0.0.1:1/postgres"],
+                "cannot connect to PostgreSQL at postgres://korsearch@127.0.0.1:1/postgres"
+            ),
             (["info", "--store", "mysql://a@b/c"], "is not a postgres:// URL"),
             (["info", "--store", "postgres://u:hunter2@127.0.0.1/db?schema=UPPER"], "a schema name is lowercase"),
             (["info", "--index", "/tmp/x", "--store", "postgres://a@b/c"], "not both"),

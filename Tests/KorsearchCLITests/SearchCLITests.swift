@@ -10,7 +10,9 @@ final class SearchCLITests: XCTestCase {
         addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
         let index = folder.appendingPathComponent("index").path
         let model = repository.appendingPathComponent("Tests/Fixtures/models/mdeberta-tiny-safetensors").path
-        let run = try runKorsearch(["index", repository.appendingPathComponent("Examples/corpus").path, "--index", index, "--model", model, "--quiet"])
+        let run = try runKorsearch([
+            "index", repository.appendingPathComponent("Examples/corpus").path, "--index", index, "--model", model, "--quiet",
+        ])
         XCTAssertEqual(run.status, 0, run.stderr)
         return index
     }
@@ -34,7 +36,9 @@ final class SearchCLITests: XCTestCase {
         XCTAssertTrue(first["section"] is NSNull, "section is null for a document without headings")
 
         let filing = try runKorsearch(["search", "인천 송도 주상복합", "--index", index, "--json", "-k", "1", "--mode", "keyword", "--type", "dart"])
-        let filingHit = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(filing.stdout.utf8)) as? [String: Any])?["results"] as? [[String: Any]]).first
+        let filingHit = try XCTUnwrap(
+            (try JSONSerialization.jsonObject(with: Data(filing.stdout.utf8)) as? [String: Any])?["results"] as? [[String: Any]]
+        ).first
         XCTAssertEqual(filingHit?["path"] as? String, "disclosures/20240816000456.zip")
         XCTAssertEqual(filingHit?["section"] as? String, "IV. 우발부채 등에 관한 사항 > 1. PF 대출 지급보증")
         let filingMetadata = try XCTUnwrap(filingHit?["metadata"] as? [String: Any])
@@ -51,11 +55,18 @@ final class SearchCLITests: XCTestCase {
         // Metadata filters: only the company's documents, by name or code; a bad period is a usage error.
         let company = try runKorsearch(["search", "영업이익", "--index", index, "--json", "-k", "5", "--mode", "keyword", "--company", "한빛전자 주식회사"])
         XCTAssertEqual(company.status, 0, company.stderr)
-        let companyHits = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(company.stdout.utf8)) as? [String: Any])?["results"] as? [[String: Any]])
+        let companyHits = try XCTUnwrap(
+            (try JSONSerialization.jsonObject(with: Data(company.stdout.utf8)) as? [String: Any])?["results"] as? [[String: Any]])
         XCTAssertFalse(companyHits.isEmpty)
-        XCTAssertTrue(companyHits.allSatisfy { ($0["metadata"] as? [String: Any])?["company"] as? String == "한빛전자㈜" }, "\(companyHits.map { $0["path"] ?? "" })")
-        let code = try runKorsearch(["search", "보증", "--index", index, "--json", "-k", "5", "--mode", "keyword", "--company", "00887766", "--period", "2024", "--report-type", "반기보고서"])
-        let codeHits = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(code.stdout.utf8)) as? [String: Any])?["results"] as? [[String: Any]])
+        XCTAssertTrue(
+            companyHits.allSatisfy { ($0["metadata"] as? [String: Any])?["company"] as? String == "한빛전자㈜" }, "\(companyHits.map { $0["path"] ?? "" })"
+        )
+        let code = try runKorsearch([
+            "search", "보증", "--index", index, "--json", "-k", "5", "--mode", "keyword", "--company", "00887766", "--period", "2024", "--report-type",
+            "반기보고서",
+        ])
+        let codeHits = try XCTUnwrap(
+            (try JSONSerialization.jsonObject(with: Data(code.stdout.utf8)) as? [String: Any])?["results"] as? [[String: Any]])
         XCTAssertEqual(Set(codeHits.compactMap { $0["path"] as? String }), ["disclosures/20240816000456.zip"])
         let badPeriod = try runKorsearch(["search", "보증", "--index", index, "--period", "2024-Q5"])
         XCTAssertEqual(badPeriod.status, 64, badPeriod.stderr)
@@ -68,7 +79,8 @@ final class SearchCLITests: XCTestCase {
         XCTAssertEqual(companies.first?["documents"] as? Int, 4)
 
         let pdf = try runKorsearch(["search", "조기상환", "--index", index, "--json", "-k", "1", "--type", "pdf", "--context", "1"])
-        let pdfHit = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(pdf.stdout.utf8)) as? [String: Any])?["results"] as? [[String: Any]]).first
+        let pdfHit = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(pdf.stdout.utf8)) as? [String: Any])?["results"] as? [[String: Any]])
+            .first
         XCTAssertEqual(pdfHit?["page"] as? Int, 1)
         XCTAssertNotNil(pdfHit?["context"] as? [[String: Any]])
 
@@ -83,13 +95,16 @@ final class SearchCLITests: XCTestCase {
         let batch = try runKorsearch(["search", "--queries", queries.path, "--index", index, "-k", "2"])
         XCTAssertEqual(batch.status, 0, batch.stderr)
         XCTAssertEqual(batch.lines.count, 3)
-        XCTAssertEqual(try batch.lines.map { (try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["query"] as? String },
-                       ["환율", "배당금", "국고채"])
+        XCTAssertEqual(
+            try batch.lines.map { (try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["query"] as? String },
+            ["환율", "배당금", "국고채"])
     }
 
     func testEvalReportsEveryMode() throws {
         let index = try builtIndex()
-        let run = try runKorsearch(["eval", "--index", index, "--qrels", repository.appendingPathComponent("Examples/eval/qrels.jsonl").path, "--json"])
+        let run = try runKorsearch([
+            "eval", "--index", index, "--qrels", repository.appendingPathComponent("Examples/eval/qrels.jsonl").path, "--json",
+        ])
         XCTAssertEqual(run.status, 0, run.stderr)
         let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
         let modes = try XCTUnwrap(report["modes"] as? [String: [String: Any]])
@@ -121,7 +136,8 @@ final class SearchCLITests: XCTestCase {
         let bestMRR = sweep.compactMap { $0["mrr"] as? Double }.max()
         XCTAssertEqual(sweep.first { $0["vector_weight"] as? Double == best }?["mrr"] as? Double, bestMRR)
 
-        let info = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(try runKorsearch(["info", "--index", index, "--json"]).stdout.utf8)) as? [String: Any])
+        let info = try XCTUnwrap(
+            JSONSerialization.jsonObject(with: Data(try runKorsearch(["info", "--index", index, "--json"]).stdout.utf8)) as? [String: Any])
         XCTAssertEqual(info["vector_weight"] as? Double, best)
         XCTAssertTrue(try runKorsearch(["info", "--index", index]).stdout.contains("hybrid     vector weight \(best)"))
         let search = try runKorsearch(["search", "국고채 금리", "--index", index, "--json", "-k", "2"])
@@ -129,7 +145,8 @@ final class SearchCLITests: XCTestCase {
         let own = try runKorsearch(["search", "국고채 금리", "--index", index, "--json", "-k", "2", "--vector-weight", "0.7"])
         XCTAssertEqual((try JSONSerialization.jsonObject(with: Data(own.stdout.utf8)) as? [String: Any])?["vector_weight"] as? Double, 0.7)
         let fixed = try runKorsearch(["eval", "--index", index, "--qrels", qrels, "--mode", "hybrid", "--vector-weight", "0", "--json"])
-        let hybrid = try XCTUnwrap(((try JSONSerialization.jsonObject(with: Data(fixed.stdout.utf8)) as? [String: Any])?["modes"] as? [String: [String: Any]])?["hybrid"])
+        let hybrid = try XCTUnwrap(
+            ((try JSONSerialization.jsonObject(with: Data(fixed.stdout.utf8)) as? [String: Any])?["modes"] as? [String: [String: Any]])?["hybrid"])
         XCTAssertEqual(hybrid["mrr"] as? Double, sweep[0]["mrr"] as? Double, "eval at one weight agrees with the sweep")
 
         for (arguments, message) in [
@@ -149,7 +166,10 @@ final class SearchCLITests: XCTestCase {
         let cases: [([String], String)] = [
             (["search", "", "--index", index], "the query is empty"),
             (["search", "금리", "--index", "/nonexistent/index"], "no index at"),
-            (["search", "금리", "--index", index, "--model", repository.appendingPathComponent("Tests/Fixtures/models/log-buckets-pytorch").path], "was built by model"),
+            (
+                ["search", "금리", "--index", index, "--model", repository.appendingPathComponent("Tests/Fixtures/models/log-buckets-pytorch").path],
+                "was built by model"
+            ),
             (["search", "--index", index], "give a QUERY or --queries FILE"),
             (["search", "금리", "--index", index, "--after", "yesterday"], "YYYY-MM-DD"),
             (["eval", "--index", index, "--qrels", "/nonexistent/qrels.jsonl"], "cannot read qrels file"),

@@ -1,8 +1,9 @@
 import Foundation
+import XCTest
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
-import XCTest
 
 /// A `korsearch serve` child process on a free loopback port, stopped when the test ends.
 final class ServerProcess: @unchecked Sendable {
@@ -38,7 +39,9 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     /// One HTTP request to the server (a JSON body, or raw bytes), answered with its status and body.
-    func fetch(_ method: String, _ path: String, json: Any? = nil, body: Data? = nil, headers: [String: String] = [:]) throws -> (status: Int, data: Data) {
+    func fetch(
+        _ method: String, _ path: String, json: Any? = nil, body: Data? = nil, headers: [String: String] = [:]
+    ) throws -> (status: Int, data: Data) {
         var request = URLRequest(url: URL(string: path, relativeTo: base)!)
         request.httpMethod = method
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
@@ -76,7 +79,8 @@ final class ServerProcess: @unchecked Sendable {
             line.append(byte)
         }
         let text = String(decoding: line, as: UTF8.self)
-        let address = try XCTUnwrap(text.range(of: "http://").map { String(text[$0.lowerBound...]).trimmingCharacters(in: .whitespacesAndNewlines) }, text)
+        let address = try XCTUnwrap(
+            text.range(of: "http://").map { String(text[$0.lowerBound...]).trimmingCharacters(in: .whitespacesAndNewlines) }, text)
         return ServerProcess(process: process, base: try XCTUnwrap(URL(string: address)), errors: errors)
     }
 }

@@ -1,9 +1,10 @@
 import Foundation
+import KorSearchTestSupport
+import XCTest
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
-import KorSearchTestSupport
-import XCTest
 
 /// `korsearch serve` as a real process on a loopback port, exercised over real HTTP.
 final class ServerTests: XCTestCase {
@@ -18,8 +19,10 @@ final class ServerTests: XCTestCase {
         try ServerProcess.start(index: index, extra, for: self)
     }
 
-    private func call(_ server: ServerProcess, _ method: String, _ path: String, json: Any? = nil, body: Data? = nil,
-                      headers: [String: String] = [:]) throws -> (status: Int, object: [String: Any]?) {
+    private func call(
+        _ server: ServerProcess, _ method: String, _ path: String, json: Any? = nil, body: Data? = nil,
+        headers: [String: String] = [:]
+    ) throws -> (status: Int, object: [String: Any]?) {
         let (status, data) = try server.fetch(method, path, json: json, body: body, headers: headers)
         return (status, try? JSONSerialization.jsonObject(with: data) as? [String: Any])
     }
@@ -45,14 +48,18 @@ final class ServerTests: XCTestCase {
         let hits = try XCTUnwrap(search.object?["results"] as? [[String: Any]])
         XCTAssertEqual(hits.first?["path"] as? String, "market/household-debt.txt")
         XCTAssertTrue(hits.first?["section"] is NSNull, "a document without headings")
-        let filing = try call(server, "POST", "/v1/search", json: ["query": "누리바이오 예정 발행가액", "k": 1, "mode": "keyword", "filters": ["types": ["hwp"]]])
+        let filing = try call(
+            server, "POST", "/v1/search", json: ["query": "누리바이오 예정 발행가액", "k": 1, "mode": "keyword", "filters": ["types": ["hwp"]]])
         let filingHit = try XCTUnwrap((filing.object?["results"] as? [[String: Any]])?.first)
         XCTAssertEqual(filingHit["section"] as? String, "누리바이오㈜ 유상증자 결정", "the HWP's outline headings")
         XCTAssertEqual((filingHit["metadata"] as? [String: Any])?["company"] as? String, "누리바이오㈜")
         XCTAssertEqual((filingHit["metadata"] as? [String: Any])?["inferred"] as? [String], ["company"], "from its title")
-        let filtered = try call(server, "POST", "/v1/search", json: ["query": "영업이익", "k": 5, "mode": "keyword", "filters": ["company": "한빛전자", "period": "2024-Q3"]])
+        let filtered = try call(
+            server, "POST", "/v1/search", json: ["query": "영업이익", "k": 5, "mode": "keyword", "filters": ["company": "한빛전자", "period": "2024-Q3"]])
         XCTAssertEqual(filtered.status, 200)
-        XCTAssertEqual(Set(((filtered.object?["results"] as? [[String: Any]]) ?? []).compactMap { $0["path"] as? String }), ["disclosures/hanbit-q3-2024-earnings.txt"])
+        XCTAssertEqual(
+            Set(((filtered.object?["results"] as? [[String: Any]]) ?? []).compactMap { $0["path"] as? String }),
+            ["disclosures/hanbit-q3-2024-earnings.txt"])
         let badPeriod = try call(server, "POST", "/v1/search", json: ["query": "영업이익", "filters": ["period": "2024-Q9"]])
         XCTAssertEqual(badPeriod.status, 400)
         let facets = info.object?["facets"] as? [String: Any]
@@ -83,7 +90,9 @@ final class ServerTests: XCTestCase {
         // Embeddings equal `korsearch embed`, in input order, as floats and as base64.
         let texts = ["한국은행은 기준금리를 동결했다.", "원/달러 환율", ""]
         let cli = try runKorsearch(["embed", "--model", model], stdin: Data((texts.joined(separator: "\n") + "\n").utf8))
-        let expected = try cli.lines.map { try XCTUnwrap((JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["embedding"] as? [Double]) }
+        let expected = try cli.lines.map {
+            try XCTUnwrap((JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])?["embedding"] as? [Double])
+        }
         let embedded = try call(server, "POST", "/v1/embeddings", json: ["input": texts, "model": "text-embedding-korsearch"])
         XCTAssertEqual(embedded.status, 200)
         let data = try XCTUnwrap(embedded.object?["data"] as? [[String: Any]])
@@ -106,7 +115,8 @@ final class ServerTests: XCTestCase {
         XCTAssertEqual(search.status, 200)
         let hits = try XCTUnwrap(search.object?["results"] as? [[String: Any]])
         let cliSearch = try runKorsearch(["search", "자기주식 소각", "--index", index, "-k", "3", "--mode", "keyword", "--json"])
-        let cliHits = try XCTUnwrap((JSONSerialization.jsonObject(with: Data(cliSearch.stdout.utf8)) as? [String: Any])?["results"] as? [[String: Any]])
+        let cliHits = try XCTUnwrap(
+            (JSONSerialization.jsonObject(with: Data(cliSearch.stdout.utf8)) as? [String: Any])?["results"] as? [[String: Any]])
         XCTAssertEqual(hits.map { $0["chunk_id"] as? Int }, cliHits.map { $0["chunk_id"] as? Int })
         XCTAssertNotNil(hits.first?["context"])
         let hybrid = try call(server, "POST", "/v1/search", json: ["query": "국고채 금리", "filters": ["types": ["md"]]])
@@ -151,7 +161,10 @@ final class ServerTests: XCTestCase {
             ("POST", "/v1/search", ["query": "금리", "top_k": 3], nil, 400, "unknown field top_k"),
             ("POST", "/v1/search", ["query": "금리", "filters": ["type": ["pdf"]]], nil, 400, "unknown field filters.type"),
             ("POST", "/v1/search", ["query": "금리", "filters": ["types": ["xls"]]], nil, 400, "xls is not a type korsearch reads"),
-            ("POST", "/v1/search", ["query": "금리", "filters": ["path": String(repeating: "*", count: 1_500)]], nil, 400, "the path pattern is too complex"),
+            (
+                "POST", "/v1/search", ["query": "금리", "filters": ["path": String(repeating: "*", count: 1_500)]], nil, 400,
+                "the path pattern is too complex"
+            ),
             ("POST", "/v1/embeddings", ["input": "a", "temperature": 1], nil, 400, "unknown field temperature"),
         ]
         for (method, path, json, body, status, message) in bad {
@@ -186,7 +199,9 @@ final class ServerTests: XCTestCase {
         let server = try start(index: try buildIndex(folder), ["--batch-window-ms", "25"])
         let texts = (0 ..< 24).map { "질문 \($0): 기준금리와 환율 전망은 어떤가?" }
         let sequential = try texts.map { text in
-            try XCTUnwrap(((try call(server, "POST", "/v1/embeddings", json: ["input": text]).object?["data"] as? [[String: Any]])?.first)?["embedding"] as? [Double])
+            try XCTUnwrap(
+                ((try call(server, "POST", "/v1/embeddings", json: ["input": text]).object?["data"] as? [[String: Any]])?.first)?["embedding"]
+                    as? [Double])
         }
         let before = try call(server, "GET", "/v1/info").object?["batches"] as? Int ?? 0
         let results = UnsafeMutableBufferPointer<[Double]>.allocate(capacity: texts.count)

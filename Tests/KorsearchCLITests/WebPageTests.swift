@@ -1,7 +1,8 @@
 import Foundation
-@testable import KorDocuments
 import KorSearchTestSupport
 import XCTest
+
+@testable import KorDocuments
 
 /// The search page in a real headless browser (Debian's chromium): the DOM after the page's script has run,
 /// for each state a person reaches (a query, another mode, a filter, expanded context, a document).
@@ -19,10 +20,12 @@ final class WebPageTests: XCTestCase {
     private func dom(_ browser: String, _ url: URL) throws -> String {
         let profile = FileManager.default.temporaryDirectory.appendingPathComponent("korsearch-chromium-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: profile) }
-        let run = try ProcessRunner.run(URL(fileURLWithPath: browser), [
-            "--headless=new", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile.path)",
-            "--virtual-time-budget=10000", "--dump-dom", url.absoluteString,
-        ])
+        let run = try ProcessRunner.run(
+            URL(fileURLWithPath: browser),
+            [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile.path)",
+                "--virtual-time-budget=10000", "--dump-dom", url.absoluteString,
+            ])
         let data = run.standardOutput
         return String(decoding: data, as: UTF8.self)
     }
@@ -45,7 +48,8 @@ final class WebPageTests: XCTestCase {
         let index = try buildCorpusIndex(in: folder, model: model)
         try Data("<script>document.title='pwned'</script> 마크업이 들어 있는 공시 <b>굵게</b> 문서.\n".utf8)
             .write(to: folder.appendingPathComponent("corpus/markup.txt"))
-        XCTAssertEqual(try runKorsearch(["index", folder.appendingPathComponent("corpus").path, "--index", index, "--model", model, "--quiet"]).status, 0)
+        XCTAssertEqual(
+            try runKorsearch(["index", folder.appendingPathComponent("corpus").path, "--index", index, "--model", model, "--quiet"]).status, 0)
         let server = try ServerProcess.start(index: index, for: self)
 
         // The page, with the index overview.
@@ -62,16 +66,19 @@ final class WebPageTests: XCTestCase {
         XCTAssertTrue(results.contains("data-mode=\"hybrid\""))
         XCTAssertTrue(results.contains("disclosures/buyback-decision.html"))
         // Long passages show a snippet around the match, with a button for the whole passage.
-        let long = try dom(browser, url(server, "/?q=\("한빛전자 3분기 영업이익".addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!)&mode=keyword&k=3"))
+        let long = try dom(
+            browser, url(server, "/?q=\("한빛전자 3분기 영업이익".addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!)&mode=keyword&k=3"))
         XCTAssertGreaterThan(count(long, "class=\"secondary whole\""), 0, "a snippet with 전체 보기")
         XCTAssertTrue(long.contains("전체 보기"))
         // Marks are what matched, as the CLI marks them: the 3 of 3분기, never the 3 of 3,812 or 2023; amounts whole.
         XCTAssertTrue(long.contains("2024년 <mark>3분기</mark>"), "the number 3 and the word 분기, side by side")
         XCTAssertFalse(long.contains("<mark>3</mark>,812"), "not a digit inside a longer number")
         XCTAssertTrue(long.contains("<mark>영업이익</mark>"))
-        let amount = try dom(browser, url(server, "/?q=\("매출 42,315억원".addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!)&mode=keyword&k=3"))
+        let amount = try dom(
+            browser, url(server, "/?q=\("매출 42,315억원".addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!)&mode=keyword&k=3"))
         XCTAssertTrue(amount.contains("<mark>4조 2,315억 원</mark>"), "an amount written another way, marked whole")
-        let unrelated = try dom(browser, url(server, "/?q=\("운전 전자".addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!)&mode=keyword&k=10"))
+        let unrelated = try dom(
+            browser, url(server, "/?q=\("운전 전자".addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!)&mode=keyword&k=10"))
         XCTAssertTrue(unrelated.contains("<mark>운전</mark>자본"), "운전 is the start of 운전자본; 전자 inside it is a coincidence")
 
         // Another mode.
@@ -86,13 +93,19 @@ final class WebPageTests: XCTestCase {
         XCTAssertEqual(count(pdf, "class=\"source\""), count(pdf, ".pdf (p. "), "every hit is a PDF with its page")
 
         // A filing's hit shows the section it is in.
-        let filing = try dom(browser, url(server, "/?q=\("인천 송도 주상복합".addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!)&type=dart&mode=keyword&k=1"))
+        let filing = try dom(
+            browser, url(server, "/?q=\("인천 송도 주상복합".addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!)&type=dart&mode=keyword&k=1"))
         XCTAssertTrue(filing.contains("<span class=\"section\"> · IV. 우발부채 등에 관한 사항 &gt; 1. PF 대출 지급보증</span>"), filing)
 
         // The index's companies, reports and periods as filters; a hit says what its document is.
         XCTAssertTrue(home.contains("data-facet=\"company\""), "facets on the page")
         XCTAssertTrue(home.contains("한빛전자 (4)"), home)
-        let byCompany = try dom(browser, url(server, "/?q=\("영업이익".addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!)&mode=keyword&company=\("푸른건설".addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!)"))
+        let byCompany = try dom(
+            browser,
+            url(
+                server,
+                "/?q=\("영업이익".addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!)&mode=keyword&company=\("푸른건설".addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!)"
+            ))
         XCTAssertGreaterThan(count(byCompany, "class=\"hit\""), 0)
         XCTAssertEqual(count(byCompany, "class=\"hit\""), count(byCompany, "<span class=\"about\"> · 푸른건설㈜"), "only 푸른건설's documents, each saying so")
 
@@ -115,15 +128,19 @@ final class WebPageTests: XCTestCase {
 
         // The page marks what the server says matched — the CLI's highlights — and holds no keyword logic.
         let cli = try runKorsearch(["search", "자기주식 소각", "--index", index, "--mode", "keyword", "--json", "-k", "1"])
-        let top = try XCTUnwrap(((try JSONSerialization.jsonObject(with: Data(cli.stdout.utf8)) as? [String: Any])?["results"] as? [[String: Any]])?.first)
+        let top = try XCTUnwrap(
+            ((try JSONSerialization.jsonObject(with: Data(cli.stdout.utf8)) as? [String: Any])?["results"] as? [[String: Any]])?.first)
         let scalars = Array(try XCTUnwrap(top["text"] as? String).unicodeScalars)
         let cliMarks = try XCTUnwrap(top["highlights"] as? [[Int]]).map { String(String.UnicodeScalarView(scalars[$0[0] ..< $0[1]])) }
         let page = try dom(browser, url(server, "/?q=\(query)&mode=keyword&k=1"))
         let firstHit = try XCTUnwrap(page.range(of: "class=\"hit\"").map { String(page[$0.lowerBound...]) })
         let pageMarks = firstHit.matches(of: /<mark>([^<]*)<\/mark>/).map { String($0.output.1) }
         XCTAssertFalse(pageMarks.isEmpty, firstHit)
-        XCTAssertTrue((0 ... max(0, cliMarks.count - pageMarks.count)).contains { Array(cliMarks[$0 ..< min(cliMarks.count, $0 + pageMarks.count)]) == pageMarks },
-                      "the page's marks \(pageMarks) are the CLI's highlights \(cliMarks)")
+        XCTAssertTrue(
+            (0 ... max(0, cliMarks.count - pageMarks.count)).contains {
+                Array(cliMarks[$0 ..< min(cliMarks.count, $0 + pageMarks.count)]) == pageMarks
+            },
+            "the page's marks \(pageMarks) are the CLI's highlights \(cliMarks)")
         let script = try String(contentsOf: repository.appendingPathComponent("Sources/KorSearchServer/Page/app.js"), encoding: .utf8)
         for logic in ["ENDINGS", "stem(", "amounts(", "tokens(", "matchAll", "\\uAC00"] {
             XCTAssertFalse(script.contains(logic), "keyword analysis (\(logic)) in the page's script")

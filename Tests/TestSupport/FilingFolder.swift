@@ -43,24 +43,40 @@ public enum FilingFolder {
     /// Writes the folder; `passages` repeats a sentence in every document so a filter has many to choose from.
     public static func write(_ folder: URL) throws {
         let fm = FileManager.default
-        for sub in ["hanbit", "purun", "listed", "notes"] { try fm.createDirectory(at: folder.appendingPathComponent(sub), withIntermediateDirectories: true) }
-        try zip(folder.appendingPathComponent(hanbitHalf), ["20240814000123.xml": dartXML(
-            company: "한빛전자㈜", corpCode: "00991234", acode: "11012", report: "반기보고서", from: "20240101", to: "20240630",
-            body: "반기 영업이익은 5,376억 원이다. 유동성 위험을 점검하였다.")])
-        try zip(folder.appendingPathComponent(hanbitAnnual), ["20240318000456.xml": dartXML(
-            company: "한빛전자㈜", corpCode: "00991234", acode: "11011", report: "사업보고서", from: "20230101", to: "20231231",
-            body: "연간 영업이익은 8,112억 원이다. 유동성 위험을 점검하였다.")])
-        try zip(folder.appendingPathComponent(purunQuarter), ["20241114000789.xml": dartXML(
-            company: "푸른건설 주식회사", corpCode: "00887766", acode: "11013", report: "분기보고서", from: "20240101", to: "20240930",
-            body: "PF 보증 잔액은 8,210억 원이다. 유동성 위험을 점검하였다.")])
+        for sub in ["hanbit", "purun", "listed", "notes"] {
+            try fm.createDirectory(at: folder.appendingPathComponent(sub), withIntermediateDirectories: true)
+        }
+        try zip(
+            folder.appendingPathComponent(hanbitHalf),
+            [
+                "20240814000123.xml": dartXML(
+                    company: "한빛전자㈜", corpCode: "00991234", acode: "11012", report: "반기보고서", from: "20240101", to: "20240630",
+                    body: "반기 영업이익은 5,376억 원이다. 유동성 위험을 점검하였다.")
+            ])
+        try zip(
+            folder.appendingPathComponent(hanbitAnnual),
+            [
+                "20240318000456.xml": dartXML(
+                    company: "한빛전자㈜", corpCode: "00991234", acode: "11011", report: "사업보고서", from: "20230101", to: "20231231",
+                    body: "연간 영업이익은 8,112억 원이다. 유동성 위험을 점검하였다.")
+            ])
+        try zip(
+            folder.appendingPathComponent(purunQuarter),
+            [
+                "20241114000789.xml": dartXML(
+                    company: "푸른건설 주식회사", corpCode: "00887766", acode: "11013", report: "분기보고서", from: "20240101", to: "20240930",
+                    body: "PF 보증 잔액은 8,210억 원이다. 유동성 위험을 점검하였다.")
+            ])
         try Data("분기 실적 요약. 영업이익은 3,812억 원이다. 유동성 위험을 점검하였다.".utf8).write(to: folder.appendingPathComponent(hanbitQ3Listed))
         try Data("자기주식 취득 결정. 유동성 위험을 점검하였다.".utf8).write(to: folder.appendingPathComponent(purunBuybackListed))
         try Data(list.utf8).write(to: folder.appendingPathComponent("list.json"))
         try Data("사내 메모: PF 보증 현황과 유동성 위험을 점검하였다.".utf8).write(to: folder.appendingPathComponent(memo))
-        try Data("""
+        try Data(
+            """
             # metadata for files that are not filings
             {"path": "\(memo)", "company": "(주)푸른건설", "report_type": "내부메모", "period": "2024-q4", "filed": "2024-12-02"}
-            """.utf8).write(to: folder.appendingPathComponent("metadata.jsonl"))
+            """.utf8
+        ).write(to: folder.appendingPathComponent("metadata.jsonl"))
         try Data("한빛전자㈜ 2024년 3분기 실적\n\n유동성 위험을 점검하였다. 영업이익은 늘었다.".utf8).write(to: folder.appendingPathComponent(inferred))
     }
 }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -116,7 +117,8 @@ public final class HubTestServer: @unchecked Sendable {
         if request.path.hasPrefix("/cdn/") {
             let sha = String(request.path.dropFirst("/cdn/".count))
             guard let name = largeFiles.first(where: { data($0).map { Self.hex(SHA256.hash(data: $0)) } == sha }),
-                  var body = data(name) else {
+                var body = data(name)
+            else {
                 send(client, status: "404 Not Found", headers: ["Content-Length": "0"])
                 return
             }
@@ -148,23 +150,28 @@ public final class HubTestServer: @unchecked Sendable {
             return
         }
         guard repo == repository || privateRepositories.contains(repo), components[3] == "main" || components[3] == commit,
-              let body = data(components[4]) else {
+            let body = data(components[4])
+        else {
             send(client, status: "404 Not Found", headers: ["Content-Length": "0", "X-Error-Code": "EntryNotFound"])
             return
         }
         if largeFiles.contains(components[4]) {
             let sha = Self.hex(SHA256.hash(data: body))
-            send(client, status: "302 Found", headers: [
-                "Location": "/cdn/\(sha)", "X-Linked-Etag": "\"\(sha)\"", "X-Linked-Size": "\(body.count)",
-                "X-Repo-Commit": commit, "ETag": "\"not-the-content-hash\"", "Content-Length": "0",
-            ])
+            send(
+                client, status: "302 Found",
+                headers: [
+                    "Location": "/cdn/\(sha)", "X-Linked-Etag": "\"\(sha)\"", "X-Linked-Size": "\(body.count)",
+                    "X-Repo-Commit": commit, "ETag": "\"not-the-content-hash\"", "Content-Length": "0",
+                ])
             return
         }
         var sha1 = Insecure.SHA1()
         sha1.update(data: Data("blob \(body.count)\u{0}".utf8))
         sha1.update(data: body)
-        send(client, status: "200 OK", headers: [
-            "ETag": "\"\(Self.hex(sha1.finalize()))\"", "X-Repo-Commit": commit, "Content-Length": "\(body.count)",
-        ], body: request.method == "HEAD" ? Data() : body)
+        send(
+            client, status: "200 OK",
+            headers: [
+                "ETag": "\"\(Self.hex(sha1.finalize()))\"", "X-Repo-Commit": commit, "Content-Length": "\(body.count)",
+            ], body: request.method == "HEAD" ? Data() : body)
     }
 }

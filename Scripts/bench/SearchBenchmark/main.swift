@@ -75,7 +75,9 @@ func forEachSyntheticDocument(_ dimension: Int, _ body: (Int, [Chunk], [[Float]]
     let corpus = repository.appendingPathComponent("Examples/corpus")
     for file in (FileManager.default.enumerator(atPath: corpus.path)!.compactMap { $0 as? String }).sorted() {
         if let document = try? DocumentLoader.load(corpus.appendingPathComponent(file)) {
-            sentences += document.text.split(whereSeparator: { $0 == "." || $0 == "\n" }).map { $0.trimmingCharacters(in: .whitespaces) }.filter { $0.count > 10 }
+            sentences += document.text.split(whereSeparator: { $0 == "." || $0 == "\n" }).map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+                $0.count > 10
+            }
         }
     }
     var generator = SeededGenerator(state: 42)
@@ -106,14 +108,18 @@ func build(_ location: IndexLocation, _ loaded: (embedder: Embedder, identity: M
     let started = Date()
     try forEachSyntheticDocument(dimension) { documentIndex, chunks, vectors, text in
         let document = LoadedDocument(type: "txt", title: "synthetic \(documentIndex)", text: text, pageStarts: [0], paged: false, encoding: "UTF-8")
-        updates.append(DocumentUpdate(path: "synthetic/\(documentIndex).txt", sha256: "\(documentIndex)", size: 1, modified: 0,
-                                      document: document, chunks: chunks, vectors: vectors))
+        updates.append(
+            DocumentUpdate(
+                path: "synthetic/\(documentIndex).txt", sha256: "\(documentIndex)", size: 1, modified: 0,
+                document: document, chunks: chunks, vectors: vectors))
         if updates.count == 500 {
             try writer.write(updates: updates, removing: [])
             updates = []
             if documentIndex % 2000 == 1999 {
-                log(String(format: "  %d chunks, %.0f chunks/s", (documentIndex + 1) * chunksPerDocument,
-                           Double((documentIndex + 1) * chunksPerDocument) / Date().timeIntervalSince(started)))
+                log(
+                    String(
+                        format: "  %d chunks, %.0f chunks/s", (documentIndex + 1) * chunksPerDocument,
+                        Double((documentIndex + 1) * chunksPerDocument) / Date().timeIntervalSince(started)))
             }
         }
     }
@@ -149,7 +155,8 @@ func dot(_ a: [Float], _ b: [Float]) -> Float {
             var sum = SIMD16<Float>()
             var index = 0
             while index + 16 <= a.count {
-                sum += UnsafeRawPointer(a.baseAddress! + index).loadUnaligned(as: SIMD16<Float>.self)
+                sum +=
+                    UnsafeRawPointer(a.baseAddress! + index).loadUnaligned(as: SIMD16<Float>.self)
                     * UnsafeRawPointer(b.baseAddress! + index).loadUnaligned(as: SIMD16<Float>.self)
                 index += 16
             }
@@ -181,8 +188,10 @@ func measure(_ label: String, _ searcher: Searcher) throws -> [[Int64]] {
         embedding.append(Date().timeIntervalSince(begin) * 1000)
     }
     embedding.sort()
-    print(String(format: "%-9@ query embedding alone: p50 %.1f ms, p95 %.1f ms", label as NSString,
-                 embedding[embedding.count / 2], embedding[Int(Double(embedding.count) * 0.95)]))
+    print(
+        String(
+            format: "%-9@ query embedding alone: p50 %.1f ms, p95 %.1f ms", label as NSString,
+            embedding[embedding.count / 2], embedding[Int(Double(embedding.count) * 0.95)]))
     for mode in SearchMode.allCases {
         _ = try searcher.search(queries[0].text, limit: 10, mode: mode, queryVector: queries[0].vector)  // warm-up
         var times: [Double] = []
@@ -194,8 +203,10 @@ func measure(_ label: String, _ searcher: Searcher) throws -> [[Int64]] {
         }
         times.sort()
         let p50 = times[times.count / 2], p95 = times[Int(Double(times.count) * 0.95)], worst = times.last!
-        print(String(format: "%-9@ %-8@ %d queries on %d chunks: p50 %.1f ms, p95 %.1f ms, max %.1f ms",
-                     label as NSString, mode.rawValue as NSString, times.count, chunks, p50, p95, worst))
+        print(
+            String(
+                format: "%-9@ %-8@ %d queries on %d chunks: p50 %.1f ms, p95 %.1f ms, max %.1f ms",
+                label as NSString, mode.rawValue as NSString, times.count, chunks, p50, p95, worst))
     }
     return vectorHits
 }
@@ -236,24 +247,31 @@ do {
     let started = Date()
     let searcher = try Searcher(directory: directory, embedder: loaded.embedder, model: loaded.identity)
     log(String(format: "opened the FAISS store in %.2f s", Date().timeIntervalSince(started)))
-    func logFiles(_ when: String) { log(String(format: "  mapped catalog pages %@: %.0f MiB", when as NSString, residentMemory().files - withoutStore.files)) }
+    func logFiles(_ when: String) {
+        log(String(format: "  mapped catalog pages %@: %.0f MiB", when as NSString, residentMemory().files - withoutStore.files))
+    }
     logFiles("after opening")
     _ = try searcher.index.info()
     logFiles("after info")
     let faissHits = try measure("faiss", searcher)
     reportSizes(directory)
     let memory = residentMemory()
-    print(String(format: "faiss     resident memory: %.0f MiB, of it the open store %.0f MiB (the rest the model; peak %.0f MiB); mapped file pages %.0f MiB of the store's, anonymous memory %.0f MiB",
-                 memory.now, memory.now - withoutStore.now, memory.peak, memory.files - withoutStore.files,
-                 (memory.now - memory.files) - (withoutStore.now - withoutStore.files)))
+    print(
+        String(
+            format:
+                "faiss     resident memory: %.0f MiB, of it the open store %.0f MiB (the rest the model; peak %.0f MiB); mapped file pages %.0f MiB of the store's, anonymous memory %.0f MiB",
+            memory.now, memory.now - withoutStore.now, memory.peak, memory.files - withoutStore.files,
+            (memory.now - memory.files) - (withoutStore.now - withoutStore.files)))
     let info = try searcher.index.info()
     let exact = try exactTopTen(try queries(searcher.index.dimension).map(\.vector))
     var recall = 0.0
     for (hits, truth) in zip(faissHits, exact) {
         recall += Double(Set(try keys(searcher, hits)).intersection(truth).count) / Double(max(1, truth.count))
     }
-    print(String(format: "faiss     vector index %@: recall@10 %.3f against exact search over the float32 vectors as generated",
-                 "\(info.faiss) (\(info.faissSetting ?? "?"))" as NSString, recall / Double(exact.count)))
+    print(
+        String(
+            format: "faiss     vector index %@: recall@10 %.3f against exact search over the float32 vectors as generated",
+            "\(info.faiss) (\(info.faissSetting ?? "?"))" as NSString, recall / Double(exact.count)))
 
     if let store = option("--store", nil) {
         let location = try IndexLocation(index: "", store: store)
@@ -265,8 +283,10 @@ do {
         for (hits, truth) in zip(postgresHits, exact) {
             overlap += Double(Set(try keys(postgres, hits)).intersection(truth).count) / Double(max(1, truth.count))
         }
-        print(String(format: "postgres vector index pgvector HNSW: recall@10 %.3f against exact search over the float32 vectors as generated",
-                     overlap / Double(exact.count)))
+        print(
+            String(
+                format: "postgres vector index pgvector HNSW: recall@10 %.3f against exact search over the float32 vectors as generated",
+                overlap / Double(exact.count)))
         if let rate { print(String(format: "postgres insert rate: %.0f chunks/s (one transaction per 10-chunk document)", rate)) }
     }
 } catch {

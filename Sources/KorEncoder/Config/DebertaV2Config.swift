@@ -94,9 +94,11 @@ public struct DebertaV2Config: Equatable, Sendable {
         shareAttentionKey = try reader.bool("share_att_key") ?? shareAttentionKey
         embeddingSize = try reader.int("embedding_size") ?? hiddenSize
 
-        let sizes = [("vocab_size", vocabSize), ("hidden_size", hiddenSize), ("num_hidden_layers", numHiddenLayers),
-                     ("num_attention_heads", numAttentionHeads), ("intermediate_size", intermediateSize),
-                     ("max_position_embeddings", maxPositionEmbeddings), ("embedding_size", embeddingSize)]
+        let sizes = [
+            ("vocab_size", vocabSize), ("hidden_size", hiddenSize), ("num_hidden_layers", numHiddenLayers),
+            ("num_attention_heads", numAttentionHeads), ("intermediate_size", intermediateSize),
+            ("max_position_embeddings", maxPositionEmbeddings), ("embedding_size", embeddingSize),
+        ]
         for (field, value) in sizes where value < 1 {
             throw EncoderError(.unsupportedConfiguration, "\(source): \(field) must be positive, found \(value)")
         }

@@ -9,7 +9,9 @@ final class BF16Product: @unchecked Sendable {
     init(transposedB: Bool, alpha: Float) throws {
         var error: UnsafePointer<CChar>?
         guard let handle = ks_gemm_bf16_create(transposedB ? 1 : 0, alpha, &error) else {
-            throw EncoderError(.unsupportedConfiguration, "reduced-precision attention is not available here: \(error.map { String(cString: $0) } ?? "oneDNN failed")")
+            throw EncoderError(
+                .unsupportedConfiguration,
+                "reduced-precision attention is not available here: \(error.map { String(cString: $0) } ?? "oneDNN failed")")
         }
         self.handle = handle
     }
@@ -17,8 +19,10 @@ final class BF16Product: @unchecked Sendable {
     deinit { ks_gemm_free(handle) }
 
     /// Runs in the calling thread; nil on success, else oneDNN's message.
-    func apply(m: Int, n: Int, k: Int, a: UnsafePointer<UInt16>, lda: Int, b: UnsafePointer<UInt16>, ldb: Int,
-               into c: UnsafeMutablePointer<Float>, ldc: Int) -> String? {
+    func apply(
+        m: Int, n: Int, k: Int, a: UnsafePointer<UInt16>, lda: Int, b: UnsafePointer<UInt16>, ldb: Int,
+        into c: UnsafeMutablePointer<Float>, ldc: Int
+    ) -> String? {
         var error: UnsafePointer<CChar>?
         if ks_gemm_bf16_apply(handle, Int64(m), Int64(n), Int64(k), a, Int64(lda), b, Int64(ldb), c, Int64(ldc), &error) != 0 {
             return error.map { String(cString: $0) } ?? "oneDNN bf16 matmul failed"

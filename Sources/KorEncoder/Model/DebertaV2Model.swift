@@ -61,7 +61,8 @@ public final class DebertaV2Model: @unchecked Sendable {
     /// Loads the weights of a configuration from a safetensors file or a PyTorch checkpoint, to run at a
     /// precision.
     public convenience init(config: DebertaV2Config, weightsAt url: URL, precision: Precision = .fp32) throws {
-        let reader: CheckpointReader = url.pathExtension == "safetensors"
+        let reader: CheckpointReader =
+            url.pathExtension == "safetensors"
             ? try SafeTensorsFile(url: url) : try PyTorchCheckpoint(url: url)
         try self.init(config: config, checkpoint: reader, precision: precision)
     }
@@ -89,7 +90,8 @@ public final class DebertaV2Model: @unchecked Sendable {
                 throw EncoderError(.invalidInput, "sequence \(index) is empty; every sequence needs at least one token")
             }
             if config.positionBiasedInput, ids.count > config.maxPositionEmbeddings {
-                throw EncoderError(.invalidInput, "sequence \(index) has \(ids.count) tokens; the model takes at most \(config.maxPositionEmbeddings)")
+                throw EncoderError(
+                    .invalidInput, "sequence \(index) has \(ids.count) tokens; the model takes at most \(config.maxPositionEmbeddings)")
             }
             if let bad = ids.first(where: { $0 < 0 || Int($0) >= config.vocabSize }) {
                 throw EncoderError(.invalidInput, "token id \(bad) in sequence \(index) is outside the vocabulary (\(config.vocabSize))")
@@ -102,7 +104,8 @@ public final class DebertaV2Model: @unchecked Sendable {
 
         try Kernels.exclusive {
             embed(sequences, into: &x)
-            let workspace = cachedWorkspace.flatMap { $0.tokens >= tokens ? $0 : nil } ?? Workspace(config: config, tokens: tokens, precision: precision)
+            let workspace =
+                cachedWorkspace.flatMap { $0.tokens >= tokens ? $0 : nil } ?? Workspace(config: config, tokens: tokens, precision: precision)
             cachedWorkspace = workspace
             for layer in weights.layers {
                 try x.withUnsafeMutableBufferPointer { xs in
@@ -137,19 +140,23 @@ public final class DebertaV2Model: @unchecked Sendable {
                     }
                 }
                 if let projection = weights.embedProjection {
-                    Kernels.matmulTransposed(projected.baseAddress!, rows: tokens, inputWidth: width, lda: width,
-                                             weight: projection, outputWidth: hidden, ldw: width,
-                                             into: xs.baseAddress!, ldc: hidden, accumulate: false)
+                    Kernels.matmulTransposed(
+                        projected.baseAddress!, rows: tokens, inputWidth: width, lda: width,
+                        weight: projection, outputWidth: hidden, ldw: width,
+                        into: xs.baseAddress!, ldc: hidden, accumulate: false)
                 }
             }
         }
-        Kernels.layerNorm(&x, rows: tokens, width: hidden, weight: weights.embeddingNormWeight,
-                          bias: weights.embeddingNormBias, eps: config.layerNormEps)
+        Kernels.layerNorm(
+            &x, rows: tokens, width: hidden, weight: weights.embeddingNormWeight,
+            bias: weights.embeddingNormBias, eps: config.layerNormEps)
     }
 
     /// One encoder layer, in place on x [tokens, hidden].
-    private func runLayer(_ layer: DebertaV2LayerWeights, x: UnsafeMutablePointer<Float>, offsets: [Int],
-                          workspace: Workspace) throws {
+    private func runLayer(
+        _ layer: DebertaV2LayerWeights, x: UnsafeMutablePointer<Float>, offsets: [Int],
+        workspace: Workspace
+    ) throws {
         let hidden = config.hiddenSize
         let allHead = config.numAttentionHeads * config.attentionHeadSize
         let inter = config.intermediateSize
@@ -167,8 +174,9 @@ public final class DebertaV2Model: @unchecked Sendable {
         // Attention output projection + bias + residual, LayerNorm.
         ks_fill_rows(attended, tokens, hidden, hidden, layer.outputBias, x, hidden)
         try layer.outputWeight.apply(context, rows: tokens, into: attended, accumulate: true, scratch: scratch)
-        Kernels.layerNorm(attended, rows: tokens, width: hidden, weight: layer.attentionNormWeight,
-                          bias: layer.attentionNormBias, eps: eps)
+        Kernels.layerNorm(
+            attended, rows: tokens, width: hidden, weight: layer.attentionNormWeight,
+            bias: layer.attentionNormBias, eps: eps)
 
         // Feed-forward: GELU(h W1ᵀ + b1) W2ᵀ + b2 + h, LayerNorm.
         ks_fill_rows(ffn, tokens, inter, inter, layer.intermediateBias, nil, 0)
@@ -176,14 +184,17 @@ public final class DebertaV2Model: @unchecked Sendable {
         Kernels.gelu(ffn, count: tokens * inter)
         ks_fill_rows(x, tokens, hidden, hidden, layer.ffnOutputBias, attended, hidden)
         try layer.ffnOutputWeight.apply(ffn, rows: tokens, into: x, accumulate: true, scratch: scratch)
-        Kernels.layerNorm(x, rows: tokens, width: hidden, weight: layer.outputNormWeight,
-                          bias: layer.outputNormBias, eps: eps)
+        Kernels.layerNorm(
+            x, rows: tokens, width: hidden, weight: layer.outputNormWeight,
+            bias: layer.outputNormBias, eps: eps)
     }
 
     /// Disentangled self-attention of every head of every sequence, each (sequence, head) pair a work item
     /// taken by whichever core is free. At reduced precision the products read `qkvBF16`, Q, K and V rounded.
-    private func attention(_ layer: DebertaV2LayerWeights, offsets: [Int], qkv: UnsafeMutablePointer<Float>,
-                           qkvBF16: UnsafeMutablePointer<UInt16>, context: UnsafeMutablePointer<Float>) throws {
+    private func attention(
+        _ layer: DebertaV2LayerWeights, offsets: [Int], qkv: UnsafeMutablePointer<Float>,
+        qkvBF16: UnsafeMutablePointer<UInt16>, context: UnsafeMutablePointer<Float>
+    ) throws {
         let heads = config.numAttentionHeads
         let sequenceCount = offsets.count - 1
         let lengths = (0 ..< sequenceCount).map { offsets[$0 + 1] - offsets[$0] }
@@ -206,8 +217,10 @@ public final class DebertaV2Model: @unchecked Sendable {
             while true {
                 let item = next.wrappingAdd(1, ordering: .relaxed).oldValue
                 if item >= items { break }
-                if let message = plan.run(sequence: order[item / heads], head: item % heads, qkv: qkv, qkvBF16: qkvBF16,
-                                          context: context, scratch: scratch) {
+                if let message = plan.run(
+                    sequence: order[item / heads], head: item % heads, qkv: qkv, qkvBF16: qkvBF16,
+                    context: context, scratch: scratch)
+                {
                     failure.withLock { $0 = message }
                     break
                 }
@@ -240,8 +253,10 @@ private struct AttentionPlan: @unchecked Sendable {
         1 / sqrtf(Float(config.attentionHeadSize) * Float(1 + config.positionAttention.count))
     }
 
-    init(config: DebertaV2Config, layer: DebertaV2LayerWeights, offsets: [Int], windows: [Int: RelativeWindow],
-         maxLength: Int, maxWidth: Int, products: AttentionProducts?) {
+    init(
+        config: DebertaV2Config, layer: DebertaV2LayerWeights, offsets: [Int], windows: [Int: RelativeWindow],
+        maxLength: Int, maxWidth: Int, products: AttentionProducts?
+    ) {
         heads = config.numAttentionHeads
         headSize = config.attentionHeadSize
         scale = AttentionPlan.scale(config)
@@ -258,8 +273,10 @@ private struct AttentionPlan: @unchecked Sendable {
 
     /// Attention of one head of one sequence: scores, relative-position bias, softmax, weighted values.
     /// Returns nil, or what failed.
-    func run(sequence: Int, head: Int, qkv: UnsafeMutablePointer<Float>, qkvBF16: UnsafeMutablePointer<UInt16>,
-             context: UnsafeMutablePointer<Float>, scratch: AttentionScratch) -> String? {
+    func run(
+        sequence: Int, head: Int, qkv: UnsafeMutablePointer<Float>, qkvBF16: UnsafeMutablePointer<UInt16>,
+        context: UnsafeMutablePointer<Float>, scratch: AttentionScratch
+    ) -> String? {
         let allHead = heads * headSize
         let stride = 3 * allHead
         let start = offsets[sequence]
@@ -271,63 +288,77 @@ private struct AttentionPlan: @unchecked Sendable {
         let k = q + allHead
         let v = q + 2 * allHead
         let scores = scratch.scores
-        Kernels.matmulTransposed(q, rows: length, inputWidth: headSize, lda: stride, weight: k,
-                                 outputWidth: length, ldw: stride, into: scores, ldc: length,
-                                 accumulate: false, alpha: scale)
+        Kernels.matmulTransposed(
+            q, rows: length, inputWidth: headSize, lda: stride, weight: k,
+            outputWidth: length, ldw: stride, into: scores, ldc: length,
+            accumulate: false, alpha: scale)
         if let window = windows[length] {
             let column = window.firstRow * allHead + head * headSize
             if let positionKeys {
                 positionKeys.withUnsafeBufferPointer { table in
-                    Kernels.matmulTransposed(q, rows: length, inputWidth: headSize, lda: stride,
-                                             weight: table.baseAddress! + column, outputWidth: window.width,
-                                             ldw: allHead, into: scratch.c2p, ldc: window.width, accumulate: false)
+                    Kernels.matmulTransposed(
+                        q, rows: length, inputWidth: headSize, lda: stride,
+                        weight: table.baseAddress! + column, outputWidth: window.width,
+                        ldw: allHead, into: scratch.c2p, ldc: window.width, accumulate: false)
                 }
             }
             if let positionQueries {
                 positionQueries.withUnsafeBufferPointer { table in
-                    Kernels.matmulTransposed(k, rows: length, inputWidth: headSize, lda: stride,
-                                             weight: table.baseAddress! + column, outputWidth: window.width,
-                                             ldw: allHead, into: scratch.p2c, ldc: window.width, accumulate: false)
+                    Kernels.matmulTransposed(
+                        k, rows: length, inputWidth: headSize, lda: stride,
+                        weight: table.baseAddress! + column, outputWidth: window.width,
+                        ldw: allHead, into: scratch.p2c, ldc: window.width, accumulate: false)
                 }
             }
-            ks_add_relative_bias(scores, length, length, positionKeys == nil ? nil : scratch.c2p,
-                                 positionQueries == nil ? nil : scratch.p2c, window.width, window.offsets, scale)
+            ks_add_relative_bias(
+                scores, length, length, positionKeys == nil ? nil : scratch.c2p,
+                positionQueries == nil ? nil : scratch.p2c, window.width, window.offsets, scale)
         }
         ks_softmax_rows(scores, length, length, length)
-        Kernels.matmul(scores, rows: length, inner: length, lda: length, v, columns: headSize, ldb: stride,
-                       into: context + start * allHead + head * headSize, ldc: allHead)
+        Kernels.matmul(
+            scores, rows: length, inner: length, lda: length, v, columns: headSize, ldb: stride,
+            into: context + start * allHead + head * headSize, ldc: allHead)
         return nil
     }
 
     /// The same with bf16 products (float32 accumulation): Q, K, V and the position tables rounded once per
     /// layer, the probabilities after the float32 softmax.
-    private func runBF16(_ products: AttentionProducts, start: Int, length: Int, head: Int, qkv: UnsafeMutablePointer<UInt16>,
-                         context: UnsafeMutablePointer<Float>, scratch: AttentionScratch) -> String? {
+    private func runBF16(
+        _ products: AttentionProducts, start: Int, length: Int, head: Int, qkv: UnsafeMutablePointer<UInt16>,
+        context: UnsafeMutablePointer<Float>, scratch: AttentionScratch
+    ) -> String? {
         let allHead = heads * headSize
         let stride = 3 * allHead
         let q = UnsafePointer(qkv + start * stride + head * headSize)
         let k = q + allHead
         let v = q + 2 * allHead
         let scores = scratch.scores
-        if let failure = products.scores.apply(m: length, n: length, k: headSize, a: q, lda: stride, b: k, ldb: stride,
-                                               into: scores, ldc: length) { return failure }
+        if let failure = products.scores.apply(
+            m: length, n: length, k: headSize, a: q, lda: stride, b: k, ldb: stride,
+            into: scores, ldc: length)
+        {
+            return failure
+        }
         if let window = windows[length] {
             let column = window.firstRow * allHead + head * headSize
             for (table, rows, target) in [(positionKeysBF16, q, scratch.c2p), (positionQueriesBF16, k, scratch.p2c)] {
                 guard let table else { continue }
                 let failure = table.withUnsafeBufferPointer { table in
-                    products.positions.apply(m: length, n: window.width, k: headSize, a: rows, lda: stride,
-                                             b: table.baseAddress! + column, ldb: allHead, into: target, ldc: window.width)
+                    products.positions.apply(
+                        m: length, n: window.width, k: headSize, a: rows, lda: stride,
+                        b: table.baseAddress! + column, ldb: allHead, into: target, ldc: window.width)
                 }
                 if let failure { return failure }
             }
-            ks_add_relative_bias(scores, length, length, positionKeysBF16 == nil ? nil : scratch.c2p,
-                                 positionQueriesBF16 == nil ? nil : scratch.p2c, window.width, window.offsets, scale)
+            ks_add_relative_bias(
+                scores, length, length, positionKeysBF16 == nil ? nil : scratch.c2p,
+                positionQueriesBF16 == nil ? nil : scratch.p2c, window.width, window.offsets, scale)
         }
         ks_softmax_rows(scores, length, length, length)
         ks_f32_to_bf16(scores, scratch.probabilities, length * length)
-        return products.context.apply(m: length, n: headSize, k: length, a: scratch.probabilities, lda: length, b: v, ldb: stride,
-                                      into: context + start * allHead + head * headSize, ldc: allHead)
+        return products.context.apply(
+            m: length, n: headSize, k: length, a: scratch.probabilities, lda: length, b: v, ldb: stride,
+            into: context + start * allHead + head * headSize, ldc: allHead)
     }
 }
 

@@ -59,11 +59,14 @@ struct DebertaV2Weights {
         let allHead = config.numAttentionHeads * config.attentionHeadSize
         let inter = config.intermediateSize
 
-        wordEmbeddings = EmbeddingTable(try tensor("embeddings.word_embeddings.weight", [config.vocabSize, embedding]),
-                                        width: embedding, checkpoint: checkpoint)
-        positionEmbeddings = config.positionBiasedInput
+        wordEmbeddings = EmbeddingTable(
+            try tensor("embeddings.word_embeddings.weight", [config.vocabSize, embedding]),
+            width: embedding, checkpoint: checkpoint)
+        positionEmbeddings =
+            config.positionBiasedInput
             ? try load("embeddings.position_embeddings.weight", [config.maxPositionEmbeddings, embedding]) : nil
-        tokenTypeEmbedding = config.typeVocabSize > 0
+        tokenTypeEmbedding =
+            config.typeVocabSize > 0
             ? Array(try load("embeddings.token_type_embeddings.weight", [config.typeVocabSize, embedding])[0 ..< embedding])
             : nil
         embedProjection = embedding != hidden ? try load("embeddings.embed_proj.weight", [hidden, embedding]) : nil
@@ -94,14 +97,18 @@ struct DebertaV2Weights {
             let value = try load(base + "attention.self.value_proj.weight", [allHead, hidden])
             let valueBias = try load(base + "attention.self.value_proj.bias", [allHead])
             func linear(_ key: String, _ output: Int, _ input: Int, after norm: (weight: [Float], bias: [Float])? = nil) throws -> LinearWeight {
-                try LinearWeight(try load(base + key, [output, input]), output: output, input: input, precision: precision,
-                                 inputNorm: smoothing ? norm : nil)
+                try LinearWeight(
+                    try load(base + key, [output, input]), output: output, input: input, precision: precision,
+                    inputNorm: smoothing ? norm : nil)
             }
-            let attentionNorm = (weight: try load(base + "attention.output.LayerNorm.weight", [hidden]),
-                                 bias: try load(base + "attention.output.LayerNorm.bias", [hidden]))
+            let attentionNorm = (
+                weight: try load(base + "attention.output.LayerNorm.weight", [hidden]),
+                bias: try load(base + "attention.output.LayerNorm.bias", [hidden])
+            )
             var layer = DebertaV2LayerWeights(
-                qkvWeight: try LinearWeight(query + key + value, output: 3 * allHead, input: hidden, precision: precision,
-                                            inputNorm: smoothing ? inputNorm : nil),
+                qkvWeight: try LinearWeight(
+                    query + key + value, output: 3 * allHead, input: hidden, precision: precision,
+                    inputNorm: smoothing ? inputNorm : nil),
                 qkvBias: queryBias + keyBias + valueBias,
                 outputWeight: try linear("attention.output.dense.weight", hidden, allHead),
                 outputBias: try load(base + "attention.output.dense.bias", [hidden]),
@@ -117,20 +124,28 @@ struct DebertaV2Weights {
             if let relative {
                 let kinds = config.positionAttention
                 if kinds.contains(.c2p) {
-                    let (weight, bias) = config.shareAttentionKey
+                    let (weight, bias) =
+                        config.shareAttentionKey
                         ? (key, keyBias)
-                        : (try load(base + "attention.self.pos_key_proj.weight", [allHead, hidden]),
-                           try load(base + "attention.self.pos_key_proj.bias", [allHead]))
-                    layer.positionKeys = Kernels.linear(relative, rows: 2 * span, inputWidth: hidden,
-                                                        weight: weight, bias: bias, outputWidth: allHead)
+                        : (
+                            try load(base + "attention.self.pos_key_proj.weight", [allHead, hidden]),
+                            try load(base + "attention.self.pos_key_proj.bias", [allHead])
+                        )
+                    layer.positionKeys = Kernels.linear(
+                        relative, rows: 2 * span, inputWidth: hidden,
+                        weight: weight, bias: bias, outputWidth: allHead)
                 }
                 if kinds.contains(.p2c) {
-                    let (weight, bias) = config.shareAttentionKey
+                    let (weight, bias) =
+                        config.shareAttentionKey
                         ? (query, queryBias)
-                        : (try load(base + "attention.self.pos_query_proj.weight", [allHead, hidden]),
-                           try load(base + "attention.self.pos_query_proj.bias", [allHead]))
-                    layer.positionQueries = Kernels.linear(relative, rows: 2 * span, inputWidth: hidden,
-                                                           weight: weight, bias: bias, outputWidth: allHead)
+                        : (
+                            try load(base + "attention.self.pos_query_proj.weight", [allHead, hidden]),
+                            try load(base + "attention.self.pos_query_proj.bias", [allHead])
+                        )
+                    layer.positionQueries = Kernels.linear(
+                        relative, rows: 2 * span, inputWidth: hidden,
+                        weight: weight, bias: bias, outputWidth: allHead)
                 }
                 if precision != .fp32 {
                     layer.positionKeysBF16 = layer.positionKeys.map(BF16.round)

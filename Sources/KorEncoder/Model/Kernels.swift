@@ -1,6 +1,7 @@
 import CBLAS
 import CKernels
 import Dispatch
+import Foundation
 
 /// The numeric building blocks of the forward pass: attention's small GEMMs through OpenBLAS (the linear layers
 /// go through oneDNN, see `LinearWeight`), memory-bound steps through the C kernels, each split across cores by
@@ -45,8 +46,9 @@ enum Kernels {
         into c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, alpha: Float = 1
     ) {
         guard rows > 0, outputWidth > 0 else { return }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(outputWidth), Int32(inputWidth),
-                    alpha, a, Int32(lda), weight, Int32(ldw), accumulate ? 1 : 0, c, Int32(ldc))
+        cblas_sgemm(
+            CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(outputWidth), Int32(inputWidth),
+            alpha, a, Int32(lda), weight, Int32(ldw), accumulate ? 1 : 0, c, Int32(ldc))
     }
 
     /// C[rows, n] = A[rows, k] · B[k, n] (+ C when `accumulate`).
@@ -55,8 +57,9 @@ enum Kernels {
         _ b: UnsafePointer<Float>, columns: Int, ldb: Int,
         into c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(columns), Int32(inner),
-                    1, a, Int32(lda), b, Int32(ldb), 0, c, Int32(ldc))
+        cblas_sgemm(
+            CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(columns), Int32(inner),
+            1, a, Int32(lda), b, Int32(ldb), 0, c, Int32(ldc))
     }
 
     /// A linear layer on a whole matrix: x[rows, inputWidth] · Wᵀ + b.
@@ -64,9 +67,10 @@ enum Kernels {
         var out = [Float](repeating: 0, count: rows * outputWidth)
         out.withUnsafeMutableBufferPointer { o in
             ks_fill_rows(o.baseAddress, rows, outputWidth, outputWidth, bias, nil, 0)
-            matmulTransposed(x, rows: rows, inputWidth: inputWidth, lda: inputWidth, weight: weight,
-                             outputWidth: outputWidth, ldw: inputWidth, into: o.baseAddress!, ldc: outputWidth,
-                             accumulate: true)
+            matmulTransposed(
+                x, rows: rows, inputWidth: inputWidth, lda: inputWidth, weight: weight,
+                outputWidth: outputWidth, ldw: inputWidth, into: o.baseAddress!, ldc: outputWidth,
+                accumulate: true)
         }
         return out
     }
@@ -79,8 +83,10 @@ enum Kernels {
     }
 
     /// LayerNorm of each row, in place, split across cores.
-    static func layerNorm(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int, weight: UnsafePointer<Float>,
-                          bias: UnsafePointer<Float>, eps: Float) {
+    static func layerNorm(
+        _ x: UnsafeMutablePointer<Float>, rows: Int, width: Int, weight: UnsafePointer<Float>,
+        bias: UnsafePointer<Float>, eps: Float
+    ) {
         nonisolated(unsafe) let x = x, weight = weight, bias = bias
         parallelRows(rows) { range in
             ks_layernorm(x + range.lowerBound * width, range.count, width, weight, bias, eps)
@@ -102,4 +108,3 @@ enum Kernels {
 #if canImport(Glibc)
 import Glibc
 #endif
-import Foundation

@@ -22,7 +22,8 @@ public enum Precision: String, Sendable, CaseIterable, Codable {
     /// Whether the processor's flags (Linux's /proc/cpuinfo) include a native bfloat16 dot product.
     static var hasNativeBF16: Bool {
         guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-              let flags = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return false }
+            let flags = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
+        else { return false }
         let set = Set(flags.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == ":" }))
         return set.contains("avx512_bf16") || set.contains("amx_bf16")
     }
@@ -37,21 +38,27 @@ final class LinearWeight: @unchecked Sendable {
 
     /// `inputNorm`: the LayerNorm whose output is this layer's input, if one is; at int8 its parameters bound each
     /// input channel (|β| + 4|γ|), and channels with outlying bounds are smoothed (see `smoothing`).
-    init(_ weight: [Float], output: Int, input: Int, precision: Precision,
-         inputNorm: (weight: [Float], bias: [Float])? = nil) throws {
+    init(
+        _ weight: [Float], output: Int, input: Int, precision: Precision,
+        inputNorm: (weight: [Float], bias: [Float])? = nil
+    ) throws {
         self.output = output
         self.input = input
-        let kind = switch precision {
-        case .fp32: KS_LINEAR_F32
-        case .bf16: KS_LINEAR_BF16
-        case .int8: KS_LINEAR_INT8
-        }
+        let kind =
+            switch precision {
+            case .fp32: KS_LINEAR_F32
+            case .bf16: KS_LINEAR_BF16
+            case .int8: KS_LINEAR_INT8
+            }
         let scales = precision == .int8 ? inputNorm.map { LinearWeight.smoothing(weight, output: output, input: input, norm: $0) } : nil
         var error: UnsafePointer<CChar>?
-        guard let handle = weight.withUnsafeBufferPointer({ w in
-            scales.withOptionalBuffer { ks_linear_create(kind, Int64(output), Int64(input), w.baseAddress, $0, &error) }
-        }) else {
-            throw EncoderError(.unsupportedConfiguration, "\(precision.rawValue) is not available here: \(error.map { String(cString: $0) } ?? "oneDNN failed")")
+        guard
+            let handle = weight.withUnsafeBufferPointer({ w in
+                scales.withOptionalBuffer { ks_linear_create(kind, Int64(output), Int64(input), w.baseAddress, $0, &error) }
+            })
+        else {
+            throw EncoderError(
+                .unsupportedConfiguration, "\(precision.rawValue) is not available here: \(error.map { String(cString: $0) } ?? "oneDNN failed")")
         }
         layer = handle
     }
@@ -79,8 +86,10 @@ final class LinearWeight: @unchecked Sendable {
     }
 
     /// c[rows, output] (+)= a[rows, input] · Wᵀ; `scratch` holds rows × input 16-bit values for reduced precision.
-    func apply(_ a: UnsafePointer<Float>, rows: Int, into c: UnsafeMutablePointer<Float>, accumulate: Bool,
-               scratch: UnsafeMutablePointer<UInt16>) throws {
+    func apply(
+        _ a: UnsafePointer<Float>, rows: Int, into c: UnsafeMutablePointer<Float>, accumulate: Bool,
+        scratch: UnsafeMutablePointer<UInt16>
+    ) throws {
         // Rows split into one block per core, each converted into its own part of the scratch. Under 32 rows (one
         // short query) they stay on one core, where oneDNN reads the weights once without packing them and the
         // other core is free (for the keyword half of a hybrid search).
@@ -89,8 +98,10 @@ final class LinearWeight: @unchecked Sendable {
         let failure = Mutex<String?>(nil)
         Kernels.parallelRows(rows, minimumRowsPerThread: 16) { range in
             var error: UnsafePointer<CChar>?
-            if ks_linear_apply(handle, Int64(range.count), a + range.lowerBound * input, c + range.lowerBound * output,
-                               accumulate ? 1 : 0, scratch + range.lowerBound * input, &error) != 0 {
+            if ks_linear_apply(
+                handle, Int64(range.count), a + range.lowerBound * input, c + range.lowerBound * output,
+                accumulate ? 1 : 0, scratch + range.lowerBound * input, &error) != 0
+            {
                 let message = error.map { String(cString: $0) } ?? "?"
                 failure.withLock { $0 = message }
             }

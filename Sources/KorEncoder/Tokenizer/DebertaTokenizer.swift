@@ -31,10 +31,11 @@ public final class DebertaTokenizer: Sendable {
             if let id = special.addedTokenIds[token] { return Int32(id) }
             throw EncoderError(.tokenizer, "\(modelURL.path): the \(role) token \(token) is neither a piece of the model nor an added token")
         }
-        self.init(sentencePiece: model,
-                  clsId: try resolve("cls", special.cls),
-                  sepId: try resolve("sep", special.sep),
-                  padId: try resolve("pad", special.pad))
+        self.init(
+            sentencePiece: model,
+            clsId: try resolve("cls", special.cls),
+            sepId: try resolve("sep", special.sep),
+            padId: try resolve("pad", special.pad))
     }
 
     /// The ids of one text: `[CLS]`, its pieces, `[SEP]`; at most `maxLength` ids (at least 2), the pieces cut

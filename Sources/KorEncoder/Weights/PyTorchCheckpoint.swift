@@ -13,9 +13,10 @@ final class PyTorchCheckpoint: CheckpointReader {
         path = url.path
         file = try MappedFile(url: url)
         let archive = try ZipArchive(file: file)
-        guard let pickleEntry = archive.entries.values
-            .filter({ $0.name == "data.pkl" || $0.name.hasSuffix("/data.pkl") })
-            .min(by: { $0.name.count < $1.name.count })
+        guard
+            let pickleEntry = archive.entries.values
+                .filter({ $0.name == "data.pkl" || $0.name.hasSuffix("/data.pkl") })
+                .min(by: { $0.name.count < $1.name.count })
         else {
             throw EncoderError(.corruptFile, "\(path): no data.pkl in the archive; not a PyTorch checkpoint")
         }
@@ -52,7 +53,8 @@ final class PyTorchCheckpoint: CheckpointReader {
             }
             let empty = tensor.shape.contains(0)
             guard tensor.offset >= 0, tensor.offset <= elements, WeightTensor.elementCount(tensor.shape) != nil,
-                  empty || (last.map { $0 < elements } ?? false), tensor.strides.allSatisfy({ $0 >= 0 }) else {
+                empty || (last.map { $0 < elements } ?? false), tensor.strides.allSatisfy({ $0 >= 0 })
+            else {
                 throw EncoderError(.corruptFile, "\(path): tensor \(name) reaches past its storage (\(elements) elements)")
             }
             let start = min(tensor.offset * dtype.size, storageBytes.count)

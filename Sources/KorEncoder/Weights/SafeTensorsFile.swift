@@ -19,7 +19,8 @@ final class SafeTensorsFile: CheckpointReader {
         }
         let headerLength = file.littleEndian(UInt64.self, at: 0)
         guard headerLength <= UInt64(size - 8), headerLength <= 100_000_000 else {
-            throw EncoderError(.corruptFile, "\(path): header length \(headerLength) exceeds the file (\(size) bytes); the file is truncated or not safetensors")
+            throw EncoderError(
+                .corruptFile, "\(path): header length \(headerLength) exceeds the file (\(size) bytes); the file is truncated or not safetensors")
         }
         let dataStart = 8 + Int(headerLength)
         let header = Data(file.bytes[8 ..< dataStart])
@@ -28,10 +29,10 @@ final class SafeTensorsFile: CheckpointReader {
         }
         for (name, value) in fields where name != "__metadata__" {
             guard let info = value.objectValue,
-                  let dtypeName = info["dtype"]?.stringValue,
-                  case .array(let shapeValues)? = info["shape"],
-                  case .array(let offsetValues)? = info["data_offsets"], offsetValues.count == 2,
-                  let begin = offsetValues[0].intValue, let end = offsetValues[1].intValue
+                let dtypeName = info["dtype"]?.stringValue,
+                case .array(let shapeValues)? = info["shape"],
+                case .array(let offsetValues)? = info["data_offsets"], offsetValues.count == 2,
+                let begin = offsetValues[0].intValue, let end = offsetValues[1].intValue
             else {
                 throw EncoderError(.corruptFile, "\(path): tensor \(name) has a malformed header entry")
             }

@@ -19,7 +19,9 @@ struct ZipArchive {
         self.file = file
         let size = file.bytes.count
         guard let end = ZipArchive.findEndOfCentralDirectory(file) else {
-            throw EncoderError(.corruptFile, "\(file.url.path) is not a zip archive (no end-of-central-directory record); a truncated download, or a legacy pre-1.6 PyTorch file")
+            throw EncoderError(
+                .corruptFile,
+                "\(file.url.path) is not a zip archive (no end-of-central-directory record); a truncated download, or a legacy pre-1.6 PyTorch file")
         }
         var entryCount = Int(file.littleEndian(UInt16.self, at: end + 10))
         var directorySize = Int(file.littleEndian(UInt32.self, at: end + 12))
@@ -27,18 +29,21 @@ struct ZipArchive {
         // Zip64: a locator just before the end record points to the zip64 end record.
         if end >= 20, file.littleEndian(UInt32.self, at: end - 20) == 0x0706_4B50 {
             guard let recordOffset = WeightTensor.fileInt(file.littleEndian(UInt64.self, at: end - 20 + 8)), recordOffset <= size - 56,
-                  file.littleEndian(UInt32.self, at: recordOffset) == 0x0606_4B50 else {
+                file.littleEndian(UInt32.self, at: recordOffset) == 0x0606_4B50
+            else {
                 throw EncoderError(.corruptFile, "\(file.url.path): broken zip64 end-of-central-directory record")
             }
             guard let count = WeightTensor.fileInt(file.littleEndian(UInt64.self, at: recordOffset + 32)),
-                  let length = WeightTensor.fileInt(file.littleEndian(UInt64.self, at: recordOffset + 40)),
-                  let offset = WeightTensor.fileInt(file.littleEndian(UInt64.self, at: recordOffset + 48)) else {
+                let length = WeightTensor.fileInt(file.littleEndian(UInt64.self, at: recordOffset + 40)),
+                let offset = WeightTensor.fileInt(file.littleEndian(UInt64.self, at: recordOffset + 48))
+            else {
                 throw EncoderError(.corruptFile, "\(file.url.path): the zip64 end-of-central-directory record holds impossible sizes")
             }
             (entryCount, directorySize, directoryOffset) = (count, length, offset)
         }
         guard directoryOffset >= 0, directorySize >= 0, directoryOffset <= size, directorySize <= size - directoryOffset,
-              entryCount <= directorySize / 46 + 1 else {
+            entryCount <= directorySize / 46 + 1
+        else {
             throw EncoderError(.corruptFile, "\(file.url.path): the zip central directory lies outside the file (truncated?)")
         }
         var cursor = directoryOffset
@@ -79,8 +84,9 @@ struct ZipArchive {
                 }
                 extra += 4 + length
             }
-            entries[name] = Entry(name: name, method: method, compressedSize: compressed,
-                                  uncompressedSize: uncompressed, localHeaderOffset: localOffset)
+            entries[name] = Entry(
+                name: name, method: method, compressedSize: compressed,
+                uncompressedSize: uncompressed, localHeaderOffset: localOffset)
             cursor = nameStart + nameLength + extraLength + commentLength
         }
     }
@@ -93,9 +99,12 @@ struct ZipArchive {
             throw EncoderError(.corruptFile, "\(path): zip entry \(entry.name) has no valid local header")
         }
         guard entry.method == 0, entry.compressedSize == entry.uncompressedSize, entry.compressedSize >= 0 else {
-            throw EncoderError(.corruptFile, "\(path): zip entry \(entry.name) is compressed (method \(entry.method)); PyTorch checkpoints store entries uncompressed")
+            throw EncoderError(
+                .corruptFile,
+                "\(path): zip entry \(entry.name) is compressed (method \(entry.method)); PyTorch checkpoints store entries uncompressed")
         }
-        let start = header + 30 + Int(file.littleEndian(UInt16.self, at: header + 26))
+        let start =
+            header + 30 + Int(file.littleEndian(UInt16.self, at: header + 26))
             + Int(file.littleEndian(UInt16.self, at: header + 28))
         guard entry.compressedSize <= size - start else {
             throw EncoderError(.corruptFile, "\(path): zip entry \(entry.name) runs past the end of the file (truncated download?)")

@@ -148,8 +148,10 @@ public struct Chunker: Sendable {
                 for (index, line) in lines.enumerated() {
                     let range = placed.start + line.lowerBound ..< placed.start + line.upperBound
                     for part in try fit(range, scalars) {
-                        pieces.append(Piece(range: part.range, tokens: part.tokens, page: placed.block.page, table: headers.count - 1,
-                                            header: index < headerLines, section: section, leads: index < headerLines))
+                        pieces.append(
+                            Piece(
+                                range: part.range, tokens: part.tokens, page: placed.block.page, table: headers.count - 1,
+                                header: index < headerLines, section: section, leads: index < headerLines))
                     }
                 }
             } else {
@@ -157,8 +159,10 @@ public struct Chunker: Sendable {
                     let range = placed.start + sentence.lowerBound ..< placed.start + sentence.upperBound
                     let heading = if case .heading = placed.block.kind { true } else { false }
                     for part in try fit(range, scalars) {
-                        pieces.append(Piece(range: part.range, tokens: part.tokens, page: placed.block.page, table: nil, header: false,
-                                            section: section, leads: heading))
+                        pieces.append(
+                            Piece(
+                                range: part.range, tokens: part.tokens, page: placed.block.page, table: nil, header: false,
+                                section: section, leads: heading))
                     }
                 }
             }
@@ -212,17 +216,19 @@ public struct Chunker: Sendable {
                 }
             }
             let range = pieces[first].range.lowerBound ..< pieces[last].range.upperBound
-            chunks.append(Chunk(
-                ordinal: chunks.count, text: passage(last), start: range.lowerBound, end: range.upperBound,
-                page: document.paged ? pieces[first].page : nil, section: pieces[first].section.map { sections[$0] },
-                ids: [tokenizer.clsId] + ids.prefix(budget) + [tokenizer.sepId]))
+            chunks.append(
+                Chunk(
+                    ordinal: chunks.count, text: passage(last), start: range.lowerBound, end: range.upperBound,
+                    page: document.paged ? pieces[first].page : nil, section: pieces[first].section.map { sections[$0] },
+                    ids: [tokenizer.clsId] + ids.prefix(budget) + [tokenizer.sepId]))
             if last + 1 >= pieces.count { break }
             // The next passage starts with trailing sentences worth at most `overlapTokens`, always moving on;
             // a table's rows are not repeated (a passage continuing a table repeats its header instead).
             var next = last + 1
             var overlap = 0
             while next - 1 > first, pieces[next - 1].table == nil, pieces[next].table == nil,
-                  overlap + pieces[next - 1].tokens <= options.overlapTokens {
+                overlap + pieces[next - 1].tokens <= options.overlapTokens
+            {
                 next -= 1
                 overlap += pieces[next].tokens
             }
@@ -237,7 +243,6 @@ public struct Chunker: Sendable {
     /// report (`ReuseTests`): one inserted sentence changes 1.6 passages on average and 5 at worst, against
     /// 24.5 and 66 with greedy packing, for about half again as many passages.
     enum Boundary { case none, weak, strong }
-
 
     private func boundaryLevel(_ range: Range<Int>, _ scalars: [Unicode.Scalar]) -> Boundary {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325

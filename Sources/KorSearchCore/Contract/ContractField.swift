@@ -39,8 +39,10 @@ public struct ContractField: Sendable {
     public var option: String?
 
     /// A field of the contract.
-    public init(_ name: String, _ kind: Kind, _ summary: String, minimum: Double? = nil, maximum: Double? = nil,
-                defaultValue: JSONValue? = nil, required: Bool = false, nullable: Bool = false, option: String? = nil) {
+    public init(
+        _ name: String, _ kind: Kind, _ summary: String, minimum: Double? = nil, maximum: Double? = nil,
+        defaultValue: JSONValue? = nil, required: Bool = false, nullable: Bool = false, option: String? = nil
+    ) {
         self.name = name
         self.kind = kind
         self.summary = summary
@@ -230,8 +232,9 @@ public struct ContractObject {
     /// fields are there (`null` counts as absent).
     public init(_ value: JSONValue, _ schema: ContractSchema, naming: FieldNaming, prefix: String = "") throws {
         guard let members = value.objectValue else {
-            throw prefix.isEmpty ? KorSearchError(.invalidArgument, "the body must be a JSON object")
-                                 : naming.error(String(prefix.dropLast()), "must be an object")
+            throw prefix.isEmpty
+                ? KorSearchError(.invalidArgument, "the body must be a JSON object")
+                : naming.error(String(prefix.dropLast()), "must be an object")
         }
         let known = Set(schema.fields.map(\.name))
         if let unknown = members.keys.sorted().first(where: { !known.contains($0) }) {
@@ -306,7 +309,10 @@ extension ContractField {
     /// Throws unless `value` lies within the field's bounds (`k must be between 1 and 100, not 0`).
     public func check(_ value: Double, at path: String? = nil, naming: FieldNaming) throws {
         if let range, !range.contains(value) || !value.isFinite {
-            throw naming.error(path ?? name, "must be between \(ContractField.number(range.lowerBound)) and \(ContractField.number(range.upperBound)), not \(ContractField.number(value))")
+            throw naming.error(
+                path ?? name,
+                "must be between \(ContractField.number(range.lowerBound)) and \(ContractField.number(range.upperBound)), not \(ContractField.number(value))"
+            )
         }
     }
 

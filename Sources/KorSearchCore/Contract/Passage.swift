@@ -32,8 +32,10 @@ public struct Passage: Sendable, Equatable, Identifiable {
     public var id: Int64 { chunkId }
 
     /// A passage.
-    public init(chunkId: Int64, documentId: Int64, path: String, title: String?, ordinal: Int, text: String,
-                start: Int, end: Int, page: Int?, section: String? = nil, tokens: Int, metadata: FilingMetadata = FilingMetadata()) {
+    public init(
+        chunkId: Int64, documentId: Int64, path: String, title: String?, ordinal: Int, text: String,
+        start: Int, end: Int, page: Int?, section: String? = nil, tokens: Int, metadata: FilingMetadata = FilingMetadata()
+    ) {
         self.chunkId = chunkId
         self.documentId = documentId
         self.path = path
@@ -49,16 +51,18 @@ public struct Passage: Sendable, Equatable, Identifiable {
     }
 
     /// What a document is, as answers write it: keys left out when unknown.
-    public static let metadataSchema = ContractSchema("FilingMetadata", "What the document is; keys left out when unknown.", closed: false, [
-        ContractField("company", .string, "the company, as its filing or manifest writes it"),
-        ContractField("corp_code", .string, "DART's 8-digit company code"),
-        ContractField("stock_code", .string, "the 6-digit listing code"),
-        ContractField("report_type", .string, "사업보고서, 반기보고서, 분기보고서, 주요사항보고서, 감사보고서, ..."),
-        ContractField("period", .string, "the period reported on: 2024, 2024-H1, 2024-Q3"),
-        ContractField("filed", .string, "the filing date, YYYY-MM-DD"),
-        ContractField("rcept_no", .string, "DART's receipt number of the filing"),
-        ContractField("inferred", .list(.string), "the fields guessed from the title rather than read from a manifest or the filing's markup"),
-    ])
+    public static let metadataSchema = ContractSchema(
+        "FilingMetadata", "What the document is; keys left out when unknown.", closed: false,
+        [
+            ContractField("company", .string, "the company, as its filing or manifest writes it"),
+            ContractField("corp_code", .string, "DART's 8-digit company code"),
+            ContractField("stock_code", .string, "the 6-digit listing code"),
+            ContractField("report_type", .string, "사업보고서, 반기보고서, 분기보고서, 주요사항보고서, 감사보고서, ..."),
+            ContractField("period", .string, "the period reported on: 2024, 2024-H1, 2024-Q3"),
+            ContractField("filed", .string, "the filing date, YYYY-MM-DD"),
+            ContractField("rcept_no", .string, "DART's receipt number of the filing"),
+            ContractField("inferred", .list(.string), "the fields guessed from the title rather than read from a manifest or the filing's markup"),
+        ])
 
     /// The passage's fields, as every answer writes them.
     public static let fields: [ContractField] = [
@@ -123,10 +127,16 @@ public struct SearchHit: Sendable, Equatable {
     /// A hit's own fields, beside its passage's.
     public static let fields: [ContractField] = [
         ContractField("rank", .integer, "1 for the best hit", required: true),
-        ContractField("score", .number, "cosine similarity (vector), BM25 (keyword) or the fused reciprocal-rank score (hybrid); higher is better", required: true),
-        ContractField("vector_rank", .integer, "the passage's rank in the vector ranking, null when it was not in it", required: true, nullable: true),
-        ContractField("keyword_rank", .integer, "the passage's rank in the keyword ranking, null when it was not in it", required: true, nullable: true),
-        ContractField("highlights", .list(.list(.integer)), "[start, end) offsets in Unicode scalars into text of the stretches matching the query's words", required: true),
+        ContractField(
+            "score", .number, "cosine similarity (vector), BM25 (keyword) or the fused reciprocal-rank score (hybrid); higher is better",
+            required: true),
+        ContractField(
+            "vector_rank", .integer, "the passage's rank in the vector ranking, null when it was not in it", required: true, nullable: true),
+        ContractField(
+            "keyword_rank", .integer, "the passage's rank in the keyword ranking, null when it was not in it", required: true, nullable: true),
+        ContractField(
+            "highlights", .list(.list(.integer)), "[start, end) offsets in Unicode scalars into text of the stretches matching the query's words",
+            required: true),
     ]
 }
 

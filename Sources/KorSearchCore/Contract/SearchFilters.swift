@@ -28,8 +28,10 @@ public struct SearchFilters: Sendable, Equatable {
     public var filedBefore: String?
 
     /// No restriction.
-    public init(pathGlob: String? = nil, types: Set<String>? = nil, modifiedAfter: Date? = nil, modifiedBefore: Date? = nil,
-                company: String? = nil, reportType: String? = nil, period: String? = nil, filedAfter: String? = nil, filedBefore: String? = nil) {
+    public init(
+        pathGlob: String? = nil, types: Set<String>? = nil, modifiedAfter: Date? = nil, modifiedBefore: Date? = nil,
+        company: String? = nil, reportType: String? = nil, period: String? = nil, filedAfter: String? = nil, filedBefore: String? = nil
+    ) {
         self.pathGlob = pathGlob
         self.types = types
         self.modifiedAfter = modifiedAfter
@@ -42,31 +44,44 @@ public struct SearchFilters: Sendable, Equatable {
     }
 
     /// The filters' fields, with the CLI options that set them.
-    public static let schema = ContractSchema("SearchFilters", "Restrictions applied before the cut to k.", closed: true, [
-        ContractField("path", .string, "documents whose path relative to the indexed folder matches this glob (* and ? match any characters, / included; [...] a set), e.g. market/*", option: "--path"),
-        ContractField("types", .list(.string), "documents of these types: \(DocumentFormats.types.joined(separator: ", ")) (any case, or an extension)", option: "--type"),
-        ContractField("modified_after", .string, "documents modified on or after this date (YYYY-MM-DD or ISO 8601)", option: "--after"),
-        ContractField("modified_before", .string, "documents modified before this date (YYYY-MM-DD or ISO 8601)", option: "--before"),
-        ContractField("company", .string, "documents of this company: its name (주식회사, (주), ㈜ and spaces ignored), DART corp_code or stock code", option: "--company"),
-        ContractField("report_type", .string, "documents of this report kind: 사업보고서, 반기보고서, 분기보고서, 주요사항보고서, 감사보고서, ...", option: "--report-type"),
-        ContractField("period", .string, "documents of this period: 2024 (the year, its halves and quarters), 2024-H1, 2024-Q3", option: "--period"),
-        ContractField("filed_after", .string, "documents filed on or after this day (YYYY-MM-DD)", option: "--filed-after"),
-        ContractField("filed_before", .string, "documents filed before this day (YYYY-MM-DD)", option: "--filed-before"),
-    ])
+    public static let schema = ContractSchema(
+        "SearchFilters", "Restrictions applied before the cut to k.", closed: true,
+        [
+            ContractField(
+                "path", .string,
+                "documents whose path relative to the indexed folder matches this glob (* and ? match any characters, / included; [...] a set), e.g. market/*",
+                option: "--path"),
+            ContractField(
+                "types", .list(.string), "documents of these types: \(DocumentFormats.types.joined(separator: ", ")) (any case, or an extension)",
+                option: "--type"),
+            ContractField("modified_after", .string, "documents modified on or after this date (YYYY-MM-DD or ISO 8601)", option: "--after"),
+            ContractField("modified_before", .string, "documents modified before this date (YYYY-MM-DD or ISO 8601)", option: "--before"),
+            ContractField(
+                "company", .string, "documents of this company: its name (주식회사, (주), ㈜ and spaces ignored), DART corp_code or stock code",
+                option: "--company"),
+            ContractField("report_type", .string, "documents of this report kind: 사업보고서, 반기보고서, 분기보고서, 주요사항보고서, 감사보고서, ...", option: "--report-type"),
+            ContractField(
+                "period", .string, "documents of this period: 2024 (the year, its halves and quarters), 2024-H1, 2024-Q3", option: "--period"),
+            ContractField("filed_after", .string, "documents filed on or after this day (YYYY-MM-DD)", option: "--filed-after"),
+            ContractField("filed_before", .string, "documents filed before this day (YYYY-MM-DD)", option: "--filed-before"),
+        ])
 
     /// Filters from their JSON object, every value checked (`prefix` is the object's path, `filters.`).
     public init(json object: ContractObject, naming: FieldNaming, prefix: String = "filters.") throws {
-        try self.init(path: try object.string("path"), typeNames: try object.strings("types"),
-                      modifiedAfter: try object.string("modified_after"), modifiedBefore: try object.string("modified_before"),
-                      company: try object.string("company"), reportType: try object.string("report_type"), period: try object.string("period"),
-                      filedAfter: try object.string("filed_after"), filedBefore: try object.string("filed_before"), naming: naming, prefix: prefix)
+        try self.init(
+            path: try object.string("path"), typeNames: try object.strings("types"),
+            modifiedAfter: try object.string("modified_after"), modifiedBefore: try object.string("modified_before"),
+            company: try object.string("company"), reportType: try object.string("report_type"), period: try object.string("period"),
+            filedAfter: try object.string("filed_after"), filedBefore: try object.string("filed_before"), naming: naming, prefix: prefix)
     }
 
     /// Filters as a client gives them — type names (`PDF`, `.hwp`) and modification dates as text — each
     /// checked and the whole validated, errors naming the field as `naming` does (the CLI's options, the
     /// JSON object's fields).
-    public init(path: String?, typeNames: [String]?, modifiedAfter: String?, modifiedBefore: String?, company: String?, reportType: String?,
-                period: String?, filedAfter: String?, filedBefore: String?, naming: FieldNaming, prefix: String = "filters.") throws {
+    public init(
+        path: String?, typeNames: [String]?, modifiedAfter: String?, modifiedBefore: String?, company: String?, reportType: String?,
+        period: String?, filedAfter: String?, filedBefore: String?, naming: FieldNaming, prefix: String = "filters."
+    ) throws {
         self.init(pathGlob: path, company: company, reportType: reportType, period: period, filedAfter: filedAfter, filedBefore: filedBefore)
         if let typeNames { types = try SearchFilters.documentTypes(typeNames, field: prefix + "types", naming: naming) }
         self.modifiedAfter = try SearchFilters.date(modifiedAfter, field: prefix + "modified_after", naming: naming)
@@ -77,13 +92,16 @@ public struct SearchFilters: Sendable, Equatable {
     /// The document types a client named (`PDF`, `.pdf`, `htm`); throws naming the first that no registered
     /// format has.
     static func documentTypes(_ names: [String], field: String, naming: FieldNaming) throws -> Set<String> {
-        try Set(names.map { name in
-            guard let type = documentType(name) else {
-                throw KorSearchError(.invalidArgument, "\(naming.quoting(field, name)) is not a type korsearch reads; one of \(DocumentFormats.types.joined(separator: ", "))",
-                                     parameter: field)
-            }
-            return type
-        })
+        try Set(
+            names.map { name in
+                guard let type = documentType(name) else {
+                    throw KorSearchError(
+                        .invalidArgument,
+                        "\(naming.quoting(field, name)) is not a type korsearch reads; one of \(DocumentFormats.types.joined(separator: ", "))",
+                        parameter: field)
+                }
+                return type
+            })
     }
 
     /// A filter date a client gave (`YYYY-MM-DD` or ISO 8601); throws naming the field when it is neither.
@@ -105,10 +123,11 @@ public struct SearchFilters: Sendable, Equatable {
 
     /// These filters set on `base` (where they are given): a qrels line's filters over the run's.
     public func applied(to base: SearchFilters) -> SearchFilters {
-        SearchFilters(pathGlob: pathGlob ?? base.pathGlob, types: types ?? base.types, modifiedAfter: modifiedAfter ?? base.modifiedAfter,
-                      modifiedBefore: modifiedBefore ?? base.modifiedBefore, company: company ?? base.company,
-                      reportType: reportType ?? base.reportType, period: period ?? base.period,
-                      filedAfter: filedAfter ?? base.filedAfter, filedBefore: filedBefore ?? base.filedBefore)
+        SearchFilters(
+            pathGlob: pathGlob ?? base.pathGlob, types: types ?? base.types, modifiedAfter: modifiedAfter ?? base.modifiedAfter,
+            modifiedBefore: modifiedBefore ?? base.modifiedBefore, company: company ?? base.company,
+            reportType: reportType ?? base.reportType, period: period ?? base.period,
+            filedAfter: filedAfter ?? base.filedAfter, filedBefore: filedBefore ?? base.filedBefore)
     }
 
     /// The conditions on a document's metadata, store-neutral: each a column of `FilingMetadata.columnNames`
@@ -176,8 +195,10 @@ public struct SearchFilters: Sendable, Equatable {
         if let pathGlob {
             let wildcards = pathGlob.filter { $0 == "*" || $0 == "?" || $0 == "[" }.count
             if pathGlob.count > SearchFilters.maxGlobLength || wildcards > SearchFilters.maxGlobWildcards {
-                throw KorSearchError(.invalidArgument, "the path pattern is too complex (at most \(SearchFilters.maxGlobLength) characters and \(SearchFilters.maxGlobWildcards) wildcards)",
-                                     parameter: prefix + "path")
+                throw KorSearchError(
+                    .invalidArgument,
+                    "the path pattern is too complex (at most \(SearchFilters.maxGlobLength) characters and \(SearchFilters.maxGlobWildcards) wildcards)",
+                    parameter: prefix + "path")
             }
         }
     }

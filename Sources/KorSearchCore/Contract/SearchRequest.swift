@@ -30,8 +30,10 @@ public struct SearchRequest: Sendable, Equatable {
     public static let maxContext = 20
 
     /// A search with the defaults of every front end.
-    public init(query: String, k: Int = SearchRequest.defaultResults, mode: SearchMode = .hybrid, vectorWeight: Double? = nil,
-                filters: SearchFilters = SearchFilters(), context: Int = 0) {
+    public init(
+        query: String, k: Int = SearchRequest.defaultResults, mode: SearchMode = .hybrid, vectorWeight: Double? = nil,
+        filters: SearchFilters = SearchFilters(), context: Int = 0
+    ) {
         self.query = query
         self.k = k
         self.mode = mode
@@ -41,18 +43,26 @@ public struct SearchRequest: Sendable, Equatable {
     }
 
     /// The request's fields, with the CLI options that set them.
-    public static let schema = ContractSchema("SearchRequest", "A search: the question, how many passages, how to rank them, and which documents may answer.", closed: true, [
-        ContractField("query", .string, "the question, in Korean or English", required: true, option: "QUERY"),
-        ContractField("k", .integer, "how many passages to return", minimum: 1, maximum: Double(maxResults),
-                      defaultValue: .number(Double(defaultResults)), option: "-k"),
-        ContractField("mode", .choice(SearchMode.allCases.map(\.rawValue)), "hybrid (vector and keyword rankings fused), vector (nearest embeddings) or keyword (BM25)",
-                      defaultValue: "hybrid", option: "--mode"),
-        ContractField("vector_weight", .number, "hybrid: the vector ranking's weight against the keyword ranking (0 keyword only, 1 vector only); default the index's stored weight, else 0.5",
-                      minimum: vectorWeights.lowerBound, maximum: vectorWeights.upperBound, option: "--vector-weight"),
-        ContractField("filters", .object(SearchFilters.schema), "restrictions applied before the cut to k", option: "FILTERS"),
-        ContractField("context", .integer, "neighbouring passages to attach on each side of each hit", minimum: 0, maximum: Double(maxContext),
-                      defaultValue: 0, option: "--context"),
-    ])
+    public static let schema = ContractSchema(
+        "SearchRequest", "A search: the question, how many passages, how to rank them, and which documents may answer.", closed: true,
+        [
+            ContractField("query", .string, "the question, in Korean or English", required: true, option: "QUERY"),
+            ContractField(
+                "k", .integer, "how many passages to return", minimum: 1, maximum: Double(maxResults),
+                defaultValue: .number(Double(defaultResults)), option: "-k"),
+            ContractField(
+                "mode", .choice(SearchMode.allCases.map(\.rawValue)),
+                "hybrid (vector and keyword rankings fused), vector (nearest embeddings) or keyword (BM25)",
+                defaultValue: "hybrid", option: "--mode"),
+            ContractField(
+                "vector_weight", .number,
+                "hybrid: the vector ranking's weight against the keyword ranking (0 keyword only, 1 vector only); default the index's stored weight, else 0.5",
+                minimum: vectorWeights.lowerBound, maximum: vectorWeights.upperBound, option: "--vector-weight"),
+            ContractField("filters", .object(SearchFilters.schema), "restrictions applied before the cut to k", option: "FILTERS"),
+            ContractField(
+                "context", .integer, "neighbouring passages to attach on each side of each hit", minimum: 0, maximum: Double(maxContext),
+                defaultValue: 0, option: "--context"),
+        ])
 
     /// A request from its JSON object (an HTTP body, MCP arguments), every field checked and the whole
     /// validated; errors name the field as `naming` does.
@@ -121,11 +131,14 @@ public struct ContextRequest: Sendable, Equatable {
     }
 
     /// The request's fields.
-    public static let schema = ContractSchema("ContextRequest", "A passage and the passages around it in its document.", closed: true, [
-        ContractField("chunk_id", .integer, "the passage (a hit's chunk_id)", required: true),
-        ContractField("neighbours", .integer, "passages to add on each side", minimum: 0, maximum: Double(SearchRequest.maxContext),
-                      defaultValue: .number(Double(defaultNeighbours))),
-    ])
+    public static let schema = ContractSchema(
+        "ContextRequest", "A passage and the passages around it in its document.", closed: true,
+        [
+            ContractField("chunk_id", .integer, "the passage (a hit's chunk_id)", required: true),
+            ContractField(
+                "neighbours", .integer, "passages to add on each side", minimum: 0, maximum: Double(SearchRequest.maxContext),
+                defaultValue: .number(Double(defaultNeighbours))),
+        ])
 
     /// A request from its JSON object, checked.
     public init(json: JSONValue, naming: FieldNaming = .json) throws {
@@ -163,12 +176,16 @@ public struct DocumentRequest: Sendable, Equatable {
     }
 
     /// The request's fields.
-    public static let schema = ContractSchema("DocumentRequest", "A document's stored text, or a range of it.", closed: true, [
-        ContractField("document_id", .integer, "the document (a hit's document_id)", required: true),
-        ContractField("start", .integer, "the first character (Unicode scalar offset, as passages' start)", minimum: 0, defaultValue: 0),
-        ContractField("end", .integer, "one past the last character; default \(defaultCharacters) characters on from start, at most \(maxCharacters) in one answer",
-                      minimum: 0),
-    ])
+    public static let schema = ContractSchema(
+        "DocumentRequest", "A document's stored text, or a range of it.", closed: true,
+        [
+            ContractField("document_id", .integer, "the document (a hit's document_id)", required: true),
+            ContractField("start", .integer, "the first character (Unicode scalar offset, as passages' start)", minimum: 0, defaultValue: 0),
+            ContractField(
+                "end", .integer,
+                "one past the last character; default \(defaultCharacters) characters on from start, at most \(maxCharacters) in one answer",
+                minimum: 0),
+        ])
 
     /// A request from its JSON object, checked.
     public init(json: JSONValue, naming: FieldNaming = .json) throws {

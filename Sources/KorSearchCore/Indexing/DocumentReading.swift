@@ -22,8 +22,9 @@ package struct DocumentReading {
     package func read(_ file: FoundFile, sha256: String) throws -> DocumentUpdate {
         let loaded = try DocumentLoader.load(file.url, limits: limits)
         let chunks = try chunker.chunks(of: loaded)
-        var update = DocumentUpdate(path: file.path, sha256: sha256, size: file.size, modified: file.modified,
-                                    document: loaded, chunks: chunks, vectors: [])
+        var update = DocumentUpdate(
+            path: file.path, sha256: sha256, size: file.size, modified: file.modified,
+            document: loaded, chunks: chunks, vectors: [])
         if let entry = manifest.entry(for: file.path) { update.metadata = entry.over(update.readMetadata) }
         return update
     }

@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -73,8 +74,10 @@ package enum FolderWalker {
             for entry in decoded {
                 guard let name = entry.name else {
                     let shown = String(decoding: entry.bytes, as: UTF8.self)
-                    walk.skipped.append(SkippedFile(path: relative.isEmpty ? shown : relative + "/" + shown,
-                                                    reason: "its name is not valid UTF-8; rename it to index it"))
+                    walk.skipped.append(
+                        SkippedFile(
+                            path: relative.isEmpty ? shown : relative + "/" + shown,
+                            reason: "its name is not valid UTF-8; rename it to index it"))
                     continue
                 }
                 let child = url.appendingPathComponent(name)
@@ -90,7 +93,8 @@ package enum FolderWalker {
                         continue
                     }
                     if !followLinks, !inside(target) {
-                        walk.skipped.append(SkippedFile(path: childRelative, reason: "a link to \(target), outside the folder; index it with --follow-links"))
+                        walk.skipped.append(
+                            SkippedFile(path: childRelative, reason: "a link to \(target), outside the folder; index it with --follow-links"))
                         continue
                     }
                 }
@@ -110,7 +114,8 @@ package enum FolderWalker {
                             seen[key] = (earlier.index, false)
                             walk.skipped.append(SkippedFile(path: other.path, reason: "the same file as \(childRelative), indexed once"))
                         } else {
-                            walk.skipped.append(SkippedFile(path: childRelative, reason: "the same file as \(walk.files[earlier.index].path), indexed once"))
+                            walk.skipped.append(
+                                SkippedFile(path: childRelative, reason: "the same file as \(walk.files[earlier.index].path), indexed once"))
                         }
                         continue
                     }

@@ -127,8 +127,10 @@ public final class Indexer {
     ///   - options: chunking, batching, sharding, limits, reuse.
     ///   - warn: hears about repairs and files that could not be read.
     /// - Throws: `KorSearchError` `.invalidArgument` when the chunking options do not fit the model.
-    public init(location: IndexLocation, embedder: Embedder, model: ModelIdentity, options: IndexOptions = IndexOptions(),
-                warn: @escaping (String) -> Void = { _ in }) throws {
+    public init(
+        location: IndexLocation, embedder: Embedder, model: ModelIdentity, options: IndexOptions = IndexOptions(),
+        warn: @escaping (String) -> Void = { _ in }
+    ) throws {
         try options.chunking.validate(maxLength: embedder.maxLength)
         self.location = location
         self.embedder = embedder
@@ -152,10 +154,16 @@ public final class Indexer {
         try model.check(against: meta, index: location)
         let chunking = options.chunking
         if meta.chunking != chunking {
-            throw KorSearchError(.invalidArgument, "index \(location) was built with --chunk-tokens \(meta.chunking.chunkTokens) --chunk-overlap \(meta.chunking.overlapTokens); use the same, or index into a new \(location.newHint)")
+            throw KorSearchError(
+                .invalidArgument,
+                "index \(location) was built with --chunk-tokens \(meta.chunking.chunkTokens) --chunk-overlap \(meta.chunking.overlapTokens); use the same, or index into a new \(location.newHint)"
+            )
         }
         if meta.precision != model.precision {
-            throw KorSearchError(.invalidArgument, "index \(location) was built at precision \(meta.precision.rawValue); index with --precision \(meta.precision.rawValue), or into a new \(location.newHint)")
+            throw KorSearchError(
+                .invalidArgument,
+                "index \(location) was built at precision \(meta.precision.rawValue); index with --precision \(meta.precision.rawValue), or into a new \(location.newHint)"
+            )
         }
         return writer
     }
@@ -184,8 +192,9 @@ public final class Indexer {
         let diff = FolderDiff(walk: walk, manifestProblems: manifest.problems, stored: try writer.documents(), shard: options.shard)
         let run = IndexRun(diff: diff, writer: writer, progress: progress)
         let claim = FileClaim(writer: writer, limits: options.limits)
-        let reading = DocumentReading(limits: options.limits, chunker: Chunker(tokenizer: embedder.tokenizer, options: options.chunking),
-                                      manifest: manifest)
+        let reading = DocumentReading(
+            limits: options.limits, chunker: Chunker(tokenizer: embedder.tokenizer, options: options.chunking),
+            manifest: manifest)
         let reuse = VectorReuse(enabled: options.reuseVectors)
         let embedding = PassageEmbedding(embedder: embedder, batchSize: options.batchSize)
 

@@ -44,7 +44,10 @@ public struct ModelIdentity: Sendable, Equatable {
     /// Throws when an index's meta records another model.
     func check(against meta: IndexMeta, index: IndexLocation) throws {
         if meta.modelFingerprint != fingerprint || meta.dimension != dimension {
-            throw KorSearchError(.modelMismatch, "index \(index) was built by model \(meta.modelId) (fingerprint \(meta.modelFingerprint.prefix(12))), not by \(id) (fingerprint \(fingerprint.prefix(12))); use that model, or index into a new \(index.newHint)")
+            throw KorSearchError(
+                .modelMismatch,
+                "index \(index) was built by model \(meta.modelId) (fingerprint \(meta.modelFingerprint.prefix(12))), not by \(id) (fingerprint \(fingerprint.prefix(12))); use that model, or index into a new \(index.newHint)"
+            )
         }
     }
 }

@@ -127,7 +127,9 @@ package enum KeywordTerms {
             var total = Decimal(0), at = index, spanEnd = index, groups = 0, lastUnit = Decimal.greatestFiniteMagnitude, sawLarge = false
             while at < scalars.count, isDigit(scalars[at]) {
                 let (text, afterNumber) = number(scalars, from: at)
-                guard let value = Decimal(string: text), let (unit, large, afterUnit) = unit(scalars, from: afterNumber), unit < lastUnit else { break }
+                guard let value = Decimal(string: text), let (unit, large, afterUnit) = unit(scalars, from: afterNumber), unit < lastUnit else {
+                    break
+                }
                 total += value * unit
                 lastUnit = unit
                 sawLarge = sawLarge || large

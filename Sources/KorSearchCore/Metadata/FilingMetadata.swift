@@ -32,8 +32,10 @@ public struct FilingMetadata: Sendable, Equatable, Codable {
     public var inferred: Set<Field> = []
 
     /// No fields.
-    public init(company: String? = nil, corpCode: String? = nil, stockCode: String? = nil, reportType: String? = nil,
-                period: String? = nil, filed: String? = nil, rceptNo: String? = nil, inferred: Set<Field> = []) {
+    public init(
+        company: String? = nil, corpCode: String? = nil, stockCode: String? = nil, reportType: String? = nil,
+        period: String? = nil, filed: String? = nil, rceptNo: String? = nil, inferred: Set<Field> = []
+    ) {
         self.company = company
         self.corpCode = corpCode
         self.stockCode = stockCode
@@ -182,16 +184,19 @@ public struct FilingMetadata: Sendable, Equatable, Codable {
     // MARK: From documents
 
     /// The report kinds DART files, as they are recognized in titles.
-    static let reportTypes = ["사업보고서", "반기보고서", "분기보고서", "주요사항보고서", "감사보고서", "검토보고서",
-                              "증권신고서", "투자설명서", "합병등종료보고서", "대량보유상황보고서", "임원ㆍ주요주주특정증권등소유상황보고서"]
+    static let reportTypes = [
+        "사업보고서", "반기보고서", "분기보고서", "주요사항보고서", "감사보고서", "검토보고서",
+        "증권신고서", "투자설명서", "합병등종료보고서", "대량보유상황보고서", "임원ㆍ주요주주특정증권등소유상황보고서",
+    ]
 
     /// What a document's reader found: a DART filing's markup, else what its title and first lines say
     /// unambiguously (marked inferred).
     public init(document: LoadedDocument) {
         let metadata = document.metadata
         if metadata.reportType != nil || metadata.corpCode != nil || metadata.rceptNo != nil {
-            self.init(company: metadata.company, corpCode: metadata.corpCode, reportType: metadata.reportType,
-                      filed: metadata.filed, rceptNo: metadata.rceptNo)
+            self.init(
+                company: metadata.company, corpCode: metadata.corpCode, reportType: metadata.reportType,
+                filed: metadata.filed, rceptNo: metadata.rceptNo)
             if let end = metadata.periodTo {
                 let parts = end.split(separator: "-").compactMap { Int($0) }
                 if parts.count == 3 { period = FilingMetadata.period(reportType: reportType, year: parts[0], month: parts[1]) }
@@ -219,10 +224,15 @@ public struct FilingMetadata: Sendable, Equatable, Codable {
         for match in matches(periodPattern, text) {
             let year = String(match.prefix(4))
             let rest = match.dropFirst(4)
-            if let quarter = rest.first(where: { "1234".contains($0) }), rest.contains("분기") || rest.contains("Q") { periods.append("\(year)-Q\(quarter)") }
-            else if rest.contains("하반기") { periods.append("\(year)-H2") }
-            else if rest.contains("반기") { periods.append("\(year)-H1") }
-            else { periods.append(year) }
+            if let quarter = rest.first(where: { "1234".contains($0) }), rest.contains("분기") || rest.contains("Q") {
+                periods.append("\(year)-Q\(quarter)")
+            } else if rest.contains("하반기") {
+                periods.append("\(year)-H2")
+            } else if rest.contains("반기") {
+                periods.append("\(year)-H1")
+            } else {
+                periods.append(year)
+            }
         }
         // `2023 사업보고서`, `2024년도 반기보고서`: the year of the report named right after it.
         for match in matches(reportYearPattern, text) {

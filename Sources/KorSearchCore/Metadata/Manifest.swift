@@ -53,8 +53,9 @@ public struct Manifest: Sendable {
         }
         for row in rows {
             guard let receipt = Manifest.string(row["rcept_no"]), receipt.count == 14, receipt.allSatisfy(\.isNumber) else { continue }
-            var entry = FilingMetadata(company: Manifest.string(row["corp_name"]), corpCode: Manifest.string(row["corp_code"]),
-                                       stockCode: Manifest.string(row["stock_code"]), rceptNo: receipt)
+            var entry = FilingMetadata(
+                company: Manifest.string(row["corp_name"]), corpCode: Manifest.string(row["corp_code"]),
+                stockCode: Manifest.string(row["stock_code"]), rceptNo: receipt)
             if let name = Manifest.string(row["report_nm"]) {
                 let report = FilingMetadata.report(name: name)
                 entry.reportType = report.type.isEmpty ? nil : report.type
@@ -72,12 +73,14 @@ public struct Manifest: Sendable {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
             guard let object = try? JSONSerialization.jsonObject(with: Data(trimmed.utf8)) as? [String: Any],
-                  let path = Manifest.string(object["path"]) else {
+                let path = Manifest.string(object["path"])
+            else {
                 throw KorSearchError(.invalidArgument, "line \(number + 1) is not a JSON object with a \"path\"")
             }
-            var entry = FilingMetadata(company: Manifest.string(object["company"]), corpCode: Manifest.string(object["corp_code"]),
-                                       stockCode: Manifest.string(object["stock_code"]), reportType: Manifest.string(object["report_type"]),
-                                       rceptNo: Manifest.string(object["rcept_no"]))
+            var entry = FilingMetadata(
+                company: Manifest.string(object["company"]), corpCode: Manifest.string(object["corp_code"]),
+                stockCode: Manifest.string(object["stock_code"]), reportType: Manifest.string(object["report_type"]),
+                rceptNo: Manifest.string(object["rcept_no"]))
             if let period = Manifest.string(object["period"]) {
                 guard let normalized = FilingMetadata.period(period) else {
                     throw KorSearchError(.invalidArgument, "line \(number + 1): period \"\(period)\" is not YYYY, YYYY-H1/H2 or YYYY-Q1..Q4")
@@ -85,7 +88,9 @@ public struct Manifest: Sendable {
                 entry.period = normalized
             }
             if let filed = Manifest.string(object["filed"]) {
-                guard let date = Manifest.date(filed) else { throw KorSearchError(.invalidArgument, "line \(number + 1): filed \"\(filed)\" is not a date (YYYY-MM-DD)") }
+                guard let date = Manifest.date(filed) else {
+                    throw KorSearchError(.invalidArgument, "line \(number + 1): filed \"\(filed)\" is not a date (YYYY-MM-DD)")
+                }
                 entry.filed = date
             }
             byPath[path] = entry
@@ -101,8 +106,9 @@ public struct Manifest: Sendable {
     static func date(_ text: String) -> String? {
         let digits = text.filter(\.isNumber)
         guard digits.count == 8, text.count == 8 || text.count == 10,
-              let month = Int(digits.dropFirst(4).prefix(2)), (1 ... 12).contains(month),
-              let day = Int(digits.suffix(2)), (1 ... 31).contains(day) else { return nil }
+            let month = Int(digits.dropFirst(4).prefix(2)), (1 ... 12).contains(month),
+            let day = Int(digits.suffix(2)), (1 ... 31).contains(day)
+        else { return nil }
         return "\(digits.prefix(4))-\(digits.dropFirst(4).prefix(2))-\(digits.suffix(2))"
     }
 }

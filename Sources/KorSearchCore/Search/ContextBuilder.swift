@@ -50,8 +50,10 @@ public struct ContextBuilder: Sendable {
             if tokens + cost > maxTokens, !sources.isEmpty { break }
             tokens += cost
             chunks.forEach { used.insert($0.id) }
-            sources.append(Source(number: sources.count + 1, path: hit.path, title: hit.title, page: hit.page,
-                                  section: hit.section, text: text, chunkIds: chunks.map(\.id)))
+            sources.append(
+                Source(
+                    number: sources.count + 1, path: hit.path, title: hit.title, page: hit.page,
+                    section: hit.section, text: text, chunkIds: chunks.map(\.id)))
         }
         return sources
     }

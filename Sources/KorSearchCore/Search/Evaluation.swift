@@ -42,8 +42,10 @@ public struct JudgedQuery: Sendable, Codable, Equatable {
             } catch {
                 judged = nil
             }
-            guard let judged, (judged.relevant?.isEmpty == false || judged.relevantChunks?.isEmpty == false) else {
-                throw KorSearchError(.invalidArgument, "\(url.path) line \(number + 1): expected {\"query\": \"...\", \"relevant\": [\"path\", ...]} or \"relevant_chunks\": [id, ...]")
+            guard let judged, judged.relevant?.isEmpty == false || judged.relevantChunks?.isEmpty == false else {
+                throw KorSearchError(
+                    .invalidArgument,
+                    "\(url.path) line \(number + 1): expected {\"query\": \"...\", \"relevant\": [\"path\", ...]} or \"relevant_chunks\": [id, ...]")
             }
             queries.append(judged)
         }
@@ -91,25 +93,33 @@ extension Searcher {
         let stored = try index.documentPaths()
         let missing = judged.subtracting(stored).sorted()
         if missing.count == judged.count {
-            throw KorSearchError(.invalidArgument, "none of the \(judged.count) documents the qrels judge relevant is in the index (paths must be relative to the indexed folder, as `korsearch search` prints them); first: \(missing[0])")
+            throw KorSearchError(
+                .invalidArgument,
+                "none of the \(judged.count) documents the qrels judge relevant is in the index (paths must be relative to the indexed folder, as `korsearch search` prints them); first: \(missing[0])"
+            )
         }
         return missing
     }
 
     /// Recall@k, MRR@10 and nDCG@10 of a search mode over judged queries, each asked with `filters` and its
     /// own metadata filters (hybrid with `vectorWeight`, else the index's default weight).
-    public func evaluate(_ queries: [JudgedQuery], mode: SearchMode, k: Int, filters: SearchFilters = SearchFilters(),
-                         vectorWeight: Double? = nil) throws -> RetrievalMetrics {
+    public func evaluate(
+        _ queries: [JudgedQuery], mode: SearchMode, k: Int, filters: SearchFilters = SearchFilters(),
+        vectorWeight: Double? = nil
+    ) throws -> RetrievalMetrics {
         try evaluate(queries, k: k) { judged in
-            try search(judged.query, limit: max(k, 10) * 3, mode: mode, filters: judged.filters?.applied(to: filters) ?? filters,
-                       vectorWeight: vectorWeight)
+            try search(
+                judged.query, limit: max(k, 10) * 3, mode: mode, filters: judged.filters?.applied(to: filters) ?? filters,
+                vectorWeight: vectorWeight)
         }
     }
 
     /// Hybrid search's metrics at each vector weight of `weights` (0 keyword ranking only … 1 vector only): each
     /// query embedded and ranked both ways once, the two rankings fused at every weight — the hits `evaluate`
     /// gets from hybrid search at that weight, without highlights.
-    public func sweep(_ queries: [JudgedQuery], weights: [Double], k: Int, filters: SearchFilters = SearchFilters()) throws -> [(weight: Double, metrics: RetrievalMetrics)] {
+    public func sweep(
+        _ queries: [JudgedQuery], weights: [Double], k: Int, filters: SearchFilters = SearchFilters()
+    ) throws -> [(weight: Double, metrics: RetrievalMetrics)] {
         for weight in weights { try Searcher.checkVectorWeight(weight) }
         let limit = max(k, 10) * 3
         var vectors: [String: [Float]] = [:]
@@ -124,11 +134,14 @@ extension Searcher {
         }
         return try weights.map { weight in
             var next = 0
-            return (weight, try evaluate(queries, k: k) { _ in
-                defer { next += 1 }
-                let (query, lists) = rankings[next]
-                return try distinctHits(Searcher.fuse(lists, weight: weight), limit: limit, query: query, highlights: false)
-            })
+            return (
+                weight,
+                try evaluate(queries, k: k) { _ in
+                    defer { next += 1 }
+                    let (query, lists) = rankings[next]
+                    return try distinctHits(Searcher.fuse(lists, weight: weight), limit: limit, query: query, highlights: false)
+                }
+            )
         }
     }
 

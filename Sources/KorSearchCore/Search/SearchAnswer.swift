@@ -34,16 +34,20 @@ public struct SearchAnswer: Encodable, Sendable {
 
     /// The answer's fields.
     public static let schema: ContractSchema = {
-        let hit = ContractSchema("SearchHit", "A passage found, with its place in the ranking and what in it matched.", closed: false,
-                                 Passage.fields + SearchHit.fields + [
-                                     ContractField("context", .list(.object(Passage.schema)), "the passages around the hit, in document order (only when context was asked for)"),
-                                 ])
-        return ContractSchema("SearchAnswer", "The passages that answer a search, best first.", closed: false, [
-            ContractField("query", .string, "the question as asked", required: true),
-            ContractField("mode", .choice(SearchMode.allCases.map(\.rawValue)), "how it was matched", required: true),
-            ContractField("vector_weight", .number, "the fusion's vector weight (hybrid), else null", required: true, nullable: true),
-            ContractField("results", .list(.object(hit)), "the hits, best first", required: true),
-        ])
+        let hit = ContractSchema(
+            "SearchHit", "A passage found, with its place in the ranking and what in it matched.", closed: false,
+            Passage.fields + SearchHit.fields + [
+                ContractField(
+                    "context", .list(.object(Passage.schema)), "the passages around the hit, in document order (only when context was asked for)")
+            ])
+        return ContractSchema(
+            "SearchAnswer", "The passages that answer a search, best first.", closed: false,
+            [
+                ContractField("query", .string, "the question as asked", required: true),
+                ContractField("mode", .choice(SearchMode.allCases.map(\.rawValue)), "how it was matched", required: true),
+                ContractField("vector_weight", .number, "the fusion's vector weight (hybrid), else null", required: true, nullable: true),
+                ContractField("results", .list(.object(hit)), "the hits, best first", required: true),
+            ])
     }()
 }
 
@@ -62,8 +66,9 @@ public struct PassageContext: Encodable, Sendable {
     private enum Key: String, CodingKey { case neighbours }
 
     /// The answer's fields.
-    public static let schema = ContractSchema("PassageContext", "A passage and the passages around it in its document.", closed: false,
-                                              Passage.fields + [ContractField("neighbours", .list(.object(Passage.schema)), "the passages around it, in document order", required: true)])
+    public static let schema = ContractSchema(
+        "PassageContext", "A passage and the passages around it in its document.", closed: false,
+        Passage.fields + [ContractField("neighbours", .list(.object(Passage.schema)), "the passages around it, in document order", required: true)])
 }
 
 /// A document's stored text, or a range of it, as `GET /v1/documents/{id}` and the MCP `get_document` tool
@@ -95,21 +100,23 @@ public struct DocumentText: Encodable, Sendable {
     }
 
     /// The answer's fields.
-    public static let schema = ContractSchema("DocumentText", "A document's stored text, or a range of it.", closed: false, [
-        ContractField("document_id", .integer, "the document's id", required: true),
-        ContractField("path", .string, "its path relative to the indexed folder", required: true),
-        ContractField("title", .string, "its title", required: true, nullable: true),
-        ContractField("type", .string, "its type (txt, pdf, hwp, dart, ...)", required: true),
-        ContractField("chunks", .integer, "its passages", required: true),
-        ContractField("modified", .number, "its modification time, seconds since 1970", required: true),
-        ContractField("sha256", .string, "its file's SHA-256", required: true),
-        ContractField("metadata", .object(Passage.metadataSchema), "what the document is", required: true),
-        ContractField("total_characters", .integer, "the whole stored text's length in Unicode scalars", required: true),
-        ContractField("start", .integer, "the first character returned", required: true),
-        ContractField("end", .integer, "one past the last character returned", required: true),
-        ContractField("truncated", .boolean, "whether the range asked for was cut at the answer's limit", required: true),
-        ContractField("text", .string, "the text of [start, end)", required: true),
-    ])
+    public static let schema = ContractSchema(
+        "DocumentText", "A document's stored text, or a range of it.", closed: false,
+        [
+            ContractField("document_id", .integer, "the document's id", required: true),
+            ContractField("path", .string, "its path relative to the indexed folder", required: true),
+            ContractField("title", .string, "its title", required: true, nullable: true),
+            ContractField("type", .string, "its type (txt, pdf, hwp, dart, ...)", required: true),
+            ContractField("chunks", .integer, "its passages", required: true),
+            ContractField("modified", .number, "its modification time, seconds since 1970", required: true),
+            ContractField("sha256", .string, "its file's SHA-256", required: true),
+            ContractField("metadata", .object(Passage.metadataSchema), "what the document is", required: true),
+            ContractField("total_characters", .integer, "the whole stored text's length in Unicode scalars", required: true),
+            ContractField("start", .integer, "the first character returned", required: true),
+            ContractField("end", .integer, "one past the last character returned", required: true),
+            ContractField("truncated", .boolean, "whether the range asked for was cut at the answer's limit", required: true),
+            ContractField("text", .string, "the text of [start, end)", required: true),
+        ])
 }
 
 extension Searcher {
@@ -117,22 +124,29 @@ extension Searcher {
     /// when given, is the query's embedding computed elsewhere (a server batching concurrent queries).
     public func answer(_ request: SearchRequest, queryVector: [Float]? = nil) throws -> SearchAnswer {
         try request.validate()
-        let hits = try search(request.query, limit: request.k, mode: request.mode, filters: request.filters, queryVector: queryVector,
-                              vectorWeight: request.vectorWeight)
+        let hits = try search(
+            request.query, limit: request.k, mode: request.mode, filters: request.filters, queryVector: queryVector,
+            vectorWeight: request.vectorWeight)
         let results = try hits.map { hit in
-            SearchAnswer.Result(hit: hit, context: request.context > 0
-                ? try context(ContextRequest(chunkId: hit.chunkId, neighbours: request.context))?.neighbours ?? []
-                : nil)
+            SearchAnswer.Result(
+                hit: hit,
+                context: request.context > 0
+                    ? try context(ContextRequest(chunkId: hit.chunkId, neighbours: request.context))?.neighbours ?? []
+                    : nil)
         }
-        return SearchAnswer(query: request.query, mode: request.mode,
-                            vectorWeight: request.mode == .hybrid ? try vectorWeight(request.vectorWeight) : nil, results: results)
+        return SearchAnswer(
+            query: request.query, mode: request.mode,
+            vectorWeight: request.mode == .hybrid ? try vectorWeight(request.vectorWeight) : nil, results: results)
     }
 
     /// Searches, and with `neighbours` > 0 attaches to each hit that many passages on each side.
-    public func answer(_ query: String, limit: Int = 10, mode: SearchMode = .hybrid, filters: SearchFilters = SearchFilters(),
-                       neighbours: Int = 0, queryVector: [Float]? = nil, vectorWeight: Double? = nil) throws -> SearchAnswer {
-        try answer(SearchRequest(query: query, k: limit, mode: mode, vectorWeight: vectorWeight, filters: filters, context: neighbours),
-                   queryVector: queryVector)
+    public func answer(
+        _ query: String, limit: Int = 10, mode: SearchMode = .hybrid, filters: SearchFilters = SearchFilters(),
+        neighbours: Int = 0, queryVector: [Float]? = nil, vectorWeight: Double? = nil
+    ) throws -> SearchAnswer {
+        try answer(
+            SearchRequest(query: query, k: limit, mode: mode, vectorWeight: vectorWeight, filters: filters, context: neighbours),
+            queryVector: queryVector)
     }
 
     /// A passage and its neighbours; nil when there is no such passage.
@@ -146,19 +160,23 @@ extension Searcher {
     /// A document's stored text from `start`: to `end` if given, else `defaultLength` characters (nil: to the
     /// document's end), never more than `maxLength` (nil: no limit). Nil when there is no such document;
     /// throws when `start` is past its end.
-    public func document(_ request: DocumentRequest, defaultLength: Int? = DocumentRequest.defaultCharacters,
-                         maxLength: Int? = DocumentRequest.maxCharacters) throws -> DocumentText? {
+    public func document(
+        _ request: DocumentRequest, defaultLength: Int? = DocumentRequest.defaultCharacters,
+        maxLength: Int? = DocumentRequest.maxCharacters
+    ) throws -> DocumentText? {
         try request.validate()
         guard let (document, text) = try index.document(id: request.documentId) else { return nil }
         let scalars = Array(text.unicodeScalars)
         guard request.start <= scalars.count else {
-            throw KorSearchError(.invalidArgument, "start \(request.start) is past the document's end (\(scalars.count) characters)", parameter: "start")
+            throw KorSearchError(
+                .invalidArgument, "start \(request.start) is past the document's end (\(scalars.count) characters)", parameter: "start")
         }
         let wanted = min(request.end ?? defaultLength.map { request.start + $0 } ?? scalars.count, scalars.count)
         let end = min(wanted, maxLength.map { request.start + $0 } ?? wanted)
-        return DocumentText(documentId: document.id, path: document.path, title: document.title, type: document.type, chunks: document.chunkCount,
-                            modified: document.modified, sha256: document.sha256, metadata: document.metadata, totalCharacters: scalars.count,
-                            start: request.start, end: end, truncated: end < min(request.end ?? scalars.count, scalars.count),
-                            text: String(String.UnicodeScalarView(scalars[request.start ..< end])))
+        return DocumentText(
+            documentId: document.id, path: document.path, title: document.title, type: document.type, chunks: document.chunkCount,
+            modified: document.modified, sha256: document.sha256, metadata: document.metadata, totalCharacters: scalars.count,
+            start: request.start, end: end, truncated: end < min(request.end ?? scalars.count, scalars.count),
+            text: String(String.UnicodeScalarView(scalars[request.start ..< end])))
     }
 }

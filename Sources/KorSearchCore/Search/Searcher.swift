@@ -48,11 +48,14 @@ public final class Searcher: @unchecked Sendable {
     ///   - model: the model's identity, checked against the index's.
     ///   - warn: hears about repairs and cut queries.
     /// - Throws: `KorSearchError` `.modelMismatch` when the model is not the one that built the index.
-    public init(index: any IndexStore, embedder: Embedder?, model: ModelIdentity?,
-                warn: @escaping @Sendable (String) -> Void = { _ in }) throws {
+    public init(
+        index: any IndexStore, embedder: Embedder?, model: ModelIdentity?,
+        warn: @escaping @Sendable (String) -> Void = { _ in }
+    ) throws {
         if let model { try model.check(against: index.meta, index: index.location) }
         if let embedder, embedder.model.config.hiddenSize != index.dimension {
-            throw KorSearchError(.modelMismatch, "the model's dimension \(embedder.model.config.hiddenSize) differs from the index's \(index.dimension)")
+            throw KorSearchError(
+                .modelMismatch, "the model's dimension \(embedder.model.config.hiddenSize) differs from the index's \(index.dimension)")
         }
         self.index = index
         self.embedder = embedder
@@ -60,8 +63,10 @@ public final class Searcher: @unchecked Sendable {
     }
 
     /// Opens an index for searching. With an embedder, its model must be the one that built the index.
-    public convenience init(location: IndexLocation, embedder: Embedder?, model: ModelIdentity?,
-                            warn: @escaping @Sendable (String) -> Void = { _ in }) throws {
+    public convenience init(
+        location: IndexLocation, embedder: Embedder?, model: ModelIdentity?,
+        warn: @escaping @Sendable (String) -> Void = { _ in }
+    ) throws {
         try self.init(index: try IndexStores.open(location, warn: warn), embedder: embedder, model: model, warn: warn)
     }
 
@@ -80,8 +85,10 @@ public final class Searcher: @unchecked Sendable {
     /// - Returns: the hits, ranked from 1, with their scores, ranks in each list and highlights.
     /// - Throws: `KorSearchError` `.invalidArgument` for an empty query, a limit below 1, a bad filter or
     ///   weight, or a vector search without a model; the store's errors (`.corruptIndex`, `.store`, ...).
-    public func search(_ query: String, limit: Int = 10, mode: SearchMode = .hybrid,
-                       filters: SearchFilters = SearchFilters(), queryVector: [Float]? = nil, vectorWeight: Double? = nil) throws -> [SearchHit] {
+    public func search(
+        _ query: String, limit: Int = 10, mode: SearchMode = .hybrid,
+        filters: SearchFilters = SearchFilters(), queryVector: [Float]? = nil, vectorWeight: Double? = nil
+    ) throws -> [SearchHit] {
         let trimmed = query.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw KorSearchError(.invalidArgument, "the query is empty") }
         guard limit >= 1 else { throw KorSearchError(.invalidArgument, "the number of results must be at least 1, not \(limit)") }
@@ -117,13 +124,16 @@ public final class Searcher: @unchecked Sendable {
 
     /// The two rankings hybrid search fuses, computed side by side: one core embeds and scans vectors while
     /// the other runs BM25. A sweep computes them once per query and fuses them at every weight.
-    func hybridRankings(_ query: String, queryVector: [Float]?, depth: Int,
-                        filters: SearchFilters) throws -> (vector: [(id: Int64, score: Double)], keyword: [(id: Int64, score: Double)]) {
+    func hybridRankings(
+        _ query: String, queryVector: [Float]?, depth: Int,
+        filters: SearchFilters
+    ) throws -> (vector: [(id: Int64, score: Double)], keyword: [(id: Int64, score: Double)]) {
         nonisolated(unsafe) var results: [Result<[(id: Int64, score: Double)], Error>] = [.success([]), .success([])]
         DispatchQueue.concurrentPerform(iterations: 2) { part in
             results[part] = Result {
-                part == 0 ? try vectorRanking(query, vector: queryVector, depth: depth, filters: filters)
-                          : try keywordRanking(query, depth: depth, filters: filters)
+                part == 0
+                    ? try vectorRanking(query, vector: queryVector, depth: depth, filters: filters)
+                    : try keywordRanking(query, depth: depth, filters: filters)
             }
         }
         return (try results[0].get(), try results[1].get())
@@ -131,8 +141,10 @@ public final class Searcher: @unchecked Sendable {
 
     /// Weighted reciprocal rank fusion of the two rankings: candidates best first (ties by the better vector
     /// rank, then the lower chunk id), each with its ranks in the two lists.
-    static func fuse(_ lists: (vector: [(id: Int64, score: Double)], keyword: [(id: Int64, score: Double)]),
-                     weight: Double) -> [(id: Int64, score: Double, vectorRank: Int?, keywordRank: Int?)] {
+    static func fuse(
+        _ lists: (vector: [(id: Int64, score: Double)], keyword: [(id: Int64, score: Double)]),
+        weight: Double
+    ) -> [(id: Int64, score: Double, vectorRank: Int?, keywordRank: Int?)] {
         var fused: [Int64: (score: Double, vectorRank: Int?, keywordRank: Int?)] = [:]
         for (rank, item) in lists.vector.enumerated() {
             fused[item.id, default: (0, nil, nil)].score += 2 * weight / (Searcher.fusionConstant + Double(rank + 1))
@@ -148,8 +160,10 @@ public final class Searcher: @unchecked Sendable {
 
     /// The first `limit` candidates, best first, leaving out a passage that overlaps one already kept from
     /// the same document; each with what in it matches the query's words marked.
-    func distinctHits(_ candidates: [(id: Int64, score: Double, vectorRank: Int?, keywordRank: Int?)], limit: Int, query: String,
-                      highlights: Bool = true) throws -> [SearchHit] {
+    func distinctHits(
+        _ candidates: [(id: Int64, score: Double, vectorRank: Int?, keywordRank: Int?)], limit: Int, query: String,
+        highlights: Bool = true
+    ) throws -> [SearchHit] {
         let chunks = Dictionary(uniqueKeysWithValues: try index.chunks(ids: candidates.map(\.id)).map { ($0.id, $0) })
         var hits: [SearchHit] = []
         var kept: [Int64: [Range<Int>]] = [:]
@@ -160,8 +174,10 @@ public final class Searcher: @unchecked Sendable {
             let range = chunk.start ..< chunk.end
             if kept[chunk.documentId, default: []].contains(where: { $0.overlaps(range) }) { continue }
             kept[chunk.documentId, default: []].append(range)
-            hits.append(SearchHit(rank: hits.count + 1, score: candidate.score, passage: chunk, vectorRank: candidate.vectorRank,
-                                  keywordRank: candidate.keywordRank, highlights: highlights ? Snippet.highlights(in: chunk.text, words: words) : []))
+            hits.append(
+                SearchHit(
+                    rank: hits.count + 1, score: candidate.score, passage: chunk, vectorRank: candidate.vectorRank,
+                    keywordRank: candidate.keywordRank, highlights: highlights ? Snippet.highlights(in: chunk.text, words: words) : []))
             if hits.count == limit { break }
         }
         return hits

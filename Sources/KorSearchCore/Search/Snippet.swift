@@ -10,8 +10,10 @@ public enum Snippet {
     /// Up to `width` characters (Unicode scalars) of `text` on one line, starting a third of the width before
     /// the first highlight, with the highlights (a hit's `highlights`) marked; `escape` is applied to the
     /// text between the marks (the CLI's escaping of control characters), never to the marks.
-    public static func excerpt(_ text: String, highlights marks: [Range<Int>], width: Int = 240, bold: Bool = false,
-                               escape: (String) -> String = { $0 }) -> String {
+    public static func excerpt(
+        _ text: String, highlights marks: [Range<Int>], width: Int = 240, bold: Bool = false,
+        escape: (String) -> String = { $0 }
+    ) -> String {
         let scalars = text.unicodeScalars.map { $0 == "\n" || $0 == "\r" ? " " : $0 }
         let first = marks.first?.lowerBound ?? 0
         var start = max(0, first - width / 3)

@@ -19,8 +19,10 @@ public struct StoredDocument: Sendable, Equatable {
     public var readMetadata: FilingMetadata?
 
     /// A stored document's facts.
-    package init(id: Int64, path: String, sha256: String, size: Int64, modified: Double, type: String, title: String?, chunkCount: Int,
-                metadata: FilingMetadata = FilingMetadata(), readMetadata: FilingMetadata? = nil) {
+    package init(
+        id: Int64, path: String, sha256: String, size: Int64, modified: Double, type: String, title: String?, chunkCount: Int,
+        metadata: FilingMetadata = FilingMetadata(), readMetadata: FilingMetadata? = nil
+    ) {
         self.id = id
         self.path = path
         self.sha256 = sha256
@@ -69,8 +71,10 @@ package struct DocumentUpdate {
     package var readMetadata: FilingMetadata
 
     /// A document's replacement.
-    package init(path: String, sha256: String, size: Int64, modified: Double, document: LoadedDocument, chunks: [Chunk], vectors: [[Float]],
-                metadata: FilingMetadata? = nil, readMetadata: FilingMetadata? = nil) {
+    package init(
+        path: String, sha256: String, size: Int64, modified: Double, document: LoadedDocument, chunks: [Chunk], vectors: [[Float]],
+        metadata: FilingMetadata? = nil, readMetadata: FilingMetadata? = nil
+    ) {
         self.path = path
         self.sha256 = sha256
         self.size = size
