@@ -1,6 +1,6 @@
 import Foundation
 
-/// One text's embedding: the mean-pooled last hidden state, and the number of tokens it was computed from.
+/// One text's embedding: the pooled last hidden state, and the number of tokens it was computed from.
 public struct Embedding: Sendable, Equatable {
     /// The vector (L2-normalized unless the embedder was asked for raw vectors).
     public var vector: [Float]
@@ -8,7 +8,7 @@ public struct Embedding: Sendable, Equatable {
     public var tokens: Int
 }
 
-/// Texts in, vectors out: the tokenizer, the encoder and mean pooling of one model folder, with batching.
+/// Texts in, vectors out: the tokenizer, the encoder and the pooling of one model folder, with batching.
 /// Thread-safe; load it once and share it.
 public final class Embedder: Sendable {
     /// The tokenizer of the model.
@@ -17,29 +17,46 @@ public final class Embedder: Sendable {
     public let model: DebertaV2Model
     /// The longest id sequence a text is cut to, [CLS] and [SEP] included.
     public let maxLength: Int
+    /// How the last hidden states become one vector (the folder's sentence-transformers Pooling module, else
+    /// the mean).
+    public let pooling: Pooling
 
     /// Creates an embedder from a loaded tokenizer and encoder.
-    public init(tokenizer: DebertaTokenizer, model: DebertaV2Model, maxLength: Int = 512) throws {
+    public init(tokenizer: DebertaTokenizer, model: DebertaV2Model, maxLength: Int = 512, pooling: Pooling = .mean) throws {
         guard maxLength >= 2 else {
             throw EncoderError(.invalidInput, "--max-length must be at least 2 (for [CLS] and [SEP]), not \(maxLength)")
         }
-        if model.config.positionBiasedInput, maxLength > model.config.maxPositionEmbeddings {
-            throw EncoderError(
-                .invalidInput, "--max-length \(maxLength) exceeds the model's max_position_embeddings (\(model.config.maxPositionEmbeddings))")
+        if let longest = model.config.maxSequenceLength, maxLength > longest {
+            throw EncoderError(.invalidInput, "--max-length \(maxLength) exceeds the longest sequence the model takes (\(longest))")
         }
         self.tokenizer = tokenizer
         self.model = model
         self.maxLength = maxLength
+        self.pooling = pooling
     }
 
-    /// Loads a model folder: `config.json`, `model.safetensors` or `pytorch_model.bin`, `spm.model` and the
-    /// optional tokenizer configuration files, to run at a precision.
-    public convenience init(modelDirectory: URL, maxLength: Int = 512, precision: Precision = .fp32) throws {
+    /// The longest input unless told otherwise: 512 tokens, or less when the model takes less (its positions,
+    /// the folder's `max_seq_length`).
+    public static let defaultMaxLength = 512
+
+    /// Loads a model folder — `config.json`, `model.safetensors` or `pytorch_model.bin`, the SentencePiece model
+    /// and the optional tokenizer files, and a sentence-transformers folder's pooling — to run at a precision.
+    /// `maxLength` nil takes the default (`defaultMaxLength` or what the model allows, whichever is less).
+    public convenience init(modelDirectory: URL, maxLength: Int? = nil, precision: Precision = .fp32) throws {
         let files = try ModelFiles(directory: modelDirectory)
         let config = try DebertaV2Config(contentsOf: files.config)
-        let tokenizer = try DebertaTokenizer(directory: modelDirectory)
+        let stack = try SentenceTransformerStack(directory: modelDirectory)
+        let tokenizer = try DebertaTokenizer(directory: modelDirectory, layout: DebertaTokenizer.layout(of: config))
         let model = try DebertaV2Model(config: config, weightsAt: files.weights, precision: precision)
-        try self.init(tokenizer: tokenizer, model: model, maxLength: maxLength)
+        try self.init(
+            tokenizer: tokenizer, model: model, maxLength: maxLength ?? Embedder.defaultMaxLength(config: config, stack: stack),
+            pooling: stack.pooling)
+    }
+
+    /// The longest input of a model unless told otherwise: `defaultMaxLength`, its positions, or the folder's
+    /// `max_seq_length`, whichever is least.
+    public static func defaultMaxLength(config: DebertaV2Config, stack: SentenceTransformerStack) -> Int {
+        [defaultMaxLength, config.maxSequenceLength, stack.maxSequenceLength].compactMap { $0 }.min()!
     }
 
     /// Token ids of each text, [CLS] … [SEP], cut to `maxLength`.
@@ -62,7 +79,7 @@ public final class Embedder: Sendable {
         var start = 0
         while start < ids.count {
             let batch = Array(ids[start ..< min(start + batchSize, ids.count)])
-            let vectors = try model.forward(batch).meanPooled(normalize: normalize)
+            let vectors = try model.forward(batch).pooled(pooling, normalize: normalize)
             for (sequence, vector) in zip(batch, vectors) {
                 results.append(Embedding(vector: vector, tokens: sequence.count))
             }
@@ -78,7 +95,7 @@ public struct ModelFiles: Sendable {
     public let config: URL
     /// `model.safetensors` when present, else `pytorch_model.bin`.
     public let weights: URL
-    /// `spm.model`.
+    /// The SentencePiece model (`spm.model`, `sentencepiece.bpe.model`).
     public let tokenizer: URL
 
     /// Finds the files in a folder; an error names what is missing.
@@ -100,12 +117,19 @@ public struct ModelFiles: Sendable {
         tokenizer = try ModelFiles.tokenizerModel(in: directory)
     }
 
-    /// `spm.model` (or `tokenizer.model`) of a folder; an error when it has neither.
+    /// The SentencePiece model of a folder: `spm.model` (DeBERTa-v2), `tokenizer.model`, or
+    /// `sentencepiece.bpe.model` (XLM-RoBERTa); an error when it has none.
     public static func tokenizerModel(in directory: URL) throws -> URL {
         guard
-            let url = ["spm.model", "tokenizer.model"].map({ directory.appendingPathComponent($0) })
+            let url = ["spm.model", "tokenizer.model", "sentencepiece.bpe.model"].map({ directory.appendingPathComponent($0) })
                 .first(where: { FileManager.default.fileExists(atPath: $0.path) })
         else {
+            if FileManager.default.fileExists(atPath: directory.appendingPathComponent("vocab.txt").path) {
+                throw EncoderError(
+                    .unsupportedConfiguration,
+                    "\(directory.path) has a WordPiece vocabulary (vocab.txt); this engine reads SentencePiece tokenizers (spm.model, sentencepiece.bpe.model) only, so far"
+                )
+            }
             throw EncoderError(.missingFile, "\(directory.path) has no spm.model: the SentencePiece tokenizer model is missing")
         }
         return url

@@ -43,9 +43,14 @@ public final class ModelHub: @unchecked Sendable {
     public let settings: HubSettings
     private let progress: (@Sendable (String, Int64, Int64) -> Void)?
 
-    /// Files a DeBERTa-v2 model folder needs; the weights are looked up separately.
-    static let requiredFiles = ["config.json", "spm.model"]
+    /// Files every model folder needs; the tokenizer and the weights are looked up separately.
+    static let requiredFiles = ["config.json"]
+    /// The SentencePiece model, by the names repositories give it (DeBERTa-v2's, XLM-RoBERTa's): one is needed.
+    static let tokenizerFiles = ["spm.model", "sentencepiece.bpe.model"]
+    /// The tokenizer's special tokens.
     static let optionalFiles = ["tokenizer_config.json", "special_tokens_map.json"]
+    /// A sentence-transformers folder's pooling and length, fetched when it has `modules.json`.
+    static let sentenceTransformerFiles = ["1_Pooling/config.json", "sentence_bert_config.json"]
     static let weightFiles = ["model.safetensors", "pytorch_model.bin"]
 
     /// A hub client; `progress` hears (file, bytes so far, total bytes) during downloads.
@@ -69,6 +74,7 @@ public final class ModelHub: @unchecked Sendable {
         let snapshot = folder.appendingPathComponent("snapshots/\(commit)")
         let fileManager = FileManager.default
         guard Self.requiredFiles.allSatisfy({ fileManager.fileExists(atPath: snapshot.appendingPathComponent($0).path) }),
+            Self.tokenizerFiles.contains(where: { fileManager.fileExists(atPath: snapshot.appendingPathComponent($0).path) }),
             Self.weightFiles.contains(where: { fileManager.fileExists(atPath: snapshot.appendingPathComponent($0).path) })
         else { return nil }
         return snapshot
@@ -102,7 +108,14 @@ public final class ModelHub: @unchecked Sendable {
             return true
         }
         for name in Self.requiredFiles { _ = try fetch(name, required: true) }
+        guard try Self.tokenizerFiles.contains(where: { try fetch($0, required: false) }) else {
+            throw KorSearchError(
+                .hub, "\(repository) has no SentencePiece tokenizer (\(Self.tokenizerFiles.joined(separator: " or "))) at \(revision)")
+        }
         for name in Self.optionalFiles { _ = try fetch(name, required: false) }
+        if try fetch("modules.json", required: false) {
+            for name in Self.sentenceTransformerFiles { _ = try fetch(name, required: false) }
+        }
         if try !fetch(Self.weightFiles[0], required: false) {
             guard try fetch(Self.weightFiles[1], required: false) else {
                 throw KorSearchError(.hub, "\(repository) has neither model.safetensors nor pytorch_model.bin at \(revision)")
@@ -205,9 +218,12 @@ public final class ModelHub: @unchecked Sendable {
             }
             try AtomicFile.syncAndRename(partial, to: blob, role: "the downloaded model file", kind: .hub)
         }
+        // A file in a subfolder (`1_Pooling/config.json`) links one level further up, as the hub's cache does.
         let link = snapshot.appendingPathComponent(name)
+        try fileManager.createDirectory(at: link.deletingLastPathComponent(), withIntermediateDirectories: true)
         try? fileManager.removeItem(at: link)
-        try fileManager.createSymbolicLink(atPath: link.path, withDestinationPath: "../../blobs/\(metadata.etag)")
+        let up = String(repeating: "../", count: 2 + name.split(separator: "/").count - 1)
+        try fileManager.createSymbolicLink(atPath: link.path, withDestinationPath: up + "blobs/\(metadata.etag)")
     }
 
     /// Checks a downloaded file against its ETag: sha256 for LFS files (64 hex digits), git's blob sha1 for

@@ -49,7 +49,7 @@ public enum ModelLocator {
 
     /// Loads the embedder and identity of a model given by folder or hub id.
     public static func load(
-        _ spec: String, maxLength: Int = 512, precision: Precision = .fp32,
+        _ spec: String, maxLength: Int? = nil, precision: Precision = .fp32,
         hub: ModelHub = ModelHub()
     ) throws -> (embedder: Embedder, identity: ModelIdentity) {
         let folder = try resolve(spec, hub: hub)
@@ -61,6 +61,7 @@ public enum ModelLocator {
         let id = isFolder ? URL(fileURLWithPath: spec).standardizedFileURL.path : spec
         var identity = try ModelIdentity(id: id, directory: folder, dimension: embedder.model.config.hiddenSize)
         identity.precision = precision
+        identity.pooling = embedder.pooling.rawValue
         return (embedder, identity)
     }
 }

@@ -28,9 +28,9 @@ struct EmbedCommand: ParsableCommand {
             modelOptions.model ?? ModelLocator.defaultModel, hub: ModelHub(progress: ModelCommand.progressReporter()))
         let embedder = try Embedder(modelDirectory: folder, maxLength: input.maxLength, precision: modelOptions.precision ?? .recommended)
         let positions = embedder.model.config.maxPositionEmbeddings
-        if input.maxLength > positions {
+        if let asked = input.maxLength, asked > positions {
             warn(
-                "--max-length \(input.maxLength) is more than the \(positions) positions the model was trained on; longer texts embed, but the model has never seen such distances"
+                "--max-length \(asked) is more than the \(positions) positions the model was trained on; longer texts embed, but the model has never seen such distances"
             )
         }
         let ids = try embedder.tokenize(lines)

@@ -110,7 +110,7 @@ struct InfoCommand: ParsableCommand {
                 folder     \(shown(info.folder ?? "?"))
                 documents  \(info.documents)
                 chunks     \(info.chunks) (vectors in the vector index: \(info.vectors); distinct: \(info.distinctVectors))
-                model      \(shown(info.model)) (dimension \(info.dimension), \(info.precision), fingerprint \(info.modelFingerprint.prefix(12)))
+                model      \(shown(info.model)) (dimension \(info.dimension), \(info.pooling) pooling, \(info.precision), fingerprint \(info.modelFingerprint.prefix(12)))
                 chunking   \(info.chunkTokens) tokens, overlap \(info.chunkOverlap)
                 vectors    \(info.faiss)\(info.faissSetting == "auto" ? " (auto: chosen by size)" : "")
                 hybrid     vector weight \(info.vectorWeight) (0 keyword only, 1 vector only)

@@ -74,11 +74,11 @@ struct TextInputOptions: ParsableArguments {
     @Option(name: .long, help: "Read texts from this file, one per line (default: standard input).")
     var input: String?
 
-    @Option(name: .long, help: "Cut each text to this many token ids, [CLS] and [SEP] included.")
-    var maxLength: Int = 512
+    @Option(name: .long, help: "Cut each text to this many token ids, [CLS] and [SEP] included (default: 512, or less when the model takes less).")
+    var maxLength: Int?
 
     func validate() throws {
-        if maxLength < 2 {
+        if let maxLength, maxLength < 2 {
             throw ValidationError("--max-length must be at least 2 (room for [CLS] and [SEP]), not \(maxLength)")
         }
     }

@@ -15,11 +15,12 @@ struct TokenizeCommand: ParsableCommand {
     @OptionGroup var input: TextInputOptions
 
     func run() throws {
-        let tokenizer = try DebertaTokenizer(directory: try ModelLocator.resolve(model, hub: ModelHub(progress: ModelCommand.progressReporter())))
+        let (tokenizer, longest) = try DebertaTokenizer.load(
+            modelDirectory: try ModelLocator.resolve(model, hub: ModelHub(progress: ModelCommand.progressReporter())))
         let lines = try readInputLines(input.input)
         var output = ""
         for line in lines {
-            let ids = try tokenizer.encode(line, maxLength: input.maxLength)
+            let ids = try tokenizer.encode(line, maxLength: input.maxLength ?? longest)
             output += "{\"ids\":[" + ids.map(String.init).joined(separator: ",") + "]}\n"
             if output.utf8.count > 1 << 16 {
                 writeOutput(output)

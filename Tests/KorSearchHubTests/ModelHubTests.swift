@@ -127,4 +127,24 @@ final class ModelHubTests: XCTestCase {
             XCTAssertFalse("\(error)".contains("kept"), "nothing was downloaded, so nothing is kept: \(error)")
         }
     }
+
+    /// A sentence-transformers repository (an XLM-RoBERTa model with CLS pooling and Normalize, as bge-m3 and KURE
+    /// are published): its SentencePiece model under XLM-R's name, the modules, the pooling and the length come
+    /// along, and the model loads as from its folder.
+    func testASentenceTransformersRepositoryComesWithItsPooling() throws {
+        let folder = TestPaths.fixtures.appendingPathComponent("models/xlmr-tiny-st-cls")
+        let server = try HubTestServer(serving: folder, as: "nlpai-lab/tiny-kure-test")
+        addTeardownBlock { server.stop() }
+        let hub = ModelHub(settings: settings(server, cache: try temporaryFolder()))
+        let snapshot = try ModelLocator.resolve("nlpai-lab/tiny-kure-test", hub: hub)
+        for name in ["sentencepiece.bpe.model", "modules.json", "1_Pooling/config.json", "sentence_bert_config.json", "tokenizer_config.json"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: snapshot.appendingPathComponent(name).path), name)
+        }
+        let loaded = try ModelLocator.load("nlpai-lab/tiny-kure-test", hub: hub)
+        XCTAssertEqual(loaded.identity.pooling, "cls")
+        XCTAssertEqual(loaded.embedder.maxLength, 64)
+        let local = try ModelLocator.load(folder.path)
+        XCTAssertEqual(loaded.identity.fingerprint, local.identity.fingerprint, "the same files, the same model")
+        XCTAssertEqual(try loaded.embedder.embed(["기준금리 동결"])[0].vector, try local.embedder.embed(["기준금리 동결"])[0].vector)
+    }
 }

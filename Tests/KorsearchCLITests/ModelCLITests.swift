@@ -36,4 +36,39 @@ final class ModelCLITests: XCTestCase {
         XCTAssertNotEqual(missing.0, 0)
         XCTAssertTrue(missing.2.contains("korsearch model fetch nobody/missing"), missing.2)
     }
+
+    /// A retrieval-trained encoder of another architecture, as a user points korsearch at it: an XLM-RoBERTa
+    /// sentence-transformers folder (CLS pooling, Normalize, 64 tokens) embeds as SentenceTransformer.encode does,
+    /// indexes with its pooling recorded, and searches; a chunk size beyond what it takes is a clear error.
+    func testAnXLMRobertaSentenceTransformerIndexesAndSearches() throws {
+        let model = tinyModel.deletingLastPathComponent().appendingPathComponent("xlmr-tiny-st-cls")
+        struct Expected: Decodable {
+            let texts: [String]
+            let vectors: [[Float]]
+        }
+        let expected = try JSONDecoder().decode(Expected.self, from: Data(contentsOf: model.appendingPathComponent("expected.json")))
+        let input = try temporaryFolder().appendingPathComponent("texts.txt")
+        try Data(expected.texts[0].utf8).write(to: input)
+        let embedded = try runKorsearch(["embed", "--model", model.path, "--input", input.path])
+        XCTAssertEqual(embedded.status, 0, embedded.stderr)
+        struct Line: Decodable { let embedding: [Float] }
+        let vector = try JSONDecoder().decode(Line.self, from: Data(embedded.stdout.utf8)).embedding
+        XCTAssertEqual(zip(vector, expected.vectors[0]).map { abs($0 - $1) }.max() ?? 1, 0, accuracy: 1e-5)
+
+        let corpus = try temporaryFolder()
+        try Data("한빛전자는 자기주식 취득을 결정했다. 취득 예정 금액은 500억원이다.".utf8).write(to: corpus.appendingPathComponent("buyback.txt"))
+        try Data("기준금리는 연 3.50%로 동결되었다.".utf8).write(to: corpus.appendingPathComponent("rate.txt"))
+        let index = try temporaryFolder().appendingPathComponent("index").path
+        let tooLong = try runKorsearch(["index", corpus.path, "--index", index, "--model", model.path])
+        XCTAssertEqual(tooLong.status, 64)
+        XCTAssertTrue(tooLong.stderr.contains("exceeds the model's maximum length 64"), tooLong.stderr)
+        let indexed = try runKorsearch([
+            "index", corpus.path, "--index", index, "--model", model.path, "--chunk-tokens", "64", "--chunk-overlap", "8",
+        ])
+        XCTAssertEqual(indexed.status, 0, indexed.stderr)
+        XCTAssertTrue(try runKorsearch(["info", "--index", index]).stdout.contains("cls pooling"))
+        let search = try runKorsearch(["search", "자기주식 취득", "--index", index, "--json", "-k", "1"])
+        XCTAssertEqual(search.status, 0, search.stderr)
+        XCTAssertTrue(search.stdout.contains("\"path\":\"buyback.txt\""), search.stdout)
+    }
 }

@@ -138,8 +138,11 @@ public final class HubTestServer: @unchecked Sendable {
             send(client, status: status, headers: headers, body: request.method == "HEAD" ? Data() : body, bodyLimit: limit)
             return
         }
-        // /{org}/{name}/resolve/{revision}/{file}
-        let components = request.path.split(separator: "/").map(String.init)
+        // /{org}/{name}/resolve/{revision}/{file}, the file possibly in a subfolder (`1_Pooling/config.json`).
+        var components = request.path.split(separator: "/").map(String.init)
+        if components.count > 5, !components.contains("..") {
+            components = Array(components[0 ..< 4]) + [components[4...].joined(separator: "/")]
+        }
         guard components.count == 5, components[2] == "resolve" else {
             send(client, status: "404 Not Found", headers: ["Content-Length": "0"])
             return

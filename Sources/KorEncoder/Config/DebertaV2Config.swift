@@ -1,8 +1,29 @@
 import Foundation
 
-/// The architecture of a DeBERTa-v2 encoder, read from a Hugging Face `config.json`, with the same defaults as
-/// transformers' `DebertaV2Config` for every field the file leaves out.
+/// The architecture of an encoder, read from a Hugging Face `config.json`, with the same defaults as
+/// transformers' config class of its `model_type` for every field the file leaves out: DeBERTa-v2 (relative
+/// positions, disentangled attention), or the BERT family — BERT, RoBERTa and XLM-RoBERTa (learned absolute
+/// positions, token types, plain scaled dot-product attention), which the same engine runs as the case without
+/// relative attention.
 public struct DebertaV2Config: Equatable, Sendable {
+    /// The `model_type`s the engine runs.
+    public enum Architecture: String, Sendable, Equatable, CaseIterable {
+        case debertaV2 = "deberta-v2"
+        case bert
+        case roberta
+        case xlmRoberta = "xlm-roberta"
+
+        /// Whether it is one of the BERT family (absolute positions, no relative attention).
+        public var isBERTFamily: Bool { self != .debertaV2 }
+
+        /// The architecture of a `model_type` as configs write it (`deberta_v2`, `xlm_roberta` too).
+        init?(modelType: String) {
+            self.init(rawValue: modelType.replacingOccurrences(of: "_", with: "-"))
+        }
+    }
+
+    /// The architecture (`model_type`).
+    public var architecture = Architecture.debertaV2
     /// Kinds of disentangled attention between content and relative position.
     public enum PositionAttention: String, Sendable, Equatable {
         /// Content-to-position: a query attends to the relative position of the key.
@@ -48,6 +69,18 @@ public struct DebertaV2Config: Equatable, Sendable {
         positionBuckets > 0 ? positionBuckets : effectiveMaxRelativePositions
     }
 
+    /// The position id of a sequence's first token: RoBERTa and XLM-RoBERTa count positions from the padding
+    /// id + 1 (transformers' `create_position_ids_from_input_ids`), BERT and DeBERTa from 0.
+    public var positionOffset: Int {
+        architecture == .roberta || architecture == .xlmRoberta ? padTokenId + 1 : 0
+    }
+
+    /// The longest sequence the model takes: every position, for a model with absolute positions, needs an
+    /// embedding (`max_position_embeddings` less the offset); DeBERTa's relative positions take any length.
+    public var maxSequenceLength: Int? {
+        positionBiasedInput ? maxPositionEmbeddings - positionOffset : nil
+    }
+
     /// A configuration with transformers' defaults.
     public init() {}
 
@@ -72,10 +105,29 @@ public struct DebertaV2Config: Equatable, Sendable {
         }
         let reader = ConfigFieldReader(fields: fields, source: source)
 
-        if let modelType = try reader.string("model_type"), !["deberta-v2", "deberta_v2"].contains(modelType) {
-            throw EncoderError(
-                .unsupportedConfiguration,
-                "\(source): model_type \"\(modelType)\" is not a DeBERTa-v2 model (expected \"deberta-v2\")")
+        if let modelType = try reader.string("model_type") {
+            guard let architecture = Architecture(modelType: modelType) else {
+                throw EncoderError(
+                    .unsupportedConfiguration,
+                    "\(source): model_type \"\(modelType)\" is not one this engine runs (\(Architecture.allCases.map(\.rawValue).joined(separator: ", ")))"
+                )
+            }
+            self.architecture = architecture
+        }
+        if architecture.isBERTFamily {
+            // transformers' BertConfig / RobertaConfig / XLMRobertaConfig defaults (those of the base models).
+            vocabSize = architecture == .bert ? 30_522 : architecture == .roberta ? 50_265 : 30_522
+            hiddenSize = 768
+            numHiddenLayers = 12
+            numAttentionHeads = 12
+            intermediateSize = 3072
+            typeVocabSize = 2
+            layerNormEps = 1e-12
+            padTokenId = architecture == .bert ? 0 : 1
+            if let kind = try reader.string("position_embedding_type"), kind != "absolute" {
+                throw EncoderError(
+                    .unsupportedConfiguration, "\(source): position_embedding_type \"\(kind)\" is not supported (this engine runs \"absolute\")")
+            }
         }
         vocabSize = try reader.int("vocab_size") ?? vocabSize
         hiddenSize = try reader.int("hidden_size") ?? hiddenSize
@@ -123,17 +175,30 @@ public struct DebertaV2Config: Equatable, Sendable {
             throw EncoderError(.unsupportedConfiguration, "\(source): num_attention_heads × attention_head_size is larger than this engine runs")
         }
 
+        if !["gelu", "gelu_python"].contains(hiddenAct) {
+            throw EncoderError(
+                .unsupportedConfiguration,
+                "\(source): hidden_act \"\(hiddenAct)\" is not supported (this engine runs the exact erf \"gelu\")")
+        }
+        if architecture.isBERTFamily {
+            // Absolute positions added to the input, plain attention: DeBERTa's fields do not apply.
+            relativeAttention = false
+            positionBiasedInput = true
+            shareAttentionKey = false
+            embeddingSize = hiddenSize
+            if maxPositionEmbeddings <= positionOffset {
+                throw EncoderError(
+                    .unsupportedConfiguration,
+                    "\(source): max_position_embeddings \(maxPositionEmbeddings) leaves no position after the padding offset \(positionOffset)")
+            }
+            return
+        }
         positionAttention = try reader.positionAttentionTypes()
         if let norm = try reader.string("norm_rel_ebd") {
             normalizeRelativeEmbeddings = norm.lowercased().split(separator: "|")
                 .map { $0.trimmingCharacters(in: .whitespaces) }.contains("layer_norm")
         }
 
-        if !["gelu", "gelu_python"].contains(hiddenAct) {
-            throw EncoderError(
-                .unsupportedConfiguration,
-                "\(source): hidden_act \"\(hiddenAct)\" is not supported (this engine runs the exact erf \"gelu\")")
-        }
         if let kernel = try reader.int("conv_kernel_size"), kernel > 0 {
             throw EncoderError(
                 .unsupportedConfiguration,

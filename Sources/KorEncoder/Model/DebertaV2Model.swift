@@ -20,6 +20,34 @@ public struct PackedHiddenStates: Sendable {
         values[offsets[index] * width ..< offsets[index + 1] * width]
     }
 
+    /// One vector per sequence by `pooling`, optionally scaled to unit L2 norm.
+    public func pooled(_ pooling: Pooling, normalize: Bool) -> [[Float]] {
+        if pooling == .mean { return meanPooled(normalize: normalize) }
+        return (0 ..< offsets.count - 1).map { index in
+            let rows = sequence(index)
+            var vector: [Float]
+            switch pooling {
+            case .cls: vector = Array(rows.prefix(width))
+            case .lastToken: vector = Array(rows.suffix(width))
+            default:
+                vector = Array(rows.prefix(width))
+                var row = rows.startIndex + width
+                while row < rows.endIndex {
+                    for i in 0 ..< width where rows[row + i] > vector[i] { vector[i] = rows[row + i] }
+                    row += width
+                }
+            }
+            return normalize ? PackedHiddenStates.unitLength(vector) : vector
+        }
+    }
+
+    /// A vector scaled to unit L2 norm (a zero vector stays zero).
+    static func unitLength(_ vector: [Float]) -> [Float] {
+        let norm = sqrt(vector.reduce(0) { $0 + $1 * $1 })
+        let inverse = 1 / max(norm, 1e-12)
+        return vector.map { $0 * inverse }
+    }
+
     /// The mean of each sequence's rows (every token counts, [CLS] and [SEP] included), optionally scaled to
     /// unit L2 norm.
     public func meanPooled(normalize: Bool) -> [[Float]] {
@@ -30,19 +58,16 @@ public struct PackedHiddenStates: Sendable {
                 ks_sum_rows(&sum, all.baseAddress! + offsets[index] * width, rows, width, width)
             }
             let scale = 1 / max(Float(rows), 1e-9)
-            var pooled = sum.map { $0 * scale }
-            if normalize {
-                let norm = sqrt(pooled.reduce(0) { $0 + $1 * $1 })
-                let inverse = 1 / max(norm, 1e-12)
-                pooled = pooled.map { $0 * inverse }
-            }
-            return pooled
+            let pooled = sum.map { $0 * scale }
+            return normalize ? PackedHiddenStates.unitLength(pooled) : pooled
         }
     }
 }
 
 /// A DeBERTa-v2 encoder (Hugging Face's `DebertaV2Model`, eval mode) computed natively: embeddings,
-/// disentangled self-attention with relative positions, feed-forward, LayerNorms. Sequences in a batch are
+/// disentangled self-attention with relative positions, feed-forward, LayerNorms. The BERT family (`BertModel`,
+/// `RobertaModel`, `XLMRobertaModel`) runs as its special case: absolute positions and token types added to the
+/// input, no relative attention, scores scaled by 1/√head size. Sequences in a batch are
 /// packed without padding, so a sequence's output never depends on what else is in its batch.
 public final class DebertaV2Model: @unchecked Sendable {
     /// The architecture.
@@ -89,9 +114,8 @@ public final class DebertaV2Model: @unchecked Sendable {
             guard !ids.isEmpty else {
                 throw EncoderError(.invalidInput, "sequence \(index) is empty; every sequence needs at least one token")
             }
-            if config.positionBiasedInput, ids.count > config.maxPositionEmbeddings {
-                throw EncoderError(
-                    .invalidInput, "sequence \(index) has \(ids.count) tokens; the model takes at most \(config.maxPositionEmbeddings)")
+            if let longest = config.maxSequenceLength, ids.count > longest {
+                throw EncoderError(.invalidInput, "sequence \(index) has \(ids.count) tokens; the model takes at most \(longest)")
             }
             if let bad = ids.first(where: { $0 < 0 || Int($0) >= config.vocabSize }) {
                 throw EncoderError(.invalidInput, "token id \(bad) in sequence \(index) is outside the vocabulary (\(config.vocabSize))")
@@ -131,7 +155,8 @@ public final class DebertaV2Model: @unchecked Sendable {
                         let out = target + row * width
                         out.update(from: weights.wordEmbeddings.row(Int(id)), count: width)
                         if let positionTable = weights.positionEmbeddings {
-                            for i in 0 ..< width { out[i] += positionTable[position * width + i] }
+                            let base = (position + config.positionOffset) * width
+                            for i in 0 ..< width { out[i] += positionTable[base + i] }
                         }
                         if let typeRow = weights.tokenTypeEmbedding {
                             for i in 0 ..< width { out[i] += typeRow[i] }

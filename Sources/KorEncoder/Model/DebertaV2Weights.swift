@@ -39,10 +39,18 @@ struct DebertaV2Weights {
     var embeddingNormBias: [Float]
     var layers: [DebertaV2LayerWeights]
 
-    /// Loads and checks every tensor the configuration needs; keys may carry the `deberta.` prefix of masked-LM
-    /// checkpoints, and tensors the encoder does not use (heads such as `lm_predictions.*`) are ignored.
+    /// Loads and checks every tensor the configuration needs; keys may carry the prefix of task checkpoints
+    /// (`deberta.`, `bert.`, `roberta.`), and tensors the encoder does not use (heads such as `lm_predictions.*`,
+    /// BERT's pooler) are ignored.
     init(config: DebertaV2Config, checkpoint: CheckpointReader, precision: Precision = .fp32, smoothing: Bool = true) throws {
-        let prefix = try checkpoint.tensor(named: "deberta.embeddings.word_embeddings.weight") != nil ? "deberta." : ""
+        var prefix = ""
+        for candidate in ["deberta.", "bert.", "roberta."] where try checkpoint.tensor(named: candidate + "embeddings.word_embeddings.weight") != nil
+        {
+            prefix = candidate
+            break
+        }
+        // DeBERTa names its projections query_proj, key_proj, value_proj; the BERT family query, key, value.
+        let projection = config.architecture.isBERTFamily ? "" : "_proj"
         let path = checkpoint.path
         func tensor(_ key: String, _ shape: [Int]) throws -> WeightTensor {
             guard let tensor = try checkpoint.tensor(named: prefix + key) else {
@@ -90,12 +98,12 @@ struct DebertaV2Weights {
         var inputNorm = (weight: embeddingNormWeight, bias: embeddingNormBias)
         for index in 0 ..< config.numHiddenLayers {
             let base = "encoder.layer.\(index)."
-            let query = try load(base + "attention.self.query_proj.weight", [allHead, hidden])
-            let queryBias = try load(base + "attention.self.query_proj.bias", [allHead])
-            let key = try load(base + "attention.self.key_proj.weight", [allHead, hidden])
-            let keyBias = try load(base + "attention.self.key_proj.bias", [allHead])
-            let value = try load(base + "attention.self.value_proj.weight", [allHead, hidden])
-            let valueBias = try load(base + "attention.self.value_proj.bias", [allHead])
+            let query = try load(base + "attention.self.query" + projection + ".weight", [allHead, hidden])
+            let queryBias = try load(base + "attention.self.query" + projection + ".bias", [allHead])
+            let key = try load(base + "attention.self.key" + projection + ".weight", [allHead, hidden])
+            let keyBias = try load(base + "attention.self.key" + projection + ".bias", [allHead])
+            let value = try load(base + "attention.self.value" + projection + ".weight", [allHead, hidden])
+            let valueBias = try load(base + "attention.self.value" + projection + ".bias", [allHead])
             func linear(_ key: String, _ output: Int, _ input: Int, after norm: (weight: [Float], bias: [Float])? = nil) throws -> LinearWeight {
                 try LinearWeight(
                     try load(base + key, [output, input]), output: output, input: input, precision: precision,

@@ -140,7 +140,7 @@ public struct Chunker: Sendable {
                 if headerLines > 0, headerLines < lines.count {
                     let text = lines.prefix(headerLines).map { self.text($0.lowerBound + placed.start ..< $0.upperBound + placed.start, scalars) }
                         .joined(separator: "\n")
-                    let tokens = try tokenizer.sentencePiece.encode(text).count
+                    let tokens = try tokenizer.pieces(text).count
                     // A header worth more than half a passage is not repeated.
                     if tokens <= budget / 2 { header = (text, tokens) }
                 }
@@ -199,10 +199,10 @@ public struct Chunker: Sendable {
                 let own = text(pieces[first].range.lowerBound ..< pieces[last].range.upperBound, scalars)
                 return prefix.map { $0.text + "\n" + own } ?? own
             }
-            var ids = try tokenizer.sentencePiece.encode(passage(last))
+            var ids = try tokenizer.pieces(passage(last))
             while ids.count > budget, last > first {
                 last -= 1
-                ids = try tokenizer.sentencePiece.encode(passage(last))
+                ids = try tokenizer.pieces(passage(last))
             }
             // Headings and a table's caption, unit and header lines stay with what follows: a passage that would
             // end on them ends before them instead (unless they begin it, or they and the next piece fill more
@@ -212,7 +212,7 @@ public struct Chunker: Sendable {
                 while start > first, pieces[start - 1].leads { start -= 1 }
                 if start > first, pieces[start ... last + 1].map(\.tokens).reduce(0, +) <= budget {
                     last = start - 1
-                    ids = try tokenizer.sentencePiece.encode(passage(last))
+                    ids = try tokenizer.pieces(passage(last))
                 }
             }
             let range = pieces[first].range.lowerBound ..< pieces[last].range.upperBound
@@ -259,7 +259,7 @@ public struct Chunker: Sendable {
     /// sentence is tokenized once; each cut is placed after `budget` of its tokens (their spans say where),
     /// and only the piece cut off is tokenized again to count it — linear in the sentence's length.
     private func fit(_ sentence: Range<Int>, _ scalars: [Unicode.Scalar]) throws -> [(range: Range<Int>, tokens: Int)] {
-        let whole = try tokenizer.sentencePiece.encodeWithSpans(text(sentence, scalars))
+        let whole = try tokenizer.piecesWithSpans(text(sentence, scalars))
         if whole.count <= budget { return [(sentence, whole.count)] }
         let base = sentence.lowerBound
         var parts: [(range: Range<Int>, tokens: Int)] = []
@@ -311,7 +311,7 @@ public struct Chunker: Sendable {
     }
 
     private func encode(_ range: Range<Int>, _ scalars: [Unicode.Scalar]) throws -> [Int32] {
-        try tokenizer.sentencePiece.encode(text(range, scalars))
+        try tokenizer.pieces(text(range, scalars))
     }
 
     private func text(_ range: Range<Int>, _ scalars: [Unicode.Scalar]) -> String {

@@ -7,12 +7,14 @@ import KorEncoder
 public struct ModelIdentity: Sendable, Equatable {
     /// The name the user gave (a hub id or a folder path).
     public var id: String
-    /// SHA-256 over config.json, spm.model, and the weight file's size and first and last MiB: cheap to compute
-    /// at every open, and different for any other model.
+    /// SHA-256 over config.json, the SentencePiece model, a sentence-transformers folder's module and pooling
+    /// files, and the weight file's size and first and last MiB: cheap to compute at every open, and different
+    /// for any other model (a folder without sentence-transformers files hashes as before they were read).
     public var fingerprint: String
     /// Embedding dimension (the hidden size).
     public var dimension: Int
-    /// Pooling of the last hidden state: always "mean" (over all tokens, [CLS] and [SEP] included).
+    /// Pooling of the last hidden state (`Pooling`'s raw value): "mean" (over all tokens, [CLS] and [SEP]
+    /// included) unless a sentence-transformers folder says otherwise.
     public var pooling = "mean"
     /// Normalization of pooled vectors: always "l2".
     public var normalization = "l2"
@@ -27,7 +29,8 @@ public struct ModelIdentity: Sendable, Equatable {
         self.dimension = dimension
         let files = try ModelFiles(directory: directory)
         var hasher = SHA256()
-        for url in [files.config, files.tokenizer] {
+        let stackFiles = ["modules.json", "1_Pooling/config.json", "sentence_bert_config.json"].map { directory.appendingPathComponent($0) }
+        for url in [files.config, files.tokenizer] + stackFiles {
             hasher.update(data: (try? Data(contentsOf: url)) ?? Data())
         }
         let handle = try FileHandle(forReadingFrom: files.weights)

@@ -186,7 +186,7 @@ public final class Searcher: @unchecked Sendable {
     /// The embedding of a query, L2-normalized; warns when the query is cut to the model's maximum length.
     public func embedQuery(_ query: String) throws -> [Float] {
         guard let embedder else { throw KorSearchError(.invalidArgument, "no model loaded") }
-        let pieces = try embedder.tokenizer.sentencePiece.encode(query).count + 2
+        let pieces = try embedder.tokenizer.pieces(query).count + 2
         if pieces > embedder.maxLength {
             warn("the query has \(pieces) tokens; only the first \(embedder.maxLength) are used")
         }

@@ -31,6 +31,8 @@ public struct IndexInfo: Encodable, Sendable {
     public var chunkTokens: Int
     public var chunkOverlap: Int
     public var precision: String
+    /// How the model pools its last hidden states (`mean`, `cls`, `max`, `lasttoken`).
+    public var pooling: String
     /// The vector weight hybrid queries use when they set none (the stored default, else 0.5).
     public var vectorWeight: Double
     public var folder: String?
@@ -98,6 +100,7 @@ public struct IndexInfo: Encodable, Sendable {
         chunkTokens = meta.chunking.chunkTokens
         chunkOverlap = meta.chunking.overlapTokens
         precision = meta.precision.rawValue
+        pooling = meta.pooling
         vectorWeight = meta.vectorWeight ?? Searcher.defaultVectorWeight
         folder = meta.indexedFolder
         lastIndexedAt = meta.lastIndexedAt
@@ -105,7 +108,7 @@ public struct IndexInfo: Encodable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case documents, chunks, vectors, model, dimension, faiss, precision, folder, skipped, formats, facets
+        case documents, chunks, vectors, model, dimension, faiss, precision, pooling, folder, skipped, formats, facets
         case modelFingerprint = "model_fingerprint"
         case chunkTokens = "chunk_tokens"
         case chunkOverlap = "chunk_overlap"

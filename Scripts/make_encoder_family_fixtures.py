@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""Dev only: small random-weight sentence-transformers models of the XLM-RoBERTa architecture (the one bge-m3,
+KURE and multilingual-e5 share), saved as sentence-transformers publishes them, with reference outputs that
+KorEncoderTests hold korsearch to.
+
+  Tests/Fixtures/models/xlmr-tiny-st-cls   XLMRobertaModel + Pooling(cls) + Normalize (bge-m3 / KURE's stack)
+  Tests/Fixtures/models/xlmr-tiny-st-mean  XLMRobertaModel + Pooling(mean), no Normalize (e5's stack)
+
+Each folder gets `expected.json`: the texts, the token ids of transformers' XLMRobertaTokenizer (the slow,
+SentencePiece one; the fast one is checked to agree), and SentenceTransformer.encode's vectors.
+
+Needs: torch (CPU), transformers 4.x (its slow XLMRobertaTokenizer), sentence-transformers 3-4, sentencepiece,
+protobuf. Tokenizer: a SentencePiece unigram model trained here with XLM-R's layout (<unk> 0, <s> 1, </s> 2, no
+<pad>: transformers adds the fairseq offset) on the team-written corpus and the Korean text of the DeBERTa
+fixtures.
+Run: python3 Scripts/make_encoder_family_fixtures.py
+"""
+import json
+import os
+import shutil
+import tempfile
+
+import glob
+
+import sentencepiece as spm
+import torch
+from sentence_transformers import SentenceTransformer, models
+from transformers import XLMRobertaConfig, XLMRobertaModel, XLMRobertaTokenizer, XLMRobertaTokenizerFast
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(ROOT, "Tests/Fixtures/models")
+
+# Team-written Korean text with what tokenizers trip on: ㈜, ①, full-width digits and letters, Hanja, mixed
+# scripts, runs of spaces, an empty text.
+TEXTS = [
+    "한빛전자㈜는 2024년 3분기 영업이익이 3,812억 원으로 전년 동기 대비 12.5% 늘었다고 공시했다.",
+    "① 회사는 자기주식을 취득할 수 있다. ② 취득 한도는 배당가능이익의 범위로 한다.",
+    "ＫＲＷ／ＵＳＤ 환율은 １，３８０원에서 마감했다.",
+    "大韓民國 憲法 제1조: 대한민국은 민주공화국이다.",
+    "ESG 채권   발행   잔액은 US$ 500 million 수준이다 😀",
+    "",
+    "기준금리 동결",
+]
+
+
+def train_tokenizer(folder):
+    lines = []
+    for path in sorted(glob.glob(os.path.join(ROOT, "Examples/corpus/**/*.txt"), recursive=True)
+                       + glob.glob(os.path.join(ROOT, "Examples/corpus/**/*.md"), recursive=True)):
+        with open(path, encoding="utf-8", errors="ignore") as file:
+            lines += [line.strip() for line in file if line.strip()]
+    with open(os.path.join(ROOT, "Tests/Fixtures/models/mdeberta-tiny-safetensors/expected.json")) as file:
+        lines += [text for text in json.load(file)["texts"] if text]
+    text = os.path.join(folder, "train.txt")
+    with open(text, "w") as file:
+        file.write("\n".join(lines))
+    spm.SentencePieceTrainer.train(
+        input=text, model_prefix=os.path.join(folder, "sentencepiece.bpe"), vocab_size=700, model_type="unigram",
+        unk_id=0, bos_id=1, eos_id=2, pad_id=-1, character_coverage=0.9995, normalization_rule_name="nmt_nfkc",
+        minloglevel=2)
+    os.remove(text)
+    os.remove(os.path.join(folder, "sentencepiece.bpe.vocab"))
+
+
+def build(name, pooling, normalize, seed):
+    torch.manual_seed(seed)
+    folder = tempfile.mkdtemp()
+    train_tokenizer(folder)
+    slow = XLMRobertaTokenizer(os.path.join(folder, "sentencepiece.bpe.model"))
+    slow.save_pretrained(folder)
+    config = XLMRobertaConfig(
+        vocab_size=len(slow), hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64,
+        max_position_embeddings=66, type_vocab_size=1, pad_token_id=1, bos_token_id=0, eos_token_id=2,
+        layer_norm_eps=1e-5, hidden_act="gelu")
+    model = XLMRobertaModel(config, add_pooling_layer=True).eval()
+    with torch.no_grad():
+        for parameter in model.parameters():
+            parameter.normal_(0, 0.2)
+    model.save_pretrained(folder, safe_serialization=True)
+    transformer = models.Transformer(folder, max_seq_length=64)
+    modules = [transformer, models.Pooling(32, pooling_mode=pooling)]
+    if normalize:
+        modules.append(models.Normalize())
+    st = SentenceTransformer(modules=modules, device="cpu")
+    target = os.path.join(OUT, name)
+    shutil.rmtree(target, ignore_errors=True)
+    st.save(target, safe_serialization=True)
+    # Keep what a published repository has and the engine reads; drop the fast tokenizer's large JSON.
+    for extra in ["tokenizer.json", "README.md"]:
+        path = os.path.join(target, extra)
+        if os.path.exists(path):
+            os.remove(path)
+
+    fast = XLMRobertaTokenizerFast(os.path.join(target, "sentencepiece.bpe.model"))
+    ids = [slow(text, truncation=True, max_length=64)["input_ids"] for text in TEXTS]
+    for text, expected in zip(TEXTS, ids):
+        assert fast(text, truncation=True, max_length=64)["input_ids"] == expected, text
+    loaded = SentenceTransformer(target, device="cpu")
+    vectors = loaded.encode(TEXTS, batch_size=3, convert_to_numpy=True, normalize_embeddings=False)
+    with open(os.path.join(target, "expected.json"), "w") as file:
+        json.dump({"texts": TEXTS, "max_length": 64, "pooling": pooling, "normalize": normalize,
+                   "ids": ids, "vectors": [[float(x) for x in v] for v in vectors]}, file, ensure_ascii=False)
+    shutil.rmtree(folder)
+    print(name, os.listdir(target))
+
+
+build("xlmr-tiny-st-cls", "cls", True, 7)
+build("xlmr-tiny-st-mean", "mean", False, 8)

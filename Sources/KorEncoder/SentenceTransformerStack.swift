@@ -1,0 +1,102 @@
+import Foundation
+
+/// How a sequence's last hidden states become one vector.
+public enum Pooling: String, Sendable, Equatable, CaseIterable {
+    /// The mean of every token's state, the special tokens included (sentence-transformers' mean over the
+    /// attention mask; KorSearch's choice for a bare DeBERTa-v2 checkpoint).
+    case mean
+    /// The first token's state (`[CLS]`, `<s>`): bge-m3, KURE.
+    case cls
+    /// The largest value of each dimension over the tokens.
+    case max
+    /// The last token's state.
+    case lastToken = "lasttoken"
+}
+
+/// What a sentence-transformers folder puts on top of its transformer, read from the files it is published
+/// with: `modules.json` (the modules in order), the Pooling module's `config.json`, whether a `Normalize`
+/// module follows, and `sentence_bert_config.json`'s `max_seq_length`. A folder without `modules.json` is a
+/// bare transformer, pooled by the mean.
+public struct SentenceTransformerStack: Sendable, Equatable {
+    /// The pooling.
+    public var pooling = Pooling.mean
+    /// Whether the stack ends in a `Normalize` module (its vectors have unit length).
+    public var normalizes = false
+    /// `max_seq_length`: the longest input the model was trained for, when the folder says.
+    public var maxSequenceLength: Int?
+    /// Whether the folder is a sentence-transformers model (has `modules.json`).
+    public var isSentenceTransformer = false
+
+    /// The stack of a bare transformer: mean pooling, nothing after it.
+    public init() {}
+
+    /// Reads a model folder's sentence-transformers files; an error names the file and what it cannot run.
+    public init(directory: URL) throws {
+        let modulesURL = directory.appendingPathComponent("modules.json")
+        guard let data = FileManager.default.contents(atPath: modulesURL.path) else { return }
+        isSentenceTransformer = true
+        guard case .array(let modules)? = JSONValue.parse(data) else {
+            throw EncoderError(.corruptFile, "\(modulesURL.path) is not a JSON list of modules")
+        }
+        var pooled = false
+        for (index, module) in modules.enumerated() {
+            guard let fields = module.objectValue, let type = fields["type"]?.stringValue else {
+                throw EncoderError(.corruptFile, "\(modulesURL.path): module \(index) has no type")
+            }
+            let path = fields["path"]?.stringValue ?? ""
+            let kind = type.split(separator: ".").last.map(String.init) ?? type
+            switch kind {
+            case "Transformer" where index == 0 && path.isEmpty:
+                continue
+            case "Transformer":
+                throw EncoderError(
+                    .unsupportedConfiguration,
+                    "\(modulesURL.path): the transformer is in the subfolder \(path); this engine reads it at the folder's root")
+            case "Pooling" where !pooled:
+                pooling = try SentenceTransformerStack.pooling(directory.appendingPathComponent(path).appendingPathComponent("config.json"))
+                pooled = true
+            case "Normalize" where pooled:
+                normalizes = true
+            default:
+                throw EncoderError(
+                    .unsupportedConfiguration,
+                    "\(modulesURL.path): module \(index) (\(type)) is not one this engine runs (Transformer, then Pooling, then optionally Normalize)"
+                )
+            }
+        }
+        guard pooled else {
+            throw EncoderError(.unsupportedConfiguration, "\(modulesURL.path) has no Pooling module")
+        }
+        let bertConfig = directory.appendingPathComponent("sentence_bert_config.json")
+        if let data = FileManager.default.contents(atPath: bertConfig.path) {
+            guard let fields = JSONValue.parse(data)?.objectValue else {
+                throw EncoderError(.corruptFile, "\(bertConfig.path) is not a JSON object")
+            }
+            if let value = fields["max_seq_length"], value != .null {
+                guard let length = value.intValue, length >= 2 else {
+                    throw EncoderError(.corruptFile, "\(bertConfig.path): max_seq_length must be an integer of at least 2")
+                }
+                maxSequenceLength = length
+            }
+        }
+    }
+
+    /// The one pooling mode a Pooling module's `config.json` turns on.
+    private static func pooling(_ url: URL) throws -> Pooling {
+        guard let data = FileManager.default.contents(atPath: url.path), let fields = JSONValue.parse(data)?.objectValue else {
+            throw EncoderError(.missingFile, "\(url.path), the Pooling module's configuration, is missing or not a JSON object")
+        }
+        let modes: [(String, Pooling?)] = [
+            ("pooling_mode_cls_token", .cls), ("pooling_mode_mean_tokens", .mean), ("pooling_mode_max_tokens", .max),
+            ("pooling_mode_lasttoken", .lastToken), ("pooling_mode_mean_sqrt_len_tokens", nil), ("pooling_mode_weightedmean_tokens", nil),
+        ]
+        let on = modes.filter { if case .bool(true)? = fields[$0.0] { true } else { false } }
+        guard on.count == 1, let mode = on[0].1 else {
+            let names = on.map(\.0).joined(separator: ", ")
+            throw EncoderError(
+                .unsupportedConfiguration,
+                "\(url.path) turns on \(on.isEmpty ? "no pooling mode" : names); this engine runs exactly one of cls, mean, max and lasttoken")
+        }
+        return mode
+    }
+}
