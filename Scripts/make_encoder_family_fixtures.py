@@ -106,3 +106,57 @@ def build(name, pooling, normalize, seed):
 
 build("xlmr-tiny-st-cls", "cls", True, 7)
 build("xlmr-tiny-st-mean", "mean", False, 8)
+
+
+# A cross-encoder (a reranker of the architecture of BAAI/bge-reranker-v2-m3): XLMRobertaForSequenceClassification
+# with one label, scored by sentence-transformers' CrossEncoder.predict (its sigmoid on the one logit).
+PAIRS = [
+    ("자기주식 취득 금액은 얼마인가", "한빛전자는 자기주식 취득을 결정했다. 취득 예정 금액은 500억원이다."),
+    ("자기주식 취득 금액은 얼마인가", "기준금리는 연 3.50%로 동결되었다."),
+    ("기준금리", "한국은행 금융통화위원회는 기준금리를 동결했다. " * 6),
+    ("한빛전자㈜의 3분기 실적과 환율 민감도, 그리고 배당 정책을 요약하라 " * 3, "환율이 10원 오르면 영업이익이 120억원 늘어난다."),
+    ("ＫＲＷ／ＵＳＤ", ""),
+    ("긴 질문 " * 20, "긴 답변 " * 20),
+]
+
+
+def build_cross_encoder(name, seed):
+    from sentence_transformers import CrossEncoder
+    from transformers import XLMRobertaForSequenceClassification
+
+    torch.manual_seed(seed)
+    folder = tempfile.mkdtemp()
+    train_tokenizer(folder)
+    slow = XLMRobertaTokenizer(os.path.join(folder, "sentencepiece.bpe.model"), model_max_length=64)
+    target = os.path.join(OUT, name)
+    shutil.rmtree(target, ignore_errors=True)
+    config = XLMRobertaConfig(
+        vocab_size=len(slow), hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64,
+        max_position_embeddings=66, type_vocab_size=1, pad_token_id=1, bos_token_id=0, eos_token_id=2,
+        layer_norm_eps=1e-5, hidden_act="gelu", num_labels=1)
+    model = XLMRobertaForSequenceClassification(config).eval()
+    with torch.no_grad():
+        for parameter in model.parameters():
+            parameter.normal_(0, 0.2)
+    model.save_pretrained(target, safe_serialization=True)
+    slow.save_pretrained(target)
+    for extra in ["tokenizer.json"]:
+        path = os.path.join(target, extra)
+        if os.path.exists(path):
+            os.remove(path)
+    fast = XLMRobertaTokenizerFast(os.path.join(target, "sentencepiece.bpe.model"), model_max_length=64)
+    # As a batch, as CrossEncoder encodes them (a single call would take an empty passage for no pair at all).
+    ids = fast([q for q, _ in PAIRS], [p for _, p in PAIRS], truncation=True, max_length=64)["input_ids"]
+    for (q, p), expected in zip(PAIRS, ids):
+        assert len(expected) <= 64
+    with torch.no_grad():
+        batch = fast([q for q, _ in PAIRS], [p for _, p in PAIRS], truncation=True, max_length=64, padding=True, return_tensors="pt")
+        logits = model(**batch).logits[:, 0].tolist()
+    scores = CrossEncoder(target, device="cpu", max_length=64).predict(PAIRS, batch_size=4).tolist()
+    with open(os.path.join(target, "expected.json"), "w") as file:
+        json.dump({"pairs": PAIRS, "max_length": 64, "ids": ids, "logits": logits, "scores": scores}, file, ensure_ascii=False)
+    shutil.rmtree(folder)
+    print(name, os.listdir(target))
+
+
+build_cross_encoder("xlmr-tiny-reranker", 9)
