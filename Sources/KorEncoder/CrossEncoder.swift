@@ -39,7 +39,8 @@ public final class CrossEncoder: Sendable {
                 throw EncoderError(.badWeights, "\(files.weights.path) has no tensor \(name): not a sequence-classification checkpoint")
             }
             guard tensor.shape == shape else {
-                let labels = name.hasPrefix("classifier.out_proj") && tensor.shape.count >= 1 ? " (\(tensor.shape[0]) labels; a reranker has one)" : ""
+                let labels =
+                    name.hasPrefix("classifier.out_proj") && tensor.shape.count >= 1 ? " (\(tensor.shape[0]) labels; a reranker has one)" : ""
                 throw EncoderError(.badWeights, "\(files.weights.path): tensor \(name) has shape \(tensor.shape), not \(shape)\(labels)")
             }
             return tensor.floats()

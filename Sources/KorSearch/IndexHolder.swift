@@ -9,6 +9,7 @@ public final class IndexHolder: @unchecked Sendable {
     public let location: IndexLocation
     private let embedder: Embedder?
     private let model: ModelIdentity?
+    private let reranker: Reranker?
     private let interval: TimeInterval
     private let lock = NSLock()
     private var current: Searcher
@@ -21,6 +22,7 @@ public final class IndexHolder: @unchecked Sendable {
         self.location = location
         embedder = opened.embedder
         model = opened.model
+        reranker = opened.reranker
         self.interval = interval
         self.warn = warn
         current = try opened.searcher(warn: warn)
@@ -36,7 +38,7 @@ public final class IndexHolder: @unchecked Sendable {
             let now = current.index.changeStamp()
             if now != stamp {
                 do {
-                    current = try Searcher(location: location, embedder: embedder, model: model, warn: warn)
+                    current = try Searcher(location: location, embedder: embedder, model: model, reranker: reranker, warn: warn)
                     stamp = now
                 } catch {
                     warn("the index changed on disk but could not be reopened (\(error)); still serving the previous one")

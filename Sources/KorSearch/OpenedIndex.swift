@@ -12,6 +12,8 @@ public struct OpenedIndex: Sendable {
     public let model: ModelIdentity?
     /// The name of the model in use (the index's own unless another was named).
     public let modelName: String
+    /// The cross-encoder that reorders first-stage hits, when one was named.
+    public var reranker: Reranker?
 
     /// Opens the index at `location` with the model that built it.
     ///
@@ -20,19 +22,27 @@ public struct OpenedIndex: Sendable {
     ///   - model: a folder or hub id replacing the index's own model, which must still be the one that built it.
     ///   - precision: replaces the index's precision for queries.
     ///   - loadModel: false opens for keyword search without loading any model.
+    ///   - reranker: a cross-encoder (a folder or hub id) that reorders first-stage hits (`Reranker`), run at
+    ///     the same precision as the queries.
     ///   - hub: where hub ids are fetched from and cached.
     ///   - warn: hears about repairs.
     /// - Throws: `KorSearchError` `.indexNotFound`, `.corruptIndex`, `.modelMismatch`, `.hub` or `.network`
-    ///   (a model that must be fetched), `.store` (an unreachable PostgreSQL).
+    ///   (a model that must be fetched), `.store` (an unreachable PostgreSQL); `EncoderError` for a reranker
+    ///   that is not a cross-encoder.
     public static func open(
-        _ location: IndexLocation, model: String? = nil, precision: Precision? = nil, loadModel: Bool = true,
+        _ location: IndexLocation, model: String? = nil, precision: Precision? = nil, loadModel: Bool = true, reranker: String? = nil,
         hub: ModelHub = ModelHub(), warn: (String) -> Void = { _ in }
     ) throws -> OpenedIndex {
         let store = try IndexStores.open(location, warn: warn)
         let name = model ?? store.meta.modelId
-        guard loadModel else { return OpenedIndex(store: store, embedder: nil, model: nil, modelName: name) }
-        let loaded = try ModelLocator.load(name, maxLength: store.meta.maxLength, precision: precision ?? store.meta.precision, hub: hub)
-        return OpenedIndex(store: store, embedder: loaded.embedder, model: loaded.identity, modelName: name)
+        let precision = precision ?? store.meta.precision
+        var opened = OpenedIndex(store: store, embedder: nil, model: nil, modelName: name)
+        if loadModel {
+            let loaded = try ModelLocator.load(name, maxLength: store.meta.maxLength, precision: precision, hub: hub)
+            opened = OpenedIndex(store: store, embedder: loaded.embedder, model: loaded.identity, modelName: name)
+        }
+        if let reranker { opened.reranker = try ModelLocator.loadReranker(reranker, precision: precision, hub: hub) }
+        return opened
     }
 
     /// The model and precision an indexing run into `location` uses: the ones named, else the index's own
@@ -48,7 +58,7 @@ public struct OpenedIndex: Sendable {
 
     /// A searcher over the opened index.
     public func searcher(warn: @escaping @Sendable (String) -> Void = { _ in }) throws -> Searcher {
-        try Searcher(index: store, embedder: embedder, model: model, warn: warn)
+        try Searcher(index: store, embedder: embedder, model: model, reranker: reranker, warn: warn)
     }
 }
 
@@ -57,11 +67,11 @@ extension Searcher {
     /// RAG pipeline. Keyword-only use can pass `loadModel: false` and skip loading the model.
     /// Queries are embedded at `precision`, by default the one that built the index.
     public convenience init(
-        location: IndexLocation, model: String? = nil, precision: Precision? = nil, loadModel: Bool = true,
+        location: IndexLocation, model: String? = nil, precision: Precision? = nil, loadModel: Bool = true, reranker: String? = nil,
         warn: @escaping @Sendable (String) -> Void = { _ in }
     ) throws {
-        let opened = try OpenedIndex.open(location, model: model, precision: precision, loadModel: loadModel, warn: warn)
-        try self.init(index: opened.store, embedder: opened.embedder, model: opened.model, warn: warn)
+        let opened = try OpenedIndex.open(location, model: model, precision: precision, loadModel: loadModel, reranker: reranker, warn: warn)
+        try self.init(index: opened.store, embedder: opened.embedder, model: opened.model, reranker: opened.reranker, warn: warn)
     }
 
     /// Opens an index directory with the model that built it (or `model` when given).

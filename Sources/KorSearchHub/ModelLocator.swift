@@ -47,6 +47,11 @@ public enum ModelLocator {
         return try hub.snapshot(id.repository, revision: id.revision)
     }
 
+    /// Loads a cross-encoder reranker given by folder or hub id.
+    public static func loadReranker(_ spec: String, precision: Precision = .fp32, hub: ModelHub = ModelHub()) throws -> Reranker {
+        Reranker(model: try CrossEncoder(modelDirectory: try resolve(spec, hub: hub), precision: precision), name: spec)
+    }
+
     /// Loads the embedder and identity of a model given by folder or hub id.
     public static func load(
         _ spec: String, maxLength: Int? = nil, precision: Precision = .fp32,

@@ -56,12 +56,12 @@ public final class APIServer: Sendable {
     }
 
     /// Loads an index (directory or PostgreSQL store) and its model (or `model`), at the index's precision unless
-    /// `precision` is given, ready to serve.
+    /// `precision` is given, and the cross-encoder `reranker` when named, ready to serve.
     public init(
-        location: IndexLocation, model: String?, precision: Precision? = nil, configuration: ServerConfiguration,
+        location: IndexLocation, model: String?, precision: Precision? = nil, reranker: String? = nil, configuration: ServerConfiguration,
         warn: @escaping @Sendable (String) -> Void
     ) throws {
-        let opened = try OpenedIndex.open(location, model: model, precision: precision, warn: warn)
+        let opened = try OpenedIndex.open(location, model: model, precision: precision, reranker: reranker, warn: warn)
         modelName = opened.modelName
         embedder = opened.embedder!
         holder = try IndexHolder(opened: opened, location: location, warn: warn)

@@ -12,6 +12,8 @@ struct MCPCommand: AsyncParsableCommand {
     @OptionGroup var target: IndexOptions
     @OptionGroup var modelOptions: ModelOptions
 
+    @OptionGroup var reranker: RerankerOption
+
     @Flag(name: .customLong("keyword-only"), help: "Load no model: only keyword search (starts at once, needs no model files).")
     var keywordOnly = false
 
@@ -20,7 +22,7 @@ struct MCPCommand: AsyncParsableCommand {
         let location = try target.existingLocation
         let opened = try OpenedIndex.open(
             location, model: modelOptions.model, precision: modelOptions.precision,
-            loadModel: !keywordOnly, warn: { warn($0) })
+            loadModel: !keywordOnly, reranker: reranker.rerank, warn: { warn($0) })
         let server = try MCPServer(opened: opened, location: location, warn: { warn($0) })
         FileHandle.standardError.write(Data("korsearch: MCP server on stdio (\(opened.store.location.description))\n".utf8))
         try await server.run()

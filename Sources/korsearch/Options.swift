@@ -69,6 +69,16 @@ struct IndexOptions: ParsableArguments {
     }
 }
 
+/// `--rerank MODEL`: the cross-encoder that reorders first-stage hits (search, serve, mcp).
+struct RerankerOption: ParsableArguments {
+    @Option(
+        name: .long,
+        help:
+            "Reorder the first-stage hits with this cross-encoder (a folder or hub id, e.g. BAAI/bge-reranker-v2-m3); a request's rerank false turns it off."
+    )
+    var rerank: String?
+}
+
 /// `--input` and `--max-length`, shared by the commands that read texts line by line.
 struct TextInputOptions: ParsableArguments {
     @Option(name: .long, help: "Read texts from this file, one per line (default: standard input).")

@@ -34,6 +34,11 @@ struct SearchCommand: ParsableCommand {
     @Option(name: .long, help: "Show N neighbouring passages before and after each hit.")
     var context: Int = 0
 
+    @OptionGroup var reranker: RerankerOption
+
+    @Option(name: .long, help: "How many first-stage hits the reranker reads (at least k; default 50).")
+    var rerankTop: Int = SearchRequest.defaultRerankTop
+
     @Option(name: .long, help: "Answer one query per line of this file, as JSON lines.")
     var queries: String?
 
@@ -49,13 +54,15 @@ struct SearchCommand: ParsableCommand {
 
     /// The search these options ask for.
     private func request(_ query: String) throws -> SearchRequest {
-        SearchRequest(query: query, k: k, mode: mode, vectorWeight: vectorWeight, filters: try filterOptions.filters(), context: context)
+        SearchRequest(
+            query: query, k: k, mode: mode, vectorWeight: vectorWeight, filters: try filterOptions.filters(), context: context,
+            rerank: reranker.rerank != nil, rerankTop: rerankTop)
     }
 
     func run() throws {
         let searcher = try Searcher(
             location: try target.existingLocation, model: modelOptions.model, precision: modelOptions.precision,
-            loadModel: mode != .keyword, warn: { warn($0) })
+            loadModel: mode != .keyword, reranker: reranker.rerank, warn: { warn($0) })
         if let queries {
             for line in try readInputLines(queries) where !line.trimmingCharacters(in: .whitespaces).isEmpty {
                 writeOutput(try jsonLine(try searcher.answer(try request(line))))
@@ -73,7 +80,7 @@ struct SearchCommand: ParsableCommand {
     private func render(_ result: SearchAnswer) -> String {
         if result.results.isEmpty { return "no results for \(shown(result.query))\n" }
         let terminal = isatty(STDOUT_FILENO) != 0
-        var text = ""
+        var text = result.reranker.map { "reranked by \(shown($0))\n" } ?? ""
         for item in result.results {
             let hit = item.hit
             var source = shown(hit.path) + (hit.page.map { " (p. \($0))" } ?? "")
@@ -82,6 +89,7 @@ struct SearchCommand: ParsableCommand {
             var why: [String] = []
             if let rank = hit.vectorRank { why.append("vector #\(rank)") }
             if let rank = hit.keywordRank { why.append("keyword #\(rank)") }
+            if let rank = hit.firstStageRank { why.append("first stage #\(rank)") }
             text += String(format: "%2d. %.4f  ", hit.rank, hit.score) + source + (why.isEmpty ? "" : "  [\(why.joined(separator: ", "))]") + "\n"
             for before in item.context?.filter({ $0.ordinal < hit.ordinal }) ?? [] {
                 text += "    … " + Snippet.excerpt(before.text, highlights: [], width: 160, escape: shown) + "\n"

@@ -33,6 +33,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Do not log each request on stderr.")
     var noRequestLog = false
 
+    @OptionGroup var reranker: RerankerOption
+
     func validate() throws {
         if !(0 ... 65535).contains(port) { throw ValidationError("--port must be between 0 and 65535") }
         if maxBody < 1024 { throw ValidationError("--max-body must be at least 1024") }
@@ -50,8 +52,8 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.batchWindow = batchWindowMs / 1000
         configuration.requestLog = !noRequestLog
         let server = try APIServer(
-            location: try target.existingLocation, model: modelOptions.model, precision: modelOptions.precision, configuration: configuration,
-            warn: { warn($0) })
+            location: try target.existingLocation, model: modelOptions.model, precision: modelOptions.precision, reranker: reranker.rerank,
+            configuration: configuration, warn: { warn($0) })
         let host = self.host
         try await server.run { port in
             FileHandle.standardError.write(

@@ -35,11 +35,26 @@ final class ContractTests: XCTestCase {
         let plain = try request(#"{"query": "금리", "k": null, "filters": null}"#)
         XCTAssertEqual(plain, SearchRequest(query: "금리"))
         XCTAssertEqual(plain.k, SearchRequest.defaultResults)
+        // Reranking: unset means "when the searcher holds a reranker"; rerank_top within 1...100.
+        XCTAssertNil(plain.rerank)
+        XCTAssertEqual(plain.rerankTop, SearchRequest.defaultRerankTop)
+        let reranked = try request(#"{"query": "금리", "rerank": false, "rerank_top": 20}"#)
+        XCTAssertEqual([reranked.rerank == false, reranked.rerankTop == 20], [true, true])
+        XCTAssertEqual(try JSONDecoder().decode(SearchRequest.self, from: JSONEncoder().encode(reranked)), reranked)
+        XCTAssertThrowsError(try request(#"{"query": "금리", "rerank_top": 101}"#)) { error in
+            XCTAssertTrue("\(error)".contains("rerank_top must be between 1 and 100, not 101"), "\(error)")
+        }
+        XCTAssertThrowsError(try request(#"{"query": "금리", "rerank": "yes"}"#)) { error in
+            XCTAssertTrue("\(error)".contains("rerank must be true or false"), "\(error)")
+        }
     }
 
     func testEachFrontEndGetsTheSameCheckInItsOwnWords() {
         let cases: [(String, FieldNaming, String)] = [
-            (#"{"query": "금리", "top_k": 3}"#, .json, "unknown field top_k; expected query, k, mode, vector_weight, filters, context"),
+            (
+                #"{"query": "금리", "top_k": 3}"#, .json,
+                "unknown field top_k; expected query, k, mode, vector_weight, filters, context, rerank, rerank_top"
+            ),
             (#"{"query": "금리", "top_k": 3}"#, .arguments, "unknown argument top_k"),
             (#"{"query": "금리", "filters": {"type": ["pdf"]}}"#, .json, "unknown field filters.type"),
             (#"{"k": 3}"#, .arguments, "query is required"),

@@ -23,7 +23,11 @@ final class ContractTests: XCTestCase {
     }
 
     /// MCP over stdio: initialize, then one `tools/call` per request; the tool results in order.
-    private func mcp(index: String, _ calls: [(String, [String: Any])]) throws -> (tools: [[String: Any]], results: [[String: Any]]) {
+    private func mcp(
+        index: String, _ calls: [(String, [String: Any])], extra: [String] = []
+    ) throws -> (
+        tools: [[String: Any]], results: [[String: Any]]
+    ) {
         var messages: [[String: Any]] = [
             [
                 "jsonrpc": "2.0", "id": 0, "method": "initialize",
@@ -39,7 +43,7 @@ final class ContractTests: XCTestCase {
         }
         let input =
             try messages.map { String(decoding: try JSONSerialization.data(withJSONObject: $0), as: UTF8.self) }.joined(separator: "\n") + "\n"
-        let run = try runKorsearch(["mcp", "--index", index, "--model", model], stdin: Data(input.utf8))
+        let run = try runKorsearch(["mcp", "--index", index, "--model", model] + extra, stdin: Data(input.utf8))
         XCTAssertEqual(run.status, 0, run.stderr)
         var byId: [Int: [String: Any]] = [:]
         for line in run.stdout.split(separator: "\n") {
@@ -136,6 +140,55 @@ final class ContractTests: XCTestCase {
         XCTAssertTrue(cliBad.stderr.contains("--context must be between 0 and 20, not 21"), cliBad.stderr)
     }
 
+    /// Reranking through every front end: the CLI's `--rerank MODEL`, a server and an MCP server started with
+    /// it; the same answer field for field (the reranker named, the first-stage ranks kept); `rerank: false`
+    /// gives the first stage alone; asking for it where none is loaded is refused naming the field.
+    func testRerankingIsTheSameThroughTheCLIHTTPAndMCP() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("korsearch-contract-\(UUID().uuidString)")
+        addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let index = try buildCorpusIndex(in: folder, model: model)
+        let reranker = repository.appendingPathComponent("Tests/Fixtures/models/xlmr-tiny-reranker").path
+        let body: [String: Any] = ["query": "자기주식 취득 금액", "k": 3, "rerank_top": 12, "filters": ["types": ["txt", "html", "md"]]]
+        let cliArguments = ["자기주식 취득 금액", "-k", "3", "--rerank-top", "12", "--type", "txt", "--type", "html", "--type", "md"]
+        let cli = try runKorsearch(["search"] + cliArguments + ["--rerank", reranker, "--index", index, "--model", model, "--json"])
+        XCTAssertEqual(cli.status, 0, cli.stderr)
+        let fromCLI = try json(cli.stdout)
+        XCTAssertEqual(fromCLI["reranker"] as? String, reranker)
+        let results = try XCTUnwrap(fromCLI["results"] as? [[String: Any]])
+        XCTAssertEqual(results.count, 3)
+        XCTAssertTrue(results.allSatisfy { $0["first_stage_rank"] is Int && $0["first_stage_score"] is Double }, "\(results)")
+        let scores = results.compactMap { $0["score"] as? Double }
+        XCTAssertEqual(scores, scores.sorted(by: >), "ordered by the reranker's score")
+
+        let server = try ServerProcess.start(index: index, ["--rerank", reranker], for: self)
+        let http = try post(server, "/v1/search", body)
+        XCTAssertEqual(http.status, 200, String(decoding: http.data, as: UTF8.self))
+        XCTAssertEqual(try json(String(decoding: http.data, as: UTF8.self)) as NSDictionary, fromCLI as NSDictionary, "HTTP = CLI")
+        let (tools, answers) = try mcp(index: index, [("search", body)], extra: ["--rerank", reranker])
+        XCTAssertEqual(try XCTUnwrap(answers[0]["structuredContent"] as? NSDictionary), fromCLI as NSDictionary, "MCP = CLI")
+        let searchTool = try XCTUnwrap(tools.first { $0["name"] as? String == "search" })
+        let arguments = ((searchTool["inputSchema"] as? [String: Any])?["properties"] as? [String: Any]) ?? [:]
+        XCTAssertNotNil(arguments["rerank"])
+        XCTAssertNotNil(arguments["rerank_top"])
+
+        // rerank: false is the first stage, as the CLI without --rerank gives it.
+        var off = body
+        off["rerank"] = false
+        let firstStage = try post(server, "/v1/search", off)
+        let plain = try runKorsearch(["search"] + cliArguments + ["--index", index, "--model", model, "--json"])
+        XCTAssertEqual(try json(String(decoding: firstStage.data, as: UTF8.self)) as NSDictionary, try json(plain.stdout) as NSDictionary)
+        XCTAssertTrue(try json(plain.stdout)["reranker"] is NSNull)
+        // Asked for where no reranker is loaded: a 400 naming the field.
+        let bare = try ServerProcess.start(index: index, for: self)
+        let refused = try post(bare, "/v1/search", ["query": "금리", "rerank": true])
+        XCTAssertEqual(refused.status, 400)
+        XCTAssertTrue(String(decoding: refused.data, as: UTF8.self).contains("\"param\":\"rerank\""), String(decoding: refused.data, as: UTF8.self))
+        let notCross = try runKorsearch(["search", "금리", "--index", index, "--rerank", model])
+        XCTAssertNotEqual(notCross.status, 0)
+        XCTAssertTrue(notCross.stderr.contains("is not a cross-encoder"), notCross.stderr)
+    }
+
     /// The OpenAPI document, the MCP tools' schemas and the CLI's options list the same request fields and
     /// filters, because all three come from one table.
     func testSchemasAndTheCLIListTheSameFields() throws {
@@ -165,7 +218,7 @@ final class ContractTests: XCTestCase {
         XCTAssertEqual(properties((input["properties"] as? [String: Any])?["filters"]), filters, "MCP's filters")
         XCTAssertEqual(input["additionalProperties"] as? Bool, false)
         XCTAssertNotNil(search["outputSchema"], "MCP's answer schema")
-        XCTAssertEqual(properties(search["outputSchema"]), ["query", "mode", "vector_weight", "results"])
+        XCTAssertEqual(properties(search["outputSchema"]), ["query", "mode", "vector_weight", "reranker", "results"])
         for tool in ["get_context", "get_document"] {
             XCTAssertNotNil(tools.first { $0["name"] as? String == tool }?["outputSchema"], tool)
         }

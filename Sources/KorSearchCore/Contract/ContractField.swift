@@ -276,6 +276,12 @@ public struct ContractObject {
         return number
     }
 
+    public func boolean(_ name: String) throws -> Bool? {
+        guard let value = value(name) else { return nil }
+        guard case .bool(let flag) = value else { throw naming.error(prefix + name, "must be true or false") }
+        return flag
+    }
+
     public func number(_ name: String) throws -> Double? {
         guard let value = value(name) else { return nil }
         guard case .number(let number) = value, number.isFinite else { throw naming.error(prefix + name, "must be a number") }

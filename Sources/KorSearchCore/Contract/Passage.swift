@@ -110,15 +110,23 @@ public struct SearchHit: Sendable, Equatable {
     /// The stretches of the passage's text that match the query's words, as `[start, end)` offsets in
     /// Unicode scalars into `text` (`Snippet.highlights`).
     public var highlights: [Range<Int>]
+    /// When a reranker ordered the hits: the hit's rank and score before it (`score` is then the reranker's).
+    public var firstStageRank: Int?
+    public var firstStageScore: Double?
 
     /// A hit.
-    public init(rank: Int, score: Double, passage: Passage, vectorRank: Int? = nil, keywordRank: Int? = nil, highlights: [Range<Int>] = []) {
+    public init(
+        rank: Int, score: Double, passage: Passage, vectorRank: Int? = nil, keywordRank: Int? = nil, highlights: [Range<Int>] = [],
+        firstStageRank: Int? = nil, firstStageScore: Double? = nil
+    ) {
         self.rank = rank
         self.score = score
         self.passage = passage
         self.vectorRank = vectorRank
         self.keywordRank = keywordRank
         self.highlights = highlights
+        self.firstStageRank = firstStageRank
+        self.firstStageScore = firstStageScore
     }
 
     /// The passage's fields, read through the hit.
@@ -128,7 +136,8 @@ public struct SearchHit: Sendable, Equatable {
     public static let fields: [ContractField] = [
         ContractField("rank", .integer, "1 for the best hit", required: true),
         ContractField(
-            "score", .number, "cosine similarity (vector), BM25 (keyword) or the fused reciprocal-rank score (hybrid); higher is better",
+            "score", .number,
+            "cosine similarity (vector), BM25 (keyword), the fused reciprocal-rank score (hybrid), or the reranker's relevance (0 to 1) when one ordered the hits; higher is better",
             required: true),
         ContractField(
             "vector_rank", .integer, "the passage's rank in the vector ranking, null when it was not in it", required: true, nullable: true),
@@ -137,6 +146,10 @@ public struct SearchHit: Sendable, Equatable {
         ContractField(
             "highlights", .list(.list(.integer)), "[start, end) offsets in Unicode scalars into text of the stretches matching the query's words",
             required: true),
+        ContractField(
+            "first_stage_rank", .integer, "the hit's rank before the reranker ordered the hits, null when none did", required: true, nullable: true),
+        ContractField(
+            "first_stage_score", .number, "the hit's score before the reranker ordered the hits, null when none did", required: true, nullable: true),
     ]
 }
 
@@ -145,6 +158,8 @@ extension SearchHit: Codable {
         case rank, score, highlights
         case vectorRank = "vector_rank"
         case keywordRank = "keyword_rank"
+        case firstStageRank = "first_stage_rank"
+        case firstStageScore = "first_stage_score"
     }
 
     /// The passage's fields and the hit's in one object.
@@ -156,6 +171,8 @@ extension SearchHit: Codable {
         try container.encode(vectorRank, forKey: .vectorRank)
         try container.encode(keywordRank, forKey: .keywordRank)
         try container.encode(highlights.map { [$0.lowerBound, $0.upperBound] }, forKey: .highlights)
+        try container.encode(firstStageRank, forKey: .firstStageRank)
+        try container.encode(firstStageScore, forKey: .firstStageScore)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -165,6 +182,8 @@ extension SearchHit: Codable {
         score = try container.decode(Double.self, forKey: .score)
         vectorRank = try container.decodeIfPresent(Int.self, forKey: .vectorRank)
         keywordRank = try container.decodeIfPresent(Int.self, forKey: .keywordRank)
+        firstStageRank = try container.decodeIfPresent(Int.self, forKey: .firstStageRank)
+        firstStageScore = try container.decodeIfPresent(Double.self, forKey: .firstStageScore)
         highlights = try (container.decodeIfPresent([[Int]].self, forKey: .highlights) ?? []).compactMap { pair in
             pair.count == 2 && pair[0] <= pair[1] ? pair[0] ..< pair[1] : nil
         }

@@ -18,6 +18,11 @@ public struct SearchRequest: Sendable, Equatable {
     public var filters: SearchFilters
     /// Neighbouring passages to attach on each side of each hit (0 to `maxContext`).
     public var context: Int
+    /// Whether the first-stage hits are reordered by the searcher's cross-encoder; nil reranks when the
+    /// searcher has one.
+    public var rerank: Bool?
+    /// How many first-stage hits the reranker reads (at least `k` are read; at most `maxResults`).
+    public var rerankTop: Int
 
     /// Results when a request does not say.
     public static let defaultResults = 10
@@ -28,11 +33,13 @@ public struct SearchRequest: Sendable, Equatable {
     /// The most neighbours on each side of a passage (a search's `context`, a context request's
     /// `neighbours`).
     public static let maxContext = 20
+    /// First-stage hits the reranker reads when a request does not say.
+    public static let defaultRerankTop = 50
 
     /// A search with the defaults of every front end.
     public init(
         query: String, k: Int = SearchRequest.defaultResults, mode: SearchMode = .hybrid, vectorWeight: Double? = nil,
-        filters: SearchFilters = SearchFilters(), context: Int = 0
+        filters: SearchFilters = SearchFilters(), context: Int = 0, rerank: Bool? = nil, rerankTop: Int = SearchRequest.defaultRerankTop
     ) {
         self.query = query
         self.k = k
@@ -40,6 +47,8 @@ public struct SearchRequest: Sendable, Equatable {
         self.vectorWeight = vectorWeight
         self.filters = filters
         self.context = context
+        self.rerank = rerank
+        self.rerankTop = rerankTop
     }
 
     /// The request's fields, with the CLI options that set them.
@@ -62,6 +71,13 @@ public struct SearchRequest: Sendable, Equatable {
             ContractField(
                 "context", .integer, "neighbouring passages to attach on each side of each hit", minimum: 0, maximum: Double(maxContext),
                 defaultValue: 0, option: "--context"),
+            ContractField(
+                "rerank", .boolean,
+                "reorder the first-stage hits with the cross-encoder the searcher holds (the CLI's --rerank MODEL, a server started with --rerank MODEL); default: when it holds one",
+                option: "--rerank"),
+            ContractField(
+                "rerank_top", .integer, "how many first-stage hits the reranker reads (at least k)", minimum: 1, maximum: Double(maxResults),
+                defaultValue: .number(Double(defaultRerankTop)), option: "--rerank-top"),
         ])
 
     /// A request from its JSON object (an HTTP body, MCP arguments), every field checked and the whole
@@ -74,6 +90,8 @@ public struct SearchRequest: Sendable, Equatable {
         vectorWeight = try object.number("vector_weight")
         filters = try object.object("filters").map { try SearchFilters(json: $0, naming: naming) } ?? filters
         context = try object.integer("context") ?? context
+        rerank = try object.boolean("rerank")
+        rerankTop = try object.integer("rerank_top") ?? rerankTop
         try validate(naming: naming)
     }
 
@@ -86,6 +104,7 @@ public struct SearchRequest: Sendable, Equatable {
         let schema = SearchRequest.schema
         try schema.field(at: "k")!.check(Double(k), naming: naming)
         try schema.field(at: "context")!.check(Double(context), naming: naming)
+        try schema.field(at: "rerank_top")!.check(Double(rerankTop), naming: naming)
         if let vectorWeight { try schema.field(at: "vector_weight")!.check(vectorWeight, naming: naming) }
         try filters.validate(naming: naming, prefix: "filters.")
     }
@@ -106,11 +125,14 @@ extension SearchRequest: Codable {
         try container.encodeIfPresent(vectorWeight, forKey: .vectorWeight)
         if !filters.isEmpty { try container.encode(filters, forKey: .filters) }
         try container.encode(context, forKey: .context)
+        try container.encodeIfPresent(rerank, forKey: .rerank)
+        try container.encode(rerankTop, forKey: .rerankTop)
     }
 
     private enum CodingKeys: String, CodingKey {
-        case query, k, mode, filters, context
+        case query, k, mode, filters, context, rerank
         case vectorWeight = "vector_weight"
+        case rerankTop = "rerank_top"
     }
 }
 

@@ -25,10 +25,12 @@ public struct SearchAnswer: Encodable, Sendable {
     public var mode: SearchMode
     /// The vector weight the fusion used (hybrid only).
     @NullWhenAbsent public var vectorWeight: Double?
+    /// The reranker that ordered the hits (its model's name), when one did.
+    @NullWhenAbsent public var reranker: String?
     public var results: [Result]
 
     enum CodingKeys: String, CodingKey {
-        case query, mode, results
+        case query, mode, results, reranker
         case vectorWeight = "vector_weight"
     }
 
@@ -46,6 +48,8 @@ public struct SearchAnswer: Encodable, Sendable {
                 ContractField("query", .string, "the question as asked", required: true),
                 ContractField("mode", .choice(SearchMode.allCases.map(\.rawValue)), "how it was matched", required: true),
                 ContractField("vector_weight", .number, "the fusion's vector weight (hybrid), else null", required: true, nullable: true),
+                ContractField(
+                    "reranker", .string, "the cross-encoder that ordered the hits (its model), null when none did", required: true, nullable: true),
                 ContractField("results", .list(.object(hit)), "the hits, best first", required: true),
             ])
     }()
@@ -122,11 +126,21 @@ public struct DocumentText: Encodable, Sendable {
 extension Searcher {
     /// Searches, and with `context` > 0 attaches to each hit that many passages on each side. `queryVector`,
     /// when given, is the query's embedding computed elsewhere (a server batching concurrent queries).
+    /// With a reranker (asked for, or by default when the searcher has one), the first `max(k, rerank_top)`
+    /// hits are scored by it and the best `k` returned, each keeping its first-stage rank and score.
     public func answer(_ request: SearchRequest, queryVector: [Float]? = nil) throws -> SearchAnswer {
         try request.validate()
-        let hits = try search(
-            request.query, limit: request.k, mode: request.mode, filters: request.filters, queryVector: queryVector,
-            vectorWeight: request.vectorWeight)
+        let rerank = request.rerank ?? (reranker != nil)
+        if rerank, reranker == nil {
+            throw KorSearchError(
+                .invalidArgument,
+                "rerank was asked for, but no reranker is loaded: give one with --rerank MODEL (korsearch search), or start the server with --rerank MODEL",
+                parameter: "rerank")
+        }
+        var hits = try search(
+            request.query, limit: rerank ? max(request.k, request.rerankTop) : request.k, mode: request.mode, filters: request.filters,
+            queryVector: queryVector, vectorWeight: request.vectorWeight)
+        if rerank, let reranker { hits = try reranker.reorder(hits, query: request.query, limit: request.k) }
         let results = try hits.map { hit in
             SearchAnswer.Result(
                 hit: hit,
@@ -136,7 +150,8 @@ extension Searcher {
         }
         return SearchAnswer(
             query: request.query, mode: request.mode,
-            vectorWeight: request.mode == .hybrid ? try vectorWeight(request.vectorWeight) : nil, results: results)
+            vectorWeight: request.mode == .hybrid ? try vectorWeight(request.vectorWeight) : nil, reranker: rerank ? reranker?.name : nil,
+            results: results)
     }
 
     /// Searches, and with `neighbours` > 0 attaches to each hit that many passages on each side.

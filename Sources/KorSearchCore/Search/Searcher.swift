@@ -9,6 +9,8 @@ public final class Searcher: @unchecked Sendable {
     public let index: any IndexStore
     /// The query embedder; nil allows keyword search only.
     public let embedder: Embedder?
+    /// The cross-encoder that reorders first-stage hits when a search asks (by default, when there is one).
+    public let reranker: Reranker?
     private let warn: @Sendable (String) -> Void
 
     /// The most results one search returns (the CLI's `-k`, the API's `k`): `SearchRequest.maxResults`.
@@ -49,7 +51,7 @@ public final class Searcher: @unchecked Sendable {
     ///   - warn: hears about repairs and cut queries.
     /// - Throws: `KorSearchError` `.modelMismatch` when the model is not the one that built the index.
     public init(
-        index: any IndexStore, embedder: Embedder?, model: ModelIdentity?,
+        index: any IndexStore, embedder: Embedder?, model: ModelIdentity?, reranker: Reranker? = nil,
         warn: @escaping @Sendable (String) -> Void = { _ in }
     ) throws {
         if let model { try model.check(against: index.meta, index: index.location) }
@@ -59,15 +61,16 @@ public final class Searcher: @unchecked Sendable {
         }
         self.index = index
         self.embedder = embedder
+        self.reranker = reranker
         self.warn = warn
     }
 
     /// Opens an index for searching. With an embedder, its model must be the one that built the index.
     public convenience init(
-        location: IndexLocation, embedder: Embedder?, model: ModelIdentity?,
+        location: IndexLocation, embedder: Embedder?, model: ModelIdentity?, reranker: Reranker? = nil,
         warn: @escaping @Sendable (String) -> Void = { _ in }
     ) throws {
-        try self.init(index: try IndexStores.open(location, warn: warn), embedder: embedder, model: model, warn: warn)
+        try self.init(index: try IndexStores.open(location, warn: warn), embedder: embedder, model: model, reranker: reranker, warn: warn)
     }
 
     /// The best passages for a query, best first, each passage at most once per stretch of its document.
