@@ -27,7 +27,11 @@ public final class Embedder: Sendable {
             throw EncoderError(.invalidInput, "--max-length must be at least 2 (for [CLS] and [SEP]), not \(maxLength)")
         }
         if let longest = model.config.maxSequenceLength, maxLength > longest {
-            throw EncoderError(.invalidInput, "--max-length \(maxLength) exceeds the longest sequence the model takes (\(longest))")
+            let offset = model.config.positionOffset
+            throw EncoderError(
+                .invalidInput,
+                "--max-length \(maxLength) exceeds the longest sequence the model takes (\(longest): its max_position_embeddings \(model.config.maxPositionEmbeddings)\(offset > 0 ? " less the padding offset \(offset)" : ""))"
+            )
         }
         self.tokenizer = tokenizer
         self.model = model

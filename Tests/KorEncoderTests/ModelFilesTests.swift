@@ -52,9 +52,12 @@ final class ModelFilesTests: XCTestCase {
         XCTAssertTrue(loadError(folder).contains("hidden_act \"relu\""), loadError(folder))
 
         try rewriteConfig(folder) {
-            $0["hidden_act"] = "gelu"; $0["model_type"] = "bert"
+            $0["hidden_act"] = "gelu"; $0["model_type"] = "gpt2"
         }
-        XCTAssertTrue(loadError(folder).contains("not a DeBERTa-v2 model"), loadError(folder))
+        XCTAssertTrue(loadError(folder).contains("model_type \"gpt2\" is not one this engine runs"), loadError(folder))
+        // A BERT-family config over DeBERTa weights: the tensor it needs is named.
+        try rewriteConfig(folder) { $0["model_type"] = "bert" }
+        XCTAssertTrue(loadError(folder).contains("has no tensor"), loadError(folder))
 
         try Data("{ not json".utf8).write(to: folder.appendingPathComponent("config.json"))
         XCTAssertTrue(loadError(folder).contains("config.json is not valid JSON"), loadError(folder))

@@ -72,10 +72,14 @@ public final class DebertaTokenizer: Sendable {
     }
 
     /// The tokenizer of a model folder, in the layout its `config.json` implies, and the longest input the
-    /// model takes unless told otherwise (`Embedder.defaultMaxLength(config:stack:)`).
+    /// model takes unless told otherwise (`Embedder.defaultMaxLength(config:stack:)`). A folder with only a
+    /// SentencePiece model (no `config.json`) tokenizes as DeBERTa-v2 does.
     public static func load(modelDirectory: URL) throws -> (tokenizer: DebertaTokenizer, maxLength: Int) {
-        let files = try ModelFiles(directory: modelDirectory)
-        let config = try DebertaV2Config(contentsOf: files.config)
+        let configURL = modelDirectory.appendingPathComponent("config.json")
+        guard FileManager.default.fileExists(atPath: configURL.path) else {
+            return (try DebertaTokenizer(directory: modelDirectory), Embedder.defaultMaxLength)
+        }
+        let config = try DebertaV2Config(contentsOf: configURL)
         let stack = try SentenceTransformerStack(directory: modelDirectory)
         return (
             try DebertaTokenizer(directory: modelDirectory, layout: layout(of: config)),
