@@ -23,7 +23,9 @@ public struct OpenedIndex: Sendable {
     ///   - precision: replaces the index's precision for queries.
     ///   - loadModel: false opens for keyword search without loading any model.
     ///   - reranker: a cross-encoder (a folder or hub id) that reorders first-stage hits (`Reranker`), run at
-    ///     the same precision as the queries.
+    ///     the same precision as the queries; nil takes the index's default reranker, if it has one and
+    ///     `defaultReranker` is true (and the model is loaded).
+    ///   - defaultReranker: whether the index's default reranker is loaded when `reranker` is nil.
     ///   - hub: where hub ids are fetched from and cached.
     ///   - warn: hears about repairs.
     /// - Throws: `KorSearchError` `.indexNotFound`, `.corruptIndex`, `.modelMismatch`, `.hub` or `.network`
@@ -31,7 +33,7 @@ public struct OpenedIndex: Sendable {
     ///   that is not a cross-encoder.
     public static func open(
         _ location: IndexLocation, model: String? = nil, precision: Precision? = nil, loadModel: Bool = true, reranker: String? = nil,
-        hub: ModelHub = ModelHub(), warn: (String) -> Void = { _ in }
+        defaultReranker: Bool = true, hub: ModelHub = ModelHub(), warn: (String) -> Void = { _ in }
     ) throws -> OpenedIndex {
         let store = try IndexStores.open(location, warn: warn)
         let name = model ?? store.meta.modelId
@@ -41,7 +43,8 @@ public struct OpenedIndex: Sendable {
             let loaded = try ModelLocator.load(name, maxLength: store.meta.maxLength, precision: precision, hub: hub)
             opened = OpenedIndex(store: store, embedder: loaded.embedder, model: loaded.identity, modelName: name)
         }
-        if let reranker { opened.reranker = try ModelLocator.loadReranker(reranker, precision: precision, hub: hub) }
+        let rerankerName = reranker ?? (defaultReranker && loadModel ? store.meta.reranker : nil)
+        if let rerankerName { opened.reranker = try ModelLocator.loadReranker(rerankerName, precision: precision, hub: hub) }
         return opened
     }
 
@@ -68,9 +71,10 @@ extension Searcher {
     /// Queries are embedded at `precision`, by default the one that built the index.
     public convenience init(
         location: IndexLocation, model: String? = nil, precision: Precision? = nil, loadModel: Bool = true, reranker: String? = nil,
-        warn: @escaping @Sendable (String) -> Void = { _ in }
+        defaultReranker: Bool = true, warn: @escaping @Sendable (String) -> Void = { _ in }
     ) throws {
-        let opened = try OpenedIndex.open(location, model: model, precision: precision, loadModel: loadModel, reranker: reranker, warn: warn)
+        let opened = try OpenedIndex.open(
+            location, model: model, precision: precision, loadModel: loadModel, reranker: reranker, defaultReranker: defaultReranker, warn: warn)
         try self.init(index: opened.store, embedder: opened.embedder, model: opened.model, reranker: opened.reranker, warn: warn)
     }
 

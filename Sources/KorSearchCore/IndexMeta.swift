@@ -33,6 +33,9 @@ public struct IndexMeta: Sendable, Equatable {
     /// The vector side's weight in hybrid fusion for queries that do not set one (`korsearch eval --sweep
     /// --save-best` stores it), or nil for `Searcher.defaultVectorWeight`.
     public var vectorWeight: Double?
+    /// The cross-encoder (a folder or hub id) that reorders first-stage hits by default (`korsearch index
+    /// --rerank MODEL` stores it), or nil.
+    public var reranker: String?
     /// The `KeywordTerms.version` the stored keyword terms were derived by (1 for indexes that record none).
     public var keywordTerms: Int
     /// Every entry as stored, bookkeeping of the store included.
@@ -44,6 +47,7 @@ public struct IndexMeta: Sendable, Equatable {
         static let maxLength = "max_length", chunkTokens = "chunk_tokens", chunkOverlap = "chunk_overlap"
         static let vectorIndex = "faiss_factory", createdAt = "created_at", lastIndexedAt = "last_indexed_at"
         static let indexedFolder = "indexed_folder", vectorWeight = "vector_weight", keywordTerms = "keyword_terms"
+        static let reranker = "reranker"
     }
 
     /// The meta of a new index built by a model with these settings.
@@ -105,6 +109,7 @@ public struct IndexMeta: Sendable, Equatable {
         lastIndexedAt = entries[Key.lastIndexedAt]
         indexedFolder = entries[Key.indexedFolder]
         keywordTerms = entries[Key.keywordTerms].flatMap { Int($0) } ?? 1
+        reranker = entries[Key.reranker].flatMap { $0.isEmpty ? nil : $0 }
         if let text = entries[Key.vectorWeight] {
             guard let weight = Double(text), Searcher.isVectorWeight(weight) else {
                 throw KorSearchError(
@@ -136,11 +141,17 @@ public struct IndexMeta: Sendable, Equatable {
         stored[Key.indexedFolder] = indexedFolder
         stored[Key.vectorWeight] = vectorWeight.map { "\($0)" }
         stored[Key.keywordTerms] = "\(keywordTerms)"
+        stored[Key.reranker] = reranker
         return stored
     }
 
     /// The entry recording that the keyword terms were derived by this korsearch's `KeywordTerms`.
     package static var keywordTermsEntries: [String: String] { [Key.keywordTerms: "\(KeywordTerms.version)"] }
+
+    /// The entry that stores the default reranker (an empty value: none).
+    package static func rerankerEntries(_ model: String?) -> [String: String] {
+        [Key.reranker: model ?? ""]
+    }
 
     /// The entry that stores a default vector weight.
     package static func vectorWeightEntries(_ weight: Double) -> [String: String] {

@@ -58,10 +58,11 @@ public final class APIServer: Sendable {
     /// Loads an index (directory or PostgreSQL store) and its model (or `model`), at the index's precision unless
     /// `precision` is given, and the cross-encoder `reranker` when named, ready to serve.
     public init(
-        location: IndexLocation, model: String?, precision: Precision? = nil, reranker: String? = nil, configuration: ServerConfiguration,
-        warn: @escaping @Sendable (String) -> Void
+        location: IndexLocation, model: String?, precision: Precision? = nil, reranker: String? = nil, defaultReranker: Bool = true,
+        configuration: ServerConfiguration, warn: @escaping @Sendable (String) -> Void
     ) throws {
-        let opened = try OpenedIndex.open(location, model: model, precision: precision, reranker: reranker, warn: warn)
+        let opened = try OpenedIndex.open(
+            location, model: model, precision: precision, reranker: reranker, defaultReranker: defaultReranker, warn: warn)
         modelName = opened.modelName
         embedder = opened.embedder!
         holder = try IndexHolder(opened: opened, location: location, warn: warn)

@@ -48,6 +48,11 @@ struct IndexCommand: ParsableCommand {
     @Flag(name: .long, help: "No progress on stderr.")
     var quiet = false
 
+    @Option(
+        name: .long,
+        help: "Make this cross-encoder (a folder or hub id) the index's default reranker for searches; \"none\" removes it.")
+    var rerank: String?
+
     func validate() throws {
         if batchSize < 1 { throw ValidationError("--batch-size must be at least 1, not \(batchSize)") }
     }
@@ -67,12 +72,17 @@ struct IndexCommand: ParsableCommand {
         }
         // An existing index keeps its model and precision unless told otherwise (indexing into it with another is refused).
         let choice = try OpenedIndex.indexingModel(for: location, model: modelOptions.model, precision: modelOptions.precision)
+        // A reranker named as the default is checked before anything is indexed (then let go).
+        if let rerank, rerank != "none" {
+            _ = try ModelLocator.loadReranker(rerank, precision: choice.precision, hub: ModelHub(progress: ModelCommand.progressReporter()))
+        }
         let loaded = try ModelLocator.load(choice.model, precision: choice.precision, hub: ModelHub(progress: ModelCommand.progressReporter()))
         let indexer = try Indexer(
             location: location, embedder: loaded.embedder, model: loaded.identity,
             options: options, warn: warn)
         let reporter = ProgressReporter(quiet: quiet)
         let summary = try indexer.index(folder: URL(fileURLWithPath: folder)) { reporter.update($0) }
+        if let rerank { try IndexStores.setDefaultReranker(location, rerank == "none" ? nil : rerank) }
         if json {
             writeOutput(try jsonLine(summary))
         } else {
@@ -114,6 +124,7 @@ struct InfoCommand: ParsableCommand {
                 chunking   \(info.chunkTokens) tokens, overlap \(info.chunkOverlap)
                 vectors    \(info.faiss)\(info.faissSetting == "auto" ? " (auto: chosen by size)" : "")
                 hybrid     vector weight \(info.vectorWeight) (0 keyword only, 1 vector only)
+                reranker   \(info.reranker.map(shown) ?? "none (korsearch index --rerank MODEL sets one)")
                 indexed    \(info.lastIndexedAt ?? "?")
                 formats    \(info.formats.map(\.type).joined(separator: ", "))
 

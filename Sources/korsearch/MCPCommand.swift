@@ -22,7 +22,7 @@ struct MCPCommand: AsyncParsableCommand {
         let location = try target.existingLocation
         let opened = try OpenedIndex.open(
             location, model: modelOptions.model, precision: modelOptions.precision,
-            loadModel: !keywordOnly, reranker: reranker.rerank, warn: { warn($0) })
+            loadModel: !keywordOnly, reranker: reranker.rerank, defaultReranker: !reranker.noRerank, warn: { warn($0) })
         let server = try MCPServer(opened: opened, location: location, warn: { warn($0) })
         FileHandle.standardError.write(Data("korsearch: MCP server on stdio (\(opened.store.location.description))\n".utf8))
         try await server.run()

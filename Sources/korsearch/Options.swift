@@ -74,9 +74,19 @@ struct RerankerOption: ParsableArguments {
     @Option(
         name: .long,
         help:
-            "Reorder the first-stage hits with this cross-encoder (a folder or hub id, e.g. BAAI/bge-reranker-v2-m3); a request's rerank false turns it off."
+            "Reorder the first-stage hits with this cross-encoder (a folder or hub id, e.g. BAAI/bge-reranker-v2-m3); default: the index's (korsearch index --rerank MODEL), if any."
     )
     var rerank: String?
+
+    @Flag(name: .customLong("no-rerank"), help: "Do not rerank, even with the index's default reranker.")
+    var noRerank = false
+
+    func validate() throws {
+        if rerank != nil, noRerank { throw ValidationError("give --rerank MODEL or --no-rerank, not both") }
+    }
+
+    /// What a request says of reranking: yes with --rerank, no with --no-rerank, else the loaded default's.
+    var requested: Bool? { rerank != nil ? true : noRerank ? false : nil }
 }
 
 /// `--input` and `--max-length`, shared by the commands that read texts line by line.

@@ -56,13 +56,13 @@ struct SearchCommand: ParsableCommand {
     private func request(_ query: String) throws -> SearchRequest {
         SearchRequest(
             query: query, k: k, mode: mode, vectorWeight: vectorWeight, filters: try filterOptions.filters(), context: context,
-            rerank: reranker.rerank != nil, rerankTop: rerankTop)
+            rerank: reranker.requested, rerankTop: rerankTop)
     }
 
     func run() throws {
         let searcher = try Searcher(
             location: try target.existingLocation, model: modelOptions.model, precision: modelOptions.precision,
-            loadModel: mode != .keyword, reranker: reranker.rerank, warn: { warn($0) })
+            loadModel: mode != .keyword, reranker: reranker.rerank, defaultReranker: !reranker.noRerank, warn: { warn($0) })
         if let queries {
             for line in try readInputLines(queries) where !line.trimmingCharacters(in: .whitespaces).isEmpty {
                 writeOutput(try jsonLine(try searcher.answer(try request(line))))

@@ -53,6 +53,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.requestLog = !noRequestLog
         let server = try APIServer(
             location: try target.existingLocation, model: modelOptions.model, precision: modelOptions.precision, reranker: reranker.rerank,
+            defaultReranker: !reranker.noRerank,
             configuration: configuration, warn: { warn($0) })
         let host = self.host
         try await server.run { port in

@@ -233,7 +233,11 @@ final class ContractTests: XCTestCase {
             XCTAssertTrue(options.contains(field.option!), "the CLI has \(field.option!) for \(field.name)")
         }
         let notFields: Set<String> = ["--index", "--store", "--model", "--precision", "--queries", "--json", "--help", "--version"]
-        let fieldOptions = Set((SearchFilters.schema.fields + SearchRequest.schema.fields).compactMap(\.option))
+        // A boolean field's option has its negative spelling too (`rerank`: --rerank MODEL, --no-rerank).
+        let fields = SearchFilters.schema.fields + SearchRequest.schema.fields
+        let fieldOptions = Set(
+            fields.compactMap(\.option)
+                + fields.filter { if case .boolean = $0.kind { true } else { false } }.compactMap { $0.option.map { "--no-" + $0.dropFirst(2) } })
         XCTAssertEqual(options.subtracting(notFields).subtracting(fieldOptions), [], "an option of search that no field of the contract has")
     }
 }

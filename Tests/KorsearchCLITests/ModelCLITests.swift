@@ -71,4 +71,36 @@ final class ModelCLITests: XCTestCase {
         XCTAssertEqual(search.status, 0, search.stderr)
         XCTAssertTrue(search.stdout.contains("\"path\":\"buyback.txt\""), search.stdout)
     }
+
+    /// A reranker as the index's default: `index --rerank MODEL` checks and records it; searches use it unless
+    /// told `--no-rerank`; `--rerank none` removes it; a model that is not a cross-encoder is refused before
+    /// anything is indexed.
+    func testAnIndexsDefaultReranker() throws {
+        let models = tinyModel.deletingLastPathComponent()
+        let reranker = models.appendingPathComponent("xlmr-tiny-reranker").path
+        let corpus = try temporaryFolder()
+        try Data("한빛전자는 자기주식 취득을 결정했다. 취득 예정 금액은 500억원이다.".utf8).write(to: corpus.appendingPathComponent("buyback.txt"))
+        try Data("기준금리는 연 3.50%로 동결되었다.".utf8).write(to: corpus.appendingPathComponent("rate.txt"))
+        let index = try temporaryFolder().appendingPathComponent("index").path
+        let refused = try runKorsearch(["index", corpus.path, "--index", index, "--model", tinyModel.path, "--rerank", tinyModel.path])
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.stderr.contains("not a cross-encoder"), refused.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: index + "/catalog.sqlite"), "nothing indexed")
+
+        let indexed = try runKorsearch(["index", corpus.path, "--index", index, "--model", tinyModel.path, "--rerank", reranker])
+        XCTAssertEqual(indexed.status, 0, indexed.stderr)
+        XCTAssertTrue(try runKorsearch(["info", "--index", index]).stdout.contains("reranker   \(reranker)"))
+        func answer(_ extra: [String]) throws -> [String: Any] {
+            let run = try runKorsearch(["search", "자기주식", "--index", index, "--json"] + extra)
+            XCTAssertEqual(run.status, 0, run.stderr)
+            return try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        }
+        XCTAssertEqual(try answer([])["reranker"] as? String, reranker, "the index's default")
+        XCTAssertTrue(try answer(["--no-rerank"])["reranker"] is NSNull)
+        let both = try runKorsearch(["search", "자기주식", "--index", index, "--rerank", reranker, "--no-rerank"])
+        XCTAssertEqual(both.status, 64)
+        let cleared = try runKorsearch(["index", corpus.path, "--index", index, "--rerank", "none"])
+        XCTAssertEqual(cleared.status, 0, cleared.stderr)
+        XCTAssertTrue(try answer([])["reranker"] is NSNull)
+    }
 }

@@ -34,6 +34,8 @@ public struct IndexInfo: Encodable, Sendable {
     /// How the model pools its last hidden states (`mean`, `cls`, `max`, `lasttoken`).
     public var pooling: String
     /// The vector weight hybrid queries use when they set none (the stored default, else 0.5).
+    /// The index's default reranker, when it has one.
+    public var reranker: String?
     public var vectorWeight: Double
     public var folder: String?
     public var lastIndexedAt: String?
@@ -102,13 +104,14 @@ public struct IndexInfo: Encodable, Sendable {
         precision = meta.precision.rawValue
         pooling = meta.pooling
         vectorWeight = meta.vectorWeight ?? Searcher.defaultVectorWeight
+        reranker = meta.reranker
         folder = meta.indexedFolder
         lastIndexedAt = meta.lastIndexedAt
         self.skipped = skipped
     }
 
     enum CodingKeys: String, CodingKey {
-        case documents, chunks, vectors, model, dimension, faiss, precision, pooling, folder, skipped, formats, facets
+        case documents, chunks, vectors, model, dimension, faiss, precision, pooling, folder, skipped, formats, facets, reranker
         case modelFingerprint = "model_fingerprint"
         case chunkTokens = "chunk_tokens"
         case chunkOverlap = "chunk_overlap"

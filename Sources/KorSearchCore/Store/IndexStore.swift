@@ -124,6 +124,12 @@ public enum IndexStores {
         try location.store.setMeta(IndexMeta.vectorWeightEntries(weight))
     }
 
+    /// Stores the cross-encoder (a folder or hub id) that reorders first-stage hits when a search does not say
+    /// otherwise; nil removes it.
+    public static func setDefaultReranker(_ location: IndexLocation, _ model: String?) throws {
+        try location.store.setMeta(IndexMeta.rerankerEntries(model))
+    }
+
     /// Rebuilds the vector index from the stored vectors without re-embedding: FAISS (optionally with another
     /// factory string) for an index directory, pgvector's HNSW index for PostgreSQL. Returns a description of
     /// what was built.
