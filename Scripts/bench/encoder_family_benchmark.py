@@ -13,12 +13,13 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from embed_benchmark import run  # noqa: E402  (one way to time a whole process, shared with the DeBERTa benchmark)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TOKENIZER = os.path.join(ROOT, "Tests", "Fixtures", "models", "xlmr-tiny-st-cls", "sentencepiece.bpe.model")
@@ -83,15 +84,6 @@ def korean_texts(count):
             if len(texts) == count:
                 break
     return texts
-
-
-def run(command):
-    begin = time.perf_counter()
-    result = subprocess.run(command, capture_output=True)
-    elapsed = time.perf_counter() - begin
-    if result.returncode != 0:
-        sys.exit(f"{command[0]} failed: {result.stderr.decode()[-2000:]}")
-    return elapsed, result.stdout
 
 
 def main():
