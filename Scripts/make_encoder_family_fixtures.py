@@ -104,8 +104,6 @@ def build(name, pooling, normalize, seed):
     print(name, os.listdir(target))
 
 
-build("xlmr-tiny-st-cls", "cls", True, 7)
-build("xlmr-tiny-st-mean", "mean", False, 8)
 
 
 # A cross-encoder (a reranker of the architecture of BAAI/bge-reranker-v2-m3): XLMRobertaForSequenceClassification
@@ -159,4 +157,43 @@ def build_cross_encoder(name, seed):
     print(name, os.listdir(target))
 
 
-build_cross_encoder("xlmr-tiny-reranker", 9)
+
+
+def build_dense(name, seed):
+    """The repository's tiny DeBERTa-v2 model under a Pooling(mean) + Dense(32 -> 16, tanh) + Normalize stack,
+    as a DeBERTa-v2 model fine-tuned with sentence-transformers is published."""
+    torch.manual_seed(seed)
+    target = os.path.join(OUT, name)
+    shutil.rmtree(target, ignore_errors=True)
+    transformer = models.Transformer(os.path.join(OUT, "mdeberta-tiny-safetensors"), max_seq_length=128)
+    dense = models.Dense(32, 16, bias=True, activation_function=torch.nn.Tanh())
+    with torch.no_grad():
+        dense.linear.weight.normal_(0, 0.5)
+        dense.linear.bias.normal_(0, 0.1)
+    st = SentenceTransformer(modules=[transformer, models.Pooling(32, pooling_mode="mean"), dense, models.Normalize()], device="cpu")
+    st.save(target, safe_serialization=True)
+    for extra in ["tokenizer.json", "README.md", "expected.json"]:
+        path = os.path.join(target, extra)
+        if os.path.exists(path):
+            os.remove(path)
+    loaded = SentenceTransformer(target, device="cpu")
+    ids = [loaded.tokenizer(text, truncation=True, max_length=128)["input_ids"] for text in TEXTS]
+    vectors = loaded.encode(TEXTS, batch_size=3, convert_to_numpy=True, normalize_embeddings=False)
+    with open(os.path.join(target, "expected.json"), "w") as file:
+        json.dump({"texts": TEXTS, "max_length": 128, "pooling": "mean", "normalize": True,
+                   "ids": ids, "vectors": [[float(x) for x in v] for v in vectors]}, file, ensure_ascii=False)
+    print(name, os.listdir(target))
+
+
+BUILDERS = {
+    "xlmr-tiny-st-cls": lambda: build("xlmr-tiny-st-cls", "cls", True, 7),
+    "xlmr-tiny-st-mean": lambda: build("xlmr-tiny-st-mean", "mean", False, 8),
+    "xlmr-tiny-reranker": lambda: build_cross_encoder("xlmr-tiny-reranker", 9),
+    "mdeberta-tiny-st-dense": lambda: build_dense("mdeberta-tiny-st-dense", 10),
+}
+
+# Every fixture, or the ones named: python3 Scripts/make_encoder_family_fixtures.py [NAME ...]
+import sys  # noqa: E402
+
+for fixture in sys.argv[1:] or list(BUILDERS):
+    BUILDERS[fixture]()

@@ -20,9 +20,21 @@ public final class Embedder: Sendable {
     /// How the last hidden states become one vector (the folder's sentence-transformers Pooling module, else
     /// the mean).
     public let pooling: Pooling
+    /// The folder's Dense modules, applied to the pooled vector before it is normalized.
+    public let dense: [DenseLayer]
+
+    /// The length of an embedding: the last Dense module's output, else the hidden size.
+    public var dimension: Int { dense.last?.output ?? model.config.hiddenSize }
 
     /// Creates an embedder from a loaded tokenizer and encoder.
-    public init(tokenizer: DebertaTokenizer, model: DebertaV2Model, maxLength: Int = 512, pooling: Pooling = .mean) throws {
+    public init(
+        tokenizer: DebertaTokenizer, model: DebertaV2Model, maxLength: Int = 512, pooling: Pooling = .mean, dense: [DenseLayer] = []
+    ) throws {
+        if let first = dense.first, first.input != model.config.hiddenSize {
+            throw EncoderError(
+                .unsupportedConfiguration, "the first Dense module takes \(first.input) values; the model's hidden size is \(model.config.hiddenSize)"
+            )
+        }
         guard maxLength >= 2 else {
             throw EncoderError(.invalidInput, "--max-length must be at least 2 (for [CLS] and [SEP]), not \(maxLength)")
         }
@@ -37,6 +49,7 @@ public final class Embedder: Sendable {
         self.model = model
         self.maxLength = maxLength
         self.pooling = pooling
+        self.dense = dense
     }
 
     /// The longest input unless told otherwise: 512 tokens, or less when the model takes less (its positions,
@@ -54,7 +67,7 @@ public final class Embedder: Sendable {
         let model = try DebertaV2Model(config: config, weightsAt: files.weights, precision: precision)
         try self.init(
             tokenizer: tokenizer, model: model, maxLength: maxLength ?? Embedder.defaultMaxLength(config: config, stack: stack),
-            pooling: stack.pooling)
+            pooling: stack.pooling, dense: stack.dense)
     }
 
     /// The longest input of a model unless told otherwise: `defaultMaxLength`, its positions, or the folder's
@@ -83,7 +96,13 @@ public final class Embedder: Sendable {
         var start = 0
         while start < ids.count {
             let batch = Array(ids[start ..< min(start + batchSize, ids.count)])
-            let vectors = try model.forward(batch).pooled(pooling, normalize: normalize)
+            var vectors = try model.forward(batch).pooled(pooling, normalize: normalize && dense.isEmpty)
+            if !dense.isEmpty {
+                vectors = vectors.map { pooled in
+                    let projected = dense.reduce(pooled) { $1.apply($0) }
+                    return normalize ? PackedHiddenStates.unitLength(projected) : projected
+                }
+            }
             for (sequence, vector) in zip(batch, vectors) {
                 results.append(Embedding(vector: vector, tokens: sequence.count))
             }

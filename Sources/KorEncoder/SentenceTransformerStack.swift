@@ -13,13 +13,79 @@ public enum Pooling: String, Sendable, Equatable, CaseIterable {
     case lastToken = "lasttoken"
 }
 
+/// A sentence-transformers `Dense` module: a linear layer over the pooled vector and its activation.
+public struct DenseLayer: Sendable, Equatable {
+    /// The activations sentence-transformers saves by their PyTorch names.
+    public enum Activation: String, Sendable, Equatable {
+        case identity = "torch.nn.modules.linear.Identity"
+        case tanh = "torch.nn.modules.activation.Tanh"
+    }
+
+    /// `in_features` and `out_features`.
+    public let input: Int
+    public let output: Int
+    /// [output, input], row-major, and the bias (zeros when the module has none).
+    let weight: [Float]
+    let bias: [Float]
+    /// What follows the linear layer.
+    public let activation: Activation
+
+    /// The layer applied to one vector.
+    func apply(_ vector: [Float]) -> [Float] {
+        (0 ..< output).map { row in
+            var sum = bias[row]
+            for column in 0 ..< input { sum += weight[row * input + column] * vector[column] }
+            return activation == .tanh ? tanhf(sum) : sum
+        }
+    }
+
+    /// Reads a Dense module's folder: `config.json` and its weights (`model.safetensors` or `pytorch_model.bin`:
+    /// `linear.weight`, and `linear.bias` unless the module has none).
+    init(folder: URL) throws {
+        let configURL = folder.appendingPathComponent("config.json")
+        guard let data = FileManager.default.contents(atPath: configURL.path), let fields = JSONValue.parse(data)?.objectValue,
+            let input = fields["in_features"]?.intValue, let output = fields["out_features"]?.intValue,
+            (1 ... 1 << 16).contains(input), (1 ... 1 << 16).contains(output)
+        else {
+            throw EncoderError(.corruptFile, "\(configURL.path), a Dense module's configuration, is missing or lacks in_features and out_features")
+        }
+        let name = fields["activation_function"]?.stringValue ?? Activation.tanh.rawValue
+        guard let activation = Activation(rawValue: name) else {
+            throw EncoderError(.unsupportedConfiguration, "\(configURL.path): activation \(name) is not one this engine runs (Tanh, Identity)")
+        }
+        let candidates = ["model.safetensors", "pytorch_model.bin"].map { folder.appendingPathComponent($0) }
+        guard let weights = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) else {
+            throw EncoderError(.missingFile, "\(folder.path) has neither model.safetensors nor pytorch_model.bin for its Dense module")
+        }
+        let reader: CheckpointReader =
+            weights.pathExtension == "safetensors" ? try SafeTensorsFile(url: weights) : try PyTorchCheckpoint(url: weights)
+        guard let tensor = try reader.tensor(named: "linear.weight"), tensor.shape == [output, input] else {
+            throw EncoderError(.badWeights, "\(weights.path) has no linear.weight of shape [\(output), \(input)]")
+        }
+        self.input = input
+        self.output = output
+        self.activation = activation
+        weight = tensor.floats()
+        if let bias = try reader.tensor(named: "linear.bias") {
+            guard bias.shape == [output] else {
+                throw EncoderError(.badWeights, "\(weights.path): linear.bias has shape \(bias.shape), not [\(output)]")
+            }
+            self.bias = bias.floats()
+        } else {
+            self.bias = [Float](repeating: 0, count: output)
+        }
+    }
+}
+
 /// What a sentence-transformers folder puts on top of its transformer, read from the files it is published
-/// with: `modules.json` (the modules in order), the Pooling module's `config.json`, whether a `Normalize`
-/// module follows, and `sentence_bert_config.json`'s `max_seq_length`. A folder without `modules.json` is a
-/// bare transformer, pooled by the mean.
+/// with: `modules.json` (the modules in order), the Pooling module's `config.json`, the `Dense` modules after it,
+/// whether a `Normalize` module ends it, and `sentence_bert_config.json`'s `max_seq_length`. A folder without
+/// `modules.json` is a bare transformer, pooled by the mean.
 public struct SentenceTransformerStack: Sendable, Equatable {
     /// The pooling.
     public var pooling = Pooling.mean
+    /// The Dense modules after the pooling, in order.
+    public var dense: [DenseLayer] = []
     /// Whether the stack ends in a `Normalize` module (its vectors have unit length).
     public var normalizes = false
     /// `max_seq_length`: the longest input the model was trained for, when the folder says.
@@ -55,17 +121,27 @@ public struct SentenceTransformerStack: Sendable, Equatable {
             case "Pooling" where !pooled:
                 pooling = try SentenceTransformerStack.pooling(directory.appendingPathComponent(path).appendingPathComponent("config.json"))
                 pooled = true
+            case "Dense" where pooled && !normalizes:
+                dense.append(try DenseLayer(folder: directory.appendingPathComponent(path)))
             case "Normalize" where pooled:
                 normalizes = true
             default:
                 throw EncoderError(
                     .unsupportedConfiguration,
-                    "\(modulesURL.path): module \(index) (\(type)) is not one this engine runs (Transformer, then Pooling, then optionally Normalize)"
+                    "\(modulesURL.path): module \(index) (\(type)) is not one this engine runs (Transformer, then Pooling, then optionally Dense modules and Normalize)"
                 )
             }
         }
         guard pooled else {
             throw EncoderError(.unsupportedConfiguration, "\(modulesURL.path) has no Pooling module")
+        }
+        var width: Int?
+        for layer in dense {
+            if let width, width != layer.input {
+                throw EncoderError(
+                    .unsupportedConfiguration, "\(modulesURL.path): a Dense module takes \(layer.input) values, the one before gives \(width)")
+            }
+            width = layer.output
         }
         let bertConfig = directory.appendingPathComponent("sentence_bert_config.json")
         if let data = FileManager.default.contents(atPath: bertConfig.path) {

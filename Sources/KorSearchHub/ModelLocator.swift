@@ -64,7 +64,7 @@ public enum ModelLocator {
         var isDirectory: ObjCBool = false
         let isFolder = FileManager.default.fileExists(atPath: spec, isDirectory: &isDirectory) && isDirectory.boolValue
         let id = isFolder ? URL(fileURLWithPath: spec).standardizedFileURL.path : spec
-        var identity = try ModelIdentity(id: id, directory: folder, dimension: embedder.model.config.hiddenSize)
+        var identity = try ModelIdentity(id: id, directory: folder, dimension: embedder.dimension)
         identity.precision = precision
         identity.pooling = embedder.pooling.rawValue
         return (embedder, identity)

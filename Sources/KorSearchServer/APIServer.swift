@@ -214,7 +214,7 @@ public final class APIServer: Sendable {
         guard format == "float" || format == "base64" else {
             throw APIError.badRequest("encoding_format must be float or base64", param: "encoding_format")
         }
-        let dimension = embedder.model.config.hiddenSize
+        let dimension = embedder.dimension
         if let dimensions = body.dimensions, dimensions != dimension {
             throw APIError.badRequest(
                 "this model's embeddings have \(dimension) dimensions; dimensions=\(dimensions) is not supported", param: "dimensions")

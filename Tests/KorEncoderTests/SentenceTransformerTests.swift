@@ -66,6 +66,23 @@ final class SentenceTransformerTests: XCTestCase {
         }
     }
 
+    /// A DeBERTa-v2 model fine-tuned with sentence-transformers: mean pooling, a Dense layer (32 -> 16, tanh) and
+    /// Normalize; the vectors have the Dense layer's width.
+    func testADenseStackIsSentenceTransformersWithin1e5() throws {
+        let name = "mdeberta-tiny-st-dense"
+        let reference = try expected(name)
+        let embedder = try Embedder(modelDirectory: Fixtures.model(name))
+        XCTAssertEqual(embedder.dense.map(\.output), [16])
+        XCTAssertEqual(embedder.dimension, 16)
+        XCTAssertEqual(try embedder.tokenize(reference.texts), reference.ids)
+        let vectors = try embedder.embed(reference.texts, normalize: true, batchSize: 3)
+        for (index, (got, wanted)) in zip(vectors, reference.vectors).enumerated() {
+            XCTAssertEqual(got.vector.count, 16)
+            let error = zip(got.vector, wanted).map { abs($0 - $1) }.max() ?? 0
+            XCTAssertLessThanOrEqual(error, 1e-5, "text \(index): largest difference \(error)")
+        }
+    }
+
     func testReducedPrecisionsStayCloseForTheBERTFamily() throws {
         let name = "xlmr-tiny-st-mean"
         let reference = try expected(name)

@@ -7,8 +7,8 @@ import KorEncoder
 public struct ModelIdentity: Sendable, Equatable {
     /// The name the user gave (a hub id or a folder path).
     public var id: String
-    /// SHA-256 over config.json, the SentencePiece model, a sentence-transformers folder's module and pooling
-    /// files, and the weight file's size and first and last MiB: cheap to compute at every open, and different
+    /// SHA-256 over config.json, the SentencePiece model, a sentence-transformers folder's module, pooling and
+    /// Dense files, and the weight file's size and first and last MiB: cheap to compute at every open, and different
     /// for any other model (a folder without sentence-transformers files hashes as before they were read).
     public var fingerprint: String
     /// Embedding dimension (the hidden size).
@@ -29,7 +29,13 @@ public struct ModelIdentity: Sendable, Equatable {
         self.dimension = dimension
         let files = try ModelFiles(directory: directory)
         var hasher = SHA256()
-        let stackFiles = ["modules.json", "1_Pooling/config.json", "sentence_bert_config.json"].map { directory.appendingPathComponent($0) }
+        // The Dense modules' folders (`2_Dense`, ...) and their weights, small next to the model's.
+        let denseFolders = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).filter { $0.hasSuffix("_Dense") }.sorted()
+        let denseFiles = denseFolders.flatMap { folder in
+            ["config.json", "model.safetensors", "pytorch_model.bin"].map { directory.appendingPathComponent(folder).appendingPathComponent($0) }
+        }
+        let stackFiles =
+            ["modules.json", "1_Pooling/config.json", "sentence_bert_config.json"].map { directory.appendingPathComponent($0) } + denseFiles
         for url in [files.config, files.tokenizer] + stackFiles {
             hasher.update(data: (try? Data(contentsOf: url)) ?? Data())
         }

@@ -55,9 +55,9 @@ public final class Searcher: @unchecked Sendable {
         warn: @escaping @Sendable (String) -> Void = { _ in }
     ) throws {
         if let model { try model.check(against: index.meta, index: index.location) }
-        if let embedder, embedder.model.config.hiddenSize != index.dimension {
+        if let embedder, embedder.dimension != index.dimension {
             throw KorSearchError(
-                .modelMismatch, "the model's dimension \(embedder.model.config.hiddenSize) differs from the index's \(index.dimension)")
+                .modelMismatch, "the model's dimension \(embedder.dimension) differs from the index's \(index.dimension)")
         }
         self.index = index
         self.embedder = embedder
