@@ -75,6 +75,19 @@ def run(command):
     return elapsed, result.stdout
 
 
+def timed_rounds(runners, rounds):
+    """Runs each (name, command) once per round, alternating; returns each one's times and its last stdout."""
+    times = {name: [] for name, _ in runners}
+    outputs = {}
+    for round_index in range(rounds):
+        for name, command in runners:
+            elapsed, stdout = run(command)
+            times[name].append(elapsed)
+            outputs[name] = stdout
+            print(f"round {round_index + 1} {name}: {elapsed:.2f} s", file=sys.stderr)
+    return times, outputs
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--texts", type=int, default=256)
@@ -100,14 +113,7 @@ def main():
     if args.torch_bf16:
         runners.append(("python bf16 autocast", python_command[:-1] + [os.path.join(work, "python-bf16.npy"), "--bf16"]))
 
-    times = {name: [] for name, _ in runners}
-    outputs = {}
-    for round_index in range(args.rounds):
-        for name, command in runners:
-            elapsed, stdout = run(command)
-            times[name].append(elapsed)
-            outputs[name] = stdout
-            print(f"round {round_index + 1} {name}: {elapsed:.2f} s", file=sys.stderr)
+    times, outputs = timed_rounds(runners, args.rounds)
 
     rows = [json.loads(line) for line in outputs["korsearch fp32"].decode().splitlines()]
     tokens = sum(row["tokens"] for row in rows)

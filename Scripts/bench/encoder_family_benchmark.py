@@ -19,7 +19,7 @@ import tempfile
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from embed_benchmark import run  # noqa: E402  (one way to time a whole process, shared with the DeBERTa benchmark)
+from embed_benchmark import timed_rounds  # noqa: E402  (one way to time whole processes, shared with the DeBERTa benchmark)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TOKENIZER = os.path.join(ROOT, "Tests", "Fixtures", "models", "xlmr-tiny-st-cls", "sentencepiece.bpe.model")
@@ -113,14 +113,7 @@ def main():
     ]
     if args.skip_bf16:
         runners = [runner for runner in runners if "bf16" not in runner[0]]
-    times = {name: [] for name, _ in runners}
-    outputs = {}
-    for round_index in range(args.rounds):
-        for name, command in runners:
-            elapsed, stdout = run(command)
-            times[name].append(elapsed)
-            outputs[name] = stdout
-            print(f"round {round_index + 1} {name}: {elapsed:.2f} s", file=sys.stderr)
+    times, outputs = timed_rounds(runners, args.rounds)
 
     rows = [json.loads(line) for line in outputs["korsearch fp32"].decode().splitlines()]
     tokens = sum(row["tokens"] for row in rows)

@@ -31,8 +31,7 @@ public final class CrossEncoder: Sendable {
                 "\(modelDirectory.path) is not a cross-encoder this engine runs (its architectures: \(architectures.isEmpty ? "none named" : architectures.joined(separator: ", "))); a reranker is \(supported.joined(separator: " or ")) with one label"
             )
         }
-        let reader: CheckpointReader =
-            files.weights.pathExtension == "safetensors" ? try SafeTensorsFile(url: files.weights) : try PyTorchCheckpoint(url: files.weights)
+        let reader = try openCheckpoint(files.weights)
         let hidden = config.hiddenSize
         func load(_ name: String, _ shape: [Int]) throws -> [Float] {
             guard let tensor = try reader.tensor(named: name) else {

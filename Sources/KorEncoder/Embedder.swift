@@ -132,12 +132,17 @@ public struct ModelFiles: Sendable {
         guard fileManager.fileExists(atPath: config.path) else {
             throw EncoderError(.missingFile, "\(directory.path) has no config.json")
         }
-        let candidates = ["model.safetensors", "pytorch_model.bin"].map { directory.appendingPathComponent($0) }
-        guard let weights = candidates.first(where: { fileManager.fileExists(atPath: $0.path) }) else {
+        guard let weights = ModelFiles.weightFile(in: directory) else {
             throw EncoderError(.missingFile, "\(directory.path) has neither model.safetensors nor pytorch_model.bin")
         }
         self.weights = weights
         tokenizer = try ModelFiles.tokenizerModel(in: directory)
+    }
+
+    /// A folder's weight file: `model.safetensors` when present, else `pytorch_model.bin`, else nil.
+    public static func weightFile(in directory: URL) -> URL? {
+        ["model.safetensors", "pytorch_model.bin"].map { directory.appendingPathComponent($0) }
+            .first { FileManager.default.fileExists(atPath: $0.path) }
     }
 
     /// The SentencePiece model of a folder: `spm.model` (DeBERTa-v2), `tokenizer.model`, or

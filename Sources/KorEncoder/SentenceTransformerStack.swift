@@ -53,12 +53,10 @@ public struct DenseLayer: Sendable, Equatable {
         guard let activation = Activation(rawValue: name) else {
             throw EncoderError(.unsupportedConfiguration, "\(configURL.path): activation \(name) is not one this engine runs (Tanh, Identity)")
         }
-        let candidates = ["model.safetensors", "pytorch_model.bin"].map { folder.appendingPathComponent($0) }
-        guard let weights = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) else {
+        guard let weights = ModelFiles.weightFile(in: folder) else {
             throw EncoderError(.missingFile, "\(folder.path) has neither model.safetensors nor pytorch_model.bin for its Dense module")
         }
-        let reader: CheckpointReader =
-            weights.pathExtension == "safetensors" ? try SafeTensorsFile(url: weights) : try PyTorchCheckpoint(url: weights)
+        let reader = try openCheckpoint(weights)
         guard let tensor = try reader.tensor(named: "linear.weight"), tensor.shape == [output, input] else {
             throw EncoderError(.badWeights, "\(weights.path) has no linear.weight of shape [\(output), \(input)]")
         }

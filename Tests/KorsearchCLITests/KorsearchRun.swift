@@ -95,3 +95,20 @@ func runKorsearchUnprivileged(_ arguments: [String]) throws -> KorsearchRun {
             URL(fileURLWithPath: "/usr/sbin/runuser"), ["-u", "nobody", "--", binary] + arguments,
             environment: ["HOME": "/tmp"]))
 }
+
+/// What a server test's "another process re-indexes" step does: adds `market/stablecoin.txt` to the corpus and
+/// runs `korsearch index` over it, as a separate process.
+func addStablecoinFilingInAnotherProcess(corpus: URL, index: String, model: String) throws -> KorsearchRun {
+    try Data("스테이블코인 규제 동향: 발행사는 준비자산을 100% 보유해야 한다.".utf8).write(to: corpus.appendingPathComponent("market/stablecoin.txt"))
+    return try runKorsearch(["index", corpus.path, "--index", index, "--model", model, "--quiet"])
+}
+
+/// Whether `condition` holds within 10 seconds, asked every half second (a server notices a changed index
+/// within its check interval).
+func eventually(_ condition: () throws -> Bool) rethrows -> Bool {
+    for _ in 0 ..< 20 {
+        Thread.sleep(forTimeInterval: 0.5)
+        if try condition() { return true }
+    }
+    return false
+}

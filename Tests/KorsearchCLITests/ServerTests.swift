@@ -234,15 +234,11 @@ final class ServerTests: XCTestCase {
         XCTAssertEqual(try call(server, "POST", "/v1/search", json: ["query": "금리"], headers: auth).status, 200)
 
         // Another process adds a document; the server picks it up.
-        try Data("스테이블코인 규제 동향: 발행사는 준비자산을 100% 보유해야 한다.".utf8)
-            .write(to: folder.appendingPathComponent("corpus/market/stablecoin.txt"))
-        let update = try runKorsearch(["index", folder.appendingPathComponent("corpus").path, "--index", index, "--model", model, "--quiet"])
+        let update = try addStablecoinFilingInAnotherProcess(corpus: folder.appendingPathComponent("corpus"), index: index, model: model)
         XCTAssertEqual(update.status, 0, update.stderr)
-        var found = false
-        for _ in 0 ..< 20 where !found {
-            Thread.sleep(forTimeInterval: 0.5)
+        let found = try eventually {
             let result = try call(server, "POST", "/v1/search", json: ["query": "스테이블코인", "mode": "keyword"], headers: auth)
-            found = (result.object?["results"] as? [[String: Any]])?.first?["path"] as? String == "market/stablecoin.txt"
+            return (result.object?["results"] as? [[String: Any]])?.first?["path"] as? String == "market/stablecoin.txt"
         }
         XCTAssertTrue(found, "the updated index is served")
     }

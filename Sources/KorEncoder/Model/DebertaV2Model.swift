@@ -86,10 +86,7 @@ public final class DebertaV2Model: @unchecked Sendable {
     /// Loads the weights of a configuration from a safetensors file or a PyTorch checkpoint, to run at a
     /// precision.
     public convenience init(config: DebertaV2Config, weightsAt url: URL, precision: Precision = .fp32) throws {
-        let reader: CheckpointReader =
-            url.pathExtension == "safetensors"
-            ? try SafeTensorsFile(url: url) : try PyTorchCheckpoint(url: url)
-        try self.init(config: config, checkpoint: reader, precision: precision)
+        try self.init(config: config, checkpoint: try openCheckpoint(url), precision: precision)
     }
 
     /// `smoothing`: whether int8 smooths outlier input channels (on unless a test measures without).

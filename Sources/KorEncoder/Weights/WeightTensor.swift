@@ -1,3 +1,5 @@
+import Foundation
+
 /// The element types a checkpoint may store that the encoder can load.
 public enum WeightDType: String, Sendable {
     case float32 = "F32"
@@ -107,6 +109,11 @@ func halfToFloat(_ bits: UInt16) -> Float {
         return sign != 0 ? -magnitude : magnitude
     }
     return Float(bitPattern: sign | (UInt32(exponent + 112) << 23) | (mantissa << 13))
+}
+
+/// Opens a weight file by its kind: safetensors (memory-mapped), else a PyTorch checkpoint.
+func openCheckpoint(_ url: URL) throws -> CheckpointReader {
+    url.pathExtension == "safetensors" ? try SafeTensorsFile(url: url) : try PyTorchCheckpoint(url: url)
 }
 
 /// A checkpoint file opened for reading tensors by name.

@@ -107,7 +107,7 @@ extension Searcher {
         _ queries: [JudgedQuery], mode: SearchMode, k: Int, filters: SearchFilters = SearchFilters(),
         vectorWeight: Double? = nil
     ) throws -> RetrievalMetrics {
-        try evaluate(queries, k: k) { judged in
+        try evaluate(queries, k: k) { _, judged in
             try search(
                 judged.query, limit: max(k, 10) * 3, mode: mode, filters: judged.filters?.applied(to: filters) ?? filters,
                 vectorWeight: vectorWeight)
@@ -125,31 +125,28 @@ extension Searcher {
         var vectors: [String: [Float]] = [:]
         var rankings: [(query: String, lists: (vector: [(id: Int64, score: Double)], keyword: [(id: Int64, score: Double)]))] = []
         for judged in queries {
-            let query = judged.query.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !query.isEmpty else { throw KorSearchError(.invalidArgument, "the query is empty") }
-            if vectors[query] == nil { vectors[query] = try embedQuery(query) }
             let allowed = judged.filters?.applied(to: filters) ?? filters
-            try allowed.validate()
+            let query = try checkedQuery(judged.query, filters: allowed)
+            if vectors[query] == nil { vectors[query] = try embedQuery(query) }
             rankings.append((query, try hybridRankings(query, queryVector: vectors[query], depth: Searcher.fusionDepth(limit), filters: allowed)))
         }
         return try weights.map { weight in
-            var next = 0
-            return (
+            (
                 weight,
-                try evaluate(queries, k: k) { _ in
-                    defer { next += 1 }
-                    let (query, lists) = rankings[next]
+                try evaluate(queries, k: k) { index, _ in
+                    let (query, lists) = rankings[index]
                     return try distinctHits(Searcher.fuse(lists, weight: weight), limit: limit, query: query, highlights: false)
                 }
             )
         }
     }
 
-    private func evaluate(_ queries: [JudgedQuery], k: Int, hits search: (JudgedQuery) throws -> [SearchHit]) throws -> RetrievalMetrics {
+    /// The metrics of the hits `search` gives each judged query (with its position in `queries`).
+    private func evaluate(_ queries: [JudgedQuery], k: Int, hits search: (Int, JudgedQuery) throws -> [SearchHit]) throws -> RetrievalMetrics {
         var ranked: [[String]] = []
         var relevant: [Set<String>] = []
-        for judged in queries {
-            let hits = try search(judged)
+        for (index, judged) in queries.enumerated() {
+            let hits = try search(index, judged)
             if let chunks = judged.relevantChunks, !chunks.isEmpty {
                 ranked.append(hits.map { String($0.chunkId) })
                 relevant.append(Set(chunks.map(String.init)))

@@ -92,10 +92,8 @@ public final class Searcher: @unchecked Sendable {
         _ query: String, limit: Int = 10, mode: SearchMode = .hybrid,
         filters: SearchFilters = SearchFilters(), queryVector: [Float]? = nil, vectorWeight: Double? = nil
     ) throws -> [SearchHit] {
-        let trimmed = query.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty else { throw KorSearchError(.invalidArgument, "the query is empty") }
+        let trimmed = try checkedQuery(query, filters: filters)
         guard limit >= 1 else { throw KorSearchError(.invalidArgument, "the number of results must be at least 1, not \(limit)") }
-        try filters.validate()
         let weight = try self.vectorWeight(vectorWeight)
         if mode != .keyword, embedder == nil, queryVector == nil {
             throw KorSearchError(.invalidArgument, "\(mode.rawValue) search needs the model; this searcher was opened for keyword search only")
@@ -120,6 +118,15 @@ public final class Searcher: @unchecked Sendable {
         }
         let lists = try hybridRankings(trimmed, queryVector: queryVector, depth: depth, filters: filters)
         return try distinctHits(Searcher.fuse(lists, weight: weight), limit: limit, query: trimmed)
+    }
+
+    /// The query without surrounding whitespace, after the checks every search runs: a query, and filters no
+    /// store refuses.
+    func checkedQuery(_ query: String, filters: SearchFilters) throws -> String {
+        let trimmed = query.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else { throw KorSearchError(.invalidArgument, "the query is empty") }
+        try filters.validate()
+        return trimmed
     }
 
     /// How deep each ranking is read for `limit` hits, so that fusion and de-duplication still leave `limit`.
