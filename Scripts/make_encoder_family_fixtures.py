@@ -185,11 +185,139 @@ def build_dense(name, seed):
     print(name, os.listdir(target))
 
 
+# What WordPiece normalization trips on, beyond TEXTS: accents and capitals (lowercasing models strip them), a
+# zero-width space and a control character (dropped), a tab, Hanja next to Hangul, punctuation inside words,
+# a word longer than 100 characters, Latin ligatures and a compatibility ideograph.
+WORDPIECE_TEXTS = TEXTS + [
+    "Café SOCIÉTÉ Générale의 ＥＳＧ 보고서",
+    "자본\u200b잠식\u0007 여부\t확인",
+    "株式會社한빛 (주)한빛 ㈜한빛",
+    "e-mail: ir@hanbit.co.kr, 3.5%p↑",
+    "가" * 120,
+    "ﬁnance 豈 ＡＢＣ",
+]
+
+
+def train_wordpiece(folder, lowercase):
+    """A WordPiece vocabulary trained here on the team-written corpus, BERT's special tokens first in KLUE's order
+    ([CLS] 0, [PAD] 1, [SEP] 2, [UNK] 3, [MASK] 4)."""
+    from tokenizers import BertWordPieceTokenizer
+    lines = []
+    for path in sorted(glob.glob(os.path.join(ROOT, "Examples/corpus/**/*.txt"), recursive=True)
+                       + glob.glob(os.path.join(ROOT, "Examples/corpus/**/*.md"), recursive=True)):
+        with open(path, encoding="utf-8", errors="ignore") as file:
+            lines += [line.strip() for line in file if line.strip()]
+    trainer = BertWordPieceTokenizer(lowercase=lowercase)
+    trainer.train_from_iterator(lines + TEXTS, vocab_size=900, min_frequency=2,
+                                special_tokens=["[CLS]", "[PAD]", "[SEP]", "[UNK]", "[MASK]"])
+    trainer.save_model(folder)
+    return os.path.join(folder, "vocab.txt")
+
+
+def build_wordpiece_encoder(name, architecture, lowercase, keep, prompts, normalize, seed):
+    """A WordPiece sentence encoder: ko-sroberta's shape (RoBERTa with BERT's tokenizer, mean pooling) or KoSimCSE /
+    e5's (BERT, mean pooling, Normalize, query and passage prompts). `keep` names the tokenizer file the folder is
+    published with: vocab.txt (with tokenizer_config.json) or tokenizer.json alone."""
+    from transformers import BertConfig, BertModel, BertTokenizerFast, RobertaConfig, RobertaModel
+    torch.manual_seed(seed)
+    folder = tempfile.mkdtemp()
+    vocab = train_wordpiece(folder, lowercase)
+    tokenizer = BertTokenizerFast(vocab, do_lower_case=lowercase, model_max_length=64)
+    tokenizer.save_pretrained(folder)
+    common = dict(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64,
+                  layer_norm_eps=1e-12 if architecture == "bert" else 1e-5, hidden_act="gelu")
+    if architecture == "bert":
+        model = BertModel(BertConfig(max_position_embeddings=64, type_vocab_size=2, pad_token_id=1, **common)).eval()
+    else:
+        model = RobertaModel(RobertaConfig(max_position_embeddings=66, type_vocab_size=1, pad_token_id=1, bos_token_id=0,
+                                           eos_token_id=2, **common)).eval()
+    with torch.no_grad():
+        for parameter in model.parameters():
+            parameter.normal_(0, 0.2)
+    model.save_pretrained(folder, safe_serialization=True)
+    modules = [models.Transformer(folder, max_seq_length=64), models.Pooling(32, pooling_mode="mean")]
+    if normalize:
+        modules.append(models.Normalize())
+    st = SentenceTransformer(modules=modules, device="cpu", prompts=prompts or None)
+    target = os.path.join(OUT, name)
+    shutil.rmtree(target, ignore_errors=True)
+    st.save(target, safe_serialization=True)
+    drop = ["README.md"] + (["tokenizer.json"] if keep == "vocab.txt" else ["vocab.txt"])
+    for extra in drop:
+        path = os.path.join(target, extra)
+        if os.path.exists(path):
+            os.remove(path)
+    loaded = SentenceTransformer(target, device="cpu")
+    texts = WORDPIECE_TEXTS
+    result = {"texts": texts, "max_length": 64, "pooling": "mean", "normalize": normalize, "prompts": prompts}
+    for role in (["query", "passage"] if prompts else [None]):
+        prefix = prompts[role] if role else ""
+        ids = [loaded.tokenizer(prefix + text, truncation=True, max_length=64)["input_ids"] for text in texts]
+        vectors = loaded.encode(texts, prompt_name=role, batch_size=3, convert_to_numpy=True, normalize_embeddings=False)
+        key = "" if role is None else "_" + role
+        result["ids" + key] = ids
+        result["vectors" + key] = [[float(x) for x in v] for v in vectors]
+    with open(os.path.join(target, "expected.json"), "w") as file:
+        json.dump(result, file, ensure_ascii=False)
+    shutil.rmtree(folder)
+    print(name, os.listdir(target))
+
+
+def build_classifier_cross_encoder(name, architecture, seed):
+    """A one-label BertForSequenceClassification (WordPiece, KLUE's cased vocabulary) or
+    DebertaV2ForSequenceClassification (the repository's tiny mDeBERTa and its SentencePiece model) reranker."""
+    from sentence_transformers import CrossEncoder
+    from transformers import (AutoTokenizer, BertConfig, BertForSequenceClassification, BertTokenizerFast,
+                              DebertaV2Config, DebertaV2ForSequenceClassification)
+    torch.manual_seed(seed)
+    target = os.path.join(OUT, name)
+    shutil.rmtree(target, ignore_errors=True)
+    os.makedirs(target)
+    if architecture == "bert":
+        folder = tempfile.mkdtemp()
+        tokenizer = BertTokenizerFast(train_wordpiece(folder, False), do_lower_case=False, model_max_length=64)
+        shutil.rmtree(folder)
+        config = BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
+                            intermediate_size=64, max_position_embeddings=64, type_vocab_size=2, pad_token_id=1, num_labels=1)
+        model = BertForSequenceClassification(config).eval()
+    else:
+        source = os.path.join(OUT, "mdeberta-tiny-safetensors")
+        tokenizer = AutoTokenizer.from_pretrained(source, model_max_length=64)
+        config = DebertaV2Config.from_pretrained(source, num_labels=1)
+        model = DebertaV2ForSequenceClassification(config).eval()
+    with torch.no_grad():
+        for parameter in model.parameters():
+            parameter.normal_(0, 0.2)
+    model.save_pretrained(target, safe_serialization=True)
+    tokenizer.save_pretrained(target)
+    for extra in ["tokenizer.json"]:
+        path = os.path.join(target, extra)
+        if os.path.exists(path):
+            os.remove(path)
+    fast = AutoTokenizer.from_pretrained(target)
+    batch = fast([q for q, _ in PAIRS], [p for _, p in PAIRS], truncation=True, max_length=64)
+    ids = batch["input_ids"]
+    types = batch.get("token_type_ids") or [[0] * len(sequence) for sequence in ids]
+    with torch.no_grad():
+        padded = fast([q for q, _ in PAIRS], [p for _, p in PAIRS], truncation=True, max_length=64, padding=True, return_tensors="pt")
+        logits = model(**padded).logits[:, 0].tolist()
+    scores = CrossEncoder(target, device="cpu", max_length=64).predict(PAIRS, batch_size=4).tolist()
+    with open(os.path.join(target, "expected.json"), "w") as file:
+        json.dump({"pairs": PAIRS, "max_length": 64, "ids": ids, "token_type_ids": types, "logits": logits, "scores": scores},
+                  file, ensure_ascii=False)
+    print(name, os.listdir(target))
+
+
 BUILDERS = {
     "xlmr-tiny-st-cls": lambda: build("xlmr-tiny-st-cls", "cls", True, 7),
     "xlmr-tiny-st-mean": lambda: build("xlmr-tiny-st-mean", "mean", False, 8),
     "xlmr-tiny-reranker": lambda: build_cross_encoder("xlmr-tiny-reranker", 9),
     "mdeberta-tiny-st-dense": lambda: build_dense("mdeberta-tiny-st-dense", 10),
+    "roberta-tiny-wordpiece-st": lambda: build_wordpiece_encoder("roberta-tiny-wordpiece-st", "roberta", False, "vocab.txt", {}, False, 11),
+    "bert-tiny-st-prompts": lambda: build_wordpiece_encoder(
+        "bert-tiny-st-prompts", "bert", True, "tokenizer.json", {"query": "query: ", "passage": "passage: "}, True, 12),
+    "bert-tiny-reranker": lambda: build_classifier_cross_encoder("bert-tiny-reranker", "bert", 13),
+    "deberta-tiny-reranker": lambda: build_classifier_cross_encoder("deberta-tiny-reranker", "deberta", 14),
 }
 
 # Every fixture, or the ones named: python3 Scripts/make_encoder_family_fixtures.py [NAME ...]

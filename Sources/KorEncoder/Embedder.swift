@@ -12,7 +12,7 @@ public struct Embedding: Sendable, Equatable {
 /// Thread-safe; load it once and share it.
 public final class Embedder: Sendable {
     /// The tokenizer of the model.
-    public let tokenizer: DebertaTokenizer
+    public let tokenizer: TextTokenizer
     /// The encoder.
     public let model: DebertaV2Model
     /// The longest id sequence a text is cut to, [CLS] and [SEP] included.
@@ -23,12 +23,29 @@ public final class Embedder: Sendable {
     /// The folder's Dense modules, applied to the pooled vector before it is normalized.
     public let dense: [DenseLayer]
 
+    /// The texts put before queries and passages (a sentence-transformers folder's prompts; empty when none).
+    public let prompts: Prompts
+
+    /// What an embedder puts before a text, by its role.
+    public struct Prompts: Sendable, Equatable {
+        /// Before a query (e5: `"query: "`).
+        public var query: String
+        /// Before a passage (e5: `"passage: "`).
+        public var passage: String
+
+        public init(query: String = "", passage: String = "") {
+            self.query = query
+            self.passage = passage
+        }
+    }
+
     /// The length of an embedding: the last Dense module's output, else the hidden size.
     public var dimension: Int { dense.last?.output ?? model.config.hiddenSize }
 
     /// Creates an embedder from a loaded tokenizer and encoder.
     public init(
-        tokenizer: DebertaTokenizer, model: DebertaV2Model, maxLength: Int = 512, pooling: Pooling = .mean, dense: [DenseLayer] = []
+        tokenizer: TextTokenizer, model: DebertaV2Model, maxLength: Int = 512, pooling: Pooling = .mean, dense: [DenseLayer] = [],
+        prompts: Prompts = Prompts()
     ) throws {
         if let first = dense.first, first.input != model.config.hiddenSize {
             throw EncoderError(
@@ -50,6 +67,7 @@ public final class Embedder: Sendable {
         self.maxLength = maxLength
         self.pooling = pooling
         self.dense = dense
+        self.prompts = prompts
     }
 
     /// The longest input unless told otherwise: 512 tokens, or less when the model takes less (its positions,
@@ -63,11 +81,11 @@ public final class Embedder: Sendable {
         let files = try ModelFiles(directory: modelDirectory)
         let config = try DebertaV2Config(contentsOf: files.config)
         let stack = try SentenceTransformerStack(directory: modelDirectory)
-        let tokenizer = try DebertaTokenizer(directory: modelDirectory, layout: DebertaTokenizer.layout(of: config))
+        let tokenizer = try TextTokenizer(directory: modelDirectory, layout: TextTokenizer.layout(of: config))
         let model = try DebertaV2Model(config: config, weightsAt: files.weights, precision: precision)
         try self.init(
             tokenizer: tokenizer, model: model, maxLength: maxLength ?? Embedder.defaultMaxLength(config: config, stack: stack),
-            pooling: stack.pooling, dense: stack.dense)
+            pooling: stack.pooling, dense: stack.dense, prompts: Prompts(query: stack.queryPrompt, passage: stack.passagePrompt))
     }
 
     /// The longest input of a model unless told otherwise: `defaultMaxLength`, its positions, or the folder's
@@ -76,14 +94,16 @@ public final class Embedder: Sendable {
         [defaultMaxLength, config.maxSequenceLength, stack.maxSequenceLength].compactMap { $0 }.min()!
     }
 
-    /// Token ids of each text, [CLS] … [SEP], cut to `maxLength`.
-    public func tokenize(_ texts: [String]) throws -> [[Int32]] {
-        try texts.map { try tokenizer.encode($0, maxLength: maxLength) }
+    /// Token ids of each text with `prompt` before it (as sentence-transformers puts a prompt before the text),
+    /// [CLS] … [SEP], cut to `maxLength`.
+    public func tokenize(_ texts: [String], prompt: String = "") throws -> [[Int32]] {
+        try texts.map { try tokenizer.encode(prompt + $0, maxLength: maxLength) }
     }
 
-    /// Embeds texts in batches of `batchSize`; results come back in input order.
-    public func embed(_ texts: [String], normalize: Bool = true, batchSize: Int = 32) throws -> [Embedding] {
-        try embed(ids: tokenize(texts), normalize: normalize, batchSize: batchSize)
+    /// Embeds texts, each with `prompt` before it (e.g. `prompts.query`), in batches of `batchSize`; results come
+    /// back in input order.
+    public func embed(_ texts: [String], prompt: String = "", normalize: Bool = true, batchSize: Int = 32) throws -> [Embedding] {
+        try embed(ids: tokenize(texts, prompt: prompt), normalize: normalize, batchSize: batchSize)
     }
 
     /// Embeds already tokenized texts in batches of `batchSize`, in input order.
@@ -118,8 +138,8 @@ public struct ModelFiles: Sendable {
     public let config: URL
     /// `model.safetensors` when present, else `pytorch_model.bin`.
     public let weights: URL
-    /// The SentencePiece model (`spm.model`, `sentencepiece.bpe.model`).
-    public let tokenizer: URL
+    /// The tokenizer (`spm.model`, `sentencepiece.bpe.model`, `tokenizer.json` or `vocab.txt`).
+    public let tokenizer: TokenizerFile
 
     /// Finds the files in a folder; an error names what is missing.
     public init(directory: URL) throws {
@@ -136,7 +156,7 @@ public struct ModelFiles: Sendable {
             throw EncoderError(.missingFile, "\(directory.path) has neither model.safetensors nor pytorch_model.bin")
         }
         self.weights = weights
-        tokenizer = try ModelFiles.tokenizerModel(in: directory)
+        tokenizer = try ModelFiles.tokenizerFile(in: directory)
     }
 
     /// A folder's weight file: `model.safetensors` when present, else `pytorch_model.bin`, else nil.
@@ -145,21 +165,45 @@ public struct ModelFiles: Sendable {
             .first { FileManager.default.fileExists(atPath: $0.path) }
     }
 
-    /// The SentencePiece model of a folder: `spm.model` (DeBERTa-v2), `tokenizer.model`, or
-    /// `sentencepiece.bpe.model` (XLM-RoBERTa); an error when it has none.
-    public static func tokenizerModel(in directory: URL) throws -> URL {
-        guard
-            let url = ["spm.model", "tokenizer.model", "sentencepiece.bpe.model"].map({ directory.appendingPathComponent($0) })
-                .first(where: { FileManager.default.fileExists(atPath: $0.path) })
-        else {
-            if FileManager.default.fileExists(atPath: directory.appendingPathComponent("vocab.txt").path) {
-                throw EncoderError(
-                    .unsupportedConfiguration,
-                    "\(directory.path) has a WordPiece vocabulary (vocab.txt); this engine reads SentencePiece tokenizers (spm.model, sentencepiece.bpe.model) only, so far"
-                )
+    /// A tokenizer file of a model folder, by kind.
+    public enum TokenizerFile: Sendable, Equatable {
+        /// A SentencePiece model: `spm.model` (DeBERTa-v2), `tokenizer.model` or `sentencepiece.bpe.model`
+        /// (XLM-RoBERTa).
+        case sentencePiece(URL)
+        /// `tokenizer.json` with a WordPiece model: the vocabulary and normalizer a fast tokenizer runs.
+        case tokenizerJSON(URL)
+        /// `vocab.txt`, BERT's WordPiece vocabulary (its options in `tokenizer_config.json`).
+        case wordPieceVocabulary(URL)
+
+        /// The file.
+        public var url: URL {
+            switch self {
+            case .sentencePiece(let url), .tokenizerJSON(let url), .wordPieceVocabulary(let url): url
             }
-            throw EncoderError(.missingFile, "\(directory.path) has no spm.model: the SentencePiece tokenizer model is missing")
         }
-        return url
+    }
+
+    /// The tokenizer of a folder: a SentencePiece model when it has one; else a `tokenizer.json` whose model
+    /// is WordPiece (what transformers' fast tokenizer, and so sentence-transformers, runs); else `vocab.txt`.
+    /// An error when it has none of them, or only a `tokenizer.json` of another kind.
+    public static func tokenizerFile(in directory: URL) throws -> TokenizerFile {
+        func existing(_ name: String) -> URL? {
+            let url = directory.appendingPathComponent(name)
+            return FileManager.default.fileExists(atPath: url.path) ? url : nil
+        }
+        if let url = ["spm.model", "tokenizer.model", "sentencepiece.bpe.model"].lazy.compactMap(existing).first {
+            return .sentencePiece(url)
+        }
+        let json = existing("tokenizer.json")
+        if let json, try WordPieceModel.isWordPiece(tokenizerJSON: json) { return .tokenizerJSON(json) }
+        if let vocab = existing("vocab.txt") { return .wordPieceVocabulary(vocab) }
+        if let json {
+            throw EncoderError(
+                .unsupportedConfiguration,
+                "\(json.path) is not a WordPiece tokenizer and the folder has no SentencePiece model (spm.model, sentencepiece.bpe.model); this engine reads those and WordPiece (vocab.txt)"
+            )
+        }
+        throw EncoderError(
+            .missingFile, "\(directory.path) has no tokenizer: no spm.model or sentencepiece.bpe.model (SentencePiece), vocab.txt or tokenizer.json")
     }
 }

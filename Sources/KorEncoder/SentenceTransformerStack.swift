@@ -90,12 +90,25 @@ public struct SentenceTransformerStack: Sendable, Equatable {
     public var maxSequenceLength: Int?
     /// Whether the folder is a sentence-transformers model (has `modules.json`).
     public var isSentenceTransformer = false
+    /// The prompts of `config_sentence_transformers.json` by name (e5's `query` → `"query: "`, `passage` →
+    /// `"passage: "`), and the name of the one used when none is asked for.
+    public var prompts: [String: String] = [:]
+    public var defaultPromptName: String?
+
+    /// The text put before a query: the `query` prompt, else the default prompt, else none.
+    public var queryPrompt: String { prompts["query"] ?? defaultPrompt }
+    /// The text put before a passage: the `passage` prompt (or `document`, as some models name it), else the
+    /// default prompt, else none.
+    public var passagePrompt: String { prompts["passage"] ?? prompts["document"] ?? defaultPrompt }
+    /// The default prompt's text, or none.
+    private var defaultPrompt: String { defaultPromptName.flatMap { prompts[$0] } ?? "" }
 
     /// The stack of a bare transformer: mean pooling, nothing after it.
     public init() {}
 
     /// Reads a model folder's sentence-transformers files; an error names the file and what it cannot run.
     public init(directory: URL) throws {
+        try readPrompts(directory.appendingPathComponent("config_sentence_transformers.json"))
         let modulesURL = directory.appendingPathComponent("modules.json")
         guard let data = FileManager.default.contents(atPath: modulesURL.path) else { return }
         isSentenceTransformer = true
@@ -155,6 +168,26 @@ public struct SentenceTransformerStack: Sendable, Equatable {
         }
     }
 
+    /// The prompts of a `config_sentence_transformers.json`, when the folder has one.
+    private mutating func readPrompts(_ url: URL) throws {
+        guard let data = FileManager.default.contents(atPath: url.path) else { return }
+        guard let fields = JSONValue.parse(data)?.objectValue else {
+            throw EncoderError(.corruptFile, "\(url.path) is not a JSON object")
+        }
+        if let entries = fields["prompts"]?.objectValue {
+            for (name, text) in entries {
+                guard let text = text.stringValue else { throw EncoderError(.corruptFile, "\(url.path): prompt \(name) is not a string") }
+                prompts[name] = text
+            }
+        }
+        if let name = fields["default_prompt_name"]?.stringValue {
+            guard prompts[name] != nil else {
+                throw EncoderError(.corruptFile, "\(url.path): the default prompt \(name) is not one of its prompts")
+            }
+            defaultPromptName = name
+        }
+    }
+
     /// The one pooling mode a Pooling module's `config.json` turns on.
     private static func pooling(_ url: URL) throws -> Pooling {
         guard let data = FileManager.default.contents(atPath: url.path), let fields = JSONValue.parse(data)?.objectValue else {
@@ -164,6 +197,11 @@ public struct SentenceTransformerStack: Sendable, Equatable {
             ("pooling_mode_cls_token", .cls), ("pooling_mode_mean_tokens", .mean), ("pooling_mode_max_tokens", .max),
             ("pooling_mode_lasttoken", .lastToken), ("pooling_mode_mean_sqrt_len_tokens", nil), ("pooling_mode_weightedmean_tokens", nil),
         ]
+        if case .bool(false)? = fields["include_prompt"] {
+            throw EncoderError(
+                .unsupportedConfiguration,
+                "\(url.path) pools without the prompt's tokens (include_prompt: false); this engine pools every token, the prompt's included")
+        }
         let on = modes.filter { if case .bool(true)? = fields[$0.0] { true } else { false } }
         guard on.count == 1, let mode = on[0].1 else {
             let names = on.map(\.0).joined(separator: ", ")

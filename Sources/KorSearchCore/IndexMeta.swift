@@ -15,6 +15,10 @@ public struct IndexMeta: Sendable, Equatable {
     public var dimension: Int
     /// Pooling of the last hidden state ("mean").
     public var pooling: String
+    /// The prompts the model put before passages and puts before queries (empty when none; indexes made before
+    /// prompts were recorded have none).
+    public var queryPrompt: String
+    public var passagePrompt: String
     /// Normalization of pooled vectors ("l2").
     public var normalization: String
     /// The precision the index was built at; queries default to it.
@@ -33,6 +37,12 @@ public struct IndexMeta: Sendable, Equatable {
     /// The vector side's weight in hybrid fusion for queries that do not set one (`korsearch eval --sweep
     /// --save-best` stores it), or nil for `Searcher.defaultVectorWeight`.
     public var vectorWeight: Double?
+    /// How the stored vector weight was chosen: `WeightChoice.source` when korsearch chose it from the index's
+    /// own held-out sentences, else what stored it (`korsearch eval --sweep --save-best`, a library call).
+    public var vectorWeightSource: String?
+    /// Whether the stored weight, if any, was chosen by korsearch from the index itself (and so may be chosen
+    /// again after the index changes; a weight stored from judgments is kept).
+    public var vectorWeightIsAutomatic: Bool { vectorWeightSource?.hasPrefix(WeightChoice.sourcePrefix) == true }
     /// The cross-encoder (a folder or hub id) that reorders first-stage hits by default (`korsearch index
     /// --rerank MODEL` stores it), or nil.
     public var reranker: String?
@@ -47,7 +57,8 @@ public struct IndexMeta: Sendable, Equatable {
         static let maxLength = "max_length", chunkTokens = "chunk_tokens", chunkOverlap = "chunk_overlap"
         static let vectorIndex = "faiss_factory", createdAt = "created_at", lastIndexedAt = "last_indexed_at"
         static let indexedFolder = "indexed_folder", vectorWeight = "vector_weight", keywordTerms = "keyword_terms"
-        static let reranker = "reranker"
+        static let reranker = "reranker", queryPrompt = "query_prompt", passagePrompt = "passage_prompt"
+        static let vectorWeightSource = "vector_weight_source"
     }
 
     /// The meta of a new index built by a model with these settings.
@@ -60,6 +71,8 @@ public struct IndexMeta: Sendable, Equatable {
         modelFingerprint = model.fingerprint
         dimension = model.dimension
         pooling = model.pooling
+        queryPrompt = model.queryPrompt
+        passagePrompt = model.passagePrompt
         normalization = model.normalization
         precision = model.precision
         self.maxLength = maxLength
@@ -96,6 +109,8 @@ public struct IndexMeta: Sendable, Equatable {
         chunking = ChunkingOptions(chunkTokens: try number(Key.chunkTokens), overlapTokens: try number(Key.chunkOverlap))
         schemaVersion = entries[Key.schemaVersion].flatMap { Int($0) }
         pooling = entries[Key.pooling] ?? "mean"
+        queryPrompt = entries[Key.queryPrompt] ?? ""
+        passagePrompt = entries[Key.passagePrompt] ?? ""
         normalization = entries[Key.normalization] ?? "l2"
         // Indexes made before precision was recorded were built at fp32.
         let precisionText = entries[Key.precision] ?? Precision.fp32.rawValue
@@ -118,6 +133,7 @@ public struct IndexMeta: Sendable, Equatable {
                 )
             }
             vectorWeight = weight
+            vectorWeightSource = entries[Key.vectorWeightSource].flatMap { $0.isEmpty ? nil : $0 }
         }
         self.entries = entries
     }
@@ -129,6 +145,8 @@ public struct IndexMeta: Sendable, Equatable {
         stored[Key.modelFingerprint] = modelFingerprint
         stored[Key.dimension] = "\(dimension)"
         stored[Key.pooling] = pooling
+        stored[Key.queryPrompt] = queryPrompt
+        stored[Key.passagePrompt] = passagePrompt
         stored[Key.normalization] = normalization
         stored[Key.precision] = precision.rawValue
         stored[Key.maxLength] = "\(maxLength)"
@@ -140,6 +158,7 @@ public struct IndexMeta: Sendable, Equatable {
         stored[Key.lastIndexedAt] = lastIndexedAt
         stored[Key.indexedFolder] = indexedFolder
         stored[Key.vectorWeight] = vectorWeight.map { "\($0)" }
+        stored[Key.vectorWeightSource] = vectorWeightSource
         stored[Key.keywordTerms] = "\(keywordTerms)"
         stored[Key.reranker] = reranker
         return stored
@@ -153,9 +172,9 @@ public struct IndexMeta: Sendable, Equatable {
         [Key.reranker: model ?? ""]
     }
 
-    /// The entry that stores a default vector weight.
-    package static func vectorWeightEntries(_ weight: Double) -> [String: String] {
-        [Key.vectorWeight: "\(weight)"]
+    /// The entries that store a default vector weight and how it was chosen.
+    package static func vectorWeightEntries(_ weight: Double, source: String) -> [String: String] {
+        [Key.vectorWeight: "\(weight)", Key.vectorWeightSource: source]
     }
 
     /// The entries an indexing run updates when it ends: the folder and the time.

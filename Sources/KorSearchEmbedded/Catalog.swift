@@ -427,6 +427,11 @@ package final class Catalog: @unchecked Sendable {
     // MARK: Search
 
     /// The ids of up to `before` chunks before a chunk in its document, the chunk, and up to `after` after it.
+    /// Up to `count` chunk ids spread over the index (`IndexInfo.sampledPassagesQuery`).
+    func sampledPassageIds(_ count: Int) throws -> [Int64] {
+        try read { db in try Int64.fetchAll(db, sql: KorSearchCore.IndexInfo.sampledPassagesQuery(count)) }
+    }
+
     func neighbourIds(of chunkId: Int64, before: Int, after: Int) throws -> [Int64] {
         try read { db in
             try Int64.fetchAll(

@@ -29,6 +29,10 @@ extension EmbeddedStore: IndexStore {
         try catalog.chunks(ids: ids)
     }
 
+    public func sampledPassageIds(_ count: Int) throws -> [Int64] {
+        try catalog.sampledPassageIds(count)
+    }
+
     public func neighbours(of chunkId: Int64, before: Int, after: Int) throws -> [Passage] {
         try catalog.chunks(ids: try catalog.neighbourIds(of: chunkId, before: before, after: after))
     }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import KorEncoder
 import KorSearchCore
 
 #if canImport(FoundationNetworking)
@@ -45,12 +46,15 @@ public final class ModelHub: @unchecked Sendable {
 
     /// Files every model folder needs; the tokenizer and the weights are looked up separately.
     static let requiredFiles = ["config.json"]
-    /// The SentencePiece model, by the names repositories give it (DeBERTa-v2's, XLM-RoBERTa's): one is needed.
+    /// The SentencePiece model, by the names repositories give it (DeBERTa-v2's, XLM-RoBERTa's), else a WordPiece
+    /// tokenizer (`tokenizer.json`, `vocab.txt`, both fetched when there): one is needed.
     static let tokenizerFiles = ["spm.model", "sentencepiece.bpe.model"]
+    static let wordPieceFiles = ["tokenizer.json", "vocab.txt"]
     /// The tokenizer's special tokens.
     static let optionalFiles = ["tokenizer_config.json", "special_tokens_map.json"]
-    /// A sentence-transformers folder's pooling and length, fetched when it has `modules.json`.
-    static let sentenceTransformerFiles = ["1_Pooling/config.json", "sentence_bert_config.json"]
+    /// A sentence-transformers folder's length and prompts, fetched when it has `modules.json` (with each module's
+    /// folder: the Pooling configuration, the Dense layers' configurations and weights).
+    static let sentenceTransformerFiles = ["sentence_bert_config.json", "config_sentence_transformers.json"]
     static let weightFiles = ["model.safetensors", "pytorch_model.bin"]
 
     /// A hub client; `progress` hears (file, bytes so far, total bytes) during downloads.
@@ -74,7 +78,7 @@ public final class ModelHub: @unchecked Sendable {
         let snapshot = folder.appendingPathComponent("snapshots/\(commit)")
         let fileManager = FileManager.default
         guard Self.requiredFiles.allSatisfy({ fileManager.fileExists(atPath: snapshot.appendingPathComponent($0).path) }),
-            Self.tokenizerFiles.contains(where: { fileManager.fileExists(atPath: snapshot.appendingPathComponent($0).path) }),
+            (Self.tokenizerFiles + Self.wordPieceFiles).contains(where: { fileManager.fileExists(atPath: snapshot.appendingPathComponent($0).path) }),
             Self.weightFiles.contains(where: { fileManager.fileExists(atPath: snapshot.appendingPathComponent($0).path) })
         else { return nil }
         return snapshot
@@ -108,13 +112,24 @@ public final class ModelHub: @unchecked Sendable {
             return true
         }
         for name in Self.requiredFiles { _ = try fetch(name, required: true) }
-        guard try Self.tokenizerFiles.contains(where: { try fetch($0, required: false) }) else {
-            throw KorSearchError(
-                .hub, "\(repository) has no SentencePiece tokenizer (\(Self.tokenizerFiles.joined(separator: " or "))) at \(revision)")
+        if try !Self.tokenizerFiles.contains(where: { try fetch($0, required: false) }) {
+            let wordPiece = try Self.wordPieceFiles.map { try fetch($0, required: false) }
+            guard wordPiece.contains(true) else {
+                throw KorSearchError(
+                    .hub,
+                    "\(repository) has no tokenizer this engine reads (\((Self.tokenizerFiles + Self.wordPieceFiles).joined(separator: ", "))) at \(revision)"
+                )
+            }
         }
         for name in Self.optionalFiles { _ = try fetch(name, required: false) }
-        if try fetch("modules.json", required: false) {
+        if try fetch("modules.json", required: false), let snapshot {
             for name in Self.sentenceTransformerFiles { _ = try fetch(name, required: false) }
+            for module in try Self.moduleFolders(snapshot.appendingPathComponent("modules.json")) {
+                _ = try fetch(module.path + "/config.json", required: false)
+                if module.isDense, try !fetch(module.path + "/model.safetensors", required: false) {
+                    _ = try fetch(module.path + "/pytorch_model.bin", required: false)
+                }
+            }
         }
         if try !fetch(Self.weightFiles[0], required: false) {
             guard try fetch(Self.weightFiles[1], required: false) else {
@@ -127,6 +142,19 @@ public final class ModelHub: @unchecked Sendable {
             try Data(commit.utf8).write(to: refs.appendingPathComponent(revision), options: .atomic)
         }
         return snapshot!
+    }
+
+    /// The folders of a `modules.json`'s modules (the transformer at the root has none), and which are Dense.
+    static func moduleFolders(_ url: URL) throws -> [(path: String, isDense: Bool)] {
+        guard let data = FileManager.default.contents(atPath: url.path), case .array(let modules)? = JSONValue.parse(data) else {
+            throw KorSearchError(.hub, "\(url.path) is not a JSON list of modules")
+        }
+        return modules.compactMap { module in
+            guard let fields = module.objectValue, let path = fields["path"]?.stringValue, !path.isEmpty,
+                !path.contains(".."), !path.hasPrefix("/")
+            else { return nil }
+            return (path, fields["type"]?.stringValue?.hasSuffix("Dense") == true)
+        }
     }
 
     /// The files of a cached snapshot with their sizes and blob names.

@@ -67,6 +67,8 @@ public enum ModelLocator {
         var identity = try ModelIdentity(id: id, directory: folder, dimension: embedder.dimension)
         identity.precision = precision
         identity.pooling = embedder.pooling.rawValue
+        identity.queryPrompt = embedder.prompts.query
+        identity.passagePrompt = embedder.prompts.passage
         return (embedder, identity)
     }
 }

@@ -208,6 +208,12 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
         return ids.compactMap { byId[$0] }
     }
 
+    public func sampledPassageIds(_ count: Int) throws -> [Int64] {
+        try pool.withSession { session in
+            try session.query(IndexInfo.sampledPassagesQuery(count)).map { try $0.makeRandomAccess()[0].decode(Int64.self) }
+        }
+    }
+
     public func neighbours(of chunkId: Int64, before: Int, after: Int) throws -> [Passage] {
         let ids = try pool.withSession { session in
             try session.query(

@@ -244,7 +244,7 @@ public final class APIServer: Sendable {
         }
         var embedded: [Float]?
         if body.mode != .keyword {
-            let ids = try await offload { try self.batcher.tokenize([body.query]) }
+            let ids = try await offload { try self.batcher.tokenize([body.query], prompt: self.holder.searcher.queryPrompt) }
             embedded = try await batcher.embed(ids: ids, priority: .query).first?.vector
         }
         let vector = embedded

@@ -51,8 +51,8 @@ final class EmbeddingBatcher: @unchecked Sendable {
         thread.start()
     }
 
-    /// Token ids of texts, cut to the model's maximum length.
-    func tokenize(_ texts: [String]) throws -> [[Int32]] { try embedder.tokenize(texts) }
+    /// Token ids of texts with `prompt` before each, cut to the model's maximum length.
+    func tokenize(_ texts: [String], prompt: String = "") throws -> [[Int32]] { try embedder.tokenize(texts, prompt: prompt) }
 
     /// Embeds token id sequences (L2-normalized), batched with other callers'.
     func embed(ids: [[Int32]], priority: Priority = .bulk) async throws -> [Embedding] {

@@ -6,7 +6,7 @@ import KorSearch
 struct EmbedCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "embed",
-        abstract: "Print the mean-pooled embedding of each input line as JSON lines: {\"embedding\":[...],\"tokens\":N}."
+        abstract: "Print the pooled embedding of each input line as JSON lines: {\"embedding\":[...],\"tokens\":N}."
     )
 
     @OptionGroup var modelOptions: ModelOptions
@@ -15,8 +15,18 @@ struct EmbedCommand: ParsableCommand {
     @Option(name: .long, help: "Texts per forward pass.")
     var batchSize: Int = 32
 
-    @Flag(name: .long, help: "Print the raw mean-pooled vector instead of the L2-normalized one.")
+    @Flag(name: .long, help: "Print the raw pooled vector instead of the L2-normalized one.")
     var noNormalize = false
+
+    @Option(
+        name: .long,
+        help: "Put the model's prompt for this role before each line: query or passage (sentence-transformers' prompt_name; default: none).")
+    var promptName: PromptName?
+
+    /// The roles a sentence-transformers folder names prompts for.
+    enum PromptName: String, ExpressibleByArgument, CaseIterable {
+        case query, passage
+    }
 
     func validate() throws {
         if batchSize < 1 { throw ValidationError("--batch-size must be at least 1, not \(batchSize)") }
@@ -33,7 +43,13 @@ struct EmbedCommand: ParsableCommand {
                 "--max-length \(asked) is more than the \(positions) positions the model was trained on; longer texts embed, but the model has never seen such distances"
             )
         }
-        let ids = try embedder.tokenize(lines)
+        let prompt: String =
+            switch promptName {
+            case .query?: embedder.prompts.query
+            case .passage?: embedder.prompts.passage
+            case nil: ""
+            }
+        let ids = try embedder.tokenize(lines, prompt: prompt)
         var start = 0
         while start < ids.count {
             let batch = Array(ids[start ..< min(start + batchSize, ids.count)])

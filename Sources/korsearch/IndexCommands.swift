@@ -81,7 +81,13 @@ struct IndexCommand: ParsableCommand {
             location: location, embedder: loaded.embedder, model: loaded.identity,
             options: options, warn: warn)
         let reporter = ProgressReporter(quiet: quiet)
-        let summary = try indexer.index(folder: URL(fileURLWithPath: folder)) { reporter.update($0) }
+        var summary = try indexer.index(folder: URL(fileURLWithPath: folder)) { reporter.update($0) }
+        // A changed index (or one with no weight yet) gets its hybrid weight chosen from its own text, unless a
+        // weight from judgments is stored.
+        let changed = summary.added + summary.updated + summary.removed > 0
+        if try changed || IndexStores.meta(of: location).vectorWeight == nil {
+            summary.vectorWeight = try indexer.chooseVectorWeight()
+        }
         if let rerank { try IndexStores.setDefaultReranker(location, rerank == "none" ? nil : rerank) }
         if json {
             writeOutput(try jsonLine(summary))
@@ -94,6 +100,7 @@ struct IndexCommand: ParsableCommand {
             text += String(format: "%.1f s; embedded %d tokens at %.0f tokens/s", summary.seconds, summary.tokens, summary.tokensPerSecond)
             text += summary.reused > 0 ? "; \(summary.reused) passages reused their stored vectors\n" : "\n"
             if summary.metadataUpdated > 0 { text += "metadata updated on \(summary.metadataUpdated) unchanged documents\n" }
+            if let choice = summary.vectorWeight { text += "hybrid vector weight \(choice.weight), chosen from \(choice.source)\n" }
             for file in summary.skipped { text += "skipped \(shown(file.path)): \(shown(file.reason))\n" }
             writeOutput(text)
         }
@@ -121,9 +128,10 @@ struct InfoCommand: ParsableCommand {
                 documents  \(info.documents)
                 chunks     \(info.chunks) (vectors in the vector index: \(info.vectors); distinct: \(info.distinctVectors))
                 model      \(shown(info.model)) (dimension \(info.dimension), \(info.pooling) pooling, \(info.precision), fingerprint \(info.modelFingerprint.prefix(12)))
+                prompts    \(info.queryPrompt.isEmpty && info.passagePrompt.isEmpty ? "none" : "query \"\(shown(info.queryPrompt))\", passage \"\(shown(info.passagePrompt))\"")
                 chunking   \(info.chunkTokens) tokens, overlap \(info.chunkOverlap)
                 vectors    \(info.faiss)\(info.faissSetting == "auto" ? " (auto: chosen by size)" : "")
-                hybrid     vector weight \(info.vectorWeight) (0 keyword only, 1 vector only)
+                hybrid     vector weight \(info.vectorWeight) (0 keyword only, 1 vector only; \(info.vectorWeightSource.map(shown) ?? "the default: none chosen yet"))
                 reranker   \(info.reranker.map(shown) ?? "none (korsearch index --rerank MODEL sets one)")
                 indexed    \(info.lastIndexedAt ?? "?")
                 formats    \(info.formats.map(\.type).joined(separator: ", "))

@@ -135,10 +135,17 @@ struct EvalCommand: ParsableCommand {
 
     @OptionGroup var filterOptions: FilterOptions
 
+    @OptionGroup var reranker: RerankerOption
+
+    @Option(name: .long, help: "How many first-stage hits the reranker reads (default 50).")
+    var rerankTop: Int = SearchRequest.defaultRerankTop
+
     @Flag(name: .long, help: "Print JSON.")
     var json = false
 
     func validate() throws {
+        if reranker.rerank != nil, sweep { throw ValidationError("--sweep measures first-stage hybrid weights; leave out --rerank") }
+        try commandLine { try SearchRequest.schema.field(at: "rerank_top")!.check(Double(rerankTop), naming: .options(of: SearchRequest.schema)) }
         if let vectorWeight {
             try commandLine { try SearchRequest.schema.field(at: "vector_weight")!.check(vectorWeight, naming: .options(of: SearchRequest.schema)) }
         }
@@ -153,7 +160,8 @@ struct EvalCommand: ParsableCommand {
         let modes = mode.map { [$0] } ?? SearchMode.allCases
         let searcher = try Searcher(
             location: try target.existingLocation, model: modelOptions.model, precision: modelOptions.precision,
-            loadModel: modes != [.keyword], warn: { warn($0) })
+            loadModel: modes != [.keyword] || reranker.rerank != nil, reranker: reranker.rerank, defaultReranker: !reranker.noRerank,
+            warn: { warn($0) })
         let missing = try searcher.checkJudgments(queries)
         if !missing.isEmpty {
             warn(
@@ -162,17 +170,38 @@ struct EvalCommand: ParsableCommand {
         }
         var results: [String: RetrievalMetrics] = [:]
         let filters = try filterOptions.filters()
-        for mode in modes { results[mode.rawValue] = try searcher.evaluate(queries, mode: mode, k: k, filters: filters, vectorWeight: vectorWeight) }
+        // With a reranker (--rerank, or the index's default), each mode is measured before and after it.
+        var rows = modes.map(\.rawValue)
+        for mode in modes {
+            results[mode.rawValue] = try searcher.evaluate(queries, mode: mode, k: k, filters: filters, vectorWeight: vectorWeight)
+            if searcher.reranker != nil {
+                results[mode.rawValue + "+rerank"] = try searcher.evaluate(
+                    queries, mode: mode, k: k, filters: filters, vectorWeight: vectorWeight, rerankTop: rerankTop)
+                rows.insert(mode.rawValue + "+rerank", at: rows.firstIndex(of: mode.rawValue)! + 1)
+            }
+        }
         if json {
-            struct Report: Encodable { var k: Int; var queries: Int; var model: String; var modes: [String: RetrievalMetrics] }
-            writeOutput(try jsonLine(Report(k: k, queries: queries.count, model: searcher.index.meta.modelId, modes: results)))
+            struct Report: Encodable {
+                var k: Int
+                var queries: Int
+                var model: String
+                var reranker: String?
+                var modes: [String: RetrievalMetrics]
+            }
+            writeOutput(
+                try jsonLine(
+                    Report(k: k, queries: queries.count, model: searcher.index.meta.modelId, reranker: searcher.reranker?.name, modes: results)))
         } else {
             var text = "model \(searcher.index.meta.modelId), \(queries.count) queries\n"
-            text += "mode    " + column("Recall@\(k)", 10) + column("MRR@10", 9) + column("nDCG@10", 9) + "\n"
-            for mode in modes {
-                let metrics = results[mode.rawValue]!
+            if let name = searcher.reranker?.name { text += "reranker \(shown(name)), top \(rerankTop)\n" }
+            let width = searcher.reranker == nil ? 8 : 16
+            text +=
+                "mode".padding(toLength: width, withPad: " ", startingAt: 0) + column("Recall@\(k)", 10) + column("MRR@10", 9) + column("nDCG@10", 9)
+                + "\n"
+            for row in rows {
+                let metrics = results[row]!
                 text +=
-                    mode.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)
+                    row.padding(toLength: width, withPad: " ", startingAt: 0)
                     + column(String(format: "%.3f", metrics.recall), 10) + column(String(format: "%.3f", metrics.mrr), 9)
                     + column(String(format: "%.3f", metrics.ndcg), 9) + "\n"
             }
@@ -230,9 +259,13 @@ struct EvalCommand: ParsableCommand {
                 + column(String(format: "%.3f", metrics.mrr), 9) + column(String(format: "%.3f", metrics.ndcg), 9)
                 + (weight == best ? "  best" : "") + (weight == current ? "  (index default)" : "") + "\n"
         }
+        // A weight korsearch chose from held-out sentences is worth replacing by the judged best even when equal:
+        // one stored from judgments stays through later indexing runs.
+        let automatic = searcher.index.meta.vectorWeightIsAutomatic
+        if automatic { text += "the index default was chosen from held-out sentences of the index, not from judgments (korsearch info)\n" }
         writeOutput(text)
         var save = saveBest
-        if !save, best != current, isatty(STDIN_FILENO) != 0, isatty(STDERR_FILENO) != 0 {
+        if !save, best != current || automatic, isatty(STDIN_FILENO) != 0, isatty(STDERR_FILENO) != 0 {
             FileHandle.standardError.write(Data("store \(best) as this index's default vector weight (now \(current))? [y/N] ".utf8))
             save = ["y", "yes"].contains(readLine()?.trimmingCharacters(in: .whitespaces).lowercased() ?? "")
         }
@@ -240,7 +273,7 @@ struct EvalCommand: ParsableCommand {
         text = ""
         if save {
             text += "stored \(best) as the index's default vector weight\n"
-        } else if best != current {
+        } else if best != current || automatic {
             text += "to make \(best) the index's default: add --save-best (queries may still set --vector-weight)\n"
         }
         writeOutput(text)

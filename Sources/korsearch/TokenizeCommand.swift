@@ -15,7 +15,7 @@ struct TokenizeCommand: ParsableCommand {
     @OptionGroup var input: TextInputOptions
 
     func run() throws {
-        let (tokenizer, longest) = try DebertaTokenizer.load(
+        let (tokenizer, longest) = try TextTokenizer.load(
             modelDirectory: try ModelLocator.resolve(model, hub: ModelHub(progress: ModelCommand.progressReporter())))
         let lines = try readInputLines(input.input)
         var output = ""

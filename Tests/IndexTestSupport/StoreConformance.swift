@@ -142,7 +142,7 @@ public struct StoreConformance {
         do {
             let writer = try indexer.openForWriting()
             let model = try SharedModels.tiny()
-            let chunker = Chunker(tokenizer: model.embedder.tokenizer, options: StoreConformance.chunking)
+            let chunker = try Chunker(tokenizer: model.embedder.tokenizer, options: StoreConformance.chunking)
             var updates: [DocumentUpdate] = []
             for path in ["market/oil-commodities.txt", "disclosures/buyback-decision.html"] {
                 let url = corpus.appendingPathComponent(path)

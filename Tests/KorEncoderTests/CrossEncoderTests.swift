@@ -3,44 +3,55 @@ import XCTest
 
 @testable import KorEncoder
 
-/// A cross-encoder of the architecture of bge-reranker-v2-m3 (XLMRobertaForSequenceClassification, one label),
-/// held to transformers' fast tokenizer and model and to sentence-transformers' CrossEncoder.predict on a small
-/// random-weight model (Scripts/make_encoder_family_fixtures.py).
+/// Cross-encoders of the architectures rerankers are published in — XLMRobertaForSequenceClassification (bge-
+/// reranker-v2-m3), BertForSequenceClassification (WordPiece, the passage token type 1) and
+/// DebertaV2ForSequenceClassification (GELU pooler), one label — held to transformers' fast tokenizer and model and
+/// to sentence-transformers' CrossEncoder.predict on small random-weight models
+/// (Scripts/make_encoder_family_fixtures.py).
 final class CrossEncoderTests: XCTestCase {
     private struct Expected: Decodable {
         let pairs: [[String]]
         let max_length: Int
         let ids: [[Int32]]
+        let token_type_ids: [[Int32]]?
         let logits: [Float]
         let scores: [Float]
     }
 
-    private let folder = Fixtures.model("xlmr-tiny-reranker")
+    private let rerankers = ["xlmr-tiny-reranker", "bert-tiny-reranker", "deberta-tiny-reranker"]
 
-    private func expected() throws -> Expected {
-        try JSONDecoder().decode(Expected.self, from: Data(contentsOf: folder.appendingPathComponent("expected.json")))
+    private func expected(_ name: String) throws -> Expected {
+        try JSONDecoder().decode(Expected.self, from: Data(contentsOf: Fixtures.model(name).appendingPathComponent("expected.json")))
     }
 
     func testPairsAreCutLongestFirstAsTransformersCutsThem() throws {
-        let reference = try expected()
-        let reranker = try CrossEncoder(modelDirectory: folder)
-        XCTAssertEqual(reranker.maxLength, reference.max_length)
-        for (pair, ids) in zip(reference.pairs, reference.ids) {
-            XCTAssertEqual(try reranker.pair(pair[0], pair[1]), ids, "\(pair[0].prefix(20)) / \(pair[1].prefix(20))")
+        for name in rerankers {
+            let reference = try expected(name)
+            let reranker = try CrossEncoder(modelDirectory: Fixtures.model(name))
+            XCTAssertEqual(reranker.maxLength, reference.max_length, name)
+            for (index, (pair, ids)) in zip(reference.pairs, reference.ids).enumerated() {
+                let encoded = try reranker.pair(pair[0], pair[1])
+                XCTAssertEqual(encoded.ids, ids, "\(name): \(pair[0].prefix(20)) / \(pair[1].prefix(20))")
+                if let types = reference.token_type_ids?[index], let second = types.firstIndex(of: 1) {
+                    XCTAssertEqual(encoded.secondStart, second, "\(name): the passage's first token of type 1, pair \(index)")
+                }
+            }
         }
     }
 
     func testScoresAreCrossEncoderPredictWithin1e5() throws {
-        let reference = try expected()
-        let reranker = try CrossEncoder(modelDirectory: folder)
-        let logits = try reranker.logits(ids: reference.ids, batchSize: 4)
-        for (index, (got, wanted)) in zip(logits, reference.logits).enumerated() {
-            XCTAssertEqual(got, wanted, accuracy: 1e-5, "logit of pair \(index)")
-        }
-        for (query, group) in Dictionary(grouping: reference.pairs.indices, by: { reference.pairs[$0][0] }) {
-            let scores = try reranker.scores(query: query, passages: group.map { reference.pairs[$0][1] })
-            for (score, index) in zip(scores, group) {
-                XCTAssertEqual(score, reference.scores[index], accuracy: 1e-5, "score of pair \(index)")
+        for name in rerankers {
+            let reference = try expected(name)
+            let reranker = try CrossEncoder(modelDirectory: Fixtures.model(name))
+            let logits = try reranker.logits(pairs: reference.pairs.map { try reranker.pair($0[0], $0[1]) }, batchSize: 4)
+            for (index, (got, wanted)) in zip(logits, reference.logits).enumerated() {
+                XCTAssertEqual(got, wanted, accuracy: 1e-5, "\(name): logit of pair \(index)")
+            }
+            for (query, group) in Dictionary(grouping: reference.pairs.indices, by: { reference.pairs[$0][0] }) {
+                let scores = try reranker.scores(query: query, passages: group.map { reference.pairs[$0][1] })
+                for (score, index) in zip(scores, group) {
+                    XCTAssertEqual(score, reference.scores[index], accuracy: 1e-5, "\(name): score of pair \(index)")
+                }
             }
         }
     }

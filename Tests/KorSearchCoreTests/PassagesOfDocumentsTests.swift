@@ -57,7 +57,7 @@ final class PassagesOfDocumentsTests: XCTestCase {
             index += 1
         }
         let document = LoadedDocument(type: "txt", title: nil, text: text, pageStarts: [0], paged: false, encoding: nil)
-        let chunker = Chunker(tokenizer: model.embedder.tokenizer, options: ChunkingOptions(chunkTokens: 256, overlapTokens: 32))
+        let chunker = try Chunker(tokenizer: model.embedder.tokenizer, options: ChunkingOptions(chunkTokens: 256, overlapTokens: 32))
         let chunks = try chunker.chunks(of: document)
         XCTAssertGreaterThan(chunks.count, 1000)
         let scalars = Array(text.unicodeScalars)

@@ -147,4 +147,28 @@ final class ModelHubTests: XCTestCase {
         XCTAssertEqual(loaded.identity.fingerprint, local.identity.fingerprint, "the same files, the same model")
         XCTAssertEqual(try loaded.embedder.embed(["기준금리 동결"])[0].vector, try local.embedder.embed(["기준금리 동결"])[0].vector)
     }
+
+    /// Repositories published in the other shapes come whole: a Dense module's folder with its weights, a WordPiece
+    /// `vocab.txt` with its options, a `tokenizer.json` alone with the prompts; each loads as from its folder.
+    func testDenseWordPieceAndPromptRepositoriesComeWhole() throws {
+        for (name, files) in [
+            ("mdeberta-tiny-st-dense", ["2_Dense/config.json", "2_Dense/model.safetensors", "spm.model"]),
+            ("roberta-tiny-wordpiece-st", ["vocab.txt", "tokenizer_config.json"]),
+            ("bert-tiny-st-prompts", ["tokenizer.json", "config_sentence_transformers.json"]),
+        ] {
+            let folder = TestPaths.fixtures.appendingPathComponent("models/\(name)")
+            let server = try HubTestServer(serving: folder, as: "team/\(name)")
+            defer { server.stop() }
+            let hub = ModelHub(settings: settings(server, cache: try temporaryFolder()))
+            let snapshot = try ModelLocator.resolve("team/\(name)", hub: hub)
+            for file in files {
+                XCTAssertTrue(FileManager.default.fileExists(atPath: snapshot.appendingPathComponent(file).path), "\(name): \(file)")
+            }
+            let loaded = try ModelLocator.load("team/\(name)", hub: hub)
+            let local = try ModelLocator.load(folder.path)
+            XCTAssertEqual(loaded.identity.fingerprint, local.identity.fingerprint, name)
+            XCTAssertEqual([loaded.identity.queryPrompt, loaded.identity.passagePrompt], [local.identity.queryPrompt, local.identity.passagePrompt])
+            XCTAssertEqual(try loaded.embedder.embed(["기준금리 동결"])[0].vector, try local.embedder.embed(["기준금리 동결"])[0].vector, name)
+        }
+    }
 }

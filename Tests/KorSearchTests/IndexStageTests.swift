@@ -84,7 +84,7 @@ final class IndexStageTests: XCTestCase {
         let manifest = Manifest(folder: folder)
         XCTAssertEqual(manifest.problems, [])
         let reading = DocumentReading(
-            limits: DocumentLimits(), chunker: Chunker(tokenizer: model.embedder.tokenizer, options: ChunkingOptions()),
+            limits: DocumentLimits(), chunker: try Chunker(tokenizer: model.embedder.tokenizer, options: ChunkingOptions()),
             manifest: manifest)
         let update = try reading.read(file, sha256: "h")
         XCTAssertEqual(update.metadata.company, "한빛전자")
@@ -104,7 +104,7 @@ final class IndexStageTests: XCTestCase {
     func testReuseEmbedsEachDistinctInputOnceAndTakesStoredOnes() throws {
         let model = try tinyModel
         let (_, writer) = try writer()
-        let chunker = Chunker(tokenizer: model.embedder.tokenizer, options: ChunkingOptions())
+        let chunker = try Chunker(tokenizer: model.embedder.tokenizer, options: ChunkingOptions())
         func update(_ path: String, _ text: String) throws -> DocumentUpdate {
             let document = LoadedDocument(type: "txt", title: nil, text: text, pageStarts: [0], paged: false, encoding: nil)
             return DocumentUpdate(

@@ -46,7 +46,7 @@ final class ReuseTests: XCTestCase {
         // Anywhere in the document: over 45 insertion points, few passages change (greedy packing from the
         // start changed 24.5 on average, 66 at worst — every passage after the edit).
         let model = try tinyModel
-        let chunker = Chunker(tokenizer: model.embedder.tokenizer, options: ChunkingOptions())
+        let chunker = try Chunker(tokenizer: model.embedder.tokenizer, options: ChunkingOptions())
         func inputs(_ text: String) throws -> Set<String> {
             let url = try write(text, to: try temporaryFolder(), "r.txt")
             return Set(try chunker.chunks(of: try DocumentLoader.load(url)).map(\.inputHash))

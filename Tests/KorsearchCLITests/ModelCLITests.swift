@@ -72,6 +72,43 @@ final class ModelCLITests: XCTestCase {
         XCTAssertTrue(search.stdout.contains("\"path\":\"buyback.txt\""), search.stdout)
     }
 
+    /// A BERT encoder with a WordPiece `tokenizer.json` and e5's prompts, as a user points korsearch at it: `embed
+    /// --prompt-name query` is SentenceTransformer.encode(prompt_name="query"); the index records the prompts,
+    /// passages are embedded after the passage prompt (their model inputs start with its tokens) and queries after
+    /// the query prompt; `info` shows both.
+    func testAWordPieceEncoderWithPromptsIndexesAndSearches() throws {
+        let model = tinyModel.deletingLastPathComponent().appendingPathComponent("bert-tiny-st-prompts")
+        struct Expected: Decodable {
+            let texts: [String]
+            let vectors_query: [[Float]]
+        }
+        let expected = try JSONDecoder().decode(Expected.self, from: Data(contentsOf: model.appendingPathComponent("expected.json")))
+        let input = try temporaryFolder().appendingPathComponent("texts.txt")
+        try Data(expected.texts[0].utf8).write(to: input)
+        let embedded = try runKorsearch(["embed", "--model", model.path, "--input", input.path, "--prompt-name", "query"])
+        XCTAssertEqual(embedded.status, 0, embedded.stderr)
+        struct Line: Decodable { let embedding: [Float] }
+        let vector = try JSONDecoder().decode(Line.self, from: Data(embedded.stdout.utf8)).embedding
+        XCTAssertEqual(zip(vector, expected.vectors_query[0]).map { abs($0 - $1) }.max() ?? 1, 0, accuracy: 1e-5)
+        let badRole = try runKorsearch(["embed", "--model", model.path, "--input", input.path, "--prompt-name", "question"])
+        XCTAssertEqual(badRole.status, 64, badRole.stderr)
+
+        let corpus = try temporaryFolder()
+        try Data("한빛전자는 자기주식 취득을 결정했다. 취득 예정 금액은 500억원이다.".utf8).write(to: corpus.appendingPathComponent("buyback.txt"))
+        try Data("기준금리는 연 3.50%로 동결되었다.".utf8).write(to: corpus.appendingPathComponent("rate.txt"))
+        let index = try temporaryFolder().appendingPathComponent("index").path
+        let indexed = try runKorsearch([
+            "index", corpus.path, "--index", index, "--model", model.path, "--chunk-tokens", "64", "--chunk-overlap", "8",
+        ])
+        XCTAssertEqual(indexed.status, 0, indexed.stderr)
+        let info = try runKorsearch(["info", "--index", index, "--json"])
+        XCTAssertTrue(info.stdout.contains(#""query_prompt":"query: ""#) && info.stdout.contains(#""passage_prompt":"passage: ""#), info.stdout)
+        XCTAssertTrue(try runKorsearch(["info", "--index", index]).stdout.contains(#"prompts    query "query: ", passage "passage: ""#))
+        let search = try runKorsearch(["search", "자기주식 취득 결정", "--index", index, "--json", "-k", "2", "--mode", "vector"])
+        XCTAssertEqual(search.status, 0, search.stderr)
+        XCTAssertTrue(search.stdout.contains("\"path\":\"buyback.txt\""), search.stdout)
+    }
+
     /// A reranker as the index's default: `index --rerank MODEL` checks and records it; searches use it unless
     /// told `--no-rerank`; `--rerank none` removes it; a model that is not a cross-encoder is refused before
     /// anything is indexed.

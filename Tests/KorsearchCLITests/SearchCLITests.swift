@@ -113,6 +113,38 @@ final class SearchCLITests: XCTestCase {
         XCTAssertGreaterThanOrEqual(report["queries"] as? Int ?? 0, 30)
     }
 
+    /// `index` chooses the hybrid weight from held-out sentences and says so; `info` shows how it was chosen;
+    /// `eval --rerank MODEL` measures each mode before and after the reranker.
+    func testIndexChoosesAWeightAndEvalMeasuresAReranker() throws {
+        let folder = try temporaryFolder()
+        let index = folder.appendingPathComponent("index").path
+        let model = repository.appendingPathComponent("Tests/Fixtures/models/mdeberta-tiny-safetensors").path
+        let indexed = try runKorsearch([
+            "index", repository.appendingPathComponent("Examples/corpus").path, "--index", index, "--model", model, "--json",
+        ])
+        XCTAssertEqual(indexed.status, 0, indexed.stderr)
+        let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(indexed.stdout.utf8)) as? [String: Any])
+        let choice = try XCTUnwrap(summary["vector_weight"] as? [String: Any])
+        XCTAssertGreaterThanOrEqual(choice["questions"] as? Int ?? 0, 10)
+        XCTAssertNotNil(choice["keyword_only_mrr"] as? Double)
+        let info = try runKorsearch(["info", "--index", index])
+        XCTAssertTrue(info.stdout.contains("held-out sentences: \(choice["questions"] as? Int ?? 0) questions from the index"), info.stdout)
+
+        let reranker = repository.appendingPathComponent("Tests/Fixtures/models/xlmr-tiny-reranker").path
+        let qrels = repository.appendingPathComponent("Examples/eval/qrels.jsonl").path
+        let run = try runKorsearch(["eval", "--index", index, "--qrels", qrels, "--rerank", reranker, "--rerank-top", "10", "--json"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(report["reranker"] as? String, reranker)
+        let modes = try XCTUnwrap(report["modes"] as? [String: [String: Any]])
+        XCTAssertEqual(Set(modes.keys), ["hybrid", "vector", "keyword", "hybrid+rerank", "vector+rerank", "keyword+rerank"])
+        let human = try runKorsearch(["eval", "--index", index, "--qrels", qrels, "--rerank", reranker, "--mode", "keyword", "--rerank-top", "10"])
+        XCTAssertTrue(human.stdout.contains("reranker \(reranker), top 10") && human.stdout.contains("keyword+rerank"), human.stdout)
+        let refused = try runKorsearch(["eval", "--index", index, "--qrels", qrels, "--rerank", model])
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.stderr.contains("not a cross-encoder"), refused.stderr)
+    }
+
     /// `eval --sweep` reports hybrid at each weight and names the best; `--save-best` stores it, `info` and
     /// `search --json` then show it, and `--vector-weight` on a query still wins. Bad weights are usage errors.
     func testSweepStoresTheBestWeightAndQueriesMaySetTheirOwn() throws {

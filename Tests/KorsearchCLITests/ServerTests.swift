@@ -122,7 +122,11 @@ final class ServerTests: XCTestCase {
         let hybrid = try call(server, "POST", "/v1/search", json: ["query": "국고채 금리", "filters": ["types": ["md"]]])
         XCTAssertEqual(hybrid.status, 200)
         XCTAssertTrue((hybrid.object?["results"] as? [[String: Any]] ?? []).allSatisfy { ($0["path"] as? String)?.hasSuffix(".md") == true })
-        XCTAssertEqual(hybrid.object?["vector_weight"] as? Double, 0.5, "the weight the fusion used")
+        // The index's weight, chosen by `korsearch index` from held-out sentences.
+        let stored =
+            try JSONSerialization.jsonObject(with: Data(try runKorsearch(["info", "--index", index, "--json"]).stdout.utf8)) as? [String: Any]
+        XCTAssertEqual(hybrid.object?["vector_weight"] as? Double, stored?["vector_weight"] as? Double, "the weight the fusion used")
+        XCTAssertTrue((stored?["vector_weight_source"] as? String)?.hasPrefix("held-out sentences") == true)
         // vector_weight 0: hybrid ranks as keyword search does.
         let keywordOnly = try call(server, "POST", "/v1/search", json: ["query": "자기주식 소각", "k": 3, "vector_weight": 0])
         XCTAssertEqual(keywordOnly.object?["vector_weight"] as? Double, 0)

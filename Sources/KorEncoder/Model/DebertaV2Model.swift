@@ -103,8 +103,13 @@ public final class DebertaV2Model: @unchecked Sendable {
     /// The relative-position bucket of a distance (exposed for tests against transformers).
     public func relativeBucket(_ distance: Int) -> Int { positions.bucket(distance) }
 
-    /// Runs the encoder over sequences of token ids and returns their last hidden states.
-    public func forward(_ sequences: [[Int32]]) throws -> PackedHiddenStates {
+    /// Runs the encoder over sequences of token ids and returns their last hidden states. `secondSegmentStarts`
+    /// gives, for pairs, the position where each sequence's second text starts: from there on its tokens are of
+    /// type 1 when the model has two token types (BERT, DeBERTa-v2 with types); otherwise every token is type 0.
+    public func forward(_ sequences: [[Int32]], secondSegmentStarts: [Int]? = nil) throws -> PackedHiddenStates {
+        if let secondSegmentStarts, secondSegmentStarts.count != sequences.count {
+            throw EncoderError(.invalidInput, "\(secondSegmentStarts.count) segment starts for \(sequences.count) sequences")
+        }
         let hidden = config.hiddenSize
         var offsets = [0]
         for (index, ids) in sequences.enumerated() {
@@ -124,7 +129,7 @@ public final class DebertaV2Model: @unchecked Sendable {
         if tokens == 0 { return PackedHiddenStates(values: x, offsets: offsets, width: hidden) }
 
         try Kernels.exclusive {
-            embed(sequences, into: &x)
+            embed(sequences, secondSegmentStarts: secondSegmentStarts, into: &x)
             let workspace =
                 cachedWorkspace.flatMap { $0.tokens >= tokens ? $0 : nil } ?? Workspace(config: config, tokens: tokens, precision: precision)
             cachedWorkspace = workspace
@@ -139,7 +144,7 @@ public final class DebertaV2Model: @unchecked Sendable {
 
     /// Word embeddings (plus position and token-type embeddings where the model has them), the optional
     /// projection, then LayerNorm. The attention mask is all ones on packed rows, so its multiply is a no-op.
-    private func embed(_ sequences: [[Int32]], into x: inout [Float]) {
+    private func embed(_ sequences: [[Int32]], secondSegmentStarts: [Int]?, into x: inout [Float]) {
         let hidden = config.hiddenSize, width = config.embeddingSize
         let tokens = x.count / hidden
         var input = weights.embedProjection == nil ? [] : [Float](repeating: 0, count: tokens * width)
@@ -147,7 +152,8 @@ public final class DebertaV2Model: @unchecked Sendable {
             x.withUnsafeMutableBufferPointer { xs in
                 let target = weights.embedProjection == nil ? xs.baseAddress! : projected.baseAddress!
                 var row = 0
-                for ids in sequences {
+                for (sequence, ids) in sequences.enumerated() {
+                    let secondStart = secondSegmentStarts?[sequence] ?? Int.max
                     for (position, id) in ids.enumerated() {
                         let out = target + row * width
                         out.update(from: weights.wordEmbeddings.row(Int(id)), count: width)
@@ -155,8 +161,9 @@ public final class DebertaV2Model: @unchecked Sendable {
                             let base = (position + config.positionOffset) * width
                             for i in 0 ..< width { out[i] += positionTable[base + i] }
                         }
-                        if let typeRow = weights.tokenTypeEmbedding {
-                            for i in 0 ..< width { out[i] += typeRow[i] }
+                        if let types = weights.tokenTypeEmbeddings {
+                            let base = position >= secondStart && types.count >= 2 * width ? width : 0
+                            for i in 0 ..< width { out[i] += types[base + i] }
                         }
                         row += 1
                     }

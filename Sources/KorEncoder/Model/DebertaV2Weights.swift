@@ -31,8 +31,9 @@ struct DebertaV2LayerWeights {
 struct DebertaV2Weights {
     var wordEmbeddings: EmbeddingTable
     var positionEmbeddings: [Float]?
-    /// Row 0 of the token type embeddings (token type ids are all zero), when the model has them.
-    var tokenTypeEmbedding: [Float]?
+    /// The token type embeddings [types, embedding] (rows 0 and 1 at most: a text, the second text of a pair),
+    /// when the model has them.
+    var tokenTypeEmbeddings: [Float]?
     /// [hidden, embedding] when embedding_size differs from hidden_size.
     var embedProjection: [Float]?
     var embeddingNormWeight: [Float]
@@ -73,9 +74,11 @@ struct DebertaV2Weights {
         positionEmbeddings =
             config.positionBiasedInput
             ? try load("embeddings.position_embeddings.weight", [config.maxPositionEmbeddings, embedding]) : nil
-        tokenTypeEmbedding =
+        tokenTypeEmbeddings =
             config.typeVocabSize > 0
-            ? Array(try load("embeddings.token_type_embeddings.weight", [config.typeVocabSize, embedding])[0 ..< embedding])
+            ? Array(
+                try load("embeddings.token_type_embeddings.weight", [config.typeVocabSize, embedding])[0 ..< min(2, config.typeVocabSize) * embedding]
+            )
             : nil
         embedProjection = embedding != hidden ? try load("embeddings.embed_proj.weight", [hidden, embedding]) : nil
         embeddingNormWeight = try load("embeddings.LayerNorm.weight", [hidden])

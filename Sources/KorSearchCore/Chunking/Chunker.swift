@@ -85,16 +85,30 @@ public struct Chunk: Sendable, Equatable {
 /// the first sentence whose own text hashes to a boundary (see `Boundary`), so an edit changes only the
 /// passages around it and the rest keep their exact text (and their vectors can be reused).
 public struct Chunker: Sendable {
-    public let tokenizer: DebertaTokenizer
+    public let tokenizer: TextTokenizer
     public let options: ChunkingOptions
+    /// The text the model puts before every passage (a sentence-transformers passage prompt such as e5's
+    /// `"passage: "`): a passage's model input is the tokens of the prompt and its text, and the prompt's tokens
+    /// come out of the passage's budget.
+    public let passagePrompt: String
+    /// The prompt's token count.
+    private let promptTokens: Int
 
-    /// A chunker counting tokens with a model's tokenizer.
-    public init(tokenizer: DebertaTokenizer, options: ChunkingOptions) {
+    /// A chunker counting tokens with a model's tokenizer; an error when the prompt leaves passages no room.
+    public init(tokenizer: TextTokenizer, options: ChunkingOptions, passagePrompt: String = "") throws {
         self.tokenizer = tokenizer
         self.options = options
+        self.passagePrompt = passagePrompt
+        promptTokens = passagePrompt.isEmpty ? 0 : try tokenizer.pieces(passagePrompt).count
+        guard options.chunkTokens - 2 - promptTokens >= 8 else {
+            throw KorSearchError(
+                .invalidArgument,
+                "--chunk-tokens \(options.chunkTokens) leaves no room for passages after the model's passage prompt (\(promptTokens) tokens)")
+        }
     }
 
-    private var budget: Int { options.chunkTokens - 2 }
+    /// The tokens of a passage's own text.
+    private var budget: Int { options.chunkTokens - 2 - promptTokens }
 
     /// A sentence (or a table line, or part of one too long for a passage): what passages are packed from.
     private struct Piece {
@@ -111,6 +125,13 @@ public struct Chunker: Sendable {
         /// Whether it leads what follows (a heading, a table's caption, unit and header lines): a passage does
         /// not end on it when it can help it.
         var leads: Bool
+    }
+
+    /// A passage's model input: `[CLS]`, the pieces of the prompt and the passage, `[SEP]` (at most
+    /// `chunkTokens`). Without a prompt the passage's own pieces, already counted, are the input.
+    private func modelInput(_ pieces: [Int32], text: String) throws -> [Int32] {
+        let all = passagePrompt.isEmpty ? pieces : try tokenizer.pieces(passagePrompt + text)
+        return [tokenizer.clsId] + all.prefix(options.chunkTokens - 2) + [tokenizer.sepId]
     }
 
     /// The passages of a document, in order: the sentences of each block (a table's rows, each a line),
@@ -220,7 +241,7 @@ public struct Chunker: Sendable {
                 Chunk(
                     ordinal: chunks.count, text: passage(last), start: range.lowerBound, end: range.upperBound,
                     page: document.paged ? pieces[first].page : nil, section: pieces[first].section.map { sections[$0] },
-                    ids: [tokenizer.clsId] + ids.prefix(budget) + [tokenizer.sepId]))
+                    ids: try modelInput(ids, text: passage(last))))
             if last + 1 >= pieces.count { break }
             // The next passage starts with trailing sentences worth at most `overlapTokens`, always moving on;
             // a table's rows are not repeated (a passage continuing a table repeats its header instead).

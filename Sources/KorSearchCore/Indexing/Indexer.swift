@@ -66,6 +66,9 @@ public struct IndexSummary: Sendable, Codable, Equatable {
     /// Model tokens embedded, and their rate.
     public var tokens = 0
     public var tokensPerSecond = 0.0
+    /// The hybrid weight chosen after the run from the index's own text (`Indexer.chooseVectorWeight`), when
+    /// one was.
+    public var vectorWeight: WeightChoice?
 
     enum CodingKeys: String, CodingKey {
         case added, updated, removed, unchanged, skipped, documents, chunks, seconds, tokens, reused
@@ -73,6 +76,7 @@ public struct IndexSummary: Sendable, Codable, Equatable {
         case claimedElsewhere = "claimed_elsewhere"
         case metadataUpdated = "metadata_updated"
         case otherShards = "other_shards"
+        case vectorWeight = "vector_weight"
     }
 }
 
@@ -139,6 +143,22 @@ public final class Indexer {
         self.warn = warn
     }
 
+    /// Chooses the index's hybrid vector weight from its own text (`Searcher.chooseVectorWeight`: held-out
+    /// sentences, no judgments) and stores it with how it was chosen — unless a weight chosen otherwise (from
+    /// judgments, `eval --sweep --save-best`) is stored, which is kept. `korsearch index` calls it after a run that
+    /// changed the index, or when no weight is stored.
+    ///
+    /// - Returns: the choice, or nil when none was made (a weight from judgments is stored, or the index gives
+    ///   too few questions).
+    public func chooseVectorWeight(questions: Int = 100) throws -> WeightChoice? {
+        let meta = try IndexStores.meta(of: location)
+        if meta.vectorWeight != nil, !meta.vectorWeightIsAutomatic { return nil }
+        let searcher = try Searcher(location: location, embedder: embedder, model: model)
+        guard let choice = try searcher.chooseVectorWeight(questions: questions) else { return nil }
+        try IndexStores.setDefaultVectorWeight(location, choice.weight, source: choice.source)
+        return choice
+    }
+
     /// The meta of a new index built by this indexer.
     private var newMeta: IndexMeta {
         IndexMeta(model: model, maxLength: embedder.maxLength, chunking: options.chunking, vectorIndex: options.faissFactory)
@@ -193,7 +213,8 @@ public final class Indexer {
         let run = IndexRun(diff: diff, writer: writer, progress: progress)
         let claim = FileClaim(writer: writer, limits: options.limits)
         let reading = DocumentReading(
-            limits: options.limits, chunker: Chunker(tokenizer: embedder.tokenizer, options: options.chunking),
+            limits: options.limits,
+            chunker: try Chunker(tokenizer: embedder.tokenizer, options: options.chunking, passagePrompt: embedder.prompts.passage),
             manifest: manifest)
         let reuse = VectorReuse(enabled: options.reuseVectors)
         let embedding = PassageEmbedding(embedder: embedder, batchSize: options.batchSize)

@@ -7,8 +7,8 @@ import KorEncoder
 public struct ModelIdentity: Sendable, Equatable {
     /// The name the user gave (a hub id or a folder path).
     public var id: String
-    /// SHA-256 over config.json, the SentencePiece model, a sentence-transformers folder's module, pooling and
-    /// Dense files, and the weight file's size and first and last MiB: cheap to compute at every open, and different
+    /// SHA-256 over config.json, the tokenizer (a WordPiece vocabulary with its options), a sentence-transformers
+    /// folder's module, pooling, prompt and Dense files, and the weight file's size and first and last MiB: cheap to compute at every open, and different
     /// for any other model (a folder without sentence-transformers files hashes as before they were read).
     public var fingerprint: String
     /// Embedding dimension (the hidden size).
@@ -16,6 +16,9 @@ public struct ModelIdentity: Sendable, Equatable {
     /// Pooling of the last hidden state (`Pooling`'s raw value): "mean" (over all tokens, [CLS] and [SEP]
     /// included) unless a sentence-transformers folder says otherwise.
     public var pooling = "mean"
+    /// The prompts the model puts before queries and passages (a sentence-transformers folder's; empty when none).
+    public var queryPrompt = ""
+    public var passagePrompt = ""
     /// Normalization of pooled vectors: always "l2".
     public var normalization = "l2"
     /// Numeric precision of the forward pass (fp32, bf16 or int8). An index records the one that built it and
@@ -35,8 +38,13 @@ public struct ModelIdentity: Sendable, Equatable {
             ["config.json", "model.safetensors", "pytorch_model.bin"].map { directory.appendingPathComponent(folder).appendingPathComponent($0) }
         }
         let stackFiles =
-            ["modules.json", "1_Pooling/config.json", "sentence_bert_config.json"].map { directory.appendingPathComponent($0) } + denseFiles
-        for url in [files.config, files.tokenizer] + stackFiles {
+            ["modules.json", "1_Pooling/config.json", "sentence_bert_config.json", "config_sentence_transformers.json"].map {
+                directory.appendingPathComponent($0)
+            } + denseFiles
+        // A WordPiece vocabulary's normalization (lowercasing, accents) is in tokenizer_config.json.
+        var tokenizerFiles = [files.tokenizer.url]
+        if case .wordPieceVocabulary = files.tokenizer { tokenizerFiles.append(directory.appendingPathComponent("tokenizer_config.json")) }
+        for url in [files.config] + tokenizerFiles + stackFiles {
             hasher.update(data: (try? Data(contentsOf: url)) ?? Data())
         }
         let handle = try FileHandle(forReadingFrom: files.weights)

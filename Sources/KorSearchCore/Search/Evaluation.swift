@@ -10,6 +10,9 @@ public struct JudgedQuery: Sendable, Codable, Equatable {
     /// Filters this question is asked with (the `filters` object of a search request: `{"company": ...,
     /// "report_type": ..., "period": ..., "types": [...], ...}`), set on top of the run's.
     public var filters: SearchFilters?
+    /// Passages left out of the rankings before they are fused and scored (a held-out sentence's own passage:
+    /// see `Searcher.heldOutQuestions`). Not part of the qrels format.
+    package var excludedChunks: Set<Int64> = []
 
     enum CodingKeys: String, CodingKey {
         case query, relevant, filters
@@ -102,15 +105,20 @@ extension Searcher {
     }
 
     /// Recall@k, MRR@10 and nDCG@10 of a search mode over judged queries, each asked with `filters` and its
-    /// own metadata filters (hybrid with `vectorWeight`, else the index's default weight).
+    /// own metadata filters (hybrid with `vectorWeight`, else the index's default weight). With `rerankTop`, the
+    /// searcher's reranker reorders the first `rerankTop` hits of each (as a search asking `rerank` does).
     public func evaluate(
         _ queries: [JudgedQuery], mode: SearchMode, k: Int, filters: SearchFilters = SearchFilters(),
-        vectorWeight: Double? = nil
+        vectorWeight: Double? = nil, rerankTop: Int? = nil
     ) throws -> RetrievalMetrics {
-        try evaluate(queries, k: k) { _, judged in
-            try search(
-                judged.query, limit: max(k, 10) * 3, mode: mode, filters: judged.filters?.applied(to: filters) ?? filters,
+        if rerankTop != nil, reranker == nil { throw KorSearchError(.invalidArgument, "reranking was asked for, but no reranker is loaded") }
+        let limit = max(k, 10) * 3
+        return try evaluate(queries, k: k) { _, judged in
+            let hits = try search(
+                judged.query, limit: max(limit, rerankTop ?? 0), mode: mode, filters: judged.filters?.applied(to: filters) ?? filters,
                 vectorWeight: vectorWeight)
+            guard let rerankTop, let reranker else { return hits }
+            return try reranker.reorder(Array(hits.prefix(rerankTop)), query: judged.query, limit: limit)
         }
     }
 
@@ -123,19 +131,27 @@ extension Searcher {
         for weight in weights { try Searcher.checkVectorWeight(weight) }
         let limit = max(k, 10) * 3
         var vectors: [String: [Float]] = [:]
-        var rankings: [(query: String, lists: (vector: [(id: Int64, score: Double)], keyword: [(id: Int64, score: Double)]))] = []
+        var rankings:
+            [(query: String, lists: (vector: [(id: Int64, score: Double)], keyword: [(id: Int64, score: Double)]), passages: [Int64: Passage])] = []
         for judged in queries {
             let allowed = judged.filters?.applied(to: filters) ?? filters
             let query = try checkedQuery(judged.query, filters: allowed)
             if vectors[query] == nil { vectors[query] = try embedQuery(query) }
-            rankings.append((query, try hybridRankings(query, queryVector: vectors[query], depth: Searcher.fusionDepth(limit), filters: allowed)))
+            var lists = try hybridRankings(query, queryVector: vectors[query], depth: Searcher.fusionDepth(limit), filters: allowed)
+            if !judged.excludedChunks.isEmpty {
+                lists.vector.removeAll { judged.excludedChunks.contains($0.id) }
+                lists.keyword.removeAll { judged.excludedChunks.contains($0.id) }
+            }
+            // The passages of both lists, read once for every weight.
+            let ids = Array(Set(lists.vector.map(\.id) + lists.keyword.map(\.id)))
+            rankings.append((query, lists, Dictionary(uniqueKeysWithValues: try index.chunks(ids: ids).map { ($0.id, $0) })))
         }
         return try weights.map { weight in
             (
                 weight,
                 try evaluate(queries, k: k) { index, _ in
-                    let (query, lists) = rankings[index]
-                    return try distinctHits(Searcher.fuse(lists, weight: weight), limit: limit, query: query, highlights: false)
+                    let (query, lists, passages) = rankings[index]
+                    return try distinctHits(Searcher.fuse(lists, weight: weight), limit: limit, query: query, highlights: false, passages: passages)
                 }
             )
         }

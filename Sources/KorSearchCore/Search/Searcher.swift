@@ -169,12 +169,13 @@ public final class Searcher: @unchecked Sendable {
     }
 
     /// The first `limit` candidates, best first, leaving out a passage that overlaps one already kept from
-    /// the same document; each with what in it matches the query's words marked.
+    /// the same document; each with what in it matches the query's words marked. `passages`, when given, holds
+    /// every candidate's passage (read once for many calls).
     func distinctHits(
         _ candidates: [(id: Int64, score: Double, vectorRank: Int?, keywordRank: Int?)], limit: Int, query: String,
-        highlights: Bool = true
+        highlights: Bool = true, passages: [Int64: Passage]? = nil
     ) throws -> [SearchHit] {
-        let chunks = Dictionary(uniqueKeysWithValues: try index.chunks(ids: candidates.map(\.id)).map { ($0.id, $0) })
+        let chunks = try passages ?? Dictionary(uniqueKeysWithValues: try index.chunks(ids: candidates.map(\.id)).map { ($0.id, $0) })
         var hits: [SearchHit] = []
         var kept: [Int64: [Range<Int>]] = [:]
         let words = Snippet.QueryWords(query)
@@ -193,14 +194,18 @@ public final class Searcher: @unchecked Sendable {
         return hits
     }
 
-    /// The embedding of a query, L2-normalized; warns when the query is cut to the model's maximum length.
+    /// The prompt the index's model puts before a query (what the index recorded; empty when none).
+    public var queryPrompt: String { index.meta.queryPrompt }
+
+    /// The embedding of a query with the index's query prompt before it, L2-normalized; warns when the query is
+    /// cut to the model's maximum length.
     public func embedQuery(_ query: String) throws -> [Float] {
         guard let embedder else { throw KorSearchError(.invalidArgument, "no model loaded") }
-        let pieces = try embedder.tokenizer.pieces(query).count + 2
+        let pieces = try embedder.tokenizer.pieces(queryPrompt + query).count + 2
         if pieces > embedder.maxLength {
             warn("the query has \(pieces) tokens; only the first \(embedder.maxLength) are used")
         }
-        return try embedder.embed([query])[0].vector
+        return try embedder.embed([query], prompt: queryPrompt)[0].vector
     }
 
     private func vectorRanking(_ query: String, vector: [Float]?, depth: Int, filters: SearchFilters) throws -> [(id: Int64, score: Double)] {

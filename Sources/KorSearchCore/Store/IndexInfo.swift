@@ -33,10 +33,15 @@ public struct IndexInfo: Encodable, Sendable {
     public var precision: String
     /// How the model pools its last hidden states (`mean`, `cls`, `max`, `lasttoken`).
     public var pooling: String
-    /// The vector weight hybrid queries use when they set none (the stored default, else 0.5).
+    /// The prompts the model puts before queries and passages (empty when none).
+    public var queryPrompt: String
+    public var passagePrompt: String
     /// The index's default reranker, when it has one.
     public var reranker: String?
+    /// The vector weight hybrid queries use when they set none (the stored default, else 0.5).
     public var vectorWeight: Double
+    /// How the stored weight was chosen (nil when none is stored).
+    public var vectorWeightSource: String?
     public var folder: String?
     public var lastIndexedAt: String?
     public var skipped: [SkippedFile]
@@ -46,6 +51,11 @@ public struct IndexInfo: Encodable, Sendable {
     public var distinctVectors = 0
     /// The count of `distinctVectors`, the same SQL in SQLite and PostgreSQL (passages stored before input
     /// hashes were kept count one each).
+    /// `IndexStore.sampledPassageIds`'s SQL, the same in SQLite and PostgreSQL: passages ordered by a
+    /// multiplicative hash of their id (spread over the index, stable while they are), then the id.
+    package static func sampledPassagesQuery(_ count: Int) -> String {
+        "SELECT id FROM chunks ORDER BY (id * 2654435761) % 4294967291, id LIMIT \(max(0, count))"
+    }
     package static let distinctVectorsQuery =
         "SELECT (SELECT count(DISTINCT input_hash) FROM chunks) + (SELECT count(*) FROM chunks WHERE input_hash IS NULL)"
     /// Documents counted by company (its matching key), report type and period, most documents first.
@@ -103,7 +113,10 @@ public struct IndexInfo: Encodable, Sendable {
         chunkOverlap = meta.chunking.overlapTokens
         precision = meta.precision.rawValue
         pooling = meta.pooling
+        queryPrompt = meta.queryPrompt
+        passagePrompt = meta.passagePrompt
         vectorWeight = meta.vectorWeight ?? Searcher.defaultVectorWeight
+        vectorWeightSource = meta.vectorWeightSource
         reranker = meta.reranker
         folder = meta.indexedFolder
         lastIndexedAt = meta.lastIndexedAt
@@ -118,6 +131,9 @@ public struct IndexInfo: Encodable, Sendable {
         case distinctVectors = "distinct_vectors"
         case lastIndexedAt = "last_indexed_at"
         case vectorWeight = "vector_weight"
+        case vectorWeightSource = "vector_weight_source"
         case faissSetting = "faiss_setting"
+        case queryPrompt = "query_prompt"
+        case passagePrompt = "passage_prompt"
     }
 }

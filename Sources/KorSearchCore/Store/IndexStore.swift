@@ -64,6 +64,9 @@ public protocol IndexStore: AnyObject, Sendable {
     func chunks(ids: [Int64]) throws -> [Passage]
     /// Up to `before` chunks before a chunk in its document, the chunk, and up to `after` after it.
     func neighbours(of chunkId: Int64, before: Int, after: Int) throws -> [Passage]
+    /// Up to `count` passage ids spread over the whole index, the same ones every time for the same passages
+    /// (`sampledPassagesQuery` orders them by a hash of the id).
+    func sampledPassageIds(_ count: Int) throws -> [Int64]
     /// The `depth` passages nearest to a normalized query vector (inner product), best first, among those the
     /// filters allow.
     func nearest(_ vector: [Float], depth: Int, filters: SearchFilters) throws -> [(id: Int64, score: Double)]
@@ -118,10 +121,15 @@ public enum IndexStores {
         return zip(paths, relative).filter { removed.contains($0.1) }.map(\.0)
     }
 
-    /// Stores the vector weight hybrid queries use when they set none (0 keyword ranking only, 1 vector only).
-    public static func setDefaultVectorWeight(_ location: IndexLocation, _ weight: Double) throws {
+    /// Stores the vector weight hybrid queries use when they set none (0 keyword ranking only, 1 vector only),
+    /// and how it was chosen (`info` shows it).
+    public static func setDefaultVectorWeight(
+        _ location: IndexLocation, _ weight: Double, source: String = "korsearch eval --sweep --save-best"
+    )
+        throws
+    {
         try Searcher.checkVectorWeight(weight)
-        try location.store.setMeta(IndexMeta.vectorWeightEntries(weight))
+        try location.store.setMeta(IndexMeta.vectorWeightEntries(weight, source: source))
     }
 
     /// Stores the cross-encoder (a folder or hub id) that reorders first-stage hits when a search does not say

@@ -1,0 +1,79 @@
+import Foundation
+
+/// A hybrid vector weight korsearch chose from an index's own text, with no judged questions: sentences held out
+/// of the index's passages are asked as questions, the document each came from is the answer (its own passage
+/// left out of the rankings, so the answer is the rest of the document, which does not contain the sentence), and
+/// the weight that retrieves best over them — as `eval --sweep` picks one from judgments — is chosen.
+public struct WeightChoice: Sendable, Codable, Equatable {
+    /// The chosen weight (0 keyword ranking only, 1 vector only).
+    public var weight: Double
+    /// How many held-out sentences it was chosen on.
+    public var questions: Int
+    /// MRR@10 over them at the chosen weight, keyword only and vector only.
+    public var mrr: Double
+    public var keywordOnlyMRR: Double
+    public var vectorOnlyMRR: Double
+
+    enum CodingKeys: String, CodingKey {
+        case weight, questions, mrr
+        case keywordOnlyMRR = "keyword_only_mrr"
+        case vectorOnlyMRR = "vector_only_mrr"
+    }
+
+    /// How every automatic choice's `source` begins (`IndexMeta.vectorWeightIsAutomatic`).
+    public static let sourcePrefix = "held-out sentences"
+
+    /// What the index records as the weight's source, and `info` shows.
+    public var source: String {
+        String(
+            format: "%@: %d questions from the index; MRR@10 %.3f at %.1f (keyword only %.3f, vector only %.3f)", WeightChoice.sourcePrefix,
+            questions, mrr, weight, keywordOnlyMRR, vectorOnlyMRR)
+    }
+
+    /// Fewer questions than this choose nothing (the default weight stays).
+    public static let minimumQuestions = 10
+}
+
+extension Searcher {
+    /// Questions made from the index itself: from passages spread over it (`IndexStore.sampledPassageIds`) whose
+    /// document has another passage, one sentence each — a sentence of 20 to 300 characters that no neighbouring
+    /// passage repeats, not a table line — asked with the document as the answer and the passage left out.
+    public func heldOutQuestions(count: Int = 100) throws -> [JudgedQuery] {
+        var questions: [JudgedQuery] = []
+        var asked = Set<String>()
+        for id in try index.sampledPassageIds(count * 4) where questions.count < count {
+            let around = try index.neighbours(of: id, before: 1, after: 1)
+            guard around.count >= 2, let passage = around.first(where: { $0.id == id }) else { continue }
+            let others = around.filter { $0.id != id }.map(\.text)
+            let scalars = Array(passage.text.unicodeScalars)
+            let candidates = SentenceSplitter.split(scalars).map { String(String.UnicodeScalarView(scalars[$0])) }
+                .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+                .filter { sentence in
+                    (20 ... 300).contains(sentence.count) && !sentence.contains("|") && !sentence.contains("\t")
+                        && !others.contains { $0.contains(sentence) } && !asked.contains(sentence)
+                }
+            guard !candidates.isEmpty else { continue }
+            // The same sentence every time for the same passage.
+            let sentence = candidates[Int((UInt64(bitPattern: id) &* 0x9E37_79B9_7F4A_7C15) % UInt64(candidates.count))]
+            asked.insert(sentence)
+            var question = JudgedQuery(query: sentence, relevant: [passage.path])
+            question.excludedChunks = [id]
+            questions.append(question)
+        }
+        return questions
+    }
+
+    /// The vector weight that retrieves best over `heldOutQuestions(count:)` (`Searcher.bestWeight` of a sweep
+    /// at 0, 0.1, …, 1), or nil when the index gives fewer than `WeightChoice.minimumQuestions` (too few
+    /// documents with more than one passage) or has no model loaded.
+    public func chooseVectorWeight(questions count: Int = 100) throws -> WeightChoice? {
+        guard embedder != nil else { return nil }
+        let questions = try heldOutQuestions(count: count)
+        guard questions.count >= WeightChoice.minimumQuestions else { return nil }
+        let sweep = try sweep(questions, weights: (0 ... 10).map { Double($0) / 10 }, k: 10)
+        guard let best = Searcher.bestWeight(sweep), let chosen = sweep.first(where: { $0.weight == best }) else { return nil }
+        return WeightChoice(
+            weight: best, questions: questions.count, mrr: chosen.metrics.mrr, keywordOnlyMRR: sweep.first!.metrics.mrr,
+            vectorOnlyMRR: sweep.last!.metrics.mrr)
+    }
+}

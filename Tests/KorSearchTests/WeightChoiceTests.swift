@@ -1,0 +1,85 @@
+import Foundation
+import KorSearch
+import KorSearchIndexTestSupport
+import KorSearchTestSupport
+import XCTest
+
+/// A hybrid weight chosen without judgments (`Searcher.heldOutQuestions`, `Indexer.chooseVectorWeight`), in both
+/// stores: the questions are sentences of the index held out as they should be, the same every time; the choice
+/// is stored with how it was made, made again after a change, and never replaces a weight chosen from judgments;
+/// and on the team's judged questions it retrieves as well as the sweep's best.
+final class WeightChoiceTests: XCTestCase {
+    private func indexedCorpus() throws -> [(location: IndexLocation, indexer: Indexer)] {
+        let model = try tinyModel
+        var stores: [IndexLocation] = [.directory(EmbeddedLocation(try temporaryFolder().appendingPathComponent("index")))]
+        if let postgres = try TestPostgres.freshLocation("weight") { stores.append(postgres) }
+        var options = IndexOptions()
+        options.chunking = ChunkingOptions(chunkTokens: 96, overlapTokens: 24)
+        return try stores.map { location in
+            let indexer = try Indexer(location: location, embedder: model.embedder, model: model.identity, options: options)
+            try indexer.index(folder: TestPaths.corpus)
+            return (location, indexer)
+        }
+    }
+
+    func testHeldOutQuestionsAreSentencesTheirAnswersDoNotContain() throws {
+        let model = try tinyModel
+        for (location, _) in try indexedCorpus() {
+            let searcher = try Searcher(location: location, embedder: model.embedder, model: model.identity)
+            let questions = try searcher.heldOutQuestions(count: 40)
+            XCTAssertEqual(questions.count, 40, "\(location)")
+            XCTAssertEqual(try searcher.heldOutQuestions(count: 40), questions, "the same questions every time")
+            XCTAssertEqual(Set(questions.map(\.query)).count, questions.count, "no question twice")
+            for question in questions {
+                XCTAssertEqual(question.excludedChunks.count, 1)
+                let id = try XCTUnwrap(question.excludedChunks.first)
+                let passage = try XCTUnwrap(try searcher.index.chunks(ids: [id]).first)
+                XCTAssertTrue(passage.text.contains(question.query), "the question is a sentence of the passage left out")
+                XCTAssertEqual(question.relevant, [passage.path], "its answer is the passage's document")
+                for neighbour in try searcher.index.neighbours(of: id, before: 1, after: 1) where neighbour.id != id {
+                    XCTAssertFalse(neighbour.text.contains(question.query), "no neighbouring passage repeats it")
+                }
+                XCTAssertTrue((20 ... 300).contains(question.query.count))
+            }
+            let sampled = try searcher.index.sampledPassageIds(500)
+            XCTAssertEqual(Set(sampled).count, sampled.count)
+            XCTAssertEqual(try searcher.index.chunks(ids: sampled).count, sampled.count, "every sampled id is a passage")
+        }
+    }
+
+    func testTheChoiceIsStoredRemadeAfterChangesAndNeverReplacesAJudgedOne() throws {
+        for (location, indexer) in try indexedCorpus() {
+            let choice = try XCTUnwrap(try indexer.chooseVectorWeight(questions: 40))
+            XCTAssertEqual(choice.questions, 40)
+            var meta = try IndexStores.meta(of: location)
+            XCTAssertEqual(meta.vectorWeight, choice.weight)
+            XCTAssertEqual(meta.vectorWeightSource, choice.source)
+            XCTAssertTrue(meta.vectorWeightIsAutomatic)
+            XCTAssertTrue(choice.source.hasPrefix("held-out sentences: 40 questions from the index; MRR@10 "), choice.source)
+            XCTAssertEqual(try IndexStores.open(location).info().vectorWeightSource, choice.source)
+            // An automatic weight is chosen again; one stored from judgments is kept.
+            XCTAssertNotNil(try indexer.chooseVectorWeight(questions: 40))
+            try IndexStores.setDefaultVectorWeight(location, 0.7)
+            XCTAssertNil(try indexer.chooseVectorWeight(questions: 40))
+            meta = try IndexStores.meta(of: location)
+            XCTAssertEqual(meta.vectorWeight, 0.7)
+            XCTAssertEqual(meta.vectorWeightSource, "korsearch eval --sweep --save-best")
+            XCTAssertFalse(meta.vectorWeightIsAutomatic)
+        }
+    }
+
+    /// On the team's 54 judged questions, the weight chosen from held-out sentences retrieves within 0.05 MRR@10
+    /// of the sweep's best (the tiny random model: its vectors carry no signal, so both pick the keyword side).
+    func testTheChosenWeightIsCloseToTheSweepsBestOnTheTeamsQuestions() throws {
+        let model = try tinyModel
+        let queries = try JudgedQuery.load(TestPaths.repository.appendingPathComponent("Examples/eval/qrels.jsonl"))
+        for (location, indexer) in try indexedCorpus() {
+            let choice = try XCTUnwrap(try indexer.chooseVectorWeight())
+            let searcher = try Searcher(location: location, embedder: model.embedder, model: model.identity)
+            let sweep = try searcher.sweep(queries, weights: (0 ... 10).map { Double($0) / 10 }, k: 10)
+            let best = try XCTUnwrap(sweep.map(\.metrics.mrr).max())
+            let chosen = try XCTUnwrap(sweep.first { abs($0.weight - choice.weight) < 1e-9 }?.metrics.mrr)
+            XCTAssertLessThanOrEqual(best - chosen, 0.05, "chosen \(choice.weight): MRR@10 \(chosen), the sweep's best \(best)")
+        }
+    }
+}
