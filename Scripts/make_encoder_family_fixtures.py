@@ -308,6 +308,28 @@ def build_classifier_cross_encoder(name, architecture, seed):
     print(name, os.listdir(target))
 
 
+def build_tokenizer_json_only(name):
+    """xlmr-tiny-st-cls as a repository saved from a fast tokenizer alone publishes it: tokenizer.json (a Unigram
+    model) and no sentencepiece.bpe.model. Ids and vectors from transformers loading that folder."""
+    from transformers import AutoTokenizer, XLMRobertaTokenizerFast
+    source = os.path.join(OUT, "xlmr-tiny-st-cls")
+    target = os.path.join(OUT, name)
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(source, target)
+    XLMRobertaTokenizerFast(os.path.join(source, "sentencepiece.bpe.model"), model_max_length=64).save_pretrained(target)
+    for extra in ["sentencepiece.bpe.model", "expected.json"]:
+        os.remove(os.path.join(target, extra))
+    tokenizer = AutoTokenizer.from_pretrained(target)
+    assert tokenizer.is_fast
+    texts = WORDPIECE_TEXTS + ["  앞뒤 공백  ", "<s> 특수 </s> 토큰"]
+    ids = [tokenizer(text, truncation=True, max_length=64)["input_ids"] for text in texts]
+    vectors = SentenceTransformer(target, device="cpu").encode(texts, batch_size=3, convert_to_numpy=True, normalize_embeddings=False)
+    with open(os.path.join(target, "expected.json"), "w") as file:
+        json.dump({"texts": texts, "max_length": 64, "pooling": "cls", "normalize": True, "ids": ids,
+                   "vectors": [[float(x) for x in v] for v in vectors]}, file, ensure_ascii=False)
+    print(name, os.listdir(target))
+
+
 BUILDERS = {
     "xlmr-tiny-st-cls": lambda: build("xlmr-tiny-st-cls", "cls", True, 7),
     "xlmr-tiny-st-mean": lambda: build("xlmr-tiny-st-mean", "mean", False, 8),
@@ -318,6 +340,7 @@ BUILDERS = {
         "bert-tiny-st-prompts", "bert", True, "tokenizer.json", {"query": "query: ", "passage": "passage: "}, True, 12),
     "bert-tiny-reranker": lambda: build_classifier_cross_encoder("bert-tiny-reranker", "bert", 13),
     "deberta-tiny-reranker": lambda: build_classifier_cross_encoder("deberta-tiny-reranker", "deberta", 14),
+    "xlmr-tiny-st-json": lambda: build_tokenizer_json_only("xlmr-tiny-st-json"),
 }
 
 # Every fixture, or the ones named: python3 Scripts/make_encoder_family_fixtures.py [NAME ...]

@@ -18,13 +18,15 @@ Recipe, all from the text itself (no human judgments):
   - bi-encoder pairs, drawn anew each epoch, in-batch negatives (multiple-negatives ranking loss, scale 20): every
     sentence held out from its passage (inverse cloze), a heading or an article title and the passage under it,
     and random word spans of the same passage (independent cropping);
-  - reranker: the same pairs as positives, the bi-encoder's hardest wrong passage and a random one as negatives,
-    binary cross-entropy on the one logit.
+  - reranker: pairs drawn the same way as positives; as negatives the bi-encoder's best passage of another
+    document and a random passage of another document (a passage of the same document may answer as well, so it is
+    never a negative); binary cross-entropy on the one logit.
 The SentencePiece model (unigram, 1500 pieces: the most the text allows, XLM-R's layout) is trained on the same text.
 
 Needs: torch (CPU), transformers 4.x, sentence-transformers 3-4, sentencepiece, protobuf; pip download access for
 konlpy's wheel (its data only; konlpy itself is not imported). About ten minutes on two cores.
-Run: python3 Scripts/train_small_models.py
+Run: python3 Scripts/train_small_models.py [--reranker-only]   (--reranker-only: train the reranker again from the
+committed bi-encoder)
 """
 import glob
 import html
@@ -123,21 +125,21 @@ def build_pairs(documents, crops=8):
     """One epoch's pairs, drawn anew each epoch: every sentence of a passage held out from it, the heading with its
     passage, and `crops` pairs of random word spans of the same passage (independent cropping)."""
     pairs = []
-    for _, passage_list in documents:
+    for name, passage_list in documents:
         for heading, passage in passage_list:
             parts = sentences(passage)
             if heading and len(heading) >= 4:
-                pairs.append((heading, passage))
+                pairs.append((heading, passage, name))
             if len(parts) >= 2:
                 for held in range(len(parts)):
-                    pairs.append((parts[held], " ".join(parts[:held] + parts[held + 1:])))
+                    pairs.append((parts[held], " ".join(parts[:held] + parts[held + 1:]), name))
             words = passage.split()
             for _ in range(crops if len(words) >= 12 else 0):
                 length = random.randint(4, min(12, len(words) // 2))
                 start = random.randrange(len(words) - length + 1)
                 other = random.randint(len(words) // 2, len(words))
                 other_start = random.randrange(len(words) - other + 1)
-                pairs.append((" ".join(words[start:start + length]), " ".join(words[other_start:other_start + other])))
+                pairs.append((" ".join(words[start:start + length]), " ".join(words[other_start:other_start + other]), name))
     random.shuffle(pairs)
     return pairs
 
@@ -182,8 +184,8 @@ def train_biencoder(tokenizer, documents, folder):
             if step >= steps:
                 break
             chunk = pairs[start:start + batch_size]
-            queries = tokenizer([q for q, _ in chunk], truncation=True, max_length=MAX_LENGTH, padding=True, return_tensors="pt")
-            passages = tokenizer([p for _, p in chunk], truncation=True, max_length=MAX_LENGTH, padding=True, return_tensors="pt")
+            queries = tokenizer([q for q, _, _ in chunk], truncation=True, max_length=MAX_LENGTH, padding=True, return_tensors="pt")
+            passages = tokenizer([p for _, p, _ in chunk], truncation=True, max_length=MAX_LENGTH, padding=True, return_tensors="pt")
             scores = mean_pool(model, queries) @ mean_pool(model, passages).T * 20
             loss = F.cross_entropy(scores, torch.arange(len(chunk)))
             optimizer.zero_grad()
@@ -199,30 +201,47 @@ def train_biencoder(tokenizer, documents, folder):
     return model
 
 
-def train_reranker(tokenizer, pairs, biencoder, folder):
+def reranker_examples(tokenizer, documents, biencoder, passages, vectors):
+    """One epoch's examples: each pair's passage as the positive; as negatives, the bi-encoder's best passage of
+    another document (a passage of the same document may answer as well, so it is never a negative) and a random
+    passage of another document."""
+    examples = []
+    pairs = build_pairs(documents, crops=4)
+    with torch.no_grad():
+        for start in range(0, len(pairs), 128):
+            chunk = pairs[start:start + 128]
+            queries = mean_pool(biencoder, tokenizer([q for q, _, _ in chunk], truncation=True, max_length=MAX_LENGTH, padding=True,
+                                                     return_tensors="pt"))
+            ranked = (queries @ vectors.T).topk(16, dim=1).indices.tolist()
+            for (query, positive, name), candidates in zip(chunk, ranked):
+                others = [i for i in candidates if passages[i][1] != name]
+                hard = passages[others[0]][0] if others else None
+                random_other = random.choice([text for text, owner in passages if owner != name])
+                examples.append((query, positive, 1.0))
+                examples += [(query, negative, 0.0) for negative in (hard, random_other) if negative]
+    random.shuffle(examples)
+    return examples
+
+
+def train_reranker(tokenizer, documents, biencoder, folder):
     config = XLMRobertaConfig.from_pretrained(folder, num_labels=1)
     model = XLMRobertaForSequenceClassification(config)
     model.roberta.load_state_dict(biencoder.state_dict(), strict=False)
-    passages = sorted({p for _, p in pairs})
+    passages = sorted({(passage, name) for name, passage_list in documents for _, passage in passage_list})
     with torch.no_grad():
         vectors = torch.cat([
-            mean_pool(biencoder, tokenizer(passages[i:i + 128], truncation=True, max_length=MAX_LENGTH, padding=True, return_tensors="pt"))
+            mean_pool(biencoder, tokenizer([text for text, _ in passages[i:i + 128]], truncation=True, max_length=MAX_LENGTH, padding=True,
+                                           return_tensors="pt"))
             for i in range(0, len(passages), 128)])
-        examples = []
-        for start in range(0, len(pairs), 128):
-            chunk = pairs[start:start + 128]
-            queries = mean_pool(biencoder, tokenizer([q for q, _ in chunk], truncation=True, max_length=MAX_LENGTH, padding=True, return_tensors="pt"))
-            ranked = (queries @ vectors.T).topk(4, dim=1).indices.tolist()
-            for (query, positive), candidates in zip(chunk, ranked):
-                hard = next((passages[i] for i in candidates if passages[i] != positive), random.choice(passages))
-                examples += [(query, positive, 1.0), (query, hard, 0.0), (query, random.choice(passages), 0.0)]
-    optimizer = torch.optim.AdamW(model.parameters(), lr=2e-4, weight_decay=0.01)
-    batch_size, epochs = 48, 3
+    batch_size, epochs = 32, 12
+    per_epoch = len(reranker_examples(tokenizer, documents, biencoder, passages, vectors)) // batch_size
+    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-4, weight_decay=0.01)
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=3e-4, total_steps=epochs * per_epoch + epochs, pct_start=0.1)
     model.train()
     for epoch in range(epochs):
-        random.shuffle(examples)
-        total = 0.0
-        for start in range(0, len(examples) - batch_size + 1, batch_size):
+        examples = reranker_examples(tokenizer, documents, biencoder, passages, vectors)
+        total, steps = 0.0, 0
+        for start in range(0, min(len(examples), per_epoch * batch_size) - batch_size + 1, batch_size):
             chunk = examples[start:start + batch_size]
             batch = tokenizer([q for q, _, _ in chunk], [p for _, p, _ in chunk], truncation=True, max_length=MAX_LENGTH,
                               padding=True, return_tensors="pt")
@@ -231,17 +250,24 @@ def train_reranker(tokenizer, pairs, biencoder, folder):
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
+            scheduler.step()
             total += loss.item()
-        print(f"reranker epoch {epoch + 1}: loss {total / max(1, len(examples) // batch_size):.3f}", flush=True)
+            steps += 1
+        print(f"reranker epoch {epoch + 1}: loss {total / max(1, steps):.3f}", flush=True)
     model.eval()
     return model
 
 
 def main():
     documents = [(name, passages_of(text)) for name, text in konlpy_texts() + corpus_texts()]
-    pairs = build_pairs(documents, crops=1)
+    if "--reranker-only" in sys.argv:
+        # Train the reranker again from the committed bi-encoder.
+        folder = os.path.join(OUT, "ko-small-biencoder")
+        tokenizer = XLMRobertaTokenizer(os.path.join(folder, "sentencepiece.bpe.model"), model_max_length=MAX_LENGTH)
+        biencoder = XLMRobertaModel.from_pretrained(folder, add_pooling_layer=False).eval()
+        return save_reranker(train_reranker(tokenizer, documents, biencoder, folder), tokenizer)
     lines = [p for _, ps in documents for _, p in ps] + [h for _, ps in documents for h, _ in ps if h]
-    print(f"{len(documents)} documents, {sum(len(ps) for _, ps in documents)} passages, {len(pairs)} pairs", flush=True)
+    print(f"{len(documents)} documents, {sum(len(ps) for _, ps in documents)} passages", flush=True)
     work = tempfile.mkdtemp()
     tokenizer = train_tokenizer(work, lines)
     biencoder = train_biencoder(tokenizer, documents, work)
@@ -255,16 +281,22 @@ def main():
         if os.path.exists(os.path.join(target, extra)):
             os.remove(os.path.join(target, extra))
 
-    reranker = train_reranker(tokenizer, list(pairs), biencoder, work)
+    save_reranker(train_reranker(tokenizer, documents, biencoder, work), tokenizer)
+    shutil.rmtree(work)
+
+
+def save_reranker(reranker, tokenizer):
     target = os.path.join(OUT, "ko-small-reranker")
     shutil.rmtree(target, ignore_errors=True)
     reranker.save_pretrained(target, safe_serialization=True)
     tokenizer.save_pretrained(target)
     if os.path.exists(os.path.join(target, "tokenizer.json")):
         os.remove(os.path.join(target, "tokenizer.json"))
-    shutil.rmtree(work)
+    write_references()
 
-    # Reference outputs, so the tests hold korsearch to these models as to the random ones.
+
+def write_references():
+    """Reference outputs, so the tests hold korsearch to these models as to the random ones."""
     texts = ["기준금리 동결 결정", "대한민국의 주권은 국민에게 있고, 모든 권력은 국민으로부터 나온다.", "자기주식 취득 금액"]
     loaded = SentenceTransformer(os.path.join(OUT, "ko-small-biencoder"), device="cpu")
     vectors = loaded.encode(texts, convert_to_numpy=True)

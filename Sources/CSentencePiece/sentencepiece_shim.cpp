@@ -20,10 +20,11 @@ static char *ks_copy_string(const std::string &message) {
     return copy;
 }
 
-extern "C" ks_spm *ks_spm_load(const char *path, char **error) {
+/// Loads a model with `load` (a file or a serialized proto); nullptr and *error on failure.
+template <typename Load> static ks_spm *ks_load_with(Load load, char **error) {
     try {
         ks_spm *model = new ks_spm();
-        const auto status = model->processor.Load(std::string(path));
+        const auto status = load(model->processor);
         if (!status.ok()) {
             if (error != nullptr) *error = ks_copy_string(status.ToString());
             delete model;
@@ -34,6 +35,16 @@ extern "C" ks_spm *ks_spm_load(const char *path, char **error) {
         if (error != nullptr) *error = ks_copy_string(exception.what());
         return nullptr;
     }
+}
+
+extern "C" ks_spm *ks_spm_load(const char *path, char **error) {
+    return ks_load_with([&](sentencepiece::SentencePieceProcessor &processor) { return processor.Load(std::string(path)); }, error);
+}
+
+extern "C" ks_spm *ks_spm_load_proto(const char *bytes, size_t length, char **error) {
+    return ks_load_with(
+        [&](sentencepiece::SentencePieceProcessor &processor) { return processor.LoadFromSerializedProto(absl::string_view(bytes, length)); },
+        error);
 }
 
 extern "C" void ks_spm_free(ks_spm *model) { delete model; }

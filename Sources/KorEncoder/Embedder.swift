@@ -174,18 +174,21 @@ public struct ModelFiles: Sendable {
         case tokenizerJSON(URL)
         /// `vocab.txt`, BERT's WordPiece vocabulary (its options in `tokenizer_config.json`).
         case wordPieceVocabulary(URL)
+        /// `tokenizer.json` with a Unigram model and no SentencePiece model beside it (`UnigramTokenizerJSON`).
+        case unigramJSON(URL)
 
         /// The file.
         public var url: URL {
             switch self {
-            case .sentencePiece(let url), .tokenizerJSON(let url), .wordPieceVocabulary(let url): url
+            case .sentencePiece(let url), .tokenizerJSON(let url), .wordPieceVocabulary(let url), .unigramJSON(let url): url
             }
         }
     }
 
     /// The tokenizer of a folder: a SentencePiece model when it has one; else a `tokenizer.json` whose model
-    /// is WordPiece (what transformers' fast tokenizer, and so sentence-transformers, runs); else `vocab.txt`.
-    /// An error when it has none of them, or only a `tokenizer.json` of another kind.
+    /// is WordPiece (what transformers' fast tokenizer, and so sentence-transformers, runs); else `vocab.txt`;
+    /// else a Unigram `tokenizer.json`. An error when it has none of them, or only a `tokenizer.json` of another
+    /// kind.
     public static func tokenizerFile(in directory: URL) throws -> TokenizerFile {
         func existing(_ name: String) -> URL? {
             let url = directory.appendingPathComponent(name)
@@ -195,12 +198,14 @@ public struct ModelFiles: Sendable {
             return .sentencePiece(url)
         }
         let json = existing("tokenizer.json")
-        if let json, try WordPieceModel.isWordPiece(tokenizerJSON: json) { return .tokenizerJSON(json) }
+        let kind = try json.flatMap(WordPieceModel.modelType(tokenizerJSON:))
+        if let json, kind == "WordPiece" { return .tokenizerJSON(json) }
         if let vocab = existing("vocab.txt") { return .wordPieceVocabulary(vocab) }
+        if let json, kind == "Unigram" { return .unigramJSON(json) }
         if let json {
             throw EncoderError(
                 .unsupportedConfiguration,
-                "\(json.path) is not a WordPiece tokenizer and the folder has no SentencePiece model (spm.model, sentencepiece.bpe.model); this engine reads those and WordPiece (vocab.txt)"
+                "\(json.path) is a \(kind ?? "unnamed") tokenizer and the folder has no SentencePiece model (spm.model, sentencepiece.bpe.model); this engine reads those, WordPiece (vocab.txt or tokenizer.json) and Unigram tokenizer.json"
             )
         }
         throw EncoderError(

@@ -15,7 +15,7 @@ struct Korsearch: AsyncParsableCommand {
         version: KorSearchVersion.current,
         subcommands: [
             IndexCommand.self, SearchCommand.self, EvalCommand.self, ServeCommand.self, MCPCommand.self, InfoCommand.self, RemoveCommand.self,
-            RebuildCommand.self, ModelCommand.self, TokenizeCommand.self, TermsCommand.self, EmbedCommand.self,
+            RebuildCommand.self, ModelCommand.self, TokenizeCommand.self, TermsCommand.self, EmbedCommand.self, RerankCommand.self,
         ]
     )
 

@@ -83,6 +83,31 @@ final class SentenceTransformerTests: XCTestCase {
         }
     }
 
+    /// A repository with only `tokenizer.json` (a Unigram model, no sentencepiece.bpe.model): the SentencePiece
+    /// model rebuilt from it gives transformers' ids, and the vectors are SentenceTransformer.encode's — except
+    /// for text that spells `<s>`/`</s>`, which korsearch reads as text (transformers takes it as the tokens).
+    func testAUnigramTokenizerJSONAloneIsTransformersFastTokenizer() throws {
+        let name = "xlmr-tiny-st-json"
+        let reference = try expected(name)
+        let embedder = try Embedder(modelDirectory: Fixtures.model(name))
+        guard case .unigramJSON = try ModelFiles.tokenizerFile(in: Fixtures.model(name)) else {
+            return XCTFail("the folder's tokenizer is read as a Unigram tokenizer.json")
+        }
+        XCTAssertEqual([embedder.tokenizer.clsId, embedder.tokenizer.padId, embedder.tokenizer.sepId], [0, 1, 2])
+        XCTAssertEqual(embedder.tokenizer.pairLayout, .roberta)
+        let ids = try embedder.tokenize(reference.texts)
+        let vectors = try embedder.embed(reference.texts, normalize: reference.normalize)
+        for (index, text) in reference.texts.enumerated() {
+            if text.contains("<s>") {
+                XCTAssertFalse(ids[index].dropFirst().dropLast().contains { $0 == 0 || $0 == 2 }, "a document cannot inject control tokens")
+                continue
+            }
+            XCTAssertEqual(ids[index], reference.ids[index], text)
+            let error = zip(vectors[index].vector, reference.vectors[index]).map { abs($0 - $1) }.max() ?? 1
+            XCTAssertLessThanOrEqual(error, 1e-5, text)
+        }
+    }
+
     func testReducedPrecisionsStayCloseForTheBERTFamily() throws {
         let name = "xlmr-tiny-st-mean"
         let reference = try expected(name)

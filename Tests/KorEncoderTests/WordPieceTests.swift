@@ -124,9 +124,9 @@ final class WordPieceTests: XCTestCase {
         XCTAssertThrowsError(try TextTokenizer(directory: folder)) { error in
             XCTAssertTrue("\(error)".contains("pre-tokenizer Metaspace is not one this engine runs"), "\(error)")
         }
-        try text.replacingOccurrences(of: "\"WordPiece\"", with: "\"Unigram\"").write(to: url, atomically: true, encoding: .utf8)
+        try text.replacingOccurrences(of: "\"WordPiece\"", with: "\"BPE\"").write(to: url, atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try TextTokenizer(directory: folder)) { error in
-            XCTAssertTrue("\(error)".contains("is not a WordPiece tokenizer"), "\(error)")
+            XCTAssertTrue("\(error)".contains("is a BPE tokenizer"), "\(error)")
         }
     }
 

@@ -109,6 +109,32 @@ final class ModelCLITests: XCTestCase {
         XCTAssertTrue(search.stdout.contains("\"path\":\"buyback.txt\""), search.stdout)
     }
 
+    /// `korsearch rerank` scores passages for a query as CrossEncoder.predict does, one JSON line per request; a
+    /// line that is not a request is a data error naming it.
+    func testRerankScoresPassagesWithoutAnIndex() throws {
+        let model = tinyModel.deletingLastPathComponent().appendingPathComponent("bert-tiny-reranker")
+        struct Expected: Decodable {
+            let pairs: [[String]]
+            let scores: [Float]
+        }
+        let expected = try JSONDecoder().decode(Expected.self, from: Data(contentsOf: model.appendingPathComponent("expected.json")))
+        let input = try temporaryFolder().appendingPathComponent("requests.jsonl")
+        let requests = expected.pairs.map { pair in
+            String(decoding: try! JSONSerialization.data(withJSONObject: ["query": pair[0], "passages": [pair[1]]]), as: UTF8.self)
+        }
+        try Data(requests.joined(separator: "\n").utf8).write(to: input)
+        let run = try runKorsearch(["rerank", "--model", model.path, "--input", input.path, "--precision", "fp32"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        struct Line: Decodable { let scores: [Float] }
+        let lines = try run.stdout.split(separator: "\n").map { try JSONDecoder().decode(Line.self, from: Data($0.utf8)) }
+        XCTAssertEqual(lines.count, expected.scores.count)
+        for (line, score) in zip(lines, expected.scores) { XCTAssertEqual(line.scores[0], score, accuracy: 1e-5) }
+        try Data("{\"query\": \"기준금리\"}".utf8).write(to: input)
+        let bad = try runKorsearch(["rerank", "--model", model.path, "--input", input.path])
+        XCTAssertEqual(bad.status, 65)
+        XCTAssertTrue(bad.stderr.contains("input line 1 is not"), bad.stderr)
+    }
+
     /// A reranker as the index's default: `index --rerank MODEL` checks and records it; searches use it unless
     /// told `--no-rerank`; `--rerank none` removes it; a model that is not a cross-encoder is refused before
     /// anything is indexed.

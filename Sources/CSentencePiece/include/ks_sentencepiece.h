@@ -15,7 +15,10 @@ typedef struct ks_spm ks_spm;
 /// that the caller frees with ks_spm_free_string.
 ks_spm *ks_spm_load(const char *path, char **error);
 
-/// Frees a model returned by ks_spm_load.
+/// Loads a model from its serialized ModelProto (bytes, length); like ks_spm_load otherwise.
+ks_spm *ks_spm_load_proto(const char *bytes, size_t length, char **error);
+
+/// Frees a model returned by ks_spm_load or ks_spm_load_proto.
 void ks_spm_free(ks_spm *model);
 
 /// Frees a string returned through an error out-parameter.

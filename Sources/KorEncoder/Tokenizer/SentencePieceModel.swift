@@ -20,6 +20,21 @@ public final class SentencePieceModel: @unchecked Sendable {
         self.handle = handle
     }
 
+    /// Loads a model from its serialized ModelProto (as `UnigramTokenizerJSON` builds one); `source` names it in
+    /// errors.
+    public init(serializedModel: Data, source: String) throws {
+        var error: UnsafeMutablePointer<CChar>?
+        let loaded = serializedModel.withUnsafeBytes { bytes in
+            ks_spm_load_proto(bytes.baseAddress?.assumingMemoryBound(to: CChar.self), bytes.count, &error)
+        }
+        guard let loaded else {
+            let reason = error.map { String(cString: $0) } ?? "unknown error"
+            ks_spm_free_string(error)
+            throw EncoderError(.tokenizer, "cannot load the SentencePiece model built from \(source): \(reason)")
+        }
+        handle = loaded
+    }
+
     deinit { ks_spm_free(handle) }
 
     /// Number of pieces in the vocabulary.

@@ -79,7 +79,8 @@ public final class TextTokenizer: Sendable {
 
     /// Loads a model folder's tokenizer: its SentencePiece model (`spm.model`, `tokenizer.model` or
     /// `sentencepiece.bpe.model`) in `layout` when it has one, else its WordPiece vocabulary (`vocab.txt`, or a
-    /// `tokenizer.json` whose model is WordPiece), and the special-token files.
+    /// `tokenizer.json` whose model is WordPiece), else a Unigram `tokenizer.json` as the SentencePiece model it
+    /// came from (`UnigramTokenizerJSON`; pairs as `layout` implies), and the special-token files.
     public convenience init(directory: URL, layout: IdLayout = .sentencePiece) throws {
         switch try ModelFiles.tokenizerFile(in: directory) {
         case .sentencePiece(let modelURL):
@@ -114,6 +115,19 @@ public final class TextTokenizer: Sendable {
             let special = try SpecialTokens(directory: directory, defaults: .bert)
             let model = try WordPieceModel(tokenizerJSON: url)
             try self.init(wordPiece: model, special: special, source: url.path)
+        case .unigramJSON(let url):
+            // The SentencePiece model it came from, its ids already the model's (no fairseq shift to apply).
+            let model = try SentencePieceModel(
+                serializedModel: try UnigramTokenizerJSON.sentencePieceModel(try WordPieceModel.tokenizerJSON(url).fields, source: url.path),
+                source: url.path)
+            let special = try SpecialTokens(directory: directory, defaults: layout == .fairseq ? .fairseq : .bert)
+            func resolve(_ role: String, _ token: String) throws -> Int32 {
+                if let id = model.id(ofPiece: token) ?? special.addedTokenIds[token].map(Int32.init) { return id }
+                throw EncoderError(.tokenizer, "\(url.path): the \(role) token \(token) is not in the vocabulary")
+            }
+            self.init(
+                sentencePiece: model, clsId: try resolve("cls", special.cls), sepId: try resolve("sep", special.sep),
+                padId: try resolve("pad", special.pad), layout: .sentencePiece, pairLayout: layout == .fairseq ? .roberta : .bert)
         }
     }
 

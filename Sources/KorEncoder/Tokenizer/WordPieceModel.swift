@@ -92,13 +92,13 @@ public final class WordPieceModel: Sendable {
         return vocabulary
     }
 
-    /// Whether a `tokenizer.json` describes a WordPiece model.
-    static func isWordPiece(tokenizerJSON url: URL) throws -> Bool {
-        try tokenizerJSON(url).model["type"]?.stringValue == "WordPiece"
+    /// The kind of model a `tokenizer.json` describes (`WordPiece`, `Unigram`, `BPE`, ...).
+    static func modelType(tokenizerJSON url: URL) throws -> String? {
+        try tokenizerJSON(url).model["type"]?.stringValue
     }
 
-    /// The model and normalizer objects of a `tokenizer.json`.
-    private static func tokenizerJSON(_ url: URL) throws -> (model: [String: JSONValue], fields: [String: JSONValue]) {
+    /// The model object and all fields of a `tokenizer.json`.
+    static func tokenizerJSON(_ url: URL) throws -> (model: [String: JSONValue], fields: [String: JSONValue]) {
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw EncoderError(.missingFile, "cannot read \(url.path)")
         }

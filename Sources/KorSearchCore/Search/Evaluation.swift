@@ -66,24 +66,54 @@ public struct RetrievalMetrics: Sendable, Codable, Equatable {
     /// Mean normalized discounted cumulative gain at 10 (binary relevance).
     public var ndcg: Double
     public var queries: Int
+    /// The standard error of the MRR@10 (the standard deviation of the queries' reciprocal ranks over √queries):
+    /// how far apart two MRRs over these queries must be to tell them apart.
+    public var mrrStandardError = 0.0
+
+    enum CodingKeys: String, CodingKey {
+        case recall, mrr, ndcg, queries
+        case mrrStandardError = "mrr_standard_error"
+    }
+
+    public init(recall: Double, mrr: Double, ndcg: Double, queries: Int, mrrStandardError: Double = 0) {
+        self.recall = recall
+        self.mrr = mrr
+        self.ndcg = ndcg
+        self.queries = queries
+        self.mrrStandardError = mrrStandardError
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            recall: try container.decode(Double.self, forKey: .recall), mrr: try container.decode(Double.self, forKey: .mrr),
+            ndcg: try container.decode(Double.self, forKey: .ndcg), queries: try container.decode(Int.self, forKey: .queries),
+            mrrStandardError: try container.decodeIfPresent(Double.self, forKey: .mrrStandardError) ?? 0)
+    }
 
     /// Scores ranked results: `ranked` holds, per query, the item keys in rank order (documents are counted
     /// once, at their best rank).
     public static func score(ranked: [[String]], relevant: [Set<String>], k: Int) -> RetrievalMetrics {
         var recall = 0.0, mrr = 0.0, ndcg = 0.0
+        var reciprocalRanks: [Double] = []
         for (items, judged) in zip(ranked, relevant) {
             var seen = Set<String>()
             let unique = items.filter { seen.insert($0).inserted }
             let topK = unique.prefix(k)
             recall += Double(topK.filter(judged.contains).count) / Double(max(judged.count, 1))
-            if let first = unique.prefix(10).firstIndex(where: judged.contains) { mrr += 1 / Double(first + 1) }
+            let reciprocal = unique.prefix(10).firstIndex(where: judged.contains).map { 1 / Double($0 + 1) } ?? 0
+            mrr += reciprocal
+            reciprocalRanks.append(reciprocal)
             var dcg = 0.0
             for (index, item) in unique.prefix(10).enumerated() where judged.contains(item) { dcg += 1 / log2(Double(index + 2)) }
             let ideal = (0 ..< min(judged.count, 10)).reduce(0.0) { $0 + 1 / log2(Double($1 + 2)) }
             ndcg += ideal > 0 ? dcg / ideal : 0
         }
         let count = Double(max(ranked.count, 1))
-        return RetrievalMetrics(recall: recall / count, mrr: mrr / count, ndcg: ndcg / count, queries: ranked.count)
+        let mean = mrr / count
+        let variance = reciprocalRanks.count > 1 ? reciprocalRanks.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (count - 1) : 0
+        return RetrievalMetrics(
+            recall: recall / count, mrr: mean, ndcg: ndcg / count, queries: ranked.count, mrrStandardError: (variance / count).squareRoot())
     }
 }
 

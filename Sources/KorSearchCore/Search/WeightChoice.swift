@@ -13,11 +13,21 @@ public struct WeightChoice: Sendable, Codable, Equatable {
     public var mrr: Double
     public var keywordOnlyMRR: Double
     public var vectorOnlyMRR: Double
+    /// The weight with the highest MRR@10 over them, that MRR and its standard error: the chosen weight is the
+    /// one nearest the keyword side whose MRR is within one standard error of it.
+    public var bestWeight: Double
+    public var bestMRR: Double
+    public var standardError: Double
+    /// MRR@10 at each weight 0, 0.1, …, 1.
+    public var sweep: [Double]
 
     enum CodingKeys: String, CodingKey {
-        case weight, questions, mrr
+        case weight, questions, mrr, sweep
         case keywordOnlyMRR = "keyword_only_mrr"
         case vectorOnlyMRR = "vector_only_mrr"
+        case bestWeight = "best_weight"
+        case bestMRR = "best_mrr"
+        case standardError = "standard_error"
     }
 
     /// How every automatic choice's `source` begins (`IndexMeta.vectorWeightIsAutomatic`).
@@ -25,9 +35,9 @@ public struct WeightChoice: Sendable, Codable, Equatable {
 
     /// What the index records as the weight's source, and `info` shows.
     public var source: String {
-        String(
-            format: "%@: %d questions from the index; MRR@10 %.3f at %.1f (keyword only %.3f, vector only %.3f)", WeightChoice.sourcePrefix,
-            questions, mrr, weight, keywordOnlyMRR, vectorOnlyMRR)
+        func f(_ value: Double, _ places: Int = 3) -> String { String(format: "%.\(places)f", value) }
+        return "\(WeightChoice.sourcePrefix): \(questions) questions from the index; MRR@10 \(f(mrr)) at \(f(weight, 1)) (best \(f(bestMRR)) ± "
+            + "\(f(standardError)) at \(f(bestWeight, 1)); keyword only \(f(keywordOnlyMRR)), vector only \(f(vectorOnlyMRR)))"
     }
 
     /// Fewer questions than this choose nothing (the default weight stays).
@@ -63,17 +73,21 @@ extension Searcher {
         return questions
     }
 
-    /// The vector weight that retrieves best over `heldOutQuestions(count:)` (`Searcher.bestWeight` of a sweep
-    /// at 0, 0.1, …, 1), or nil when the index gives fewer than `WeightChoice.minimumQuestions` (too few
-    /// documents with more than one passage) or has no model loaded.
+    /// The vector weight chosen over `heldOutQuestions(count:)`: a sweep at 0, 0.1, …, 1, then — because a
+    /// hundred questions tell weights apart only roughly, and the keyword side is the signal that holds for any
+    /// model — the weight nearest 0 whose MRR@10 is within one standard error of the best's (the one-standard-
+    /// error rule of model selection). Nil when the index gives fewer than `WeightChoice.minimumQuestions` (too
+    /// few documents with more than one passage) or has no model loaded.
     public func chooseVectorWeight(questions count: Int = 100) throws -> WeightChoice? {
         guard embedder != nil else { return nil }
         let questions = try heldOutQuestions(count: count)
         guard questions.count >= WeightChoice.minimumQuestions else { return nil }
         let sweep = try sweep(questions, weights: (0 ... 10).map { Double($0) / 10 }, k: 10)
-        guard let best = Searcher.bestWeight(sweep), let chosen = sweep.first(where: { $0.weight == best }) else { return nil }
+        guard let best = Searcher.bestWeight(sweep), let top = sweep.first(where: { $0.weight == best }) else { return nil }
+        let chosen = sweep.first { $0.metrics.mrr >= top.metrics.mrr - top.metrics.mrrStandardError } ?? top
         return WeightChoice(
-            weight: best, questions: questions.count, mrr: chosen.metrics.mrr, keywordOnlyMRR: sweep.first!.metrics.mrr,
-            vectorOnlyMRR: sweep.last!.metrics.mrr)
+            weight: chosen.weight, questions: questions.count, mrr: chosen.metrics.mrr, keywordOnlyMRR: sweep.first!.metrics.mrr,
+            vectorOnlyMRR: sweep.last!.metrics.mrr, bestWeight: best, bestMRR: top.metrics.mrr, standardError: top.metrics.mrrStandardError,
+            sweep: sweep.map(\.metrics.mrr))
     }
 }
