@@ -308,6 +308,26 @@ final class SearchTests: XCTestCase {
         }
     }
 
+    /// An `answer` judgment scores the first passage of a relevant document that holds the phrase (whitespace
+    /// ignored), whatever the chunking; a phrase no passage holds scores nothing; the qrels line reads it.
+    func testAnswerJudgmentsScoreTheAnsweringPassage() throws {
+        let path = "market/bok-rate-decision-note.txt"
+        for (_, searcher) in try searchers() {
+            var judged = JudgedQuery(query: "근원물가 상승률 전망", relevant: [path])
+            judged.answer = "근원물가 상승률은   2.2%"
+            let hits = try searcher.search(judged.query, limit: 30, mode: .keyword)
+            let rank = try XCTUnwrap(hits.firstIndex { $0.path == path && $0.passage.text.contains("근원물가 상승률은 2.2%") }) + 1
+            let metrics = try searcher.evaluate([judged], mode: .keyword, k: 10)
+            XCTAssertEqual(metrics.mrr, 1 / Double(rank), accuracy: 1e-12)
+            judged.answer = "이 문장은 어디에도 없다"
+            XCTAssertEqual(try searcher.evaluate([judged], mode: .keyword, k: 10).mrr, 0)
+        }
+        let line = #"{"query": "근원물가 전망", "relevant": ["market/bok-rate-decision-note.txt"], "answer": "2.2% 수준"}"#
+        let file = try temporaryFolder().appendingPathComponent("qrels.jsonl")
+        try Data(line.utf8).write(to: file)
+        XCTAssertEqual(try JudgedQuery.load(file).first?.answer, "2.2% 수준")
+    }
+
     func testMetrics() {
         let metrics = RetrievalMetrics.score(
             ranked: [["a", "b", "a", "c"], ["x", "y", "z"], ["q"]],

@@ -80,6 +80,27 @@ final class WeightChoiceTests: XCTestCase {
         }
     }
 
+    /// The same on the real-text questions (`Examples/eval/realdocs-qrels.jsonl`: 65 questions worded otherwise
+    /// than their answers, over real documents nobody here wrote), judged by answering passage; skipped where the
+    /// documents are absent.
+    func testTheChosenWeightIsCloseToTheSweepsBestOnRealText() throws {
+        guard let documents = TestPaths.realDocuments else { throw XCTSkip("no real documents here (../shared/realdocs, KORSEARCH_REALDOCS)") }
+        let queries = try JudgedQuery.load(TestPaths.repository.appendingPathComponent("Examples/eval/realdocs-qrels.jsonl"))
+        XCTAssertGreaterThanOrEqual(queries.count, 60)
+        XCTAssertTrue(queries.allSatisfy { $0.answer != nil })
+        let model = try tinyModel
+        let location = IndexLocation.directory(EmbeddedLocation(try temporaryFolder().appendingPathComponent("index")))
+        let indexer = try Indexer(location: location, embedder: model.embedder, model: model.identity)
+        try indexer.index(folder: documents)
+        let choice = try XCTUnwrap(try indexer.chooseVectorWeight())
+        let searcher = try Searcher(location: location, embedder: model.embedder, model: model.identity)
+        XCTAssertTrue(try searcher.checkJudgments(queries).isEmpty, "every judged document is indexed")
+        let sweep = try searcher.sweep(queries, weights: (0 ... 10).map { Double($0) / 10 }, k: 10)
+        let best = try XCTUnwrap(sweep.map(\.metrics.mrr).max())
+        let chosen = try XCTUnwrap(sweep.first { abs($0.weight - choice.weight) < 1e-9 }?.metrics.mrr)
+        XCTAssertLessThanOrEqual(best - chosen, 0.06, "chosen \(choice.weight): MRR@10 \(chosen), the sweep's best \(best)")
+    }
+
     private func assertChoiceNearBest(
         _ queries: [JudgedQuery], model: (embedder: Embedder, identity: ModelIdentity), vectorOnlyAtLeast: Double
     ) throws {

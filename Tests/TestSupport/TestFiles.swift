@@ -8,6 +8,14 @@ public enum TestPaths {
     public static let tinyModel = fixtures.appendingPathComponent("models/mdeberta-tiny-safetensors")
     public static let otherModel = fixtures.appendingPathComponent("models/log-buckets-pytorch")
     public static let corpus = repository.appendingPathComponent("Examples/corpus")
+    /// Real documents from other projects' public test suites (`KORSEARCH_REALDOCS`, else `../shared/realdocs`
+    /// beside the repository), or nil where this machine has none: tests over them skip, saying so.
+    public static var realDocuments: URL? {
+        let url =
+            ProcessInfo.processInfo.environment["KORSEARCH_REALDOCS"].map { URL(fileURLWithPath: $0) }
+            ?? repository.deletingLastPathComponent().appendingPathComponent("shared/realdocs")
+        return FileManager.default.fileExists(atPath: url.path) ? url : nil
+    }
 }
 
 extension XCTestCase {

@@ -7,6 +7,10 @@ public struct JudgedQuery: Sendable, Codable, Equatable {
     public var relevant: [String]?
     /// Relevant chunk ids, for chunk-level judgments.
     public var relevantChunks: [Int64]?
+    /// Passage-level judgment that survives any chunking: with `relevant` documents, a hit answers when it is a
+    /// passage of one of them whose text contains this phrase (whitespace ignored, so a reader's spacing does not
+    /// matter); the question is then scored by the rank of its first answering passage.
+    public var answer: String?
     /// Filters this question is asked with (the `filters` object of a search request: `{"company": ...,
     /// "report_type": ..., "period": ..., "types": [...], ...}`), set on top of the run's.
     public var filters: SearchFilters?
@@ -15,7 +19,7 @@ public struct JudgedQuery: Sendable, Codable, Equatable {
     package var excludedChunks: Set<Int64> = []
 
     enum CodingKeys: String, CodingKey {
-        case query, relevant, filters
+        case query, relevant, filters, answer
         case relevantChunks = "relevant_chunks"
     }
 
@@ -23,6 +27,11 @@ public struct JudgedQuery: Sendable, Codable, Equatable {
     public init(query: String, relevant: [String]) {
         self.query = query
         self.relevant = relevant
+    }
+
+    /// Text without its whitespace, for `answer` matching.
+    static func withoutWhitespace(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.filter { !$0.properties.isWhitespace }))
     }
 
     /// Reads one judged query per line (JSON lines; blank lines and lines starting with # are skipped).
@@ -193,7 +202,16 @@ extension Searcher {
         var relevant: [Set<String>] = []
         for (index, judged) in queries.enumerated() {
             let hits = try search(index, judged)
-            if let chunks = judged.relevantChunks, !chunks.isEmpty {
+            if let answer = judged.answer.map(JudgedQuery.withoutWhitespace), !answer.isEmpty {
+                // Every answering passage is the one relevant item, counted once at its best rank.
+                let documents = Set(judged.relevant ?? [])
+                ranked.append(
+                    hits.map {
+                        documents.contains($0.path) && JudgedQuery.withoutWhitespace($0.passage.text).contains(answer) ? "answer" : "\($0.chunkId)"
+                    }
+                )
+                relevant.append(["answer"])
+            } else if let chunks = judged.relevantChunks, !chunks.isEmpty {
                 ranked.append(hits.map { String($0.chunkId) })
                 relevant.append(Set(chunks.map(String.init)))
             } else {
