@@ -86,7 +86,12 @@ struct IndexCommand: ParsableCommand {
         // weight from judgments is stored.
         let changed = summary.added + summary.updated + summary.removed > 0
         if try changed || IndexStores.meta(of: location).vectorWeight == nil {
-            summary.vectorWeight = try indexer.chooseVectorWeight()
+            // The run's work is stored: failing to choose a weight is a warning, not a failed run.
+            do {
+                summary.vectorWeight = try indexer.chooseVectorWeight()
+            } catch {
+                warn("the hybrid weight was not chosen: \(error)")
+            }
         }
         if let rerank { try IndexStores.setDefaultReranker(location, rerank == "none" ? nil : rerank) }
         if json {

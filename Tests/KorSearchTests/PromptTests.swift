@@ -46,5 +46,7 @@ final class PromptTests: XCTestCase {
         ) { error in
             XCTAssertTrue("\(error)".contains("leaves no room for passages after the model's passage prompt"), "\(error)")
         }
+        // Without a prompt the smallest chunking ChunkingOptions allows still works.
+        XCTAssertNoThrow(try Chunker(tokenizer: model.embedder.tokenizer, options: ChunkingOptions(chunkTokens: 8, overlapTokens: 0)))
     }
 }

@@ -100,7 +100,7 @@ public struct Chunker: Sendable {
         self.options = options
         self.passagePrompt = passagePrompt
         promptTokens = passagePrompt.isEmpty ? 0 : try tokenizer.pieces(passagePrompt).count
-        guard options.chunkTokens - 2 - promptTokens >= 8 else {
+        guard promptTokens == 0 || options.chunkTokens - 2 - promptTokens >= 8 else {
             throw KorSearchError(
                 .invalidArgument,
                 "--chunk-tokens \(options.chunkTokens) leaves no room for passages after the model's passage prompt (\(promptTokens) tokens)")
