@@ -170,25 +170,24 @@ public struct ModelFiles: Sendable {
         /// A SentencePiece model: `spm.model` (DeBERTa-v2), `tokenizer.model` or `sentencepiece.bpe.model`
         /// (XLM-RoBERTa).
         case sentencePiece(URL)
-        /// `tokenizer.json` with a WordPiece model: the vocabulary and normalizer a fast tokenizer runs.
+        /// `tokenizer.json`, a fast tokenizer's whole description, with a WordPiece or a Unigram model (`TextTokenizer`
+        /// reads either; `UnigramTokenizerJSON` turns a Unigram one back into its SentencePiece model).
         case tokenizerJSON(URL)
         /// `vocab.txt`, BERT's WordPiece vocabulary (its options in `tokenizer_config.json`).
         case wordPieceVocabulary(URL)
-        /// `tokenizer.json` with a Unigram model and no SentencePiece model beside it (`UnigramTokenizerJSON`).
-        case unigramJSON(URL)
 
         /// The file.
         public var url: URL {
             switch self {
-            case .sentencePiece(let url), .tokenizerJSON(let url), .wordPieceVocabulary(let url), .unigramJSON(let url): url
+            case .sentencePiece(let url), .tokenizerJSON(let url), .wordPieceVocabulary(let url): url
             }
         }
     }
 
-    /// The tokenizer of a folder: a SentencePiece model when it has one; else a `tokenizer.json` whose model
-    /// is WordPiece (what transformers' fast tokenizer, and so sentence-transformers, runs); else `vocab.txt`;
-    /// else a Unigram `tokenizer.json`. An error when it has none of them, or only a `tokenizer.json` of another
-    /// kind.
+    /// The tokenizer of a folder: a SentencePiece model when it has one; else `tokenizer.json` (what
+    /// transformers' fast tokenizer, and so sentence-transformers, runs) — unless a `vocab.txt` beside it and a
+    /// model other than WordPiece in it make `vocab.txt` the one; else `vocab.txt`. The JSON, which can be large,
+    /// is read here only when both are there. An error when the folder has none of them.
     public static func tokenizerFile(in directory: URL) throws -> TokenizerFile {
         func existing(_ name: String) -> URL? {
             let url = directory.appendingPathComponent(name)
@@ -197,16 +196,12 @@ public struct ModelFiles: Sendable {
         if let url = ["spm.model", "tokenizer.model", "sentencepiece.bpe.model"].lazy.compactMap(existing).first {
             return .sentencePiece(url)
         }
-        let json = existing("tokenizer.json")
-        let kind = try json.flatMap(WordPieceModel.modelType(tokenizerJSON:))
-        if let json, kind == "WordPiece" { return .tokenizerJSON(json) }
-        if let vocab = existing("vocab.txt") { return .wordPieceVocabulary(vocab) }
-        if let json, kind == "Unigram" { return .unigramJSON(json) }
-        if let json {
-            throw EncoderError(
-                .unsupportedConfiguration,
-                "\(json.path) is a \(kind ?? "unnamed") tokenizer and the folder has no SentencePiece model (spm.model, sentencepiece.bpe.model); this engine reads those, WordPiece (vocab.txt or tokenizer.json) and Unigram tokenizer.json"
-            )
+        switch (existing("tokenizer.json"), existing("vocab.txt")) {
+        case (let json?, let vocab?):
+            return try WordPieceModel.modelType(tokenizerJSON: json) == "WordPiece" ? .tokenizerJSON(json) : .wordPieceVocabulary(vocab)
+        case (let json?, nil): return .tokenizerJSON(json)
+        case (nil, let vocab?): return .wordPieceVocabulary(vocab)
+        case (nil, nil): break
         }
         throw EncoderError(
             .missingFile, "\(directory.path) has no tokenizer: no spm.model or sentencepiece.bpe.model (SentencePiece), vocab.txt or tokenizer.json")

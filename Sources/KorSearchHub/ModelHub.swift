@@ -46,10 +46,11 @@ public final class ModelHub: @unchecked Sendable {
 
     /// Files every model folder needs; the tokenizer and the weights are looked up separately.
     static let requiredFiles = ["config.json"]
-    /// The SentencePiece model, by the names repositories give it (DeBERTa-v2's, XLM-RoBERTa's), else a WordPiece
-    /// tokenizer (`tokenizer.json`, `vocab.txt`, both fetched when there): one is needed.
+    /// The SentencePiece model, by the names repositories give it (DeBERTa-v2's, XLM-RoBERTa's), else the files of
+    /// a fast tokenizer (`tokenizer.json`, WordPiece or Unigram, and BERT's `vocab.txt`, both fetched when there):
+    /// one is needed.
     static let tokenizerFiles = ["spm.model", "sentencepiece.bpe.model"]
-    static let wordPieceFiles = ["tokenizer.json", "vocab.txt"]
+    static let fastTokenizerFiles = ["tokenizer.json", "vocab.txt"]
     /// The tokenizer's special tokens.
     static let optionalFiles = ["tokenizer_config.json", "special_tokens_map.json"]
     /// A sentence-transformers folder's length and prompts, fetched when it has `modules.json` (with each module's
@@ -78,7 +79,9 @@ public final class ModelHub: @unchecked Sendable {
         let snapshot = folder.appendingPathComponent("snapshots/\(commit)")
         let fileManager = FileManager.default
         guard Self.requiredFiles.allSatisfy({ fileManager.fileExists(atPath: snapshot.appendingPathComponent($0).path) }),
-            (Self.tokenizerFiles + Self.wordPieceFiles).contains(where: { fileManager.fileExists(atPath: snapshot.appendingPathComponent($0).path) }),
+            (Self.tokenizerFiles + Self.fastTokenizerFiles).contains(where: {
+                fileManager.fileExists(atPath: snapshot.appendingPathComponent($0).path)
+            }),
             Self.weightFiles.contains(where: { fileManager.fileExists(atPath: snapshot.appendingPathComponent($0).path) })
         else { return nil }
         return snapshot
@@ -113,11 +116,11 @@ public final class ModelHub: @unchecked Sendable {
         }
         for name in Self.requiredFiles { _ = try fetch(name, required: true) }
         if try !Self.tokenizerFiles.contains(where: { try fetch($0, required: false) }) {
-            let wordPiece = try Self.wordPieceFiles.map { try fetch($0, required: false) }
-            guard wordPiece.contains(true) else {
+            let fast = try Self.fastTokenizerFiles.map { try fetch($0, required: false) }
+            guard fast.contains(true) else {
                 throw KorSearchError(
                     .hub,
-                    "\(repository) has no tokenizer this engine reads (\((Self.tokenizerFiles + Self.wordPieceFiles).joined(separator: ", "))) at \(revision)"
+                    "\(repository) has no tokenizer this engine reads (\((Self.tokenizerFiles + Self.fastTokenizerFiles).joined(separator: ", "))) at \(revision)"
                 )
             }
         }

@@ -90,9 +90,11 @@ final class SentenceTransformerTests: XCTestCase {
         let name = "xlmr-tiny-st-json"
         let reference = try expected(name)
         let embedder = try Embedder(modelDirectory: Fixtures.model(name))
-        guard case .unigramJSON = try ModelFiles.tokenizerFile(in: Fixtures.model(name)) else {
-            return XCTFail("the folder's tokenizer is read as a Unigram tokenizer.json")
+        guard case .tokenizerJSON = try ModelFiles.tokenizerFile(in: Fixtures.model(name)) else {
+            return XCTFail("the folder's tokenizer is its tokenizer.json")
         }
+        XCTAssertNotNil(embedder.tokenizer.sentencePiece, "a Unigram tokenizer.json is read as the SentencePiece model it came from")
+        XCTAssertEqual(embedder.tokenizer.layout, .sentencePiece)
         XCTAssertEqual([embedder.tokenizer.clsId, embedder.tokenizer.padId, embedder.tokenizer.sepId], [0, 1, 2])
         XCTAssertEqual(embedder.tokenizer.pairLayout, .roberta)
         let ids = try embedder.tokenize(reference.texts)

@@ -87,21 +87,16 @@ public final class TextTokenizer: Sendable {
             let model = try SentencePieceModel(contentsOf: modelURL)
             let layout = layout == .wordPiece ? .sentencePiece : layout
             let special = try SpecialTokens(directory: directory, defaults: layout == .fairseq ? .fairseq : .bert)
-            func resolve(_ role: String, _ token: String) throws -> Int32 {
+            let ids = try special.ids(source: modelURL.path, missing: "is neither a piece of the model nor an added token") { token in
                 switch layout {
                 case .sentencePiece, .wordPiece:
-                    if let id = model.id(ofPiece: token) { return id }
-                    if let id = special.addedTokenIds[token] { return Int32(id) }
+                    model.id(ofPiece: token)
                 case .fairseq:
-                    if let id = special.addedTokenIds[token] { return Int32(id) }
-                    if let id = TextTokenizer.fairseqSpecials[token] { return id }
-                    if let id = model.id(ofPiece: token) { return id + 1 }
+                    // fairseq's vocabulary: added tokens and its four specials come before the shifted pieces.
+                    special.addedTokenIds[token].map(Int32.init) ?? TextTokenizer.fairseqSpecials[token] ?? model.id(ofPiece: token).map { $0 + 1 }
                 }
-                throw EncoderError(.tokenizer, "\(modelURL.path): the \(role) token \(token) is neither a piece of the model nor an added token")
             }
-            self.init(
-                sentencePiece: model, clsId: try resolve("cls", special.cls), sepId: try resolve("sep", special.sep),
-                padId: try resolve("pad", special.pad), layout: layout)
+            self.init(sentencePiece: model, clsId: ids.cls, sepId: ids.sep, padId: ids.pad, layout: layout)
         case .wordPieceVocabulary(let vocabURL):
             let special = try SpecialTokens(directory: directory, defaults: .bert)
             let normalization = WordPieceModel.Normalization(
@@ -110,35 +105,33 @@ public final class TextTokenizer: Sendable {
             let model = try WordPieceModel(
                 vocabulary: try WordPieceModel.vocabulary(contentsOf: vocabURL), normalization: normalization, unknownToken: special.unk,
                 source: vocabURL.path)
-            try self.init(wordPiece: model, special: special, source: vocabURL.path)
+            let ids = try special.ids(source: vocabURL.path, missing: "is not in the vocabulary") { model.id(ofPiece: $0) }
+            self.init(wordPiece: model, clsId: ids.cls, sepId: ids.sep, padId: ids.pad)
         case .tokenizerJSON(let url):
-            let special = try SpecialTokens(directory: directory, defaults: .bert)
-            let model = try WordPieceModel(tokenizerJSON: url)
-            try self.init(wordPiece: model, special: special, source: url.path)
-        case .unigramJSON(let url):
-            // The SentencePiece model it came from, its ids already the model's (no fairseq shift to apply).
-            let model = try SentencePieceModel(
-                serializedModel: try UnigramTokenizerJSON.sentencePieceModel(try WordPieceModel.tokenizerJSON(url).fields, source: url.path),
-                source: url.path)
-            let special = try SpecialTokens(directory: directory, defaults: layout == .fairseq ? .fairseq : .bert)
-            func resolve(_ role: String, _ token: String) throws -> Int32 {
-                if let id = model.id(ofPiece: token) ?? special.addedTokenIds[token].map(Int32.init) { return id }
-                throw EncoderError(.tokenizer, "\(url.path): the \(role) token \(token) is not in the vocabulary")
+            // Read once: a Unigram tokenizer.json of a 250,000-piece vocabulary is many megabytes.
+            let fields = try WordPieceModel.tokenizerJSON(url).fields
+            switch fields["model"]?.objectValue?["type"]?.stringValue {
+            case "WordPiece":
+                let special = try SpecialTokens(directory: directory, defaults: .bert)
+                let model = try WordPieceModel(tokenizerJSON: fields, source: url.path)
+                let ids = try special.ids(source: url.path, missing: "is not in the vocabulary") { model.id(ofPiece: $0) }
+                self.init(wordPiece: model, clsId: ids.cls, sepId: ids.sep, padId: ids.pad)
+            case "Unigram":
+                // The SentencePiece model it came from, its ids already the model's (no fairseq shift to apply).
+                let model = try SentencePieceModel(
+                    serializedModel: try UnigramTokenizerJSON.sentencePieceModel(fields, source: url.path), source: url.path)
+                let special = try SpecialTokens(directory: directory, defaults: layout == .fairseq ? .fairseq : .bert)
+                let ids = try special.ids(source: url.path, missing: "is not in the vocabulary") { model.id(ofPiece: $0) }
+                self.init(
+                    sentencePiece: model, clsId: ids.cls, sepId: ids.sep, padId: ids.pad, layout: .sentencePiece,
+                    pairLayout: layout == .fairseq ? .roberta : .bert)
+            case let kind:
+                throw EncoderError(
+                    .unsupportedConfiguration,
+                    "\(url.path) is a \(kind ?? "unnamed") tokenizer and the folder has no SentencePiece model (spm.model, sentencepiece.bpe.model); this engine reads those, WordPiece (vocab.txt or tokenizer.json) and Unigram tokenizer.json"
+                )
             }
-            self.init(
-                sentencePiece: model, clsId: try resolve("cls", special.cls), sepId: try resolve("sep", special.sep),
-                padId: try resolve("pad", special.pad), layout: .sentencePiece, pairLayout: layout == .fairseq ? .roberta : .bert)
         }
-    }
-
-    /// A WordPiece tokenizer with the special tokens a folder names.
-    private convenience init(wordPiece model: WordPieceModel, special: SpecialTokens, source: String) throws {
-        func resolve(_ role: String, _ token: String) throws -> Int32 {
-            if let id = model.id(ofPiece: token) ?? special.addedTokenIds[token].map(Int32.init) { return id }
-            throw EncoderError(.tokenizer, "\(source): the \(role) token \(token) is not in the vocabulary")
-        }
-        self.init(
-            wordPiece: model, clsId: try resolve("cls", special.cls), sepId: try resolve("sep", special.sep), padId: try resolve("pad", special.pad))
     }
 
     /// The id layout of a model's SentencePiece tokenizer: fairseq's for XLM-RoBERTa and RoBERTa, SentencePiece's
@@ -248,6 +241,17 @@ private struct SpecialTokens {
     var tokenizeChineseCharacters: Bool?
     /// `added_tokens_decoder` of `tokenizer_config.json`: tokens outside the SentencePiece vocabulary.
     var addedTokenIds: [String: Int] = [:]
+
+    /// The ids of `[CLS]`, `[SEP]` and `[PAD]`: `lookup` finds a token in the model (as its layout orders the
+    /// places to look), else it is an added token of `tokenizer_config.json`; an error names `source` and says the
+    /// token `missing`.
+    func ids(source: String, missing: String, lookup: (String) -> Int32?) throws -> (cls: Int32, sep: Int32, pad: Int32) {
+        func resolve(_ role: String, _ token: String) throws -> Int32 {
+            if let id = lookup(token) ?? addedTokenIds[token].map(Int32.init) { return id }
+            throw EncoderError(.tokenizer, "\(source): the \(role) token \(token) \(missing)")
+        }
+        return (try resolve("cls", cls), try resolve("sep", sep), try resolve("pad", pad))
+    }
 
     init(directory: URL, defaults: Defaults) throws {
         if defaults == .fairseq {

@@ -11,11 +11,6 @@ import Foundation
 /// vocabulary size; the normalizer's map and flags) rather than through a protobuf library, which the package does
 /// not otherwise need.
 enum UnigramTokenizerJSON {
-    /// Whether a `tokenizer.json` describes a Unigram model.
-    static func isUnigram(_ fields: [String: JSONValue]) -> Bool {
-        fields["model"]?.objectValue?["type"]?.stringValue == "Unigram"
-    }
-
     /// The serialized SentencePiece model of a Unigram `tokenizer.json`; an error names what it cannot carry over
     /// (another normalizer or pre-tokenizer, byte fallback).
     static func sentencePieceModel(_ fields: [String: JSONValue], source: String) throws -> Data {

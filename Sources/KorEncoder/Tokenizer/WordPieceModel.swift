@@ -112,15 +112,20 @@ public final class WordPieceModel: Sendable {
     /// with BERT's normalizer and pre-tokenizer, the file a fast BERT tokenizer is published as; an error names
     /// any other normalizer or pre-tokenizer.
     public convenience init(tokenizerJSON url: URL) throws {
-        let (model, fields) = try WordPieceModel.tokenizerJSON(url)
+        try self.init(tokenizerJSON: try WordPieceModel.tokenizerJSON(url).fields, source: url.path)
+    }
+
+    /// Reads the parsed fields of a `tokenizer.json` (see `init(tokenizerJSON:)`); `source` names it in errors.
+    convenience init(tokenizerJSON fields: [String: JSONValue], source: String) throws {
+        let model = fields["model"]?.objectValue ?? [:]
         guard model["type"]?.stringValue == "WordPiece", let entries = model["vocab"]?.objectValue else {
-            throw EncoderError(.unsupportedConfiguration, "\(url.path): its model is \(model["type"]?.stringValue ?? "unnamed"), not WordPiece")
+            throw EncoderError(.unsupportedConfiguration, "\(source): its model is \(model["type"]?.stringValue ?? "unnamed"), not WordPiece")
         }
         var vocabulary: [String: Int32] = [:]
         vocabulary.reserveCapacity(entries.count)
         for (piece, id) in entries {
             guard let id = id.intValue, id >= 0, id < Int(Int32.max) else {
-                throw EncoderError(.corruptFile, "\(url.path): the vocabulary's entry \(piece) has no valid id")
+                throw EncoderError(.corruptFile, "\(source): the vocabulary's entry \(piece) has no valid id")
             }
             vocabulary[piece] = Int32(id)
         }
@@ -139,17 +144,17 @@ public final class WordPieceModel: Sendable {
         case let other?:
             throw EncoderError(
                 .unsupportedConfiguration,
-                "\(url.path): normalizer \(other.objectValue?["type"]?.stringValue ?? other.summary) is not one this engine runs (BertNormalizer)")
+                "\(source): normalizer \(other.objectValue?["type"]?.stringValue ?? other.summary) is not one this engine runs (BertNormalizer)")
         }
         let preTokenizer = fields["pre_tokenizer"]?.objectValue?["type"]?.stringValue
         guard preTokenizer == "BertPreTokenizer" else {
             throw EncoderError(
-                .unsupportedConfiguration, "\(url.path): pre-tokenizer \(preTokenizer ?? "none") is not one this engine runs (BertPreTokenizer)")
+                .unsupportedConfiguration, "\(source): pre-tokenizer \(preTokenizer ?? "none") is not one this engine runs (BertPreTokenizer)")
         }
         try self.init(
             vocabulary: vocabulary, normalization: normalization, unknownToken: model["unk_token"]?.stringValue ?? "[UNK]",
             continuingPrefix: model["continuing_subword_prefix"]?.stringValue ?? "##",
-            maxCharactersPerWord: model["max_input_chars_per_word"]?.intValue ?? 100, source: url.path)
+            maxCharactersPerWord: model["max_input_chars_per_word"]?.intValue ?? 100, source: source)
     }
 
     /// The id of a piece, or nil when the vocabulary has no such piece.

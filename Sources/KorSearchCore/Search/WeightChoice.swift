@@ -9,17 +9,31 @@ public struct WeightChoice: Sendable, Codable, Equatable {
     public var weight: Double
     /// How many held-out sentences it was chosen on.
     public var questions: Int
-    /// MRR@10 over them at the chosen weight, keyword only and vector only.
-    public var mrr: Double
-    public var keywordOnlyMRR: Double
-    public var vectorOnlyMRR: Double
-    /// The weight with the highest MRR@10 over them, that MRR and its standard error: the chosen weight is the
-    /// one nearest the keyword side whose MRR is within one standard error of it.
+    /// The weight with the highest MRR@10 over them, and that MRR's standard error: the chosen weight is the one
+    /// nearest the keyword side whose MRR is within one standard error of the best.
     public var bestWeight: Double
-    public var bestMRR: Double
     public var standardError: Double
-    /// MRR@10 at each weight 0, 0.1, …, 1.
+    /// MRR@10 at each weight of `weights` (0, 0.1, …, 1).
     public var sweep: [Double]
+
+    /// The weights a choice sweeps.
+    public static let weights = (0 ... 10).map { Double($0) / 10 }
+
+    /// MRR@10 at a weight of the sweep.
+    private func mrr(at weight: Double) -> Double { sweep[Int((weight * 10).rounded())] }
+    /// MRR@10 at the chosen weight, at the best, keyword only and vector only.
+    public var mrr: Double { mrr(at: weight) }
+    public var bestMRR: Double { mrr(at: bestWeight) }
+    public var keywordOnlyMRR: Double { sweep[0] }
+    public var vectorOnlyMRR: Double { sweep[sweep.count - 1] }
+
+    public init(weight: Double, questions: Int, bestWeight: Double, standardError: Double, sweep: [Double]) {
+        self.weight = weight
+        self.questions = questions
+        self.bestWeight = bestWeight
+        self.standardError = standardError
+        self.sweep = sweep
+    }
 
     enum CodingKeys: String, CodingKey {
         case weight, questions, mrr, sweep
@@ -28,6 +42,33 @@ public struct WeightChoice: Sendable, Codable, Equatable {
         case bestWeight = "best_weight"
         case bestMRR = "best_mrr"
         case standardError = "standard_error"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let sweep = try container.decode([Double].self, forKey: .sweep)
+        guard sweep.count == WeightChoice.weights.count else {
+            throw DecodingError.dataCorruptedError(forKey: .sweep, in: container, debugDescription: "a sweep has one MRR per weight 0, 0.1, …, 1")
+        }
+        self.init(
+            weight: try container.decode(Double.self, forKey: .weight), questions: try container.decode(Int.self, forKey: .questions),
+            bestWeight: try container.decode(Double.self, forKey: .bestWeight),
+            standardError: try container.decode(Double.self, forKey: .standardError),
+            sweep: sweep)
+    }
+
+    /// Everything stored, and the MRRs that follow from the sweep, for a reader of the JSON.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(weight, forKey: .weight)
+        try container.encode(questions, forKey: .questions)
+        try container.encode(sweep, forKey: .sweep)
+        try container.encode(bestWeight, forKey: .bestWeight)
+        try container.encode(standardError, forKey: .standardError)
+        try container.encode(mrr, forKey: .mrr)
+        try container.encode(bestMRR, forKey: .bestMRR)
+        try container.encode(keywordOnlyMRR, forKey: .keywordOnlyMRR)
+        try container.encode(vectorOnlyMRR, forKey: .vectorOnlyMRR)
     }
 
     /// How every automatic choice's `source` begins (`IndexMeta.vectorWeightIsAutomatic`).
@@ -82,12 +123,11 @@ extension Searcher {
         guard embedder != nil else { return nil }
         let questions = try heldOutQuestions(count: count)
         guard questions.count >= WeightChoice.minimumQuestions else { return nil }
-        let sweep = try sweep(questions, weights: (0 ... 10).map { Double($0) / 10 }, k: 10)
+        let sweep = try sweep(questions, weights: WeightChoice.weights, k: 10)
         guard let best = Searcher.bestWeight(sweep), let top = sweep.first(where: { $0.weight == best }) else { return nil }
         let chosen = sweep.first { $0.metrics.mrr >= top.metrics.mrr - top.metrics.mrrStandardError } ?? top
         return WeightChoice(
-            weight: chosen.weight, questions: questions.count, mrr: chosen.metrics.mrr, keywordOnlyMRR: sweep.first!.metrics.mrr,
-            vectorOnlyMRR: sweep.last!.metrics.mrr, bestWeight: best, bestMRR: top.metrics.mrr, standardError: top.metrics.mrrStandardError,
+            weight: chosen.weight, questions: questions.count, bestWeight: best, standardError: top.metrics.mrrStandardError,
             sweep: sweep.map(\.metrics.mrr))
     }
 }
