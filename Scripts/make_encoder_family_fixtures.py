@@ -13,7 +13,10 @@ Needs: torch (CPU), transformers 4.x (its slow XLMRobertaTokenizer), sentence-tr
 protobuf. Tokenizer: a SentencePiece unigram model trained here with XLM-R's layout (<unk> 0, <s> 1, </s> 2, no
 <pad>: transformers adds the fairseq offset) on the team-written corpus and the Korean text of the DeBERTa
 fixtures.
-Run: python3 Scripts/make_encoder_family_fixtures.py
+Run: python3 Scripts/make_encoder_family_fixtures.py [NAME ...]
+Weights are seeded and come out the same; the trained tokenizers do not (the WordPiece trainer's order of equal
+pieces and the SentencePiece model's bytes vary between runs), so a fixture is committed with the expected.json of
+the same run, never one without the other.
 """
 import json
 import os
@@ -43,6 +46,37 @@ TEXTS = [
 ]
 
 
+def train_sentencepiece(lines, folder, vocab_size):
+    """A SentencePiece unigram model with XLM-R's layout (<unk> 0, <s> 1, </s> 2, no <pad>: transformers adds the
+    fairseq offset), trained on `lines`, saved as `folder`/sentencepiece.bpe.model."""
+    text = os.path.join(folder, "train.txt")
+    with open(text, "w") as file:
+        file.write("\n".join(lines))
+    spm.SentencePieceTrainer.train(
+        input=text, model_prefix=os.path.join(folder, "sentencepiece.bpe"), vocab_size=vocab_size, model_type="unigram",
+        unk_id=0, bos_id=1, eos_id=2, pad_id=-1, character_coverage=0.9995, normalization_rule_name="nmt_nfkc",
+        minloglevel=2)
+    os.remove(text)
+    os.remove(os.path.join(folder, "sentencepiece.bpe.vocab"))
+    return os.path.join(folder, "sentencepiece.bpe.model")
+
+
+def randomize(model):
+    """Every parameter drawn anew, LayerNorm's included (so no part of the forward pass is the identity)."""
+    with torch.no_grad():
+        for parameter in model.parameters():
+            parameter.normal_(0, 0.2)
+    return model
+
+
+def remove(folder, names):
+    """Drops files a save wrote that a published repository of this kind does not have (or that are remade)."""
+    for name in names:
+        path = os.path.join(folder, name)
+        if os.path.exists(path):
+            os.remove(path)
+
+
 def train_tokenizer(folder):
     lines = []
     for path in sorted(glob.glob(os.path.join(ROOT, "Examples/corpus/**/*.txt"), recursive=True)
@@ -51,15 +85,7 @@ def train_tokenizer(folder):
             lines += [line.strip() for line in file if line.strip()]
     with open(os.path.join(ROOT, "Tests/Fixtures/models/mdeberta-tiny-safetensors/expected.json")) as file:
         lines += [text for text in json.load(file)["texts"] if text]
-    text = os.path.join(folder, "train.txt")
-    with open(text, "w") as file:
-        file.write("\n".join(lines))
-    spm.SentencePieceTrainer.train(
-        input=text, model_prefix=os.path.join(folder, "sentencepiece.bpe"), vocab_size=700, model_type="unigram",
-        unk_id=0, bos_id=1, eos_id=2, pad_id=-1, character_coverage=0.9995, normalization_rule_name="nmt_nfkc",
-        minloglevel=2)
-    os.remove(text)
-    os.remove(os.path.join(folder, "sentencepiece.bpe.vocab"))
+    train_sentencepiece(lines, folder, 700)
 
 
 def build(name, pooling, normalize, seed):
@@ -73,9 +99,7 @@ def build(name, pooling, normalize, seed):
         max_position_embeddings=66, type_vocab_size=1, pad_token_id=1, bos_token_id=0, eos_token_id=2,
         layer_norm_eps=1e-5, hidden_act="gelu")
     model = XLMRobertaModel(config, add_pooling_layer=True).eval()
-    with torch.no_grad():
-        for parameter in model.parameters():
-            parameter.normal_(0, 0.2)
+    randomize(model)
     model.save_pretrained(folder, safe_serialization=True)
     transformer = models.Transformer(folder, max_seq_length=64)
     modules = [transformer, models.Pooling(32, pooling_mode=pooling)]
@@ -86,10 +110,7 @@ def build(name, pooling, normalize, seed):
     shutil.rmtree(target, ignore_errors=True)
     st.save(target, safe_serialization=True)
     # Keep what a published repository has and the engine reads; drop the fast tokenizer's large JSON.
-    for extra in ["tokenizer.json", "README.md"]:
-        path = os.path.join(target, extra)
-        if os.path.exists(path):
-            os.remove(path)
+    remove(target, ["tokenizer.json", "README.md"])
 
     fast = XLMRobertaTokenizerFast(os.path.join(target, "sentencepiece.bpe.model"))
     ids = [slow(text, truncation=True, max_length=64)["input_ids"] for text in TEXTS]
@@ -133,15 +154,10 @@ def build_cross_encoder(name, seed):
         max_position_embeddings=66, type_vocab_size=1, pad_token_id=1, bos_token_id=0, eos_token_id=2,
         layer_norm_eps=1e-5, hidden_act="gelu", num_labels=1)
     model = XLMRobertaForSequenceClassification(config).eval()
-    with torch.no_grad():
-        for parameter in model.parameters():
-            parameter.normal_(0, 0.2)
+    randomize(model)
     model.save_pretrained(target, safe_serialization=True)
     slow.save_pretrained(target)
-    for extra in ["tokenizer.json"]:
-        path = os.path.join(target, extra)
-        if os.path.exists(path):
-            os.remove(path)
+    remove(target, ["tokenizer.json"])
     fast = XLMRobertaTokenizerFast(os.path.join(target, "sentencepiece.bpe.model"), model_max_length=64)
     # As a batch, as CrossEncoder encodes them (a single call would take an empty passage for no pair at all).
     ids = fast([q for q, _ in PAIRS], [p for _, p in PAIRS], truncation=True, max_length=64)["input_ids"]
@@ -172,10 +188,7 @@ def build_dense(name, seed):
         dense.linear.bias.normal_(0, 0.1)
     st = SentenceTransformer(modules=[transformer, models.Pooling(32, pooling_mode="mean"), dense, models.Normalize()], device="cpu")
     st.save(target, safe_serialization=True)
-    for extra in ["tokenizer.json", "README.md", "expected.json"]:
-        path = os.path.join(target, extra)
-        if os.path.exists(path):
-            os.remove(path)
+    remove(target, ["tokenizer.json", "README.md", "expected.json"])
     loaded = SentenceTransformer(target, device="cpu")
     ids = [loaded.tokenizer(text, truncation=True, max_length=128)["input_ids"] for text in TEXTS]
     vectors = loaded.encode(TEXTS, batch_size=3, convert_to_numpy=True, normalize_embeddings=False)
@@ -231,9 +244,7 @@ def build_wordpiece_encoder(name, architecture, lowercase, keep, prompts, normal
     else:
         model = RobertaModel(RobertaConfig(max_position_embeddings=66, type_vocab_size=1, pad_token_id=1, bos_token_id=0,
                                            eos_token_id=2, **common)).eval()
-    with torch.no_grad():
-        for parameter in model.parameters():
-            parameter.normal_(0, 0.2)
+    randomize(model)
     model.save_pretrained(folder, safe_serialization=True)
     modules = [models.Transformer(folder, max_seq_length=64), models.Pooling(32, pooling_mode="mean")]
     if normalize:
@@ -242,11 +253,7 @@ def build_wordpiece_encoder(name, architecture, lowercase, keep, prompts, normal
     target = os.path.join(OUT, name)
     shutil.rmtree(target, ignore_errors=True)
     st.save(target, safe_serialization=True)
-    drop = ["README.md"] + (["tokenizer.json"] if keep == "vocab.txt" else ["vocab.txt"])
-    for extra in drop:
-        path = os.path.join(target, extra)
-        if os.path.exists(path):
-            os.remove(path)
+    remove(target, ["README.md"] + (["tokenizer.json"] if keep == "vocab.txt" else ["vocab.txt"]))
     loaded = SentenceTransformer(target, device="cpu")
     texts = WORDPIECE_TEXTS
     result = {"texts": texts, "max_length": 64, "pooling": "mean", "normalize": normalize, "prompts": prompts}
@@ -285,15 +292,10 @@ def build_classifier_cross_encoder(name, architecture, seed):
         tokenizer = AutoTokenizer.from_pretrained(source, model_max_length=64)
         config = DebertaV2Config.from_pretrained(source, num_labels=1)
         model = DebertaV2ForSequenceClassification(config).eval()
-    with torch.no_grad():
-        for parameter in model.parameters():
-            parameter.normal_(0, 0.2)
+    randomize(model)
     model.save_pretrained(target, safe_serialization=True)
     tokenizer.save_pretrained(target)
-    for extra in ["tokenizer.json"]:
-        path = os.path.join(target, extra)
-        if os.path.exists(path):
-            os.remove(path)
+    remove(target, ["tokenizer.json"])
     fast = AutoTokenizer.from_pretrained(target)
     batch = fast([q for q, _ in PAIRS], [p for _, p in PAIRS], truncation=True, max_length=64)
     ids = batch["input_ids"]
@@ -317,8 +319,7 @@ def build_tokenizer_json_only(name):
     shutil.rmtree(target, ignore_errors=True)
     shutil.copytree(source, target)
     XLMRobertaTokenizerFast(os.path.join(source, "sentencepiece.bpe.model"), model_max_length=64).save_pretrained(target)
-    for extra in ["sentencepiece.bpe.model", "expected.json"]:
-        os.remove(os.path.join(target, extra))
+    remove(target, ["sentencepiece.bpe.model", "expected.json"])
     tokenizer = AutoTokenizer.from_pretrained(target)
     assert tokenizer.is_fast
     texts = WORDPIECE_TEXTS + ["  앞뒤 공백  ", "<s> 특수 </s> 토큰"]
@@ -344,7 +345,8 @@ BUILDERS = {
 }
 
 # Every fixture, or the ones named: python3 Scripts/make_encoder_family_fixtures.py [NAME ...]
-import sys  # noqa: E402
+if __name__ == "__main__":
+    import sys
 
-for fixture in sys.argv[1:] or list(BUILDERS):
-    BUILDERS[fixture]()
+    for fixture in sys.argv[1:] or list(BUILDERS):
+        BUILDERS[fixture]()

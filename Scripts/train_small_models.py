@@ -47,6 +47,9 @@ from sentence_transformers import CrossEncoder, SentenceTransformer, models
 from transformers import (XLMRobertaConfig, XLMRobertaForSequenceClassification, XLMRobertaModel,
                           XLMRobertaTokenizer)
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_encoder_family_fixtures import remove, train_sentencepiece  # noqa: E402  (one way to make them, shared)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "Tests/Fixtures/models")
 SEED = 20261207
@@ -147,16 +150,8 @@ def build_pairs(documents, crops=8):
 def train_tokenizer(folder, lines):
     if hasattr(spm, "set_random_generator_seed"):
         spm.set_random_generator_seed(SEED)
-    text = os.path.join(folder, "train.txt")
-    with open(text, "w") as file:
-        file.write("\n".join(lines))
-    spm.SentencePieceTrainer.train(
-        input=text, model_prefix=os.path.join(folder, "sentencepiece.bpe"), vocab_size=1500, model_type="unigram",
-        unk_id=0, bos_id=1, eos_id=2, pad_id=-1, character_coverage=0.9995, normalization_rule_name="nmt_nfkc",
-        minloglevel=2)
-    os.remove(text)
-    os.remove(os.path.join(folder, "sentencepiece.bpe.vocab"))
-    return XLMRobertaTokenizer(os.path.join(folder, "sentencepiece.bpe.model"), model_max_length=MAX_LENGTH)
+    path = train_sentencepiece(lines, folder, 1500)
+    return XLMRobertaTokenizer(path, model_max_length=MAX_LENGTH)
 
 
 def mean_pool(model, batch):
@@ -277,9 +272,7 @@ def main():
     st = SentenceTransformer(modules=[models.Transformer(work, max_seq_length=MAX_LENGTH), models.Pooling(128, pooling_mode="mean"),
                                       models.Normalize()], device="cpu")
     st.save(target, safe_serialization=True)
-    for extra in ["tokenizer.json", "README.md"]:
-        if os.path.exists(os.path.join(target, extra)):
-            os.remove(os.path.join(target, extra))
+    remove(target, ["tokenizer.json", "README.md"])
 
     save_reranker(train_reranker(tokenizer, documents, biencoder, work), tokenizer)
     shutil.rmtree(work)
@@ -290,8 +283,7 @@ def save_reranker(reranker, tokenizer):
     shutil.rmtree(target, ignore_errors=True)
     reranker.save_pretrained(target, safe_serialization=True)
     tokenizer.save_pretrained(target)
-    if os.path.exists(os.path.join(target, "tokenizer.json")):
-        os.remove(os.path.join(target, "tokenizer.json"))
+    remove(target, ["tokenizer.json"])
     write_references()
 
 
