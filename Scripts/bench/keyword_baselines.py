@@ -124,12 +124,19 @@ def main():
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build", "release", "korsearch"))
     parser.add_argument("--window", type=int, default=400)
     parser.add_argument("--stride", type=int, default=200)
+    parser.add_argument("--units", choices=["windows", "passages"], default="windows",
+                        help="what the baselines rank: fixed windows of the documents' text, or korsearch's own passages")
     args = parser.parse_args()
 
     questions = load_qrels(args.qrels)
     database = sqlite3.connect(os.path.join(args.index, "catalog.sqlite"))
     documents = list(database.execute("SELECT path, text FROM documents ORDER BY path"))
-    units = windows(documents, args.window, args.stride)
+    if args.units == "windows":
+        units = windows(documents, args.window, args.stride)
+        described = f"{len(units)} windows of {args.window} characters every {args.stride}"
+    else:
+        units = list(database.execute("SELECT d.path, c.text FROM chunks c JOIN documents d ON d.id = c.document_id ORDER BY c.id"))
+        described = f"korsearch's {len(units)} passages"
     systems = {
         "korsearch keyword": korsearch_rankings(questions, args.index, args.binary),
         "bm25s bigrams": bm25_rankings(questions, units, bigrams),
@@ -137,8 +144,7 @@ def main():
     }
     scores = {name: [reciprocal_rank(q, ranking) for q, ranking in zip(questions, rankings)] for name, rankings in systems.items()}
     names = list(systems)
-    print(f"{len(questions)} questions over {len(documents)} documents; baselines over {len(units)} windows of {args.window} "
-          f"characters every {args.stride}")
+    print(f"{len(questions)} questions over {len(documents)} documents; baselines over {described}")
     print("  ".join(f"{name:>18s}" for name in names) + "  question")
     for index, question in enumerate(questions):
         print("  ".join(f"{scores[name][index]:18.3f}" for name in names) + "  " + question["query"])

@@ -48,6 +48,17 @@ public struct IndexMeta: Sendable, Equatable {
     public var reranker: String?
     /// The `KeywordTerms.version` the stored keyword terms were derived by (1 for indexes that record none).
     public var keywordTerms: Int
+    /// The fingerprint (`KeywordDictionary.fingerprint`) of the dictionary the stored keyword terms were derived
+    /// with; empty for none.
+    public var keywordTermsDictionary: String
+    /// The index's user dictionary (`korsearch index --dictionary FILE`): words its keyword terms keep whole.
+    public var keywordDictionary: KeywordDictionary
+    /// The index's own aliases (`korsearch index --aliases FILE`), applied at query time with the defaults.
+    public var keywordAliases: KeywordAliases
+    /// Whether the stored keyword terms were derived by this korsearch's rules with the index's dictionary.
+    public var keywordTermsAreCurrent: Bool {
+        keywordTerms == KeywordTerms.version && keywordTermsDictionary == keywordDictionary.fingerprint
+    }
     /// Every entry as stored, bookkeeping of the store included.
     public private(set) var entries: [String: String]
 
@@ -58,7 +69,8 @@ public struct IndexMeta: Sendable, Equatable {
         static let vectorIndex = "faiss_factory", createdAt = "created_at", lastIndexedAt = "last_indexed_at"
         static let indexedFolder = "indexed_folder", vectorWeight = "vector_weight", keywordTerms = "keyword_terms"
         static let reranker = "reranker", queryPrompt = "query_prompt", passagePrompt = "passage_prompt"
-        static let vectorWeightSource = "vector_weight_source"
+        static let vectorWeightSource = "vector_weight_source", keywordTermsDictionary = "keyword_terms_dictionary"
+        static let keywordDictionary = "keyword_dictionary", keywordAliases = "keyword_aliases"
     }
 
     /// The meta of a new index built by a model with these settings.
@@ -80,6 +92,9 @@ public struct IndexMeta: Sendable, Equatable {
         self.vectorIndex = vectorIndex
         self.createdAt = ISO8601DateFormatter().string(from: createdAt)
         keywordTerms = KeywordTerms.version
+        keywordTermsDictionary = ""
+        keywordDictionary = .empty
+        keywordAliases = .none
         entries = [:]
         entries = storedEntries
     }
@@ -124,6 +139,13 @@ public struct IndexMeta: Sendable, Equatable {
         lastIndexedAt = entries[Key.lastIndexedAt]
         indexedFolder = entries[Key.indexedFolder]
         keywordTerms = entries[Key.keywordTerms].flatMap { Int($0) } ?? 1
+        keywordTermsDictionary = entries[Key.keywordTermsDictionary] ?? ""
+        do {
+            keywordDictionary = try KeywordDictionary(parsing: entries[Key.keywordDictionary] ?? "", source: "\(owner)'s keyword_dictionary")
+            keywordAliases = try KeywordAliases(parsing: entries[Key.keywordAliases] ?? "", source: "\(owner)'s keyword_aliases")
+        } catch let error as KorSearchError {
+            throw KorSearchError(.corruptIndex, "\(error.message); store the list again with `korsearch index --dictionary FILE` or `--aliases FILE`")
+        }
         reranker = entries[Key.reranker].flatMap { $0.isEmpty ? nil : $0 }
         if let text = entries[Key.vectorWeight] {
             guard let weight = Double(text), Searcher.isVectorWeight(weight) else {
@@ -160,12 +182,26 @@ public struct IndexMeta: Sendable, Equatable {
         stored[Key.vectorWeight] = vectorWeight.map { "\($0)" }
         stored[Key.vectorWeightSource] = vectorWeightSource
         stored[Key.keywordTerms] = "\(keywordTerms)"
+        stored[Key.keywordTermsDictionary] = keywordTermsDictionary
+        stored[Key.keywordDictionary] = keywordDictionary.text
+        stored[Key.keywordAliases] = keywordAliases.text
         stored[Key.reranker] = reranker
         return stored
     }
 
-    /// The entry recording that the keyword terms were derived by this korsearch's `KeywordTerms`.
-    package static var keywordTermsEntries: [String: String] { [Key.keywordTerms: "\(KeywordTerms.version)"] }
+    /// The entries recording that the keyword terms were derived by this korsearch's `KeywordTerms` with this
+    /// dictionary.
+    package static func keywordTermsEntries(_ dictionary: KeywordDictionary) -> [String: String] {
+        [Key.keywordTerms: "\(KeywordTerms.version)", Key.keywordTermsDictionary: dictionary.fingerprint]
+    }
+
+    /// The entries that store an index's user dictionary and aliases (nil: kept as they are).
+    package static func keywordListEntries(dictionary: KeywordDictionary?, aliases: KeywordAliases?) -> [String: String] {
+        var entries: [String: String] = [:]
+        entries[Key.keywordDictionary] = dictionary?.text
+        entries[Key.keywordAliases] = aliases?.text
+        return entries
+    }
 
     /// The entry that stores the default reranker (an empty value: none).
     package static func rerankerEntries(_ model: String?) -> [String: String] {

@@ -140,9 +140,9 @@ package final class Catalog: @unchecked Sendable {
     }
 
     /// Records in one transaction that the keyword index file matches the catalog's current generation, its
-    /// checksum, and the keyword term rules it was derived by.
-    func markKeywordsCurrent(checksum: String?) throws {
-        try markCurrent("keywords", checksum: checksum, extra: IndexMeta.keywordTermsEntries)
+    /// checksum, and the keyword term rules and dictionary it was derived by.
+    func markKeywordsCurrent(checksum: String?, dictionary: KeywordDictionary) throws {
+        try markCurrent("keywords", checksum: checksum, extra: IndexMeta.keywordTermsEntries(dictionary))
     }
 
     /// `PREFIX_generation` := the catalog's generation, `PREFIX_checksum` and `extra`, in one transaction.

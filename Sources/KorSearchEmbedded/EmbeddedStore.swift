@@ -150,6 +150,9 @@ public final class EmbeddedStore: @unchecked Sendable {
         if loaded.termsVersion != KeywordTerms.version {
             return (nil, "holds terms by other rules (version \(loaded.termsVersion); this korsearch's is \(KeywordTerms.version))")
         }
+        if meta.keywordTermsDictionary != meta.keywordDictionary.fingerprint {
+            return (nil, "holds terms derived with another dictionary than the index's")
+        }
         if !current || loaded.passages != chunks {
             // A run is writing: its file comes at its end; searching uses the last one written meanwhile.
             if !writable, directory.isBeingWritten { return (loaded, nil) }
@@ -162,7 +165,8 @@ public final class EmbeddedStore: @unchecked Sendable {
     /// records it as current (otherwise it lives in a temporary file that is already unlinked).
     package func rebuildKeywords(persist: Bool) throws {
         let postings = KeywordPostings()
-        try catalog.forEachChunkText { id, text in postings.add(chunkId: id, terms: KeywordTerms.terms(text)) }
+        let dictionary = meta.keywordDictionary
+        try catalog.forEachChunkText { id, text in postings.add(chunkId: id, terms: KeywordTerms.terms(text, dictionary: dictionary)) }
         let target =
             persist
             ? directory.keywordsURL
@@ -171,7 +175,7 @@ public final class EmbeddedStore: @unchecked Sendable {
         try KeywordIndexFile.write(to: target, base: nil, removing: [], adding: postings)
         keywords = try KeywordIndex(contentsOf: target)
         if persist {
-            try catalog.markKeywordsCurrent(checksum: FileChecksum.of(target))
+            try catalog.markKeywordsCurrent(checksum: FileChecksum.of(target), dictionary: meta.keywordDictionary)
         } else {
             try? FileManager.default.removeItem(at: target)
         }
@@ -188,7 +192,7 @@ public final class EmbeddedStore: @unchecked Sendable {
             return
         }
         keywords = try KeywordIndex(contentsOf: directory.keywordsURL)
-        try catalog.markKeywordsCurrent(checksum: FileChecksum.of(directory.keywordsURL))
+        try catalog.markKeywordsCurrent(checksum: FileChecksum.of(directory.keywordsURL), dictionary: meta.keywordDictionary)
         pendingKeywords = KeywordPostings()
         removedKeywordChunks = []
     }

@@ -16,8 +16,7 @@ enum BM25 {
 
     /// The idf of a term found in `containing` of `passages` passages.
     static func idf(passages: Int, containing: Int) -> Double {
-        let value = log((Double(passages) - Double(containing) + 0.5) / (Double(containing) + 0.5))
-        return value <= 0 ? 1e-6 : value
+        keywordIDF(passages: passages, containing: containing)
     }
 
     /// k1 · (1 − b + b · D / avgdl): the length part of the denominator, per passage.

@@ -135,6 +135,7 @@ public final class MCPServer: Sendable {
         if request.mode != .keyword, searcher.embedder == nil { throw ToolError("this server has no model loaded; use mode keyword") }
         let answer = try searcher.answer(request)
         var text = answer.results.isEmpty ? "no results for \(request.query)" : ""
+        if let aliases = answer.aliasSummary { text = aliases + "\n\n" + text }
         for result in answer.results {
             let hit = result.hit
             text +=

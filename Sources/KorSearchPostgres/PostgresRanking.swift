@@ -85,9 +85,8 @@ extension PostgresStore {
             binds(Array(Set(terms))))
         {
             let cells = row.makeRandomAccess()
-            let n = Double(try cells[1].decode(Int64.self))
-            let value = log((passages - n + 0.5) / (n + 0.5))
-            let idf = value > 0 ? value : 1e-6
+            let n = try cells[1].decode(Int64.self)
+            let idf = keywordIDF(passages: Int(passages), containing: Int(n))
             let bound = KeywordBound.bound(try cells[2].decode(Double.self), reference: try cells[3].decode(Double.self), average: average)
             found.append(.init(term: try cells[0].decode(String.self), idf: idf, bound: idf * bound, passages: Int(n)))
         }

@@ -131,8 +131,9 @@ extension PostgresStore {
     }
 
     /// Derives every passage's keyword terms, its posting lists and BM25's statistics again by the current
-    /// `KeywordTerms`, in the caller's transaction (a crash leaves the old terms or the new). Returns the count.
-    static func rederiveKeywordTerms(_ session: PostgresSession) throws -> Int {
+    /// `KeywordTerms` with `dictionary`, in the caller's transaction (a crash leaves the old terms or the new).
+    /// Returns the count.
+    static func rederiveKeywordTerms(_ session: PostgresSession, dictionary: KeywordDictionary) throws -> Int {
         try session.execute("DELETE FROM keyword_postings")
         var last: Int64 = 0, count = 0
         while true {
@@ -141,7 +142,7 @@ extension PostgresStore {
             for row in try session.query("SELECT id, text FROM chunks WHERE id > $1 ORDER BY id LIMIT 500", binds(last)) {
                 let cells = row.makeRandomAccess()
                 let id = try cells[0].decode(Int64.self)
-                let terms = KeywordTerms.terms(try cells[1].decode(String.self))
+                let terms = KeywordTerms.terms(try cells[1].decode(String.self), dictionary: dictionary)
                 for (term, frequency) in TermVector.frequencies(terms) {
                     postings.terms.append(term)
                     postings.chunks.append(id)
@@ -171,7 +172,7 @@ extension PostgresStore {
         try session.execute(
             "UPDATE keyword_totals SET chunks = (SELECT count(*) FROM chunks), terms = (SELECT coalesce(sum(term_count), 0) FROM chunks)")
         try session.execute(KeywordBound.recomputeStatement)
-        try upsertMeta(IndexMeta.keywordTermsEntries, in: session)
+        try upsertMeta(IndexMeta.keywordTermsEntries(dictionary), in: session)
         return count
     }
 }

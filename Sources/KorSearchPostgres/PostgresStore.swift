@@ -65,10 +65,13 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
                     try session.execute("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING", binds(key, value))
                 }
             }
-            // Keyword terms derived by older rules are derived again before anything is written by these.
-            if try IndexMeta(entries: try readMeta(session), owner: location.description).keywordTerms != KeywordTerms.version {
-                let count = try rederiveKeywordTerms(session)
-                warn("keyword terms of \(count) passages derived again by this korsearch's rules (whole Korean words and amounts); no re-embedding")
+            // Keyword terms derived by other rules, or with another dictionary, are derived again before anything
+            // is written by these.
+            let stored = try IndexMeta(entries: try readMeta(session), owner: location.description)
+            if !stored.keywordTermsAreCurrent {
+                let count = try rederiveKeywordTerms(session, dictionary: stored.keywordDictionary)
+                let why = stored.keywordTerms != KeywordTerms.version ? "by this korsearch's rules" : "with the index's dictionary"
+                warn("keyword terms of \(count) passages derived again \(why); no re-embedding")
             }
         }
         return try PostgresStore(location, session: session)

@@ -53,6 +53,20 @@ struct IndexCommand: ParsableCommand {
         help: "Make this cross-encoder (a folder or hub id) the index's default reranker for searches; \"none\" removes it.")
     var rerank: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Keep these words whole in the keyword terms (company names, accounts): one Hangul word per line; stored with the index, an empty file clears it. Changing it derives the keyword terms again (no re-embedding).",
+            valueName: "FILE"))
+    var dictionary: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Alias groups keyword search widens queries by, besides the defaults: one group a line, forms separated by commas (삼성전자, 삼전); `!no-defaults` leaves the default list out. Stored with the index; an empty file clears it.",
+            valueName: "FILE"))
+    var aliases: String?
+
     func validate() throws {
         if batchSize < 1 { throw ValidationError("--batch-size must be at least 1, not \(batchSize)") }
     }
@@ -65,6 +79,9 @@ struct IndexCommand: ParsableCommand {
         options.shard = try shard.map(Shard.init)
         options.followLinks = followLinks
         options.reuseVectors = !noReuse
+        // The lists are read and checked before anything is indexed.
+        options.keywordDictionary = try dictionary.map { try KeywordDictionary(parsing: readInputLines($0).joined(separator: "\n"), source: $0) }
+        options.keywordAliases = try aliases.map { try KeywordAliases(parsing: readInputLines($0).joined(separator: "\n"), source: $0) }
         let location = try target.location
         if target.usesDefault {
             FileHandle.standardError.write(
@@ -138,6 +155,7 @@ struct InfoCommand: ParsableCommand {
                 vectors    \(info.faiss)\(info.faissSetting == "auto" ? " (auto: chosen by size)" : "")
                 hybrid     vector weight \(info.vectorWeight) (0 keyword only, 1 vector only; \(info.vectorWeightSource.map(shown) ?? "the default: none chosen yet"))
                 reranker   \(info.reranker.map(shown) ?? "none (korsearch index --rerank MODEL sets one)")
+                keywords   dictionary \(info.keywordDictionary.count) words, aliases \(info.keywordAliases.count) groups\(info.defaultAliases ? " and the default list" : " (no default list)") (korsearch index --dictionary/--aliases FILE)
                 indexed    \(info.lastIndexedAt ?? "?")
                 formats    \(info.formats.map(\.type).joined(separator: ", "))
 

@@ -81,6 +81,7 @@ struct SearchCommand: ParsableCommand {
         if result.results.isEmpty { return "no results for \(shown(result.query))\n" }
         let terminal = isatty(STDOUT_FILENO) != 0
         var text = result.reranker.map { "reranked by \(shown($0))\n" } ?? ""
+        if let aliases = result.aliasSummary { text += shown(aliases) + "\n" }
         for item in result.results {
             let hit = item.hit
             var source = shown(hit.path) + (hit.page.map { " (p. \($0))" } ?? "")

@@ -35,17 +35,40 @@ struct TokenizeCommand: ParsableCommand {
 struct TermsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "terms",
-        abstract: "Print the keyword terms of each input line as JSON lines: {\"terms\":[...]} (bigrams, words, stems, amounts)."
+        abstract:
+            "Print the keyword terms of each input line as JSON lines: {\"terms\":[...], \"aliases\":[...], \"alias_terms\":[...]} (Hangul bigrams, numbers, Latin words, amounts; the alias groups a query would be widened by)."
     )
 
     @Option(name: .long, help: "Read texts from this file, one per line (default: standard input).")
     var input: String?
 
+    @Option(name: .long, help: "Use this index's dictionary and aliases (default: no dictionary, the default aliases).")
+    var index: String?
+
+    @Option(name: .long, help: ArgumentHelp("Use this PostgreSQL store's dictionary and aliases.", valueName: "URL"))
+    var store: String?
+
     func run() throws {
-        struct Line: Encodable { var terms: [String] }
+        struct Line: Encodable {
+            var terms: [String]
+            var aliases: [KeywordAliases.Match]
+            var aliasTerms: [String]
+            enum CodingKeys: String, CodingKey {
+                case terms, aliases
+                case aliasTerms = "alias_terms"
+            }
+        }
+        var (dictionary, aliases) = (KeywordDictionary.empty, KeywordAliases.none)
+        if index != nil || store != nil {
+            let meta = try IndexStores.meta(of: try IndexLocation(index: index ?? "", store: store))
+            (dictionary, aliases) = (meta.keywordDictionary, meta.keywordAliases)
+        }
+        let matcher = aliases.matcher
         var output = ""
         for line in try readInputLines(input) {
-            output += try jsonLine(Line(terms: KeywordTerms.terms(line)))
+            let matches = matcher.matches(in: line)
+            let widened = matches.flatMap(\.aliases).flatMap { KeywordTerms.terms($0, dictionary: dictionary) }
+            output += try jsonLine(Line(terms: KeywordTerms.terms(line, dictionary: dictionary), aliases: matches, aliasTerms: widened))
             if output.utf8.count > 1 << 16 {
                 writeOutput(output)
                 output = ""

@@ -9,12 +9,12 @@ import XCTest
 /// The keyword terms of a text and the highlights of a query in it (their use in ranking is tested in
 /// KorSearchTests' KeywordRankingTests).
 final class KeywordTermsTests: XCTestCase {
-    func testWholeWordsAndStemsBesideBigrams() {
-        XCTAssertEqual(KeywordTerms.terms("육아휴직을"), ["육아", "아휴", "휴직", "직을", "육아휴직을", "육아휴직"])
-        XCTAssertEqual(KeywordTerms.terms("금리"), ["금리", "금리"], "a two-syllable word's whole form is its bigram")
-        XCTAssertEqual(KeywordTerms.terms("증가하였다"), ["증가", "가하", "하였", "였다", "증가하였다", "증가"])
+    func testHangulAsBigramsOnly() {
+        XCTAssertEqual(KeywordTerms.terms("육아휴직을"), ["육아", "아휴", "휴직", "직을"])
+        XCTAssertEqual(KeywordTerms.terms("금리"), ["금리"], "a two-syllable word is its one bigram, counted once")
+        XCTAssertEqual(KeywordTerms.terms("증가하였다 전 세계"), ["증가", "가하", "하였", "였다", "전", "세계"])
         XCTAssertEqual(KeywordTerms.terms("원 SK 1,350.5"), ["원", "sk", "1350.5"])
-        // The closed list: longest ending first; a stem keeps two syllables.
+        // The closed list of endings (what highlights strip): longest ending first; a stem keeps two syllables.
         let stems: [(String, String?)] = [
             ("한국은행은", "한국은행"), ("금리는", "금리"), ("전년보다", "전년"), ("비율이다", "비율"),
             ("발표한다", "발표"), ("관리하는", "관리"), ("국가", nil), ("평가", nil), ("위한", nil),
@@ -49,5 +49,78 @@ final class KeywordTermsTests: XCTestCase {
         XCTAssertEqual(marked("매출 13,200억원 달성", "1조 3,200억 원"), ["13,200억원"])
         XCTAssertEqual(marked("SK하이닉스와 sk", "SK"), ["SK", "sk"])
         XCTAssertEqual(Snippet.excerpt("운전자본 증가와 한빛전자 실적", query: "전자"), "운전자본 증가와 한빛**전자** 실적")
+    }
+
+    /// The proximity bonus is the documented formula: for each two neighbouring query words, the best
+    /// min(idf) / (1 + gap) over their terms standing in order within three characters.
+    func testProximityBonusIsTheFormula() {
+        let idf = ["펀드": 2.0, "규모": 3.0, "순자": 4.0, "자산": 5.0]
+        let query = KeywordProximity.queryWords("펀드 규모", idf: idf)
+        XCTAssertEqual(query, [["펀드"], ["규모"]])
+        func bonus(_ text: String) -> Double { KeywordProximity.bonus(query: query, passage: KeywordTerms.placedWords(text), idf: idf) }
+        XCTAssertEqual(bonus("펀드규모"), 2.0, "gap 0: min(2, 3) / 1")
+        XCTAssertEqual(bonus("이 펀드 규모는"), 1.0, "gap 1")
+        XCTAssertEqual(bonus("펀드의 규모"), 2.0 / 3, "gap 2 (펀드 ends at 2, 규모 starts at 4)")
+        XCTAssertEqual(bonus("펀드 실적 규모"), 0, "gap 4: not together")
+        XCTAssertEqual(bonus("규모 펀드"), 0, "out of the query's order")
+        XCTAssertEqual(bonus("펀드 실적 규모, 펀드 규모"), 1.0, "the best occurrence counts")
+        // Three words: two pairs; a word with no searched term is skipped, so its neighbours pair up.
+        let three = KeywordProximity.queryWords("펀드 규모 순자산", idf: idf)
+        XCTAssertEqual(three, [["펀드"], ["규모"], ["순자", "자산"]])
+        XCTAssertEqual(KeywordProximity.bonus(query: three, passage: KeywordTerms.placedWords("펀드 규모 순자산"), idf: idf), 1.0 + 3.0 / 2)
+        let skipping = KeywordProximity.queryWords("펀드 및 규모", idf: idf)
+        XCTAssertEqual(KeywordProximity.bonus(query: skipping, passage: KeywordTerms.placedWords("펀드 규모"), idf: idf), 1.0)
+        XCTAssertEqual(KeywordProximity.bonus(query: [["펀드", "규모"]], passage: KeywordTerms.placedWords("펀드규모"), idf: idf), 0, "one word: no pair")
+        XCTAssertEqual(
+            KeywordTerms.placedWords("SK 1,350원"),
+            [[KeywordTerms.Placed(term: "sk", start: 0, end: 2)], [.init(term: "1350", start: 3, end: 8)], [.init(term: "원", start: 8, end: 9)]])
+    }
+
+    /// A user dictionary's words are one term each, the longest starting at each place, and no bigram crosses
+    /// their edges; its file is checked line by line.
+    func testDictionaryWordsStayWhole() throws {
+        let dictionary = try KeywordDictionary(parsing: "# 회사\n한빛\n한빛전자\n\n  영업이익 \n", source: "dictionary.txt")
+        XCTAssertEqual(dictionary.words, ["영업이익", "한빛", "한빛전자"])
+        XCTAssertEqual(KeywordTerms.terms("한빛전자의 운전자본", dictionary: dictionary), ["한빛전자", "의", "운전", "전자", "자본"])
+        XCTAssertEqual(KeywordTerms.terms("한빛은행 영업이익률", dictionary: dictionary), ["한빛", "은행", "영업이익", "률"])
+        XCTAssertEqual(KeywordTerms.terms("한빛전자", dictionary: .empty), ["한빛", "빛전", "전자"])
+        XCTAssertEqual(
+            KeywordTerms.placedWords("새한빛전자", dictionary: dictionary),
+            [[.init(term: "새", start: 0, end: 1), .init(term: "한빛전자", start: 1, end: 5)]])
+        XCTAssertEqual(KeywordDictionary.empty.fingerprint, "")
+        XCTAssertEqual(dictionary.fingerprint.count, 16)
+        XCTAssertEqual(try KeywordDictionary(parsing: dictionary.text, source: "again"), dictionary, "its text reads back")
+        XCTAssertEqual(try KeywordDictionary(words: ["한빛전자"]).words, ["한빛전자"])
+        for (bad, line) in [("한빛\nSK\n", 2), ("가\n", 1), ("한빛 전자\n", 1)] {
+            XCTAssertThrowsError(try KeywordDictionary(parsing: bad, source: "d.txt")) { error in
+                XCTAssertTrue("\(error)".contains("d.txt line \(line)"), "\(error)")
+            }
+        }
+    }
+
+    /// Aliases: the file format, a form found with a particle after its last word (never inside a longer word),
+    /// several words and Latin forms, groups sharing a form joined, and the default list.
+    func testAliasesMatchTheQuerysWords() throws {
+        let aliases = try KeywordAliases(parsing: "# 약어\n삼성전자, 삼성\n영업손익, 영업이익, OP\n", source: "aliases.txt")
+        let matcher = aliases.matcher
+        XCTAssertEqual(
+            matcher.matches(in: "삼전의 영업이익은"),
+            [.init(form: "삼전", aliases: ["삼성전자", "Samsung Electronics", "삼성"]), .init(form: "영업이익", aliases: ["영업손익", "OP"])],
+            "the default group and the file's sharing 삼성전자 joined")
+        XCTAssertEqual(matcher.matches(in: "삼전자 부품"), [], "not inside another word")
+        XCTAssertEqual(matcher.matches(in: "SAMSUNG electronics 실적").map(\.form), ["Samsung Electronics"])
+        XCTAssertEqual(matcher.matches(in: "전년 동기 대비 증가").map(\.form), ["전년 동기 대비"])
+        XCTAssertEqual(try KeywordAliases(parsing: "!no-defaults\n삼성, 삼전\n", source: "a").matcher.matches(in: "삼전 실적").map(\.aliases), [["삼성"]])
+        XCTAssertEqual(try KeywordAliases(parsing: aliases.text, source: "again"), aliases, "its text reads back")
+        for (bad, message) in [("삼성전자\n", "line 1 of a.txt has 1 form"), ("# x\n삼성, --\n", "line 2 of a.txt: \"--\" has no letters")] {
+            XCTAssertThrowsError(try KeywordAliases(parsing: bad, source: "a.txt")) { XCTAssertTrue("\($0)".contains(message), "\($0)") }
+        }
+        // The default list: every group two forms or more, every form searchable, no form in two groups.
+        let defaults = KeywordAliases.defaults.groups
+        XCTAssertGreaterThan(defaults.count, 30)
+        let keys = defaults.flatMap { $0.map(KeywordAliases.words) }
+        XCTAssertEqual(Set(keys).count, keys.count)
+        XCTAssertTrue(keys.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.count > 1 } }, "no one-letter word to match everything")
+        XCTAssertEqual(KeywordAliases.none.effective, defaults)
     }
 }

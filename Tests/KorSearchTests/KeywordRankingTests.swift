@@ -9,14 +9,13 @@ import XCTest
 @testable import KorSearchEmbedded
 @testable import KorSearchPostgres
 
-/// Korean-exact keyword terms: whole words with their particles and endings stripped beside the bigrams,
-/// amounts with Korean units as one term, highlights of exactly what matched, and older indexes' terms derived
-/// again (both stores).
+/// Korean-aware keyword terms: Hangul bigrams, amounts with Korean units as one term, highlights of exactly what
+/// matched, and older indexes' terms derived again (both stores).
 final class KeywordRankingTests: XCTestCase {
 
-    /// `육아휴직을` ranks a passage with 육아휴직 above one that only shares 휴직 and 직을 (the case),
-    /// and an amount finds its other spelling.
-    func testExactWordsOutrankBigramCoincidences() throws {
+    /// `육아휴직을` ranks a passage with 육아휴직 (three of its bigrams, two rare) above one that repeats the
+    /// common 휴직 and 직을, and an amount finds its other spelling.
+    func testSharedBigramsOutrankRepeatedCoincidences() throws {
         let folder = try temporaryFolder()
         let files = [
             ("leave.txt", "육아휴직 제도를 확대하여 자녀가 여덟 살 이하인 직원은 최대 2년까지 쓸 수 있다."),
@@ -73,6 +72,102 @@ final class KeywordRankingTests: XCTestCase {
                 XCTAssertEqual(found.map(\.0), hits.map(\.0), "\(location): \(query)")
                 for (a, b) in zip(found, hits) { XCTAssertEqual(a.1, b.1, accuracy: 1e-9, "\(location): \(query)") }
             }
+        }
+    }
+
+    /// Proximity, the second stage: three passages with the same BM25 score for `펀드 규모` rank by how close the
+    /// two words stand (`펀드규모`, `펀드의 규모`, `펀드 실적 규모`), each scored exactly BM25 plus 0.25 × min(idf)
+    /// / (1 + gap) — both stores; and a query of one word is BM25 alone.
+    func testWordsStandingTogetherOutrankTheSameWordsApart() throws {
+        let folder = try temporaryFolder()
+        var files = [("together.txt", "펀드규모"), ("near.txt", "펀드의 규모"), ("apart.txt", "펀드 실적 규모")]
+        files += (0 ..< 12).map { ("other\($0).txt", "채권 금리 \($0)") }
+        for (name, text) in files { try Data(text.utf8).write(to: folder.appendingPathComponent(name)) }
+        let model = try tinyModel
+        var stores: [IndexLocation] = [.directory(EmbeddedLocation(try temporaryFolder().appendingPathComponent("index")))]
+        if let postgres = try TestPostgres.freshLocation("proximity") { stores.append(postgres) }
+        for location in stores {
+            try Indexer(location: location, embedder: model.embedder, model: model.identity).index(folder: folder)
+            let searcher = try Searcher(location: location, embedder: nil, model: nil)
+            let hits = try searcher.search("펀드 규모", limit: 3, mode: .keyword)
+            XCTAssertEqual(hits.map(\.path), ["together.txt", "near.txt", "apart.txt"], "\(location)")
+            // Each passage has three terms, one 펀드 and one 규모: the same BM25, from the store's own engine.
+            let bm25 = try searcher.index.bestKeywordMatches(["규모", "펀드"], depth: 3, filters: SearchFilters())
+            XCTAssertEqual(Set(bm25.map(\.score)).count, 1, "\(location): \(bm25)")
+            let idf = keywordIDF(passages: files.count, containing: 3)
+            for (hit, gap) in zip(hits, [0.0, 2, nil]) {
+                let expected = bm25[0].score + (gap.map { 0.25 * idf / (1 + $0) } ?? 0)
+                XCTAssertEqual(hit.score, expected, accuracy: 1e-9, "\(location): \(hit.path)")
+            }
+            let single = try searcher.search("펀드", limit: 3, mode: .keyword)
+            XCTAssertEqual(single.map(\.score), try searcher.index.bestKeywordMatches(["펀드"], depth: 3, filters: SearchFilters()).map(\.score))
+        }
+    }
+
+    /// A user dictionary given to a run derives every passage's terms again (no re-embedding) and the index then
+    /// ranks exactly as one built with it from the start; removing it goes back. Aliases need no new terms: a
+    /// query for a short name finds the passage with the full one, says so, and marks it. Both stores.
+    func testDictionaryAndAliasesChangeRankingWithoutReembedding() throws {
+        let folder = try temporaryFolder()
+        let files = [
+            ("hanbit.txt", "한빛전자의 자기주식 취득 결정 공시."),
+            ("driver.txt", "운전자본 변동과 전자 부품 재고 증가."),
+            ("samsung.txt", "삼성전자 반도체 부문 실적 발표."),
+        ]
+        for (name, text) in files { try Data(text.utf8).write(to: folder.appendingPathComponent(name)) }
+        let model = try tinyModel
+        let dictionary = try KeywordDictionary(words: ["한빛전자"])
+        func location(_ name: String) throws -> [IndexLocation] {
+            var stores: [IndexLocation] = [.directory(EmbeddedLocation(try temporaryFolder().appendingPathComponent(name)))]
+            if let postgres = try TestPostgres.freshLocation(name) { stores.append(postgres) }
+            return stores
+        }
+        func index(_ location: IndexLocation, dictionary: KeywordDictionary?, aliases: KeywordAliases? = nil) throws -> (IndexSummary, [String]) {
+            var options = IndexOptions()
+            options.keywordDictionary = dictionary
+            options.keywordAliases = aliases
+            nonisolated(unsafe) var warnings: [String] = []
+            let summary = try Indexer(
+                location: location, embedder: model.embedder, model: model.identity, options: options, warn: { warnings.append($0) }
+            )
+            .index(folder: folder)
+            return (summary, warnings)
+        }
+        func ranking(_ location: IndexLocation, _ query: String) throws -> [String] {
+            try Searcher(location: location, embedder: nil, model: nil).search(query, limit: 3, mode: .keyword).map { "\($0.path) \($0.score)" }
+        }
+        for (plain, fresh) in zip(try location("lexicon"), try location("lexicon_fresh")) {
+            try index(plain, dictionary: nil)
+            try index(fresh, dictionary: dictionary)
+            XCTAssertEqual(try ranking(plain, "전자").count, 3, "bigrams: 전자 inside 한빛전자 and 운전자본")
+            let (summary, warnings) = try index(plain, dictionary: dictionary)
+            XCTAssertEqual(summary.tokens, 0, "no re-embedding")
+            XCTAssertTrue(warnings.contains { $0.contains("dictionary") }, "\(warnings)")
+            XCTAssertEqual(try IndexStores.meta(of: plain).keywordDictionary, dictionary)
+            XCTAssertTrue(try IndexStores.meta(of: plain).keywordTermsAreCurrent)
+            for query in ["전자", "한빛전자", "한빛전자 자기주식", "운전자본"] {
+                XCTAssertEqual(try ranking(plain, query), try ranking(fresh, query), "\(plain): \(query) as a fresh index with the dictionary")
+            }
+            XCTAssertFalse(try ranking(plain, "전자").contains { $0.hasPrefix("hanbit.txt") }, "한빛전자 stays whole")
+            XCTAssertEqual(try ranking(plain, "한빛전자").first?.hasPrefix("hanbit.txt"), true)
+            // The dictionary removed: bigrams again.
+            try index(plain, dictionary: .empty)
+            XCTAssertEqual(try ranking(plain, "전자").count, 3)
+
+            // Aliases: the default list knows 삼전; the index's own list adds 한빛 → 한빛전자.
+            try index(plain, dictionary: dictionary, aliases: try KeywordAliases(parsing: "한빛전자, 한빛\n", source: "aliases"))
+            let searcher = try Searcher(location: plain, embedder: nil, model: nil)
+            let answer = try searcher.answer(SearchRequest(query: "한빛 자사주", k: 3, mode: .keyword))
+            XCTAssertEqual(answer.aliases, [.init(form: "한빛", aliases: ["한빛전자"]), .init(form: "자사주", aliases: ["자기주식"])])
+            let hit = try XCTUnwrap(answer.results.first?.hit)
+            XCTAssertEqual(hit.path, "hanbit.txt")
+            let scalars = Array(hit.text.unicodeScalars)
+            XCTAssertEqual(
+                hit.highlights.map { String(String.UnicodeScalarView(scalars[$0.lowerBound ..< $0.upperBound])) }, ["한빛전자", "자기주식"],
+                "the aliases are marked")
+            XCTAssertEqual(try Searcher(location: plain, embedder: nil, model: nil).search("삼전", limit: 1, mode: .keyword).first?.path, "samsung.txt")
+            let withModel = try Searcher(location: plain, embedder: model.embedder, model: model.identity)
+            XCTAssertEqual(try withModel.answer(SearchRequest(query: "한빛", k: 3, mode: .vector)).aliases, [], "vector search has no terms")
         }
     }
 }

@@ -48,7 +48,7 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(
             try result.lines.map { try json($0)["terms"] as? [String] },
             [
-                ["육아", "아휴", "휴직", "직을", "육아휴직을", "육아휴직"],
+                ["육아", "아휴", "휴직", "직을"],
                 ["1", "조", "3200", "억", "원", "원1320000000000"],
                 [],
                 ["sk", "1350.5"],

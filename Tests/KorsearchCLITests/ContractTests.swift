@@ -109,6 +109,11 @@ final class ContractTests: XCTestCase {
             for hit in results { XCTAssertTrue(expected.isSubset(of: Set(hit.keys)), "\(expected.subtracting(hit.keys)) missing") }
             if request.body["context"] != nil { XCTAssertNotNil(results.first?["context"], "context passages attached") }
         }
+        // The default aliases widened 자기주식 by 자사주: the answers say so, and the MCP text too.
+        let widened = try json(try runKorsearch(["search", "자기주식 소각", "--index", index, "--mode", "keyword", "--json"]).stdout)
+        XCTAssertEqual(widened["aliases"] as? NSArray, [["form": "자기주식", "aliases": ["자사주"]]] as NSArray)
+        let mcpText = ((mcpResults[1]["content"] as? [[String: Any]])?.first?["text"] as? String) ?? ""
+        XCTAssertTrue(mcpText.hasPrefix("also searched: 자기주식 → 자사주"), mcpText)
 
         // A context and a document request answer the same through HTTP and MCP.
         let hit = try XCTUnwrap(
@@ -218,7 +223,7 @@ final class ContractTests: XCTestCase {
         XCTAssertEqual(properties((input["properties"] as? [String: Any])?["filters"]), filters, "MCP's filters")
         XCTAssertEqual(input["additionalProperties"] as? Bool, false)
         XCTAssertNotNil(search["outputSchema"], "MCP's answer schema")
-        XCTAssertEqual(properties(search["outputSchema"]), ["query", "mode", "vector_weight", "reranker", "results"])
+        XCTAssertEqual(properties(search["outputSchema"]), ["query", "mode", "vector_weight", "reranker", "aliases", "results"])
         for tool in ["get_context", "get_document"] {
             XCTAssertNotNil(tools.first { $0["name"] as? String == tool }?["outputSchema"], tool)
         }

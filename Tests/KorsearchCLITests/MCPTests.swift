@@ -231,7 +231,8 @@ final class MCPTests: XCTestCase {
         XCTAssertEqual(top["chunk_id"]?.intValue, expected.chunk, "the CLI's top hit")
         XCTAssertEqual(top["path"]?.stringValue, expected.path)
         guard case .text(let rendering, _, _)? = search.content.first else { return XCTFail("no text content") }
-        XCTAssertTrue(rendering.hasPrefix("[1] \(expected.path)"), rendering)
+        // (After the aliases line: the default list widens 순이자마진 by NIM.)
+        XCTAssertTrue(rendering.hasPrefix("also searched: 순이자마진 → NIM\n\n[1] \(expected.path)"), rendering)
 
         let chunk = try XCTUnwrap(top["chunk_id"]), document = try XCTUnwrap(top["document_id"])
         let context = try await call("get_context", ["chunk_id": chunk, "neighbours": 1])

@@ -46,8 +46,8 @@ public struct Chunk: Sendable, Equatable {
     public var section: String?
     /// The model input: [CLS], the passage's pieces, [SEP].
     public var ids: [Int32]
-    /// The passage's keyword terms (`KeywordTerms.terms` of its text, repeats kept): what the keyword index
-    /// holds for it, derived once here so that every store persists the same terms.
+    /// The passage's keyword terms (`KeywordTerms.terms` of its text with the index's dictionary, repeats
+    /// kept): what the keyword index holds for it, derived once here so that every store persists the same terms.
     public var terms: [String]
 
     /// The separator between the headings of a section path.
@@ -66,9 +66,12 @@ public struct Chunk: Sendable, Equatable {
         return hasher.finalize().hexString
     }
 
-    /// A passage; its keyword terms are derived from `text`.
-    public init(ordinal: Int, text: String, start: Int, end: Int, page: Int?, section: String? = nil, ids: [Int32]) {
-        self.terms = KeywordTerms.terms(text)
+    /// A passage; its keyword terms are derived from `text`, keeping `dictionary`'s words whole.
+    public init(
+        ordinal: Int, text: String, start: Int, end: Int, page: Int?, section: String? = nil, ids: [Int32],
+        dictionary: KeywordDictionary = .empty
+    ) {
+        self.terms = KeywordTerms.terms(text, dictionary: dictionary)
         self.ordinal = ordinal
         self.text = text
         self.start = start
@@ -91,14 +94,17 @@ public struct Chunker: Sendable {
     /// `"passage: "`): a passage's model input is the tokens of the prompt and its text, and the prompt's tokens
     /// come out of the passage's budget.
     public let passagePrompt: String
+    /// The words the passages' keyword terms keep whole (the index's dictionary).
+    public let dictionary: KeywordDictionary
     /// The prompt's token count.
     private let promptTokens: Int
 
     /// A chunker counting tokens with a model's tokenizer; an error when the prompt leaves passages no room.
-    public init(tokenizer: TextTokenizer, options: ChunkingOptions, passagePrompt: String = "") throws {
+    public init(tokenizer: TextTokenizer, options: ChunkingOptions, passagePrompt: String = "", dictionary: KeywordDictionary = .empty) throws {
         self.tokenizer = tokenizer
         self.options = options
         self.passagePrompt = passagePrompt
+        self.dictionary = dictionary
         promptTokens = passagePrompt.isEmpty ? 0 : try tokenizer.pieces(passagePrompt).count
         guard promptTokens == 0 || options.chunkTokens - 2 - promptTokens >= 8 else {
             throw KorSearchError(
@@ -241,7 +247,7 @@ public struct Chunker: Sendable {
                 Chunk(
                     ordinal: chunks.count, text: passage(last), start: range.lowerBound, end: range.upperBound,
                     page: document.paged ? pieces[first].page : nil, section: pieces[first].section.map { sections[$0] },
-                    ids: try modelInput(ids, text: passage(last))))
+                    ids: try modelInput(ids, text: passage(last)), dictionary: dictionary))
             if last + 1 >= pieces.count { break }
             // The next passage starts with trailing sentences worth at most `overlapTokens`, always moving on;
             // a table's rows are not repeated (a passage continuing a table repeats its header instead).

@@ -23,6 +23,11 @@ public struct IndexOptions: Sendable {
     /// Whether a passage whose exact encoder input is already stored (in any document) takes that vector
     /// instead of being embedded again (`--no-reuse` turns it off, for comparison).
     public var reuseVectors = true
+    /// The index's user dictionary (`--dictionary FILE`: words its keyword terms keep whole) and aliases
+    /// (`--aliases FILE`), stored with the index; nil keeps what the index has. A changed dictionary derives
+    /// every passage's keyword terms again in this run (no re-embedding).
+    public var keywordDictionary: KeywordDictionary?
+    public var keywordAliases: KeywordAliases?
 
     /// Default settings.
     public init() {}
@@ -161,13 +166,24 @@ public final class Indexer {
 
     /// The meta of a new index built by this indexer.
     private var newMeta: IndexMeta {
-        IndexMeta(model: model, maxLength: embedder.maxLength, chunking: options.chunking, vectorIndex: options.faissFactory)
+        var meta = IndexMeta(model: model, maxLength: embedder.maxLength, chunking: options.chunking, vectorIndex: options.faissFactory)
+        meta.keywordDictionary = options.keywordDictionary ?? .empty
+        meta.keywordTermsDictionary = meta.keywordDictionary.fingerprint
+        meta.keywordAliases = options.keywordAliases ?? .none
+        return meta
     }
 
     /// Opens the store for writing (creating the index when new) and checks it against the model and options.
     package func openForWriting() throws -> any IndexWriting {
         guard let store = location.store as? any IndexStoreWriting else {
             throw KorSearchError(.invalidArgument, "the index \(location) is in a store this korsearch cannot write")
+        }
+        // New lists go into an existing index's meta first, so that opening it derives its terms again.
+        if let existing = try IndexStores.existingMeta(of: location),
+            options.keywordDictionary.map({ $0 != existing.keywordDictionary }) == true
+                || options.keywordAliases.map({ $0 != existing.keywordAliases }) == true
+        {
+            try store.setMeta(IndexMeta.keywordListEntries(dictionary: options.keywordDictionary, aliases: options.keywordAliases))
         }
         let writer = try store.openForWriting(creating: newMeta, options: options, warn: warn)
         let meta = writer.meta
@@ -214,7 +230,9 @@ public final class Indexer {
         let claim = FileClaim(writer: writer, limits: options.limits)
         let reading = DocumentReading(
             limits: options.limits,
-            chunker: try Chunker(tokenizer: embedder.tokenizer, options: options.chunking, passagePrompt: embedder.prompts.passage),
+            chunker: try Chunker(
+                tokenizer: embedder.tokenizer, options: options.chunking, passagePrompt: embedder.prompts.passage,
+                dictionary: writer.meta.keywordDictionary),
             manifest: manifest)
         let reuse = VectorReuse(enabled: options.reuseVectors)
         let embedding = PassageEmbedding(embedder: embedder, batchSize: options.batchSize)

@@ -4,25 +4,26 @@ import Foundation
 ///
 /// - Hangul runs as overlapping syllable bigrams (`금리가` → `금리 리가`; a lone syllable as itself): Korean
 ///   attaches particles to words and compounds them (`기준금리를`), and bigrams find a word inside both.
-/// - Besides the bigrams, each Hangul word whole, and whole again without its particle or ending
-///   (`KoreanEndings`): `육아휴직을` → `육아휴직을`, `육아휴직`. A rare whole word weighs far more in BM25 than
-///   the common bigrams it shares with other words, so a query for `육아휴직을` ranks passages with
-///   `육아휴직` above passages that only share `휴직`, `직을`. (A two-syllable word's whole form is its bigram:
-///   it counts that bigram once more.)
+///   Nothing else is derived from Hangul: whole words and their stems (rules version 2) were measured to cost
+///   answers on paraphrased questions over real documents — a rare inflected form (`경우에는`) weighs far more
+///   in BM25 than the content bigrams a paraphrase shares — and to add nothing on the team's questions
+///   (`Scripts/bench/keyword_ablations.py`; the table is in the Benchmarks article).
 /// - Latin words lowercased whole; numbers whole without thousands separators (`1,350.5` → `1350.5`).
 /// - Amounts with Korean units (`1조 3,200억 원`, `13,200억원`, `3천억`) also as one amount term: `원` and the
 ///   amount in digits (`원1320000000000`), so differently written equal amounts match.
 package enum KeywordTerms {
     /// The version of these rules, recorded by both stores (`keyword_terms`): an index whose terms were
     /// derived by other rules has them derived again when it is next opened for writing.
-    package static let version = 2
+    package static let version = 3
 
-    /// The terms of a text, in order.
-    package static func terms(_ text: String) -> [String] {
+    /// The terms of a text, in order; a dictionary's words stay whole (`KeywordDictionary`).
+    package static func terms(_ text: String, dictionary: KeywordDictionary = .empty) -> [String] {
         let scalars = Array(text.unicodeScalars)
         var terms: [String] = []
         for token in tokens(scalars) {
             switch token.kind {
+            case .hangul where !dictionary.words.isEmpty:
+                terms += hangulTerms(scalars, token.range, dictionary: dictionary).map(\.term)
             case .hangul:
                 let run = scalars[token.range]
                 if run.count == 1 {
@@ -30,15 +31,53 @@ package enum KeywordTerms {
                     continue
                 }
                 for start in run.indices.dropLast() { terms.append(string(scalars[start ... start + 1])) }
-                let word = token.term
-                terms.append(word)
-                if let stem = KoreanEndings.stem(of: word) { terms.append(stem) }
             case .number, .latin:
                 terms.append(token.term)
             }
         }
         terms += amounts(scalars).map(\.term)
         return terms
+    }
+
+    /// A term where it stands in a text: its range in Unicode scalars.
+    package struct Placed: Equatable, Sendable {
+        package var term: String
+        package var start: Int
+        package var end: Int
+    }
+
+    /// The terms of a Hangul run, each where it stands: the dictionary's words whole (the longest starting at
+    /// each place, read left to right), and between them overlapping bigrams, or a lone syllable as itself.
+    static func hangulTerms(_ scalars: [Unicode.Scalar], _ run: Range<Int>, dictionary: KeywordDictionary) -> [Placed] {
+        var placed: [Placed] = []
+        func bigrams(_ piece: Range<Int>) {
+            if piece.count == 1 { placed.append(Placed(term: string(scalars[piece]), start: piece.lowerBound, end: piece.upperBound)) }
+            for start in piece.dropLast() { placed.append(Placed(term: string(scalars[start ... start + 1]), start: start, end: start + 2)) }
+        }
+        var at = run.lowerBound, pieceStart = run.lowerBound
+        while at < run.upperBound {
+            if !dictionary.words.isEmpty, let length = dictionary.longestWord(in: scalars, at: at, end: run.upperBound) {
+                bigrams(pieceStart ..< at)
+                placed.append(Placed(term: string(scalars[at ..< at + length]), start: at, end: at + length))
+                at += length
+                pieceStart = at
+            } else {
+                at += 1
+            }
+        }
+        bigrams(pieceStart ..< run.upperBound)
+        return placed
+    }
+
+    /// The terms of a text word by word (a Hangul run's terms, a number, a Latin word), each where it stands.
+    /// Amount terms are not placed: they stand for several words.
+    package static func placedWords(_ text: String, dictionary: KeywordDictionary = .empty) -> [[Placed]] {
+        let scalars = Array(text.unicodeScalars)
+        return tokens(scalars).map { token in
+            token.kind == .hangul
+                ? hangulTerms(scalars, token.range, dictionary: dictionary)
+                : [Placed(term: token.term, start: token.range.lowerBound, end: token.range.upperBound)]
+        }
     }
 
     /// A run of one kind of characters in a text, where it is (in Unicode scalars) and its term.

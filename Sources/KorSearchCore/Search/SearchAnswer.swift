@@ -2,8 +2,8 @@ import Foundation
 import KorEncoder
 
 /// A search's answer exactly as `korsearch search --json`, `POST /v1/search` and the MCP `search` tool give
-/// it: `{"query", "mode", "vector_weight" (null unless hybrid), "results": [hit fields…, "context": [passages]
-/// when neighbours were asked for]}`.
+/// it: `{"query", "mode", "vector_weight" (null unless hybrid), "reranker", "aliases": [{"form", "aliases"}],
+/// "results": [hit fields…, "context": [passages] when neighbours were asked for]}`.
 public struct SearchAnswer: Encodable, Sendable {
     /// One hit and, when neighbours were asked for, the passages around it.
     public struct Result: Encodable, Sendable {
@@ -27,10 +27,13 @@ public struct SearchAnswer: Encodable, Sendable {
     @NullWhenAbsent public var vectorWeight: Double?
     /// The reranker that ordered the hits (its model's name), when one did.
     @NullWhenAbsent public var reranker: String?
+    /// The query's words that are a form of an alias group, with the other forms the keyword search also
+    /// looked for (empty for vector search, which has no terms).
+    public var aliases: [KeywordAliases.Match]
     public var results: [Result]
 
     enum CodingKeys: String, CodingKey {
-        case query, mode, results, reranker
+        case query, mode, results, reranker, aliases
         case vectorWeight = "vector_weight"
     }
 
@@ -50,9 +53,28 @@ public struct SearchAnswer: Encodable, Sendable {
                 ContractField("vector_weight", .number, "the fusion's vector weight (hybrid), else null", required: true, nullable: true),
                 ContractField(
                     "reranker", .string, "the cross-encoder that ordered the hits (its model), null when none did", required: true, nullable: true),
+                ContractField(
+                    "aliases", .list(.object(aliasMatch)),
+                    "the query's words found in an alias group, with the other forms keyword search also looked for (empty for vector search)",
+                    required: true),
                 ContractField("results", .list(.object(hit)), "the hits, best first", required: true),
             ])
     }()
+
+    /// The aliases as one line for people and agents (`also searched: 삼전 → 삼성전자, Samsung Electronics`), nil
+    /// when the query had none: what the CLI's and MCP's text print.
+    public var aliasSummary: String? {
+        aliases.isEmpty
+            ? nil : "also searched: " + aliases.map { "\($0.form) → \($0.aliases.joined(separator: ", "))" }.joined(separator: "; ")
+    }
+
+    /// An alias match's fields.
+    public static let aliasMatch = ContractSchema(
+        "AliasMatch", "A form of an alias group found in the query.", closed: true,
+        [
+            ContractField("form", .string, "the form as the alias list writes it", required: true),
+            ContractField("aliases", .list(.string), "the group's other forms", required: true),
+        ])
 }
 
 /// A passage and its neighbours, as `GET /v1/chunks/{id}` and the MCP `get_context` tool answer: the
@@ -151,7 +173,7 @@ extension Searcher {
         return SearchAnswer(
             query: request.query, mode: request.mode,
             vectorWeight: request.mode == .hybrid ? try vectorWeight(request.vectorWeight) : nil, reranker: rerank ? reranker?.name : nil,
-            results: results)
+            aliases: request.mode == .vector ? [] : aliasMatches(request.query), results: results)
     }
 
     /// Searches, and with `neighbours` > 0 attaches to each hit that many passages on each side.

@@ -12,6 +12,8 @@ public final class Searcher: @unchecked Sendable {
     /// The cross-encoder that reorders first-stage hits when a search asks (by default, when there is one).
     public let reranker: Reranker?
     private let warn: @Sendable (String) -> Void
+    /// The index's aliases with the defaults, ready to match queries.
+    private let aliases: KeywordAliases.Matcher
 
     /// The most results one search returns (the CLI's `-k`, the API's `k`): `SearchRequest.maxResults`.
     public static let maxResults = SearchRequest.maxResults
@@ -63,6 +65,12 @@ public final class Searcher: @unchecked Sendable {
         self.embedder = embedder
         self.reranker = reranker
         self.warn = warn
+        aliases = index.meta.keywordAliases.matcher
+        if !index.meta.keywordTermsAreCurrent {
+            warn(
+                "the index's keyword terms were derived by other rules or with another dictionary than it records; `korsearch index` on its folder derives them again"
+            )
+        }
     }
 
     /// Opens an index for searching. With an embedder, its model must be the one that built the index.
@@ -178,7 +186,8 @@ public final class Searcher: @unchecked Sendable {
         let chunks = try passages ?? Dictionary(uniqueKeysWithValues: try index.chunks(ids: candidates.map(\.id)).map { ($0.id, $0) })
         var hits: [SearchHit] = []
         var kept: [Int64: [Range<Int>]] = [:]
-        let words = Snippet.QueryWords(query)
+        // The query's words and the aliases it was widened by are marked alike.
+        let words = Snippet.QueryWords(([query] + aliasMatches(query).flatMap(\.aliases)).joined(separator: " "))
         for candidate in candidates {
             guard let chunk = chunks[candidate.id] else { continue }
             // An overlapping passage of a document already in the results adds nothing new.
@@ -223,23 +232,44 @@ public final class Searcher: @unchecked Sendable {
         }
     }
 
-    /// The query terms worth matching: terms in no passage are dropped, and so are terms in more than a fifth
-    /// of all passages (their BM25 weight is small and their posting lists long) unless nothing rarer is left,
-    /// in which case the three rarest stay.
-    private func selectiveTerms(_ query: String) throws -> [String] {
-        let terms = Array(Set(KeywordTerms.terms(query))).sorted()
-        if terms.isEmpty { return [] }
+    /// The forms of the index's alias groups (with the defaults) found in a query, each with the other forms
+    /// the keyword search also looks for.
+    public func aliasMatches(_ query: String) -> [KeywordAliases.Match] {
+        aliases.matches(in: query)
+    }
+
+    /// The query terms worth matching, with their idf: the query's terms (with the index's dictionary) and its
+    /// aliases' terms; terms in no passage are dropped, and so are terms in more than a fifth of all passages
+    /// (their BM25 weight is small and their posting lists long) unless nothing rarer is left, in which case the
+    /// three rarest stay.
+    private func selectiveTerms(_ query: String) throws -> [String: Double] {
+        let dictionary = index.meta.keywordDictionary
+        let widened = aliasMatches(query).flatMap(\.aliases).flatMap { KeywordTerms.terms($0, dictionary: dictionary) }
+        let terms = Array(Set(KeywordTerms.terms(query, dictionary: dictionary) + widened)).sorted()
+        if terms.isEmpty { return [:] }
         let (total, frequencies) = try index.termFrequencies(terms)
         let present = terms.filter { (frequencies[$0] ?? 0) > 0 }.sorted { (frequencies[$0]!, $0) < (frequencies[$1]!, $1) }
         let selective = present.filter { Double(frequencies[$0]!) <= 0.2 * Double(total) }
-        return selective.isEmpty ? Array(present.prefix(3)) : selective
+        return Dictionary(
+            uniqueKeysWithValues: (selective.isEmpty ? Array(present.prefix(3)) : selective).map {
+                ($0, keywordIDF(passages: total, containing: frequencies[$0]!))
+            })
     }
 
+    /// BM25's best passages, the first of them scored again for the query's words standing together
+    /// (`KeywordProximity`), best first.
     private func keywordRanking(_ query: String, depth: Int, filters: SearchFilters) throws -> [(id: Int64, score: Double)] {
-        let terms = try selectiveTerms(query)
-        if terms.isEmpty { return [] }
+        let idf = try selectiveTerms(query)
+        if idf.isEmpty { return [] }
         // Any term may match; BM25 ranks passages that match more (and rarer) terms higher.
-        return Searcher.breakingTies(try index.bestKeywordMatches(terms, depth: depth, filters: filters), places: 9)
+        let ranking = Searcher.breakingTies(try index.bestKeywordMatches(idf.keys.sorted(), depth: depth, filters: filters), places: 9)
+        let dictionary = index.meta.keywordDictionary
+        let words = KeywordProximity.queryWords(query, idf: idf, dictionary: dictionary)
+        guard words.filter({ !$0.isEmpty }).count > 1 else { return ranking }
+        let texts = Dictionary(
+            uniqueKeysWithValues: try index.chunks(ids: ranking.prefix(KeywordProximity.candidates).map(\.id)).map { ($0.id, $0.text) })
+        return Searcher.breakingTies(
+            KeywordProximity.rescored(ranking, query: words, idf: idf, texts: texts, dictionary: dictionary), places: 9)
     }
 
     /// The passages around a chunk in its document: up to `before` chunks before it, the chunk, and up to

@@ -38,6 +38,11 @@ public struct IndexInfo: Encodable, Sendable {
     public var passagePrompt: String
     /// The index's default reranker, when it has one.
     public var reranker: String?
+    /// The index's user dictionary (words its keyword terms keep whole) and its own alias groups.
+    public var keywordDictionary: [String]
+    public var keywordAliases: [[String]]
+    /// Whether the default alias list applies besides the index's own.
+    public var defaultAliases: Bool
     /// The vector weight hybrid queries use when they set none (the stored default, else 0.5).
     public var vectorWeight: Double
     /// How the stored weight was chosen (nil when none is stored).
@@ -118,6 +123,9 @@ public struct IndexInfo: Encodable, Sendable {
         vectorWeight = meta.vectorWeight ?? Searcher.defaultVectorWeight
         vectorWeightSource = meta.vectorWeightSource
         reranker = meta.reranker
+        keywordDictionary = meta.keywordDictionary.words
+        keywordAliases = meta.keywordAliases.groups
+        defaultAliases = !meta.keywordAliases.withoutDefaults
         folder = meta.indexedFolder
         lastIndexedAt = meta.lastIndexedAt
         self.skipped = skipped
@@ -135,5 +143,8 @@ public struct IndexInfo: Encodable, Sendable {
         case faissSetting = "faiss_setting"
         case queryPrompt = "query_prompt"
         case passagePrompt = "passage_prompt"
+        case keywordDictionary = "keyword_dictionary"
+        case keywordAliases = "keyword_aliases"
+        case defaultAliases = "default_aliases"
     }
 }

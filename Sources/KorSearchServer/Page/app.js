@@ -198,6 +198,8 @@ async function search(fromForm) {
     const answer = await api("/v1/search", { query, k: Number($("k").value) || 10, mode: $("mode").value, filters });
     results.dataset.mode = answer.mode;
     $("status").textContent = answer.results.length ? `결과 ${answer.results.length}건 (${answer.mode})` : "결과가 없습니다.";
+    const aliases = (answer.aliases || []).map((match) => `${match.form} → ${match.aliases.join(", ")}`).join("; ");
+    if (aliases) $("status").textContent += ` · 함께 찾은 말: ${aliases}`;
     const rendered = answer.results.map((hit) => ({ hit, ...renderHit(hit) }));
     for (const entry of rendered) results.appendChild(entry.item);
     const wanted = params.get("expand");
