@@ -36,13 +36,18 @@ TOKEN = re.compile(f"[{HANGUL}]+|[0-9](?:[0-9]|[,.](?=[0-9]))*|[^\\W\\d_{HANGUL}
 PROXIMITY_CANDIDATES, PROXIMITY_WEIGHT, PROXIMITY_GAP = 20, 0.25, 3
 
 
-def korsearch_terms(binary, texts):
-    """korsearch's terms of each text (line breaks inside a text become a separator korsearch also splits on)."""
+def korsearch_lines(binary, texts):
+    """`korsearch terms`'s answer for each text (line breaks inside a text become a separator korsearch also
+    splits on): its terms, and as a query, the terms searched with their weights (the default aliases included)."""
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False, encoding="utf-8") as handle:
         handle.write("".join(text.replace("\r", "\x1f").replace("\n", "\x1f") + "\n" for text in texts))
     run = subprocess.run([binary, "terms", "--input", handle.name], capture_output=True, check=True)
     os.remove(handle.name)
-    return [json.loads(line)["terms"] for line in run.stdout.decode().splitlines()]
+    return [json.loads(line) for line in run.stdout.decode().splitlines()]
+
+
+def korsearch_terms(binary, texts):
+    return [line["terms"] for line in korsearch_lines(binary, texts)]
 
 
 def endings():
@@ -79,7 +84,9 @@ class Terms:
     words, amounts), and what rules version 2 added — whole Hangul words and their stems."""
 
     def __init__(self, binary, texts, list_):
-        self.full = korsearch_terms(binary, texts)
+        lines = korsearch_lines(binary, texts)
+        self.full = [line["terms"] for line in lines]
+        self.weights = [line["weights"] for line in lines]
         self.parts = []
         for text, full in zip(texts, self.full):
             runs = [run for run in HANGUL_RUN.findall(text) if len(run) > 1]
@@ -122,22 +129,23 @@ def proximity_bonus(query_words, passage_words, idf):
     return total
 
 
-def ranking(units_terms, query_terms, query_text, k1=1.2, b=0.75, idf_kind="fts5", prune=True, proximity=None):
-    """Units best first: BM25 over the selected query terms, then korsearch's proximity stage when `proximity`
-    gives each unit's placed words."""
+def ranking(units_terms, query_weights, query_text, k1=1.2, b=0.75, idf_kind="fts5", prune=True, proximity=None):
+    """Units best first: BM25 over the selected query terms, each share times the term's weight, then
+    korsearch's proximity stage when `proximity` gives each unit's placed words."""
     count = len(units_terms)
     lengths = [len(terms) for terms in units_terms]
     average = sum(lengths) / count
     frequencies = [collections.Counter(terms) for terms in units_terms]
     df = collections.Counter(term for counts in frequencies for term in counts)
-    query = sorted({t for t in query_terms if df[t] > 0}, key=lambda t: (df[t], t))
+    query = sorted({t for t in query_weights if df[t] > 0}, key=lambda t: (df[t], t))
     if prune:
         selective = [t for t in query if df[t] <= 0.2 * count]
         query = selective or query[:3]
     idf = {t: fts5_idf(count, df[t]) if idf_kind == "fts5" else math.log(1 + (count - df[t] + 0.5) / (df[t] + 0.5)) for t in query}
     scored = []
     for unit, counts in enumerate(frequencies):
-        score = sum(idf[t] * counts[t] * (k1 + 1) / (counts[t] + k1 * (1 - b + b * lengths[unit] / average)) for t in query if counts.get(t))
+        score = sum(query_weights[t] * idf[t] * counts[t] * (k1 + 1) / (counts[t] + k1 * (1 - b + b * lengths[unit] / average))
+                    for t in query if counts.get(t))
         if score > 0:
             scored.append([score, unit])
     order = lambda s: (-round(s[0] * 1e9), s[1])  # noqa: E731
@@ -165,13 +173,18 @@ def main():
         "SELECT c.id, d.path, c.document_id, c.start, c.end, c.text, coalesce(d.title, ''), coalesce(c.section, '') "
         "FROM chunks c JOIN documents d ON d.id = c.document_id ORDER BY c.id"))
     list_ = endings()
-    query_terms = korsearch_terms(args.binary, [q["query"] for q in questions])
+    asked = Terms(args.binary, [q["query"] for q in questions], list_)
     placed = [placed_words(p[5]) for p in passages]
 
-    def evaluate(units_terms, **options):
+    def evaluate(units_terms, kinds=(), minimum_word=2, aliases=True, **options):
+        """`kinds`: what the queries' terms add to korsearch's (weight 1), as the passages' do; without
+        `aliases`, the query's own terms alone (weight 1: no dictionary here)."""
         results = []
-        for question, terms in zip(questions, query_terms):
-            ranked = ranking(units_terms, terms, question["query"], **options)
+        for number, question in enumerate(questions):
+            weights = dict(asked.weights[number]) if aliases else {t: 1.0 for t in asked.full[number]}
+            for term in asked.of(number, kinds, minimum_word):
+                weights.setdefault(term, 1.0)
+            ranked = ranking(units_terms, weights, question["query"], **options)
             # Like korsearch: a passage overlapping one already kept from its document is left out.
             kept, hits = collections.defaultdict(list), []
             for unit in ranked:
@@ -194,13 +207,15 @@ def main():
     rows.append(("korsearch's rules (this script)", base))
     rows.append(("korsearch search --mode keyword", reference))
     rows.append(("without the proximity stage", evaluate([own.of(i) for i in every])))
+    rows.append(("without the default aliases", evaluate([own.of(i) for i in every], aliases=False, proximity=placed)))
+    rows.append(("without the proximity stage and the default aliases", evaluate([own.of(i) for i in every], aliases=False)))
     rows.append(("common query terms kept (no pruning)", evaluate([own.of(i) for i in every], prune=False, proximity=placed)))
     rows.append(("Lucene idf ln(1 + (N-n+.5)/(n+.5))", evaluate([own.of(i) for i in every], idf_kind="lucene", proximity=placed)))
-    rows.append(("+ whole words and stems (rules version 2)", evaluate([own.of(i, ("words", "stems")) for i in every], proximity=placed)))
-    rows.append(("+ whole words", evaluate([own.of(i, ("words",)) for i in every], proximity=placed)))
-    rows.append(("+ stems", evaluate([own.of(i, ("stems",)) for i in every], proximity=placed)))
-    rows.append(("+ lemmas (a word's stem, or the word when it has no ending)", evaluate([own.of(i, ("lemmas",)) for i in every], proximity=placed)))
-    rows.append(("+ lemmas of 3+ syllables", evaluate([own.of(i, ("lemmas",), 3) for i in every], proximity=placed)))
+    for name, kinds, minimum in [
+        ("+ whole words and stems (rules version 2)", ("words", "stems"), 2), ("+ whole words", ("words",), 2), ("+ stems", ("stems",), 2),
+        ("+ lemmas (a word's stem, or the word when it has no ending)", ("lemmas",), 2), ("+ lemmas of 3+ syllables", ("lemmas",), 3),
+    ]:
+        rows.append((name, evaluate([own.of(i, kinds, minimum) for i in every], kinds, minimum, proximity=placed)))
     for k1 in (0.9, 1.5, 2.0):
         rows.append((f"k1 {k1}", evaluate([own.of(i) for i in every], k1=k1, proximity=placed)))
     for b in (0.3, 0.5, 0.9):

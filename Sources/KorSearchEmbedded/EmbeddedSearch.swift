@@ -103,11 +103,13 @@ extension EmbeddedStore: IndexStore {
         return (keywords.passages, keywords.frequencies(terms))
     }
 
-    /// The keyword index's pruned BM25 top-k (FTS5's `bm25()` scores and order); any term may match. Filters
-    /// are read from the catalog first and applied before the cut.
-    public func bestKeywordMatches(_ terms: [String], depth: Int, filters: SearchFilters) throws -> [(id: Int64, score: Double)] {
+    /// The keyword index's pruned BM25 top-k (FTS5's `bm25()` scores and order, with every weight 1); any term
+    /// may match. Filters are read from the catalog first and applied before the cut.
+    public func bestKeywordMatches(
+        _ terms: [String], weights: [String: Double], depth: Int, filters: SearchFilters
+    ) throws -> [(id: Int64, score: Double)] {
         let allowed = filters.isEmpty ? nil : try catalog.chunkIds(allowedBy: filters)
-        return try currentKeywords().search(terms, depth: depth, allowed: allowed)
+        return try currentKeywords().search(terms, weights: weights, depth: depth, allowed: allowed)
     }
 
     private func currentKeywords() throws -> KeywordIndex {

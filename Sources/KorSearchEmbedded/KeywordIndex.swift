@@ -225,18 +225,23 @@ package final class KeywordIndex: @unchecked Sendable {
     /// first, ties by chunk id — exactly the first `depth` of all matches ranked by FTS5's `bm25()` with the
     /// query `t1 OR t2 OR …`. With `allowed`, only those chunk ids are ranked; a filter allowing few passages
     /// is answered by looking those passages up in the lists instead of walking the lists.
-    package func search(_ terms: [String], depth: Int, allowed: Set<Int64>? = nil) throws -> [(id: Int64, score: Double)] {
+    /// A term's share of a score is multiplied by its weight in `weights` (1 when absent: exactly `bm25()`).
+    package func search(
+        _ terms: [String], weights: [String: Double] = [:], depth: Int, allowed: Set<Int64>? = nil
+    ) throws -> [(id: Int64, score: Double)] {
         var scored = 0
-        return try search(terms, depth: depth, allowed: allowed, scored: &scored)
+        return try search(terms, weights: weights, depth: depth, allowed: allowed, scored: &scored)
     }
 
     /// `search`, counting in `scored` the passages scored in full (the rest were pruned or never visited).
-    func search(_ terms: [String], depth: Int, allowed: Set<Int64>?, scored: inout Int) throws -> [(id: Int64, score: Double)] {
+    func search(
+        _ terms: [String], weights: [String: Double] = [:], depth: Int, allowed: Set<Int64>?, scored: inout Int
+    ) throws -> [(id: Int64, score: Double)] {
         if depth <= 0 || passages == 0 { return [] }
         var seen = Set<String>()
-        var found: [(entry: TermEntry, position: Int)] = []
+        var found: [(entry: TermEntry, position: Int, weight: Double)] = []
         for term in terms where seen.insert(term).inserted {
-            if let entry = find(term) { found.append((entry, seen.count - 1)) }
+            if let entry = find(term) { found.append((entry, seen.count - 1, weights[term] ?? 1)) }
         }
         if found.isEmpty { return [] }
         // The cursors and their block buffers live in raw memory for the search: the hot loop then runs
@@ -252,7 +257,8 @@ package final class KeywordIndex: @unchecked Sendable {
             shares.deallocate()
         }
         for (number, term) in found.enumerated() {
-            let idf = BM25.idf(passages: passages, containing: term.entry.frequency)
+            // A weight of 1 leaves the idf as it is, bit for bit.
+            let idf = BM25.idf(passages: passages, containing: term.entry.frequency) * term.weight
             _ = (cursors.baseAddress! + number).initialize(
                 to: PostingCursor(
                     self, term.entry, idf: idf, position: term.position, buffer: blocks + number * KeywordIndex.blockSize))

@@ -25,20 +25,23 @@ extension PostgresStore {
     /// rarest terms' passages estimates the k-th best score; then only the posting lists of the terms whose
     /// bounds could lift a passage to it are read, and each candidate that can still reach it gets its other
     /// terms' weights by index lookups.
-    public func bestKeywordMatches(_ terms: [String], depth: Int, filters: SearchFilters) throws -> [(id: Int64, score: Double)] {
-        try prunedKeywordMatches(terms, depth: depth, filters: filters).ranking
+    /// A term's weight multiplies its idf (1 when absent).
+    public func bestKeywordMatches(
+        _ terms: [String], weights: [String: Double], depth: Int, filters: SearchFilters
+    ) throws -> [(id: Int64, score: Double)] {
+        try prunedKeywordMatches(terms, weights: weights, depth: depth, filters: filters).ranking
     }
 
     /// The pruned ranking, with how many posting-list entries its passes read in full and how many the query
     /// terms' lists hold (`lookupShare` as `KeywordBound.Plan.essentialCount` takes it).
     func prunedKeywordMatches(
-        _ terms: [String], depth: Int, filters: SearchFilters, lookupShare: Double = 0.2
+        _ terms: [String], weights: [String: Double] = [:], depth: Int, filters: SearchFilters, lookupShare: Double = 0.2
     ) throws
         -> (ranking: [(id: Int64, score: Double)], read: Int, postings: Int)
     {
         if terms.isEmpty || depth <= 0 { return ([], 0, 0) }
         return try pool.withSession { session in
-            guard let (plan, average) = try keywordPlan(terms, session) else { return ([], 0, 0) }
+            guard let (plan, average) = try keywordPlan(terms, weights: weights, session) else { return ([], 0, 0) }
             func entries(_ count: Int) -> Int { plan.terms.prefix(count).map(\.passages).reduce(0, +) }
             let postings = entries(plan.terms.count)
             let probe = plan.probeCount(budget: postings / 8)
@@ -64,17 +67,19 @@ extension PostgresStore {
 
     /// The same ranking without pruning: every query term's posting list summed per passage (the reference the
     /// tests hold the pruned ranking to).
-    func exhaustiveKeywordMatches(_ terms: [String], depth: Int, filters: SearchFilters) throws -> [(id: Int64, score: Double)] {
+    func exhaustiveKeywordMatches(
+        _ terms: [String], weights: [String: Double] = [:], depth: Int, filters: SearchFilters
+    ) throws -> [(id: Int64, score: Double)] {
         if terms.isEmpty || depth <= 0 { return [] }
         return try pool.withSession { session in
-            guard let (plan, average) = try keywordPlan(terms, session) else { return [] }
+            guard let (plan, average) = try keywordPlan(terms, weights: weights, session) else { return [] }
             return try keywordRanking(session, plan: plan, average: average, depth: depth, filters: filters)
         }
     }
 
     /// The query terms found in the store with their idf and bounds, and the average passage length; nil when
     /// the store has no passages.
-    private func keywordPlan(_ terms: [String], _ session: PostgresSession) throws -> (KeywordBound.Plan, Double)? {
+    private func keywordPlan(_ terms: [String], weights: [String: Double], _ session: PostgresSession) throws -> (KeywordBound.Plan, Double)? {
         let totals = try session.query("SELECT chunks, terms FROM keyword_totals")[0].makeRandomAccess()
         let passages = Double(try totals[0].decode(Int64.self))
         if passages == 0 { return nil }
@@ -86,9 +91,10 @@ extension PostgresStore {
         {
             let cells = row.makeRandomAccess()
             let n = try cells[1].decode(Int64.self)
-            let idf = keywordIDF(passages: Int(passages), containing: Int(n))
+            let term = try cells[0].decode(String.self)
+            let idf = keywordIDF(passages: Int(passages), containing: Int(n)) * (weights[term] ?? 1)
             let bound = KeywordBound.bound(try cells[2].decode(Double.self), reference: try cells[3].decode(Double.self), average: average)
-            found.append(.init(term: try cells[0].decode(String.self), idf: idf, bound: idf * bound, passages: Int(n)))
+            found.append(.init(term: term, idf: idf, bound: idf * bound, passages: Int(n)))
         }
         return (KeywordBound.Plan(found), average)
     }

@@ -155,7 +155,7 @@ struct InfoCommand: ParsableCommand {
                 vectors    \(info.faiss)\(info.faissSetting == "auto" ? " (auto: chosen by size)" : "")
                 hybrid     vector weight \(info.vectorWeight) (0 keyword only, 1 vector only; \(info.vectorWeightSource.map(shown) ?? "the default: none chosen yet"))
                 reranker   \(info.reranker.map(shown) ?? "none (korsearch index --rerank MODEL sets one)")
-                keywords   dictionary \(info.keywordDictionary.count) words, aliases \(info.keywordAliases.count) groups\(info.defaultAliases ? " and the default list" : " (no default list)") (korsearch index --dictionary/--aliases FILE)
+                keywords   dictionary \(counted(info.keywordDictionary.count, "word")), aliases \(counted(info.keywordAliases.count, "group"))\(info.defaultAliases ? " and the default list" : " (no default list)") (korsearch index --dictionary/--aliases FILE)
                 indexed    \(info.lastIndexedAt ?? "?")
                 formats    \(info.formats.map(\.type).joined(separator: ", "))
 
@@ -213,3 +213,6 @@ struct RebuildCommand: ParsableCommand {
         writeOutput(try IndexStores.rebuild(try target.existingLocation, factory: faiss, warn: warn) + "\n")
     }
 }
+
+/// "1 word", "2 words".
+private func counted(_ count: Int, _ noun: String) -> String { "\(count) \(noun)\(count == 1 ? "" : "s")" }

@@ -36,7 +36,7 @@ struct TermsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "terms",
         abstract:
-            "Print the keyword terms of each input line as JSON lines: {\"terms\":[...], \"aliases\":[...], \"alias_terms\":[...]} (Hangul bigrams, numbers, Latin words, amounts; the alias groups a query would be widened by)."
+            "Print the keyword terms of each input line as JSON lines: {\"terms\":[...], \"aliases\":[...], \"weights\":{...}} (Hangul bigrams, numbers, Latin words, amounts; the alias groups a query would be widened by; the terms a query searches with their weights)."
     )
 
     @Option(name: .long, help: "Read texts from this file, one per line (default: standard input).")
@@ -52,11 +52,7 @@ struct TermsCommand: ParsableCommand {
         struct Line: Encodable {
             var terms: [String]
             var aliases: [KeywordAliases.Match]
-            var aliasTerms: [String]
-            enum CodingKeys: String, CodingKey {
-                case terms, aliases
-                case aliasTerms = "alias_terms"
-            }
+            var weights: [String: Double]
         }
         var (dictionary, aliases) = (KeywordDictionary.empty, KeywordAliases.none)
         if index != nil || store != nil {
@@ -67,8 +63,10 @@ struct TermsCommand: ParsableCommand {
         var output = ""
         for line in try readInputLines(input) {
             let matches = matcher.matches(in: line)
-            let widened = matches.flatMap(\.aliases).flatMap { KeywordTerms.terms($0, dictionary: dictionary) }
-            output += try jsonLine(Line(terms: KeywordTerms.terms(line, dictionary: dictionary), aliases: matches, aliasTerms: widened))
+            output += try jsonLine(
+                Line(
+                    terms: KeywordTerms.terms(line, dictionary: dictionary), aliases: matches,
+                    weights: KeywordTerms.weighted(line, dictionary: dictionary, aliases: matches)))
             if output.utf8.count > 1 << 16 {
                 writeOutput(output)
                 output = ""

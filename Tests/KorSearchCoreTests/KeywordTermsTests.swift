@@ -91,6 +91,8 @@ final class KeywordTermsTests: XCTestCase {
         XCTAssertEqual(dictionary.fingerprint.count, 16)
         XCTAssertEqual(try KeywordDictionary(parsing: dictionary.text, source: "again"), dictionary, "its text reads back")
         XCTAssertEqual(try KeywordDictionary(words: ["한빛전자"]).words, ["한빛전자"])
+        XCTAssertEqual(try KeywordDictionary(parsing: "한빛\r\n한빛전자\r\n", source: "crlf").words, ["한빛", "한빛전자"], "Windows line ends")
+        XCTAssertEqual(try KeywordAliases(parsing: "삼성, 삼전\r\n한빛, 한빛전자\r\n", source: "crlf").groups.count, 2)
         for (bad, line) in [("한빛\nSK\n", 2), ("가\n", 1), ("한빛 전자\n", 1)] {
             XCTAssertThrowsError(try KeywordDictionary(parsing: bad, source: "d.txt")) { error in
                 XCTAssertTrue("\(error)".contains("d.txt line \(line)"), "\(error)")

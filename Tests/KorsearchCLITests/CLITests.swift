@@ -58,6 +58,52 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(bad.stderr.contains("UTF-8"), bad.stderr)
     }
 
+    /// `index --dictionary/--aliases`: a bad file refused before anything is indexed, naming its line; good ones
+    /// stored with the index, shown by `info` and applied by `terms --index` and `search`; an empty file clears.
+    func testDictionaryAndAliasFilesThroughTheCommandLine() throws {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("korsearch-lexicon-\(UUID().uuidString)")
+        addTeardownBlock { try? FileManager.default.removeItem(at: work) }
+        let folder = work.appendingPathComponent("docs")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Data("한빛전자의 자기주식 취득 결정.\n".utf8).write(to: folder.appendingPathComponent("a.txt"))
+        try Data("운전자본과 전자 부품.\n".utf8).write(to: folder.appendingPathComponent("b.txt"))
+        let (dictionary, aliases, bad, empty) = (
+            work.appendingPathComponent("dictionary.txt"), work.appendingPathComponent("aliases.txt"), work.appendingPathComponent("bad.txt"),
+            work.appendingPathComponent("empty.txt")
+        )
+        try Data("# 회사\r\n한빛전자\r\n".utf8).write(to: dictionary)
+        try Data("한빛전자, 한빛\n".utf8).write(to: aliases)
+        try Data("한빛전자\nSK\n".utf8).write(to: bad)
+        try Data().write(to: empty)
+        let index = work.appendingPathComponent("index").path
+        let refused = try korsearch(["index", folder.path, "--index", index, "--model", model.path, "--dictionary", bad.path])
+        XCTAssertEqual(refused.status, 64)
+        XCTAssertTrue(refused.stderr.contains("dictionary word \"SK\" (\(bad.path) line 2)"), refused.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: index), "nothing indexed")
+        let indexed = try korsearch(
+            ["index", folder.path, "--index", index, "--model", model.path, "--quiet", "--dictionary", dictionary.path, "--aliases", aliases.path])
+        XCTAssertEqual(indexed.status, 0, indexed.stderr)
+        XCTAssertTrue(
+            try korsearch(["info", "--index", index]).stdout.contains("keywords   dictionary 1 word, aliases 1 group and the default list"))
+        let terms = try korsearch(["terms", "--index", index], stdin: Data("한빛 자사주\n".utf8))
+        XCTAssertEqual(terms.status, 0, terms.stderr)
+        let line = try json(terms.stdout)
+        XCTAssertEqual(line["terms"] as? [String], ["한빛", "자사", "사주"])
+        XCTAssertEqual((line["aliases"] as? [[String: Any]])?.compactMap { $0["form"] as? String }, ["한빛", "자사주"])
+        XCTAssertEqual(line["weights"] as? [String: Double], ["한빛": 1, "자사": 1, "사주": 1, "한빛전자": 1, "자기": 2.0 / 3, "기주": 2.0 / 3, "주식": 2.0 / 3])
+        let found = try korsearch(["search", "전자", "--index", index, "--mode", "keyword", "--json"])
+        XCTAssertEqual(((try json(found.stdout))["results"] as? [[String: Any]])?.compactMap { $0["path"] as? String }, ["b.txt"], "한빛전자 kept whole")
+        let text = try korsearch(["search", "한빛 공시", "--index", index, "--mode", "keyword"])
+        XCTAssertTrue(text.stdout.hasPrefix("also searched: 한빛 → 한빛전자\n"), text.stdout)
+        // An empty file clears the dictionary: 전자 is found inside 한빛전자 again, after the terms are derived again.
+        let cleared = try korsearch(["index", folder.path, "--index", index, "--quiet", "--dictionary", empty.path])
+        XCTAssertEqual(cleared.status, 0, cleared.stderr)
+        XCTAssertEqual(
+            Set(
+                ((try json(try korsearch(["search", "전자", "--index", index, "--mode", "keyword", "--json"]).stdout))["results"] as? [[String: Any]])?
+                    .compactMap { $0["path"] as? String } ?? []), ["a.txt", "b.txt"])
+    }
+
     func testTokenizeFromFileWithMaxLength() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("korsearch-cli-\(UUID().uuidString).txt")
         defer { try? FileManager.default.removeItem(at: file) }

@@ -34,7 +34,7 @@ public struct KeywordDictionary: Sendable, Equatable {
     ///   syllables.
     public init(parsing text: String, source: String) throws {
         var words: [String] = []
-        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (number, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let word = line.trimmingCharacters(in: .whitespacesAndNewlines)
             if word.isEmpty || word.hasPrefix("#") { continue }
             try KeywordDictionary.check(word, at: number + 1, in: source)
@@ -116,7 +116,7 @@ public struct KeywordAliases: Sendable, Equatable {
     public init(parsing text: String, source: String) throws {
         var groups: [[String]] = []
         var withoutDefaults = false
-        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (number, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
             if trimmed == "!no-defaults" {

@@ -39,6 +39,34 @@ package enum KeywordTerms {
         return terms
     }
 
+    /// How many bigrams a term stands for, its weight in a query: a dictionary word of n syllables n − 1 (the
+    /// bigrams it keeps whole), any other term 1.
+    package static func units(_ term: String) -> Double {
+        let scalars = term.unicodeScalars
+        guard scalars.count > 2, scalars.allSatisfy(isHangul) else { return 1 }
+        return Double(scalars.count - 1)
+    }
+
+    /// A query's terms with their weights: its own, each weighing the bigrams it stands for (`units`), and its
+    /// aliases' terms, scaled down so that an alias weighs no more in all than the form the query wrote (and
+    /// none of its terms more than when asked for itself): widening never outweighs what was asked. A term both
+    /// asked and widened to keeps the larger weight.
+    package static func weighted(_ query: String, dictionary: KeywordDictionary, aliases: [KeywordAliases.Match]) -> [String: Double] {
+        var weights: [String: Double] = [:]
+        func add(_ term: String, _ weight: Double) { weights[term] = max(weights[term] ?? 0, weight) }
+        for term in terms(query, dictionary: dictionary) { add(term, units(term)) }
+        for match in aliases {
+            let asked = terms(match.form, dictionary: dictionary).map(units).reduce(0, +)
+            for alias in match.aliases {
+                let widened = terms(alias, dictionary: dictionary)
+                let total = widened.map(units).reduce(0, +)
+                guard total > 0, asked > 0 else { continue }
+                for term in widened { add(term, units(term) * min(1, asked / total)) }
+            }
+        }
+        return weights
+    }
+
     /// A term where it stands in a text: its range in Unicode scalars.
     package struct Placed: Equatable, Sendable {
         package var term: String

@@ -113,8 +113,10 @@ public final class Searcher: @unchecked Sendable {
         if mode == .keyword {
             var depth = max(limit * 2, 20)
             while true {
-                let keywordList = try keywordRanking(trimmed, depth: depth, filters: filters)
-                let hits = try distinctHits(keywordList.enumerated().map { ($1.id, $1.score, nil, $0 + 1) }, limit: limit, query: trimmed)
+                var read: [Int64: Passage] = [:]
+                let keywordList = try keywordRanking(trimmed, depth: depth, filters: filters, read: &read)
+                let hits = try distinctHits(
+                    keywordList.enumerated().map { ($1.id, $1.score, nil, $0 + 1) }, limit: limit, query: trimmed, passages: read)
                 if hits.count >= limit || keywordList.count < depth { return hits }
                 depth *= 4
             }
@@ -177,13 +179,15 @@ public final class Searcher: @unchecked Sendable {
     }
 
     /// The first `limit` candidates, best first, leaving out a passage that overlaps one already kept from
-    /// the same document; each with what in it matches the query's words marked. `passages`, when given, holds
-    /// every candidate's passage (read once for many calls).
+    /// the same document; each with what in it matches the query's words marked. `passages` holds candidates'
+    /// passages already read (all of them when read once for many calls); the others are read here.
     func distinctHits(
         _ candidates: [(id: Int64, score: Double, vectorRank: Int?, keywordRank: Int?)], limit: Int, query: String,
-        highlights: Bool = true, passages: [Int64: Passage]? = nil
+        highlights: Bool = true, passages: [Int64: Passage] = [:]
     ) throws -> [SearchHit] {
-        let chunks = try passages ?? Dictionary(uniqueKeysWithValues: try index.chunks(ids: candidates.map(\.id)).map { ($0.id, $0) })
+        var chunks = passages
+        let missing = candidates.map(\.id).filter { chunks[$0] == nil }
+        if !missing.isEmpty { for passage in try index.chunks(ids: missing) { chunks[passage.id] = passage } }
         var hits: [SearchHit] = []
         var kept: [Int64: [Range<Int>]] = [:]
         // The query's words and the aliases it was widened by are marked alike.
@@ -238,36 +242,51 @@ public final class Searcher: @unchecked Sendable {
         aliases.matches(in: query)
     }
 
-    /// The query terms worth matching, with their idf: the query's terms (with the index's dictionary) and its
-    /// aliases' terms; terms in no passage are dropped, and so are terms in more than a fifth of all passages
-    /// (their BM25 weight is small and their posting lists long) unless nothing rarer is left, in which case the
-    /// three rarest stay.
-    private func selectiveTerms(_ query: String) throws -> [String: Double] {
-        let dictionary = index.meta.keywordDictionary
-        let widened = aliasMatches(query).flatMap(\.aliases).flatMap { KeywordTerms.terms($0, dictionary: dictionary) }
-        let terms = Array(Set(KeywordTerms.terms(query, dictionary: dictionary) + widened)).sorted()
-        if terms.isEmpty { return [:] }
+    /// A query's terms with their weights (`KeywordTerms.weighted`): its own with the index's dictionary, and
+    /// its aliases'.
+    func weightedTerms(_ query: String) -> [String: Double] {
+        KeywordTerms.weighted(query, dictionary: index.meta.keywordDictionary, aliases: aliasMatches(query))
+    }
+
+    /// The query terms worth matching (`weightedTerms`), with their weights and idf: terms in no passage are
+    /// dropped, and so are terms in more than a fifth of all passages (their BM25 weight is small and their
+    /// posting lists long) unless nothing rarer is left, in which case the three rarest stay.
+    private func selectiveTerms(_ query: String) throws -> (weights: [String: Double], idf: [String: Double]) {
+        let weights = weightedTerms(query)
+        let terms = weights.keys.sorted()
+        if terms.isEmpty { return ([:], [:]) }
         let (total, frequencies) = try index.termFrequencies(terms)
         let present = terms.filter { (frequencies[$0] ?? 0) > 0 }.sorted { (frequencies[$0]!, $0) < (frequencies[$1]!, $1) }
         let selective = present.filter { Double(frequencies[$0]!) <= 0.2 * Double(total) }
-        return Dictionary(
-            uniqueKeysWithValues: (selective.isEmpty ? Array(present.prefix(3)) : selective).map {
-                ($0, keywordIDF(passages: total, containing: frequencies[$0]!))
-            })
+        let kept = selective.isEmpty ? Array(present.prefix(3)) : selective
+        return (
+            weights.filter { kept.contains($0.key) },
+            Dictionary(uniqueKeysWithValues: kept.map { ($0, keywordIDF(passages: total, containing: frequencies[$0]!)) })
+        )
     }
 
     /// BM25's best passages, the first of them scored again for the query's words standing together
     /// (`KeywordProximity`), best first.
     private func keywordRanking(_ query: String, depth: Int, filters: SearchFilters) throws -> [(id: Int64, score: Double)] {
-        let idf = try selectiveTerms(query)
+        var read: [Int64: Passage] = [:]
+        return try keywordRanking(query, depth: depth, filters: filters, read: &read)
+    }
+
+    /// `keywordRanking`, adding to `read` the passages it read for the second stage (so that the hits need not
+    /// be read again).
+    private func keywordRanking(
+        _ query: String, depth: Int, filters: SearchFilters, read: inout [Int64: Passage]
+    ) throws -> [(id: Int64, score: Double)] {
+        let (weights, idf) = try selectiveTerms(query)
         if idf.isEmpty { return [] }
         // Any term may match; BM25 ranks passages that match more (and rarer) terms higher.
-        let ranking = Searcher.breakingTies(try index.bestKeywordMatches(idf.keys.sorted(), depth: depth, filters: filters), places: 9)
+        let ranking = Searcher.breakingTies(
+            try index.bestKeywordMatches(idf.keys.sorted(), weights: weights, depth: depth, filters: filters), places: 9)
         let dictionary = index.meta.keywordDictionary
         let words = KeywordProximity.queryWords(query, idf: idf, dictionary: dictionary)
         guard words.filter({ !$0.isEmpty }).count > 1 else { return ranking }
-        let texts = Dictionary(
-            uniqueKeysWithValues: try index.chunks(ids: ranking.prefix(KeywordProximity.candidates).map(\.id)).map { ($0.id, $0.text) })
+        for passage in try index.chunks(ids: ranking.prefix(KeywordProximity.candidates).map(\.id)) { read[passage.id] = passage }
+        let texts = read.mapValues(\.text)
         return Searcher.breakingTies(
             KeywordProximity.rescored(ranking, query: words, idf: idf, texts: texts, dictionary: dictionary), places: 9)
     }

@@ -73,8 +73,9 @@ public protocol IndexStore: AnyObject, Sendable {
     /// The number of passages, and how many passages contain each of `terms` (absent terms left out).
     func termFrequencies(_ terms: [String]) throws -> (passages: Int, frequencies: [String: Int])
     /// The `depth` best passages by BM25 (k1 1.2, b 0.75, FTS5's formula) matching any of `terms`, best first
-    /// (score higher is better), among those the filters allow.
-    func bestKeywordMatches(_ terms: [String], depth: Int, filters: SearchFilters) throws -> [(id: Int64, score: Double)]
+    /// (score higher is better), among those the filters allow; a term's share of a score is multiplied by its
+    /// weight in `weights` (1 when absent; a query term weighs as much as the bigrams it stands for).
+    func bestKeywordMatches(_ terms: [String], weights: [String: Double], depth: Int, filters: SearchFilters) throws -> [(id: Int64, score: Double)]
     /// Changes when another process has written to the index in a way this open copy does not see by itself
     /// (the embedded store's FAISS file); constant for stores that are always current.
     func changeStamp() -> String
@@ -83,6 +84,11 @@ public protocol IndexStore: AnyObject, Sendable {
 extension IndexStore {
     /// The embedding dimension.
     public var dimension: Int { meta.dimension }
+
+    /// `bestKeywordMatches` with every term weighing 1: BM25 as FTS5's `bm25()` gives it.
+    public func bestKeywordMatches(_ terms: [String], depth: Int, filters: SearchFilters) throws -> [(id: Int64, score: Double)] {
+        try bestKeywordMatches(terms, weights: [:], depth: depth, filters: filters)
+    }
 }
 
 /// Opening, removing from and rebuilding an index wherever it lives (each call goes to the location's store).
