@@ -134,6 +134,7 @@ final class WebPageTests: XCTestCase {
         let cliMarks = try XCTUnwrap(top["highlights"] as? [[Int]]).map { String(String.UnicodeScalarView(scalars[$0[0] ..< $0[1]])) }
         let page = try dom(browser, url(server, "/?q=\(query)&mode=keyword&k=1"))
         let firstHit = try XCTUnwrap(page.range(of: "class=\"hit\"").map { String(page[$0.lowerBound...]) })
+        XCTAssertTrue(page.contains("함께 찾은 말: 자기주식 → 자사주"), "the aliases the query was widened by are shown")
         let pageMarks = firstHit.matches(of: /<mark>([^<]*)<\/mark>/).map { String($0.output.1) }
         XCTAssertFalse(pageMarks.isEmpty, firstHit)
         XCTAssertTrue(
