@@ -54,7 +54,11 @@ let package = Package(
         // Files to structured documents: one DocumentReader per format, registered in DocumentFormats.
         .target(
             name: "KorDocuments",
-            dependencies: ["CProcess", "CKSZlib", "CKSOlecf", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+            dependencies: [
+                "CProcess", "CKSZlib", "CKSOlecf", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                // AES for HWP distribution documents.
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
         ),
         // The core: index meta, the store protocols, chunking, keyword terms, the indexer and the search
         // pipeline. No store, no network: those are the targets below.
@@ -125,7 +129,10 @@ let package = Package(
         .testTarget(name: "KorEncoderTests", dependencies: ["KorEncoder"], path: "Tests/KorEncoderTests"),
         .testTarget(
             name: "KorDocumentsTests",
-            dependencies: ["KorDocuments", "CProcess", "KorSearchTestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            dependencies: [
+                "KorDocuments", "CProcess", "KorSearchTestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
             path: "Tests/KorDocumentsTests"
         ),
         .testTarget(

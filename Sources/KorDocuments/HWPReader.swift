@@ -5,8 +5,8 @@ import Foundation
 /// read as HWP's record tree. Paragraph text is `PARA_TEXT` (UTF-16LE with control characters); a table
 /// control (`tbl `) becomes a table block with its cells placed by their addresses and spans; text boxes,
 /// footnotes and endnotes become paragraphs after the paragraph that holds them; page headers, footers and
-/// hidden comments are left out. Password-protected, DRM and distribution (배포용) documents are skipped
-/// with that reason: their streams are encrypted.
+/// hidden comments are left out. Distribution documents (배포용) are read from their encrypted `ViewText`
+/// sections (`HWPDistribution`); password-protected and DRM documents are skipped with that reason.
 struct HWPReader: DocumentReader {
     let type = "hwp"
     let name = "Hancom (HWP 5.0)"
@@ -22,24 +22,29 @@ struct HWPReader: DocumentReader {
         }
         if header.passwordProtected { throw DocumentFailure("password-protected HWP document") }
         if header.drm { throw DocumentFailure("DRM-protected HWP document") }
-        if header.distribution {
-            throw DocumentFailure("HWP distribution document (배포용 문서): its text is encrypted for viewing only")
-        }
+        // A distribution document's sections are in ViewText, each encrypted before it is inflated.
+        let body = header.distribution ? "ViewText" : "BodyText"
         func stream(_ path: [String]) throws -> [UInt8]? {
-            guard let bytes = try compound.stream(path) else { return nil }
+            guard var bytes = try compound.stream(path) else { return nil }
+            if header.distribution, path.first == body { bytes = try HWPDistribution.decrypt(bytes) }
             return header.compressed ? try compound.inflate(bytes, path) : bytes
         }
         let styles = try stream(["DocInfo"]).map { try HWPStyles($0) } ?? HWPStyles()
-        let sections = compound.children(["BodyText"])
+        let sections = compound.children([body])
             .compactMap { name in name.hasPrefix("Section") ? Int(name.dropFirst("Section".count)) : nil }
             .sorted()
-        guard !sections.isEmpty else { throw DocumentFailure("not an HWP 5.0 document (no BodyText/Section streams)") }
-        var body = HWPBody(styles: styles)
+        guard !sections.isEmpty else {
+            throw DocumentFailure(
+                header.distribution
+                    ? "damaged HWP distribution document (배포용 문서): no ViewText/Section streams"
+                    : "not an HWP 5.0 document (no BodyText/Section streams)")
+        }
+        var text = HWPBody(styles: styles)
         for section in sections {
-            if let bytes = try stream(["BodyText", "Section\(section)"]) { try body.read(section: bytes) }
+            if let bytes = try stream([body, "Section\(section)"]) { try text.read(section: bytes) }
         }
         let title = (try? compound.stream(["\u{05}HwpSummaryInformation"])).flatMap { $0.flatMap(HWPSummary.title) }
-        return DocumentContent(blocks: body.finish(), metadata: DocumentMetadata(title: title))
+        return DocumentContent(blocks: text.finish(), metadata: DocumentMetadata(title: title))
     }
 }
 

@@ -1,6 +1,8 @@
+import Crypto
 import Foundation
 import KorSearchTestSupport
 import XCTest
+import _CryptoExtras
 
 @testable import KorDocuments
 
@@ -88,7 +90,7 @@ final class HWPReaderTests: XCTestCase {
         for signature in signatures { notHWP.replaceSubrange(signature, with: Data("XYZ Document File".utf8)) }
         let cases: [(String, Data, String)] = [
             ("password.hwp", flagged(1), "password-protected HWP document"),
-            ("distribution.hwp", flagged(2), "distribution document (배포용 문서)"),
+            ("distribution.hwp", flagged(2), "damaged HWP distribution document (배포용 문서): no ViewText/Section streams"),
             ("drm.hwp", flagged(4), "DRM-protected HWP document"),
             ("other.hwp", notHWP, "not an HWP 5.0 document"),
             ("text.hwp", Data("한글 문서가 아니다".utf8), "not a valid HWP file"),
@@ -124,4 +126,62 @@ final class HWPReaderTests: XCTestCase {
         XCTAssertNil(try records.next())
     }
 
+    /// A real distribution document (hwplib's sample, in ../shared/realdocs): its text outside tables is exactly
+    /// pyhwp's (whitespace aside; the SHA-256 from `Scripts/hwp_distribution_reference.py`, pyhwp writing tables as
+    /// `<표>`), and its table is read too. A wrong key gives a clear failure, not garbage or a crash.
+    func testDistributionDocumentsReadAsPyhwpReadsThem() throws {
+        guard let documents = TestPaths.realDocuments else { throw XCTSkip("no real documents here (../shared/realdocs, KORSEARCH_REALDOCS)") }
+        let file = documents.appendingPathComponent("hwp/hwplib_distribution.hwp")
+        let blocks = try DocumentLoader.load(file).blocks.map(\.block)
+        let prose = blocks.filter { if case .table = $0.kind { return false } else { return true } }.map(\.text).joined()
+        let squeezed = String(prose.unicodeScalars.filter { !$0.properties.isWhitespace }.map(Character.init))
+        XCTAssertEqual(
+            SHA256.hash(data: Data(squeezed.utf8)).map { String(format: "%02x", $0) }.joined(),
+            "03ff0a26ec9505a7b4e304796a08c0e98d802f8af2d4c69b86a588e8cb8fc69c")
+        XCTAssertTrue(blocks.contains { if case .table = $0.kind { return true } else { return false } }, "its table")
+
+        // Every key record's key bytes changed (the file holds the record more than once: stale copies in free
+        // sectors): the section decrypts to noise, which inflating refuses.
+        var damaged = try Data(contentsOf: file)
+        let marker = Data([0x1C, 0x00, 0x00, 0x10])  // tag 28, level 0, size 256
+        var records: [Int] = []
+        while let found = damaged.range(of: marker, in: (records.last ?? 0) ..< damaged.endIndex) { records.append(found.upperBound) }
+        XCTAssertFalse(records.isEmpty)
+        for record in records {
+            let seed =
+                UInt32(damaged[record]) | UInt32(damaged[record + 1]) << 8 | UInt32(damaged[record + 2]) << 16 | UInt32(damaged[record + 3]) << 24
+            for byte in 0 ..< 16 { damaged[record + 4 + Int(seed & 0xF) + byte] ^= 0xFF }
+        }
+        let copy = try temporaryFolder().appendingPathComponent("damaged.hwp")
+        try damaged.write(to: copy)
+        XCTAssertThrowsError(try DocumentLoader.load(copy)) { XCTAssertTrue("\($0)".contains("HWP"), "\($0)") }
+    }
+
+    /// The decryption as the specification gives it, round-tripped: a section encrypted with a key hidden in a
+    /// scrambled record decrypts to itself; a cut-off section or a stream without its key record is damage.
+    func testDistributionSectionsDecryptAndRefuseDamage() throws {
+        var random = SystemRandomNumberGenerator()
+        let plain = (0 ..< 96).map { _ in UInt8.random(in: 0 ... 255, using: &random) }
+        var record = (0 ..< 256).map { _ in UInt8.random(in: 0 ... 255, using: &random) }
+        let key = (0 ..< 16).map { _ in UInt8.random(in: 0 ... 255, using: &random) }
+        let seed = HWPBytes.u32(record, 0)
+        record.replaceSubrange(4 + Int(seed & 0xF) ..< 20 + Int(seed & 0xF), with: key)
+        record = HWPDistribution.unscrambled(record)  // scrambling is the same operation
+        XCTAssertEqual(HWPDistribution.key(record), key)
+        var encrypted: [UInt8] = []
+        for start in stride(from: 0, to: plain.count, by: 16) {
+            var block = Array(plain[start ..< start + 16])
+            try AES.permute(&block, key: SymmetricKey(data: key))
+            encrypted += block
+        }
+        let header = withUnsafeBytes(of: (UInt32(28) | UInt32(256) << 20).littleEndian, Array.init)
+        XCTAssertEqual(try HWPDistribution.decrypt(header + record + encrypted), plain)
+        XCTAssertThrowsError(try HWPDistribution.decrypt(header + record + encrypted.dropLast(5))) {
+            XCTAssertTrue("\($0)".contains("cut off (91 encrypted bytes"), "\($0)")
+        }
+        let other = withUnsafeBytes(of: (UInt32(66) | UInt32(256) << 20).littleEndian, Array.init)
+        XCTAssertThrowsError(try HWPDistribution.decrypt(other + record + encrypted)) {
+            XCTAssertTrue("\($0)".contains("does not start with its key record"), "\($0)")
+        }
+    }
 }
