@@ -1,7 +1,6 @@
-/// Builds a `DocumentTable` from the row and cell events of a markup table (HTML, DOCX, HWPX): cells with
-/// their spans placed on a grid, a spanned cell's text repeated over every cell it covers (so each column
-/// has its header and each row its label), header rows those marked so (`<thead>`, `<th>`, a repeated header
-/// row) at the top.
+/// Builds a `DocumentTable` from the row and cell events of a table (HTML, DART, DOCX, HWPX, HWP, PPTX): cells
+/// with their spans placed on a grid, a merged cell's text stored once (see `build()`), header rows those marked
+/// so (`<thead>`, `<th>`, a repeated header row) at the top.
 final class TableBuilder {
     private struct PlacedCell {
         var text: String
@@ -58,54 +57,94 @@ final class TableBuilder {
         current?.rowSpan = 0  // marks a continuation, filled from above when the grid is laid out
     }
 
-    /// The table, or nil when it holds no text.
+    /// What a grid position holds: a cell's text where the cell starts (with the columns and rows it spans), or
+    /// the part of a cell that starts above (a row span) or to the left (a column span).
+    private enum Position {
+        case cell(text: String, columns: Int, rows: Int)
+        case below(String)
+        case right
+        case empty
+
+        var ownText: String {
+            if case .cell(let text, _, _) = self { return text }
+            return ""
+        }
+    }
+
+    /// The table, or nil when it holds no text. A merged cell's text is stored once: in the row where it starts,
+    /// never again across the columns it spans; in the rows below that it spans only where it labels them —
+    /// left of every cell the row has of its own (`구분`, an account name) — so that a row read alone still
+    /// says what it is. (Repeating it over every position it covers stored forms at many times their text.)
     func build() -> DocumentTable? {
         endCell()
         // Lay the cells on a grid, skipping positions that spans from rows above already cover.
-        var grid: [[String?]] = []
+        var grid: [[Position]] = []
         var covered: [Int: (text: String, rowsLeft: Int)] = [:]  // column -> text continuing downward
         var headerFlags: [Bool] = []
         for (rowIndex, row) in rows.enumerated() {
-            var line: [String?] = []
+            var line: [Position] = []
             var column = 0
             var allHeader = !row.isEmpty
             func fillCovered() {
                 while let continuing = covered[column], continuing.rowsLeft > 0 {
-                    line.append(continuing.text)
+                    line.append(.below(continuing.text))
                     covered[column] = continuing.rowsLeft > 1 ? (continuing.text, continuing.rowsLeft - 1) : nil
                     column += 1
                 }
             }
             for cell in row {
                 fillCovered()
-                var text = cell.text
-                if cell.rowSpan == 0 {
-                    // A continuation: the text of the cell above in this column.
-                    text = grid.last.flatMap { column < $0.count ? $0[column] : nil } ?? ""
-                }
                 if !cell.header { allHeader = false }
-                for _ in 0 ..< cell.columnSpan {
-                    line.append(text)
-                    if cell.rowSpan > 1 { covered[column] = (text, cell.rowSpan - 1) }
+                if cell.rowSpan == 0 {
+                    // A continuation (DOCX vMerge): the text of the cell above in this column.
+                    let above = grid.last.flatMap { column < $0.count ? $0[column] : nil }
+                    let text: String
+                    switch above {
+                    case .cell(let own, _, _): text = own
+                    case .below(let continued): text = continued
+                    default: text = ""
+                    }
+                    for _ in 0 ..< cell.columnSpan {
+                        line.append(.below(text))
+                        column += 1
+                    }
+                    continue
+                }
+                line.append(.cell(text: cell.text, columns: cell.columnSpan, rows: cell.rowSpan))
+                if cell.rowSpan > 1 { covered[column] = (cell.text, cell.rowSpan - 1) }
+                column += 1
+                for _ in 1 ..< max(cell.columnSpan, 1) {
+                    line.append(.right)
+                    if cell.rowSpan > 1 { covered[column] = (cell.text, cell.rowSpan - 1) }
                     column += 1
                 }
             }
             fillCovered()
             while let maxColumn = covered.keys.max(), column <= maxColumn {
-                if covered[column] == nil { line.append(nil); column += 1 } else { fillCovered() }
+                if covered[column] == nil { line.append(.empty); column += 1 } else { fillCovered() }
             }
             grid.append(line)
             headerFlags.append(rowIsHeader[rowIndex] || allHeader)
         }
         let width = grid.map(\.count).max() ?? 0
-        var cells = grid.map { row in (row + Array(repeating: nil, count: width - row.count)).map { DocumentTable.Cell($0 ?? "") } }
-        // Empty rows and columns add nothing.
-        var keep = headerFlags.indices.filter { cells[$0].contains { !$0.text.isEmpty } }
-        cells = keep.map { cells[$0] }
-        let flags = keep.map { headerFlags[$0] }
-        keep = (0 ..< width).filter { column in cells.contains { !$0[column].text.isEmpty } }
-        cells = cells.map { row in keep.map { row[$0] } }
-        guard !cells.isEmpty, !keep.isEmpty else { return nil }
+        grid = grid.map { $0 + Array(repeating: .empty, count: width - $0.count) }
+        // Rows and columns where no cell starts with text add nothing.
+        let keptRows = grid.indices.filter { grid[$0].contains { !$0.ownText.isEmpty } }
+        let keptColumns = (0 ..< width).filter { column in keptRows.contains { !grid[$0][column].ownText.isEmpty } }
+        guard !keptRows.isEmpty, !keptColumns.isEmpty else { return nil }
+        let cells = keptRows.map { row -> [DocumentTable.Cell] in
+            let positions = keptColumns.map { grid[row][$0] }
+            let firstOwn = positions.firstIndex { if case .cell = $0 { return true } else { return false } } ?? positions.count
+            return positions.enumerated().compactMap { index, position in
+                switch position {
+                case .cell(let text, let columns, let rows): DocumentTable.Cell(text, columnSpan: columns, rowSpan: rows)
+                case .below(let text): index < firstOwn ? DocumentTable.Cell(text) : nil
+                case .right: nil
+                case .empty: DocumentTable.Cell("")
+                }
+            }
+        }
+        let flags = keptRows.map { headerFlags[$0] }
         let headerRows = flags.prefix { $0 }.count
         return DocumentTable(
             rows: cells, headerRows: headerRows < cells.count ? headerRows : 0,
