@@ -125,4 +125,27 @@ final class KeywordTermsTests: XCTestCase {
         XCTAssertTrue(keys.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.count > 1 } }, "no one-letter word to match everything")
         XCTAssertEqual(KeywordAliases.none.effective, defaults)
     }
+
+    /// The proximity stage's fast placement of the wanted terms finds exactly what placing every term and keeping
+    /// the wanted ones finds, on random Korean, number and Latin text, with and without a dictionary.
+    func testFastPlacementsEqualPlacingEveryTerm() throws {
+        var random = SplitMix(state: 20261207)
+        let pieces = ["펀드", "규모", "의", " ", "순자산", "1,350", "원", "SK", "하이닉스", "가", ".", "기준가", "펀드규모", "  "]
+        let dictionary = try KeywordDictionary(words: ["펀드규모", "하이닉스"])
+        for _ in 0 ..< 300 {
+            let text = (0 ..< Int.random(in: 1 ... 12, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined()
+            let query = (0 ..< Int.random(in: 1 ... 4, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined(separator: " ")
+            for lexicon in [KeywordDictionary.empty, dictionary] {
+                let wanted = Set(KeywordTerms.terms(query, dictionary: lexicon))
+                var expected: [String: [KeywordTerms.Placed]] = [:]
+                for word in KeywordTerms.placedWords(text, dictionary: lexicon) {
+                    for term in word where wanted.contains(term.term) { expected[term.term, default: []].append(term) }
+                }
+                let found = KeywordProximity.placements(of: wanted, in: text, dictionary: lexicon)
+                XCTAssertEqual(
+                    found.mapValues { $0.sorted { $0.start < $1.start } }, expected.mapValues { $0.sorted { $0.start < $1.start } },
+                    "\(text) / \(query)")
+            }
+        }
+    }
 }

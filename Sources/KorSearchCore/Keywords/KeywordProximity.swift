@@ -35,13 +35,18 @@ package enum KeywordProximity {
     /// The bonus before its weight: the sum over the query's neighbouring word pairs (`query`: each word's
     /// searched terms, in order; empty words are skipped) of the best pair standing together in `passage`.
     package static func bonus(query: [[String]], passage: [[KeywordTerms.Placed]], idf: [String: Double]) -> Double {
-        let words = query.filter { !$0.isEmpty }
-        guard words.count > 1 else { return 0 }
+        let wanted = Set(query.joined())
         var placed: [String: [KeywordTerms.Placed]] = [:]
-        let wanted = Set(words.joined())
         for word in passage {
             for term in word where wanted.contains(term.term) { placed[term.term, default: []].append(term) }
         }
+        return bonus(query: query, placed: placed, idf: idf)
+    }
+
+    /// `bonus` over where the query's terms stand in the passage (`placements`).
+    static func bonus(query: [[String]], placed: [String: [KeywordTerms.Placed]], idf: [String: Double]) -> Double {
+        let words = query.filter { !$0.isEmpty }
+        guard words.count > 1 else { return 0 }
         var total = 0.0
         for (first, second) in zip(words, words.dropFirst()) {
             var best = 0.0
@@ -72,10 +77,66 @@ package enum KeywordProximity {
         _ ranking: [(id: Int64, score: Double)], query: [[String]], idf: [String: Double], texts: [Int64: String],
         dictionary: KeywordDictionary = .empty
     ) -> [(id: Int64, score: Double)] {
-        ranking.enumerated().map { index, item in
+        let wanted = Set(query.joined())
+        return ranking.enumerated().map { index, item in
             guard index < candidates, let text = texts[item.id] else { return item }
-            let passage = KeywordTerms.placedWords(text, dictionary: dictionary)
-            return (item.id, item.score + weight * bonus(query: query, passage: passage, idf: idf))
+            let placed = placements(of: wanted, in: text, dictionary: dictionary)
+            return (item.id, item.score + weight * bonus(query: query, placed: placed, idf: idf))
         }
+    }
+
+    /// Where each of `wanted` stands in a text: the terms of `KeywordTerms.placedWords` that are wanted, found
+    /// without making a string of every bigram (a passage has hundreds; the query wants a few) — Hangul pairs are
+    /// compared as scalar pairs, and numbers and Latin words read only when a wanted term is one. With a
+    /// dictionary, whose words change where bigrams are, the terms are placed in full.
+    static func placements(of wanted: Set<String>, in text: String, dictionary: KeywordDictionary) -> [String: [KeywordTerms.Placed]] {
+        var placed: [String: [KeywordTerms.Placed]] = [:]
+        guard dictionary.words.isEmpty else {
+            for word in KeywordTerms.placedWords(text, dictionary: dictionary) {
+                for term in word where wanted.contains(term.term) { placed[term.term, default: []].append(term) }
+            }
+            return placed
+        }
+        // Hangul terms by their scalars: a bigram as its two scalars, a lone syllable as itself and a marker.
+        let lone: UInt64 = 0xFFFF_FFFF
+        var hangul: [UInt64: String] = [:]
+        var others = false
+        for term in wanted {
+            let scalars = Array(term.unicodeScalars)
+            if scalars.allSatisfy(KeywordTerms.isHangul), (1 ... 2).contains(scalars.count) {
+                hangul[UInt64(scalars[0].value) << 32 | (scalars.count == 2 ? UInt64(scalars[1].value) : lone)] = term
+            } else {
+                others = true
+            }
+        }
+        let scalars = Array(text.unicodeScalars)
+        var index = 0
+        while index < scalars.count {
+            guard KeywordTerms.isHangul(scalars[index]) else {
+                index += 1
+                continue
+            }
+            var end = index + 1
+            while end < scalars.count, KeywordTerms.isHangul(scalars[end]) { end += 1 }
+            if end - index == 1 {
+                if let term = hangul[UInt64(scalars[index].value) << 32 | lone] {
+                    placed[term, default: []].append(KeywordTerms.Placed(term: term, start: index, end: end))
+                }
+            } else {
+                for start in index ..< end - 1 {
+                    if let term = hangul[UInt64(scalars[start].value) << 32 | UInt64(scalars[start + 1].value)] {
+                        placed[term, default: []].append(KeywordTerms.Placed(term: term, start: start, end: start + 2))
+                    }
+                }
+            }
+            index = end
+        }
+        if others {
+            for token in KeywordTerms.tokens(scalars) where token.kind != .hangul && wanted.contains(token.term) {
+                placed[token.term, default: []].append(
+                    KeywordTerms.Placed(term: token.term, start: token.range.lowerBound, end: token.range.upperBound))
+            }
+        }
+        return placed
     }
 }
