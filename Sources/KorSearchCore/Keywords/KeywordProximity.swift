@@ -35,12 +35,16 @@ package enum KeywordProximity {
     /// The bonus before its weight: the sum over the query's neighbouring word pairs (`query`: each word's
     /// searched terms, in order; empty words are skipped) of the best pair standing together in `passage`.
     package static func bonus(query: [[String]], passage: [[KeywordTerms.Placed]], idf: [String: Double]) -> Double {
-        let wanted = Set(query.joined())
+        bonus(query: query, placed: placements(of: Set(query.joined()), among: passage), idf: idf)
+    }
+
+    /// The placed terms that are wanted, by term.
+    private static func placements(of wanted: Set<String>, among words: [[KeywordTerms.Placed]]) -> [String: [KeywordTerms.Placed]] {
         var placed: [String: [KeywordTerms.Placed]] = [:]
-        for word in passage {
+        for word in words {
             for term in word where wanted.contains(term.term) { placed[term.term, default: []].append(term) }
         }
-        return bonus(query: query, placed: placed, idf: idf)
+        return placed
     }
 
     /// `bonus` over where the query's terms stand in the passage (`placements`).
@@ -90,13 +94,8 @@ package enum KeywordProximity {
     /// compared as scalar pairs, and numbers and Latin words read only when a wanted term is one. With a
     /// dictionary, whose words change where bigrams are, the terms are placed in full.
     static func placements(of wanted: Set<String>, in text: String, dictionary: KeywordDictionary) -> [String: [KeywordTerms.Placed]] {
+        guard dictionary.words.isEmpty else { return placements(of: wanted, among: KeywordTerms.placedWords(text, dictionary: dictionary)) }
         var placed: [String: [KeywordTerms.Placed]] = [:]
-        guard dictionary.words.isEmpty else {
-            for word in KeywordTerms.placedWords(text, dictionary: dictionary) {
-                for term in word where wanted.contains(term.term) { placed[term.term, default: []].append(term) }
-            }
-            return placed
-        }
         // Hangul terms by their scalars: a bigram as its two scalars, a lone syllable as itself and a marker.
         let lone: UInt64 = 0xFFFF_FFFF
         var hangul: [UInt64: String] = [:]
