@@ -1,8 +1,8 @@
 import Foundation
 
 /// DART filings (`.zip` as OpenDART's document download delivers them, or a bare `.xml`): the dart4.xsd
-/// markup, read tolerantly (DART's "XML" is often not well-formed). `SECTION-n` elements nest to any depth
-/// and their `TITLE`s become headings of that depth; `P` and `PGBRK` break paragraphs; `TABLE` (`THEAD`,
+/// markup, read tolerantly (DART's "XML" is often not well-formed). `SECTION-n` elements nest and their `TITLE`s
+/// become headings of that depth (to `DocumentLimits.maxNesting`); `P` and `PGBRK` break paragraphs; `TABLE` (`THEAD`,
 /// `TR`, `TH`, `TD`/`TE`/`TU`, `COLSPAN`/`ROWSPAN`) becomes a table block; the summary, the table of
 /// contents and images are left out. `COMPANY-NAME` (`AREGCIK`), `DOCUMENT-NAME` (`ACODE`) and the cover's
 /// `TU` period values go to the metadata.
@@ -21,8 +21,8 @@ struct DARTReader: DocumentReader {
             guard DARTMarkup.isDART(text) else {
                 throw DocumentFailure("not a DART filing (XML other than DART's document markup is not read)")
             }
-            var markup = DARTMarkup(rceptNo: DARTMarkup.rceptNo(file.url.lastPathComponent))
-            markup.read(text, attachment: false)
+            var markup = DARTMarkup(rceptNo: DARTMarkup.rceptNo(file.url.lastPathComponent), budget: file.budget)
+            try markup.read(text, attachment: false)
             return markup.content()
         }
         let archive = try OfficeArchive(file, format: "zip")
@@ -31,12 +31,12 @@ struct DARTReader: DocumentReader {
         let ordered = entries.filter { !isAttachment($0) }.sorted() + entries.filter(isAttachment).sorted()
         var markup = DARTMarkup(
             rceptNo: entries.lazy.compactMap { DARTMarkup.rceptNo(($0 as NSString).lastPathComponent) }.first
-                ?? DARTMarkup.rceptNo(file.url.lastPathComponent))
+                ?? DARTMarkup.rceptNo(file.url.lastPathComponent), budget: file.budget)
         var read = 0
         for entry in ordered {
             guard let data = try archive.read(entry) else { continue }
             guard let text = try? DARTMarkup.decode(data).text, DARTMarkup.isDART(text) else { continue }
-            markup.read(text, attachment: read > 0)
+            try markup.read(text, attachment: read > 0)
             read += 1
         }
         guard read > 0 else { throw DocumentFailure("not a DART filing (the zip holds no DART document XML)") }
@@ -52,8 +52,10 @@ struct DARTReader: DocumentReader {
 struct DARTMarkup {
     private var blocks: [DocumentBlock] = []
     private var metadata = DocumentMetadata()
+    private let budget: ReadingBudget
 
-    init(rceptNo: String?) {
+    init(rceptNo: String?, budget: ReadingBudget = ReadingBudget()) {
+        self.budget = budget
         metadata.rceptNo = rceptNo
         if let rceptNo {
             // The first eight digits of a receipt number are its filing date.
@@ -92,13 +94,15 @@ struct DARTMarkup {
     private static let hidden: Set<String> = ["summary", "toc", "extraction", "image", "img", "formula-version", "document-header-info"]
 
     /// Reads one document of the filing; an attachment starts with its document name as a heading and its
-    /// sections one level below it.
-    mutating func read(_ markup: String, attachment: Bool) {
+    /// sections one level below it. Within the reading's budget: text counted as it is gathered, tables and
+    /// sections nested deeper than `maxNesting` read as text and at that depth.
+    mutating func read(_ markup: String, attachment: Bool) throws {
         var text = ""
         var sectionDepth = 0
         var hiddenDepth = 0
         var capture: (element: String, text: String)?
         var tables: [TableBuilder] = []
+        var flattenedTables = 0  // tables opened inside the deepest one read as a table
         var headerRows = false
         let base = attachment ? 1 : 0
 
@@ -107,10 +111,12 @@ struct DARTMarkup {
             blocks += DocumentContent.paragraphs(of: DARTMarkup.clean(text))
             text = ""
         }
-        MarkupScanner.scan(
-            Array(markup.unicodeScalars),
+        let budget = budget
+        try MarkupScanner.scan(
+            markup,
             text: { scalar in
                 guard hiddenDepth == 0 else { return }
+                try budget.gather(1)
                 let character: Unicode.Scalar = scalar == "\n" || scalar == "\r" || scalar == "\t" ? " " : scalar
                 if capture != nil {
                     capture!.text.unicodeScalars.append(character)
@@ -127,6 +133,12 @@ struct DARTMarkup {
                 return
             }
             guard hiddenDepth == 0 else { return }
+            if flattenedTables > 0, ["table", "thead", "tr", "th", "td", "te", "tu"].contains(name) {
+                // Inside a table too deep to read as one: its markup separates words of the cell that holds it.
+                if name == "table" { flattenedTables += tag.isEnd ? -1 : 1 }
+                tables.last?.append(" ")
+                return
+            }
             switch name {
             case "document-name", "company-name", "title", "cover-title":
                 if !tag.isEnd {
@@ -152,7 +164,7 @@ struct DARTMarkup {
                     }
                 case "title":
                     flush()
-                    blocks.append(.heading(value, level: max(1, sectionDepth) + base))
+                    blocks.append(.heading(value, level: min(max(1, sectionDepth) + base, budget.limits.maxNesting)))
                 default:  // the cover's title, letter-spaced as printed (사 업 보 고 서)
                     flush()
                     blocks += DocumentContent.paragraphs(of: value)
@@ -160,17 +172,23 @@ struct DARTMarkup {
             case _ where name.hasPrefix("section-"):
                 flush()
                 sectionDepth = max(0, sectionDepth + (tag.isEnd ? -1 : 1))
+                if !tag.isEnd { _ = budget.nests(sectionDepth) }
             case "p", "pgbrk", "cover", "body", "library", "part":
                 if tables.isEmpty { flush() } else { tables.last?.append(" ") }
             case "br":
                 if tables.isEmpty { text += "\n" } else { tables.last?.append(" ") }
             case "table":
                 if !tag.isEnd {
+                    guard budget.nests(tables.count + 1) else {
+                        flattenedTables = 1
+                        tables.last?.append(" ")
+                        return
+                    }
                     if tables.isEmpty { flush() }
-                    let builder = TableBuilder()
+                    let builder = TableBuilder(budget: budget)
                     builder.transform = DARTMarkup.clean
                     tables.append(builder)
-                } else if let builder = tables.popLast(), let built = builder.build() {
+                } else if let builder = tables.popLast(), let built = try builder.build() {
                     if let outer = tables.last { outer.append(" " + built.flatText + " ") } else { DocumentBlock.append(built, to: &blocks) }
                 }
             case "thead": headerRows = !tag.isEnd
@@ -180,7 +198,7 @@ struct DARTMarkup {
                 if tag.isEnd {
                     table.endCell()
                 } else {
-                    table.startCell(header: name == "th", columnSpan: tag.span("colspan"), rowSpan: tag.span("rowspan"))
+                    try table.startCell(header: name == "th", columnSpan: tag.span("colspan"), rowSpan: tag.span("rowspan"))
                     if name == "tu", !attachment, let unit = tag.attribute("aunit"), let value = tag.attribute("aunitvalue") {
                         record(unit: unit, value: value)
                     }
@@ -189,7 +207,7 @@ struct DARTMarkup {
             }
         }
         while let builder = tables.popLast() {
-            if let built = builder.build() { DocumentBlock.append(built, to: &blocks) }
+            if let built = try builder.build() { DocumentBlock.append(built, to: &blocks) }
         }
         flush()
     }

@@ -13,7 +13,7 @@ struct DOCXReader: DocumentReader {
             throw DocumentFailure("not a Word document (no word/document.xml)")
         }
         let headings = try archive.read("word/styles.xml").map(OfficeBody.headingStyles) ?? [:]
-        let segments = try OfficeBody.segments(document, .word, headingLevels: headings)
+        let segments = try OfficeBody.segments(document, .word, headingLevels: headings, budget: archive.reading)
         return DocumentContent(blocks: OfficeBody.blocks(segments), metadata: DocumentMetadata(title: try archive.title()))
     }
 }

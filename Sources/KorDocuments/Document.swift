@@ -190,6 +190,8 @@ public struct LoadedDocument: Sendable, Equatable {
     public var paged: Bool
     /// The encoding a text file was found in (UTF-8, UTF-16LE, UTF-16BE, CP949), nil for other formats.
     public var encoding: String?
+    /// What the reader left out to stay within the file's limits (`ReadingBudget.notes`), one line each.
+    public var notes: [String] = []
 
     /// A document laid out from a reader's content: blocks joined by blank lines.
     public init(type: String, content: DocumentContent) {

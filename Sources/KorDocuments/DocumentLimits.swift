@@ -15,6 +15,25 @@ public struct DocumentLimits: Sendable, Equatable {
     public var converterSeconds: Double = 300
     /// The most memory (address space) an external converter may use, in bytes (4 GiB).
     public var converterMemoryBytes: Int = 4 << 30
+    /// The most characters a reader gathers from one file before its text is tidied (spaces collapsed,
+    /// entities decoded), counted as it reads, a merged cell's text each time it is repeated (20,000,000: four
+    /// times `maxTextCharacters`, room for the indentation of markup). A reader stops there, so a file of
+    /// hundreds of megabytes of text costs time and memory for this much, not for all of it.
+    public var maxGatheredCharacters = 20_000_000
+    /// The most cells the tables of one document may lay out, all tables together (2,500,000). A cell costs
+    /// at least two characters of stored text (its separator or line break), so a document with more could not
+    /// be stored within `maxTextCharacters` anyway; the count is taken before a table's grid is built, so a
+    /// declared span or a padded row never allocates past it.
+    public var maxTableCells = 2_500_000
+    /// The most columns of a table row kept (1,000); the cells past them are left out with a note.
+    public var maxTableColumns = 1_000
+    /// The deepest nesting read as structure (32): tables inside cells inside tables, sections inside
+    /// sections, headings' levels. Deeper tables are read as text of the cell that holds them, deeper sections
+    /// and headings at this level.
+    public var maxNesting = 32
+    /// The most entries a zip-based file (DOCX, HWPX, XLSX, PPTX, a DART zip) may list in its central directory
+    /// (10,000), checked before any is read.
+    public var maxArchiveEntries = 10_000
 
     /// The defaults.
     public init() {}
@@ -25,5 +44,93 @@ public struct DocumentLimits: Sendable, Equatable {
         if bytes >= 1 << 20 { return "\(bytes >> 20) MiB" }
         if bytes >= 1 << 10 { return "\(bytes >> 10) KiB" }
         return "\(bytes) bytes"
+    }
+}
+
+/// What reading one file has cost so far, counted by its reader as it goes against the file's
+/// `DocumentLimits`: the moment a count passes its limit the reader stops with a `DocumentFailure` naming it,
+/// so memory stays proportional to the limits, never to a span, a count or a length the file declares. Also
+/// collects the notes of what was left out within the limits (a row cut at `maxTableColumns`).
+///
+/// One budget belongs to one reading of one file, on one thread (`DocumentFile` makes it).
+public final class ReadingBudget: @unchecked Sendable {
+    /// The limits counted against.
+    public let limits: DocumentLimits
+    /// Characters gathered so far (see `DocumentLimits.maxGatheredCharacters`).
+    public private(set) var characters = 0
+    /// Table cells laid out so far (see `DocumentLimits.maxTableCells`).
+    public private(set) var cells = 0
+    /// The deepest nesting met, and how many times a nesting deeper than the limit was flattened.
+    public private(set) var deepest = 0
+    public private(set) var flattened = 0
+    /// What was left out within the limits, one line each, in the order met.
+    public private(set) var notes: [String] = []
+
+    /// A budget with nothing spent.
+    public init(limits: DocumentLimits = DocumentLimits()) { self.limits = limits }
+
+    /// Counts `count` characters gathered; throws once they pass `maxGatheredCharacters`.
+    @inline(__always)
+    func gather(_ count: Int) throws {
+        characters += count
+        if characters > limits.maxGatheredCharacters { throw gatheredTooMuch() }
+    }
+
+    /// Whether more characters may still be gathered (for readers whose callbacks cannot throw: they stop
+    /// gathering and ask `check()` at the end).
+    func mayGather(_ count: Int) -> Bool {
+        characters += count
+        return characters <= limits.maxGatheredCharacters
+    }
+
+    /// Throws when a count has passed its limit.
+    func check() throws {
+        if characters > limits.maxGatheredCharacters { throw gatheredTooMuch() }
+        if cells > limits.maxTableCells { throw tooManyCells(rows: nil, columns: nil) }
+    }
+
+    private func gatheredTooMuch() -> DocumentFailure {
+        DocumentFailure(
+            "it holds more than \(limits.maxGatheredCharacters) characters of text (DocumentLimits.maxGatheredCharacters); split the file")
+    }
+
+    /// Counts the cells of `rows` × `columns` (a cell read, a row's spans passed, a grid before it is built);
+    /// throws when the document's tables together would pass `maxTableCells`.
+    func layOut(rows: Int, columns: Int) throws {
+        let (area, overflow) = rows.multipliedReportingOverflow(by: columns)
+        cells = overflow ? Int.max : cells.addingReportingOverflow(area).overflow ? Int.max : cells + area
+        if cells > limits.maxTableCells { throw tooManyCells(rows: rows, columns: columns) }
+    }
+
+    private func tooManyCells(rows: Int?, columns: Int?) -> DocumentFailure {
+        let limit = "\(limits.maxTableCells) cells (DocumentLimits.maxTableCells); split the file"
+        if let rows, let columns, rows.multipliedReportingOverflow(by: columns).partialValue > limits.maxTableCells || rows > limits.maxTableCells {
+            return DocumentFailure("a table of \(rows) rows × \(columns) columns is more than \(limit)")
+        }
+        return DocumentFailure("its tables hold more than \(limit)")
+    }
+
+    /// Counts the characters of a text file that is all text (plain text, Markdown, CSV): refused before it
+    /// is decoded when its size alone shows it holds more than `maxGatheredCharacters` (a character is at
+    /// most four bytes), else decoded and counted.
+    func gather(textFile data: Data, decode: () throws -> (text: String, encoding: String)) throws -> (text: String, encoding: String) {
+        if data.count / 4 > limits.maxGatheredCharacters { throw gatheredTooMuch() }
+        let decoded = try decode()
+        try gather(decoded.text.unicodeScalars.count)
+        return decoded
+    }
+
+    /// Whether structure at `depth` (1 the outermost) is read as structure; deeper is flattened, and counted.
+    func nests(_ depth: Int) -> Bool {
+        deepest = max(deepest, min(depth, limits.maxNesting + 1))
+        if depth <= limits.maxNesting { return true }
+        flattened += 1
+        if flattened == 1 { note("structure nested deeper than \(limits.maxNesting) levels was flattened (DocumentLimits.maxNesting)") }
+        return false
+    }
+
+    /// Notes something left out within the limits (each distinct note once).
+    func note(_ text: String) {
+        if !notes.contains(text) { notes.append(text) }
     }
 }

@@ -32,9 +32,22 @@ public enum DocumentLoader {
             throw DocumentFailure("unreadable: \(error.localizedDescription)")
         }
         if data.isEmpty { throw DocumentFailure("empty file") }
-        var content = try reader.read(DocumentFile(url: url, data: data, limits: limits))
+        return try load(DocumentFile(url: url, data: data, limits: limits), reader: reader)
+    }
+
+    /// Reads `file` with `reader` and lays its blocks out; the file's budget shows afterwards what reading cost.
+    static func load(_ file: DocumentFile, reader: any DocumentReader) throws -> LoadedDocument {
+        let limits = file.limits
+        var content = try reader.read(file)
         content.metadata.title = content.metadata.title.map { TextNormalizer.collapseSpaces($0) }
-        let document = LoadedDocument(type: reader.type, content: content)
+        // Headings deeper than the nesting limit are read at it (a path of headings stays that short).
+        for index in content.blocks.indices {
+            if case .heading(let level) = content.blocks[index].kind, level > limits.maxNesting {
+                content.blocks[index].kind = .heading(level: limits.maxNesting)
+            }
+        }
+        var document = LoadedDocument(type: reader.type, content: content)
+        document.notes = file.budget.notes
         if document.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             throw DocumentFailure(reader.noTextReason)
         }

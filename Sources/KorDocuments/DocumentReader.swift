@@ -29,12 +29,21 @@ public struct DocumentFile: Sendable {
     public let data: Data
     /// What reading it may cost.
     public let limits: DocumentLimits
+    /// What reading it has cost so far: the reader counts against it as it goes.
+    public let budget: ReadingBudget
 
-    /// A file and its bytes.
+    /// A file and its bytes, with a budget of nothing spent.
     public init(url: URL, data: Data, limits: DocumentLimits = DocumentLimits()) {
         self.url = url
         self.data = data
         self.limits = limits
+        budget = ReadingBudget(limits: limits)
+    }
+
+    /// The bytes as text, as `text()` decodes them, for a format whose every character is text (plain text,
+    /// Markdown, CSV): counted as gathered, and refused before decoding when the size alone passes the limit.
+    public func allText() throws -> (text: String, encoding: String) {
+        try budget.gather(textFile: data) { try text() }
     }
 
     /// The bytes as text (UTF-8 with or without BOM, UTF-16 with BOM, CP949), with the encoding found;

@@ -10,7 +10,7 @@ struct HTMLReader: DocumentReader {
     func read(_ file: DocumentFile) throws -> DocumentContent {
         let legacy = ["euc-kr", "cp949", "ks_c_5601-1987", "x-windows-949"].contains(HTMLText.declaredCharset(file.data) ?? "")
         let decoded = try file.text(preferringCP949: legacy)
-        let extracted = HTMLText.extract(decoded.text)
+        let extracted = try HTMLText.extract(decoded.text, budget: file.budget)
         var blocks: [DocumentBlock] = []
         for segment in extracted.segments {
             switch segment {
@@ -28,7 +28,8 @@ struct HTMLReader: DocumentReader {
 
 /// The visible text of an HTML page: no script, style or comments; entities decoded; block elements as line
 /// breaks; tables as tables (rows of cells, `<th>` and `<thead>` rows as headers, `colspan` and `rowspan`
-/// repeated over the cells they cover, `<caption>`); the `<title>` kept apart.
+/// placed on the grid with a merged cell's text stored once (`TableBuilder`), `<caption>`); the `<title>` kept
+/// apart.
 enum HTMLText {
     /// Running text or a table, in page order.
     enum Segment {
@@ -71,11 +72,13 @@ enum HTMLText {
         return name.isEmpty ? nil : String(name)
     }
 
-    /// Extracts title and visible text.
-    static func extract(_ html: String) -> Extracted {
+    /// Extracts title and visible text, within `budget`: the text gathered counted as it is read, tables
+    /// nested deeper than `maxNesting` read as text of the cell that holds them.
+    static func extract(_ html: String, budget: ReadingBudget = ReadingBudget()) throws -> Extracted {
         var text = String.UnicodeScalarView()
         var segments: [Segment] = []
         var tables: [TableBuilder] = []
+        var flattenedTables = 0  // tables opened inside the deepest one read as a table
         var inHead = false
         var caption: String.UnicodeScalarView?
         var title: String?
@@ -84,7 +87,8 @@ enum HTMLText {
         var titleText = String.UnicodeScalarView()
         var heading: (level: Int, text: String.UnicodeScalarView)?
 
-        func append(_ scalar: Unicode.Scalar) {
+        func append(_ scalar: Unicode.Scalar) throws {
+            try budget.gather(1)
             if inTitle { titleText.append(scalar); return }
             guard hiddenDepth.isEmpty else { return }
             if caption != nil { caption!.append(scalar); return }
@@ -101,22 +105,33 @@ enum HTMLText {
             text = String.UnicodeScalarView()
         }
 
-        func table(_ tag: MarkupScanner.Tag) -> Bool {
+        func table(_ tag: MarkupScanner.Tag) throws -> Bool {
+            if flattenedTables > 0 {
+                // Inside a table too deep to read as one: its markup separates words of the cell that holds it.
+                if tag.name == "table" { flattenedTables += tag.isEnd ? -1 : 1 }
+                if ["table", "tr", "td", "th", "caption"].contains(tag.name) { tables.last?.append(" ") }
+                return ["table", "tr", "td", "th", "caption", "thead", "tbody", "tfoot"].contains(tag.name)
+            }
             switch (tag.name, tag.isEnd) {
             case ("table", false):
+                guard budget.nests(tables.count + 1) else {
+                    flattenedTables = 1
+                    tables.last?.append(" ")
+                    return true
+                }
                 if tables.isEmpty { flushText() }
-                let builder = TableBuilder()
+                let builder = TableBuilder(budget: budget)
                 builder.transform = decodeEntities
                 tables.append(builder)
             case ("table", true):
                 guard let builder = tables.popLast() else { return true }
-                guard let built = builder.build() else { return true }
+                guard let built = try builder.build() else { return true }
                 if let outer = tables.last { outer.append(" " + built.flatText + " ") } else { segments.append(.table(built)) }
             case ("thead", _): inHead = !tag.isEnd
             case ("tr", false): tables.last?.startRow(header: inHead)
             case ("tr", true): tables.last?.endCell()
             case ("td", false), ("th", false):
-                tables.last?.startCell(header: tag.name == "th", columnSpan: tag.span("colspan"), rowSpan: tag.span("rowspan"))
+                try tables.last?.startCell(header: tag.name == "th", columnSpan: tag.span("colspan"), rowSpan: tag.span("rowspan"))
             case ("td", true), ("th", true): tables.last?.endCell()
             case ("caption", false): if !tables.isEmpty { caption = String.UnicodeScalarView() }
             case ("caption", true):
@@ -128,7 +143,7 @@ enum HTMLText {
             return true
         }
 
-        MarkupScanner.scan(Array(html.unicodeScalars), rawTextElements: ["script", "style"], text: append) { tag in
+        try MarkupScanner.scan(html, rawTextElements: ["script", "style"], text: append) { tag in
             let name = tag.name
             if name == "title" {
                 if tag.isEnd {
@@ -149,7 +164,7 @@ enum HTMLText {
                 }
                 return
             }
-            if !tables.isEmpty || name == "table", table(tag) { return }
+            if !tables.isEmpty || name == "table", try table(tag) { return }
             if tables.isEmpty, name.count == 2, name.first == "h", let level = Int(name.dropFirst()), (1 ... 6).contains(level) {
                 if !tag.isEnd, !tag.selfClosing, heading == nil {
                     flushText()
@@ -161,11 +176,15 @@ enum HTMLText {
                 }
                 return
             }
-            if blockElements.contains(name) { append(tables.isEmpty ? "\n" : " ") } else if cellElements.contains(name), !tag.isEnd { append(" ") }
+            if blockElements.contains(name) {
+                try append(tables.isEmpty ? "\n" : " ")
+            } else if cellElements.contains(name), !tag.isEnd {
+                try append(" ")
+            }
         }
         // An unclosed table still gives what it holds.
         while let builder = tables.popLast() {
-            if let built = builder.build() { segments.append(.table(built)) }
+            if let built = try builder.build() { segments.append(.table(built)) }
         }
         flushText()
         if let open = heading {

@@ -39,7 +39,7 @@ struct HWPReader: DocumentReader {
                     ? "damaged HWP distribution document (배포용 문서): no ViewText/Section streams"
                     : "not an HWP 5.0 document (no BodyText/Section streams)")
         }
-        var text = HWPBody(styles: styles)
+        var text = HWPBody(styles: styles, budget: file.budget)
         for section in sections {
             if let bytes = try stream([body, "Section\(section)"]) { try text.read(section: bytes) }
         }
@@ -221,10 +221,14 @@ struct HWPBody {
         }
     }
 
-    /// Controls deeper than this are read as text only (a table in a table in a table ...).
-    private static let maxNesting = 32
+    /// The reading's budget: text gathered, table cells, and how deep controls nest (deeper than
+    /// `maxNesting`, a table in a table in a table ..., they are left out).
+    private let budget: ReadingBudget
 
-    init(styles: HWPStyles) { self.styles = styles }
+    init(styles: HWPStyles, budget: ReadingBudget = ReadingBudget()) {
+        self.styles = styles
+        self.budget = budget
+    }
 
     /// Reads one `BodyText/SectionN` stream.
     mutating func read(section: [UInt8]) throws {
@@ -284,6 +288,7 @@ struct HWPBody {
         while let record = try records.child(of: header.level) {
             switch record.tag {
             case HWPRecord.paraText where record.level == header.level + 1:
+                try budget.gather(record.payload.count / 2)
                 text += HWPText.pieces(records.payload(record))
             case HWPRecord.ctrlHeader where record.level == header.level + 1:
                 controls.append(try control(record, &records, nesting: nesting))
@@ -309,7 +314,7 @@ struct HWPBody {
     /// nothing (section and column definitions, headers, footers, fields, ...).
     private func control(_ header: HWPRecord, _ records: inout HWPRecords, nesting: Int) throws -> Piece? {
         let id = HWPText.controlID(HWPBytes.u32(records.payload(header), 0))
-        guard nesting < HWPBody.maxNesting, ["tbl ", "gso ", "fn  ", "en  "].contains(id) else {
+        guard ["tbl ", "gso ", "fn  ", "en  "].contains(id), budget.nests(nesting + 1) else {
             try records.skipChildren(of: header.level)
             return nil
         }
@@ -360,19 +365,19 @@ struct HWPBody {
             }
         }
         // Cells row by row, left to right: the builder places spans on the grid.
-        let builder = TableBuilder()
+        let builder = TableBuilder(budget: budget)
         let byRow = Dictionary(grouping: cells, by: \.row)
         for row in byRow.keys.sorted() {
             builder.startRow()
             for cell in byRow[row]!.sorted(by: { $0.column < $1.column }) {
-                builder.startCell(header: false, columnSpan: cell.columnSpan, rowSpan: cell.rowSpan)
+                try builder.startCell(header: false, columnSpan: cell.columnSpan, rowSpan: cell.rowSpan)
                 builder.append(cell.text)
                 builder.endCell()
             }
         }
         let trimmedCaption = TextNormalizer.collapseSpaces(caption)
         if !trimmedCaption.isEmpty { builder.caption = trimmedCaption }
-        guard var built = builder.build() else { return nil }
+        guard var built = try builder.build() else { return nil }
         // HWP marks no header cells the way markup does: a table's header is its first row (rows, when the
         // first row's cells span several), as Korean financial tables put it.
         let firstRowSpan = byRow[byRow.keys.min() ?? 0]?.map(\.rowSpan).max() ?? 1

@@ -16,7 +16,9 @@ struct HWPXReader: DocumentReader {
         let headings = try archive.read("Contents/header.xml").map(OfficeBody.headingStyles) ?? [:]
         var segments: [OfficeBody.Segment] = []
         for section in sections {
-            if let data = try archive.read(section) { segments += try OfficeBody.segments(data, .hancom, headingLevels: headings) }
+            if let data = try archive.read(section) {
+                segments += try OfficeBody.segments(data, .hancom, headingLevels: headings, budget: archive.reading)
+            }
         }
         return DocumentContent(blocks: OfficeBody.blocks(segments))
     }

@@ -8,7 +8,7 @@ struct MarkdownReader: DocumentReader {
     let extensions = ["md", "markdown"]
 
     func read(_ file: DocumentFile) throws -> DocumentContent {
-        let decoded = try file.text()
+        let decoded = try file.allText()
         var blocks: [DocumentBlock] = []
         var text: [Substring] = []
         var fenced = false

@@ -34,72 +34,113 @@ enum MarkupScanner {
         }
     }
 
-    /// Calls `text` with each text scalar and `tag` with each tag, in order.
-    static func scan(_ scalars: [Unicode.Scalar], rawTextElements: Set<String> = [], text: (Unicode.Scalar) -> Void, tag: (Tag) -> Void) {
+    /// Calls `text` with each text scalar and `tag` with each tag, in order; stops at the first error either
+    /// throws. Works on the markup's UTF-8 in place (no copy of the text).
+    static func scan(
+        _ markup: String, rawTextElements: Set<String> = [], text: (Unicode.Scalar) throws -> Void, tag: (Tag) throws -> Void
+    ) rethrows {
+        var markup = markup
+        try markup.withUTF8 { bytes in try scan(bytes, rawTextElements: rawTextElements, text: text, tag: tag) }
+    }
+
+    private static func scan(
+        _ bytes: UnsafeBufferPointer<UInt8>, rawTextElements: Set<String>, text: (Unicode.Scalar) throws -> Void, tag: (Tag) throws -> Void
+    ) rethrows {
+        let less = UInt8(ascii: "<"), greater = UInt8(ascii: ">")
         var index = 0
         var nextClose = -1
-        while index < scalars.count {
-            let scalar = scalars[index]
-            guard scalar == "<" else {
-                text(scalar)
+        /// Sends the scalars of `range` as text.
+        func emit(_ range: Range<Int>) throws {
+            var at = range.lowerBound
+            while at < range.upperBound {
+                let (scalar, length) = decode(bytes, at)
+                try text(scalar)
+                at += length
+            }
+        }
+        while index < bytes.count {
+            guard bytes[index] == less else {
+                // Text up to the next `<`, in one run.
+                var end = index + 1
+                while end < bytes.count, bytes[end] != less { end += 1 }
+                try emit(index ..< end)
+                index = end
+                continue
+            }
+            if matches(bytes, index, "<!--") {
+                index = find(bytes, from: index + 4, "-->").map { $0 + 3 } ?? bytes.count
+                continue
+            }
+            if matches(bytes, index, "<![CDATA[") {
+                let end = find(bytes, from: index + 9, "]]>") ?? bytes.count
+                try emit((index + 9) ..< end)
+                index = min(end + 3, bytes.count)
+                continue
+            }
+            let next = index + 1 < bytes.count ? bytes[index + 1] : UInt8(ascii: " ")
+            let isLetter = (UInt8(ascii: "a") ... UInt8(ascii: "z")).contains(next | 0x20)
+            guard isLetter || next == UInt8(ascii: "/") || next == UInt8(ascii: "!") || next == UInt8(ascii: "?") else {
+                try text("<")
                 index += 1
                 continue
             }
-            if matches(scalars, index, "<!--") {
-                index = find(scalars, from: index + 4, "-->").map { $0 + 3 } ?? scalars.count
-                continue
+            if nextClose < index {
+                nextClose = index
+                while nextClose < bytes.count, bytes[nextClose] != greater { nextClose += 1 }
+                if nextClose == bytes.count { nextClose = Int.max }
             }
-            if matches(scalars, index, "<![CDATA[") {
-                let end = find(scalars, from: index + 9, "]]>") ?? scalars.count
-                for inner in scalars[(index + 9) ..< end] { text(inner) }
-                index = min(end + 3, scalars.count)
-                continue
-            }
-            let next = index + 1 < scalars.count ? scalars[index + 1] : " "
-            guard next.properties.isAlphabetic && next.isASCII || next == "/" || next == "!" || next == "?" else {
-                text(scalar)
-                index += 1
-                continue
-            }
-            if nextClose < index { nextClose = scalars[index...].firstIndex(of: ">") ?? Int.max }
-            guard nextClose != Int.max else { text(scalar); index += 1; continue }
+            guard nextClose != Int.max else { try text("<"); index += 1; continue }
             let close = nextClose
-            let inside = String(String.UnicodeScalarView(scalars[(index + 1) ..< close]))
+            let inside = String(decoding: UnsafeBufferPointer(rebasing: bytes[(index + 1) ..< close]), as: UTF8.self)
             index = close + 1
             let isEnd = inside.hasPrefix("/")
             let name = inside.drop { $0 == "/" }.prefix { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ":" }.lowercased()
             if name.isEmpty { continue }
             let found = Tag(name: name, isEnd: isEnd, inside: inside)
-            tag(found)
+            try tag(found)
             if !isEnd, !found.selfClosing, rawTextElements.contains(name) {
                 // Raw text: skip straight past the closing tag.
-                let closing = Array("</\(name)".unicodeScalars)
+                let closing = "</" + name
                 var search = index
-                while search < scalars.count, !matchesIgnoringCase(scalars, search, closing) { search += 1 }
-                index = scalars[search...].firstIndex(of: ">").map { $0 + 1 } ?? scalars.count
-                tag(Tag(name: name, isEnd: true, inside: "/" + name))
+                while search < bytes.count, !matches(bytes, search, closing) { search += 1 }
+                while search < bytes.count, bytes[search] != greater { search += 1 }
+                index = min(search + 1, bytes.count)
+                try tag(Tag(name: name, isEnd: true, inside: "/" + name))
             }
         }
     }
 
-    private static func matches(_ scalars: [Unicode.Scalar], _ index: Int, _ text: String) -> Bool {
-        matchesIgnoringCase(scalars, index, Array(text.unicodeScalars))
+    /// The scalar whose UTF-8 starts at `index` (the bytes are a Swift string's: valid UTF-8), and its length.
+    @inline(__always)
+    private static func decode(_ bytes: UnsafeBufferPointer<UInt8>, _ index: Int) -> (Unicode.Scalar, Int) {
+        let lead = UInt32(bytes[index])
+        if lead < 0x80 { return (Unicode.Scalar(UInt8(lead)), 1) }
+        let length = lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
+        var value = lead & (0xFF >> (length + 1))
+        for offset in 1 ..< length { value = value << 6 | UInt32(bytes[index + offset] & 0x3F) }
+        return (Unicode.Scalar(value) ?? "\u{FFFD}", length)
     }
 
-    private static func matchesIgnoringCase(_ scalars: [Unicode.Scalar], _ index: Int, _ pattern: [Unicode.Scalar]) -> Bool {
-        guard index + pattern.count <= scalars.count else { return false }
-        for (offset, expected) in pattern.enumerated() {
-            let actual = scalars[index + offset]
-            if actual != expected, String(actual).lowercased() != String(expected).lowercased() { return false }
+    /// Whether the ASCII `pattern` is at `index`, in any case.
+    private static func matches(_ bytes: UnsafeBufferPointer<UInt8>, _ index: Int, _ pattern: String) -> Bool {
+        var at = index
+        for expected in pattern.utf8 {
+            guard at < bytes.count else { return false }
+            let actual = bytes[at]
+            let folded = (UInt8(ascii: "A") ... UInt8(ascii: "Z")).contains(actual) ? actual | 0x20 : actual
+            let wanted = (UInt8(ascii: "A") ... UInt8(ascii: "Z")).contains(expected) ? expected | 0x20 : expected
+            guard folded == wanted else { return false }
+            at += 1
         }
         return true
     }
 
-    private static func find(_ scalars: [Unicode.Scalar], from start: Int, _ text: String) -> Int? {
-        let pattern = Array(text.unicodeScalars)
+    /// Where the ASCII `pattern` next starts at or after `start`, or nil.
+    private static func find(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, _ pattern: String) -> Int? {
+        let first = pattern.utf8.first!
         var index = start
-        while index + pattern.count <= scalars.count {
-            if scalars[index] == pattern[0], Array(scalars[index ..< index + pattern.count]) == pattern { return index }
+        while index < bytes.count {
+            if bytes[index] == first, matches(bytes, index, pattern) { return index }
             index += 1
         }
         return nil

@@ -29,8 +29,9 @@ struct OfficeBody {
         var continuesAbove = false
     }
 
-    /// Reads one XML part; `headingLevels` gives the heading level of each heading style's id.
-    static func segments(_ data: Data, _ names: Names, headingLevels: [String: Int] = [:]) throws -> [Segment] {
+    /// Reads one XML part within the reading's `budget`; `headingLevels` gives the heading level of each heading
+    /// style's id. (Tables nest at most as deep as the XML parser allows elements to, 256 levels.)
+    static func segments(_ data: Data, _ names: Names, headingLevels: [String: Int] = [:], budget: ReadingBudget) throws -> [Segment] {
         var segments: [Segment] = []
         var paragraphs: [String] = []
         var tables: [TableBuilder] = []
@@ -49,12 +50,12 @@ struct OfficeBody {
             if !paragraphs.isEmpty { segments.append(.paragraphs(paragraphs)) }
             paragraphs = []
         }
-        let events = XMLEvents()
+        let events = XMLEvents(budget: budget)
         events.start = { name, attributes in
             switch name {
             case names.table:
                 if tables.isEmpty { flushParagraphs() }
-                tables.append(TableBuilder())
+                tables.append(TableBuilder(budget: budget))
                 cells.append(OpenCell())
                 bases.append((paragraphDepth, current))
                 current = ""
@@ -110,9 +111,9 @@ struct OfficeBody {
                 guard let table = tables.last else { return }
                 let cell = cells[cells.count - 1]
                 if cell.continuesAbove {
-                    table.continueCellAbove(columnSpan: cell.columnSpan)
+                    events.attempt { try table.continueCellAbove(columnSpan: cell.columnSpan) }
                 } else {
-                    table.startCell(header: cell.header, columnSpan: cell.columnSpan, rowSpan: cell.rowSpan)
+                    events.attempt { try table.startCell(header: cell.header, columnSpan: cell.columnSpan, rowSpan: cell.rowSpan) }
                     table.append(cell.text)
                 }
                 table.endCell()
@@ -121,7 +122,9 @@ struct OfficeBody {
                 guard let builder = tables.popLast() else { return }
                 cells.removeLast()
                 current = bases.popLast()?.saved ?? ""
-                guard let built = builder.build() else { return }
+                var table: DocumentTable?
+                events.attempt { table = try builder.build() }
+                guard let built = table else { return }
                 if tables.isEmpty {
                     segments.append(.table(built))
                 } else {
@@ -132,7 +135,7 @@ struct OfficeBody {
         }
         events.text = { if inText && paragraphDepth > base { current += $0 } }
         try OfficeArchive.parse(data, events)
-        while let builder = tables.popLast() { if let built = builder.build() { segments.append(.table(built)) } }
+        while let builder = tables.popLast() { if let built = try builder.build() { segments.append(.table(built)) } }
         flushParagraphs()
         return segments
     }

@@ -11,11 +11,19 @@ final class OfficeArchive {
     private let archive: Archive
     /// The format's name, for skip reasons.
     let format: String
+    /// The reading's budget (what the readers of the parts count against).
+    let reading: ReadingBudget
     /// The most bytes all entries together may inflate to, and how many have been so far.
     private let budget: Int64
     private var inflated: Int64 = 0
+    /// The entries by path, from one pass over the central directory (a lookup by path in the archive itself
+    /// walks the directory each time).
+    private let entries: [String: Entry]
+    /// The paths of every entry, in the archive's order.
+    let paths: [String]
 
-    /// Opens a file as a zip archive, to be read within the file's limits.
+    /// Opens a file as a zip archive, to be read within the file's limits: one that lists more than
+    /// `maxArchiveEntries` entries is refused before any is read.
     init(_ file: DocumentFile, format: String) throws {
         do {
             archive = try Archive(url: file.url, accessMode: .read)
@@ -23,16 +31,24 @@ final class OfficeArchive {
             throw DocumentFailure("not a valid \(format) file (cannot open it as a zip archive)")
         }
         self.format = format
+        reading = file.budget
         budget = file.limits.maxInflatedBytes
+        var listed: [Entry] = []
+        for entry in archive {
+            listed.append(entry)
+            if listed.count > file.limits.maxArchiveEntries {
+                throw DocumentFailure(
+                    "\(format) file lists more than \(file.limits.maxArchiveEntries) entries (DocumentLimits.maxArchiveEntries)")
+            }
+        }
+        paths = listed.map(\.path)
+        entries = Dictionary(listed.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
     }
-
-    /// The paths of every entry.
-    var paths: [String] { archive.map(\.path) }
 
     /// The bytes of an entry, or nil when there is none at `path`.
     /// Inflating stops at the limit however large the entry claims to be (a zip bomb is skipped, not read).
     func read(_ path: String) throws -> Data? {
-        guard let entry = archive[path] else { return nil }
+        guard let entry = entries[path] else { return nil }
         let tooLarge = DocumentFailure("\(format) file inflates to more than \(DocumentLimits.describe(bytes: budget)), the limit per file (\(path))")
         if Int64(clamping: entry.uncompressedSize) > budget - inflated { throw tooLarge }
         var data = Data()
@@ -71,7 +87,10 @@ final class OfficeArchive {
         // inside an element parses without complaint: the depth tells.
         let parser = XMLParser(stream: InputStream(data: data))
         parser.delegate = handler
-        guard parser.parse(), handler.depth == 0, handler.sawElement else {
+        handler.parser = parser
+        let parsed = parser.parse()
+        if let failure = handler.failure { throw failure }
+        guard parsed, handler.depth == 0, handler.sawElement else {
             throw DocumentFailure("damaged XML inside the document (line \(parser.lineNumber))")
         }
     }
@@ -95,7 +114,9 @@ final class OfficeArchive {
     }
 }
 
-/// XML events as closures: what a reader of spreadsheet or slide XML listens to.
+/// XML events as closures: what a reader of spreadsheet or slide XML listens to. With a budget, the character
+/// data counts as gathered text and parsing stops once the budget is spent; a handler that must stop the parse
+/// (a limit crossed) calls `fail`.
 final class XMLEvents: NSObject, XMLParserDelegate {
     var start: (_ name: String, _ attributes: [String: String]) -> Void = { _, _ in }
     var end: (_ name: String) -> Void = { _ in }
@@ -103,6 +124,26 @@ final class XMLEvents: NSObject, XMLParserDelegate {
     /// Open elements now, and whether any was seen.
     private(set) var depth = 0
     private(set) var sawElement = false
+    /// The reading's budget the character data is counted against, if any.
+    private let budget: ReadingBudget?
+    /// Why the parse was stopped, when a handler or the budget stopped it.
+    private(set) var failure: Error?
+    fileprivate weak var parser: XMLParser?
+
+    /// Events whose character data counts against `budget`, when one is given.
+    init(budget: ReadingBudget? = nil) { self.budget = budget }
+
+    /// Stops the parse with `error` (the delegate's callbacks cannot throw); `OfficeArchive.parse` throws it.
+    func fail(_ error: Error) {
+        if failure == nil { failure = error }
+        parser?.abortParsing()
+    }
+
+    /// Runs `body`, stopping the parse at the first error it throws.
+    func attempt(_ body: () throws -> Void) {
+        guard failure == nil else { return }
+        do { try body() } catch { fail(error) }
+    }
 
     /// An element's name without its namespace prefix (`x:c` → `c`).
     static func localName(_ name: String) -> Substring { name.split(separator: ":").last ?? Substring(name) }
@@ -113,13 +154,17 @@ final class XMLEvents: NSObject, XMLParserDelegate {
     ) {
         depth += 1
         sawElement = true
-        start(name, attributes)
+        if failure == nil { start(name, attributes) }
     }
 
     func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
         depth -= 1
-        end(name)
+        if failure == nil { end(name) }
     }
 
-    func parser(_ parser: XMLParser, foundCharacters string: String) { text(string) }
+    func parser(_ parser: XMLParser, foundCharacters string: String) {
+        guard failure == nil else { return }
+        if let budget { attempt { try budget.gather(string.unicodeScalars.count) } }
+        if failure == nil { text(string) }
+    }
 }

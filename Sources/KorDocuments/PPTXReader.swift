@@ -27,12 +27,12 @@ struct PPTXReader: DocumentReader {
         for id in order {
             guard let path = targets[id], let data = try archive.read(path) else { continue }
             slides += 1
-            blocks += try slide(data, number: slides)
+            blocks += try slide(data, number: slides, budget: archive.reading)
         }
         return DocumentContent(blocks: blocks, pageCount: max(slides, 1))
     }
 
-    private func slide(_ data: Data, number: Int) throws -> [DocumentBlock] {
+    private func slide(_ data: Data, number: Int, budget: ReadingBudget) throws -> [DocumentBlock] {
         var blocks: [DocumentBlock] = []
         var shapeParagraphs: [String] = []
         var isTitle = false
@@ -40,14 +40,14 @@ struct PPTXReader: DocumentReader {
         var inText = false
         var table: TableBuilder?
         var cell: (text: String, columnSpan: Int, rowSpan: Int, covered: Bool)?
-        let events = XMLEvents()
+        let events = XMLEvents(budget: budget)
         events.start = { name, attributes in
             switch name {
             case "p:sp":
                 shapeParagraphs = []
                 isTitle = false
             case "p:ph": if ["title", "ctrTitle"].contains(attributes["type"] ?? "") { isTitle = true }
-            case "a:tbl": table = TableBuilder()
+            case "a:tbl": table = TableBuilder(budget: budget)
             case "a:tr": table?.startRow()
             case "a:tc":
                 let covered = attributes["hMerge"] == "1" || attributes["vMerge"] == "1"
@@ -65,14 +65,15 @@ struct PPTXReader: DocumentReader {
                 if cell != nil { cell!.text += " " + paragraph } else { shapeParagraphs.append(paragraph) }
             case "a:tc":
                 if let open = cell, let table, !open.covered {
-                    table.startCell(header: false, columnSpan: open.columnSpan, rowSpan: open.rowSpan)
+                    events.attempt { try table.startCell(header: false, columnSpan: open.columnSpan, rowSpan: open.rowSpan) }
                     table.append(open.text)
                     table.endCell()
                 }
                 cell = nil
             case "a:tbl":
-                if let built = table?.build() {
-                    var built = built
+                var built: DocumentTable?
+                events.attempt { built = try table?.build() }
+                if var built {
                     built.headerRows = built.rows.count > 1 ? 1 : 0  // slide tables put their header first
                     blocks.append(.table(built, page: number))
                 }

@@ -8,7 +8,7 @@ struct PlainTextReader: DocumentReader {
     let extensions = ["txt", "text"]
 
     func read(_ file: DocumentFile) throws -> DocumentContent {
-        let decoded = try file.text()
+        let decoded = try file.allText()
         return DocumentContent(
             blocks: DocumentContent.paragraphs(of: decoded.text),
             metadata: DocumentMetadata(title: firstLineTitle(decoded.text)), encoding: decoded.encoding)

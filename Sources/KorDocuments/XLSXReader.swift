@@ -17,12 +17,13 @@ struct XLSXReader: DocumentReader {
             throw DocumentFailure("not an Excel workbook (no xl/workbook.xml)")
         }
         let targets = try OfficeArchive.relationshipTargets(archive, "xl/_rels/workbook.xml.rels", base: "xl/")
+        let budget = archive.reading
         let strings = try sharedStrings(archive)
         let formats = try NumberFormats(archive)
         var blocks: [DocumentBlock] = []
         for (name, relationship) in try sheets(workbook) {
             guard let path = targets[relationship], let data = try archive.read(path) else { continue }
-            if let table = try table(data, name: name, strings: strings, formats: formats) {
+            if let table = try table(data, name: name, strings: strings, formats: formats, budget: budget) {
                 blocks.append(.table(table))
             }
         }
@@ -51,7 +52,7 @@ struct XLSXReader: DocumentReader {
         var current = ""
         var inText = false
         var inPhonetic = false
-        let events = XMLEvents()
+        let events = XMLEvents(budget: archive.reading)
         events.start = { name, _ in
             switch XMLEvents.localName(name) {
             case "si": current = ""
@@ -73,15 +74,17 @@ struct XLSXReader: DocumentReader {
         return strings
     }
 
-    /// One sheet as a table, or nil when it holds no cell with text.
-    private func table(_ data: Data, name: String, strings: [String], formats: NumberFormats) throws -> DocumentTable? {
+    /// One sheet as a table, or nil when it holds no cell with text; within the reading's budget (cells counted
+    /// as they are read, the grid and the merged areas before they are laid out, columns past `maxTableColumns`
+    /// left out with a note).
+    private func table(_ data: Data, name: String, strings: [String], formats: NumberFormats, budget: ReadingBudget) throws -> DocumentTable? {
         var cells: [[Int: String]] = []  // by row index from 0, then column index from 0
         var rowIndex: [Int: Int] = [:]  // sheet row number -> index in `cells`
         var merges: [(rows: ClosedRange<Int>, columns: ClosedRange<Int>)] = []
         var reference = "", cellType = "", style = 0
         var value = "", inValue = false, inInline = false
         var row = 0, nextColumn = 0
-        let events = XMLEvents()
+        let events = XMLEvents(budget: budget)
         events.start = { element, attributes in
             switch XMLEvents.localName(element) {
             case "row":
@@ -96,7 +99,10 @@ struct XLSXReader: DocumentReader {
             case "is": inInline = true
             case "t" where inInline: inValue = true
             case "mergeCell":
-                if let area = attributes["ref"].flatMap(XLSXReader.area) { merges.append(area) }
+                if let area = attributes["ref"].flatMap(XLSXReader.area) {
+                    events.attempt { try budget.layOut(rows: 1, columns: 1) }
+                    merges.append(area)
+                }
             default: break
             }
         }
@@ -118,6 +124,7 @@ struct XLSXReader: DocumentReader {
                 }
                 let text = TextNormalizer.collapseSpaces(shown)
                 if !text.isEmpty {
+                    events.attempt { try budget.layOut(rows: 1, columns: 1) }
                     let index =
                         rowIndex[row]
                         ?? {
@@ -135,23 +142,32 @@ struct XLSXReader: DocumentReader {
         // Rows in sheet order, columns from the first used to the last.
         let order = rowIndex.keys.sorted()
         let usedColumns = cells.flatMap(\.keys)
-        let first = usedColumns.min()!, last = usedColumns.max()!
-        guard last - first < 1000 else { throw DocumentFailure("a sheet wider than 1,000 columns (\(name))") }
+        let first = usedColumns.min()!
+        var last = usedColumns.max()!
+        if last - first >= budget.limits.maxTableColumns {
+            budget.note(
+                "sheet \(name) is wider than \(budget.limits.maxTableColumns) columns; the columns past them were left out (DocumentLimits.maxTableColumns)"
+            )
+            last = first + budget.limits.maxTableColumns - 1
+        }
+        try budget.layOut(rows: order.count, columns: last - first + 1)
         var grid = order.map { number in (first ... last).map { cells[rowIndex[number]!][$0] ?? "" } }
-        // A merged area's value over every cell it covers.
+        // A merged area's value over every cell it covers, within the sheet's used area (each position counted).
         var headerRows = 1
         for merge in merges {
-            guard let top = order.firstIndex(of: merge.rows.lowerBound) else { continue }
+            let top = XLSXReader.firstIndex(order, after: merge.rows.lowerBound - 1)
+            guard top < order.count, order[top] == merge.rows.lowerBound else { continue }
             let origin = merge.columns.lowerBound - first
             guard origin >= 0, origin < grid[top].count else { continue }
             let text = grid[top][origin]
-            for (index, number) in order.enumerated() where merge.rows.contains(number) {
-                for column in merge.columns where column - first >= 0 && column - first < grid[index].count {
-                    grid[index][column - first] = text
-                }
+            let bottom = XLSXReader.firstIndex(order, after: merge.rows.upperBound)
+            let columns = origin ... min(merge.columns.upperBound - first, grid[top].count - 1)
+            try budget.layOut(rows: bottom - top, columns: columns.count)
+            for index in top ..< bottom {
+                for column in columns { grid[index][column] = text }
             }
-            if top <= headerRows, let bottom = order.lastIndex(where: { merge.rows.contains($0) }) {
-                headerRows = max(headerRows, bottom + 1)
+            if top <= headerRows {
+                headerRows = max(headerRows, bottom)
             }
         }
         // A first row that is one text across the whole width: the table's title.
@@ -166,6 +182,16 @@ struct XLSXReader: DocumentReader {
         return DocumentTable(
             rows: grid.map { $0.map { DocumentTable.Cell($0) } }, headerRows: min(headerRows, grid.count),
             caption: caption, unit: unit)
+    }
+
+    /// The index of the first of the sorted `numbers` greater than `number`.
+    private static func firstIndex(_ numbers: [Int], after number: Int) -> Int {
+        var low = 0, high = numbers.count
+        while low < high {
+            let middle = (low + high) / 2
+            if numbers[middle] <= number { low = middle + 1 } else { high = middle }
+        }
+        return low
     }
 
     /// `B12` as a 1-based row and 0-based column.

@@ -124,6 +124,7 @@ struct IndexCommand: ParsableCommand {
             if summary.metadataUpdated > 0 { text += "metadata updated on \(summary.metadataUpdated) unchanged documents\n" }
             if let choice = summary.vectorWeight { text += "hybrid vector weight \(choice.weight), chosen from \(choice.source)\n" }
             for file in summary.skipped { text += "skipped \(shown(file.path)): \(shown(file.reason))\n" }
+            for file in summary.trimmed { text += "trimmed \(shown(file.path)): \(shown(file.reason))\n" }
             writeOutput(text)
         }
     }

@@ -67,7 +67,7 @@ final class DocumentTests: XCTestCase {
             <body><!-- 주석 --><h1>제목</h1><p>기준금리는&nbsp;3.50%<br>동결&#46; &#xD55C;국은행 &lt;발표&gt;</p>
             <noscript>자바스크립트</noscript><table><tr><td>A</td><td>B</td></tr></table></body></html>
             """
-        let extracted = HTMLText.extract(html)
+        let extracted = try HTMLText.extract(html)
         XCTAssertEqual(extracted.title, "금리 & 환율")
         let text = TextNormalizer.normalize(extracted.text)
         // Block elements break paragraphs; a <br> inside a sentence is joined like any wrapped line.

@@ -61,7 +61,7 @@ final class TableReaderTests: XCTestCase {
             XCTAssertEqual(table.rows.map { $0.map(\.text) }, reference, name)
             XCTAssertEqual(table.headerRows, 1)
         }
-        XCTAssertEqual(CSVReader.rows("a,\"b,\"\"c\"\"\nd\",e\r\nf", separator: ","), [["a", "b,\"c\"\nd", "e"], ["f"]])
+        XCTAssertEqual(try CSVReader.rows("a,\"b,\"\"c\"\"\nd\",e\r\nf", separator: ","), [["a", "b,\"c\"\nd", "e"], ["f"]])
     }
 
     func testBadSpreadsheetsAreSkippedWithTheirReason() throws {

@@ -61,6 +61,9 @@ public struct IndexSummary: Sendable, Codable, Equatable {
     /// Files of the folder that belong to other shards.
     public var otherShards = 0
     public var skipped: [SkippedFile] = []
+    /// Files indexed with part of their content left out to stay within the limits (`DocumentLimits`: a row
+    /// past `maxTableColumns`, nesting past `maxNesting`), and what was left out.
+    public var trimmed: [SkippedFile] = []
     /// Documents and chunks in the index after the run.
     public var documents = 0
     public var chunks = 0
@@ -76,7 +79,7 @@ public struct IndexSummary: Sendable, Codable, Equatable {
     public var vectorWeight: WeightChoice?
 
     enum CodingKeys: String, CodingKey {
-        case added, updated, removed, unchanged, skipped, documents, chunks, seconds, tokens, reused
+        case added, updated, removed, unchanged, skipped, trimmed, documents, chunks, seconds, tokens, reused
         case tokensPerSecond = "tokens_per_second"
         case claimedElsewhere = "claimed_elsewhere"
         case metadataUpdated = "metadata_updated"
@@ -249,7 +252,11 @@ public final class Indexer {
                 run.skip(skipped, wasStored: wasStored)
             case .changed(let hash, let previous):
                 do {
-                    run.add(try reading.read(file, sha256: hash), wasStored: previous != nil)
+                    let update = try reading.read(file, sha256: hash)
+                    if !update.document.notes.isEmpty {
+                        run.summary.trimmed.append(SkippedFile(path: file.path, reason: update.document.notes.joined(separator: "; ")))
+                    }
+                    run.add(update, wasStored: previous != nil)
                 } catch let failure as DocumentFailure {
                     try writer.release([file.path])
                     run.skip(SkippedFile(path: file.path, reason: failure.description), wasStored: previous != nil)

@@ -1,0 +1,54 @@
+import Foundation
+import ZIPFoundation
+
+/// Files written as an adversary would, from the robustness issue's table: spans that would amplify a table,
+/// padding, nesting, archives of many entries. Shared by the readers' tests and the indexing tests.
+public enum HostileFiles {
+    /// DART document markup around `body`.
+    public static func dart(_ body: String) -> String {
+        #"<?xml version="1.0" encoding="utf-8"?><DOCUMENT><DOCUMENT-NAME ACODE="11011">사업보고서</DOCUMENT-NAME>"#
+            + #"<COMPANY-NAME AREGCIK="00000001">시험전자</COMPANY-NAME><BODY>\#(body)</BODY></DOCUMENT>"#
+    }
+
+    /// A table whose first row is 8 cells of colspan=rowspan=65535 (`병합0`…`병합7`), over `rows` rows of two
+    /// cells (`행N`, `N×7`); `cell` is `td` (HTML) or `TD` (DART).
+    public static func spannedTable(cell: String, rows: Int) -> String {
+        let head = (0 ..< 8).map { "<\(cell) colspan=\"65535\" rowspan=\"65535\">병합\($0)</\(cell)>" }.joined()
+        let body = (0 ..< rows).map { "<tr><\(cell)>행\($0)</\(cell)><\(cell)>\($0 * 7)</\(cell)></tr>" }.joined()
+        return "<table><tr>\(head)</tr>\(body)</table>"
+    }
+
+    /// `depth` tables, each in the last one's cell (`안쪽` at each level, `중심` innermost).
+    public static func nestedTables(depth: Int) -> String {
+        String(repeating: "<table><tr><td>안쪽 ", count: depth) + "중심" + String(repeating: "</td></tr></table>", count: depth)
+    }
+
+    /// `depth` nested DART sections, each with a title (`제N절`) and a paragraph.
+    public static func nestedSections(depth: Int) -> String {
+        (0 ..< depth).map { "<SECTION-\(min($0 + 1, 3))><TITLE>제\($0)절</TITLE><P>본문 \($0)</P>" }.joined()
+            + (0 ..< depth).reversed().map { "</SECTION-\(min($0 + 1, 3))>" }.joined()
+    }
+
+    /// One row of `columns` fields (`c0`, `c1`, ...), then `rows` short rows: padding a reader must not make.
+    public static func paddedCSV(columns: Int, rows: Int) -> String {
+        ((0 ..< columns).map { "c\($0)" }.joined(separator: ",") + "\n") + (0 ..< rows).map { "행\($0),\($0)\n" }.joined()
+    }
+
+    /// A zip of `entries` (path, text), stored in order.
+    public static func zip(_ entries: [(String, String)], at url: URL) throws {
+        let archive = try Archive(url: url, accessMode: .create)
+        for (path, text) in entries {
+            let data = Data(text.utf8)
+            try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(data.count)) { position, size in
+                data.subdata(in: Int(position) ..< Int(position) + size)
+            }
+        }
+    }
+
+    /// A DART zip of one document and `count - 1` attachments of no content.
+    public static func manyEntries(_ count: Int, at url: URL) throws {
+        let number = url.deletingPathExtension().lastPathComponent
+        try zip(
+            [("\(number).xml", dart("<P>본문</P>"))] + (1 ..< count).map { (String(format: "\(number)_%05d.xml", $0), "<x/>") }, at: url)
+    }
+}
