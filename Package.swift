@@ -55,7 +55,7 @@ let package = Package(
         .target(
             name: "KorDocuments",
             dependencies: [
-                "CProcess", "CKSZlib", "CKSOlecf", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                "CProcess", "CKSZlib", "CKSOlecf",
                 // AES for HWP distribution documents.
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]

@@ -253,11 +253,14 @@ def hwp_spans(folder):
 
 
 def hwp_big_stream(folder):
-    """An HWP whose section inflates to 200 MB: its first paragraph's records repeated."""
+    """An HWP whose section inflates to 200 MB: a paragraph of text (one without controls) repeated."""
     def patch(section):
         found = list(records(section))
-        first = next(i for i, record in enumerate(found) if record[0] == 66 and record[1] == 0)
-        end = next((i for i in range(first + 1, len(found)) if found[i][1] == 0), len(found))
+        starts = [i for i, record in enumerate(found) if record[0] == 66 and record[1] == 0] + [len(found)]
+        for first, end in zip(starts, starts[1:]):
+            tags = [record[0] for record in found[first:end]]
+            if 67 in tags and 71 not in tags:
+                break
         paragraph = section[found[first][2]:found[end - 1][4]]
         return section + paragraph * (200_000_000 // len(paragraph))
     hwp_document(folder, "stream.hwp", patch)

@@ -132,27 +132,43 @@ enum RawInflate {
 
     /// Inflates `input`, calling `output` with each chunk (up to 256 KiB) until it returns false.
     static func inflate(_ input: [UInt8], output: ([UInt8]) -> Bool) -> Result {
+        input.withUnsafeBufferPointer { source in inflate(source) { output(Array($0)) } }
+    }
+
+    /// Inflates `input` in place, calling `output` with each chunk (up to 256 KiB, valid during the call) until
+    /// it returns false. Ends when the stream ends or the input does (`.truncated`): never waits for more.
+    static func inflate(_ input: UnsafeBufferPointer<UInt8>, output: (UnsafeBufferPointer<UInt8>) -> Bool) -> Result {
         var stream = z_stream()
         guard inflateInit2_(&stream, -MAX_WBITS, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else { return .damaged }
         defer { inflateEnd(&stream) }
         var chunk = [UInt8](repeating: 0, count: 256 << 10)
-        return input.withUnsafeBufferPointer { source -> Result in
-            stream.next_in = UnsafeMutablePointer(mutating: source.baseAddress)
-            stream.avail_in = UInt32(source.count)
-            while true {
-                let (status, produced) = chunk.withUnsafeMutableBufferPointer { buffer -> (Int32, Int) in
-                    stream.next_out = buffer.baseAddress
-                    stream.avail_out = UInt32(buffer.count)
-                    let status = CKSZlib.inflate(&stream, Z_NO_FLUSH)
-                    return (status, buffer.count - Int(stream.avail_out))
-                }
-                if produced > 0, !output(Array(chunk.prefix(produced))) { return .stopped }
-                switch status {
-                case Z_STREAM_END: return .finished
-                case Z_OK: continue
-                case Z_BUF_ERROR: return stream.avail_in == 0 ? .truncated : .damaged
-                default: return .damaged
-                }
+        // zlib counts input in 32 bits: a larger input is fed in parts.
+        var fed = 0
+        func feed() {
+            let part = min(input.count - fed, Int(UInt32.max))
+            stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress.map { $0 + fed })
+            stream.avail_in = UInt32(part)
+            fed += part
+        }
+        feed()
+        while true {
+            let (status, produced, stopped) = chunk.withUnsafeMutableBufferPointer { buffer -> (Int32, Int, Bool) in
+                stream.next_out = buffer.baseAddress
+                stream.avail_out = UInt32(buffer.count)
+                let status = CKSZlib.inflate(&stream, Z_NO_FLUSH)
+                let produced = buffer.count - Int(stream.avail_out)
+                let stopped = produced > 0 && !output(UnsafeBufferPointer(rebasing: buffer[0 ..< produced]))
+                return (status, produced, stopped)
+            }
+            if stopped { return .stopped }
+            switch status {
+            case Z_STREAM_END: return .finished
+            case Z_OK:
+                if stream.avail_in == 0 { if fed < input.count { feed() } else if produced == 0 { return .truncated } }
+            case Z_BUF_ERROR:
+                guard stream.avail_in == 0 else { return .damaged }
+                if fed < input.count { feed() } else { return .truncated }
+            default: return .damaged
             }
         }
     }

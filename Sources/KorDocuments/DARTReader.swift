@@ -34,8 +34,8 @@ struct DARTReader: DocumentReader {
                 ?? DARTMarkup.rceptNo(file.url.lastPathComponent), budget: file.budget)
         var read = 0
         for entry in ordered {
-            guard let data = try archive.read(entry) else { continue }
-            guard let text = try? DARTMarkup.decode(data).text, DARTMarkup.isDART(text) else { continue }
+            // The inflated bytes are let go once decoded: a large document is held once, as text.
+            guard let text = try archive.read(entry).flatMap({ try? DARTMarkup.decode($0).text }), DARTMarkup.isDART(text) else { continue }
             try markup.read(text, attachment: read > 0)
             read += 1
         }

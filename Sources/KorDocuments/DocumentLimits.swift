@@ -38,6 +38,46 @@ public struct DocumentLimits: Sendable, Equatable {
     /// The defaults.
     public init() {}
 
+    /// The limits by the names the command line sets them with (`korsearch index --limit NAME=VALUE`), each with
+    /// its default, in the order the docs list them.
+    public static let names = [
+        "file-bytes", "text-characters", "inflated-bytes", "gathered-characters", "table-cells", "table-columns", "nesting",
+        "archive-entries", "converter-seconds", "converter-memory-bytes",
+    ]
+
+    /// Sets the limit `name` (one of `names`) from `NAME=VALUE` text: a whole number (`_` and `,` allowed between
+    /// digits; bytes may end in `KiB`, `MiB` or `GiB`), at least 1. Throws `DocumentFailure` naming what is wrong.
+    public mutating func set(_ assignment: String) throws {
+        let parts = assignment.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard parts.count == 2, DocumentLimits.names.contains(parts[0]) else {
+            throw DocumentFailure("--limit takes NAME=VALUE, NAME one of \(DocumentLimits.names.joined(separator: ", ")); not \(assignment)")
+        }
+        let name = parts[0]
+        var digits = parts[1].replacingOccurrences(of: "_", with: "").replacingOccurrences(of: ",", with: "")
+        var unit: Int64 = 1
+        for (suffix, size) in [("KiB", Int64(1) << 10), ("MiB", Int64(1) << 20), ("GiB", Int64(1) << 30)] where digits.hasSuffix(suffix) {
+            guard name.hasSuffix("bytes") else { throw DocumentFailure("--limit \(name) is a count, not bytes: \(parts[1])") }
+            digits = String(digits.dropLast(suffix.count)).trimmingCharacters(in: .whitespaces)
+            unit = size
+        }
+        guard let number = Int64(digits), number >= 1, number.multipliedReportingOverflow(by: unit).overflow == false else {
+            throw DocumentFailure("--limit \(name) must be a whole number of at least 1, not \(parts[1])")
+        }
+        let value = number * unit
+        switch name {
+        case "file-bytes": maxFileBytes = value
+        case "text-characters": maxTextCharacters = Int(value)
+        case "inflated-bytes": maxInflatedBytes = value
+        case "gathered-characters": maxGatheredCharacters = Int(value)
+        case "table-cells": maxTableCells = Int(value)
+        case "table-columns": maxTableColumns = Int(value)
+        case "nesting": maxNesting = Int(value)
+        case "archive-entries": maxArchiveEntries = Int(value)
+        case "converter-seconds": converterSeconds = Double(value)
+        default: converterMemoryBytes = Int(value)
+        }
+    }
+
     /// Bytes as people read them: `256 MiB`, `3.0 GiB`.
     static func describe(bytes: Int64) -> String {
         if bytes >= 1 << 30 { return String(format: "%.1f GiB", Double(bytes) / Double(1 << 30)) }

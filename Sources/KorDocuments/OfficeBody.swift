@@ -61,7 +61,7 @@ struct OfficeBody {
                 current = ""
             case names.row: tables.last?.startRow()
             case "w:tblHeader": tables.last?.markRowHeader()
-            case names.cell:
+            case names.cell where !cells.isEmpty:  // a cell outside any table (damaged markup) is not one
                 var cell = OpenCell()
                 cell.header = attributes["header"] == "1"
                 cells[cells.count - 1] = cell

@@ -1,5 +1,4 @@
 import Foundation
-import ZIPFoundation
 
 #if canImport(FoundationXML)
 import FoundationXML
@@ -8,7 +7,7 @@ import FoundationXML
 /// A zip + XML office document (Word, Hancom, Excel, PowerPoint): its entries within the file's inflation
 /// limit, and its XML parts as streams of events.
 final class OfficeArchive {
-    private let archive: Archive
+    private let archive: ZipArchive
     /// The format's name, for skip reasons.
     let format: String
     /// The reading's budget (what the readers of the parts count against).
@@ -16,9 +15,8 @@ final class OfficeArchive {
     /// The most bytes all entries together may inflate to, and how many have been so far.
     private let budget: Int64
     private var inflated: Int64 = 0
-    /// The entries by path, from one pass over the central directory (a lookup by path in the archive itself
-    /// walks the directory each time).
-    private let entries: [String: Entry]
+    /// The entries by path (the first of a path listed twice).
+    private let entries: [String: ZipArchive.Entry]
     /// The paths of every entry, in the archive's order.
     let paths: [String]
 
@@ -26,23 +24,17 @@ final class OfficeArchive {
     /// `maxArchiveEntries` entries is refused before any is read.
     init(_ file: DocumentFile, format: String) throws {
         do {
-            archive = try Archive(url: file.url, accessMode: .read)
+            archive = try ZipArchive(file.data, maxEntries: file.limits.maxArchiveEntries)
+        } catch .tooManyEntries {
+            throw DocumentFailure("\(format) file lists more than \(file.limits.maxArchiveEntries) entries (DocumentLimits.maxArchiveEntries)")
         } catch {
             throw DocumentFailure("not a valid \(format) file (cannot open it as a zip archive)")
         }
         self.format = format
         reading = file.budget
         budget = file.limits.maxInflatedBytes
-        var listed: [Entry] = []
-        for entry in archive {
-            listed.append(entry)
-            if listed.count > file.limits.maxArchiveEntries {
-                throw DocumentFailure(
-                    "\(format) file lists more than \(file.limits.maxArchiveEntries) entries (DocumentLimits.maxArchiveEntries)")
-            }
-        }
-        paths = listed.map(\.path)
-        entries = Dictionary(listed.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+        paths = archive.entries.map(\.path)
+        entries = Dictionary(archive.entries.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// The bytes of an entry, or nil when there is none at `path`.
@@ -50,16 +42,18 @@ final class OfficeArchive {
     func read(_ path: String) throws -> Data? {
         guard let entry = entries[path] else { return nil }
         let tooLarge = DocumentFailure("\(format) file inflates to more than \(DocumentLimits.describe(bytes: budget)), the limit per file (\(path))")
-        if Int64(clamping: entry.uncompressedSize) > budget - inflated { throw tooLarge }
+        if entry.uncompressedSize > budget - inflated { throw tooLarge }
         var data = Data()
+        data.reserveCapacity(Int(clamping: min(entry.uncompressedSize, budget - inflated)))
         do {
-            _ = try archive.extract(entry, skipCRC32: false) { chunk in
+            try archive.read(entry) { chunk in
                 inflated += Int64(chunk.count)
-                if inflated > budget { throw tooLarge }
+                if inflated > budget { return false }
                 data.append(chunk)
+                return true
             }
-        } catch let failure as DocumentFailure {
-            throw failure
+        } catch .stopped {
+            throw tooLarge
         } catch {
             throw DocumentFailure("damaged \(format) file: \(path) cannot be extracted")
         }
@@ -85,6 +79,11 @@ final class OfficeArchive {
         // Through a stream: Foundation's XMLParser(data:) hands libxml2 the whole document at once and gives up
         // past 10 MB ("huge input lookup"); fed in chunks it reads documents of any size. A stream that ends
         // inside an element parses without complaint: the depth tells.
+        // libxml2 hands element and attribute names to Foundation's parser as it finds them, and the parser
+        // traps on one that is not UTF-8: a part that says (or is taken to be) UTF-8 is checked first.
+        if !data.starts(with: [0xFF, 0xFE]), !data.starts(with: [0xFE, 0xFF]), !OfficeArchive.isUTF8(data) {
+            throw DocumentFailure("damaged XML inside the document (not UTF-8)")
+        }
         let parser = XMLParser(stream: InputStream(data: data))
         parser.delegate = handler
         handler.parser = parser
@@ -93,6 +92,11 @@ final class OfficeArchive {
         guard parsed, handler.depth == 0, handler.sawElement else {
             throw DocumentFailure("damaged XML inside the document (line \(parser.lineNumber))")
         }
+    }
+
+    /// Whether bytes are valid UTF-8 (checked in place).
+    static func isUTF8(_ data: Data) -> Bool {
+        data.withUnsafeBytes { raw in (try? UTF8Span(validating: raw.bindMemory(to: UInt8.self).span)) != nil }
     }
 
     /// Relationship ids to part paths.

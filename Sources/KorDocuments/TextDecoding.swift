@@ -24,9 +24,15 @@ enum TextDecoding {
     /// The text and the encoding it was found in; `.binary` for bytes with NULs outside UTF-16, `.undecodable`
     /// for bytes that are neither UTF-8 nor CP949.
     static func decode(_ data: Data, preferring hint: Encoding? = nil) -> Result<(text: String, encoding: Encoding), Failure> {
-        let bytes = [UInt8](data)
+        // The bytes in place (a mapped file or an inflated part is not copied before it is decoded).
+        data.withUnsafeBytes { raw in decode(raw.bindMemory(to: UInt8.self), preferring: hint) }
+    }
+
+    private static func decode(_ bytes: UnsafeBufferPointer<UInt8>, preferring hint: Encoding?) -> Result<(text: String, encoding: Encoding), Failure>
+    {
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
-            return String(validating: bytes.dropFirst(3), as: UTF8.self).map { .success(($0, .utf8)) } ?? .failure(.undecodable)
+            return String(validating: UnsafeBufferPointer(rebasing: bytes.dropFirst(3)), as: UTF8.self).map { .success(($0, .utf8)) }
+                ?? .failure(.undecodable)
         }
         if bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) {
             let little = bytes[0] == 0xFF
@@ -51,25 +57,23 @@ enum TextDecoding {
     }
 
     /// Converts bytes of a named encoding to a String through iconv; nil when the bytes are not valid in it.
-    static func iconvDecode(_ bytes: [UInt8], from encoding: String) -> String? {
+    /// (A double-byte encoding such as CP949 grows at most 3/2 in UTF-8: the output buffer is twice the input.)
+    static func iconvDecode(_ bytes: UnsafeBufferPointer<UInt8>, from encoding: String) -> String? {
         let converter = iconv_open("UTF-8", encoding)
         guard converter != iconv_t(bitPattern: -1) else { return nil }
         defer { iconv_close(converter) }
         if bytes.isEmpty { return "" }
-        var input = bytes
-        var output = [UInt8](repeating: 0, count: bytes.count * 3 + 16)
-        let written: Int? = input.withUnsafeMutableBufferPointer { inBuffer in
-            output.withUnsafeMutableBufferPointer { outBuffer in
-                var inPointer: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(inBuffer.baseAddress!)
-                    .assumingMemoryBound(to: CChar.self)
-                var inLeft = inBuffer.count
-                var outPointer: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(outBuffer.baseAddress!)
-                    .assumingMemoryBound(to: CChar.self)
-                var outLeft = outBuffer.count
-                let result = iconv(converter, &inPointer, &inLeft, &outPointer, &outLeft)
-                if result == -1 || inLeft != 0 { return nil }
-                return outBuffer.count - outLeft
-            }
+        var output = [UInt8](repeating: 0, count: bytes.count * 2 + 16)
+        let written: Int? = output.withUnsafeMutableBufferPointer { outBuffer in
+            var inPointer: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(mutating: bytes.baseAddress!)
+                .assumingMemoryBound(to: CChar.self)
+            var inLeft = bytes.count
+            var outPointer: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(outBuffer.baseAddress!)
+                .assumingMemoryBound(to: CChar.self)
+            var outLeft = outBuffer.count
+            let result = iconv(converter, &inPointer, &inLeft, &outPointer, &outLeft)
+            if result == -1 || inLeft != 0 { return nil }
+            return outBuffer.count - outLeft
         }
         guard let written else { return nil }
         return String(validating: output.prefix(written), as: UTF8.self)

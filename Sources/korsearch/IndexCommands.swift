@@ -67,8 +67,19 @@ struct IndexCommand: ParsableCommand {
             valueName: "FILE"))
     var aliases: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Raise or lower a per-file reading limit: \(DocumentLimits.names.joined(separator: ", ")) (repeat for several; the defaults and what each bounds are in Documents.md). Files an earlier run skipped are read again on every run.",
+            valueName: "NAME=VALUE"))
+    var limit: [String] = []
+
     func validate() throws {
         if batchSize < 1 { throw ValidationError("--batch-size must be at least 1, not \(batchSize)") }
+        var limits = DocumentLimits()
+        for assignment in limit {
+            do { try limits.set(assignment) } catch { throw ValidationError("\(error)") }
+        }
     }
 
     func run() throws {
@@ -79,6 +90,7 @@ struct IndexCommand: ParsableCommand {
         options.shard = try shard.map(Shard.init)
         options.followLinks = followLinks
         options.reuseVectors = !noReuse
+        for assignment in limit { try options.limits.set(assignment) }
         // The lists are read and checked before anything is indexed.
         options.keywordDictionary = try dictionary.map { try KeywordDictionary(parsing: readInputLines($0).joined(separator: "\n"), source: $0) }
         options.keywordAliases = try aliases.map { try KeywordAliases(parsing: readInputLines($0).joined(separator: "\n"), source: $0) }

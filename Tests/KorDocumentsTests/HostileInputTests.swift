@@ -174,15 +174,70 @@ final class HostileInputTests: XCTestCase {
         XCTAssertLessThan(budget.characters, 100_000 + 1_700)
     }
 
+    /// Two inputs the mutation run (`MutationTests`) found crashing a reader, kept as they were found: an
+    /// element name that is not UTF-8 inside an HWPX section (Foundation's XML parser traps on it: the part is
+    /// refused as damaged first), and a table cell outside any table.
+    func testInputsTheMutationRunFound() throws {
+        let name = try replacingBytes("dividend.hwpx", "Contents/section0.xml") { xml in
+            var bytes = xml
+            let at = bytes.range(of: Data("lineWrap".utf8))!.lowerBound
+            bytes[at] = 0xEA
+            return bytes
+        }
+        XCTAssertEqual(try read("name.hwpx", name).failure, "damaged XML inside the document (not UTF-8)")
+        let stray = try replacing("dividend.hwpx", "Contents/section0.xml") {
+            $0.replacingOccurrences(of: "<hp:run charPrIDRef=\"0\"><hp:t>현금배당", with: "<hp:tc></hp:tc><hp:run charPrIDRef=\"0\"><hp:t>현금배당")
+        }
+        let read = try read("stray.hwpx", stray)
+        XCTAssertTrue(try XCTUnwrap(read.document, read.failure ?? "").text.hasPrefix("현금배당 결정 내용은 다음과 같다."))
+    }
+
+    /// A DART zip whose one entry's deflate stream never ends: a stored block that claims 65,535 bytes where the
+    /// file has far fewer (ZIPFoundation's inflate waited for more input forever on such a file — a run found by
+    /// the mutation loop hung). Read in place, it is damage; and so is an entry whose bytes run past the file,
+    /// one whose CRC-32 differs, and a directory that points outside the file.
+    func testZipEntriesThatRunPastTheirFileAreDamage() throws {
+        let document = Data(HostileFiles.dart("<P>본문</P>").utf8)
+        func zip(method: UInt16, data: Data, crc: UInt32, size: Int, directoryShift: Int = 0) -> Data {
+            func le<T: FixedWidthInteger>(_ value: T) -> Data { withUnsafeBytes(of: value.littleEndian) { Data($0) } }
+            let name = Data("20240814000999.xml".utf8)
+            var bytes = le(UInt32(0x0403_4B50)) + le(UInt16(20)) + le(UInt16(0)) + le(method) + le(UInt32(0)) + le(crc)
+            bytes += le(UInt32(data.count)) + le(UInt32(size)) + le(UInt16(name.count)) + le(UInt16(0)) + name + data
+            let directory = bytes.count + directoryShift
+            bytes += le(UInt32(0x0201_4B50)) + le(UInt16(20)) + le(UInt16(20)) + le(UInt16(0)) + le(method) + le(UInt32(0)) + le(crc)
+            bytes += le(UInt32(data.count)) + le(UInt32(size)) + le(UInt16(name.count)) + Data(count: 12) + le(UInt32(0)) + name
+            let directorySize = bytes.count - directory + directoryShift
+            bytes += le(UInt32(0x0605_4B50)) + Data(count: 4) + le(UInt16(1)) + le(UInt16(1)) + le(UInt32(directorySize)) + le(UInt32(directory))
+            return bytes + le(UInt16(0))
+        }
+        let crc = document.crc32(checksum: 0)
+        XCTAssertNotNil(try read("20240814000999.zip", zip(method: 0, data: document, crc: crc, size: document.count)).document, "as written")
+        let cases: [(Data, String)] = [
+            (zip(method: 8, data: Data([0x00, 0xFF, 0xFF, 0x00, 0x00]) + document, crc: crc, size: document.count), "damaged zip file"),
+            (zip(method: 0, data: document, crc: crc ^ 1, size: document.count), "damaged zip file"),
+            (zip(method: 0, data: document, crc: crc, size: document.count).prefix(100), "not a valid zip file"),
+            (zip(method: 0, data: document, crc: crc, size: document.count, directoryShift: 1 << 20), "not a valid zip file"),
+        ]
+        for (index, (data, reason)) in cases.enumerated() {
+            let failure = try read("20240814000999.zip", data).failure
+            XCTAssertTrue(failure?.hasPrefix(reason) == true, "case \(index): \(failure ?? "read")")
+        }
+    }
+
     /// A copy of a zip fixture with one entry's text changed.
     private func replacing(_ fixture: String, _ entry: String, with change: (String) -> String) throws -> Data {
+        try replacingBytes(fixture, entry) { Data(change(String(decoding: $0, as: UTF8.self)).utf8) }
+    }
+
+    /// A copy of a zip fixture with one entry's bytes changed.
+    private func replacingBytes(_ fixture: String, _ entry: String, with change: (Data) -> Data) throws -> Data {
         let url = try temporaryFolder().appendingPathComponent(fixture)
         try FileManager.default.copyItem(at: fixtures.appendingPathComponent(fixture), to: url)
         let archive = try Archive(url: url, accessMode: .update)
-        var text = ""
-        _ = try archive.extract(archive[entry]!) { text += String(decoding: $0, as: UTF8.self) }
+        var original = Data()
+        _ = try archive.extract(archive[entry]!) { original += $0 }
         try archive.remove(archive[entry]!)
-        let data = Data(change(text).utf8)
+        let data = change(original)
         try archive.addEntry(with: entry, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate) { position, size in
             data.subdata(in: Int(position) ..< Int(position) + size)
         }

@@ -81,6 +81,48 @@ final class FolderCLITests: XCTestCase {
         XCTAssertTrue(search.stdout.contains("out/secret.txt"), search.stdout)
     }
 
+    /// `--limit NAME=VALUE` sets a reading limit for the run: a CSV wider than the column limit is indexed cut,
+    /// listed as `trimmed` (human and JSON output); a file past another limit is skipped naming it; a raised limit
+    /// reads it on the next run; a wrong name or value is one clear line and exit 64.
+    func testLimitsAreSetOnTheCommandLineAndTrimmedFilesListed() throws {
+        let base = try temporaryFolder()
+        let folder = base.appendingPathComponent("docs")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Data("구분,2022,2023,2024\n매출액,100,120,150\n".utf8).write(to: folder.appendingPathComponent("wide.csv"))
+        try Data("<table><tr><td><table><tr><td>안쪽 표의 칸</td></tr></table></td></tr></table>".utf8)
+            .write(to: folder.appendingPathComponent("nested.html"))
+        let index = base.appendingPathComponent("index").path
+        let run = try runKorsearch([
+            "index", folder.path, "--index", index, "--model", model, "--quiet", "--limit", "table-columns=2", "--limit", "nesting=1",
+        ])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(
+            run.stdout.contains("trimmed nested.html: structure nested deeper than 1 levels was flattened (DocumentLimits.maxNesting)\n"), run.stdout)
+        XCTAssertTrue(run.stdout.contains("trimmed wide.csv: a row wider than 2 columns was cut (DocumentLimits.maxTableColumns)\n"), run.stdout)
+        let search = try runKorsearch(["search", "매출액", "--index", index, "--mode", "keyword", "--json"])
+        XCTAssertTrue(search.stdout.contains("매출액 | 100"), search.stdout)
+        XCTAssertFalse(search.stdout.contains("| 120"), "the columns past the limit are left out: \(search.stdout)")
+
+        let strict = try runKorsearch([
+            "index", folder.path, "--index", base.appendingPathComponent("strict").path, "--model", model, "--quiet", "--json",
+            "--limit", "gathered-characters=10",
+        ])
+        XCTAssertEqual(strict.status, 0, strict.stderr)
+        XCTAssertEqual(
+            try skipped(strict.stdout)["wide.csv"],
+            "it holds more than 10 characters of text (DocumentLimits.maxGatheredCharacters); split the file")
+
+        for (limit, message) in [
+            ("cells=3", "--limit takes NAME=VALUE, NAME one of file-bytes, text-characters"),
+            ("table-columns=0", "--limit table-columns must be a whole number of at least 1, not 0"),
+            ("nesting=2MiB", "--limit nesting is a count, not bytes: 2MiB"),
+        ] {
+            let wrong = try runKorsearch(["index", folder.path, "--index", index, "--model", model, "--limit", limit])
+            XCTAssertEqual(wrong.status, 64, limit)
+            XCTAssertTrue(wrong.stderr.contains("Error: \(message)"), wrong.stderr)
+        }
+    }
+
     /// File names and text with terminal escapes or line breaks are printed escaped in human output (so they
     /// can neither recolour the terminal nor fake a result line); JSON keeps them exact.
     func testControlCharactersInNamesAndTextAreEscapedForTheTerminal() throws {
