@@ -29,13 +29,14 @@ public final class MCPServer: Sendable {
             await activity.end()
             return result
         }
-        let transport = StdioTransport(input: .init(rawValue: input), output: .init(rawValue: output))
+        let transport = LineTransport(input: input, output: output)
         try await server.start(transport: transport)
         await server.waitUntilCompleted()
         // The client closed its end: answer what it asked before that (each request runs on its own task),
-        // then stop.
+        // then stop once every answer is written whole.
         await activity.settle()
         await server.stop()
+        await transport.disconnect()
     }
 
     /// Tool calls under way, so the server answers every request that arrived before its input closed.

@@ -1,4 +1,5 @@
 import Foundation
+import KorSearchTestSupport
 import MCP
 import XCTest
 
@@ -252,6 +253,94 @@ final class MCPTests: XCTestCase {
         try toServer.fileHandleForWriting.close()
         while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
         XCTAssertEqual(process.terminationStatus, 0)
+    }
+
+    /// An index of one long document (60,000 characters: a `get_document` answer of about 200 KB, past a pipe's
+    /// 64 KiB buffer), a server over it, initialized; and the document's id.
+    private func longDocumentSession() throws -> (Session, Int) {
+        let folder = try temporaryFolder()
+        let sentence = "한빛전자의 2024년 매출액은 전년보다 12.2% 늘었고 영업이익률은 29.0%로 개선되었다. "
+        try write(String(repeating: sentence, count: 60_000 / sentence.count + 1), to: folder.appendingPathComponent("docs"), "long.txt")
+        let index = folder.appendingPathComponent("index").path
+        let indexed = try runKorsearch(["index", folder.appendingPathComponent("docs").path, "--index", index, "--model", model, "--quiet"])
+        XCTAssertEqual(indexed.status, 0, indexed.stderr)
+        let session = try Session(["mcp", "--index", index, "--model", model])
+        _ = try session.request(
+            "initialize",
+            ["protocolVersion": "2025-03-26", "capabilities": [String: Any](), "clientInfo": ["name": "korsearch-tests", "version": "1.0"]])
+        try session.send(["jsonrpc": "2.0", "method": "notifications/initialized"])
+        let hit = try session.call("search", ["query": "한빛전자 매출액", "k": 1, "mode": "keyword"])
+        let id = try XCTUnwrap((hit.structured?["results"] as? [[String: Any]])?.first?["document_id"] as? Int)
+        return (session, id)
+    }
+
+    /// Every line the server writes until it closes its output, each parsed (a line that is not one JSON
+    /// message fails the test).
+    private func allMessages(_ session: Session) throws -> [[String: Any]] {
+        let data = session.output.fileHandleForReading.readDataToEndOfFile()
+        session.process.waitUntilExit()
+        XCTAssertEqual(session.process.terminationStatus, 0)
+        return try data.split(separator: 0x0A).map { line in
+            try XCTUnwrap(
+                try? JSONSerialization.jsonObject(with: line) as? [String: Any], "not one message: \(line.prefix(200)) … \(line.suffix(200))")
+        }
+    }
+
+    /// Twenty `get_document` calls sent at once, as hosts issue parallel tool calls, each answer about 200 KB:
+    /// every answer arrives whole, on a line of its own (they came back as lines of which 0–13 parsed).
+    func testParallelCallsWithLargeAnswersArriveWhole() throws {
+        let (session, document) = try longDocumentSession()
+        for id in 100 ..< 120 {
+            try session.send([
+                "jsonrpc": "2.0", "id": id, "method": "tools/call",
+                "params": ["name": "get_document", "arguments": ["document_id": document, "end": 60_000]],
+            ])
+        }
+        try session.input.fileHandleForWriting.close()
+        let answers = try allMessages(session).filter { ($0["id"] as? Int).map { $0 >= 100 } ?? false }
+        XCTAssertEqual(Set(answers.compactMap { $0["id"] as? Int }), Set(100 ..< 120))
+        for answer in answers {
+            let text = ((answer["result"] as? [String: Any])?["structuredContent"] as? [String: Any])?["text"] as? String
+            XCTAssertEqual(text?.unicodeScalars.count, 60_000)
+        }
+    }
+
+    /// A client that closes its input right after a request still gets the whole answer (it was cut at a 64 KiB
+    /// multiple), and the server then exits 0.
+    func testAnAnswerIsWrittenWholeAfterTheInputCloses() throws {
+        let (session, document) = try longDocumentSession()
+        try session.send([
+            "jsonrpc": "2.0", "id": 7, "method": "tools/call",
+            "params": ["name": "get_document", "arguments": ["document_id": document, "end": 60_000]],
+        ])
+        try session.input.fileHandleForWriting.close()
+        let answer = try XCTUnwrap(try allMessages(session).first { $0["id"] as? Int == 7 })
+        let text = ((answer["result"] as? [String: Any])?["structuredContent"] as? [String: Any])?["text"] as? String
+        XCTAssertEqual(text?.unicodeScalars.count, 60_000)
+    }
+
+    /// A 4 MB message is read and answered (it took 41 s, reading in quadratic time); one past the 16 MiB limit
+    /// is answered with a JSON-RPC error and the server goes on to the next.
+    func testLongMessagesAreReadInOnePassAndOversizedOnesRefused() throws {
+        let (session, _) = try longDocumentSession()
+        let padding = String(repeating: "가", count: 4_000_000 / 3)
+        let long = try session.request("tools/call", ["name": "search", "arguments": ["query": "매출액", "k": 1, "padding": padding]])
+        XCTAssertNotNil(long["content"] ?? long["message"], "answered: \(long.keys)")
+        var huge = Data(#"{"jsonrpc":"2.0","id":900,"method":"tools/call","params":{"name":"search","arguments":{"query":""#.utf8)
+        huge.append(Data(repeating: 0x61, count: 17 << 20))
+        huge.append(Data(#""}}}"#.utf8))
+        huge.append(0x0A)
+        try session.input.fileHandleForWriting.write(contentsOf: huge)
+        try session.send([
+            "jsonrpc": "2.0", "id": 901, "method": "tools/call", "params": ["name": "search", "arguments": ["query": "영업이익률", "k": 1]],
+        ])
+        try session.input.fileHandleForWriting.close()
+        let messages = try allMessages(session)
+        let refused = messages.compactMap { $0["error"] as? [String: Any] }
+        XCTAssertEqual(refused.first?["code"] as? Int, -32600)
+        XCTAssertEqual(refused.first?["message"] as? String, "request longer than 16777216 bytes, the limit per message")
+        let next = try XCTUnwrap(messages.first { $0["id"] as? Int == 901 }?["result"] as? [String: Any], "the next request is answered")
+        XCTAssertNotEqual(next["isError"] as? Bool, true)
     }
 
     /// Indexes the corpus and returns the CLI's top hybrid hit for `query` (processes run off the test's task).
