@@ -134,8 +134,14 @@ package final class KeywordIndex: @unchecked Sendable {
         }
         averageLength = passages > 0 ? Double(totalTokens) / Double(passages) : 1
         var norms = [Double](repeating: 0, count: passages)
+        var previous = Int64.min
         for passage in 0 ..< passages {
             norms[passage] = BM25.lengthNorm(file.load(lengthsOffset + 4 * passage, as: UInt32.self), average: averageLength)
+            // Chunk ids strictly increasing: lookups search them in halves, and a repeated id would answer one
+            // passage twice.
+            let id = file.load(docIdsOffset + 8 * passage, as: Int64.self)
+            guard id > previous else { throw bad("chunk id \(id) out of order at passage \(passage)") }
+            previous = id
         }
         lengthNorms = norms
     }

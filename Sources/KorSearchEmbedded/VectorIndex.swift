@@ -33,6 +33,9 @@ package final class VectorIndex: @unchecked Sendable {
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw KorSearchError(.indexNotFound, "FAISS index \(url.path) does not exist")
         }
+        if let problem = VectorIndex.headerProblem(url) {
+            throw KorSearchError(.corruptIndex, "FAISS index \(url.path) cannot be read: \(problem)")
+        }
         var error: UnsafeMutablePointer<CChar>?
         guard let handle = ks_faiss_read(url.path, &error) else {
             throw KorSearchError(.corruptIndex, "FAISS index \(url.path) cannot be read: \(VectorIndex.firstLine(VectorIndex.take(error)))")
@@ -40,6 +43,23 @@ package final class VectorIndex: @unchecked Sendable {
         self.handle = handle
         self.factory = factory
         setDefaultProbes()
+    }
+
+    /// What is wrong with a FAISS file's header, checked before FAISS reads the file (FAISS trusts it: a count
+    /// of 2^40 vectors is an allocation of that size), or nil. Every index type FAISS writes starts with its
+    /// four-character code, the dimension (Int32) and the vector count (Int64); each vector takes at least a
+    /// byte of the file.
+    static func headerProblem(_ url: URL) -> String? {
+        guard let handle = FileHandle(forReadingAtPath: url.path) else { return "unreadable" }
+        defer { try? handle.close() }
+        let header = (try? handle.read(upToCount: 16)) ?? Data()
+        let size = (try? handle.seekToEnd()) ?? 0
+        guard header.count == 16 else { return "shorter than a FAISS header" }
+        let dimension = header.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 4, as: Int32.self) }
+        let count = header.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 8, as: Int64.self) }
+        guard dimension > 0, dimension <= 65_536 else { return "its header gives dimension \(dimension)" }
+        guard count >= 0, UInt64(count) <= size else { return "its header gives \(count) vectors for a file of \(size) bytes" }
+        return nil
     }
 
     /// An inverted file probes `AutoVectorIndex.probes` of its lists per query instead of FAISS's one.

@@ -16,6 +16,19 @@ final class BoundedWorkTests: XCTestCase {
         let hostile = String(repeating: "<a", count: 200_000)
         XCTAssertEqual(try HTMLText.extract(hostile).text.count, hostile.count)
     }
+
+    /// Links and images as the regular expressions read them, in one pass; a 1 MB line of unclosed `[`
+    /// (minutes before) is read as it is.
+    func testMarkdownLinksInOnePass() throws {
+        XCTAssertEqual(
+            MarkdownText.withoutLinks("보고서 [공시](https://dart.fss.or.kr) 와 ![그림](a.png), ![](b.png) [](c) [x] (y)"), "보고서 공시 와 그림,  [](c) [x] (y)")
+        XCTAssertEqual(MarkdownText.withoutLinks("[a [b](c) d](e)"), "a [b d](e)", "as the regular expression read it")
+        let brackets = String(repeating: "[", count: 1_000_000)
+        XCTAssertEqual(MarkdownText.plain(brackets), brackets)
+        let folder = try temporaryFolder()
+        try Data(("# 제목\n" + brackets + "](x\n").utf8).write(to: folder.appendingPathComponent("brackets.md"))
+        XCTAssertTrue(try DocumentLoader.load(folder.appendingPathComponent("brackets.md")).text.hasSuffix("[[[](x"))
+    }
 }
 
 /// The limits on what one file may cost, each a skip with its reason.

@@ -206,6 +206,38 @@ final class IndexerTests: XCTestCase {
         }
     }
 
+    /// Derived files are checked before they are trusted: after an interrupted run (no checksum to compare) a
+    /// FAISS header claiming 2^40 vectors is refused before FAISS allocates for them, and a keyword file whose
+    /// passage table repeats a chunk id — even with its checksum recorded again — is refused (it crashed every
+    /// keyword search); both are rebuilt from the catalog.
+    func testDerivedFilesWithLyingHeadersOrRepeatedIdsAreRebuilt() throws {
+        let corpus = try copyOfCorpus()
+        let directory = EmbeddedLocation(try temporaryFolder().appendingPathComponent("index"))
+        try indexer(directory).index(folder: corpus)
+        _ = try commitToTheCatalogOnly(directory)
+        var faiss = try Data(contentsOf: directory.vectorsURL)
+        withUnsafeBytes(of: Int64(1 << 40).littleEndian) { faiss.replaceSubrange(8 ..< 16, with: $0) }
+        try faiss.write(to: directory.vectorsURL)
+        let warnings = WarningLog()
+        let reopened = try EmbeddedStore.open(directory, writable: true, warn: { warnings.add($0) })
+        XCTAssertTrue(
+            warnings.messages.contains { $0.contains("its header gives 1099511627776 vectors for a file of") && $0.contains("rebuilding it") },
+            "\(warnings.messages)")
+        XCTAssertEqual(reopened.vectors.count, try reopened.catalog.counts().chunks)
+
+        // Chunk ids 1 and 2 side by side in the passage table: the second made the first.
+        var keywords = try Data(contentsOf: directory.keywordsURL)
+        let pair = Data([1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0])
+        let at = try XCTUnwrap(keywords.range(of: pair)).lowerBound
+        keywords[at + 8] = 1
+        try keywords.write(to: directory.keywordsURL)
+        try reopened.catalog.markKeywordsCurrent(checksum: FileChecksum.of(directory.keywordsURL), dictionary: reopened.meta.keywordDictionary)
+        let again = WarningLog()
+        let repaired = try EmbeddedStore.open(directory, warn: { again.add($0) })
+        XCTAssertTrue(again.messages.contains { $0.contains("chunk id 1 out of order at passage 1") }, "\(again.messages)")
+        try assertKeywordsMatchTheCatalog(repaired)
+    }
+
     /// A FAISS file whose bytes were changed after it was written — right size, right vector count — is
     /// noticed by its checksum and rebuilt: scores stay cosines, hits the right passages.
     /// Progress comes before each file is read and while one large file embeds, naming the file.

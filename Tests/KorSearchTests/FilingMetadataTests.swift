@@ -36,6 +36,11 @@ final class FilingMetadataTests: XCTestCase {
         XCTAssertNil(two.period, "two years: none")
         XCTAssertTrue(FilingMetadata.inferred(from: "국고채 금리 주간 동향").isEmpty)
         XCTAssertNil(FilingMetadata.inferred(from: "외환시장 일일 동향 (2024년 11월 5일)").period, "a date is not a period")
+        // A title of 1,000,000 Hangul characters (a 50,000-character one took a minute in the company pattern):
+        // only its start is read.
+        let long = FilingMetadata.inferred(from: "한빛전자㈜ 2024년 3분기 " + String(repeating: "가", count: 1_000_000))
+        XCTAssertEqual(long.company, "한빛전자㈜")
+        XCTAssertEqual(long.period, "2024-Q3")
         // JSON: known keys only.
         XCTAssertEqual(FilingMetadata(company: "한빛전자", period: "2024").json, #"{"company":"한빛전자","period":"2024"}"#)
     }

@@ -204,14 +204,17 @@ public struct FilingMetadata: Sendable, Equatable, Codable {
             return
         }
         let firstLines = String(document.text.prefix(200)).split(separator: "\n").prefix(2).joined(separator: " ")
-        self = FilingMetadata.inferred(from: [document.title, firstLines].compactMap { $0 }.joined(separator: "\n"))
+        self = FilingMetadata.inferred(from: [document.title.map { String($0.prefix(300)) }, firstLines].compactMap { $0 }.joined(separator: "\n"))
     }
 
     /// The fields a title or first lines state unambiguously: a company marked as one (`㈜`, `(주)`,
     /// `주식회사`), one report kind, one period (`2024년 3분기`, `2024년 상반기`/`반기`; `제56기` is not a year, nor
     /// is the year of a date such as `2024년 11월 5일`).
-    /// Where two different values of a field appear, the field is left out.
+    /// Where two different values of a field appear, the field is left out. Only the first
+    /// `maxInferredCharacters` characters are looked at: the company pattern backtracks (a 50,000-character
+    /// title took a minute), and a title or first lines that state these fields state them early.
     public static func inferred(from text: String) -> FilingMetadata {
+        let text = String(text.prefix(maxInferredCharacters))
         var result = FilingMetadata()
         func only(_ values: [String]) -> String? { Set(values).count == 1 ? values[0] : nil }
         let companies = matches(companyPattern, text)
@@ -243,6 +246,9 @@ public struct FilingMetadata: Sendable, Equatable, Codable {
         result.inferred = Set(Field.allCases.filter { result[$0] != nil })
         return result
     }
+
+    /// How much of a title and first lines `inferred(from:)` reads (600 characters).
+    public static let maxInferredCharacters = 600
 
     // The patterns, compiled once (compiling them for every document was a tenth of a write).
     nonisolated(unsafe) private static let companyPattern = try? NSRegularExpression(
