@@ -1,5 +1,6 @@
 import Foundation
 import KorSearch
+import KorSearchTestSupport
 import XCTest
 
 @testable import KorDocuments
@@ -121,6 +122,43 @@ final class FolderCLITests: XCTestCase {
             XCTAssertEqual(wrong.status, 64, limit)
             XCTAssertTrue(wrong.stderr.contains("Error: \(message)"), wrong.stderr)
         }
+    }
+
+    /// A file whose reading kills the process (here a real `kill -9` while it is read) does not stop the runs
+    /// after it: the next run skips it, saying why, and indexes everything else; once the file changes it is
+    /// read again.
+    func testAFileThatKilledTheReaderIsSkippedOnTheNextRun() throws {
+        let base = try temporaryFolder()
+        let folder = base.appendingPathComponent("docs")
+        try write("한국은행은 기준금리를 동결했다.", to: folder, "a.txt")
+        try HostileFiles.largeDocx(paragraphs: 150_000, at: folder.appendingPathComponent("m.docx"))
+        try write("환율이 올랐다.", to: folder, "z.txt")
+        let index = base.appendingPathComponent("index")
+        let process = Process()
+        process.executableURL = Bundle.main.bundleURL.appendingPathComponent("korsearch")
+        process.arguments = ["index", folder.path, "--index", index.path, "--model", model, "--quiet"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let marker = index.appendingPathComponent("reading-\(process.processIdentifier).json")
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline, !((try? String(contentsOf: marker, encoding: .utf8))?.contains("m.docx") ?? false) {
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: marker.path), "the run reached m.docx")
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+
+        let next = try runKorsearch(["index", folder.path, "--index", index.path, "--model", model, "--json", "--quiet"])
+        XCTAssertEqual(next.status, 0, next.stderr)
+        XCTAssertEqual(try skipped(next.stdout), ["m.docx": "crashed the reader in an earlier run (as m.docx); skipped until it changes"])
+        let search = try runKorsearch(["search", "환율", "--index", index.path, "--mode", "keyword", "--json"])
+        XCTAssertTrue(search.stdout.contains("z.txt"), "the files after it are indexed: \(search.stdout)")
+
+        try FileManager.default.removeItem(at: folder.appendingPathComponent("m.docx"))
+        try HostileFiles.largeDocx(paragraphs: 100, at: folder.appendingPathComponent("m.docx"))
+        let changed = try runKorsearch(["index", folder.path, "--index", index.path, "--model", model, "--json", "--quiet"])
+        XCTAssertEqual(try skipped(changed.stdout), [:], "a changed file is read again")
     }
 
     /// File names and text with terminal escapes or line breaks are printed escaped in human output (so they

@@ -45,6 +45,15 @@ public enum HostileFiles {
         }
     }
 
+    /// A Word document of `paragraphs` numbered paragraphs (about 70 bytes of XML each): large enough that
+    /// reading it takes a while.
+    public static func largeDocx(paragraphs: Int, at url: URL) throws {
+        var xml =
+            #"<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>"#
+        for index in 0 ..< paragraphs { xml += "<w:p><w:r><w:t>제\(index)조 한국은행은 기준금리를 동결했다.</w:t></w:r></w:p>" }
+        try zip([("word/document.xml", xml + "</w:body></w:document>")], at: url)
+    }
+
     /// A DART zip of one document and `count - 1` attachments of no content.
     public static func manyEntries(_ count: Int, at url: URL) throws {
         let number = url.deletingPathExtension().lastPathComponent

@@ -237,6 +237,7 @@ public final class Indexer {
                 tokenizer: embedder.tokenizer, options: options.chunking, passagePrompt: embedder.prompts.passage,
                 dictionary: writer.meta.keywordDictionary),
             manifest: manifest)
+        let crashes = ReaderCrashes(store: location.store, description: location.description)
         let reuse = VectorReuse(enabled: options.reuseVectors)
         let embedding = PassageEmbedding(embedder: embedder, batchSize: options.batchSize)
 
@@ -251,6 +252,13 @@ public final class Indexer {
             case .skipped(let skipped, let wasStored):
                 run.skip(skipped, wasStored: wasStored)
             case .changed(let hash, let previous):
+                if let reason = crashes.skipReason(sha256: hash) {
+                    try writer.release([file.path])
+                    run.skip(SkippedFile(path: file.path, reason: reason), wasStored: previous != nil)
+                    continue
+                }
+                crashes.begin(path: file.path, sha256: hash)
+                defer { crashes.end() }
                 do {
                     let update = try reading.read(file, sha256: hash)
                     if !update.document.notes.isEmpty {
