@@ -1,6 +1,10 @@
 import Foundation
 import KorSearchCore
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// An index directory opened for use: the catalog, the FAISS index over its vectors and the keyword index over
 /// its passages' terms, checked against each other. FAISS and the keyword index are derived data: when a file
 /// is missing, unreadable, damaged or behind the catalog (a crash between the catalog commit and their write),
@@ -66,6 +70,7 @@ public final class EmbeddedStore: @unchecked Sendable {
         warn: (String) -> Void
     ) throws -> EmbeddedStore {
         try directory.requireExisting()
+        if writable { removeLeftTemporaryFiles(directory) }
         let catalog = try Catalog(url: directory.catalogURL, create: false)
         let meta = try catalog.indexMeta()
         let dimension = meta.dimension
@@ -132,6 +137,18 @@ public final class EmbeddedStore: @unchecked Sendable {
             }
         }
         return index
+    }
+
+    /// Removes the temporary files (`.NAME.PID.tmp`, as large as the FAISS file) that a writer killed during its
+    /// final write left behind: the caller holds the writer lock, so no live writer owns one — but a process
+    /// still running under that pid is left alone all the same.
+    private static func removeLeftTemporaryFiles(_ directory: EmbeddedLocation) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.url.path)) ?? []
+        for name in names where name.hasPrefix(".") && name.hasSuffix(".tmp") {
+            let parts = name.dropLast(".tmp".count).split(separator: ".")
+            guard let pid = parts.last.flatMap({ Int32($0) }), pid == getpid() || kill(pid, 0) != 0 else { continue }
+            try? FileManager.default.removeItem(at: directory.url.appendingPathComponent(name))
+        }
     }
 
     /// The keyword index file if it can be used as it is, else why not (nil: missing from an empty index).

@@ -236,6 +236,14 @@ final class IndexerTests: XCTestCase {
         let repaired = try EmbeddedStore.open(directory, warn: { again.add($0) })
         XCTAssertTrue(again.messages.contains { $0.contains("chunk id 1 out of order at passage 1") }, "\(again.messages)")
         try assertKeywordsMatchTheCatalog(repaired)
+
+        // Temporary files of a writer killed during its final write are removed by the next writer; one whose
+        // process still runs (pid 1 here) is left alone.
+        let left = [".vectors.faiss.999999999.tmp", ".keywords.postings.999999998.tmp", ".vectors.faiss.1.tmp"]
+        for name in left { try Data(count: 4096).write(to: directory.url.appendingPathComponent(name)) }
+        try indexer(directory).index(folder: corpus)
+        XCTAssertEqual(
+            left.filter { FileManager.default.fileExists(atPath: directory.url.appendingPathComponent($0).path) }, [".vectors.faiss.1.tmp"])
     }
 
     /// A FAISS file whose bytes were changed after it was written — right size, right vector count — is

@@ -208,4 +208,30 @@ final class FilingMetadataTests: XCTestCase {
         XCTAssertEqual(broken.skipped.map(\.path), ["metadata.jsonl"])
         XCTAssertTrue(broken.skipped.first?.reason.contains("line 1 is not a JSON object with a \"path\"") == true, "\(broken.skipped)")
     }
+
+    /// Manifest values are checked, the same rules for every store (the manifest is read before any store
+    /// sees it): a date must be a day of the calendar, a control character is refused naming its line (a NUL
+    /// cut the facet column short while the stored JSON kept it), and a manifest that is not UTF-8 is a
+    /// problem named as such rather than read with replacement characters.
+    func testManifestValuesAreChecked() throws {
+        let cases: [(Data, String)] = [
+            (Data(#"{"path": "a.txt", "filed": "2024-02-30"}"#.utf8), "line 1: filed \"2024-02-30\" is not a date (YYYY-MM-DD)"),
+            (Data("{\"path\": \"a.txt\"}\n{\"path\": \"b.txt\", \"company\": \"한빛\\u0000전자\"}".utf8), "line 2: U+0000 (a control character) in"),
+            (Data(#"{"path": "a.txt", "company": "한빛"#.utf8) + Data([0xFF, 0xFE]) + Data(#""}"#.utf8), "not UTF-8 text"),
+        ]
+        for (data, reason) in cases {
+            let folder = try temporaryFolder()
+            try data.write(to: folder.appendingPathComponent("metadata.jsonl"))
+            let problems = Manifest(folder: folder).problems
+            XCTAssertEqual(problems.map(\.path), ["metadata.jsonl"], reason)
+            XCTAssertTrue(problems.first?.reason.contains(reason) == true, "\(problems)")
+        }
+        let folder = try temporaryFolder()
+        try Data(#"{"path": "a.txt", "filed": "2024-02-29", "company": "한빛전자"}"#.utf8).write(to: folder.appendingPathComponent("metadata.jsonl"))
+        let leap = Manifest(folder: folder)
+        XCTAssertEqual(leap.problems, [])
+        XCTAssertEqual(leap.entry(for: "a.txt")?.filed, "2024-02-29")
+        XCTAssertNil(Manifest.date("2023-02-29"))
+        XCTAssertNil(Manifest.date("2024-04-31"))
+    }
 }
