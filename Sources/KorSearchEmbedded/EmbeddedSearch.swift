@@ -112,8 +112,16 @@ extension EmbeddedStore: IndexStore {
         return try currentKeywords().search(terms, weights: weights, depth: depth, allowed: allowed)
     }
 
+    /// The keyword index, unless its file was overwritten in place since it was mapped (reading the map then
+    /// could fault): that search fails with a clear error, and a server reopens the index (its change stamp
+    /// moved), checking the file again.
     private func currentKeywords() throws -> KeywordIndex {
         guard let keywords else { throw KorSearchError(.corruptIndex, "\(directory.url.path): the keyword index is not loaded") }
+        if keywords.changedOnDisk {
+            throw KorSearchError(
+                .corruptIndex,
+                "keyword index \(keywords.url.path) was overwritten in place while open (korsearch replaces it only by rename); open the index again")
+        }
         return keywords
     }
 

@@ -184,6 +184,9 @@ package final class KeywordIndex: @unchecked Sendable {
     /// The length in terms of passage number `passage`.
     func length(_ passage: Int) -> UInt32 { file.load(lengthsOffset + 4 * passage, as: UInt32.self) }
 
+    /// Whether the file was written to in place since it was mapped (see `MappedFile.changedOnDisk`).
+    var changedOnDisk: Bool { file.changedOnDisk }
+
     /// The passage number of a chunk id, or nil.
     func passage(ofChunk id: Int64) -> Int? {
         var (low, high) = (0, passages)

@@ -246,6 +246,36 @@ final class IndexerTests: XCTestCase {
             left.filter { FileManager.default.fileExists(atPath: directory.url.appendingPathComponent($0).path) }, [".vectors.faiss.1.tmp"])
     }
 
+    /// A keyword file overwritten in place while an index is open (copied over from another index: the same
+    /// inode truncated and written) never faults a search — the search says the file changed — and the index
+    /// opened again answers as before (a server reopens it when its change stamp moves).
+    func testAKeywordFileOverwrittenInPlaceUnderAnOpenIndex() throws {
+        let corpus = try copyOfCorpus()
+        let directory = EmbeddedLocation(try temporaryFolder().appendingPathComponent("index"))
+        try indexer(directory).index(folder: corpus)
+        let open = try EmbeddedStore.open(directory)
+        let terms = Array(Set(KeywordTerms.terms("한국은행 기준금리 동결"))).sorted()
+        let expected = try open.bestKeywordMatches(terms, depth: 10, filters: SearchFilters()).map(\.id)
+        let stamp = open.changeStamp()
+        // Another, smaller keyword file written over this one in place.
+        let other = try temporaryFolder()
+        try write("환율이 올랐다.", to: other, "a.txt")
+        let small = EmbeddedLocation(try temporaryFolder().appendingPathComponent("small"))
+        try indexer(small).index(folder: other)
+        let handle = try FileHandle(forWritingTo: directory.keywordsURL)
+        try handle.truncate(atOffset: 0)
+        try handle.write(contentsOf: try Data(contentsOf: small.keywordsURL))
+        try handle.close()
+        XCTAssertThrowsError(try open.bestKeywordMatches(terms, depth: 10, filters: SearchFilters())) {
+            XCTAssertTrue("\($0)".contains("was overwritten in place while open"), "\($0)")
+        }
+        XCTAssertNotEqual(open.changeStamp(), stamp, "a server sees the change and reopens")
+        let warnings = WarningLog()
+        let reopened = try EmbeddedStore.open(directory, warn: { warnings.add($0) })
+        XCTAssertTrue(warnings.messages.contains { $0.contains("keyword index") && $0.contains("rebuilding it") }, "\(warnings.messages)")
+        XCTAssertEqual(try reopened.bestKeywordMatches(terms, depth: 10, filters: SearchFilters()).map(\.id), expected)
+    }
+
     /// A FAISS file whose bytes were changed after it was written — right size, right vector count — is
     /// noticed by its checksum and rebuilt: scores stay cosines, hits the right passages.
     /// Progress comes before each file is read and while one large file embeds, naming the file.
