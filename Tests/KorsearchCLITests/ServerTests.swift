@@ -246,4 +246,34 @@ final class ServerTests: XCTestCase {
         }
         XCTAssertTrue(found, "the updated index is served")
     }
+
+    /// The keyword file of a served index overwritten in place (copied over from another index): the server
+    /// never faults — a search in between gets a clear error, not a dropped connection — and it is soon serving
+    /// the right answers again (it reopens the index, rebuilding the file from the catalog).
+    func testAKeywordFileOverwrittenInPlaceUnderARunningServer() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("korsearch-serve-\(UUID().uuidString)")
+        addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
+        let index = try buildIndex(folder)
+        let server = try start(index: index)
+        let query: [String: Any] = ["query": "푸른건설 PF 대출 보증", "mode": "keyword", "k": 3]
+        let before = try call(server, "POST", "/v1/search", json: query)
+        let expected = (before.object?["results"] as? [[String: Any]])?.compactMap { $0["chunk_id"] as? Int }
+        XCTAssertEqual(expected?.count, 3)
+        let other = folder.appendingPathComponent("other")
+        try write("환율이 올랐다.", to: other, "a.txt")
+        let small = folder.appendingPathComponent("small-index").path
+        XCTAssertEqual(try runKorsearch(["index", other.path, "--index", small, "--model", model, "--quiet"]).status, 0)
+        let keywords = URL(fileURLWithPath: index).appendingPathComponent("keywords.postings")
+        let handle = try FileHandle(forWritingTo: keywords)
+        try handle.truncate(atOffset: 0)
+        try handle.write(contentsOf: try Data(contentsOf: URL(fileURLWithPath: small).appendingPathComponent("keywords.postings")))
+        try handle.close()
+        let served = try eventually {
+            let answer = try call(server, "POST", "/v1/search", json: query)
+            XCTAssertTrue([200, 500].contains(answer.status), "an answer or a clear error: \(answer.status)")
+            return (answer.object?["results"] as? [[String: Any]])?.compactMap { $0["chunk_id"] as? Int } == expected
+        }
+        XCTAssertTrue(served, "the right answers again")
+        XCTAssertEqual(try call(server, "GET", "/health").status, 200, "the server is alive")
+    }
 }
