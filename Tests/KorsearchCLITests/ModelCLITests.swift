@@ -49,7 +49,8 @@ final class ModelCLITests: XCTestCase {
         let expected = try JSONDecoder().decode(Expected.self, from: Data(contentsOf: model.appendingPathComponent("expected.json")))
         let input = try temporaryFolder().appendingPathComponent("texts.txt")
         try Data(expected.texts[0].utf8).write(to: input)
-        let embedded = try runKorsearch(["embed", "--model", model.path, "--input", input.path])
+        // fp32 asked for: the default is bf16 on a processor with native bf16, and this compares to float32.
+        let embedded = try runKorsearch(["embed", "--model", model.path, "--input", input.path, "--precision", "fp32"])
         XCTAssertEqual(embedded.status, 0, embedded.stderr)
         struct Line: Decodable { let embedding: [Float] }
         let vector = try JSONDecoder().decode(Line.self, from: Data(embedded.stdout.utf8)).embedding
@@ -85,7 +86,7 @@ final class ModelCLITests: XCTestCase {
         let expected = try JSONDecoder().decode(Expected.self, from: Data(contentsOf: model.appendingPathComponent("expected.json")))
         let input = try temporaryFolder().appendingPathComponent("texts.txt")
         try Data(expected.texts[0].utf8).write(to: input)
-        let embedded = try runKorsearch(["embed", "--model", model.path, "--input", input.path, "--prompt-name", "query"])
+        let embedded = try runKorsearch(["embed", "--model", model.path, "--input", input.path, "--prompt-name", "query", "--precision", "fp32"])
         XCTAssertEqual(embedded.status, 0, embedded.stderr)
         struct Line: Decodable { let embedding: [Float] }
         let vector = try JSONDecoder().decode(Line.self, from: Data(embedded.stdout.utf8)).embedding
