@@ -110,7 +110,8 @@ struct IndexCommand: ParsableCommand {
             location: location, embedder: loaded.embedder, model: loaded.identity,
             options: options, warn: warn)
         let reporter = ProgressReporter(quiet: quiet)
-        var summary = try indexer.index(folder: URL(fileURLWithPath: folder)) { reporter.update($0) }
+        let signals = StopSignals { [reporter] in reporter.note($0) }
+        var summary = try indexer.index(folder: URL(fileURLWithPath: folder), stop: signals.stop) { reporter.update($0) }
         // A changed index (or one with no weight yet) gets its hybrid weight chosen from its own text, unless a
         // weight from judgments is stored.
         let changed = summary.added + summary.updated + summary.removed > 0
@@ -138,6 +139,12 @@ struct IndexCommand: ParsableCommand {
             for file in summary.skipped { text += "skipped \(shown(file.path)): \(shown(file.reason))\n" }
             for file in summary.trimmed { text += "trimmed \(shown(file.path)): \(shown(file.reason))\n" }
             writeOutput(text)
+        }
+        if summary.stopped {
+            let kept = summary.added + summary.updated
+            FileHandle.standardError.write(
+                Data("korsearch: stopped: \(kept) document\(kept == 1 ? "" : "s") kept; run again to finish\n".utf8))
+            throw ExitCode(128 + (signals.signalNumber ?? SIGINT))
         }
     }
 }

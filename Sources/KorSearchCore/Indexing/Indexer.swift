@@ -73,13 +73,17 @@ public struct IndexSummary: Sendable, Codable, Equatable {
     public var reused = 0
     /// Model tokens embedded, and their rate.
     public var tokens = 0
+    /// Tokens embedded per second of embedding (the run's one rate: the progress line shows the same).
     public var tokensPerSecond = 0.0
+    /// Whether the run was stopped (`IndexStop`) before it examined every file: what it wrote is kept and
+    /// consistent, and the next run does the rest.
+    public var stopped = false
     /// The hybrid weight chosen after the run from the index's own text (`Indexer.chooseVectorWeight`), when
     /// one was.
     public var vectorWeight: WeightChoice?
 
     enum CodingKeys: String, CodingKey {
-        case added, updated, removed, unchanged, skipped, trimmed, documents, chunks, seconds, tokens, reused
+        case added, updated, removed, unchanged, skipped, trimmed, documents, chunks, seconds, tokens, reused, stopped
         case tokensPerSecond = "tokens_per_second"
         case claimedElsewhere = "claimed_elsewhere"
         case metadataUpdated = "metadata_updated"
@@ -116,6 +120,45 @@ public struct IndexProgress: Sendable {
     /// What the run is doing, and the file it is doing it to (the first of a group being embedded).
     public var stage = Stage.reading
     public var currentFile: String?
+    /// The run's work in bytes of the files it reads: the sizes of the files still to examine and of those
+    /// being read and embedded (an unchanged or skipped file leaves the total), and how much of it is done (a
+    /// file counts as its passages embed, so one large file moves the count while it embeds).
+    public var bytesTotal: Int64 = 0
+    public var bytesDone: Int64 = 0
+    /// Seconds spent embedding so far.
+    public var embeddingSeconds = 0.0
+    /// At the end: whether the run was stopped before it finished.
+    public var stopped = false
+
+    /// Tokens embedded per second of embedding: the run's one rate, the same as the summary's.
+    public var tokensPerSecond: Double { embeddingSeconds > 0 ? Double(tokensEmbedded) / embeddingSeconds : 0 }
+    /// The share of the work done, 0...1.
+    public var fraction: Double { bytesTotal > 0 ? min(1, Double(bytesDone) / Double(bytesTotal)) : (stage == .done ? 1 : 0) }
+}
+
+/// A request to stop an indexing run early (Ctrl-C, SIGTERM): the run stops before its next file or its next
+/// group of passages, writes what it finished, and returns a summary marked `stopped`. Thread-safe; `request`
+/// may be called from any thread.
+public final class IndexStop: @unchecked Sendable {
+    private let lock = NSLock()
+    private var requested = false
+
+    /// A stop not yet requested.
+    public init() {}
+
+    /// Asks the run to stop.
+    public func request() { lock.withLock { requested = true } }
+
+    /// Whether a stop was asked for.
+    public var isRequested: Bool { lock.withLock { requested } }
+
+    /// Ends the process at once with `status` (a second Ctrl-C, for a user who will not wait for the file
+    /// being read): the index is left as a `kill` leaves it (the next open repairs it), but the file being read
+    /// is not taken for one that crashed the reader.
+    public static func exitNow(status: Int32) -> Never {
+        ReaderCrashes.withdrawMarkers()
+        _exit(status)
+    }
 }
 
 /// Builds and updates an index from a folder: loads and chunks new and changed files, embeds the chunks,
@@ -214,22 +257,24 @@ public final class Indexer {
     /// - Parameters:
     ///   - folder: the folder to index; paths are stored relative to it.
     ///   - progress: hears where the run is, before each file and after each group of passages embedded.
+    ///   - stop: asked before each file and each group of passages; once requested, the run writes what it
+    ///     finished (documents whose passages were all embedded) and returns with `stopped` set.
     /// - Returns: what was added, updated, removed, kept, reused and skipped (with why), and the counts after.
     /// - Throws: `KorSearchError` `.folderNotFound`; `.locked` when another process writes the index
     ///   directory; `.modelMismatch` or `.invalidArgument` when the index was built by another model, chunking
     ///   or precision; the store's errors. A file that cannot be read is skipped with its reason, not thrown.
     @discardableResult
-    public func index(folder: URL, progress: (IndexProgress) -> Void = { _ in }) throws -> IndexSummary {
-        try withoutActuallyEscaping(progress) { try index(folder: folder, reporting: $0) }
+    public func index(folder: URL, stop: IndexStop = IndexStop(), progress: (IndexProgress) -> Void = { _ in }) throws -> IndexSummary {
+        try withoutActuallyEscaping(progress) { try index(folder: folder, stop: stop, reporting: $0) }
     }
 
-    private func index(folder: URL, reporting progress: @escaping (IndexProgress) -> Void) throws -> IndexSummary {
+    private func index(folder: URL, stop: IndexStop, reporting progress: @escaping (IndexProgress) -> Void) throws -> IndexSummary {
         let folder = folder.standardizedFileURL
         let walk = try FolderWalker.walk(folder, excluding: location.store.ownFolder, followLinks: options.followLinks)
         let manifest = Manifest(folder: folder)
         let writer = try openForWriting()
         let diff = FolderDiff(walk: walk, manifestProblems: manifest.problems, stored: try writer.documents(), shard: options.shard)
-        let run = IndexRun(diff: diff, writer: writer, progress: progress)
+        let run = IndexRun(diff: diff, writer: writer, stop: stop, progress: progress)
         let claim = FileClaim(writer: writer, limits: options.limits)
         let reading = DocumentReading(
             limits: options.limits,
@@ -241,20 +286,27 @@ public final class Indexer {
         let reuse = VectorReuse(enabled: options.reuseVectors)
         let embedding = PassageEmbedding(embedder: embedder, batchSize: options.batchSize)
 
+        var examined = Set<String>()
         for file in diff.files {
+            if stop.isRequested { break }
             run.report(.reading, file.path)
+            examined.insert(file.path)
             defer { run.status.filesDone += 1 }
             switch try claim.examine(file, stored: diff.stored[file.path]) {
             case .unchanged(let previous):
                 run.keep(previous, change: reading.metadataChange(previous, file))
+                run.status.bytesTotal -= file.size
             case .claimedElsewhere:
                 run.summary.claimedElsewhere += 1
+                run.status.bytesTotal -= file.size
             case .skipped(let skipped, let wasStored):
                 run.skip(skipped, wasStored: wasStored)
+                run.status.bytesTotal -= file.size
             case .changed(let hash, let previous):
                 if let reason = crashes.skipReason(sha256: hash) {
                     try writer.release([file.path])
                     run.skip(SkippedFile(path: file.path, reason: reason), wasStored: previous != nil)
+                    run.status.bytesTotal -= file.size
                     continue
                 }
                 crashes.begin(path: file.path, sha256: hash)
@@ -264,10 +316,11 @@ public final class Indexer {
                     if !update.document.notes.isEmpty {
                         run.summary.trimmed.append(SkippedFile(path: file.path, reason: update.document.notes.joined(separator: "; ")))
                     }
-                    run.add(update, wasStored: previous != nil)
+                    run.add(update, bytes: file.size, wasStored: previous != nil)
                 } catch let failure as DocumentFailure {
                     try writer.release([file.path])
                     run.skip(SkippedFile(path: file.path, reason: failure.description), wasStored: previous != nil)
+                    run.status.bytesTotal -= file.size
                 }
                 if run.pendingChunks >= options.commitChunks { try run.flush(reuse: reuse, embedding: embedding) }
             }
@@ -275,11 +328,18 @@ public final class Indexer {
         try run.flush(reuse: reuse, embedding: embedding)
         try writer.setMetadata(run.metadataChanges)
         run.summary.metadataUpdated = run.metadataChanges.count
+        run.summary.stopped = stop.isRequested && (examined.count < diff.files.count || run.dropped)
+        run.status.stopped = run.summary.stopped
         run.report(.done, nil)
-        try writer.finish(folder: folder.path, skipped: run.skipped, owns: diff.owns)
+        // A stopped run keeps the skip records of the files it did not reach.
+        let stopped = run.summary.stopped
+        try writer.finish(folder: folder.path, skipped: run.skipped) { path in stopped ? examined.contains(path) : diff.owns(path) }
         return try run.summary(counts: writer.counts())
     }
 }
+
+/// Thrown inside the embed stage when a stop is requested; caught by the run.
+private struct IndexStopped: Error {}
 
 /// One indexing run's state as the stages pass through it: what is waiting to be written, what it did, and
 /// where it is for progress displays.
@@ -291,16 +351,23 @@ private final class IndexRun {
     var status: IndexProgress
     var skipped: [SkippedFile]
     var metadataChanges: [String: MetadataUpdate] = [:]
-    /// Documents read and waiting for their vectors, their passage count, and paths to remove with them.
+    let stop: IndexStop
+    /// Documents read and waiting for their vectors (with whether each was stored before), their passage
+    /// count and bytes, and paths to remove with them.
     var pending: [DocumentUpdate] = []
+    var pendingWasStored: [Bool] = []
     var pendingChunks = 0
+    var pendingBytes: Int64 = 0
     var removals: [String]
-    var embeddingSeconds = 0.0
+    /// Whether a stop dropped documents read but not yet embedded.
+    var dropped = false
 
-    init(diff: FolderDiff, writer: any IndexWriting, progress: @escaping (IndexProgress) -> Void) {
+    init(diff: FolderDiff, writer: any IndexWriting, stop: IndexStop, progress: @escaping (IndexProgress) -> Void) {
         self.writer = writer
+        self.stop = stop
         self.progress = progress
         status = IndexProgress(filesDone: 0, filesTotal: diff.files.count, chunksEmbedded: 0, tokensEmbedded: 0, seconds: 0)
+        status.bytesTotal = diff.files.reduce(0) { $0 + $1.size }
         skipped = diff.skipped
         removals = diff.removed
         summary.removed = diff.removed.count
@@ -329,36 +396,71 @@ private final class IndexRun {
         }
     }
 
-    /// A document read, waiting for its vectors.
-    func add(_ update: DocumentUpdate, wasStored: Bool) {
-        if wasStored { summary.updated += 1 } else { summary.added += 1 }
+    /// A document read (from a file of `bytes`), waiting for its vectors.
+    func add(_ update: DocumentUpdate, bytes: Int64, wasStored: Bool) {
         pending.append(update)
+        pendingWasStored.append(wasStored)
         pendingChunks += update.chunks.count
+        pendingBytes += bytes
         status.chunksPending += update.chunks.count
     }
 
-    /// Gives the waiting documents their vectors (reused or embedded) and writes them with the removals.
+    /// Gives the waiting documents their vectors (reused or embedded) and writes them with the removals. A stop
+    /// requested while they embed drops them (their files stay as the index had them; the next run reads them).
     func flush(reuse: VectorReuse, embedding: PassageEmbedding) throws {
         if pending.isEmpty && removals.isEmpty { return }
         let begin = Date()
+        let secondsBefore = status.embeddingSeconds
+        defer { status.embeddingSeconds = secondsBefore + Date().timeIntervalSince(begin) }
         let plan = try reuse.plan(pending, writer: writer)
+        let bytesBefore = status.bytesDone
+        let toEmbed = max(1, plan.missing.count)
+        var embeddedInputs = 0
         status.chunksReused += plan.reused
         status.chunksPending -= plan.reused
-        summary.reused += plan.reused
         status.stage = .embedding
-        status.currentFile = pending.first?.path
-        let embedded = try embedding.embed(plan.missing) { inputs, tokens in
-            status.chunksEmbedded += inputs
-            status.chunksPending -= inputs
-            status.tokensEmbedded += tokens
-            report(.embedding, status.currentFile)
+        // The file whose passages embed next.
+        func embeddingNow() -> String? {
+            embeddedInputs < plan.missingOwners.count ? pending[plan.missingOwners[embeddedInputs]].path : pending.last?.path
         }
-        embeddingSeconds += Date().timeIntervalSince(begin)
+        status.currentFile = embeddingNow()
+        let embedded: [[Float]]
+        do {
+            embedded = try embedding.embed(plan.missing) { inputs, tokens in
+                embeddedInputs += inputs
+                status.chunksEmbedded += inputs
+                status.chunksPending -= inputs
+                status.tokensEmbedded += tokens
+                status.bytesDone = bytesBefore + pendingBytes * Int64(embeddedInputs) / Int64(toEmbed)
+                status.embeddingSeconds = secondsBefore + Date().timeIntervalSince(begin)
+                report(.embedding, embeddingNow())
+                if stop.isRequested && embeddedInputs < plan.missing.count { throw IndexStopped() }
+            }
+        } catch is IndexStopped {
+            if !removals.isEmpty { try writer.write(updates: [], removing: removals) }
+            try writer.release(pending.map(\.path))
+            status.bytesTotal -= pendingBytes - (status.bytesDone - bytesBefore)
+            status.chunksPending = 0
+            dropped = true
+            clearPending()
+            return
+        }
         reuse.assign(embedded, by: plan, to: &pending)
         try writer.write(updates: pending, removing: removals)
         try writer.release(pending.map(\.path))
+        summary.reused += plan.reused
+        for wasStored in pendingWasStored {
+            if wasStored { summary.updated += 1 } else { summary.added += 1 }
+        }
+        status.bytesDone = bytesBefore + pendingBytes
+        clearPending()
+    }
+
+    private func clearPending() {
         pending = []
+        pendingWasStored = []
         pendingChunks = 0
+        pendingBytes = 0
         removals = []
     }
 
@@ -370,7 +472,7 @@ private final class IndexRun {
         summary.chunks = counts.chunks
         summary.seconds = Date().timeIntervalSince(started)
         summary.tokens = status.tokensEmbedded
-        summary.tokensPerSecond = embeddingSeconds > 0 ? Double(status.tokensEmbedded) / embeddingSeconds : 0
+        summary.tokensPerSecond = status.tokensPerSecond
         return summary
     }
 }

@@ -16,13 +16,13 @@ package struct PassageEmbedding {
     package var group: Int { max(batchSize * 4, 64) }
 
     /// The unit vectors of `inputs`, in order; `after` hears each group's input and token counts once it is done.
-    package func embed(_ inputs: [[Int32]], after: (_ inputs: Int, _ tokens: Int) -> Void = { _, _ in }) throws -> [[Float]] {
+    package func embed(_ inputs: [[Int32]], after: (_ inputs: Int, _ tokens: Int) throws -> Void = { _, _ in }) throws -> [[Float]] {
         var vectors: [[Float]] = []
         vectors.reserveCapacity(inputs.count)
         for start in stride(from: 0, to: inputs.count, by: group) {
             let slice = Array(inputs[start ..< min(inputs.count, start + group)])
             vectors += try embedder.embed(ids: slice, normalize: true, batchSize: batchSize).map(\.vector)
-            after(slice.count, slice.reduce(0) { $0 + $1.count })
+            try after(slice.count, slice.reduce(0) { $0 + $1.count })
         }
         return vectors
     }

@@ -67,11 +67,35 @@ package final class ReaderCrashes {
 
     /// Marks the start of reading a file.
     package func begin(path: String, sha256: String) {
+        _ = ReaderCrashes.markers.withLock { $0.insert(marker.path) }
         if let data = try? JSONEncoder().encode(Crash(path: path, sha256: sha256)) { try? data.write(to: marker) }
     }
 
     /// Marks the end of reading it (indexed or skipped: it did not crash the process).
     package func end() {
         try? FileManager.default.removeItem(at: marker)
+    }
+
+    /// The markers this process may have written, for `withdrawMarkers`.
+    private static let markers = LockedValue(Set<String>())
+
+    /// Removes this process's markers: called by a process ending itself on purpose in the middle of a read
+    /// (a second Ctrl-C), which is not a crash of the reader. Only `unlink`, so it may run anywhere.
+    package static func withdrawMarkers() {
+        for path in markers.withLock({ $0 }) { unlink(path) }
+    }
+}
+
+/// A value behind a lock.
+final class LockedValue<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+
+    init(_ value: Value) { self.value = value }
+
+    func withLock<T>(_ body: (inout Value) -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&value)
     }
 }

@@ -18,6 +18,8 @@ package struct VectorReuse {
         package var known: [String: [Float]]
         /// The model inputs to embed, each distinct input once (every passage's when reuse is off).
         package var missing: [[Int32]]
+        /// The document (index into the updates) each of `missing` is of, for progress displays.
+        package var missingOwners: [Int]
         /// Passages that take a vector they did not embed.
         package var reused: Int { hashes.reduce(0) { $0 + $1.count } - missing.count }
     }
@@ -27,13 +29,15 @@ package struct VectorReuse {
         let hashes = updates.map { $0.chunks.map(\.inputHash) }
         let known = enabled ? try writer.vectors(forInputs: Array(Set(hashes.joined()))) : [:]
         var missing: [[Int32]] = []
+        var owners: [Int] = []
         var queued = Set<String>()
-        for (update, inputs) in zip(updates, hashes) {
+        for (owner, (update, inputs)) in zip(updates, hashes).enumerated() {
             for (chunk, hash) in zip(update.chunks, inputs) where known[hash] == nil && (!enabled || queued.insert(hash).inserted) {
                 missing.append(chunk.ids)
+                owners.append(owner)
             }
         }
-        return Plan(hashes: hashes, known: known, missing: missing)
+        return Plan(hashes: hashes, known: known, missing: missing, missingOwners: owners)
     }
 
     /// Gives every passage of `updates` its vector: the known one for its input, else the next of `embedded`
