@@ -11,9 +11,17 @@ public final class MCPServer: Sendable {
     /// The current searcher: reopened when another process re-indexed, as the HTTP server's.
     private var searcher: Searcher { holder.searcher }
 
+    /// Whether no model is loaded (`korsearch mcp --keyword-only`): the tools then advertise keyword as the
+    /// only mode and take it when a call names none.
+    private let keywordOnly: Bool
+    /// The tools as this server advertises them.
+    let tools: [Tool]
+
     /// A server over an opened index, reopened from `location` when another process changes it.
     public init(opened: OpenedIndex, location: IndexLocation, warn: @escaping @Sendable (String) -> Void = { _ in }) throws {
         holder = try IndexHolder(opened: opened, location: location, warn: warn)
+        keywordOnly = opened.embedder == nil
+        tools = MCPServer.tools(keywordOnly: keywordOnly)
     }
 
     /// Serves over the given file descriptors (stdin and stdout by default) until the client closes its end.
@@ -22,7 +30,8 @@ public final class MCPServer: Sendable {
             name: "korsearch", version: KorSearchVersion.current,
             capabilities: .init(tools: .init(listChanged: false)))
         let activity = Activity()
-        await server.withMethodHandler(ListTools.self) { _ in .init(tools: MCPServer.tools) }
+        let tools = self.tools
+        await server.withMethodHandler(ListTools.self) { _ in .init(tools: tools) }
         await server.withMethodHandler(CallTool.self) { [self] params in
             await activity.begin()
             let result = await self.call(params.name, params.arguments ?? [:])
@@ -63,30 +72,52 @@ public final class MCPServer: Sendable {
     private static let infoRequest = ContractSchema("IndexInfoRequest", "No arguments.", closed: true, [])
 
     /// The tools, with their input and output schemas generated from the contract's field tables (the same
-    /// tables as the HTTP API's OpenAPI document).
-    static let tools: [Tool] = [
-        Tool(
-            name: "search", title: "Search the index",
-            description:
-                "Find passages of Korean financial documents that answer a question (hybrid vector + BM25 keyword search by default). Returns ranked hits with chunk_id and document_id (for get_context and get_document), path, page, section, document metadata, text and the highlighted matches.",
-            inputSchema: schema(SearchRequest.schema), annotations: .init(readOnlyHint: true, openWorldHint: false),
-            outputSchema: schema(SearchAnswer.schema)),
-        Tool(
-            name: "get_context", title: "A passage and its neighbours",
-            description: "The passage with this chunk_id and the passages around it in its document.",
-            inputSchema: schema(ContextRequest.schema), annotations: .init(readOnlyHint: true, openWorldHint: false),
-            outputSchema: schema(PassageContext.schema)),
-        Tool(
-            name: "get_document", title: "A document's text",
-            description:
-                "The stored text of a document (by document_id from a search hit), optionally a character range [start, end); at most \(DocumentRequest.maxCharacters) characters per call, \(DocumentRequest.defaultCharacters) when no end is given.",
-            inputSchema: schema(DocumentRequest.schema), annotations: .init(readOnlyHint: true, openWorldHint: false),
-            outputSchema: schema(DocumentText.schema)),
-        Tool(
-            name: "index_info", title: "What the index holds",
-            description: "Documents, passages, the model, the formats read, and documents counted by company, report type and period.",
-            inputSchema: schema(infoRequest), annotations: .init(readOnlyHint: true, openWorldHint: false)),
-    ]
+    /// tables as the HTTP API's OpenAPI document). Keyword-only, `search` offers keyword as its only mode and
+    /// its default.
+    static func tools(keywordOnly: Bool) -> [Tool] {
+        var request = SearchRequest.schema
+        var description =
+            "Find passages of Korean financial documents that answer a question (hybrid vector + BM25 keyword search by default). "
+        if keywordOnly {
+            description = "Find passages of Korean financial documents that answer a question (BM25 keyword search: this server loads no model). "
+            request.fields = request.fields.compactMap { field in
+                switch field.name {
+                case "mode":
+                    var only = field
+                    only.kind = .choice([SearchMode.keyword.rawValue])
+                    only.summary = "keyword (BM25): the only mode of this server, which loads no model"
+                    only.defaultValue = .string(SearchMode.keyword.rawValue)
+                    return only
+                case "vector_weight": return nil
+                default: return field
+                }
+            }
+        }
+        description +=
+            "Each hit's text gives its rank, score, chunk_id and document_id (pass them to get_context and get_document), path, page, section and filing fields (company, report type, period, filed date, rcept_no); structuredContent has the same as JSON."
+        return [
+            Tool(
+                name: "search", title: "Search the index", description: description,
+                inputSchema: schema(request), annotations: .init(readOnlyHint: true, openWorldHint: false),
+                outputSchema: schema(SearchAnswer.schema)),
+            Tool(
+                name: "get_context", title: "A passage and its neighbours",
+                description: "The passage with this chunk_id and the passages around it in its document.",
+                inputSchema: schema(ContextRequest.schema), annotations: .init(readOnlyHint: true, openWorldHint: false),
+                outputSchema: schema(PassageContext.schema)),
+            Tool(
+                name: "get_document", title: "A document's text",
+                description:
+                    "The stored text of a document (by document_id from a search hit), optionally a character range [start, end); at most \(DocumentRequest.maxCharacters) characters per call, \(DocumentRequest.defaultCharacters) when no end is given.",
+                inputSchema: schema(DocumentRequest.schema), annotations: .init(readOnlyHint: true, openWorldHint: false),
+                outputSchema: schema(DocumentText.schema)),
+            Tool(
+                name: "index_info", title: "What the index holds",
+                description: "Documents, passages, the model, the formats read, and documents counted by company, report type and period.",
+                inputSchema: schema(infoRequest), annotations: .init(readOnlyHint: true, openWorldHint: false),
+                outputSchema: schema(IndexInfo.schema)),
+        ]
+    }
 
     /// A contract schema as an MCP tool schema (JSON Schema).
     private static func schema(_ schema: ContractSchema) -> Value {
@@ -108,13 +139,22 @@ public final class MCPServer: Sendable {
     private func run(_ name: String, _ arguments: [String: Value]) throws -> (Value, String) {
         let json = try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(arguments))
         switch name {
-        case "search": return try search(SearchRequest(json: json, naming: .arguments))
+        case "search":
+            // Keyword-only, a call that names no mode gets keyword (the schema's default here); vector_weight is
+            // not offered.
+            var json = json
+            if keywordOnly, case .object(var fields) = json {
+                if fields["mode"] == nil { fields["mode"] = .string(SearchMode.keyword.rawValue) }
+                if fields["vector_weight"] != nil { throw ToolError("vector_weight: this server searches by keyword only (it loads no model)") }
+                json = .object(fields)
+            }
+            return try search(SearchRequest(json: json, naming: .arguments))
         case "get_context": return try context(ContextRequest(json: json, naming: .arguments))
         case "get_document": return try document(DocumentRequest(json: json, naming: .arguments))
         case "index_info":
             _ = try ContractObject(json, MCPServer.infoRequest, naming: .arguments)
             return try info()
-        default: throw ToolError("no tool \(name); the tools are \(MCPServer.tools.map(\.name).joined(separator: ", "))")
+        default: throw ToolError("no tool \(name); the tools are \(tools.map(\.name).joined(separator: ", "))")
         }
     }
 
@@ -133,15 +173,24 @@ public final class MCPServer: Sendable {
 
     private func search(_ request: SearchRequest) throws -> (Value, String) {
         let searcher = self.searcher
-        if request.mode != .keyword, searcher.embedder == nil { throw ToolError("this server has no model loaded; use mode keyword") }
+        if request.mode != .keyword, searcher.embedder == nil {
+            throw ToolError("mode \(request.mode.rawValue): this server searches by keyword only (it loads no model); use mode keyword")
+        }
         let answer = try searcher.answer(request)
         var text = answer.results.isEmpty ? "no results for \(request.query)" : ""
         if let aliases = answer.aliasSummary { text = aliases + "\n\n" + text }
         for result in answer.results {
             let hit = result.hit
             text +=
-                "[\(hit.rank)] " + MCPServer.source(hit.passage) + "\n"
-                + Snippet.excerpt(hit.text, highlights: hit.highlights, width: 400) + "\n\n"
+                "[\(hit.rank)] score \(String(format: "%.4f", hit.score)) · " + MCPServer.source(hit.passage) + "\n"
+                + Snippet.excerpt(hit.text, highlights: hit.highlights, width: 400, lines: true) + "\n"
+            // The neighbours asked for (`context`), whole and in document order around the hit.
+            if let context = result.context, !context.isEmpty {
+                for passage in context.sorted(by: { $0.ordinal < $1.ordinal }) {
+                    text += "  \(passage.ordinal < hit.ordinal ? "before" : "after") [chunk_id \(passage.chunkId)]: " + passage.text + "\n"
+                }
+            }
+            text += "\n"
         }
         return (try MCPServer.value(answer), text.trimmingCharacters(in: .whitespacesAndNewlines))
     }

@@ -92,12 +92,16 @@ struct SearchCommand: ParsableCommand {
             if let rank = hit.keywordRank { why.append("keyword #\(rank)") }
             if let rank = hit.firstStageRank { why.append("first stage #\(rank)") }
             text += String(format: "%2d. %.4f  ", hit.rank, hit.score) + source + (why.isEmpty ? "" : "  [\(why.joined(separator: ", "))]") + "\n"
-            for before in item.context?.filter({ $0.ordinal < hit.ordinal }) ?? [] {
-                text += "    … " + Snippet.excerpt(before.text, highlights: [], width: 160, escape: shown) + "\n"
+            // Excerpts keep their line breaks (a table's rows stay rows), each line indented under the hit.
+            func indented(_ excerpt: String, _ first: String) -> String {
+                first + excerpt.replacingOccurrences(of: "\n", with: "\n      ") + "\n"
             }
-            text += "    " + Snippet.excerpt(hit.text, highlights: hit.highlights, width: 240, bold: terminal, escape: shown) + "\n"
+            for before in item.context?.filter({ $0.ordinal < hit.ordinal }) ?? [] {
+                text += indented(Snippet.excerpt(before.text, highlights: [], width: 160, lines: true, escape: shown), "    … ")
+            }
+            text += indented(Snippet.excerpt(hit.text, highlights: hit.highlights, width: 240, bold: terminal, lines: true, escape: shown), "    ")
             for after in item.context?.filter({ $0.ordinal > hit.ordinal }) ?? [] {
-                text += "    … " + Snippet.excerpt(after.text, highlights: [], width: 160, escape: shown) + "\n"
+                text += indented(Snippet.excerpt(after.text, highlights: [], width: 160, lines: true, escape: shown), "    … ")
             }
         }
         return text

@@ -233,7 +233,8 @@ final class MCPTests: XCTestCase {
         XCTAssertEqual(top["path"]?.stringValue, expected.path)
         guard case .text(let rendering, _, _)? = search.content.first else { return XCTFail("no text content") }
         // (After the aliases line: the default list widens 순이자마진 by NIM.)
-        XCTAssertTrue(rendering.hasPrefix("also searched: 순이자마진 → NIM\n\n[1] \(expected.path)"), rendering)
+        XCTAssertTrue(rendering.hasPrefix("also searched: 순이자마진 → NIM\n\n[1] score "), rendering)
+        XCTAssertTrue(rendering.contains(" · \(expected.path)"), rendering)
 
         let chunk = try XCTUnwrap(top["chunk_id"]), document = try XCTUnwrap(top["document_id"])
         let context = try await call("get_context", ["chunk_id": chunk, "neighbours": 1])
@@ -253,6 +254,77 @@ final class MCPTests: XCTestCase {
         try toServer.fileHandleForWriting.close()
         while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
         XCTAssertEqual(process.terminationStatus, 0)
+    }
+
+    /// A server process over `index`, initialized.
+    private func openSession(_ arguments: [String]) throws -> Session {
+        let session = try Session(arguments)
+        _ = try session.request(
+            "initialize",
+            ["protocolVersion": "2025-03-26", "capabilities": [String: Any](), "clientInfo": ["name": "korsearch-tests", "version": "1.0"]])
+        try session.send(["jsonrpc": "2.0", "method": "notifications/initialized"])
+        return session
+    }
+
+    /// What an agent reads is what it needs to act: each hit's text has its rank, score, chunk_id, document_id,
+    /// path, section and filing fields and the neighbours asked for, the table rows as rows; every tool declares
+    /// an output schema its structured answer keeps to; `--keyword-only` offers keyword as the only and default
+    /// mode, so an agent's first call (without a mode) succeeds.
+    func testTheTextCarriesWhatAnAgentActsOnAndKeywordOnlyOffersKeyword() throws {
+        let folder = try temporaryFolder()
+        let index = folder.appendingPathComponent("index").path
+        let indexed = try runKorsearch([
+            "index", repository.appendingPathComponent("Examples/corpus").path, "--index", index, "--model", model, "--quiet",
+        ])
+        XCTAssertEqual(indexed.status, 0, indexed.stderr)
+        let session = try openSession(["mcp", "--index", index, "--model", model])
+        let tools = try XCTUnwrap(try session.request("tools/list")["tools"] as? [[String: Any]])
+        for tool in tools { XCTAssertNotNil(tool["outputSchema"], "\(tool["name"] ?? "?") declares its output") }
+        let found = try session.call(
+            "search", ["query": "보증 잔액", "k": 2, "mode": "keyword", "context": 1, "filters": ["company": "00887766"]])
+        XCTAssertFalse(found.isError, found.text)
+        let top = try XCTUnwrap((found.structured?["results"] as? [[String: Any]])?.first)
+        let metadata = try XCTUnwrap(top["metadata"] as? [String: Any])
+        let first = try XCTUnwrap(found.text.components(separatedBy: "\n[2] ").first)
+        for expected in [
+            "[1] score \(String(format: "%.4f", try XCTUnwrap(top["score"] as? Double))) · ", "chunk_id \(try XCTUnwrap(top["chunk_id"] as? Int))",
+            "document_id \(try XCTUnwrap(top["document_id"] as? Int))", try XCTUnwrap(top["path"] as? String),
+            "IV. 우발부채 등에 관한 사항", try XCTUnwrap(metadata["company"] as? String), try XCTUnwrap(metadata["report_type"] as? String),
+            "rcept_no \(try XCTUnwrap(metadata["rcept_no"] as? String))",
+        ] {
+            XCTAssertTrue(first.contains(expected), "\(expected) in:\n\(first)")
+        }
+        for neighbour in top["context"] as? [[String: Any]] ?? [] {
+            let id = try XCTUnwrap(neighbour["chunk_id"] as? Int)
+            XCTAssertTrue(first.contains("[chunk_id \(id)]: "), "the neighbour \(id) is rendered:\n\(first)")
+        }
+        XCTAssertFalse((top["context"] as? [Any] ?? []).isEmpty)
+        // index_info's answer keeps to its declared schema.
+        let info = try XCTUnwrap(try session.call("index_info", [:]).structured)
+        let declared = try XCTUnwrap(
+            (tools.first { $0["name"] as? String == "index_info" }?["outputSchema"] as? [String: Any])?["properties"] as? [String: Any])
+        XCTAssertEqual(Set(info.keys).subtracting(declared.keys), [], "fields the schema does not declare")
+        let required = try XCTUnwrap(
+            (tools.first { $0["name"] as? String == "index_info" }?["outputSchema"] as? [String: Any])?["required"] as? [String])
+        XCTAssertEqual(Set(required).subtracting(info.keys), [], "declared required, missing")
+        try session.input.fileHandleForWriting.close()
+        session.process.waitUntilExit()
+
+        let keywordOnly = try openSession(["mcp", "--index", index, "--keyword-only"])
+        let offered = try XCTUnwrap(try keywordOnly.request("tools/list")["tools"] as? [[String: Any]])
+        let properties = try XCTUnwrap(
+            ((offered.first { $0["name"] as? String == "search" }?["inputSchema"] as? [String: Any])?["properties"] as? [String: Any]))
+        let mode = try XCTUnwrap(properties["mode"] as? [String: Any])
+        XCTAssertEqual(mode["enum"] as? [String], ["keyword"])
+        XCTAssertEqual(mode["default"] as? String, "keyword")
+        XCTAssertNil(properties["vector_weight"], "no vector weight without vectors")
+        let plain = try keywordOnly.call("search", ["query": "보증 잔액", "k": 2])
+        XCTAssertFalse(plain.isError, plain.text)
+        XCTAssertEqual(plain.structured?["mode"] as? String, "keyword")
+        let hybrid = try keywordOnly.call("search", ["query": "보증 잔액", "mode": "hybrid"])
+        XCTAssertTrue(hybrid.isError && hybrid.text.contains("keyword only"), hybrid.text)
+        try keywordOnly.input.fileHandleForWriting.close()
+        keywordOnly.process.waitUntilExit()
     }
 
     /// An index of one long document (60,000 characters: a `get_document` answer of about 200 KB, past a pipe's

@@ -7,19 +7,51 @@ public enum Snippet {
         excerpt(text, highlights: highlights(in: text, query: query), width: width, bold: bold)
     }
 
-    /// Up to `width` characters (Unicode scalars) of `text` on one line, starting a third of the width before
-    /// the first highlight, with the highlights (a hit's `highlights`) marked; `escape` is applied to the
-    /// text between the marks (the CLI's escaping of control characters), never to the marks.
+    /// Up to `width` characters (Unicode scalars) of `text`, starting about a third of the width before the
+    /// first highlight, with the highlights (a hit's `highlights`) marked; `escape` is applied to the text
+    /// between the marks (the CLI's escaping of control characters), never to the marks. The cuts fall between
+    /// words (at whitespace within a quarter of the width of where the width alone would cut), so an excerpt
+    /// never starts or ends inside a number or a Hangul word (`…24년` of `2024년`, `16.2…` of `16.2%`); only
+    /// a stretch without whitespace that long is cut where it must be. With `lines` the text's line breaks are
+    /// kept (a table's rows stay rows; blank lines are dropped), else the excerpt is one line.
     public static func excerpt(
-        _ text: String, highlights marks: [Range<Int>], width: Int = 240, bold: Bool = false,
+        _ text: String, highlights marks: [Range<Int>], width: Int = 240, bold: Bool = false, lines: Bool = false,
         escape: (String) -> String = { $0 }
     ) -> String {
-        let scalars = text.unicodeScalars.map { $0 == "\n" || $0 == "\r" ? " " : $0 }
+        let scalars = Array(text.unicodeScalars)
         let first = marks.first?.lowerBound ?? 0
         var start = max(0, first - width / 3)
-        let end = min(scalars.count, start + width)
+        var end = min(scalars.count, start + width)
         start = max(0, end - width)
-        func piece(_ range: Range<Int>) -> String { escape(String(String.UnicodeScalarView(scalars[range]))) }
+        let slack = max(8, width / 4)
+        func isSpace(_ index: Int) -> Bool { scalars[index].properties.isWhitespace }
+        // Forward to the next word's start (never past the first highlight).
+        if start > 0, !isSpace(start - 1) {
+            let limit = min(scalars.count, start + slack, marks.isEmpty ? scalars.count : max(start, first))
+            if let space = (start ..< limit).first(where: isSpace) { start = space }
+        }
+        while start < end, isSpace(start) { start += 1 }
+        // Back to the end of the last whole word (never into a highlight that starts before the cut).
+        if end < scalars.count, !isSpace(end) {
+            let floor = max(start, end - slack, marks.filter { $0.lowerBound < end }.map(\.upperBound).max().map { min($0, end) } ?? start)
+            if let space = (floor ..< end).reversed().first(where: isSpace) { end = space }
+        }
+        while end > start, isSpace(end - 1) { end -= 1 }
+        func piece(_ range: Range<Int>) -> String {
+            var view = String.UnicodeScalarView()
+            var blank = false
+            for scalar in scalars[range] {
+                let isBreak = scalar == "\n" || scalar == "\r"
+                if isBreak && lines {
+                    if !blank { view.append("\n") }
+                    blank = true
+                    continue
+                }
+                blank = false
+                view.append(isBreak ? " " : scalar)
+            }
+            return String(view).split(separator: "\n", omittingEmptySubsequences: false).map { escape(String($0)) }.joined(separator: "\n")
+        }
         var out = start > 0 ? "…" : ""
         var index = start
         let (open, close) = bold ? ("\u{1B}[1m", "\u{1B}[0m") : ("**", "**")

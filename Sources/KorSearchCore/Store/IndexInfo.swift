@@ -1,4 +1,5 @@
 import KorDocuments
+import KorEncoder
 
 /// A document format KorSearch reads, as `info` and the API list it (from `DocumentFormats`).
 public struct FormatInfo: Encodable, Sendable, Equatable {
@@ -130,6 +131,66 @@ public struct IndexInfo: Encodable, Sendable {
         lastIndexedAt = meta.lastIndexedAt
         self.skipped = skipped
     }
+
+    /// The answer's fields (`korsearch info --json`, `GET /v1/info`, the MCP `index_info` tool's output schema).
+    public static let schema: ContractSchema = {
+        let skipped = ContractSchema(
+            "SkippedFile", "A file left out of the index.", closed: true,
+            [
+                ContractField("path", .string, "its path relative to the indexed folder", required: true),
+                ContractField("reason", .string, "why it was left out", required: true),
+            ])
+        let format = ContractSchema(
+            "FormatInfo", "A document format korsearch reads.", closed: true,
+            [
+                ContractField("type", .string, "the type documents of the format have (what filters.types takes)", required: true),
+                ContractField("name", .string, "the format's name", required: true),
+                ContractField("extensions", .list(.string), "the file extensions read as it", required: true),
+            ])
+        let value = ContractSchema(
+            "FacetValue", "A value of a facet and how many documents have it.", closed: true,
+            [
+                ContractField("value", .string, "the value (what the filter of the same name takes)", required: true),
+                ContractField("documents", .integer, "documents with it", required: true),
+            ])
+        let facets = ContractSchema(
+            "Facets", "Documents counted by what they are, most documents first.", closed: true,
+            [
+                ContractField("company", .list(.object(value)), "by company (its matching key)", required: true),
+                ContractField("report_type", .list(.object(value)), "by report type", required: true),
+                ContractField("period", .list(.object(value)), "by period", required: true),
+            ])
+        return ContractSchema(
+            "IndexInfo", "What the index holds and how it was built.", closed: false,
+            [
+                ContractField("documents", .integer, "documents indexed", required: true),
+                ContractField("chunks", .integer, "passages indexed", required: true),
+                ContractField("vectors", .integer, "vectors in the vector index", required: true),
+                ContractField("distinct_vectors", .integer, "distinct vectors (passages with the same encoder input share one)", required: true),
+                ContractField("model", .string, "the model that embedded the passages (its hub id or folder)", required: true),
+                ContractField("model_fingerprint", .string, "a hash of the model's weights and tokenizer", required: true),
+                ContractField("dimension", .integer, "the vectors' dimension", required: true),
+                ContractField("pooling", .string, "how the model pools (mean, cls, max, lasttoken)", required: true),
+                ContractField("precision", .choice(Precision.allCases.map(\.rawValue)), "the precision it runs at", required: true),
+                ContractField("query_prompt", .string, "the prompt put before queries (empty when none)", required: true),
+                ContractField("passage_prompt", .string, "the prompt put before passages (empty when none)", required: true),
+                ContractField("faiss", .string, "the vector index as built (Flat, IVF4096,SQ8, pgvector's HNSW)", required: true),
+                ContractField("faiss_setting", .string, "what the index asks for: auto or a FAISS factory string"),
+                ContractField("chunk_tokens", .integer, "most model tokens a passage", required: true),
+                ContractField("chunk_overlap", .integer, "tokens repeated from one passage into the next", required: true),
+                ContractField("reranker", .string, "the index's default reranker"),
+                ContractField("keyword_dictionary", .list(.string), "words the keyword terms keep whole", required: true),
+                ContractField("keyword_aliases", .list(.list(.string)), "the index's own alias groups", required: true),
+                ContractField("default_aliases", .boolean, "whether the default alias list applies too", required: true),
+                ContractField("vector_weight", .number, "the hybrid weight used when a search sets none", required: true),
+                ContractField("vector_weight_source", .string, "how the stored weight was chosen"),
+                ContractField("folder", .string, "the folder last indexed"),
+                ContractField("last_indexed_at", .string, "when it was last indexed (ISO 8601)"),
+                ContractField("skipped", .list(.object(skipped)), "files left out, with why", required: true),
+                ContractField("formats", .list(.object(format)), "the formats this korsearch reads", required: true),
+                ContractField("facets", .object(facets), "documents counted by company, report type and period", required: true),
+            ])
+    }()
 
     enum CodingKeys: String, CodingKey {
         case documents, chunks, vectors, model, dimension, faiss, precision, pooling, folder, skipped, formats, facets, reranker
