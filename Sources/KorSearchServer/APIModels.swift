@@ -12,7 +12,9 @@ enum EmbeddingInput: Decodable {
         } else if let texts = try? container.decode([String].self) {
             self = .texts(texts)
         } else {
-            throw APIError.badRequest("input must be a string or an array of strings (token arrays are not supported)", param: "input")
+            throw APIError.badRequest(
+                "input must be a string or an array of strings: token arrays are another model's tokens (LangChain's OpenAIEmbeddings sends tiktoken ids unless check_embedding_ctx_length=False)",
+                param: "input")
         }
     }
 }
@@ -79,4 +81,17 @@ extension KnownFields {
 
 extension EmbeddingRequest: KnownFields {
     static let fields: Set<String> = ["input", "model", "encoding_format", "dimensions", "user"]
+}
+
+/// `GET /v1/models` as OpenAI answers it: the one model this server embeds with, by its name (the index's model
+/// id, a folder by its own name — never the server's path).
+struct ModelList: Encodable {
+    struct Model: Encodable {
+        let id: String
+        let object = "model"
+        let created = 0
+        let owned_by = "korsearch"
+    }
+    let object = "list"
+    let data: [Model]
 }

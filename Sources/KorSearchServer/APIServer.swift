@@ -63,7 +63,7 @@ public final class APIServer: Sendable {
     ) throws {
         let opened = try OpenedIndex.open(
             location, model: model, precision: precision, reranker: reranker, defaultReranker: defaultReranker, warn: warn)
-        modelName = opened.modelName
+        modelName = ModelIdentity.displayName(opened.modelName)
         embedder = opened.embedder!
         holder = try IndexHolder(opened: opened, location: location, warn: warn)
         batcher = EmbeddingBatcher(embedder: embedder, window: configuration.batchWindow)
@@ -104,6 +104,15 @@ public final class APIServer: Sendable {
                 body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
         }
         router.post("v1/embeddings") { request, context in try await self.embeddings(request, context) }
+        // OpenAI's model list: the one model this server embeds with (clients list models before they embed).
+        router.get("v1/models") { _, _ in JSONResponse.make(ModelList(data: [ModelList.Model(id: self.modelName)])) }
+        router.get("v1/models/**") { request, _ in
+            let asked = String(request.uri.path.dropFirst("/v1/models/".count)).removingPercentEncoding ?? ""
+            guard asked == self.modelName else {
+                throw APIError(status: .notFound, message: "no model \(asked); this server embeds with \(self.modelName)", param: "model")
+            }
+            return JSONResponse.make(ModelList.Model(id: self.modelName))
+        }
         router.post("v1/search") { request, context in try await self.search(request, context) }
         router.get("v1/info") { _, _ in try await self.info() }
         router.get("v1/documents/:id") { request, context in
@@ -231,7 +240,7 @@ public final class APIServer: Sendable {
         }
         return JSONResponse.make(
             EmbeddingResponse(
-                data: items, model: body.model ?? modelName,
+                data: items, model: modelName,
                 usage: .init(prompt_tokens: tokens, total_tokens: tokens)))
     }
 

@@ -81,6 +81,8 @@ enum OpenAPIDocument {
               "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
               "responses": {"200": {"description": "The chunk", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PassageContext"}}}}, "404": {"description": "Not found", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}},
             "/v1/info": {"get": {"summary": "What the index holds", "responses": {"200": {"description": "Counts, model, FAISS type"}}}},
+            "/v1/models": {"get": {"summary": "OpenAI's model list: the one model this server embeds with, by name", "responses": {"200": {"description": "{object: list, data: [{id, object: model, created, owned_by}]}"}}}},
+            "/v1/models/{model}": {"get": {"summary": "The model, when it is this server's", "parameters": [{"name": "model", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": {"200": {"description": "{id, object: model, created, owned_by}"}, "404": {"description": "Not this server's model", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}},
             "/health": {"get": {"summary": "Liveness", "security": [], "responses": {"200": {"description": "ok"}}}},
             "/openapi.json": {"get": {"summary": "This document", "security": [], "responses": {"200": {"description": "OpenAPI"}}}}
           }

@@ -28,3 +28,15 @@ final class DisplayWidthTests: XCTestCase {
         XCTAssertEqual(DisplayWidth.prefix("한빛a전자", columns: 4), "한빛")
     }
 }
+
+/// A model's name as people and API clients see it.
+final class ModelDisplayNameTests: XCTestCase {
+    func testHubIdsCacheFoldersAndOtherFolders() {
+        XCTAssertEqual(ModelIdentity.displayName("BAAI/bge-m3"), "BAAI/bge-m3")
+        XCTAssertEqual(ModelIdentity.displayName("nlpai-lab/KURE-v1@a1b2c3"), "nlpai-lab/KURE-v1")
+        XCTAssertEqual(ModelIdentity.displayName("/root/.cache/huggingface/hub/models--BAAI--bge-m3/snapshots/5617a9f/"), "BAAI/bge-m3")
+        XCTAssertEqual(ModelIdentity.displayName("/srv/models/mdeberta-tiny-safetensors"), "mdeberta-tiny-safetensors")
+        XCTAssertEqual(ModelIdentity.displayName("./models/ko-small/"), "ko-small")
+        XCTAssertEqual(ModelIdentity.displayName("models/sub/ko-small"), "ko-small")
+    }
+}

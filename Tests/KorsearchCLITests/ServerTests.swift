@@ -101,7 +101,18 @@ final class ServerTests: XCTestCase {
             let vector = try XCTUnwrap(item["embedding"] as? [Double])
             XCTAssertLessThan(zip(vector, reference).map { abs($0 - $1) }.max()!, 1e-5)
         }
-        XCTAssertEqual(embedded.object?["model"] as? String, "text-embedding-korsearch")
+        // The model is named as this server's (the folder's name, never its path), whatever the client sent, as
+        // OpenAI's /v1/models lists it.
+        XCTAssertEqual(embedded.object?["model"] as? String, "mdeberta-tiny-safetensors")
+        let models = try call(server, "GET", "/v1/models")
+        XCTAssertEqual(models.status, 200)
+        XCTAssertEqual(models.object?["object"] as? String, "list")
+        let listed = try XCTUnwrap((models.object?["data"] as? [[String: Any]])?.first)
+        XCTAssertEqual(listed["id"] as? String, "mdeberta-tiny-safetensors")
+        XCTAssertEqual(listed["object"] as? String, "model")
+        XCTAssertEqual(try call(server, "GET", "/v1/models/mdeberta-tiny-safetensors").object?["id"] as? String, "mdeberta-tiny-safetensors")
+        XCTAssertEqual(try call(server, "GET", "/v1/models/text-embedding-3-small").status, 404)
+        XCTAssertFalse(String(describing: try call(server, "GET", "/v1/info").object?["model"] ?? "").contains("/"), "no server path")
         let usage = try XCTUnwrap(embedded.object?["usage"] as? [String: Int])
         XCTAssertEqual(usage["prompt_tokens"], usage["total_tokens"])
         XCTAssertGreaterThan(usage["prompt_tokens"] ?? 0, 4)

@@ -26,6 +26,21 @@ public struct ModelIdentity: Sendable, Equatable {
     /// is allowed, while adding to the index at another precision is not.
     public var precision = Precision.fp32
 
+    /// A model's name to show people and API clients, from the name the user gave: a hub id as it is
+    /// (`BAAI/bge-m3`, revision dropped), a folder in a Hugging Face cache as its hub id
+    /// (`…/models--BAAI--bge-m3/snapshots/…` → `BAAI/bge-m3`), any other folder by its own name — never a
+    /// server's path.
+    public static func displayName(_ id: String) -> String {
+        let parts = id.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        if let cached = parts.first(where: { $0.hasPrefix("models--") }) {
+            let name = cached.dropFirst("models--".count).components(separatedBy: "--")
+            if name.count >= 2 { return name.joined(separator: "/") }
+        }
+        let isPath = id.hasPrefix("/") || id.hasPrefix(".") || id.hasPrefix("~") || parts.count != 2 || FileManager.default.fileExists(atPath: id)
+        if !isPath { return String(id.split(separator: "@").first ?? Substring(id)) }
+        return parts.last(where: { $0 != "." && $0 != ".." }) ?? id
+    }
+
     /// The identity of a model folder.
     public init(id: String, directory: URL, dimension: Int) throws {
         self.id = id
