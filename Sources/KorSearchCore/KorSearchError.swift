@@ -15,6 +15,8 @@ public struct KorSearchError: Error, CustomStringConvertible, Equatable, Sendabl
         public static let locked = Kind(name: "locked")
         /// An argument is invalid (an empty query, a bad FAISS factory string, ...).
         public static let invalidArgument = Kind(name: "invalid argument")
+        /// A model named by a path that does not exist.
+        public static let modelNotFound = Kind(name: "model not found")
         /// The folder to index cannot be read.
         public static let folderNotFound = Kind(name: "folder not found")
         /// FAISS refused an operation.

@@ -127,7 +127,17 @@ final class WriterLock {
 
     /// Takes the lock, or fails at once saying which process holds it.
     init(_ directory: EmbeddedLocation) throws {
-        try FileManager.default.createDirectory(at: directory.url, withIntermediateDirectories: true)
+        // Each missing folder made in turn, so a failure names the system's reason (Foundation's is a code).
+        var missing: [String] = []
+        var path = directory.url.standardizedFileURL.path
+        var info = stat()
+        while !path.isEmpty, path != "/", stat(path, &info) != 0 {
+            missing.append(path)
+            path = (path as NSString).deletingLastPathComponent
+        }
+        for folder in missing.reversed() where mkdir(folder, 0o755) != 0 && errno != EEXIST {
+            throw KorSearchError(.catalog, "cannot create the index directory \(directory.url.path): \(String(cString: strerror(errno)))")
+        }
         // The descriptor becomes the lock's only once the lock is held: a lock that was not taken has no
         // descriptor to release, so its deinit never touches a number another thread may have been given since
         // (truncating, unlocking or closing that thread's file — an index's catalog, in one process with two

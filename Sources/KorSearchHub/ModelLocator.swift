@@ -42,7 +42,7 @@ public enum ModelLocator {
                 throw KorSearchError(.invalidArgument, "model \(spec) is a file, not a model folder (config.json, weights, spm.model)")
             }
             throw KorSearchError(
-                .invalidArgument, "model \(spec) is neither a folder nor a hub id such as \(defaultModel): the folder does not exist")
+                .modelNotFound, "model \(spec) is neither a folder nor a hub id such as \(defaultModel): the folder does not exist")
         }
         return try hub.snapshot(id.repository, revision: id.revision)
     }

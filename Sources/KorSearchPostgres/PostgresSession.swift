@@ -80,6 +80,20 @@ final class PostgresSession: @unchecked Sendable {
     /// The SQLSTATE of a connection that failed or was lost (class 08, connection exception).
     static let connectionFailure = "08006"
 
+    /// Why a connection failed, in words instead of SwiftNIO's nested error text (kept when none fits).
+    static func plainCause(_ raw: String, _ location: PostgresLocation) -> String {
+        let host = "\(location.host):\(location.port)"
+        if raw.contains("Connection refused") { return "connection refused: nothing listens on \(host) (is PostgreSQL running there?)" }
+        if raw.contains("UnknownHost") || raw.contains("Name or service not known") || raw.contains("nodename nor servname") {
+            return "no such host \(location.host)"
+        }
+        if raw.localizedCaseInsensitiveContains("timed out") || raw.localizedCaseInsensitiveContains("timeout") {
+            return "no answer from \(host) (timed out)"
+        }
+        if raw.contains("Network is unreachable") || raw.contains("No route to host") { return "\(host) cannot be reached from here" }
+        return raw
+    }
+
     /// A PostgresNIO error as one line: the server's message and SQLSTATE, or why the connection failed.
     static func describe(_ error: any Error, _ location: PostgresLocation, connecting: Bool) -> KorSearchError {
         if let error = error as? KorSearchError { return error }
@@ -95,7 +109,7 @@ final class PostgresSession: @unchecked Sendable {
             return KorSearchError(.store, "PostgreSQL at \(location): \(message)\(detail) [\(state)]", code: state)
         }
         if connecting || error.code == .connectionError || error.code == .serverClosedConnection {
-            let cause = error.underlying.map { "\($0)" } ?? "\(error.code)"
+            let cause = plainCause(error.underlying.map { "\($0)" } ?? "\(error.code)", location)
             return KorSearchError(.store, "cannot connect to PostgreSQL at \(location): \(cause)", code: connectionFailure)
         }
         return KorSearchError(.store, "PostgreSQL at \(location): \(error.code)")

@@ -70,6 +70,15 @@ public final class APIServer: Sendable {
         self.configuration = configuration
     }
 
+    /// What is served, in a line: documents, passages, the model and its precision, the reranker.
+    public var summary: String {
+        let info = try? holder.searcher.index.info()
+        var text = info.map { "\($0.documents) documents, \($0.chunks) passages; " } ?? ""
+        text += "model \(modelName) (\(info?.precision ?? "?"))"
+        if let reranker = holder.searcher.reranker { text += ", reranker \(ModelIdentity.displayName(reranker.name))" }
+        return text
+    }
+
     /// Serves until SIGINT or SIGTERM, then finishes the requests in flight and returns.
     /// `onListening` hears the bound port.
     public func run(onListening: @escaping @Sendable (Int) -> Void) async throws {

@@ -209,9 +209,10 @@ struct RemoveCommand: ParsableCommand {
         writeOutput("removed \(removed.count) of \(paths.count) documents\n")
         let missing = paths.filter { !removed.contains($0) }
         if !missing.isEmpty {
+            // None found: what was named does not exist (66); some: part of what was asked (1).
             throw CommandFailure(
                 "not in the index (paths are relative to the indexed folder, as `korsearch search` prints them): "
-                    + missing.map(shown).joined(separator: ", "), code: ExitCodes.noInput)
+                    + missing.map(shown).joined(separator: ", "), code: removed.isEmpty ? ExitCodes.noInput : 1)
         }
     }
 }

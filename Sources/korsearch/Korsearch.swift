@@ -68,7 +68,7 @@ enum ExitCodes {
         if let error = error as? KorSearchError {
             switch error.kind {
             case .invalidArgument: return usage
-            case .indexNotFound, .folderNotFound: return noInput
+            case .indexNotFound, .folderNotFound, .modelNotFound: return noInput
             case .corruptIndex, .modelMismatch: return data
             case .locked: return temporary
             case .store, .hub, .network: return unavailable

@@ -25,7 +25,7 @@ struct ModelOptions: ParsableArguments {
 
 /// `--index DIR` or `--store URL`, shared by the commands that use an index.
 struct IndexOptions: ParsableArguments {
-    @Option(name: .long, help: "The index directory (default: Indexes/default).")
+    @Option(name: .long, help: "The index directory (default: $KORSEARCH_INDEX, else Indexes/default).")
     var index: String?
 
     @Option(
@@ -39,10 +39,15 @@ struct IndexOptions: ParsableArguments {
         if index != nil, store != nil { throw ValidationError("give --index DIR or --store URL, not both") }
     }
 
-    /// Whether neither --index, --store nor $KORSEARCH_STORE named the index (it is `Indexes/default` under
-    /// the current folder).
+    /// A variable of the environment, nil when unset or empty.
+    private static func environment(_ name: String) -> String? {
+        ProcessInfo.processInfo.environment[name].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// Whether neither --index, --store, $KORSEARCH_INDEX nor $KORSEARCH_STORE named the index (it is
+    /// `Indexes/default` under the current folder).
     var usesDefault: Bool {
-        index == nil && store == nil && (ProcessInfo.processInfo.environment["KORSEARCH_STORE"] ?? "").isEmpty
+        index == nil && store == nil && IndexOptions.environment("KORSEARCH_INDEX") == nil && IndexOptions.environment("KORSEARCH_STORE") == nil
     }
 
     /// The index to read: when it is the default and there is none, an error that says which index was
@@ -59,12 +64,21 @@ struct IndexOptions: ParsableArguments {
         }
     }
 
-    /// The index named by the options, else by $KORSEARCH_STORE, else the default directory.
+    /// The index named by the options (`--index DIR`, `--store URL`), else by the environment
+    /// (`$KORSEARCH_INDEX`, a directory, or `$KORSEARCH_STORE`, a PostgreSQL store; not both), else the default
+    /// directory.
     var location: IndexLocation {
         get throws {
             if let index { return try IndexLocation(index: index, store: nil) }
-            let store = store ?? ProcessInfo.processInfo.environment["KORSEARCH_STORE"]
-            return try IndexLocation(index: "Indexes/default", store: store)
+            if let store { return try IndexLocation(index: "Indexes/default", store: store) }
+            let directory = IndexOptions.environment("KORSEARCH_INDEX"), url = IndexOptions.environment("KORSEARCH_STORE")
+            if directory != nil, url != nil {
+                throw CommandFailure(
+                    "KORSEARCH_INDEX and KORSEARCH_STORE are both set; unset one, or name the index with --index DIR or --store URL",
+                    code: ExitCodes.usage)
+            }
+            if let directory { return try IndexLocation(index: directory, store: nil) }
+            return try IndexLocation(index: "Indexes/default", store: url)
         }
     }
 }

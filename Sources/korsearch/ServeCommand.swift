@@ -42,6 +42,11 @@ struct ServeCommand: AsyncParsableCommand {
         if !(0 ... 1000).contains(batchWindowMs) { throw ValidationError("--batch-window-ms must be between 0 and 1000") }
     }
 
+    /// Whether `host` is this machine's loopback (reachable from this machine only).
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+
     func run() async throws {
         var configuration = ServerConfiguration()
         configuration.host = host
@@ -56,9 +61,26 @@ struct ServeCommand: AsyncParsableCommand {
             defaultReranker: !reranker.noRerank,
             configuration: configuration, warn: { warn($0) })
         let host = self.host
-        try await server.run { port in
-            FileHandle.standardError.write(
-                Data("korsearch: listening on http://\(host):\(port)\nkorsearch: OpenBLAS kernels \(BLASRuntime.core)\n".utf8))
+        let served = try target.existingLocation.description
+        let summary = server.summary
+        let open = configuration.apiKey == nil && !ServeCommand.isLoopback(host)
+        do {
+            try await server.run { port in
+                var lines = "korsearch: serving \(shown(served)) — \(summary)\n"
+                if open {
+                    lines +=
+                        "warning: listening beyond this machine (\(host)) without an API key: anyone who can reach port \(port) can search the index and read its documents; set --api-key or KORSEARCH_API_KEY\n"
+                }
+                lines += "korsearch: listening on http://\(host):\(port) (the search page at /, the API under /v1, /openapi.json)\n"
+                lines += "korsearch: OpenBLAS kernels \(BLASRuntime.core)\n"
+                FileHandle.standardError.write(Data(lines.utf8))
+            }
+        } catch  where "\(error)".contains("Address already in use") || "\(error)".contains("errno: 98") {
+            throw CommandFailure(
+                "port \(port) on \(host) is in use by another program; choose another with --port", code: ExitCodes.unavailable)
+        } catch  where "\(error)".contains("Cannot assign requested address") || "\(error)".contains("errno: 99") {
+            throw CommandFailure(
+                "\(host) is not an address of this machine; give one it has with --host (127.0.0.1, 0.0.0.0)", code: ExitCodes.unavailable)
         }
         FileHandle.standardError.write(Data("korsearch: stopped\n".utf8))
     }

@@ -70,7 +70,7 @@ final class ContractTests: XCTestCase {
             (#"{"query": "금리", "filters": {"types": "pdf"}}"#, .json, "filters.types must be an array of strings"),
             (
                 #"{"query": "금리", "filters": {"modified_after": "soon"}}"#, .json,
-                "filters.modified_after must be a date (YYYY-MM-DD or ISO 8601), not soon"
+                "filters.modified_after must be a date (YYYY-MM-DD or ISO 8601; YYYYMMDD and YYYY.MM.DD too), not soon"
             ),
             (#"{"query": "금리", "filters": {"period": "2024-Q9"}}"#, .json, "the period \"2024-Q9\" is not YYYY, YYYY-H1/H2 or YYYY-Q1..Q4"),
             (#"{"query": "금리", "filters": 3}"#, .json, "filters must be an object"),

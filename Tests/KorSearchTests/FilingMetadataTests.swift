@@ -52,6 +52,29 @@ final class FilingMetadataTests: XCTestCase {
         return (directory, summary)
     }
 
+    /// Periods and days as people and DART write them, in the stored form; what is not one is refused naming
+    /// the forms.
+    func testPeriodsAndDaysAsPeopleWriteThem() throws {
+        let periods = [
+            "2024년 3분기": "2024-Q3", "2024 3Q": "2024-Q3", "2024년3분기": "2024-Q3", "2024년 상반기": "2024-H1", "2024년 반기": "2024-H1",
+            "2024년 하반기": "2024-H2", "2024 1H": "2024-H1", "2024년": "2024", "2024-q3": "2024-Q3", "2024Q3": "2024-Q3", "2024": "2024",
+        ]
+        for (written, stored) in periods { XCTAssertEqual(FilingMetadata.period(written), stored, written) }
+        for bad in ["2024년 5분기", "3분기", "2024 3H", "24년 3분기"] { XCTAssertNil(FilingMetadata.period(bad), bad) }
+        for (written, stored) in ["2024-08-01": "2024-08-01", "20240801": "2024-08-01", "2024.08.01": "2024-08-01", "2024/08/01": "2024-08-01"] {
+            XCTAssertEqual(SearchFilters.day(written), stored, written)
+            XCTAssertEqual(SearchFilters(filedAfter: written).filedAfter, stored)
+        }
+        for bad in ["2024-02-30", "2024.08-01", "240801", "2024-8-1"] {
+            XCTAssertNil(SearchFilters.day(bad), bad)
+            XCTAssertThrowsError(try SearchFilters(filedBefore: bad).validate(), bad) { error in
+                XCTAssertTrue("\(error)".contains("is not a day as YYYY-MM-DD, YYYYMMDD or YYYY.MM.DD"), "\(error)")
+            }
+        }
+        XCTAssertEqual(SearchFilters(period: "2024년 3분기").period, "2024-Q3")
+        XCTAssertEqual(SearchFilters.date(from: "20240801"), SearchFilters.date(from: "2024-08-01"))
+    }
+
     func testFieldsFromManifestsFilingsAndTitles() throws {
         let folder = try temporaryFolder()
         try FilingFolder.write(folder)
@@ -124,7 +147,7 @@ final class FilingMetadataTests: XCTestCase {
         XCTAssertThrowsError(try searcher.search("유동성", limit: 3, mode: .keyword, filters: SearchFilters(period: "2024-Q5"))) {
             XCTAssertTrue("\($0)".contains("is not YYYY, YYYY-H1/H2 or YYYY-Q1..Q4"), "\($0)")
         }
-        XCTAssertThrowsError(try searcher.search("유동성", limit: 3, mode: .keyword, filters: SearchFilters(filedAfter: "2024/11/01")))
+        XCTAssertThrowsError(try searcher.search("유동성", limit: 3, mode: .keyword, filters: SearchFilters(filedAfter: "2024-11-31")))
     }
 
     func testEvalTakesEachQuestionsFilters() throws {

@@ -9,6 +9,8 @@ import XCTest
 final class ConventionsCLITests: XCTestCase {
     private let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     private var model: String { repository.appendingPathComponent("Tests/Fixtures/models/mdeberta-tiny-safetensors").path }
+    /// Another model of the same shape, which did not build the test indexes.
+    private var otherModel: String { repository.appendingPathComponent("Tests/Fixtures/models/mdeberta-tiny-bf16-safetensors").path }
     private var binary: String { Bundle.main.bundleURL.appendingPathComponent("korsearch").path }
 
     /// Runs a shell line in `folder` (for a current folder of its own, or arguments that are not UTF-8).
@@ -19,6 +21,7 @@ final class ConventionsCLITests: XCTestCase {
                 environment: ["KORSEARCH": binary, "MODEL": model]))
     }
 
+    /// Every exit code of CommandLine.md's table, each caused as a user would (130 for Ctrl-C: ProgressTests).
     func testVersionAndExitCodes() throws {
         let version = try runKorsearch(["--version"])
         XCTAssertEqual(version.status, 0)
@@ -42,8 +45,16 @@ final class ConventionsCLITests: XCTestCase {
             ),
             (["search", "금리", "--index", folder.appendingPathComponent("none").path], 66, "no index at"),
             (
-                ["remove", "b.txt", "./a.txt", "--index", index], 66,
+                ["remove", "b.txt", "./a.txt", "--index", index], 1,
                 "not in the index (paths are relative to the indexed folder, as `korsearch search` prints them): b.txt"
+            ),
+            (["remove", "b.txt", "--index", index], 66, "not in the index"),
+            (["search", "금리", "--index", index, "--model", "/nonexistent/model"], 66, "model /nonexistent/model is neither a folder"),
+            (["search", "금리", "--index", index, "--model", otherModel], 65, "was built by model"),
+            (["info", "--store", "postgres://korsearch@127.0.0.1:1/postgres"], 69, "cannot connect to PostgreSQL"),
+            (
+                ["index", folder.path, "--index", "/dev/null/index", "--model", model], 74,
+                "cannot create the index directory /dev/null/index: Not a directory"
             ),
             (["eval", "--index", index, "--qrels", qrels.path, "--mode", "keyword"], 64, "is not UTF-8 text"),
             (["embed", "--model", model, "--frobnicate"], 64, "Usage: korsearch embed"),
@@ -54,6 +65,19 @@ final class ConventionsCLITests: XCTestCase {
             XCTAssertEqual(result.status, status, "\(arguments): \(result.stderr)")
             XCTAssertTrue(result.stderr.contains(message), "\(arguments): \(result.stderr)")
         }
+        // 75: another writer holds the index's lock (util-linux's flock, as a second process would hold it).
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
+        holder.arguments = ["--no-fork", index + "/write.lock", "sleep", "30"]
+        try holder.run()
+        XCTAssertTrue(
+            eventually {
+                (try? runKorsearch(["index", folder.path, "--index", index, "--quiet"]))?.stderr.contains("is being written by process") == true
+            })
+        let locked = try runKorsearch(["index", folder.path, "--index", index, "--quiet"])
+        XCTAssertEqual(locked.status, 75, locked.stderr)
+        holder.terminate()
+        holder.waitUntilExit()
         // The remove above removed a.txt (given as ./a.txt); --type is case-insensitive.
         XCTAssertEqual(try runKorsearch(["info", "--index", index, "--json"]).stdout.contains("\"documents\":0"), true)
         XCTAssertEqual(try runKorsearch(["search", "금리", "--index", index, "--type", "TXT", "--mode", "keyword"]).status, 0)
@@ -87,5 +111,14 @@ final class ConventionsCLITests: XCTestCase {
         XCTAssertEqual(recorded, work.appendingPathComponent("model").path, "the model folder, absolute")
         let elsewhere = try runKorsearch(["search", "환율", "--index", work.appendingPathComponent("Indexes/default").path, "--mode", "vector"])
         XCTAssertEqual(elsewhere.status, 0, elsewhere.stderr)
+        // $KORSEARCH_INDEX names the index from anywhere; with $KORSEARCH_STORE too it is ambiguous.
+        let named = try runKorsearch(
+            ["search", "환율", "--mode", "keyword"], environment: ["KORSEARCH_INDEX": work.appendingPathComponent("Indexes/default").path])
+        XCTAssertEqual(named.status, 0, named.stderr)
+        XCTAssertTrue(named.stdout.contains("a.txt"), named.stdout)
+        let both = try runKorsearch(
+            ["search", "환율", "--mode", "keyword"], environment: ["KORSEARCH_INDEX": "x", "KORSEARCH_STORE": "postgres://a@b/c"])
+        XCTAssertEqual(both.status, 64, both.stderr)
+        XCTAssertTrue(both.stderr.contains("KORSEARCH_INDEX and KORSEARCH_STORE are both set"), both.stderr)
     }
 }

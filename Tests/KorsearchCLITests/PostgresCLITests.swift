@@ -124,7 +124,11 @@ final class PostgresCLITests: XCTestCase {
         let cases: [([String], String)] = [
             (
                 ["info", "--store", "postgres://korsearch@127.0.0.1:1/postgres"],
-                "cannot connect to PostgreSQL at postgres://korsearch@127.0.0.1:1/postgres"
+                "cannot connect to PostgreSQL at postgres://korsearch@127.0.0.1:1/postgres: connection refused: nothing listens on 127.0.0.1:1 (is PostgreSQL running there?)"
+            ),
+            (
+                ["info", "--store", "postgres://korsearch@no-such-host.invalid:5432/postgres"],
+                "cannot connect to PostgreSQL at postgres://korsearch@no-such-host.invalid:5432/postgres: no such host no-such-host.invalid"
             ),
             (["info", "--store", "mysql://a@b/c"], "is not a postgres:// URL"),
             (["info", "--store", "postgres://u:hunter2@127.0.0.1/db?schema=UPPER"], "a schema name is lowercase"),
@@ -137,6 +141,10 @@ final class PostgresCLITests: XCTestCase {
             XCTAssertTrue(result.stderr.contains(message), "\(arguments): \(result.stderr)")
             XCTAssertFalse(result.stderr.contains("hunter2"), "no password in messages")
             XCTAssertFalse(result.stderr.contains("Fatal error"))
+            if message.hasPrefix("cannot connect") {
+                XCTAssertEqual(result.status, 69)
+                XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, "one line: \(result.stderr)")
+            }
         }
         let store = try testStoreURL("errors")
         let missing = try runKorsearch(["search", "금리", "--store", store])

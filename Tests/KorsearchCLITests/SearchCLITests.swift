@@ -71,8 +71,19 @@ final class SearchCLITests: XCTestCase {
         let badPeriod = try runKorsearch(["search", "보증", "--index", index, "--period", "2024-Q5"])
         XCTAssertEqual(badPeriod.status, 64, badPeriod.stderr)
         XCTAssertTrue(badPeriod.stderr.contains("is not YYYY, YYYY-H1/H2 or YYYY-Q1..Q4"), badPeriod.stderr)
-        let badDate = try runKorsearch(["search", "보증", "--index", index, "--filed-after", "2024/08/01"])
+        let badDate = try runKorsearch(["search", "보증", "--index", index, "--filed-after", "2024-13-01"])
         XCTAssertEqual(badDate.status, 64, badDate.stderr)
+        // DART's own day form and a Korean period give what the canonical forms give.
+        func paths(_ arguments: [String]) throws -> [String] {
+            let run = try runKorsearch(["search", "보증", "--index", index, "--json", "--mode", "keyword"] + arguments)
+            XCTAssertEqual(run.status, 0, run.stderr)
+            return ((try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])?["results"] as? [[String: Any]])?
+                .compactMap { $0["path"] as? String } ?? []
+        }
+        let canonical = try paths(["--filed-after", "2024-08-01", "--period", "2024-H1"])
+        XCTAssertFalse(canonical.isEmpty)
+        XCTAssertEqual(try paths(["--filed-after", "20240801", "--period", "2024년 상반기"]), canonical)
+        XCTAssertEqual(try paths(["--filed-after", "2024.08.01", "--period", "2024 1H"]), canonical)
         let info = try JSONSerialization.jsonObject(with: Data(try runKorsearch(["info", "--index", index, "--json"]).stdout.utf8)) as? [String: Any]
         let companies = ((info?["facets"] as? [String: Any])?["company"] as? [[String: Any]]) ?? []
         XCTAssertEqual(companies.first?["value"] as? String, "한빛전자")

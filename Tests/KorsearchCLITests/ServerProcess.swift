@@ -70,19 +70,24 @@ final class ServerProcess: @unchecked Sendable {
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         test.addTeardownBlock { if process.isRunning { process.terminate(); process.waitUntilExit() } }
-        // The first line on stderr announces the port.
-        var line = Data()
+        // What is served, then the line that announces the port.
+        var banner = Data()
         let deadline = Date(timeIntervalSinceNow: 60)
-        while !line.contains(0x0A), Date() < deadline {
+        while !String(decoding: banner, as: UTF8.self).contains("listening on http://") || banner.last != 0x0A, Date() < deadline {
             let byte = errors.fileHandleForReading.readData(ofLength: 1)
             if byte.isEmpty { break }
-            line.append(byte)
+            banner.append(byte)
         }
-        let text = String(decoding: line, as: UTF8.self)
+        let text = String(decoding: banner, as: UTF8.self)
         let address = try XCTUnwrap(
-            text.range(of: "http://").map { String(text[$0.lowerBound...]).trimmingCharacters(in: .whitespacesAndNewlines) }, text)
-        return ServerProcess(process: process, base: try XCTUnwrap(URL(string: address)), errors: errors)
+            text.range(of: "http://").map { String(text[$0.lowerBound...].prefix { !$0.isWhitespace }) }, text)
+        let server = ServerProcess(process: process, base: try XCTUnwrap(URL(string: address)), errors: errors)
+        server.banner = text
+        return server
     }
+
+    /// What it printed up to the line that announced the port: what it serves and where.
+    private(set) var banner = ""
 }
 
 /// Copies Examples/corpus into `folder`/corpus and indexes it into `folder`/index; returns the index path.

@@ -287,4 +287,27 @@ final class ServerTests: XCTestCase {
         XCTAssertTrue(served, "the right answers again")
         XCTAssertEqual(try call(server, "GET", "/health").status, 200, "the server is alive")
     }
+
+    /// `serve` says what it serves; a port in use and a host that is not this machine's are one clear line and
+    /// exit 69 (not SwiftNIO's error text); listening beyond loopback without a key is warned about.
+    func testServeSaysWhatItServesAndRefusesABusyPortClearly() throws {
+        let folder = try temporaryFolder()
+        let index = try buildIndex(folder)
+        let server = try start(index: index)
+        XCTAssertTrue(server.banner.contains("korsearch: serving \(index) — 22 documents"), server.banner)
+        XCTAssertTrue(server.banner.contains("model mdeberta-tiny-safetensors"), server.banner)
+        XCTAssertFalse(server.banner.contains("warning"), "loopback needs no key: \(server.banner)")
+        let port = try XCTUnwrap(server.base.port)
+        let busy = try runKorsearch(["serve", "--index", index, "--port", "\(port)", "--model", model])
+        XCTAssertEqual(busy.status, 69, busy.stderr)
+        XCTAssertEqual(
+            busy.stderr.split(separator: "\n").last, "Error: port \(port) on 127.0.0.1 is in use by another program; choose another with --port")
+        let foreign = try runKorsearch(["serve", "--index", index, "--port", "0", "--host", "192.0.2.1", "--model", model])
+        XCTAssertEqual(foreign.status, 69, foreign.stderr)
+        XCTAssertTrue(foreign.stderr.contains("192.0.2.1 is not an address of this machine"), foreign.stderr)
+        let open = try ServerProcess.start(index: index, ["--host", "0.0.0.0", "--model", model], for: self)
+        XCTAssertTrue(open.banner.contains("warning: listening beyond this machine (0.0.0.0) without an API key"), open.banner)
+        let keyed = try ServerProcess.start(index: index, ["--host", "0.0.0.0", "--api-key", "k", "--model", model], for: self)
+        XCTAssertFalse(keyed.banner.contains("warning"), keyed.banner)
+    }
 }

@@ -38,9 +38,19 @@ public struct SearchFilters: Sendable, Equatable {
         self.modifiedBefore = modifiedBefore
         self.company = company
         self.reportType = reportType
-        self.period = period
-        self.filedAfter = filedAfter
-        self.filedBefore = filedBefore
+        // Periods and days as people write them (`2024년 3분기`, `20240801`, `2024.08.01`), in the stored form;
+        // a value that is neither is kept for `validate` to name.
+        self.period = period.map { FilingMetadata.period($0) ?? $0 }
+        self.filedAfter = filedAfter.map { SearchFilters.day($0) ?? $0 }
+        self.filedBefore = filedBefore.map { SearchFilters.day($0) ?? $0 }
+    }
+
+    /// A day as `YYYY-MM-DD` from `YYYY-MM-DD`, `YYYYMMDD` (DART's own form), `YYYY.MM.DD` or `YYYY/MM/DD`, when
+    /// it is a day of the calendar; nil otherwise.
+    public static func day(_ text: String) -> String? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard trimmed.range(of: #"^\d{4}([-./]?)\d{2}\1\d{2}$"#, options: .regularExpression) != nil else { return nil }
+        return Manifest.date(trimmed)
     }
 
     /// The filters' fields, with the CLI options that set them.
@@ -107,13 +117,17 @@ public struct SearchFilters: Sendable, Equatable {
     /// A filter date a client gave (`YYYY-MM-DD` or ISO 8601); throws naming the field when it is neither.
     static func date(_ text: String?, field: String, naming: FieldNaming) throws -> Date? {
         guard let text else { return nil }
-        guard let date = date(from: text) else { throw naming.error(field, "must be a date (YYYY-MM-DD or ISO 8601), not \(text)") }
+        guard let date = date(from: text) else {
+            throw naming.error(field, "must be a date (YYYY-MM-DD or ISO 8601; YYYYMMDD and YYYY.MM.DD too), not \(text)")
+        }
         return date
     }
 
-    /// A filter date: `YYYY-MM-DD` (midnight UTC) or ISO 8601 with a time; nil when it is neither.
+    /// A filter date: a day (`YYYY-MM-DD`, `YYYYMMDD`, `YYYY.MM.DD`; midnight UTC) or ISO 8601 with a time; nil
+    /// when it is neither.
     public static func date(from text: String) -> Date? {
         if let date = ISO8601DateFormatter().date(from: text) { return date }
+        guard let text = day(text) else { return nil }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
@@ -179,11 +193,14 @@ public struct SearchFilters: Sendable, Equatable {
     /// Throws `.invalidArgument` for filters no store should run, naming the field at fault as `naming` does.
     public func validate(naming: FieldNaming, prefix: String) throws {
         if let period, FilingMetadata.period(period) == nil {
-            throw KorSearchError(.invalidArgument, "the period \"\(period)\" is not YYYY, YYYY-H1/H2 or YYYY-Q1..Q4", parameter: prefix + "period")
+            throw KorSearchError(
+                .invalidArgument, "the period \"\(period)\" is not YYYY, YYYY-H1/H2 or YYYY-Q1..Q4 (2024년, 2024년 상반기, 2024년 3분기, 2024 3Q)",
+                parameter: prefix + "period")
         }
         for (name, field, value) in [("filed after", "filed_after", filedAfter), ("filed before", "filed_before", filedBefore)] {
-            if let value, value.range(of: #"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"#, options: .regularExpression) == nil {
-                throw KorSearchError(.invalidArgument, "the \(name) date \"\(value)\" is not YYYY-MM-DD", parameter: prefix + field)
+            if let value, SearchFilters.day(value) != value {
+                throw KorSearchError(
+                    .invalidArgument, "the \(name) date \"\(value)\" is not a day as YYYY-MM-DD, YYYYMMDD or YYYY.MM.DD", parameter: prefix + field)
             }
         }
         if company?.trimmingCharacters(in: .whitespaces).isEmpty == true {

@@ -147,9 +147,19 @@ public struct FilingMetadata: Sendable, Equatable, Codable {
     // MARK: Periods
 
     /// A period as a filter or a manifest writes it, normalized (`2024`, `2024-h1` → `2024-H1`, `2024Q3` →
-    /// `2024-Q3`), or nil when it is not one.
+    /// `2024-Q3`), or as people write it (`2024년`, `2024년 상반기`/`반기` → `2024-H1`, `2024년 하반기` → `2024-H2`,
+    /// `2024년 3분기` → `2024-Q3`, `2024 3Q` → `2024-Q3`, `2024 1H` → `2024-H1`), or nil when it is not one.
     public static func period(_ text: String) -> String? {
-        let compact = text.uppercased().filter { !$0.isWhitespace }
+        var compact = text.uppercased().filter { !$0.isWhitespace }
+        compact = compact.replacingOccurrences(of: "년", with: "")
+        for (korean, code) in [("상반기", "H1"), ("하반기", "H2"), ("반기", "H1")] where compact.hasSuffix(korean) {
+            compact = String(compact.dropLast(korean.count)) + code
+        }
+        if let range = compact.range(of: #"([1-4])(분기|Q)$"#, options: .regularExpression) {
+            compact = String(compact[..<range.lowerBound]) + "Q" + String(compact[range].prefix(1))
+        } else if let range = compact.range(of: #"(?<=\d{4})([12])H$"#, options: .regularExpression) {
+            compact = String(compact[..<range.lowerBound]) + "H" + String(compact[range].prefix(1))
+        }
         guard let match = compact.range(of: #"^(19|20)\d{2}(-?(H[12]|Q[1-4]))?$"#, options: .regularExpression) else { return nil }
         let value = String(compact[match])
         let year = String(value.prefix(4))
