@@ -16,15 +16,15 @@ final class WebPageTests: XCTestCase {
         return path
     }
 
-    /// The DOM of a page once its scripts have run.
-    private func dom(_ browser: String, _ url: URL) throws -> String {
+    /// The DOM of a page once its scripts have run, in a window of `size` (CSS pixels) for a reader of `language`.
+    private func dom(_ browser: String, _ url: URL, size: String = "1280,900", language: String = "en-US") throws -> String {
         let profile = FileManager.default.temporaryDirectory.appendingPathComponent("korsearch-chromium-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: profile) }
         let run = try ProcessRunner.run(
             URL(fileURLWithPath: browser),
             [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile.path)",
-                "--virtual-time-budget=10000", "--dump-dom", url.absoluteString,
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile.path)", "--window-size=\(size)",
+                "--accept-lang=\(language)", "--virtual-time-budget=10000", "--dump-dom", url.absoluteString,
             ])
         let data = run.standardOutput
         return String(decoding: data, as: UTF8.self)
@@ -151,5 +151,52 @@ final class WebPageTests: XCTestCase {
 
         // Ids that are not numbers never reach a file.
         XCTAssertTrue(try dom(browser, url(server, "/?doc=..%2F..%2Fetc%2Fpasswd")).contains("must be an integer"))
+    }
+
+    /// The page as a phone (390×844) and a desktop (1280×900) show it to a Korean reader: on the phone the filters
+    /// are folded behind 상세 검색 and the results begin on the first screen; on both, a table is a table with its
+    /// numbers right-aligned, a filing links to DART's viewer, the time is Korea's and says so, the mode is named
+    /// in Korean, the model by its name; periods run newest year first, each year counting what selecting it
+    /// keeps; filed-date filters work.
+    func testThePageOnAPhoneAndADesktop() throws {
+        let browser = try browser()
+        let folder = try temporaryFolder()
+        let model = repository.appendingPathComponent("Tests/Fixtures/models/mdeberta-tiny-safetensors").path
+        let index = try buildCorpusIndex(in: folder, model: model)
+        let server = try ServerProcess.start(index: index, for: self)
+        let query = "/?q=\("PF 대출 보증 잔액".addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!)&mode=keyword&k=5"
+        for (size, height, phone) in [("390,844", 844, true), ("1280,900", 900, false)] {
+            let page = try dom(browser, url(server, query), size: size, language: "ko-KR")
+            XCTAssertTrue(
+                page.contains(phone ? "<details id=\"advanced\" class=\"advanced\">" : "<details id=\"advanced\" class=\"advanced\" open=\"\">"), size
+            )
+            let top = try XCTUnwrap(page.firstMatch(of: /data-top="(-?\d+)"/).flatMap { Int($0.output.1) }, page)
+            XCTAssertTrue((0 ..< height - 200).contains(top), "\(size): the results begin at \(top), on the first screen")
+            XCTAssertTrue(page.contains("<td class=\"num\">315</td>"), "a table's number, right-aligned")
+            XCTAssertTrue(page.contains("<div class=\"table-box\"><table>"), "a table in a box that scrolls sideways")
+            XCTAssertTrue(page.contains("https://dart.fss.or.kr/dsaf001/main.do?rcpNo=20240816000456"), "the filing's DART viewer")
+            XCTAssertTrue(page.contains("(KST)"), "Korea's time, labelled")
+            XCTAssertTrue(page.contains("결과 5건 (키워드)"), "the mode in Korean")
+            XCTAssertTrue(page.contains("모델 mdeberta-tiny-safetensors ("), "the model's name, not its path")
+        }
+        let home = try dom(browser, url(server, "/"), language: "ko-KR")
+        let periods = home.matches(of: /aria-pressed="false">(\d{4}(?:-[HQ]\d)?) \((\d+)\)/).map { (String($0.output.1), Int($0.output.2)!) }
+        XCTAssertEqual(periods.map(\.0), ["2025", "2025-H1", "2024", "2024-H1", "2024-Q2", "2024-Q3", "2023"], "\(periods)")
+        for (period, count) in periods where period.count == 4 {
+            let parts = periods.filter { $0.0.hasPrefix(period + "-") }.map(\.1).reduce(0, +)
+            let selected = try runKorsearch(["info", "--index", index, "--json"])
+            let facets = ((try JSONSerialization.jsonObject(with: Data(selected.stdout.utf8)) as? [String: Any])?["facets"] as? [String: Any])?[
+                "period"]
+            let exact = (facets as? [[String: Any]] ?? []).filter { $0["value"] as? String == period }.compactMap { $0["documents"] as? Int }.reduce(
+                0, +)
+            XCTAssertEqual(count, parts + exact, "\(period) counts every document of the year")
+        }
+        let filed = try dom(
+            browser, url(server, "/?q=\("보증".addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!)&mode=keyword&filed_after=2024-08-01"),
+            language: "ko-KR")
+        let about = filed.matches(of: /공시 (\d{4}-\d{2}-\d{2})/).map { String($0.output.1) }
+        XCTAssertFalse(about.isEmpty, "filed dates shown")
+        XCTAssertTrue(about.allSatisfy { $0 >= "2024-08-01" }, "\(about)")
+        XCTAssertTrue(filed.contains("상세 검색 (필터 1개)"), "the folded filters say how many are set")
     }
 }

@@ -40,28 +40,76 @@ function excerptRange(points, highlights, width) {
   if (points.length <= width) return { start: 0, end: points.length, cut: false };
   const first = highlights.length ? highlights[0][0] : 0;
   let start = Math.max(0, first - Math.floor(width / 3));
-  const end = Math.min(points.length, start + width);
+  let end = Math.min(points.length, start + width);
   start = Math.max(0, end - width);
-  return { start, end, cut: true };
+  // Whole lines where a line break is near (a table row is never cut in two).
+  let lineStart = start;
+  while (lineStart > 0 && points[lineStart - 1] !== "\n" && start - lineStart < 80) lineStart--;
+  if (lineStart === 0 || points[lineStart - 1] === "\n") start = lineStart;
+  let lineEnd = end;
+  while (lineEnd < points.length && points[lineEnd] !== "\n" && lineEnd - end < 80) lineEnd++;
+  if (lineEnd === points.length || points[lineEnd] === "\n") end = lineEnd;
+  return { start, end, cut: start > 0 || end < points.length };
 }
 
-// A passage into an element: the excerpt (with … where cut) or the whole, its highlights marked.
+// A line of a passage that is a table row: cells separated by " | " (how every reader writes a table's rows).
+const isRow = (line) => line.includes(" | ");
+// A cell that is a number or an amount (right-aligned, as a statement prints them).
+const isNumeric = (text) => /^[-+(]?[\d,.]+%?\)?$|^-$/.test(text.trim());
+
+// A passage into an element: the excerpt (with … where cut) or the whole, its highlights marked; runs of table
+// rows become a table (in a box that scrolls sideways when wide), numbers right-aligned.
 function showPassage(element, points, highlights, range) {
   element.textContent = "";
   if (range.start > 0) element.appendChild(document.createTextNode("…"));
-  appendHighlighted(element, points, highlights, range.start, range.end);
+  let lineStart = range.start, table = null;
+  while (lineStart < range.end) {
+    let lineEnd = lineStart;
+    while (lineEnd < range.end && points[lineEnd] !== "\n") lineEnd++;
+    const line = points.slice(lineStart, lineEnd).join("");
+    if (isRow(line)) {
+      if (!table) {
+        const box = document.createElement("div");
+        box.className = "table-box";
+        table = document.createElement("table");
+        box.appendChild(table);
+        element.appendChild(box);
+      }
+      const row = table.insertRow();
+      let cellStart = lineStart;
+      for (const cell of line.split(" | ")) {
+        const length = Array.from(cell).length;
+        const td = row.insertCell();
+        if (isNumeric(cell)) td.className = "num";
+        appendHighlighted(td, points, highlights, cellStart, cellStart + length);
+        cellStart += length + 3;
+      }
+    } else {
+      table = null;
+      appendHighlighted(element, points, highlights, lineStart, Math.min(lineEnd + 1, range.end));
+    }
+    lineStart = lineEnd + 1;
+  }
   if (range.end < points.length) element.appendChild(document.createTextNode("…"));
 }
 
-// An ISO 8601 time in the reader's own words: Korea's time (KST) for a Korean locale, else the browser's.
+// An ISO 8601 time in the reader's own words: Korea's time, labelled KST, for a Korean reader; else the
+// browser's own zone, labelled. (dateStyle/timeStyle cannot be combined with timeZoneName: that threw, and the
+// fallback showed the browser's zone unlabelled.)
 function localTime(iso) {
   const date = iso ? new Date(iso) : null;
   if (!date || isNaN(date)) return iso || "?";
   const locale = navigator.language || "ko-KR";
-  const options = { dateStyle: "medium", timeStyle: "short", timeZoneName: "short" };
-  if (locale.toLowerCase().startsWith("ko")) options.timeZone = "Asia/Seoul";
-  try { return date.toLocaleString(locale, options); } catch (error) { return date.toLocaleString(); }
+  const options = { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false };
+  if (locale.toLowerCase().startsWith("ko")) {
+    return new Intl.DateTimeFormat("ko-KR", { ...options, timeZone: "Asia/Seoul" }).format(date) + " (KST)";
+  }
+  try { return date.toLocaleString(locale, { ...options, timeZoneName: "short" }); } catch (error) { return date.toISOString(); }
 }
+
+const modeNames = { hybrid: "하이브리드", keyword: "키워드", vector: "벡터" };
+// Narrow screens (phones) fold the filters behind 상세 검색 and bring the results into view after a search.
+const narrow = () => window.matchMedia("(max-width: 600px)").matches;
 
 function element(tag, className, text) {
   const node = document.createElement(tag);
@@ -86,18 +134,40 @@ async function overview() {
   } catch (error) { $("overview").textContent = error.message; }
 }
 
-const stateFields = ["q", "mode", "k", "type", "path", "after", "before", "company", "report", "period"];
+const stateFields = ["q", "mode", "k", "type", "path", "after", "before", "company", "report", "period", "filed_after", "filed_before"];
+
+// Periods in time order, newest year first: each year (counting every document of the year, which is what
+// selecting it keeps), then its halves and quarters.
+function periodsInOrder(values) {
+  const order = { "": 0, H1: 1, Q1: 2, Q2: 3, H2: 4, Q3: 5, Q4: 6 };
+  const years = new Map();
+  for (const { value, documents } of values) {
+    const year = value.slice(0, 4);
+    if (!years.has(year)) years.set(year, { value: year, documents: 0, parts: [] });
+    const entry = years.get(year);
+    entry.documents += documents;
+    if (value.length > 4) entry.parts.push({ value, documents });
+  }
+  const result = [];
+  for (const year of [...years.keys()].sort().reverse()) {
+    const entry = years.get(year);
+    result.push({ value: year, documents: entry.documents });
+    entry.parts.sort((a, b) => (order[a.value.slice(5)] ?? 9) - (order[b.value.slice(5)] ?? 9));
+    result.push(...entry.parts);
+  }
+  return result;
+}
 
 // The index's companies, report types and periods as filters a click sets.
 function renderFacets(facets) {
   const box = $("facets");
   box.textContent = "";
   for (const [key, label, input] of [["company", "회사", "company"], ["report_type", "보고서", "report"], ["period", "기간", "period"]]) {
-    const values = facets[key] || [];
+    const values = key === "period" ? periodsInOrder(facets[key] || []) : (facets[key] || []);
     if (!values.length) continue;
     const line = element("p", "", `${label}: `);
     line.dataset.facet = key;
-    for (const facet of values.slice(0, 20)) {
+    for (const facet of values.slice(0, key === "period" ? 40 : 20)) {
       const button = element("button", "secondary facet", `${facet.value} (${facet.documents})`);
       button.type = "button";
       button.setAttribute("aria-pressed", String($(input).value === facet.value));
@@ -110,6 +180,12 @@ function renderFacets(facets) {
     }
     box.appendChild(line);
   }
+}
+
+// How many filters are set, shown on the folded 상세 검색.
+function countFilters() {
+  const set = stateFields.filter((name) => name !== "q" && name !== "mode" && name !== "k" && $(name).value.trim()).length;
+  $("advanced").querySelector("summary").textContent = set ? `상세 검색 (필터 ${set}개)` : "상세 검색";
 }
 
 async function expand(hit, button, box) {
@@ -138,8 +214,17 @@ function renderHit(hit) {
   meta.appendChild(link);
   if (hit.title) meta.appendChild(element("span", "title", ` — ${hit.title}`));
   if (hit.section && hit.section !== hit.title) meta.appendChild(element("span", "section", ` · ${hit.section}`));
-  const about = [hit.metadata?.company, hit.metadata?.report_type, hit.metadata?.period].filter(Boolean);
+  const about = [hit.metadata?.company, hit.metadata?.report_type, hit.metadata?.period,
+    hit.metadata?.filed ? `공시 ${hit.metadata.filed}` : null].filter(Boolean);
   if (about.length) meta.appendChild(element("span", "about", ` · ${about.join(" · ")}`));
+  if (hit.metadata?.rcept_no && /^\d{14}$/.test(hit.metadata.rcept_no)) {
+    const dart = element("a", "dart", "DART 원문");
+    dart.href = `https://dart.fss.or.kr/dsaf001/main.do?rcpNo=${hit.metadata.rcept_no}`;
+    dart.target = "_blank";
+    dart.rel = "noopener noreferrer";
+    meta.appendChild(document.createTextNode(" · "));
+    meta.appendChild(dart);
+  }
   const why = [];
   if (hit.vector_rank) why.push(`벡터 ${hit.vector_rank}위`);
   if (hit.keyword_rank) why.push(`키워드 ${hit.keyword_rank}위`);
@@ -190,6 +275,9 @@ async function search(fromForm) {
   if ($("company").value.trim()) filters.company = $("company").value.trim();
   if ($("report").value.trim()) filters.report_type = $("report").value.trim();
   if ($("period").value.trim()) filters.period = $("period").value.trim();
+  if ($("filed_after").value) filters.filed_after = $("filed_after").value;
+  if ($("filed_before").value) filters.filed_before = $("filed_before").value;
+  countFilters();
   $("status").textContent = "검색 중…";
   $("document").hidden = true;
   const results = $("results");
@@ -197,7 +285,7 @@ async function search(fromForm) {
   try {
     const answer = await api("/v1/search", { query, k: Number($("k").value) || 10, mode: $("mode").value, filters });
     results.dataset.mode = answer.mode;
-    $("status").textContent = answer.results.length ? `결과 ${answer.results.length}건 (${answer.mode})` : "결과가 없습니다.";
+    $("status").textContent = answer.results.length ? `결과 ${answer.results.length}건 (${modeNames[answer.mode] || answer.mode})` : "결과가 없습니다.";
     const aliases = (answer.aliases || []).map((match) => `${match.form} → ${match.aliases.join(", ")}`).join("; ");
     if (aliases) $("status").textContent += ` · 함께 찾은 말: ${aliases}`;
     const rendered = answer.results.map((hit) => ({ hit, ...renderHit(hit) }));
@@ -205,6 +293,10 @@ async function search(fromForm) {
     const wanted = params.get("expand");
     const target = rendered.find((entry) => String(entry.hit.chunk_id) === wanted);
     if (target) await expand(target.hit, target.button, target.box);
+    // On a phone the answer is what the reader wants next: bring it into view. Where the results begin on the
+    // screen is kept on the list (data-top, in CSS pixels), for whoever checks the layout.
+    if (narrow() && !target && $("status").getBoundingClientRect().top > window.innerHeight / 2) $("status").scrollIntoView({ block: "start" });
+    results.dataset.top = String(Math.round(results.getBoundingClientRect().top));
   } catch (error) { $("status").textContent = error.message; }
 }
 
@@ -244,6 +336,9 @@ window.addEventListener("popstate", () => location.reload());
 for (const name of stateFields) {
   if (params.has(name)) $(name).value = params.get(name);
 }
+$("advanced").open = !narrow();
+countFilters();
+for (const name of stateFields) $(name).addEventListener("change", countFilters);
 overview();
 if (params.has("doc")) showDocument(params.get("doc"), params.get("chunk"));
 else if (params.has("q")) search(false);
