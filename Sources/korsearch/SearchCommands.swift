@@ -148,7 +148,15 @@ struct EvalCommand: ParsableCommand {
     @Flag(name: .long, help: "Print JSON.")
     var json = false
 
+    @Flag(
+        name: .long,
+        help:
+            "One JSON line per query and mode on stdout: {\"query\", \"mode\", \"first_relevant_rank\" (null when none was found), \"hits\": [{\"rank\", \"path\", \"chunk_id\", \"relevant\"}]} (the top k); the summary goes to stderr."
+    )
+    var perQuery = false
+
     func validate() throws {
+        if perQuery, sweep { throw ValidationError("--per-query lists each query's hits in one mode; leave out --sweep") }
         if reranker.rerank != nil, sweep { throw ValidationError("--sweep measures first-stage hybrid weights; leave out --rerank") }
         try commandLine { try SearchRequest.schema.field(at: "rerank_top")!.check(Double(rerankTop), naming: .options(of: SearchRequest.schema)) }
         if let vectorWeight {
@@ -177,13 +185,25 @@ struct EvalCommand: ParsableCommand {
         let filters = try filterOptions.filters()
         // With a reranker (--rerank, or the index's default), each mode is measured before and after it.
         var rows = modes.map(\.rawValue)
+        var outcomes: [QueryOutcome] = []
         for mode in modes {
-            results[mode.rawValue] = try searcher.evaluate(queries, mode: mode, k: k, filters: filters, vectorWeight: vectorWeight)
+            let first = try searcher.evaluatePerQuery(queries, mode: mode, k: k, filters: filters, vectorWeight: vectorWeight)
+            results[mode.rawValue] = first.metrics
+            outcomes += first.outcomes
             if searcher.reranker != nil {
-                results[mode.rawValue + "+rerank"] = try searcher.evaluate(
+                let reranked = try searcher.evaluatePerQuery(
                     queries, mode: mode, k: k, filters: filters, vectorWeight: vectorWeight, rerankTop: rerankTop)
+                results[mode.rawValue + "+rerank"] = reranked.metrics
+                outcomes += reranked.outcomes
                 rows.insert(mode.rawValue + "+rerank", at: rows.firstIndex(of: mode.rawValue)! + 1)
             }
+        }
+        if perQuery {
+            writeOutput(try outcomes.map { try jsonLine($0) }.joined())
+        }
+        let toStderr = perQuery
+        func print(_ text: String) {
+            if toStderr { FileHandle.standardError.write(Data(text.utf8)) } else { writeOutput(text) }
         }
         if json {
             struct Report: Encodable {
@@ -193,7 +213,7 @@ struct EvalCommand: ParsableCommand {
                 var reranker: String?
                 var modes: [String: RetrievalMetrics]
             }
-            writeOutput(
+            print(
                 try jsonLine(
                     Report(k: k, queries: queries.count, model: searcher.index.meta.modelId, reranker: searcher.reranker?.name, modes: results)))
         } else {
@@ -210,7 +230,7 @@ struct EvalCommand: ParsableCommand {
                     + column(String(format: "%.3f", metrics.recall), 10) + column(String(format: "%.3f", metrics.mrr), 9)
                     + column(String(format: "%.3f", metrics.ndcg), 9) + "\n"
             }
-            writeOutput(text)
+            print(text)
         }
     }
 

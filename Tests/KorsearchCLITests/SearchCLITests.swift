@@ -122,6 +122,25 @@ final class SearchCLITests: XCTestCase {
         XCTAssertEqual(Set(modes.keys), ["hybrid", "vector", "keyword"])
         XCTAssertGreaterThan(modes["keyword"]?["recall"] as? Double ?? 0, 0.9)
         XCTAssertGreaterThanOrEqual(report["queries"] as? Int ?? 0, 30)
+
+        // --per-query: a JSON line per query and mode, whose first relevant ranks give the summary's MRR@10.
+        let perQuery = try runKorsearch([
+            "eval", "--index", index, "--qrels", repository.appendingPathComponent("Examples/eval/qrels.jsonl").path, "--per-query", "--json",
+            "-k", "3",
+        ])
+        XCTAssertEqual(perQuery.status, 0, perQuery.stderr)
+        let lines = try perQuery.lines.map { try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        XCTAssertEqual(lines.count, (report["queries"] as? Int ?? 0) * 3)
+        let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(perQuery.stderr.utf8)) as? [String: Any], "the summary on stderr")
+        for mode in ["hybrid", "vector", "keyword"] {
+            let rows = lines.filter { $0["mode"] as? String == mode }
+            let mrr = rows.map { row in (row["first_relevant_rank"] as? Int).map { $0 <= 10 ? 1 / Double($0) : 0 } ?? 0 }.reduce(0, +) / Double(rows.count)
+            let expected = try XCTUnwrap(((summary["modes"] as? [String: [String: Any]])?[mode])?["mrr"] as? Double)
+            XCTAssertEqual(mrr, expected, accuracy: 1e-9, mode)
+            XCTAssertTrue(rows.allSatisfy { ($0["hits"] as? [[String: Any]])?.count ?? 0 <= 3 }, "the top k")
+        }
+        let first = try XCTUnwrap((lines.first?["hits"] as? [[String: Any]])?.first)
+        XCTAssertEqual(Set(first.keys), ["rank", "path", "chunk_id", "relevant"])
     }
 
     /// `index` chooses the hybrid weight from held-out sentences and says so; `info` shows how it was chosen;

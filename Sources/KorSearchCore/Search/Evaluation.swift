@@ -67,6 +67,40 @@ public struct JudgedQuery: Sendable, Codable, Equatable {
 }
 
 /// Retrieval quality of one mode over a set of judged queries.
+/// What one judged query got (`korsearch eval --per-query`, a JSON line each): its first relevant rank as MRR
+/// counts it — among the distinct documents of its hits (passages, for `relevant_chunks`; answering passages,
+/// for `answer`), null when none was found — and its top k hits, each marked relevant or not.
+public struct QueryOutcome: Sendable, Encodable, Equatable {
+    public struct Hit: Sendable, Encodable, Equatable {
+        public var rank: Int
+        public var path: String
+        public var chunkId: Int64
+        public var relevant: Bool
+        enum CodingKeys: String, CodingKey {
+            case rank, path, relevant
+            case chunkId = "chunk_id"
+        }
+    }
+    public var query: String
+    /// The mode measured (`hybrid`, `keyword+rerank`, ...).
+    public var mode: String
+    public var firstRelevantRank: Int?
+    public var hits: [Hit]
+
+    enum CodingKeys: String, CodingKey {
+        case query, mode, hits
+        case firstRelevantRank = "first_relevant_rank"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(query, forKey: .query)
+        try container.encode(mode, forKey: .mode)
+        try container.encode(firstRelevantRank, forKey: .firstRelevantRank)
+        try container.encode(hits, forKey: .hits)
+    }
+}
+
 public struct RetrievalMetrics: Sendable, Codable, Equatable {
     /// Mean fraction of the relevant items found in the top k.
     public var recall: Double
@@ -150,9 +184,19 @@ extension Searcher {
         _ queries: [JudgedQuery], mode: SearchMode, k: Int, filters: SearchFilters = SearchFilters(),
         vectorWeight: Double? = nil, rerankTop: Int? = nil
     ) throws -> RetrievalMetrics {
+        try evaluatePerQuery(queries, mode: mode, k: k, filters: filters, vectorWeight: vectorWeight, rerankTop: rerankTop).metrics
+    }
+
+    /// `evaluate`'s metrics and what each query got (`eval --per-query`): its first relevant rank and its top
+    /// `k` hits, each marked relevant or not.
+    public func evaluatePerQuery(
+        _ queries: [JudgedQuery], mode: SearchMode, k: Int, filters: SearchFilters = SearchFilters(),
+        vectorWeight: Double? = nil, rerankTop: Int? = nil
+    ) throws -> (metrics: RetrievalMetrics, outcomes: [QueryOutcome]) {
         if rerankTop != nil, reranker == nil { throw KorSearchError(.invalidArgument, "reranking was asked for, but no reranker is loaded") }
         let limit = max(k, 10) * 3
-        return try evaluate(queries, k: k) { _, judged in
+        let label = mode.rawValue + (rerankTop == nil ? "" : "+rerank")
+        return try evaluateWithOutcomes(queries, k: k, mode: label) { _, judged in
             let hits = try search(
                 judged.query, limit: max(limit, rerankTop ?? 0), mode: mode, filters: judged.filters?.applied(to: filters) ?? filters,
                 vectorWeight: vectorWeight)
@@ -198,10 +242,29 @@ extension Searcher {
 
     /// The metrics of the hits `search` gives each judged query (with its position in `queries`).
     private func evaluate(_ queries: [JudgedQuery], k: Int, hits search: (Int, JudgedQuery) throws -> [SearchHit]) throws -> RetrievalMetrics {
+        try evaluateWithOutcomes(queries, k: k, mode: "", hits: search).metrics
+    }
+
+    /// The metrics, and each query's outcome.
+    private func evaluateWithOutcomes(
+        _ queries: [JudgedQuery], k: Int, mode: String, hits search: (Int, JudgedQuery) throws -> [SearchHit]
+    ) throws -> (metrics: RetrievalMetrics, outcomes: [QueryOutcome]) {
         var ranked: [[String]] = []
         var relevant: [Set<String>] = []
+        var outcomes: [QueryOutcome] = []
         for (index, judged) in queries.enumerated() {
             let hits = try search(index, judged)
+            defer {
+                let items = ranked[ranked.count - 1], wanted = relevant[relevant.count - 1]
+                var seen = Set<String>()
+                let distinct = items.filter { seen.insert($0).inserted }
+                outcomes.append(
+                    QueryOutcome(
+                        query: judged.query, mode: mode, firstRelevantRank: distinct.firstIndex(where: wanted.contains).map { $0 + 1 },
+                        hits: zip(hits, items).prefix(k).map { hit, item in
+                            QueryOutcome.Hit(rank: hit.rank, path: hit.path, chunkId: hit.chunkId, relevant: wanted.contains(item))
+                        }))
+            }
             if let answer = judged.answer.map(JudgedQuery.withoutWhitespace), !answer.isEmpty {
                 // Every answering passage is the one relevant item, counted once at its best rank.
                 let documents = Set(judged.relevant ?? [])
@@ -219,7 +282,7 @@ extension Searcher {
                 relevant.append(Set(judged.relevant ?? []))
             }
         }
-        return RetrievalMetrics.score(ranked: ranked, relevant: relevant, k: k)
+        return (RetrievalMetrics.score(ranked: ranked, relevant: relevant, k: k), outcomes)
     }
 
     /// The weight of a sweep that retrieves best: the highest MRR@10, then nDCG@10, then Recall@k; among
