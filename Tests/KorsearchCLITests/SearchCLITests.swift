@@ -71,6 +71,16 @@ final class SearchCLITests: XCTestCase {
         let badPeriod = try runKorsearch(["search", "보증", "--index", index, "--period", "2024-Q5"])
         XCTAssertEqual(badPeriod.status, 64, badPeriod.stderr)
         XCTAssertTrue(badPeriod.stderr.contains("is not YYYY, YYYY-H1/H2 or YYYY-Q1..Q4"), badPeriod.stderr)
+        // A company or report type no document has is said so, with the nearest the index has; a code is not
+        // checked (facets hold names), and a known name with no match for the query is simply no results.
+        for (option, value, nearest) in [("--company", "한빗전자", "한빛전자"), ("--report-type", "사업보고사", "사업보고서")] {
+            let unknown = try runKorsearch(["search", "보증", "--index", index, option, value, "--mode", "keyword"])
+            XCTAssertEqual(unknown.status, 64, unknown.stderr)
+            XCTAssertTrue(unknown.stderr.contains("is in the index; the nearest it has: \(nearest)"), unknown.stderr)
+        }
+        let noMatch = try runKorsearch(["search", "zzzzqqq", "--index", index, "--company", "한빛전자", "--mode", "keyword"])
+        XCTAssertEqual(noMatch.status, 0, noMatch.stderr)
+        XCTAssertEqual(try runKorsearch(["search", "zzzzqqq", "--index", index, "--company", "00000000", "--mode", "keyword"]).status, 0)
         let badDate = try runKorsearch(["search", "보증", "--index", index, "--filed-after", "2024-13-01"])
         XCTAssertEqual(badDate.status, 64, badDate.stderr)
         // DART's own day form and a Korean period give what the canonical forms give.
@@ -134,7 +144,8 @@ final class SearchCLITests: XCTestCase {
         let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(perQuery.stderr.utf8)) as? [String: Any], "the summary on stderr")
         for mode in ["hybrid", "vector", "keyword"] {
             let rows = lines.filter { $0["mode"] as? String == mode }
-            let mrr = rows.map { row in (row["first_relevant_rank"] as? Int).map { $0 <= 10 ? 1 / Double($0) : 0 } ?? 0 }.reduce(0, +) / Double(rows.count)
+            let mrr =
+                rows.map { row in (row["first_relevant_rank"] as? Int).map { $0 <= 10 ? 1 / Double($0) : 0 } ?? 0 }.reduce(0, +) / Double(rows.count)
             let expected = try XCTUnwrap(((summary["modes"] as? [String: [String: Any]])?[mode])?["mrr"] as? Double)
             XCTAssertEqual(mrr, expected, accuracy: 1e-9, mode)
             XCTAssertTrue(rows.allSatisfy { ($0["hits"] as? [[String: Any]])?.count ?? 0 <= 3 }, "the top k")

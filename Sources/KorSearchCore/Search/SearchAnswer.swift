@@ -163,6 +163,7 @@ extension Searcher {
             request.query, limit: rerank ? max(request.k, request.rerankTop) : request.k, mode: request.mode, filters: request.filters,
             queryVector: queryVector, vectorWeight: request.vectorWeight)
         if rerank, let reranker { hits = try reranker.reorder(hits, query: request.query, limit: request.k) }
+        if hits.isEmpty { try checkFilterValues(request.filters) }
         let results = try hits.map { hit in
             SearchAnswer.Result(
                 hit: hit,
@@ -174,6 +175,43 @@ extension Searcher {
             query: request.query, mode: request.mode,
             vectorWeight: request.mode == .hybrid ? try vectorWeight(request.vectorWeight) : nil, reranker: rerank ? reranker?.name : nil,
             aliases: request.mode == .vector ? [] : aliasMatches(request.query), results: results)
+    }
+
+    /// A search that found nothing with a company or report type no document of the index has is told so,
+    /// with the nearest values the index has (`--company 없는회사` gave an empty answer and no reason). Codes
+    /// (corp_code, stock code) are not checked: the facets hold names.
+    func checkFilterValues(_ filters: SearchFilters) throws {
+        guard filters.company != nil || filters.reportType != nil else { return }
+        let facets = try index.info().facets
+        let checks: [(String?, [IndexInfo.FacetValue], String, String, (String) -> String)] = [
+            (filters.company, facets.company, "company", "filters.company", { FilingMetadata.companyKey($0) }),
+            (filters.reportType, facets.reportType, "report type", "filters.report_type", { $0.trimmingCharacters(in: .whitespaces) }),
+        ]
+        for case let (value?, known, name, parameter, key) in checks {
+            let wanted = key(value)
+            if wanted.allSatisfy(\.isNumber) || known.contains(where: { $0.value == wanted }) { continue }
+            let nearest = known.map(\.value).sorted { Searcher.editDistance($0, wanted) < Searcher.editDistance($1, wanted) }.prefix(3)
+            throw KorSearchError(
+                .invalidArgument,
+                "no document of the \(name) \"\(value)\" is in the index"
+                    + (nearest.isEmpty ? " (it has none with a \(name))" : "; the nearest it has: \(nearest.joined(separator: ", "))"),
+                parameter: parameter)
+        }
+    }
+
+    /// Levenshtein distance over characters.
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
+        var previous = Array(0 ... b.count)
+        for i in 1 ... a.count {
+            var current = [i] + [Int](repeating: 0, count: b.count)
+            for j in 1 ... b.count {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
     }
 
     /// Searches, and with `neighbours` > 0 attaches to each hit that many passages on each side.
