@@ -131,6 +131,7 @@ struct IndexCommand: ParsableCommand {
                 "added \(summary.added), updated \(summary.updated), removed \(summary.removed), unchanged \(summary.unchanged), skipped \(summary.skipped.count)"
             if summary.claimedElsewhere > 0 { text += ", left to other workers \(summary.claimedElsewhere)" }
             if summary.otherShards > 0 { text += ", in other shards \(summary.otherShards)" }
+            if summary.ignored > 0 { text += ", ignored \(summary.ignored) (.korsearchignore)" }
             text += "\nindex: \(summary.documents) documents, \(summary.chunks) chunks in \(shown(location.description))\n"
             text += String(format: "%.1f s; embedded %d tokens at %.0f tokens/s", summary.seconds, summary.tokens, summary.tokensPerSecond)
             text += summary.reused > 0 ? "; \(summary.reused) passages reused their stored vectors\n" : "\n"
@@ -197,22 +198,32 @@ struct InfoCommand: ParsableCommand {
 /// `korsearch remove PATH...`: drop documents from an index.
 struct RemoveCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "remove", abstract: "Remove documents from an index by their paths relative to the indexed folder.")
+        commandName: "remove",
+        abstract:
+            "Remove documents from an index: paths relative to the indexed folder, folders (everything under them) or globs (*.pdf, reports/2023/**); list them in the folder's .korsearchignore to keep them out of later runs."
+    )
 
-    @Argument(help: "Paths relative to the indexed folder.")
+    @Argument(help: "Paths relative to the indexed folder, folders, or globs in .korsearchignore's syntax.")
     var paths: [String]
 
     @OptionGroup var target: IndexOptions
 
     func run() throws {
-        let removed = Set(try IndexStores.removeDocuments(try target.existingLocation, paths: paths, warn: warn))
-        writeOutput("removed \(removed.count) of \(paths.count) documents\n")
-        let missing = paths.filter { !removed.contains($0) }
+        let matches = try IndexStores.removeDocuments(try target.existingLocation, matching: paths, warn: warn)
+        let removed = Set(matches.flatMap(\.removed))
+        writeOutput("removed \(removed.count) document\(removed.count == 1 ? "" : "s")\n")
+        let missing = matches.filter(\.removed.isEmpty).map(\.pattern)
         if !missing.isEmpty {
             // None found: what was named does not exist (66); some: part of what was asked (1).
             throw CommandFailure(
                 "not in the index (paths are relative to the indexed folder, as `korsearch search` prints them): "
                     + missing.map(shown).joined(separator: ", "), code: removed.isEmpty ? ExitCodes.noInput : 1)
+        }
+        if !removed.isEmpty {
+            FileHandle.standardError.write(
+                Data(
+                    "korsearch: a file removed here comes back at the next `korsearch index` of its folder unless it is deleted or listed in the folder's .korsearchignore\n"
+                        .utf8))
         }
     }
 }

@@ -52,6 +52,42 @@ final class IndexCLITests: XCTestCase {
         XCTAssertEqual(again["added"] as? Int, 1, "the removed file is still in the folder")
     }
 
+    /// `remove` by folder and by glob; the folder's `.korsearchignore` keeps files out of `index` (and takes
+    /// out the stored ones), so what was removed does not come back.
+    func testRemoveByFolderAndGlobAndTheIgnoreFile() throws {
+        let corpus = try copyOfCorpus()
+        let index = try temporaryFolder().appendingPathComponent("index").path
+        XCTAssertEqual(try runKorsearch(["index", corpus.path, "--index", index, "--model", model, "--quiet"]).status, 0)
+        func documents() throws -> Int { try json(try runKorsearch(["info", "--index", index, "--json"]).stdout)["documents"] as? Int ?? -1 }
+        let byFolder = try runKorsearch(["remove", "market", "--index", index])
+        XCTAssertEqual(byFolder.status, 0, byFolder.stderr)
+        XCTAssertEqual(byFolder.stdout, "removed 7 documents\n")
+        XCTAssertTrue(byFolder.stderr.contains(".korsearchignore"), "says how to keep them out")
+        let byGlob = try runKorsearch(["remove", "*.pdf", "research/*.md", "--index", index])
+        XCTAssertEqual(byGlob.stdout, "removed 4 documents\n", byGlob.stderr)
+        XCTAssertEqual(try documents(), TestCorpus.documents - 11)
+        let partly = try runKorsearch(["remove", "products/**", "nothing/*.txt", "--index", index])
+        XCTAssertEqual(partly.status, 1, "part of what was asked")
+        XCTAssertTrue(
+            partly.stderr.contains("not in the index (paths are relative to the indexed folder, as `korsearch search` prints them): nothing/*.txt"))
+
+        try Data("# kept out\nmarket/\n*.pdf\nresearch/*.md\n!research/fund-operation-report.md\n".utf8)
+            .write(to: corpus.appendingPathComponent(".korsearchignore"))
+        let next = try json(try runKorsearch(["index", corpus.path, "--index", index, "--model", model, "--json", "--quiet"]).stdout)
+        XCTAssertEqual(next["ignored"] as? Int, 10, "market's 7, two PDFs, one Markdown")
+        XCTAssertEqual(next["added"] as? Int, 3, "products' two documents were removed but not ignored; fund-operation-report.md taken back")
+        XCTAssertEqual(try documents(), TestCorpus.documents - 10)
+        // A stored file the ignore file now lists is taken out.
+        try Data("*.xlsx\n".utf8).write(to: corpus.appendingPathComponent(".korsearchignore"), options: .atomic)
+        let narrowed = try json(try runKorsearch(["index", corpus.path, "--index", index, "--model", model, "--json", "--quiet"]).stdout)
+        XCTAssertEqual(narrowed["ignored"] as? Int, 1)
+        XCTAssertEqual(narrowed["removed"] as? Int, 1)
+        try Data("[oops\n".utf8).write(to: corpus.appendingPathComponent(".korsearchignore"), options: .atomic)
+        let bad = try runKorsearch(["index", corpus.path, "--index", index, "--model", model, "--quiet"])
+        XCTAssertEqual(bad.status, 64, bad.stderr)
+        XCTAssertTrue(bad.stderr.contains(".korsearchignore line 1: cannot read the pattern \"[oops\""), bad.stderr)
+    }
+
     func testKilledWriterLeavesAnIndexTheNextRunCompletes() throws {
         let corpus = try copyOfCorpus()
         let index = try temporaryFolder().appendingPathComponent("index").path

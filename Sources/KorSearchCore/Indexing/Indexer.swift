@@ -60,6 +60,8 @@ public struct IndexSummary: Sendable, Codable, Equatable {
     public var claimedElsewhere = 0
     /// Files of the folder that belong to other shards.
     public var otherShards = 0
+    /// Files the folder's `.korsearchignore` leaves out.
+    public var ignored = 0
     public var skipped: [SkippedFile] = []
     /// Files indexed with part of their content left out to stay within the limits (`DocumentLimits`: a row
     /// past `maxTableColumns`, nesting past `maxNesting`), and what was left out.
@@ -83,7 +85,7 @@ public struct IndexSummary: Sendable, Codable, Equatable {
     public var vectorWeight: WeightChoice?
 
     enum CodingKeys: String, CodingKey {
-        case added, updated, removed, unchanged, skipped, trimmed, documents, chunks, seconds, tokens, reused, stopped
+        case added, updated, removed, unchanged, skipped, trimmed, documents, chunks, seconds, tokens, reused, stopped, ignored
         case tokensPerSecond = "tokens_per_second"
         case claimedElsewhere = "claimed_elsewhere"
         case metadataUpdated = "metadata_updated"
@@ -270,11 +272,18 @@ public final class Indexer {
 
     private func index(folder: URL, stop: IndexStop, reporting progress: @escaping (IndexProgress) -> Void) throws -> IndexSummary {
         let folder = folder.standardizedFileURL
-        let walk = try FolderWalker.walk(folder, excluding: location.store.ownFolder, followLinks: options.followLinks)
+        var walk = try FolderWalker.walk(folder, excluding: location.store.ownFolder, followLinks: options.followLinks)
+        // What the folder's .korsearchignore leaves out is as if it were not there (a stored one is removed).
+        let ignore = try IgnoreRules(folder: folder)
+        let found = walk.files.count
+        walk.files.removeAll { ignore.ignores($0.path) }
+        walk.skipped.removeAll { ignore.ignores($0.path) }
+        let ignored = found - walk.files.count
         let manifest = Manifest(folder: folder)
         let writer = try openForWriting()
         let diff = FolderDiff(walk: walk, manifestProblems: manifest.problems, stored: try writer.documents(), shard: options.shard)
         let run = IndexRun(diff: diff, writer: writer, stop: stop, progress: progress)
+        run.summary.ignored = ignored
         let claim = FileClaim(writer: writer, limits: options.limits)
         let reading = DocumentReading(
             limits: options.limits,

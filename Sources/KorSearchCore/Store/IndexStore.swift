@@ -119,6 +119,33 @@ public enum IndexStores {
         try removeDocuments(location, paths: paths, warn: warn).count
     }
 
+    /// Removes documents named as a person names them: a path relative to the indexed folder, a folder (every
+    /// document under it), or a glob in `.korsearchignore`'s syntax (`*.pdf` at any depth, `reports/2023/**`).
+    /// Returns, for each pattern as given, the stored paths it removed (empty when it named none).
+    public static func removeDocuments(
+        _ location: IndexLocation, matching patterns: [String], warn: (String) -> Void = { _ in }
+    ) throws -> [(pattern: String, removed: [String])] {
+        let stored = try open(location, warn: warn).documentPaths()
+        var matches: [(String, [String])] = []
+        for pattern in patterns {
+            let relative = pattern.hasPrefix("./") ? String(pattern.dropFirst(2)) : pattern
+            let folder = relative.hasSuffix("/") ? relative : relative + "/"
+            var found: [String]
+            if stored.contains(relative) {
+                found = [relative]
+            } else if relative.contains(where: { "*?[".contains($0) }) {
+                let rules = try IgnoreRules(parsing: relative, source: "the pattern")
+                found = stored.filter(rules.ignores).sorted()
+            } else {
+                found = stored.filter { $0.hasPrefix(folder) }.sorted()
+            }
+            matches.append((pattern, found))
+        }
+        let all = Array(Set(matches.flatMap(\.1)))
+        if !all.isEmpty { _ = try location.store.remove(paths: all, warn: warn) }
+        return matches
+    }
+
     /// Removes documents by their paths relative to the indexed folder (a leading `./` is ignored); returns
     /// the paths (as given) that were in the index.
     public static func removeDocuments(_ location: IndexLocation, paths: [String], warn: (String) -> Void = { _ in }) throws -> [String] {
