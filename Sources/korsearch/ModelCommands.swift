@@ -14,15 +14,8 @@ struct ModelCommand: ParsableCommand {
 
     /// A download progress line on stderr (redrawn on a terminal).
     static func progressReporter() -> @Sendable (String, Int64, Int64) -> Void {
-        let terminal = isatty(STDERR_FILENO) != 0
-        nonisolated(unsafe) var last = Date.distantPast
-        return { name, done, total in
-            let now = Date()
-            guard now.timeIntervalSince(last) > (terminal ? 0.2 : 5) || done == total else { return }
-            last = now
-            let text = String(format: "%@ %.1f / %.1f MB", name as NSString, Double(done) / 1e6, Double(total) / 1e6)
-            FileHandle.standardError.write(Data((terminal ? "\r\(text)\u{1B}[K" + (done == total ? "\n" : "") : "\(text)\n").utf8))
-        }
+        let progress = DownloadProgress()
+        return { name, done, total in progress.update(name, done, total) }
     }
 
     struct Fetch: ParsableCommand {
@@ -76,5 +69,67 @@ struct ModelCommand: ParsableCommand {
                 writeOutput(text)
             }
         }
+    }
+}
+
+/// A download's progress on stderr, as pip shows it: the file, its percentage, megabytes done of all, the speed
+/// over the last 5 s and the time left; one line redrawn in place on a terminal (fitted to its width), a plain
+/// line every 5 s elsewhere, and a line when each file is done.
+final class DownloadProgress: @unchecked Sendable {
+    private let terminal = isatty(STDERR_FILENO) != 0
+    private let lock = NSLock()
+    private var last = Date.distantPast
+    private var samples: [(time: Date, bytes: Int64)] = []
+    private var file = ""
+    private var started = Date()
+
+    func update(_ name: String, _ done: Int64, _ total: Int64) {
+        lock.withLock {
+            let now = Date()
+            if name != file {
+                file = name
+                samples = []
+                started = now
+            }
+            samples.append((now, done))
+            samples.removeAll { now.timeIntervalSince($0.time) > 5 }
+            let finished = total > 0 && done >= total
+            guard finished || now.timeIntervalSince(last) >= (terminal ? 0.2 : 5) else { return }
+            last = now
+            let line = DownloadProgress.line(
+                name: name, done: done, total: total, speed: speed(), elapsed: now.timeIntervalSince(started), finished: finished)
+            if terminal {
+                let fitted = DisplayWidth.prefix(line, columns: ProgressReporter.columns() - 1)
+                FileHandle.standardError.write(Data(("\r" + fitted + "\u{1B}[K" + (finished ? "\n" : "")).utf8))
+            } else {
+                FileHandle.standardError.write(Data((line + "\n").utf8))
+            }
+        }
+    }
+
+    /// Bytes a second over the window, nil before there is one.
+    private func speed() -> Double? {
+        guard let first = samples.first, let last = samples.last, last.time.timeIntervalSince(first.time) > 0.05 else { return nil }
+        return Double(last.bytes - first.bytes) / last.time.timeIntervalSince(first.time)
+    }
+
+    /// `model.safetensors  42%  118.5 of 280.1 MB  12.3 MB/s  ETA 0:13`, or `… done in 22.8 s` at the end.
+    static func line(name: String, done: Int64, total: Int64, speed: Double?, elapsed: Double, finished: Bool) -> String {
+        let megabytes = { (bytes: Int64) in String(format: "%.1f", Double(bytes) / 1_048_576) }
+        if finished { return "\(name)  100%  \(megabytes(total)) MB  done in \(String(format: "%.1f", elapsed)) s" }
+        var text = name
+        if total > 0 {
+            text += String(format: "  %3d%%  ", Int(Double(done) * 100 / Double(total))) + "\(megabytes(done)) of \(megabytes(total)) MB"
+        } else {
+            text += "  \(megabytes(done)) MB"
+        }
+        if let speed, speed > 0 {
+            text += String(format: "  %.1f MB/s", speed / 1_048_576)
+            if total > done {
+                let left = Int((Double(total - done) / speed).rounded(.up))
+                text += String(format: "  ETA %d:%02d", left / 60, left % 60)
+            }
+        }
+        return text
     }
 }

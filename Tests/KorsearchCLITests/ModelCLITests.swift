@@ -22,6 +22,9 @@ final class ModelCLITests: XCTestCase {
         XCTAssertEqual(fetched.0, 0, fetched.2)
         XCTAssertTrue(fetched.1.contains("snapshots/\(server.commit)"))
         XCTAssertTrue(fetched.2.contains("model.safetensors"), "download progress on stderr: \(fetched.2)")
+        XCTAssertNotNil(
+            fetched.2.range(of: #"model\.safetensors  100%  \d+\.\d MB  done in \d+\.\d s"#, options: .regularExpression),
+            "each file's line ends with its size and time: \(fetched.2)")
         let info = try run(["model", "info", repository, "--json"])
         XCTAssertEqual(info.0, 0, info.2)
         XCTAssertTrue(info.1.contains("\"revision\":\"\(server.commit)\""), info.1)
