@@ -84,6 +84,10 @@ def checks(binary, index, base):
         assert first["citation"].startswith(first["source"]), first
         print(f"ok  {mode:7} {query}: {len(documents)} passages (sync, async, LangChain, LlamaIndex), first {first['citation']}")
 
+    faceted = client.search("영업이익", mode="keyword", facets=True)["facets"]
+    assert faceted["company"] and asyncio.run(async_client.search("영업이익", mode="keyword", facets=True))["facets"] == faceted
+    print(f"ok  facets of a query: {faceted['company']}")
+
     # LangChain's idiom, and strictness.
     idiom = KorSearchRetriever(base_url=base, search_kwargs={"k": 3, "filter": {"company": "한빛전자"}, "mode": "keyword"})
     direct = KorSearchRetriever(base_url=base, k=3, filters={"company": "한빛전자"}, mode="keyword")

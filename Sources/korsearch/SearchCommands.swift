@@ -42,6 +42,11 @@ struct SearchCommand: ParsableCommand {
     @Option(name: .long, help: "Answer one query per line of this file, as JSON lines.")
     var queries: String?
 
+    @Flag(
+        name: .long,
+        help: "Also count the matching documents by company, report type and period (over the first \(SearchRequest.facetDepth) hits' documents).")
+    var facets = false
+
     @Flag(name: .long, help: "Print JSON.")
     var json = false
 
@@ -54,9 +59,11 @@ struct SearchCommand: ParsableCommand {
 
     /// The search these options ask for.
     private func request(_ query: String) throws -> SearchRequest {
-        SearchRequest(
+        var request = SearchRequest(
             query: query, k: k, mode: mode, vectorWeight: vectorWeight, filters: try filterOptions.filters(), context: context,
             rerank: reranker.requested, rerankTop: rerankTop)
+        request.facets = facets
+        return request
     }
 
     func run() throws {
@@ -102,6 +109,11 @@ struct SearchCommand: ParsableCommand {
             text += indented(Snippet.excerpt(hit.text, highlights: hit.highlights, width: 240, bold: terminal, lines: true, escape: shown), "    ")
             for after in item.context?.filter({ $0.ordinal > hit.ordinal }) ?? [] {
                 text += indented(Snippet.excerpt(after.text, highlights: [], width: 160, lines: true, escape: shown), "    … ")
+            }
+        }
+        if let facets = result.facets {
+            for (name, values) in [("companies", facets.company), ("reports", facets.reportType), ("periods", facets.period)] where !values.isEmpty {
+                text += "\(name): " + values.prefix(10).map { "\(shown($0.value)) (\($0.documents))" }.joined(separator: ", ") + "\n"
             }
         }
         return text

@@ -65,10 +65,10 @@ final class ContractTests: XCTestCase {
             (
                 [
                     "보증 잔액", "-k", "3", "--mode", "hybrid", "--vector-weight", "0.3", "--context", "1", "--company", "00887766", "--period", "2024",
-                    "--filed-after", "2024-08-01", "--filed-before", "2025-01-01",
+                    "--filed-after", "2024-08-01", "--filed-before", "2025-01-01", "--facets",
                 ],
                 [
-                    "query": "보증 잔액", "k": 3, "mode": "hybrid", "vector_weight": 0.3, "context": 1,
+                    "query": "보증 잔액", "k": 3, "mode": "hybrid", "vector_weight": 0.3, "context": 1, "facets": true,
                     "filters": ["company": "00887766", "period": "2024", "filed_after": "2024-08-01", "filed_before": "2025-01-01"],
                 ]
             ),
@@ -108,6 +108,12 @@ final class ContractTests: XCTestCase {
             XCTAssertTrue(expected.contains("highlights") && expected.contains("tokens"), "\(expected)")
             for hit in results { XCTAssertTrue(expected.isSubset(of: Set(hit.keys)), "\(expected.subtracting(hit.keys)) missing") }
             if request.body["context"] != nil { XCTAssertNotNil(results.first?["context"], "context passages attached") }
+            if request.body["facets"] != nil {
+                let companies = try XCTUnwrap((fromCLI["facets"] as? [String: Any])?["company"] as? [[String: Any]], "the query's facets")
+                XCTAssertEqual(companies.first?["value"] as? String, "푸른건설", "the filtered query's documents are 푸른건설's")
+            } else {
+                XCTAssertTrue(fromCLI["facets"] is NSNull, "null unless asked for")
+            }
         }
         // The default aliases widened 자기주식 by 자사주: the answers say so, and the MCP text too.
         let widened = try json(try runKorsearch(["search", "자기주식 소각", "--index", index, "--mode", "keyword", "--json"]).stdout)
@@ -223,7 +229,7 @@ final class ContractTests: XCTestCase {
         XCTAssertEqual(properties((input["properties"] as? [String: Any])?["filters"]), filters, "MCP's filters")
         XCTAssertEqual(input["additionalProperties"] as? Bool, false)
         XCTAssertNotNil(search["outputSchema"], "MCP's answer schema")
-        XCTAssertEqual(properties(search["outputSchema"]), ["query", "mode", "vector_weight", "reranker", "aliases", "results"])
+        XCTAssertEqual(properties(search["outputSchema"]), ["query", "mode", "vector_weight", "reranker", "aliases", "results", "facets"])
         for tool in ["get_context", "get_document"] {
             XCTAssertNotNil(tools.first { $0["name"] as? String == tool }?["outputSchema"], tool)
         }

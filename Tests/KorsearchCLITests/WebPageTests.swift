@@ -198,5 +198,17 @@ final class WebPageTests: XCTestCase {
         XCTAssertFalse(about.isEmpty, "filed dates shown")
         XCTAssertTrue(about.allSatisfy { $0 >= "2024-08-01" }, "\(about)")
         XCTAssertTrue(filed.contains("상세 검색 (필터 1개)"), "the folded filters say how many are set")
+
+        // After a query the facets count what it matches, as `korsearch search --facets` counts it.
+        let cli = try runKorsearch(["search", "영업이익", "--index", index, "--mode", "keyword", "--facets", "--json"])
+        let counted = try XCTUnwrap(
+            ((try JSONSerialization.jsonObject(with: Data(cli.stdout.utf8)) as? [String: Any])?["facets"] as? [String: Any])?["company"]
+                as? [[String: Any]])
+        let queried = try dom(browser, url(server, "/?q=\("영업이익".addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!)&mode=keyword"))
+        XCTAssertTrue(queried.contains("data-scope=\"query\""), "the query's facets")
+        for company in counted {
+            XCTAssertTrue(queried.contains(">\(company["value"] as! String) (\(company["documents"] as! Int))</button>"), "\(company)")
+        }
+        XCTAssertTrue(home.contains("data-scope=\"index\""), "without a query, the index's")
     }
 }

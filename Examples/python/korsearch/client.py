@@ -34,7 +34,7 @@ def check_filters(filters):
     return dict(filters)
 
 
-def search_body(query, k, mode, filters, context, vector_weight, rerank, rerank_top):
+def search_body(query, k, mode, filters, context, vector_weight, rerank, rerank_top, facets=False):
     """The JSON body of POST /v1/search, every option checked."""
     if not isinstance(query, str) or not query.strip():
         raise ValueError("query must be a non-empty string")
@@ -49,6 +49,8 @@ def search_body(query, k, mode, filters, context, vector_weight, rerank, rerank_
         body["rerank"] = bool(rerank)
     if rerank_top is not None:
         body["rerank_top"] = int(rerank_top)
+    if facets:
+        body["facets"] = True
     return body
 
 
@@ -78,11 +80,12 @@ class KorSearchClient:
             raise KorSearchError(f"korsearch at {self.base_url} is not reachable: {error.reason}") from None
 
     def search(self, query, *, k=10, mode="hybrid", filters=None, context=0, vector_weight=None, rerank=None,
-               rerank_top=None):
-        """POST /v1/search: the answer (`query`, `mode`, `vector_weight`, `reranker`, `aliases`, `results`),
-        each result a hit with its passage fields and, with `context`, its neighbours."""
+               rerank_top=None, facets=False):
+        """POST /v1/search: the answer (`query`, `mode`, `vector_weight`, `reranker`, `aliases`, `results`,
+        `facets`), each result a hit with its passage fields and, with `context`, its neighbours; with `facets`,
+        the matching documents counted by company, report type and period."""
         return self._call("POST", "/v1/search",
-                          search_body(query, k, mode, filters, context, vector_weight, rerank, rerank_top))
+                          search_body(query, k, mode, filters, context, vector_weight, rerank, rerank_top, facets))
 
     def context(self, chunk_id, *, neighbours=1):
         """GET /v1/chunks/{id}: a passage and the passages around it."""
@@ -114,7 +117,7 @@ class AsyncKorSearchClient:
     async def search(self, query, **options):
         body = search_body(query, options.pop("k", 10), options.pop("mode", "hybrid"), options.pop("filters", None),
                            options.pop("context", 0), options.pop("vector_weight", None), options.pop("rerank", None),
-                           options.pop("rerank_top", None))
+                           options.pop("rerank_top", None), options.pop("facets", False))
         if options:
             raise TypeError(f"search() got unexpected options {', '.join(sorted(options))}")
         return await asyncio.to_thread(self.sync._call, "POST", "/v1/search", body)

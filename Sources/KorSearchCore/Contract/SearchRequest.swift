@@ -23,6 +23,12 @@ public struct SearchRequest: Sendable, Equatable {
     public var rerank: Bool?
     /// How many first-stage hits the reranker reads (at least `k` are read; at most `maxResults`).
     public var rerankTop: Int
+    /// Whether the answer counts the documents that match the query by company, report type and period
+    /// (`SearchAnswer.facets`, over the documents of the first `facetDepth` hits).
+    public var facets = false
+
+    /// Hits whose documents the query's facets count.
+    public static let facetDepth = 100
 
     /// Results when a request does not say.
     public static let defaultResults = 10
@@ -78,6 +84,10 @@ public struct SearchRequest: Sendable, Equatable {
             ContractField(
                 "rerank_top", .integer, "how many first-stage hits the reranker reads (at least k)", minimum: 1, maximum: Double(maxResults),
                 defaultValue: .number(Double(defaultRerankTop)), option: "--rerank-top"),
+            ContractField(
+                "facets", .boolean,
+                "also count the documents that match: by company, report type and period, over the documents of the first \(facetDepth) hits (the answer's facets)",
+                defaultValue: .bool(false), option: "--facets"),
         ])
 
     /// A request from its JSON object (an HTTP body, MCP arguments), every field checked and the whole
@@ -92,6 +102,7 @@ public struct SearchRequest: Sendable, Equatable {
         context = try object.integer("context") ?? context
         rerank = try object.boolean("rerank")
         rerankTop = try object.integer("rerank_top") ?? rerankTop
+        facets = try object.boolean("facets") ?? false
         try validate(naming: naming)
     }
 
@@ -127,10 +138,11 @@ extension SearchRequest: Codable {
         try container.encode(context, forKey: .context)
         try container.encodeIfPresent(rerank, forKey: .rerank)
         try container.encode(rerankTop, forKey: .rerankTop)
+        if facets { try container.encode(facets, forKey: .facets) }
     }
 
     private enum CodingKeys: String, CodingKey {
-        case query, k, mode, filters, context, rerank
+        case query, k, mode, filters, context, rerank, facets
         case vectorWeight = "vector_weight"
         case rerankTop = "rerank_top"
     }

@@ -31,9 +31,11 @@ public struct SearchAnswer: Encodable, Sendable {
     /// looked for (empty for vector search, which has no terms).
     public var aliases: [KeywordAliases.Match]
     public var results: [Result]
+    /// When asked for (`facets`): the documents that match, by company, report type and period.
+    @NullWhenAbsent public var facets: IndexInfo.Facets?
 
     enum CodingKeys: String, CodingKey {
-        case query, mode, results, reranker, aliases
+        case query, mode, results, reranker, aliases, facets
         case vectorWeight = "vector_weight"
     }
 
@@ -58,6 +60,10 @@ public struct SearchAnswer: Encodable, Sendable {
                     "the query's words found in an alias group, with the other forms keyword search also looked for (empty for vector search)",
                     required: true),
                 ContractField("results", .list(.object(hit)), "the hits, best first", required: true),
+                ContractField(
+                    "facets", .object(IndexInfo.facetsSchema),
+                    "with facets asked for: the matching documents by company, report type and period (over the first \(SearchRequest.facetDepth) hits' documents), else null",
+                    required: true, nullable: true),
             ])
     }()
 
@@ -174,7 +180,30 @@ extension Searcher {
         return SearchAnswer(
             query: request.query, mode: request.mode,
             vectorWeight: request.mode == .hybrid ? try vectorWeight(request.vectorWeight) : nil, reranker: rerank ? reranker?.name : nil,
-            aliases: request.mode == .vector ? [] : aliasMatches(request.query), results: results)
+            aliases: request.mode == .vector ? [] : aliasMatches(request.query), results: results,
+            facets: request.facets ? try queryFacets(request, queryVector: queryVector) : nil)
+    }
+
+    /// The documents of the query's first `SearchRequest.facetDepth` hits counted by company (its matching key),
+    /// report type and period, most documents first (periods newest first).
+    func queryFacets(_ request: SearchRequest, queryVector: [Float]?) throws -> IndexInfo.Facets {
+        let hits = try search(
+            request.query, limit: SearchRequest.facetDepth, mode: request.mode, filters: request.filters, queryVector: queryVector,
+            vectorWeight: request.vectorWeight)
+        var seen = Set<String>()
+        let documents = hits.filter { seen.insert($0.path).inserted }.map(\.passage.metadata)
+        func counted(_ values: [String?], byValue: Bool = false) -> [IndexInfo.FacetValue] {
+            var counts: [String: Int] = [:]
+            for case let value? in values { counts[value, default: 0] += 1 }
+            return counts.map { IndexInfo.FacetValue(value: $0.key, documents: $0.value) }.sorted {
+                byValue ? $0.value > $1.value : ($0.documents, $1.value) > ($1.documents, $0.value)
+            }
+        }
+        var facets = IndexInfo.Facets()
+        facets.company = counted(documents.map(\.companyKey))
+        facets.reportType = counted(documents.map(\.reportType))
+        facets.period = counted(documents.map(\.period), byValue: true)
+        return facets
     }
 
     /// A search that found nothing with a company or report type no document of the index has is told so,

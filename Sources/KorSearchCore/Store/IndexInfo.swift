@@ -132,6 +132,23 @@ public struct IndexInfo: Encodable, Sendable {
         self.skipped = skipped
     }
 
+    /// Documents counted by company, report type and period: the index's (`info`) or a query's (`facets`).
+    public static let facetsSchema: ContractSchema = {
+        let value = ContractSchema(
+            "FacetValue", "A value of a facet and how many documents have it.", closed: true,
+            [
+                ContractField("value", .string, "the value (what the filter of the same name takes)", required: true),
+                ContractField("documents", .integer, "documents with it", required: true),
+            ])
+        return ContractSchema(
+            "Facets", "Documents counted by what they are, most documents first.", closed: true,
+            [
+                ContractField("company", .list(.object(value)), "by company (its matching key)", required: true),
+                ContractField("report_type", .list(.object(value)), "by report type", required: true),
+                ContractField("period", .list(.object(value)), "by period", required: true),
+            ])
+    }()
+
     /// The answer's fields (`korsearch info --json`, `GET /v1/info`, the MCP `index_info` tool's output schema).
     public static let schema: ContractSchema = {
         let skipped = ContractSchema(
@@ -147,19 +164,7 @@ public struct IndexInfo: Encodable, Sendable {
                 ContractField("name", .string, "the format's name", required: true),
                 ContractField("extensions", .list(.string), "the file extensions read as it", required: true),
             ])
-        let value = ContractSchema(
-            "FacetValue", "A value of a facet and how many documents have it.", closed: true,
-            [
-                ContractField("value", .string, "the value (what the filter of the same name takes)", required: true),
-                ContractField("documents", .integer, "documents with it", required: true),
-            ])
-        let facets = ContractSchema(
-            "Facets", "Documents counted by what they are, most documents first.", closed: true,
-            [
-                ContractField("company", .list(.object(value)), "by company (its matching key)", required: true),
-                ContractField("report_type", .list(.object(value)), "by report type", required: true),
-                ContractField("period", .list(.object(value)), "by period", required: true),
-            ])
+        let facets = facetsSchema
         return ContractSchema(
             "IndexInfo", "What the index holds and how it was built.", closed: false,
             [

@@ -130,7 +130,7 @@ async function overview() {
       details.appendChild(list);
       $("overview").appendChild(details);
     }
-    renderFacets(info.facets || {});
+    if (!$("q").value.trim()) { renderFacets(info.facets || {}); $("facets").dataset.scope = "index"; }
   } catch (error) { $("overview").textContent = error.message; }
 }
 
@@ -283,7 +283,9 @@ async function search(fromForm) {
   const results = $("results");
   results.textContent = "";
   try {
-    const answer = await api("/v1/search", { query, k: Number($("k").value) || 10, mode: $("mode").value, filters });
+    const answer = await api("/v1/search", { query, k: Number($("k").value) || 10, mode: $("mode").value, filters, facets: true });
+    // The facets now count the documents this query matches (with the filters set), not the whole index.
+    if (answer.facets) { renderFacets(answer.facets); $("facets").dataset.scope = "query"; }
     results.dataset.mode = answer.mode;
     $("status").textContent = answer.results.length ? `결과 ${answer.results.length}건 (${modeNames[answer.mode] || answer.mode})` : "결과가 없습니다.";
     const aliases = (answer.aliases || []).map((match) => `${match.form} → ${match.aliases.join(", ")}`).join("; ");
