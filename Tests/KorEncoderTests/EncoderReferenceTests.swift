@@ -57,6 +57,22 @@ final class EncoderReferenceTests: XCTestCase {
         }
     }
 
+    /// A pass on one thread (a small one, by default) and the same pass split across the cores give the same
+    /// vectors, bit for bit: only who computes each row and head differs.
+    func testOneThreadAndEveryCoreGiveTheSameVectors() throws {
+        let saved = EncoderThreading.singleThreadBelowTokens
+        defer { EncoderThreading.singleThreadBelowTokens = saved }
+        for name in Fixtures.modelNames {
+            let expected = try Fixtures.expected(name)
+            let embedder = try Embedder(modelDirectory: Fixtures.model(name), maxLength: expected.max_length)
+            EncoderThreading.singleThreadBelowTokens = 0
+            let split = try embedder.embed(expected.texts, normalize: false, batchSize: expected.texts.count)
+            EncoderThreading.singleThreadBelowTokens = Int.max
+            let alone = try embedder.embed(expected.texts, normalize: false, batchSize: expected.texts.count)
+            XCTAssertEqual(split.map(\.vector), alone.map(\.vector), name)
+        }
+    }
+
     func testRelativePositionBucketsMatchTransformers() throws {
         for name in ["mdeberta-tiny-safetensors", "log-buckets-pytorch", "absolute-positions-safetensors"] {
             let expected = try Fixtures.expected(name)

@@ -11,6 +11,9 @@
 //   swift build -c release --product search-benchmark
 //   .build/release/search-benchmark --model /tmp/korsearch-bench-mdeberta [--chunks 100000] [--precision fp32|bf16|int8]
 //       [--store "$(Scripts/postgres start)?schema=bench"]
+//   .build/release/search-benchmark --model /tmp/korsearch-base-random --chunks 20000 --busy [--rounds 3]
+//       query embedding and hybrid search idle and beside a CPU-bound process (Scripts/bench/make_base_size_model.py
+//       makes the model)
 import Foundation
 import KorSearch
 
@@ -240,9 +243,69 @@ func keys(_ searcher: Searcher, _ ids: [Int64]) throws -> [String] {
     try searcher.index.chunks(ids: ids).map { "\($0.path)#\($0.ordinal)" }
 }
 
+/// A CPU-bound process (a shell's busy loop) competing for the cores while `body` runs.
+func withCompetitor<T>(_ body: () throws -> T) throws -> T {
+    let competitor = Process()
+    competitor.executableURL = URL(fileURLWithPath: "/bin/sh")
+    competitor.arguments = ["-c", "while :; do :; done"]
+    try competitor.run()
+    defer {
+        competitor.terminate()
+        competitor.waitUntilExit()
+    }
+    Thread.sleep(forTimeInterval: 0.2)
+    return try body()
+}
+
+/// `--busy`: query embedding and hybrid search, idle and with one competing CPU-bound process, with every pass
+/// split across the cores (`singleThreadBelowTokens` 0, as before) and with small passes on one thread (the
+/// default) — alternating rounds, p50 of each.
+func busyBenchmark(_ searcher: Searcher, rounds: Int) throws {
+    let texts = try queries(searcher.index.dimension).map(\.text)
+    func p50(_ body: (String) throws -> Void) rethrows -> Double {
+        var times: [Double] = []
+        for text in texts {
+            let begin = Date()
+            try body(text)
+            times.append(Date().timeIntervalSince(begin) * 1000)
+        }
+        return times.sorted()[times.count / 2]
+    }
+    let settings = [("every pass split", 0), ("small passes on one thread", EncoderThreading.singleThreadBelowTokens)]
+    var results: [String: [(Double, Double, Double, Double)]] = [:]
+    _ = try searcher.search(texts[0], limit: 10, mode: .hybrid)  // warm-up
+    for _ in 0 ..< rounds {
+        for (name, threshold) in settings {
+            EncoderThreading.singleThreadBelowTokens = threshold
+            let idleEmbed = try p50 { _ = try searcher.embedQuery($0) }
+            let idleHybrid = try p50 { _ = try searcher.search($0, limit: 10, mode: .hybrid) }
+            let (busyEmbed, busyHybrid) = try withCompetitor {
+                (try p50 { _ = try searcher.embedQuery($0) }, try p50 { _ = try searcher.search($0, limit: 10, mode: .hybrid) })
+            }
+            results[name, default: []].append((idleEmbed, busyEmbed, idleHybrid, busyHybrid))
+        }
+    }
+    print(
+        "\(texts.count) queries, \(rounds) alternating rounds, p50 ms (one competing CPU-bound process on \(ProcessInfo.processInfo.activeProcessorCount) cores)"
+    )
+    for (name, _) in settings {
+        for (round, (idleEmbed, busyEmbed, idleHybrid, busyHybrid)) in results[name]!.enumerated() {
+            print(
+                String(
+                    format: "%-27@ round %d: query embedding idle %.1f, busy %.1f (%.1fx); hybrid idle %.1f, busy %.1f (%.1fx)", name as NSString,
+                    round + 1, idleEmbed, busyEmbed, busyEmbed / idleEmbed, idleHybrid, busyHybrid, busyHybrid / idleHybrid))
+        }
+    }
+}
+
 do {
     let loaded = try ModelLocator.load(modelPath, precision: precision)
     if !directory.exists { _ = try build(.directory(directory), (loaded.embedder, loaded.identity)) }
+    if CommandLine.arguments.contains("--busy") {
+        let searcher = try Searcher(directory: directory, embedder: loaded.embedder, model: loaded.identity)
+        try busyBenchmark(searcher, rounds: Int(option("--rounds", "3")!)!)
+        exit(0)
+    }
     let withoutStore = residentMemory()
     let started = Date()
     let searcher = try Searcher(directory: directory, embedder: loaded.embedder, model: loaded.identity)

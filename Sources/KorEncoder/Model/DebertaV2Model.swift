@@ -128,7 +128,7 @@ public final class DebertaV2Model: @unchecked Sendable {
         var x = [Float](repeating: 0, count: tokens * hidden)
         if tokens == 0 { return PackedHiddenStates(values: x, offsets: offsets, width: hidden) }
 
-        try Kernels.exclusive {
+        try Kernels.exclusive(tokens: tokens) {
             embed(sequences, secondSegmentStarts: secondSegmentStarts, into: &x)
             let workspace =
                 cachedWorkspace.flatMap { $0.tokens >= tokens ? $0 : nil } ?? Workspace(config: config, tokens: tokens, precision: precision)

@@ -7,8 +7,13 @@ import Foundation
 /// go through oneDNN, see `LinearWeight`), memory-bound steps through the C kernels, each split across cores by
 /// the encoder itself.
 enum Kernels {
-    /// Cores the forward pass splits its work across.
-    static let threads = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 64))
+    /// The machine's cores (at most 64).
+    static let cores = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 64))
+
+    /// Cores the forward pass under way splits its work across: every core, or one for a small pass
+    /// (`EncoderThreading.singleThreadBelowTokens`). Set under `forwardLock` only.
+    nonisolated(unsafe) private static var activeThreads = cores
+    static var threads: Int { activeThreads }
 
     /// Runs `body(range)` over `count` rows split into one contiguous range per core.
     static func parallelRows(_ count: Int, minimumRowsPerThread: Int = 8, _ body: @Sendable (Range<Int>) -> Void) {
@@ -31,11 +36,15 @@ enum Kernels {
     /// OpenBLAS's own spinning worker threads never compete with the other steps.
     private static let singleThreadedBLAS: Void = openblas_set_num_threads(1)
 
-    /// Runs a forward pass under the process-wide lock.
-    static func exclusive<T>(_ body: () throws -> T) rethrows -> T {
+    /// Runs a forward pass of `tokens` tokens under the process-wide lock, on one thread when it is small.
+    static func exclusive<T>(tokens: Int, _ body: () throws -> T) rethrows -> T {
         _ = singleThreadedBLAS
         forwardLock.lock()
-        defer { forwardLock.unlock() }
+        activeThreads = tokens < EncoderThreading.singleThreadBelowTokens ? 1 : cores
+        defer {
+            activeThreads = cores
+            forwardLock.unlock()
+        }
         return try body()
     }
 
@@ -108,3 +117,13 @@ enum Kernels {
 #if canImport(Glibc)
 import Glibc
 #endif
+
+/// How the forward pass uses the cores. A pass splits its steps (attention heads, rows of the products and
+/// layers) across every core, each step waiting for the slowest part; a query's pass is small, and on a busy
+/// machine one descheduled part made every step wait: one short query took 16× its idle time with one other
+/// CPU-bound process on two cores. Passes of fewer tokens than `singleThreadBelowTokens` run on the calling
+/// thread alone, with no step waiting on another thread (Benchmarks.md, "Query embedding on a busy machine").
+public enum EncoderThreading {
+    /// Passes (all sequences of a batch together) of fewer tokens run on one thread; 0 splits every pass.
+    nonisolated(unsafe) public static var singleThreadBelowTokens = 128
+}
