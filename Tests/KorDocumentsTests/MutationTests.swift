@@ -39,18 +39,6 @@ final class MutationTests: XCTestCase {
         handle.closeFile()
     }
 
-    /// A small, seeded generator (SplitMix64): the same mutations on every run.
-    struct Seeded: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var value = state
-            value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
-            return value ^ (value >> 31)
-        }
-    }
-
     /// Reads `data` as `name`; fails the test on anything but a document or a `DocumentFailure`, and on a
     /// document whose reading passed its limits.
     private func assertBounded(_ name: String, _ data: Data, _ what: String, in folder: URL) throws {
@@ -71,7 +59,7 @@ final class MutationTests: XCTestCase {
 
     /// Markup or CSV text mutated: every span or count attribute set to a huge, zero or negative value, a
     /// number multiplied, or a stretch from one tag to a later one repeated into deep nesting.
-    private func mutated(_ text: String, _ random: inout Seeded) -> String {
+    private func mutated(_ text: String, _ random: inout SplitMix) -> String {
         switch Int.random(in: 0 ..< 3, using: &random) {
         case 0:
             let value = ["65535", "1048576", "0", "-1", "99999999999"].randomElement(using: &random)!
@@ -92,7 +80,7 @@ final class MutationTests: XCTestCase {
     }
 
     /// The zip with one of its XML entries mutated as text.
-    private func mutatedZip(_ source: URL, _ random: inout Seeded, in folder: URL) throws -> Data {
+    private func mutatedZip(_ source: URL, _ random: inout SplitMix, in folder: URL) throws -> Data {
         let copy = folder.appendingPathComponent("copy-" + source.lastPathComponent)
         try? FileManager.default.removeItem(at: copy)
         try FileManager.default.copyItem(at: source, to: copy)
@@ -122,7 +110,7 @@ final class MutationTests: XCTestCase {
         for (index, source) in sources.enumerated() {
             let name = source.lastPathComponent
             let original = try Data(contentsOf: source)
-            var random = Seeded(state: UInt64(index + 1) &* seed)
+            var random = SplitMix(state: UInt64(index + 1) &* seed)
             let zipped = original.starts(with: [0x50, 0x4B])
             let text = ["csv", "tsv", "html", "md", "txt", "xml"].contains(source.pathExtension)
             for round in 0 ..< rounds {
@@ -157,7 +145,7 @@ final class MutationTests: XCTestCase {
         let file = DocumentFile(url: url, data: try Data(contentsOf: url))
         let compound = try CompoundFile(file, format: "HWP")
         let section = try compound.inflate(try XCTUnwrap(try compound.stream(["BodyText", "Section0"])), ["BodyText", "Section0"])
-        var random = Seeded(state: seed)
+        var random = SplitMix(state: seed)
         for round in 0 ..< rounds * 3 {
             var bytes = section
             switch round % 3 {

@@ -1,4 +1,5 @@
 import KorSearchCore
+import KorSearchTestSupport
 import XCTest
 
 /// Excerpts as a reader sees them: cut between words, never inside a number or a Hangul word; a table's rows
@@ -30,7 +31,7 @@ final class SnippetTests: XCTestCase {
 
     /// Random texts of words and numbers, every width and highlight: whole words always, the highlight shown.
     func testWholeWordsOnRandomText() {
-        var generator = SeededGenerator(seed: 7)
+        var generator = SplitMix(state: 7)
         let words = ["2024년", "16.2%", "1,234억원", "한빛전자㈜는", "자기주식을", "취득한다", "제48기", "반기", "매출액", "KRW", "3.50%로"]
         for _ in 0 ..< 200 {
             let text = (0 ..< Int.random(in: 5 ... 60, using: &generator)).map { _ in words.randomElement(using: &generator)! }
@@ -59,18 +60,5 @@ final class SnippetTests: XCTestCase {
         XCTAssertEqual(
             Snippet.excerpt("a\u{1B}b\nc", highlights: [], lines: true, escape: { $0.replacingOccurrences(of: "\u{1B}", with: "\\u{1B}") }),
             "a\\u{1B}b\nc", "the escape applies within lines, the break stays")
-    }
-}
-
-/// A small deterministic generator (SplitMix64) for repeatable random cases.
-private struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
