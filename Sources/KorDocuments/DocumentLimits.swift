@@ -34,6 +34,12 @@ public struct DocumentLimits: Sendable, Equatable {
     /// The most entries a zip-based file (DOCX, HWPX, XLSX, PPTX, a DART zip) may list in its central directory
     /// (10,000), checked before any is read.
     public var maxArchiveEntries = 10_000
+    /// The most pages of one PDF read by OCR (100): pages without a text layer, or whose text is not language,
+    /// rendered by poppler and read by Tesseract (Korean and English); 0 reads none (`korsearch index --no-ocr`).
+    public var maxOCRPages = 100
+    /// The longest OCR may take on one PDF, all its pages together, in seconds (600). Pages past either limit
+    /// are left out with a note.
+    public var ocrSeconds: Double = 600
 
     /// The defaults.
     public init() {}
@@ -42,7 +48,7 @@ public struct DocumentLimits: Sendable, Equatable {
     /// its default, in the order the docs list them.
     public static let names = [
         "file-bytes", "text-characters", "inflated-bytes", "gathered-characters", "table-cells", "table-columns", "nesting",
-        "archive-entries", "converter-seconds", "converter-memory-bytes",
+        "archive-entries", "converter-seconds", "converter-memory-bytes", "ocr-pages", "ocr-seconds",
     ]
 
     /// Sets the limit `name` (one of `names`) from `NAME=VALUE` text: a whole number (`_` and `,` allowed between
@@ -74,6 +80,8 @@ public struct DocumentLimits: Sendable, Equatable {
         case "nesting": maxNesting = Int(value)
         case "archive-entries": maxArchiveEntries = Int(value)
         case "converter-seconds": converterSeconds = Double(value)
+        case "ocr-pages": maxOCRPages = Int(value)
+        case "ocr-seconds": ocrSeconds = Double(value)
         default: converterMemoryBytes = Int(value)
         }
     }

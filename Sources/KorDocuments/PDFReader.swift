@@ -9,12 +9,26 @@ struct PDFReader: DocumentReader {
     let type = "pdf"
     let name = "PDF"
     let extensions = ["pdf"]
-    let noTextReason = "no extractable text (a scanned PDF needs OCR first)"
+    var noTextReason: String {
+        PDFOCR.isAvailable
+            ? "no text, and OCR found none on its pages"
+            : "no extractable text: a scanned PDF needs OCR (Debian: apt-get install tesseract-ocr tesseract-ocr-kor)"
+    }
 
     func read(_ file: DocumentFile) throws -> DocumentContent {
         let pages = try pages(file.url, limits: file.limits)
+        // Pages with no text layer, or one that is not language, are read by OCR.
+        let unreadable = pages.indices.filter { !PDFOCR.isLanguage(pages[$0].lines.map(\.text).joined(separator: " ")) }.map { $0 + 1 }
+        if !pages.isEmpty, unreadable.count == pages.count, file.limits.maxOCRPages == 0 {
+            throw DocumentFailure("no extractable text (a scan?), and OCR is off (--no-ocr)")
+        }
+        let recognized = try PDFOCR.read(file.url, pages: unreadable, limits: file.limits, budget: file.budget)
         var blocks: [DocumentBlock] = []
         for (index, page) in pages.enumerated() {
+            if let text = recognized[index + 1] {
+                blocks += DocumentContent.paragraphs(of: text, page: index + 1)
+                continue
+            }
             for piece in PDFLayout.pieces(of: page) {
                 switch piece {
                 case .text(let raw):

@@ -42,6 +42,11 @@ struct IndexCommand: ParsableCommand {
     @Flag(name: .customLong("no-reuse"), help: "Embed every new passage, even when a stored one has the same encoder input (for comparison).")
     var noReuse = false
 
+    @Flag(
+        name: .customLong("no-ocr"),
+        help: "Do not read PDF pages without a text layer (scans) by OCR (Tesseract, Korean and English; on by default where installed).")
+    var noOCR = false
+
     @Flag(name: .long, help: "Print the summary as one JSON object.")
     var json = false
 
@@ -91,6 +96,7 @@ struct IndexCommand: ParsableCommand {
         options.followLinks = followLinks
         options.reuseVectors = !noReuse
         for assignment in limit { try options.limits.set(assignment) }
+        if noOCR { options.limits.maxOCRPages = 0 }
         // The lists are read and checked before anything is indexed.
         options.keywordDictionary = try dictionary.map { try KeywordDictionary(parsing: readInputLines($0).joined(separator: "\n"), source: $0) }
         options.keywordAliases = try aliases.map { try KeywordAliases(parsing: readInputLines($0).joined(separator: "\n"), source: $0) }

@@ -132,4 +132,49 @@ final class PDFReaderTests: XCTestCase {
         XCTAssertEqual(
             PDFLayout.pages(Data("<doc><page><flow><line xMin=\"1\"><word xMin=\"1\">끊긴".utf8)).first?.lines.count, 0, "cut off: no half line")
     }
+
+    /// A scanned PDF (pages of Korean text as images, no text layer; `Scripts/make_scanned_pdf.py`) is read by
+    /// OCR, each page's text on its page, within 10% of the text the pages show (character accuracy by edit
+    /// distance, spaces aside); with OCR off it is skipped saying so, and pages past the OCR limit are a note.
+    func testAScannedPDFIsReadByOCR() throws {
+        guard PDFOCR.isAvailable else { throw XCTSkip("Tesseract with Korean is not installed (Scripts/bootstrap installs it)") }
+        let url = folder.appendingPathComponent("scanned-filing.pdf")
+        let shown = try String(contentsOf: folder.appendingPathComponent("scanned-filing.txt"), encoding: .utf8).components(separatedBy: "\u{0C}")
+        let document = try DocumentLoader.load(url)
+        for (index, page) in shown.enumerated() {
+            let read = document.blocks.filter { $0.block.page == index + 1 }.map(\.block.text).joined(separator: "\n")
+            let expected = page.filter { !$0.isWhitespace }, got = read.filter { !$0.isWhitespace }
+            let accuracy = 1 - Double(Self.editDistance(Array(expected), Array(got))) / Double(expected.count)
+            XCTAssertGreaterThan(accuracy, 0.9, "page \(index + 1): \(read)")
+        }
+        XCTAssertTrue(document.text.contains("자기주식"), document.text)
+
+        var off = DocumentLimits()
+        off.maxOCRPages = 0
+        XCTAssertThrowsError(try DocumentLoader.load(url, limits: off)) { error in
+            XCTAssertTrue("\(error)".contains("OCR is off (--no-ocr)"), "\(error)")
+        }
+        var one = DocumentLimits()
+        one.maxOCRPages = 1
+        let first = try DocumentLoader.load(url, limits: one)
+        XCTAssertEqual(Set(first.blocks.compactMap(\.block.page)), [1])
+        XCTAssertEqual(
+            first.notes,
+            ["1 page without a text layer not read by OCR (past DocumentLimits.maxOCRPages 1 or ocrSeconds 600, or the page would not render)"])
+        XCTAssertFalse(PDFOCR.isLanguage("\u{E000}\u{E001}\u{E002}a"), "private-use glyphs are not language")
+        XCTAssertTrue(PDFOCR.isLanguage("취득 예정 금액 960억 원"))
+    }
+
+    private static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
+        if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
+        var previous = Array(0 ... b.count)
+        for i in 1 ... a.count {
+            var current = [i] + [Int](repeating: 0, count: b.count)
+            for j in 1 ... b.count {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
 }
