@@ -52,6 +52,28 @@ final class IndexCLITests: XCTestCase {
         XCTAssertEqual(again["added"] as? Int, 1, "the removed file is still in the folder")
     }
 
+    /// A scanned PDF is searchable: its pages read by OCR, a phrase from page 2 found first with its page;
+    /// `--no-ocr` skips it saying why.
+    func testAScannedPDFIsSearchable() throws {
+        let base = try temporaryFolder()
+        let folder = base.appendingPathComponent("docs")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(
+            at: repository.appendingPathComponent("Tests/Fixtures/documents/scanned-filing.pdf"), to: folder.appendingPathComponent("scan.pdf"))
+        try Data("기준금리는 연 3.50%로 동결되었다.".utf8).write(to: folder.appendingPathComponent("rate.txt"))
+        let off = try runKorsearch(["index", folder.path, "--index", base.appendingPathComponent("off").path, "--model", model, "--no-ocr", "--json"])
+        XCTAssertEqual(off.status, 0, off.stderr)
+        XCTAssertTrue(off.stdout.contains("OCR is off (--no-ocr)"), off.stdout)
+        let index = base.appendingPathComponent("index").path
+        let indexed = try runKorsearch(["index", folder.path, "--index", index, "--model", model, "--json", "--quiet"])
+        XCTAssertEqual(indexed.status, 0, indexed.stderr)
+        XCTAssertEqual(try json(indexed.stdout)["added"] as? Int, 2, indexed.stdout)
+        let found = try json(try runKorsearch(["search", "재무본부장 이정민", "--index", index, "--mode", "keyword", "--json"]).stdout)
+        let top = try XCTUnwrap((found["results"] as? [[String: Any]])?.first)
+        XCTAssertEqual(top["path"] as? String, "scan.pdf")
+        XCTAssertTrue((top["text"] as? String ?? "").contains("재무본부장 이정민"), "\(top)")
+    }
+
     /// `remove` by folder and by glob; the folder's `.korsearchignore` keeps files out of `index` (and takes
     /// out the stored ones), so what was removed does not come back.
     func testRemoveByFolderAndGlobAndTheIgnoreFile() throws {
