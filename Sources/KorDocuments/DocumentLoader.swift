@@ -1,15 +1,53 @@
 import Foundation
 
-/// Reads a file with the reader its extension names (`DocumentFormats`) and lays its blocks out as the
-/// stored text.
+/// Reads a file with the reader its content or else its extension names (`DocumentFormats`) and lays its
+/// blocks out as the stored text.
 public enum DocumentLoader {
-    /// The reader of a file, by its extension; throws `DocumentFailure` when no format reads it.
+    /// The reader of a file, by its extension (a file without one by its first bytes: a PDF or an HWP 5.0
+    /// compound file); throws `DocumentFailure` when no format reads it. Reading then goes by the content
+    /// (`reader(for:data:)`).
     public static func reader(for url: URL) throws -> any DocumentReader {
         let ext = url.pathExtension.lowercased()
-        guard let reader = DocumentFormats.reader(forExtension: ext) else {
-            throw DocumentFailure(ext.isEmpty ? "unsupported file type (no extension)" : "unsupported file type .\(ext)")
+        if let reader = DocumentFormats.reader(forExtension: ext) { return reader }
+        if ext.isEmpty, let handle = try? FileHandle(forReadingFrom: url) {
+            defer { try? handle.close() }
+            if let head = try? handle.read(upToCount: 8), let reader = binaryReader(head, entries: nil) { return reader }
         }
-        return reader
+        throw DocumentFailure(ext.isEmpty ? "unsupported file type (no extension)" : "unsupported file type .\(ext)")
+    }
+
+    /// The reader of a file by what its bytes are, where they say so clearly — a PDF header, an OLE compound file
+    /// (HWP 5.0), a zip whose parts are an HWPX, DOCX, XLSX or PPTX — else the extension's; with a note when the
+    /// two differ (an HWP file named `.hwpx` is read as HWP, not refused as a broken HWPX).
+    static func reader(
+        for url: URL, data: Data, byExtension: (any DocumentReader)?, limits: DocumentLimits
+    ) -> (
+        reader: (any DocumentReader)?, note: String?
+    ) {
+        var entries: [String]?
+        if data.starts(with: [0x50, 0x4B, 0x03, 0x04]) || data.starts(with: [0x50, 0x4B, 0x05, 0x06]) {
+            entries = (try? ZipArchive(data, maxEntries: limits.maxArchiveEntries))?.entries.map(\.path)
+        }
+        guard let found = binaryReader(data.prefix(1024), entries: entries) else { return (byExtension, nil) }
+        guard let byExtension else { return (found, "read as \(found.name) by its content (it has no extension)") }
+        if found.type == byExtension.type { return (byExtension, nil) }
+        let ext = url.pathExtension.lowercased()
+        return (found, "read as \(found.name) by its content; its extension .\(ext) says \(byExtension.name)")
+    }
+
+    /// The binary format `head` (a file's first bytes) and a zip's entry names say, or nil.
+    private static func binaryReader(_ head: Data, entries: [String]?) -> (any DocumentReader)? {
+        if head.starts(with: Array("%PDF-".utf8)) { return DocumentFormats.reader(forType: "pdf") }
+        if head.starts(with: [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) { return DocumentFormats.reader(forType: "hwp") }
+        guard let entries else { return nil }
+        let names = Set(entries)
+        for (part, type) in [
+            ("word/document.xml", "docx"), ("xl/workbook.xml", "xlsx"), ("ppt/presentation.xml", "pptx"), ("Contents/content.hpf", "hwpx"),
+        ]
+        where names.contains(part) {
+            return DocumentFormats.reader(forType: type)
+        }
+        return nil
     }
 
     /// Throws `DocumentFailure` when a file of `size` bytes is larger than the limits allow (before reading it).
@@ -32,7 +70,11 @@ public enum DocumentLoader {
             throw DocumentFailure("unreadable: \(error.localizedDescription)")
         }
         if data.isEmpty { throw DocumentFailure("empty file") }
-        return try load(DocumentFile(url: url, data: data, limits: limits), reader: reader)
+        let file = DocumentFile(url: url, data: data, limits: limits)
+        let (actual, note) = Self.reader(
+            for: url, data: data, byExtension: DocumentFormats.reader(forExtension: url.pathExtension), limits: limits)
+        if let note { file.budget.note(note) }
+        return try load(file, reader: actual ?? reader)
     }
 
     /// Reads `file` with `reader` and lays its blocks out; the file's budget shows afterwards what reading cost.
