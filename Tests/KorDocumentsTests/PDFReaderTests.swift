@@ -144,7 +144,7 @@ final class PDFReaderTests: XCTestCase {
         for (index, page) in shown.enumerated() {
             let read = document.blocks.filter { $0.block.page == index + 1 }.map(\.block.text).joined(separator: "\n")
             let expected = page.filter { !$0.isWhitespace }, got = read.filter { !$0.isWhitespace }
-            let accuracy = 1 - Double(Self.editDistance(Array(expected), Array(got))) / Double(expected.count)
+            let accuracy = 1 - Double(EditDistance.between(Array(expected), Array(got))) / Double(expected.count)
             XCTAssertGreaterThan(accuracy, 0.9, "page \(index + 1): \(read)")
         }
         XCTAssertTrue(document.text.contains("자기주식"), document.text)
@@ -163,18 +163,5 @@ final class PDFReaderTests: XCTestCase {
             ["1 page without a text layer not read by OCR (past DocumentLimits.maxOCRPages 1 or ocrSeconds 600, or the page would not render)"])
         XCTAssertFalse(PDFOCR.isLanguage("\u{E000}\u{E001}\u{E002}a"), "private-use glyphs are not language")
         XCTAssertTrue(PDFOCR.isLanguage("취득 예정 금액 960억 원"))
-    }
-
-    private static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
-        if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
-        var previous = Array(0 ... b.count)
-        for i in 1 ... a.count {
-            var current = [i] + [Int](repeating: 0, count: b.count)
-            for j in 1 ... b.count {
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            previous = current
-        }
-        return previous[b.count]
     }
 }

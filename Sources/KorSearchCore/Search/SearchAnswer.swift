@@ -1,4 +1,5 @@
 import Foundation
+import KorDocuments
 import KorEncoder
 
 /// A search's answer exactly as `korsearch search --json`, `POST /v1/search` and the MCP `search` tool give
@@ -219,28 +220,15 @@ extension Searcher {
         for case let (value?, known, name, parameter, key) in checks {
             let wanted = key(value)
             if wanted.allSatisfy(\.isNumber) || known.contains(where: { $0.value == wanted }) { continue }
-            let nearest = known.map(\.value).sorted { Searcher.editDistance($0, wanted) < Searcher.editDistance($1, wanted) }.prefix(3)
+            let nearest = known.map(\.value).sorted {
+                EditDistance.between(Array($0), Array(wanted)) < EditDistance.between(Array($1), Array(wanted))
+            }.prefix(3)
             throw KorSearchError(
                 .invalidArgument,
                 "no document of the \(name) \"\(value)\" is in the index"
                     + (nearest.isEmpty ? " (it has none with a \(name))" : "; the nearest it has: \(nearest.joined(separator: ", "))"),
                 parameter: parameter)
         }
-    }
-
-    /// Levenshtein distance over characters.
-    static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
-        if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
-        var previous = Array(0 ... b.count)
-        for i in 1 ... a.count {
-            var current = [i] + [Int](repeating: 0, count: b.count)
-            for j in 1 ... b.count {
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            previous = current
-        }
-        return previous[b.count]
     }
 
     /// Searches, and with `neighbours` > 0 attaches to each hit that many passages on each side.
