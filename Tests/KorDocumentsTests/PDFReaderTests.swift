@@ -164,4 +164,24 @@ final class PDFReaderTests: XCTestCase {
         XCTAssertFalse(PDFOCR.isLanguage("\u{E000}\u{E001}\u{E002}a"), "private-use glyphs are not language")
         XCTAssertTrue(PDFOCR.isLanguage("취득 예정 금액 960억 원"))
     }
+
+    /// A 500-page image-only PDF stays within the OCR limits: the pages past `maxOCRPages` are left out with a
+    /// note, the run bounded by them, not by the page count.
+    func testAFiveHundredPageScanIsBoundedByTheOCRLimits() throws {
+        guard PDFOCR.isAvailable else { throw XCTSkip("Tesseract with Korean is not installed (Scripts/bootstrap installs it)") }
+        let url = try temporaryFolder().appendingPathComponent("long-scan.pdf")
+        try HostileFiles.imageOnlyPDF(pages: 500, at: url)
+        var limits = DocumentLimits()
+        limits.maxOCRPages = 3
+        limits.ocrSeconds = 60
+        XCTAssertThrowsError(try DocumentLoader.load(url, limits: limits)) { error in
+            // Grey squares hold no text: nothing is read, and the reason is the scan's, not a crash or a hang.
+            XCTAssertTrue("\(error)".contains("no text, and OCR found none on its pages"), "\(error)")
+        }
+        let file = DocumentFile(url: url, data: try Data(contentsOf: url), limits: limits)
+        XCTAssertEqual(try PDFOCR.read(url, pages: Array(1 ... 500), limits: limits, budget: file.budget).count, 3, "three pages read, no more")
+        XCTAssertEqual(
+            file.budget.notes,
+            ["497 pages without a text layer not read by OCR (past DocumentLimits.maxOCRPages 3 or ocrSeconds 60, or the page would not render)"])
+    }
 }

@@ -60,4 +60,34 @@ public enum HostileFiles {
         try zip(
             [("\(number).xml", dart("<P>본문</P>"))] + (1 ..< count).map { (String(format: "\(number)_%05d.xml", $0), "<x/>") }, at: url)
     }
+
+    /// An image-only PDF of `pages` pages (each a small grey image, no text layer), as a scanner makes a long
+    /// document: a PDF written object by object with its cross-reference table.
+    public static func imageOnlyPDF(pages: Int, at url: URL) throws {
+        var objects: [String] = []
+        let kids = (0 ..< pages).map { "\(4 + 2 * $0) 0 R" }.joined(separator: " ")
+        objects.append("<< /Type /Catalog /Pages 2 0 R >>")
+        objects.append("<< /Type /Pages /Kids [\(kids)] /Count \(pages) >>")
+        let pixels = String(repeating: "7f", count: 64)
+        objects.append(
+            "<< /Type /XObject /Subtype /Image /Width 8 /Height 8 /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /ASCIIHexDecode /Length \(pixels.count + 1) >>\nstream\n\(pixels)>\nendstream"
+        )
+        let content = "q 200 0 0 200 100 400 cm /Im0 Do Q"
+        for page in 0 ..< pages {
+            objects.append(
+                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /Im0 3 0 R >> >> /Contents \(5 + 2 * page) 0 R >>")
+            objects.append("<< /Length \(content.utf8.count) >>\nstream\n\(content)\nendstream")
+        }
+        var pdf = "%PDF-1.4\n"
+        var offsets: [Int] = []
+        for (index, object) in objects.enumerated() {
+            offsets.append(pdf.utf8.count)
+            pdf += "\(index + 1) 0 obj\n\(object)\nendobj\n"
+        }
+        let xref = pdf.utf8.count
+        pdf += "xref\n0 \(objects.count + 1)\n0000000000 65535 f \n"
+        for offset in offsets { pdf += String(format: "%010d 00000 n \n", offset) }
+        pdf += "trailer\n<< /Size \(objects.count + 1) /Root 1 0 R >>\nstartxref\n\(xref)\n%%EOF\n"
+        try Data(pdf.utf8).write(to: url)
+    }
 }
