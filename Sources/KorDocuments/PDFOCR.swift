@@ -10,18 +10,16 @@ import Foundation
 /// segmentation mode 4 (a single column of text of varying sizes): its default automatic layout (mode 3) kept
 /// one or two lines of each Korean test page and dropped the rest.
 enum PDFOCR {
-    /// Tesseract's executable, where installed.
-    static var tesseract: URL? {
+    /// Tesseract's executable, where installed (looked up once a process).
+    static let tesseract: URL? =
         ["/usr/bin/tesseract", "/usr/local/bin/tesseract"].first { FileManager.default.isExecutableFile(atPath: $0) }.map(URL.init(fileURLWithPath:))
-    }
 
-    /// Whether Tesseract and its Korean data are installed.
-    static var isAvailable: Bool {
+    /// Whether Tesseract and its Korean data are installed (looked up once a process).
+    static let isAvailable: Bool =
         tesseract != nil
-            && ["/usr/share/tesseract-ocr/5/tessdata/kor.traineddata", "/usr/share/tesseract-ocr/4.00/tessdata/kor.traineddata"].contains {
-                FileManager.default.fileExists(atPath: $0)
-            }
-    }
+        && ["/usr/share/tesseract-ocr/5/tessdata/kor.traineddata", "/usr/share/tesseract-ocr/4.00/tessdata/kor.traineddata"].contains {
+            FileManager.default.fileExists(atPath: $0)
+        }
 
     /// Whether a page's text layer is language: some letters or digits, and not mostly private-use or
     /// replacement characters.

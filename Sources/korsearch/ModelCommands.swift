@@ -79,7 +79,8 @@ final class DownloadProgress: @unchecked Sendable {
     private let terminal = isatty(STDERR_FILENO) != 0
     private let lock = NSLock()
     private var last = Date.distantPast
-    private var samples: [(time: Date, bytes: Int64)] = []
+    /// Bytes of the current file over the last 5 s.
+    private var recent = RecentRate(window: 5)
     private var file = ""
     private var started = Date()
 
@@ -88,16 +89,16 @@ final class DownloadProgress: @unchecked Sendable {
             let now = Date()
             if name != file {
                 file = name
-                samples = []
+                recent.reset()
                 started = now
             }
-            samples.append((now, done))
-            samples.removeAll { now.timeIntervalSince($0.time) > 5 }
+            recent.add(done, at: now.timeIntervalSince(started))
             let finished = total > 0 && done >= total
             guard finished || now.timeIntervalSince(last) >= (terminal ? 0.2 : 5) else { return }
             last = now
             let line = DownloadProgress.line(
-                name: name, done: done, total: total, speed: speed(), elapsed: now.timeIntervalSince(started), finished: finished)
+                name: name, done: done, total: total, speed: recent.rate(over: 0.05), elapsed: now.timeIntervalSince(started),
+                finished: finished)
             if terminal {
                 let fitted = DisplayWidth.prefix(line, columns: ProgressReporter.columns() - 1)
                 FileHandle.standardError.write(Data(("\r" + fitted + "\u{1B}[K" + (finished ? "\n" : "")).utf8))
@@ -105,12 +106,6 @@ final class DownloadProgress: @unchecked Sendable {
                 FileHandle.standardError.write(Data((line + "\n").utf8))
             }
         }
-    }
-
-    /// Bytes a second over the window, nil before there is one.
-    private func speed() -> Double? {
-        guard let first = samples.first, let last = samples.last, last.time.timeIntervalSince(first.time) > 0.05 else { return nil }
-        return Double(last.bytes - first.bytes) / last.time.timeIntervalSince(first.time)
     }
 
     /// `model.safetensors  42%  118.5 of 280.1 MB  12.3 MB/s  ETA 0:13`, or `… done in 22.8 s` at the end.
@@ -125,10 +120,7 @@ final class DownloadProgress: @unchecked Sendable {
         }
         if let speed, speed > 0 {
             text += String(format: "  %.1f MB/s", speed / 1_048_576)
-            if total > done {
-                let left = Int((Double(total - done) / speed).rounded(.up))
-                text += String(format: "  ETA %d:%02d", left / 60, left % 60)
-            }
+            if total > done { text += "  ETA " + ProgressReporter.clock(Double(total - done) / speed) }
         }
         return text
     }

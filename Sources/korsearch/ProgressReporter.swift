@@ -17,8 +17,8 @@ final class ProgressReporter: @unchecked Sendable {
     private let lock = NSLock()
     private var lastPrinted = Date.distantPast
     private var drewLine = false
-    /// (seconds, bytes done) samples of the last 20 s, for the rate behind the ETA.
-    private var samples: [(seconds: Double, bytes: Int64)] = []
+    /// Bytes done over the last 20 s, for the rate behind the ETA.
+    private var recent = RecentRate(window: 20)
 
     init(quiet: Bool) { self.quiet = quiet }
 
@@ -29,8 +29,7 @@ final class ProgressReporter: @unchecked Sendable {
                 finish(progress)
                 return
             }
-            samples.append((progress.seconds, progress.bytesDone))
-            samples.removeAll { $0.seconds < progress.seconds - 20 }
+            recent.add(progress.bytesDone, at: progress.seconds)
             let now = Date()
             guard now.timeIntervalSince(lastPrinted) >= (terminal ? 0.2 : 5) else { return }
             lastPrinted = now
@@ -67,10 +66,7 @@ final class ProgressReporter: @unchecked Sendable {
 
     /// Seconds left at the rate of the last 20 s, once there is a rate to go by.
     private func eta(_ progress: IndexProgress) -> Double? {
-        guard let first = samples.first, let last = samples.last, last.seconds - first.seconds >= 1, last.bytes > first.bytes else {
-            return nil
-        }
-        let rate = Double(last.bytes - first.bytes) / (last.seconds - first.seconds)
+        guard let rate = recent.rate(over: 1), rate > 0 else { return nil }
         return Double(max(0, progress.bytesTotal - progress.bytesDone)) / rate
     }
 
@@ -132,7 +128,8 @@ final class ProgressReporter: @unchecked Sendable {
         return facts
     }
 
-    private static func clock(_ seconds: Double) -> String {
+    /// Seconds as `m:ss` (`h:mm:ss` from an hour), rounded up.
+    static func clock(_ seconds: Double) -> String {
         let whole = Int(seconds.rounded(.up))
         return whole >= 3600
             ? String(format: "%d:%02d:%02d", whole / 3600, whole / 60 % 60, whole % 60) : String(format: "%d:%02d", whole / 60, whole % 60)
@@ -144,4 +141,29 @@ final class ProgressReporter: @unchecked Sendable {
         if value >= 1_048_576 { return String(format: "%.1f MB", value / 1_048_576) }
         return String(format: "%.0f kB", value / 1024)
     }
+}
+
+/// A rate (amount per second) over a moving window: what the ETA of a run or a download goes by, so a burst at
+/// the start (unchanged files, a cached first megabyte) does not set it for good.
+struct RecentRate {
+    /// How far back samples count, in seconds.
+    let window: Double
+    private var samples: [(time: Double, amount: Int64)] = []
+
+    init(window: Double) { self.window = window }
+
+    /// The amount done so far at `time` (seconds on any clock that only goes forward).
+    mutating func add(_ amount: Int64, at time: Double) {
+        samples.append((time, amount))
+        samples.removeAll { $0.time < time - window }
+    }
+
+    /// Amount per second over the window, once it spans `over` seconds and the amount moved; nil before.
+    func rate(over span: Double) -> Double? {
+        guard let first = samples.first, let last = samples.last, last.time - first.time >= span, last.amount > first.amount else { return nil }
+        return Double(last.amount - first.amount) / (last.time - first.time)
+    }
+
+    /// Forgets every sample (a new file begins).
+    mutating func reset() { samples = [] }
 }

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import KorDocuments
 import KorEncoder
+import Synchronization
 
 /// Settings of an indexing run.
 public struct IndexOptions: Sendable {
@@ -141,18 +142,17 @@ public struct IndexProgress: Sendable {
 /// A request to stop an indexing run early (Ctrl-C, SIGTERM): the run stops before its next file or its next
 /// group of passages, writes what it finished, and returns a summary marked `stopped`. Thread-safe; `request`
 /// may be called from any thread.
-public final class IndexStop: @unchecked Sendable {
-    private let lock = NSLock()
-    private var requested = false
+public final class IndexStop: Sendable {
+    private let requested = Atomic<Bool>(false)
 
     /// A stop not yet requested.
     public init() {}
 
     /// Asks the run to stop.
-    public func request() { lock.withLock { requested = true } }
+    public func request() { requested.store(true, ordering: .sequentiallyConsistent) }
 
     /// Whether a stop was asked for.
-    public var isRequested: Bool { lock.withLock { requested } }
+    public var isRequested: Bool { requested.load(ordering: .sequentiallyConsistent) }
 
     /// Ends the process at once with `status` (a second Ctrl-C, for a user who will not wait for the file
     /// being read): the index is left as a `kill` leaves it (the next open repairs it), but the file being read
@@ -303,19 +303,15 @@ public final class Indexer {
             defer { run.status.filesDone += 1 }
             switch try claim.examine(file, stored: diff.stored[file.path]) {
             case .unchanged(let previous):
-                run.keep(previous, change: reading.metadataChange(previous, file))
-                run.status.bytesTotal -= file.size
+                run.keep(previous, change: reading.metadataChange(previous, file), bytes: file.size)
             case .claimedElsewhere:
-                run.summary.claimedElsewhere += 1
-                run.status.bytesTotal -= file.size
+                run.leftToAnotherWorker(bytes: file.size)
             case .skipped(let skipped, let wasStored):
-                run.skip(skipped, wasStored: wasStored)
-                run.status.bytesTotal -= file.size
+                run.skip(skipped, wasStored: wasStored, bytes: file.size)
             case .changed(let hash, let previous):
                 if let reason = crashes.skipReason(sha256: hash) {
                     try writer.release([file.path])
-                    run.skip(SkippedFile(path: file.path, reason: reason), wasStored: previous != nil)
-                    run.status.bytesTotal -= file.size
+                    run.skip(SkippedFile(path: file.path, reason: reason), wasStored: previous != nil, bytes: file.size)
                     continue
                 }
                 crashes.begin(path: file.path, sha256: hash)
@@ -328,8 +324,7 @@ public final class Indexer {
                     run.add(update, bytes: file.size, wasStored: previous != nil)
                 } catch let failure as DocumentFailure {
                     try writer.release([file.path])
-                    run.skip(SkippedFile(path: file.path, reason: failure.description), wasStored: previous != nil)
-                    run.status.bytesTotal -= file.size
+                    run.skip(SkippedFile(path: file.path, reason: failure.description), wasStored: previous != nil, bytes: file.size)
                 }
                 if run.pendingChunks >= options.commitChunks { try run.flush(reuse: reuse, embedding: embedding) }
             }
@@ -390,15 +385,24 @@ private final class IndexRun {
         progress(status)
     }
 
-    /// An unchanged document, with the metadata change it needs if any.
-    func keep(_ previous: StoredDocument, change: MetadataUpdate?) {
+    /// An unchanged document (from a file of `bytes`, which leave the run's work), with the metadata change it
+    /// needs if any.
+    func keep(_ previous: StoredDocument, change: MetadataUpdate?, bytes: Int64) {
         summary.unchanged += 1
+        status.bytesTotal -= bytes
         if let change { metadataChanges[previous.path] = change }
     }
 
-    /// A file left out; its stored version, if any, goes.
-    func skip(_ file: SkippedFile, wasStored: Bool) {
+    /// A file another worker is indexing (its `bytes` leave this run's work).
+    func leftToAnotherWorker(bytes: Int64) {
+        summary.claimedElsewhere += 1
+        status.bytesTotal -= bytes
+    }
+
+    /// A file left out (its `bytes` leave the run's work); its stored version, if any, goes.
+    func skip(_ file: SkippedFile, wasStored: Bool, bytes: Int64) {
         skipped.append(file)
+        status.bytesTotal -= bytes
         if wasStored {
             removals.append(file.path)
             summary.removed += 1

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -77,25 +78,11 @@ package final class ReaderCrashes {
     }
 
     /// The markers this process may have written, for `withdrawMarkers`.
-    private static let markers = LockedValue(Set<String>())
+    private static let markers = Mutex(Set<String>())
 
     /// Removes this process's markers: called by a process ending itself on purpose in the middle of a read
     /// (a second Ctrl-C), which is not a crash of the reader. Only `unlink`, so it may run anywhere.
     package static func withdrawMarkers() {
         for path in markers.withLock({ $0 }) { unlink(path) }
-    }
-}
-
-/// A value behind a lock.
-final class LockedValue<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
-
-    init(_ value: Value) { self.value = value }
-
-    func withLock<T>(_ body: (inout Value) -> T) -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return body(&value)
     }
 }

@@ -43,27 +43,17 @@ public enum DisplayWidth {
         if of(text) <= columns { return text }
         if columns <= 0 { return "" }
         if columns == 1 { return "…" }
-        let scalars = Array(text.unicodeScalars)
         let room = columns - 1
-        let headRoom = room / 3
-        var head = String.UnicodeScalarView()
-        var used = 0
-        for scalar in scalars {
+        let head = prefix(text, columns: room / 3)
+        var tail: [Unicode.Scalar] = []
+        var used = of(head)
+        for scalar in text.unicodeScalars.reversed() {
             let width = of(scalar)
-            if used + width > headRoom { break }
-            head.append(scalar)
+            if used + width > room { break }
+            tail.append(scalar)
             used += width
         }
-        var tail: [Unicode.Scalar] = []
-        var tailUsed = 0
-        for scalar in scalars.reversed() {
-            let width = of(scalar)
-            if used + tailUsed + width > room { break }
-            tail.append(scalar)
-            tailUsed += width
-        }
-        var result = String(head)
-        result += "…"
+        var result = head + "…"
         result.unicodeScalars.append(contentsOf: tail.reversed())
         return result
     }
