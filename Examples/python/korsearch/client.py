@@ -115,12 +115,8 @@ class AsyncKorSearchClient:
         self.sync = KorSearchClient(base_url, api_key=api_key, timeout=timeout)
 
     async def search(self, query, **options):
-        body = search_body(query, options.pop("k", 10), options.pop("mode", "hybrid"), options.pop("filters", None),
-                           options.pop("context", 0), options.pop("vector_weight", None), options.pop("rerank", None),
-                           options.pop("rerank_top", None), options.pop("facets", False))
-        if options:
-            raise TypeError(f"search() got unexpected options {', '.join(sorted(options))}")
-        return await asyncio.to_thread(self.sync._call, "POST", "/v1/search", body)
+        """`KorSearchClient.search`, with the same options (an unknown one is a TypeError)."""
+        return await asyncio.to_thread(self.sync.search, query, **options)
 
     async def context(self, chunk_id, *, neighbours=1):
         return await asyncio.to_thread(self.sync.context, chunk_id, neighbours=neighbours)

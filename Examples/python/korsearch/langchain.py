@@ -10,6 +10,7 @@ and async.
 
 An option it does not know (`top_k=`, `filter=`, a misspelt filter) is an error when the retriever is made.
 """
+import asyncio
 from typing import Any, Optional
 
 from langchain_core.callbacks import AsyncCallbackManagerForRetrieverRun, CallbackManagerForRetrieverRun
@@ -17,7 +18,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict, model_validator
 
-from .client import AsyncKorSearchClient, KorSearchClient, check_filters, hit_metadata, search_body
+from .client import KorSearchClient, check_filters, hit_metadata, search_body
 
 # What `search_kwargs` may hold, as LangChain's vector-store retrievers take it (`filter` is theirs for filters).
 SEARCH_KWARGS = ("k", "filter", "filters", "mode", "context", "vector_weight", "rerank", "rerank_top")
@@ -69,13 +70,14 @@ class KorSearchRetriever(BaseRetriever):
         return [Document(page_content=hit["text"], metadata=hit_metadata(hit), id=str(hit["chunk_id"]))
                 for hit in answer["results"]]
 
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+    def _search(self, query):
         client = KorSearchClient(self.base_url, api_key=self.api_key, timeout=self.timeout)
         return self._documents(client._call("POST", "/v1/search", self._body(query)))
 
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+        return self._search(query)
+
     async def _aget_relevant_documents(self, query: str, *,
                                        run_manager: AsyncCallbackManagerForRetrieverRun) -> list[Document]:
-        client = AsyncKorSearchClient(self.base_url, api_key=self.api_key, timeout=self.timeout)
-        body = self._body(query)
-        answer = await client.search(body.pop("query"), **body)
-        return self._documents(answer)
+        # The same call on a worker thread: the event loop is never blocked.
+        return await asyncio.to_thread(self._search, query)

@@ -7,12 +7,13 @@ sync and async. Ids, offsets and scores stay out of what the LLM and the embedde
     retriever = KorSearchLlamaRetriever(base_url="http://127.0.0.1:8080", k=5, filters={"period": "2024"})
     nodes = retriever.retrieve("푸른건설 PF 보증")                  # await retriever.aretrieve(...) in async code
 """
+import asyncio
 from typing import Any, Optional
 
 from llama_index.core.retrievers import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
-from .client import BOOKKEEPING, AsyncKorSearchClient, KorSearchClient, hit_metadata, search_body
+from .client import BOOKKEEPING, KorSearchClient, hit_metadata, search_body
 
 
 class KorSearchLlamaRetriever(BaseRetriever):
@@ -26,7 +27,6 @@ class KorSearchLlamaRetriever(BaseRetriever):
         self._options = (k, mode, filters, context, vector_weight, rerank, rerank_top)
         search_body("check", *self._options)  # every option checked now, not at the first query
         self._client = KorSearchClient(base_url, api_key=api_key, timeout=timeout)
-        self._async_client = AsyncKorSearchClient(base_url, api_key=api_key, timeout=timeout)
 
     @staticmethod
     def _nodes(answer) -> list[NodeWithScore]:
@@ -44,5 +44,5 @@ class KorSearchLlamaRetriever(BaseRetriever):
         return self._nodes(self._client._call("POST", "/v1/search", body))
 
     async def _aretrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        body = search_body(query_bundle.query_str, *self._options)
-        return self._nodes(await self._async_client.search(body.pop("query"), **body))
+        # The same call on a worker thread: the event loop is never blocked.
+        return await asyncio.to_thread(self._retrieve, query_bundle)
