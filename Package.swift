@@ -32,6 +32,7 @@ let package = Package(
         // C++ shim over Debian's static libfaiss (C++ only; its C-API headers have no library behind them).
         .target(
             name: "CFaiss",
+            cxxSettings: [.headerSearchPath("compat")],
             linkerSettings: [
                 .linkedLibrary("faiss"), .linkedLibrary("gomp"), .linkedLibrary("openblas"),
                 .linkedLibrary("lapack"), .linkedLibrary("stdc++"),

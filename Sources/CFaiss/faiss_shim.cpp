@@ -1,4 +1,5 @@
 #include "ks_faiss.h"
+#include "ks_faiss_internal.h"
 
 #include <faiss/AutoTune.h>
 #include <faiss/Index.h>
@@ -11,11 +12,12 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <stdexcept>
 #include <string>
 
-struct ks_faiss {
-    faiss::Index *index;
-};
+int64_t ks_hnsw_mark_removed(ks_faiss *handle, int64_t n, const int64_t *ids);
+bool ks_hnsw_holds_any(const ks_faiss *handle, int64_t n, const int64_t *ids);
+void ks_hnsw_after_add(ks_faiss *handle);
 
 static void ks_set_error(char **error, const char *message) {
     if (error == nullptr) return;
@@ -44,13 +46,17 @@ extern "C" ks_faiss *ks_faiss_create(int32_t dimension, const char *factory, int
         if (description.rfind("IDMap", 0) != 0) description = "IDMap2," + description;
         faiss::Index *index = faiss::index_factory(
             dimension, description.c_str(), inner_product ? faiss::METRIC_INNER_PRODUCT : faiss::METRIC_L2);
-        return new ks_faiss{index};
+        auto *handle = new ks_faiss{index};
+        ks_hnsw_prepare(handle, true);
+        return handle;
     });
 }
 
 extern "C" ks_faiss *ks_faiss_read(const char *path, char **error) {
     return ks_guard<ks_faiss *>(error, nullptr, [&]() -> ks_faiss * {
-        return new ks_faiss{faiss::read_index(path)};
+        auto *handle = new ks_faiss{faiss::read_index(path)};
+        ks_hnsw_prepare(handle, false);
+        return handle;
     });
 }
 
@@ -71,7 +77,11 @@ extern "C" void ks_faiss_free_string(char *string) { std::free(string); }
 
 extern "C" int32_t ks_faiss_dimension(const ks_faiss *index) { return static_cast<int32_t>(index->index->d); }
 
-extern "C" int64_t ks_faiss_count(const ks_faiss *index) { return static_cast<int64_t>(index->index->ntotal); }
+extern "C" int64_t ks_faiss_count(const ks_faiss *index) {
+    return static_cast<int64_t>(index->index->ntotal) - index->removed_count;
+}
+
+extern "C" int64_t ks_faiss_stored_count(const ks_faiss *index) { return static_cast<int64_t>(index->index->ntotal); }
 
 extern "C" int32_t ks_faiss_is_trained(const ks_faiss *index) { return index->index->is_trained ? 1 : 0; }
 
@@ -85,13 +95,17 @@ extern "C" int32_t ks_faiss_train(ks_faiss *index, int64_t n, const float *vecto
 extern "C" int32_t ks_faiss_add(ks_faiss *index, int64_t n, const float *vectors, const int64_t *ids, char **error) {
     return ks_guard<int32_t>(error, -1, [&]() -> int32_t {
         static_assert(sizeof(faiss::Index::idx_t) == sizeof(int64_t), "FAISS ids are 64-bit");
+        const bool graph = ks_faiss_is_hnsw(index);
+        if (graph && ks_hnsw_holds_any(index, n, ids)) throw std::runtime_error("an id is already in the HNSW index");
         index->index->add_with_ids(n, vectors, reinterpret_cast<const faiss::Index::idx_t *>(ids));
+        if (graph) ks_hnsw_after_add(index);
         return 0;
     });
 }
 
 extern "C" int64_t ks_faiss_remove(ks_faiss *index, int64_t n, const int64_t *ids, char **error) {
     return ks_guard<int64_t>(error, -1, [&]() -> int64_t {
+        if (ks_faiss_is_hnsw(index)) return ks_hnsw_mark_removed(index, n, ids);
         faiss::IDSelectorBatch selector(n, reinterpret_cast<const faiss::Index::idx_t *>(ids));
         return static_cast<int64_t>(index->index->remove_ids(selector));
     });
@@ -100,6 +114,20 @@ extern "C" int64_t ks_faiss_remove(ks_faiss *index, int64_t n, const int64_t *id
 extern "C" int32_t ks_faiss_search(const ks_faiss *index, int64_t n, const float *queries, int64_t k, float *scores,
                                    int64_t *ids, char **error) {
     return ks_guard<int32_t>(error, -1, [&]() -> int32_t {
+        if (ks_faiss_is_hnsw(index)) {
+            for (int64_t query = 0; query < n; query++) {
+                int64_t found = 0;
+                char *failure = nullptr;
+                if (ks_faiss_search_hnsw(index, queries + query * index->index->d, k, 0, nullptr, 0, scores + query * k, ids + query * k,
+                                         &found, &failure) != 0) {
+                    std::string message(failure ? failure : "HNSW search failed");
+                    std::free(failure);
+                    throw std::runtime_error(message);
+                }
+                for (int64_t i = found; i < k; i++) ids[query * k + i] = -1;
+            }
+            return 0;
+        }
         index->index->search(n, queries, k, scores, reinterpret_cast<faiss::Index::idx_t *>(ids));
         return 0;
     });

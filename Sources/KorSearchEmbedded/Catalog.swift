@@ -128,8 +128,8 @@ package final class Catalog: @unchecked Sendable {
 
     /// Records in one transaction that the FAISS file now matches the catalog's current generation, its
     /// checksum, the type it was written as, and the setting (`auto` or a factory string) when that changed.
-    func markVectorsCurrent(checksum: String?, factory: String?, type: String) throws {
-        var extra = [Catalog.vectorTypeKey: type]
+    func markVectorsCurrent(checksum: String?, factory: String?, type: String, extra more: [String: String] = [:]) throws {
+        var extra = more.merging([Catalog.vectorTypeKey: type]) { $1 }
         if let factory { extra["faiss_factory"] = factory }
         try markCurrent("faiss", checksum: checksum, extra: extra)
     }
@@ -453,6 +453,11 @@ package final class Catalog: @unchecked Sendable {
                     db, sql: "SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE \(condition)",
                     arguments: StatementArguments(arguments)))
         }
+    }
+
+    /// Every chunk's id.
+    func chunkIds() throws -> Set<Int64> {
+        try read { db in Set(try Int64.fetchAll(db, sql: "SELECT id FROM chunks")) }
     }
 
     /// Calls `body` with every passage's chunk id and text in chunk id order, in one read (one snapshot).

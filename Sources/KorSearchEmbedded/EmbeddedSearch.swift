@@ -42,7 +42,8 @@ extension EmbeddedStore: IndexStore {
     /// file with 8-bit codes) gives twice `depth` candidates, re-ranked exactly with the stored vectors; when
     /// its probed lists run out before a filter's passages are found, the allowed passages are ranked
     /// exactly from the catalog instead.
-    public func nearest(_ vector: [Float], depth: Int, filters: SearchFilters) throws -> [(id: Int64, score: Double)] {
+    public func nearest(_ vector: [Float], depth: Int, filters: SearchFilters, searchList: Int?) throws -> [(id: Int64, score: Double)] {
+        if vectors.isGraph { return try nearestInGraph(vector, depth: depth, filters: filters, searchList: searchList) }
         let total = vectors.count
         let wanted = vectors.isExact ? depth : depth * 2
         guard !filters.isEmpty else {
@@ -50,6 +51,9 @@ extension EmbeddedStore: IndexStore {
         }
         let allowed = try catalog.chunkIds(allowedBy: filters)
         if allowed.isEmpty { return [] }
+        if vectors.keepsVectors, isNarrow(allowed.count, depth: depth) {
+            return try exhaustively(vector, allowed, depth: depth)
+        }
         var fetch = min(total, wanted * 4)
         while true {
             let ranked = try vectors.search(vector, k: fetch)
@@ -70,6 +74,46 @@ extension EmbeddedStore: IndexStore {
             }
             fetch = min(total, fetch * 4)
         }
+    }
+
+    /// An HNSW graph (`auto` from 10,000 passages): its scores are the stored vectors' own, so its answer is
+    /// final. The search list is `searchList` when given, else the one chosen from the recall target, and at
+    /// least `depth`. A filter that allows few passages (`isNarrow`) has them scored exhaustively from the
+    /// graph's vectors; a broader one is searched in the graph returning only its passages, with the search
+    /// list widened by the share it excludes (at most 8×), and scored exhaustively if that still finds fewer
+    /// than `depth`.
+    func nearestInGraph(_ vector: [Float], depth: Int, filters: SearchFilters, searchList: Int?) throws -> [(id: Int64, score: Double)] {
+        let list = max(searchList ?? vectors.efSearch, depth)
+        guard !filters.isEmpty else {
+            return try vectors.searchGraph(vector, k: depth, efSearch: list).map { ($0.id, Double($0.score)) }
+        }
+        let allowed = try catalog.chunkIds(allowedBy: filters)
+        if allowed.isEmpty { return [] }
+        if !isNarrow(allowed.count, depth: depth) {
+            let widened = min(list * 8, Int((Double(list) * Double(vectors.count) / Double(allowed.count)).rounded(.up)))
+            let found = try vectors.searchGraph(vector, k: depth, efSearch: widened, allowed: Array(allowed))
+            if found.count >= min(depth, allowed.count) { return found.map { ($0.id, Double($0.score)) } }
+        }
+        return try exhaustively(vector, allowed, depth: depth)
+    }
+
+    /// Whether a filter allowing `allowed` passages is narrow enough that scoring them all beats searching:
+    /// under a twentieth of the index (a graph search would walk through mostly excluded passages).
+    private func isNarrow(_ allowed: Int, depth: Int) -> Bool {
+        allowed <= max(depth, vectors.count / 20)
+    }
+
+    /// The best `depth` of the allowed passages, each scored with its vector in the index (4,096 at a time,
+    /// so memory stays bounded).
+    private func exhaustively(_ vector: [Float], _ allowed: Set<Int64>, depth: Int) throws -> [(id: Int64, score: Double)] {
+        var best: [(id: Int64, score: Double)] = []
+        let ids = allowed.sorted()
+        for start in stride(from: 0, to: ids.count, by: 4096) {
+            let part = Array(ids[start ..< min(ids.count, start + 4096)])
+            let scores = try vectors.scores(vector, ids: part)
+            best = Self.best(best + zip(part, scores).compactMap { id, score in score.map { (id, Double($0)) } }, depth)
+        }
+        return best
     }
 
     /// The best `depth` of FAISS's candidates; from an approximate index, scored again by their stored vectors.

@@ -89,6 +89,13 @@ public final class EmbeddedStore: @unchecked Sendable {
             } else {
                 do {
                     let loaded = try VectorIndex(contentsOf: directory.vectorsURL, factory: built)
+                    if loaded.isGraph, current, loaded.count > chunks {
+                        // A graph keeps removed passages' vectors as waypoints: the ones the catalog no
+                        // longer holds are marked removed again.
+                        let live = try catalog.chunkIds()
+                        _ = loaded.remove(ids: loaded.ids().filter { !live.contains($0) })
+                    }
+                    if loaded.isGraph, let ef = meta.entries[EmbeddedStore.efSearchKey].flatMap(Int.init) { loaded.efSearch = ef }
                     if loaded.dimension != dimension {
                         problem = "has dimension \(loaded.dimension), the catalog \(dimension)"
                     } else if !current || loaded.count != chunks {
@@ -286,12 +293,34 @@ public final class EmbeddedStore: @unchecked Sendable {
         return sample
     }
 
-    /// Writes the FAISS index atomically and records that it matches the catalog's current generation.
+    /// The meta keys of a graph's search list, the size it was calibrated at, and the recall measured then.
+    static let efSearchKey = "faiss_ef_search"
+    static let efCountKey = "faiss_ef_count"
+    static let efRecallKey = "faiss_ef_recall"
+
+    /// Writes the FAISS index atomically and records that it matches the catalog's current generation. A
+    /// graph's search list is chosen again from the recall target when it was built anew or its size has moved
+    /// by a quarter since the last choice.
     func persistVectors() throws {
+        var extra: [String: String] = [:]
+        if vectors.isGraph {
+            let recordedCount = meta.entries[EmbeddedStore.efCountKey].flatMap(Int.init)
+            let recorded = meta.entries[EmbeddedStore.efSearchKey].flatMap(Int.init)
+            let moved = recordedCount.map { abs(vectors.count - $0) > Int(AutoVectorIndex.recalibrateAfter * Double(max($0, 1))) } ?? true
+            if let recorded, !moved, !vectorIndexChanged, meta.entries[Catalog.vectorTypeKey] == vectors.factory {
+                vectors.efSearch = recorded
+            } else {
+                let (ef, recall) = try vectors.calibrate(recall: AutoVectorIndex.recallTarget, samples: AutoVectorIndex.calibrationQueries)
+                extra = [
+                    EmbeddedStore.efSearchKey: String(ef), EmbeddedStore.efCountKey: String(vectors.count),
+                    EmbeddedStore.efRecallKey: String(format: "%.4f", recall),
+                ]
+            }
+        }
         try vectors.write(to: directory.vectorsURL)
         try catalog.markVectorsCurrent(
             checksum: FileChecksum.of(directory.vectorsURL),
-            factory: vectorIndexChanged ? meta.vectorIndex : nil, type: vectors.factory)
+            factory: vectorIndexChanged ? meta.vectorIndex : nil, type: vectors.factory, extra: extra)
         vectorIndexChanged = false
         meta = try catalog.indexMeta()
     }
@@ -307,9 +336,14 @@ public final class EmbeddedStore: @unchecked Sendable {
         if !added.isEmpty {
             try vectors.add(added.flatMap(\.vector), ids: added.map(\.id))
         }
-        if factory == AutoVectorIndex.name, let type = AutoVectorIndex.rebuild(vectors.factory, count: vectors.count) {
+        if factory == AutoVectorIndex.name,
+            let type = AutoVectorIndex.rebuild(vectors.factory, count: vectors.count, removed: vectors.removedCount)
+        {
             warn("the vector index holds \(vectors.count) passages; building it again as FAISS \(type) from the stored vectors (auto)")
             try rebuildVectors(setting: factory, type: type, count: vectors.count, persist: false, warn: warn)
+        } else if vectors.isGraph, AutoVectorIndex.tooManyRemoved(count: vectors.count, removed: vectors.removedCount) {
+            warn("\(vectors.removedCount) removed passages are still in the vector index's graph; building it again from the stored vectors")
+            try rebuildVectors(setting: factory, type: vectors.factory, count: vectors.count, persist: false, warn: warn)
         }
     }
 }

@@ -67,17 +67,44 @@ package final class VectorIndex: @unchecked Sendable {
         if let lists = AutoVectorIndex.lists(in: factory) { try? setParameter("nprobe", Double(AutoVectorIndex.probes(lists: lists))) }
     }
 
-    /// Whether search scores come from the vectors themselves: a `Flat` index, exact by construction. Other
-    /// types' candidates are re-ranked with the stored vectors.
-    package var isExact: Bool { factory == "Flat" }
+    /// Whether search scores come from the vectors themselves: a `Flat` index, and an HNSW graph over float16
+    /// or float32 vectors (`HNSW32,SQfp16`, what `AutoVectorIndex` picks; `HNSW32`). Other types' candidates
+    /// are re-ranked with the catalog's stored vectors. (An HNSW graph finds approximately the nearest; the
+    /// scores of what it finds are exact.)
+    package var isExact: Bool { factory == "Flat" || isGraph }
+
+    /// Whether the index is an HNSW graph searched by korsearch's own search (`searchGraph`), with removal by
+    /// marking and a search list set per query.
+    package var isGraph: Bool { ks_faiss_is_hnsw(handle) != 0 }
+
+    /// Whether `scores(_:ids:)` can score stored vectors (Flat and the HNSW graphs keep them).
+    package var keepsVectors: Bool { isGraph || factory == "Flat" }
 
     deinit { ks_faiss_free(handle) }
 
     /// The vector dimension.
     package var dimension: Int { Int(ks_faiss_dimension(handle)) }
 
-    /// How many vectors the index holds.
+    /// How many vectors the index answers from (an HNSW graph's removed vectors left out).
     package var count: Int { Int(ks_faiss_count(handle)) }
+
+    /// HNSW: how many vectors are marked removed but still in the graph (`AutoVectorIndex.rebuild` rebuilds
+    /// it when they are too many).
+    package var removedCount: Int { Int(ks_faiss_removed_count(handle)) }
+
+    /// HNSW: the search list a search uses when it does not give one (0 before calibration: FAISS's 16).
+    package var efSearch: Int {
+        get { Int(ks_faiss_ef_search(handle)) }
+        set { ks_faiss_set_ef_search(handle, Int32(clamping: newValue)) }
+    }
+
+    /// The ids the index answers from, in insertion order.
+    package func ids() -> [Int64] {
+        let total = Int(ks_faiss_stored_count(handle))
+        var ids = [Int64](repeating: 0, count: total)
+        let written = Int(ks_faiss_ids(handle, &ids, Int64(total)))
+        return written < 0 ? [] : Array(ids.prefix(written))
+    }
 
     /// Whether the index type needs no more training before vectors are added.
     package var isTrained: Bool { ks_faiss_is_trained(handle) != 0 }
@@ -105,7 +132,8 @@ package final class VectorIndex: @unchecked Sendable {
     }
 
     /// Removes the vectors of ids; returns how many were removed, or nil when the index type cannot remove
-    /// (HNSW), in which case the caller rebuilds it.
+    /// (HNSW over 8-bit codes), in which case the caller rebuilds it. An HNSW graph over float16/float32
+    /// vectors marks them removed: they stay in the graph as waypoints and are never returned.
     package func remove(ids: [Int64]) -> Int? {
         if ids.isEmpty { return 0 }
         var error: UnsafeMutablePointer<CChar>?
@@ -132,6 +160,58 @@ package final class VectorIndex: @unchecked Sendable {
             throw KorSearchError(.vectorIndex, "FAISS search failed: \(VectorIndex.firstLine(VectorIndex.take(error)))")
         }
         return zip(ids, scores).filter { $0.0 >= 0 }.map { (id: $0.0, score: $0.1) }
+    }
+
+    /// HNSW: the `k` most similar vectors to a query, best first, with a search list of `efSearch` (nil: the
+    /// index's); with `allowed`, only those ids (fewer than `k` when the search list runs out of them).
+    package func searchGraph(_ query: [Float], k: Int, efSearch: Int? = nil, allowed: [Int64]? = nil) throws -> [(id: Int64, score: Float)] {
+        guard query.count == dimension else {
+            throw KorSearchError(.invalidArgument, "query has dimension \(query.count), the index \(dimension)")
+        }
+        let k = max(0, min(k, count))
+        if k == 0 { return [] }
+        var scores = [Float](repeating: 0, count: k)
+        var ids = [Int64](repeating: -1, count: k)
+        var found: Int64 = 0
+        var error: UnsafeMutablePointer<CChar>?
+        let status =
+            allowed.map { allowed in
+                ks_faiss_search_hnsw(
+                    handle, query, Int64(k), Int32(clamping: efSearch ?? 0), allowed, Int64(allowed.count), &scores, &ids, &found, &error)
+            } ?? ks_faiss_search_hnsw(handle, query, Int64(k), Int32(clamping: efSearch ?? 0), nil, 0, &scores, &ids, &found, &error)
+        if status != 0 {
+            throw KorSearchError(.vectorIndex, "FAISS HNSW search failed: \(VectorIndex.firstLine(VectorIndex.take(error)))")
+        }
+        return (0 ..< Int(found)).map { (id: ids[$0], score: scores[$0]) }
+    }
+
+    /// The inner product of a query with the stored vector of each id, in `ids`' order (nil for an id the index
+    /// does not hold); for types that keep their vectors (`keepsVectors`).
+    package func scores(_ query: [Float], ids: [Int64]) throws -> [Float?] {
+        guard query.count == dimension else {
+            throw KorSearchError(.invalidArgument, "query has dimension \(query.count), the index \(dimension)")
+        }
+        if ids.isEmpty { return [] }
+        var scores = [Float](repeating: 0, count: ids.count)
+        var error: UnsafeMutablePointer<CChar>?
+        if ks_faiss_score_ids(handle, query, Int64(ids.count), ids, &scores, &error) != 0 {
+            throw KorSearchError(.vectorIndex, "FAISS cannot score stored vectors: \(VectorIndex.firstLine(VectorIndex.take(error)))")
+        }
+        return scores.map { $0.isNaN ? nil : $0 }
+    }
+
+    /// HNSW: chooses the index's search list from a recall target (`ks_faiss_hnsw_calibrate`: the shortest
+    /// list whose recall@10 reaches it on `samples` stored vectors taken as queries) and returns it with the
+    /// recall measured.
+    @discardableResult
+    package func calibrate(recall target: Double, samples: Int) throws -> (efSearch: Int, recall: Double) {
+        var ef: Int32 = 0
+        var recall = 0.0
+        var error: UnsafeMutablePointer<CChar>?
+        if ks_faiss_hnsw_calibrate(handle, target, Int32(clamping: samples), &ef, &recall, &error) != 0 {
+            throw KorSearchError(.vectorIndex, "FAISS HNSW calibration failed: \(VectorIndex.firstLine(VectorIndex.take(error)))")
+        }
+        return (Int(ef), recall)
     }
 
     /// Sets a search-time parameter such as `nprobe` (IVF) or `efSearch` (HNSW).

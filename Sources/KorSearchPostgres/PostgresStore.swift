@@ -231,16 +231,17 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
         return try chunks(ids: ids)
     }
 
-    /// Without filters, pgvector's HNSW index (its search list at least `depth` long); with filters, an exact
-    /// scan of the allowed passages (an HNSW scan filters after the fact and can come back short).
-    public func nearest(_ vector: [Float], depth: Int, filters: SearchFilters) throws -> [(id: Int64, score: Double)] {
+    /// Without filters, pgvector's HNSW index (its search list `searchList` long, else twice `depth` and at
+    /// least 40, pgvector's default; never shorter than `depth`, nor longer than pgvector's 1,000); with filters, an exact scan of the allowed
+    /// passages (an HNSW scan filters after the fact and can come back short).
+    public func nearest(_ vector: [Float], depth: Int, filters: SearchFilters, searchList: Int?) throws -> [(id: Int64, score: Double)] {
         try pool.withSession { session in
             var bindings = PostgresBindings()
             bindings.append(PostgresVector(values: vector, oid: vectorType))
             bindings.append(Int64(depth))
             let rows: [PostgresRow]
             if filters.isEmpty {
-                try session.setSearchList(max(40, min(1000, depth * 2)))
+                try session.setSearchList(min(1000, searchList.map { max($0, depth) } ?? max(40, depth * 2)))
                 rows = try session.query(
                     """
                     SELECT id, -(embedding <#> $1)::float8 FROM chunks ORDER BY embedding <#> $1 LIMIT $2

@@ -47,6 +47,17 @@ final class ContractTests: XCTestCase {
         XCTAssertThrowsError(try request(#"{"query": "금리", "rerank": "yes"}"#)) { error in
             XCTAssertTrue("\(error)".contains("rerank must be true or false"), "\(error)")
         }
+        // The graph search list: unset means the index's; within 1...4096.
+        XCTAssertNil(plain.efSearch)
+        let longer = try request(#"{"query": "금리", "mode": "vector", "ef_search": 200}"#)
+        XCTAssertEqual(longer.efSearch, 200)
+        XCTAssertEqual(try JSONDecoder().decode(SearchRequest.self, from: JSONEncoder().encode(longer)), longer)
+        XCTAssertThrowsError(try request(#"{"query": "금리", "ef_search": 0}"#)) { error in
+            XCTAssertTrue("\(error)".contains("ef_search must be between 1 and 4096, not 0"), "\(error)")
+        }
+        XCTAssertThrowsError(try SearchRequest(json: .object(["query": "금리", "ef_search": 5000]), naming: .options(of: SearchRequest.schema))) {
+            XCTAssertTrue("\($0)".contains("--ef-search must be between 1 and 4096, not 5000"), "\($0)")
+        }
     }
 
     func testEachFrontEndGetsTheSameCheckInItsOwnWords() {

@@ -9,7 +9,7 @@ import XCTest
 
 /// The vector index chosen by size (`auto`) and the catalog's float16 vectors, against exact search over the
 /// stored vectors. The threshold is lowered for the test (`KORSEARCH_TEST_EXACT_BELOW`) so that a few thousand
-/// passages make an inverted file.
+/// passages make a graph.
 final class AutoVectorIndexTests: XCTestCase {
     override func setUp() { setenv("KORSEARCH_TEST_EXACT_BELOW", "2000", 1) }
     override func tearDown() { unsetenv("KORSEARCH_TEST_EXACT_BELOW") }
@@ -76,20 +76,19 @@ final class AutoVectorIndexTests: XCTestCase {
 
     func testTheChoiceBySize() {
         XCTAssertEqual(AutoVectorIndex.factory(for: 1999), "Flat")
-        XCTAssertEqual(AutoVectorIndex.lists(for: 1_000_000), 4096, "4·√N to the nearest power of two")
-        XCTAssertEqual(AutoVectorIndex.lists(for: 100_000), 1024)
-        XCTAssertEqual(AutoVectorIndex.lists(for: 4000), 64, "no more lists than 39 training points each allow")
-        XCTAssertEqual(AutoVectorIndex.factory(for: 4000), "IVF64,SQ8")
-        XCTAssertEqual(AutoVectorIndex.probes(lists: 4096), 16)
+        XCTAssertEqual(AutoVectorIndex.factory(for: 2000), "HNSW32,SQfp16")
+        XCTAssertEqual(AutoVectorIndex.probes(lists: 4096), 16, "for an inverted file a user chose")
         XCTAssertEqual(AutoVectorIndex.probes(lists: 8), 8)
         XCTAssertEqual(AutoVectorIndex.lists(in: "IVF4096,SQ8"), 4096)
         XCTAssertNil(AutoVectorIndex.lists(in: "HNSW32"))
-        XCTAssertEqual(AutoVectorIndex.rebuild("Flat", count: 2000), "IVF32,SQ8")
+        XCTAssertEqual(AutoVectorIndex.rebuild("Flat", count: 2000), "HNSW32,SQfp16")
         XCTAssertNil(AutoVectorIndex.rebuild("Flat", count: 1999))
-        XCTAssertNil(AutoVectorIndex.rebuild("IVF16,SQ8", count: 1500), "no flip back until below half the threshold")
+        XCTAssertNil(AutoVectorIndex.rebuild("HNSW32,SQfp16", count: 1500), "no flip back until below half the threshold")
+        XCTAssertEqual(AutoVectorIndex.rebuild("HNSW32,SQfp16", count: 999), "Flat")
+        XCTAssertNil(AutoVectorIndex.rebuild("HNSW32,SQfp16", count: 4000, removed: 1000), "a fifth removed is kept")
+        XCTAssertEqual(AutoVectorIndex.rebuild("HNSW32,SQfp16", count: 4000, removed: 1001), "HNSW32,SQfp16", "past a fifth: built again")
+        XCTAssertEqual(AutoVectorIndex.rebuild("IVF1024,SQ8", count: 100_000), "HNSW32,SQfp16", "an earlier auto's inverted file becomes a graph")
         XCTAssertEqual(AutoVectorIndex.rebuild("IVF16,SQ8", count: 999), "Flat")
-        XCTAssertNil(AutoVectorIndex.rebuild("IVF32,SQ8", count: 4500), "lists 2× off are kept")
-        XCTAssertEqual(AutoVectorIndex.rebuild("IVF32,SQ8", count: 40_000), "IVF1024,SQ8", "lists 4× off are trained again")
         XCTAssertEqual(AutoVectorIndex.rebuild("HNSW32", count: 10), "Flat")
     }
 
@@ -122,21 +121,22 @@ final class AutoVectorIndexTests: XCTestCase {
             "FAISS was given the stored (float16) values during the run, so a rebuild from the catalog is the same file")
     }
 
-    func testAGrowingIndexBecomesAnInvertedFileWhoseResultsAreExactlyScored() throws {
+    func testAGrowingIndexBecomesAGraphWhoseScoresAreTheStoredVectors() throws {
         let directory = EmbeddedLocation(try temporaryFolder().appendingPathComponent("index"))
         let warnings = WarningLog()
         try write(directory, documents: 0 ..< 300, warnings: warnings)
         XCTAssertEqual(try EmbeddedStore.open(directory).vectors.factory, "Flat", "1,200 passages: exact")
         try write(directory, documents: 300 ..< 1000, warnings: warnings)
-        XCTAssertTrue(warnings.messages.contains { $0.contains("building it again as FAISS IVF") }, "\(warnings.messages)")
+        XCTAssertTrue(warnings.messages.contains { $0.contains("building it again as FAISS HNSW32,SQfp16") }, "\(warnings.messages)")
 
-        let grown = try EmbeddedStore.open(directory)
-        XCTAssertEqual(grown.vectors.factory, "IVF32,SQ8", "trained at 2,000 passages; at 4,000 its lists are only 2× off")
-        XCTAssertEqual(grown.vectors.count, 4000)
-        XCTAssertEqual(try grown.catalog.meta()["faiss_type"], "IVF32,SQ8")
-        // Built again at 4,000 passages: 64 lists, of which a query probes 16.
-        let index = try EmbeddedStore.rebuild(directory, factory: nil)
-        XCTAssertEqual(index.vectors.factory, "IVF64,SQ8")
+        let index = try EmbeddedStore.open(directory)
+        XCTAssertEqual(index.vectors.factory, "HNSW32,SQfp16")
+        XCTAssertEqual(index.vectors.count, 4000)
+        let meta = try index.catalog.meta()
+        XCTAssertEqual(meta["faiss_type"], "HNSW32,SQfp16")
+        let ef = try XCTUnwrap(meta["faiss_ef_search"].flatMap(Int.init), "the search list chosen from the recall target is recorded")
+        XCTAssertEqual(index.vectors.efSearch, ef)
+        XCTAssertGreaterThanOrEqual(try XCTUnwrap(meta["faiss_ef_recall"].flatMap(Double.init)), AutoVectorIndex.recallTarget)
         let queries = AutoVectorIndexTests.clustered(20, dimension: index.meta.dimension, seed: 777)
         var found = 0
         for query in queries {
@@ -146,42 +146,84 @@ final class AutoVectorIndexTests: XCTestCase {
             let stored = try index.catalog.vectors(ids: hits.map(\.id), dimension: index.meta.dimension)
             for hit in hits {
                 let dot = zip(stored[hit.id]!, query).reduce(Float(0)) { $0 + $1.0 * $1.1 }
-                XCTAssertEqual(hit.score, Double(dot), accuracy: 1e-5, "scores are the stored vectors', not the 8-bit codes'")
+                XCTAssertEqual(hit.score, Double(dot), accuracy: 1e-5, "scores are the catalog's stored vectors'")
             }
             XCTAssertEqual(hits.map(\.score), hits.map(\.score).sorted(by: >))
+            XCTAssertEqual(
+                try index.nearestInGraph(query, depth: 10, filters: SearchFilters(), searchList: 4000).map(\.id), truth.map(\.id),
+                "a search list as long as the index is exhaustive")
         }
         XCTAssertGreaterThanOrEqual(Double(found) / 200, 0.95, "recall@10 against exact search")
 
-        // A broad filter is answered from the probed lists; a narrow one whose passages lie outside them gets
-        // their exact ranking from the catalog.
-        var filteredFound = 0
+        // A request's ef_search reaches the graph: the longest list gives the exact top 10 through a searcher.
+        let searcher = try Searcher(index: index, embedder: nil, model: nil)
+        for query in queries.prefix(5) {
+            var request = SearchRequest(query: "문서", k: 10, mode: .vector)
+            request.efSearch = SearchRequest.maxSearchList
+            let answer = try searcher.answer(request, queryVector: query)
+            // A search keeps one of a document's overlapping passages (here all four of a document overlap).
+            var documents = Set<Int64>()
+            let distinct = try index.chunks(ids: try exact(index, query, k: 200).map(\.id)).filter { documents.insert($0.documentId).inserted }
+            XCTAssertEqual(answer.results.map(\.hit.chunkId), Array(distinct.prefix(10).map(\.id)))
+        }
+
+        // A broad filter is searched in the graph; a narrow one is scored exhaustively from its vectors.
         for (glob, exactly) in [("d/7*.txt", false), ("d/77.txt", true)] {
             let paths = SearchFilters(pathGlob: glob)
             let allowed = try index.catalog.chunkIds(allowedBy: paths)
+            var filteredFound = 0
             for query in queries.prefix(5) {
                 let hits = try index.nearest(query, depth: 10, filters: paths).map(\.id)
                 let truth = try exact(index, query, k: 10, allowed: allowed).map(\.id)
                 XCTAssertTrue(Set(hits).isSubset(of: allowed), glob)
-                if exactly { XCTAssertEqual(hits, truth, glob) } else { filteredFound += Set(hits).intersection(truth).count }
+                if exactly { XCTAssertEqual(hits, truth, glob) }
+                filteredFound += Set(hits).intersection(truth).count
             }
+            XCTAssertGreaterThanOrEqual(Double(filteredFound) / Double(5 * min(10, allowed.count)), 0.9, "recall@10 under \(glob)")
         }
-        XCTAssertGreaterThanOrEqual(Double(filteredFound) / 50, 0.9, "recall@10 under a broad filter")
 
-        // Rebuilding from the catalog gives the same index and answers.
-        let before = try queries.map { try index.nearest($0, depth: 10, filters: SearchFilters()).map(\.id) }
+        // Removing passages marks them in the graph; reopened, the catalog marks them again.
+        XCTAssertEqual(try EmbeddedStore.remove(directory, paths: (0 ..< 150).map { "d/\($0).txt" }).count, 150)
+        let marked = try EmbeddedStore.open(directory)
+        XCTAssertEqual(marked.vectors.factory, "HNSW32,SQfp16", "600 of 4,000 removed: the graph is kept")
+        XCTAssertEqual(marked.vectors.count, 3400)
+        XCTAssertEqual(marked.vectors.removedCount, 600)
+        var markedFound = 0
+        for query in queries {
+            let hits = try marked.nearest(query, depth: 10, filters: SearchFilters()).map(\.id)
+            XCTAssertFalse(hits.contains { $0 <= 600 }, "the removed documents' passages (ids 1 to 600) are never returned")
+            markedFound += Set(hits).intersection(try exact(marked, query, k: 10).map(\.id)).count
+        }
+        XCTAssertGreaterThanOrEqual(Double(markedFound) / 200, 0.95, "recall@10 with removed passages as waypoints")
+        // Past a fifth removed, the graph is built again without them.
+        try write(directory, documents: 1000 ..< 1001, warnings: warnings)
+        XCTAssertEqual(try EmbeddedStore.remove(directory, paths: (150 ..< 300).map { "d/\($0).txt" }).count, 150)
+        XCTAssertTrue(warnings.messages.contains { $0.contains("building it again as FAISS HNSW32,SQfp16") })
+        let compact = try EmbeddedStore.open(directory)
+        XCTAssertEqual(compact.vectors.removedCount, 0)
+        XCTAssertEqual(compact.vectors.count, 2804)
+
+        // Rebuilding from the catalog gives the same answers; shrinking below half the threshold, exact search.
+        let answers = try queries.map { try compact.nearest($0, depth: 10, filters: SearchFilters()).map(\.id) }
         let rebuilt = try EmbeddedStore.rebuild(directory, factory: nil)
-        XCTAssertEqual(rebuilt.vectors.factory, "IVF64,SQ8")
-        XCTAssertEqual(try queries.map { try rebuilt.nearest($0, depth: 10, filters: SearchFilters()).map(\.id) }, before)
-
-        // Shrinking below half the threshold goes back to exact search.
-        let removed = try EmbeddedStore.remove(directory, paths: (0 ..< 800).map { "d/\($0).txt" })
-        XCTAssertEqual(removed.count, 800)
+        XCTAssertEqual(rebuilt.vectors.factory, "HNSW32,SQfp16")
+        XCTAssertEqual(try queries.map { try rebuilt.nearest($0, depth: 10, filters: SearchFilters()).map(\.id) }, answers)
+        XCTAssertEqual(try EmbeddedStore.remove(directory, paths: (300 ..< 1000).map { "d/\($0).txt" }).count, 700)
         let small = try EmbeddedStore.open(directory)
         XCTAssertEqual(small.vectors.factory, "Flat")
-        XCTAssertEqual(small.vectors.count, 800)
-        for query in queries.prefix(5) {
-            XCTAssertEqual(try small.nearest(query, depth: 10, filters: SearchFilters()).map(\.id), try exact(small, query, k: 10).map(\.id))
-        }
+        XCTAssertEqual(small.vectors.count, 4)
+    }
+
+    func testAnEarlierAutoInvertedFileBecomesAGraph() throws {
+        let directory = EmbeddedLocation(try temporaryFolder().appendingPathComponent("index"))
+        try write(directory, documents: 0 ..< 600)
+        _ = try EmbeddedStore.rebuild(directory, factory: "IVF32,SQ8")
+        // As an earlier korsearch left it: the setting `auto`, the file an inverted file.
+        try Catalog(url: directory.catalogURL, create: false).setMeta(["faiss_factory": "auto"])
+        XCTAssertEqual(try EmbeddedStore.open(directory).vectors.factory, "IVF32,SQ8")
+        let warnings = WarningLog()
+        try write(directory, documents: 600 ..< 601, warnings: warnings)
+        XCTAssertEqual(try EmbeddedStore.open(directory).vectors.factory, "HNSW32,SQfp16", "\(warnings.messages)")
     }
 
     func testAnExplicitFactoryStaysAndAutoCanBeAskedForLater() throws {
@@ -191,7 +233,7 @@ final class AutoVectorIndexTests: XCTestCase {
         try write(directory, documents: 0 ..< 600, options: options)
         XCTAssertEqual(try EmbeddedStore.open(directory).vectors.factory, "Flat", "a factory the user chose is kept at any size")
         let rebuilt = try EmbeddedStore.rebuild(directory, factory: "auto")
-        XCTAssertEqual(rebuilt.vectors.factory, "IVF32,SQ8")
+        XCTAssertEqual(rebuilt.vectors.factory, "HNSW32,SQfp16")
         XCTAssertEqual(try EmbeddedStore.open(directory).factory, "auto")
     }
 }

@@ -431,7 +431,7 @@ final class IndexerTests: XCTestCase {
             try assertConsistent(directory)
             XCTAssertEqual(try EmbeddedStore.open(directory).factory, factory)
             if factory == "HNSW16" {
-                // HNSW cannot remove: removing a document rebuilds it.
+                // HNSW marks a removed document's vectors; indexing again adds the new ones.
                 XCTAssertEqual(try EmbeddedStore.remove(directory, paths: ["market/oil-commodities.txt"]).count, 1)
                 try assertConsistent(directory, documents: TestCorpus.documents - 1)
                 try indexer(directory).index(folder: corpus)

@@ -26,6 +26,12 @@ public struct SearchRequest: Sendable, Equatable {
     /// Whether the answer counts the documents that match the query by company, report type and period
     /// (`SearchAnswer.facets`, over the documents of the first `facetDepth` hits).
     public var facets = false
+    /// Vector and hybrid: the graph search's list length (HNSW's efSearch in the index directory,
+    /// `hnsw.ef_search` in PostgreSQL); nil uses the index's, chosen when it was built.
+    public var efSearch: Int?
+
+    /// The longest search list a request may ask for.
+    public static let maxSearchList = 4096
 
     /// Hits whose documents the query's facets count.
     public static let facetDepth = 100
@@ -88,6 +94,10 @@ public struct SearchRequest: Sendable, Equatable {
                 "facets", .boolean,
                 "also count the documents that match: by company, report type and period, over the documents of the first \(facetDepth) hits (the answer's facets)",
                 defaultValue: .bool(false), option: "--facets"),
+            ContractField(
+                "ef_search", .integer,
+                "vector and hybrid: how many candidates the HNSW graph search keeps (longer finds more of the exact nearest passages, and takes longer); default the index's, chosen when it was built for recall@10 0.98",
+                minimum: 1, maximum: Double(maxSearchList), option: "--ef-search"),
         ])
 
     /// A request from its JSON object (an HTTP body, MCP arguments), every field checked and the whole
@@ -103,6 +113,7 @@ public struct SearchRequest: Sendable, Equatable {
         rerank = try object.boolean("rerank")
         rerankTop = try object.integer("rerank_top") ?? rerankTop
         facets = try object.boolean("facets") ?? false
+        efSearch = try object.integer("ef_search")
         try validate(naming: naming)
     }
 
@@ -117,6 +128,7 @@ public struct SearchRequest: Sendable, Equatable {
         try schema.field(at: "context")!.check(Double(context), naming: naming)
         try schema.field(at: "rerank_top")!.check(Double(rerankTop), naming: naming)
         if let vectorWeight { try schema.field(at: "vector_weight")!.check(vectorWeight, naming: naming) }
+        if let efSearch { try schema.field(at: "ef_search")!.check(Double(efSearch), naming: naming) }
         try filters.validate(naming: naming, prefix: "filters.")
     }
 }
@@ -139,12 +151,14 @@ extension SearchRequest: Codable {
         try container.encodeIfPresent(rerank, forKey: .rerank)
         try container.encode(rerankTop, forKey: .rerankTop)
         if facets { try container.encode(facets, forKey: .facets) }
+        try container.encodeIfPresent(efSearch, forKey: .efSearch)
     }
 
     private enum CodingKeys: String, CodingKey {
         case query, k, mode, filters, context, rerank, facets
         case vectorWeight = "vector_weight"
         case rerankTop = "rerank_top"
+        case efSearch = "ef_search"
     }
 }
 

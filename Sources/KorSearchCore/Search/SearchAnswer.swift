@@ -168,7 +168,7 @@ extension Searcher {
         }
         var hits = try search(
             request.query, limit: rerank ? max(request.k, request.rerankTop) : request.k, mode: request.mode, filters: request.filters,
-            queryVector: queryVector, vectorWeight: request.vectorWeight)
+            queryVector: queryVector, vectorWeight: request.vectorWeight, searchList: request.efSearch)
         if rerank, let reranker { hits = try reranker.reorder(hits, query: request.query, limit: request.k) }
         if hits.isEmpty { try checkFilterValues(request.filters) }
         let results = try hits.map { hit in

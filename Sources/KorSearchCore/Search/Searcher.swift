@@ -98,7 +98,7 @@ public final class Searcher: @unchecked Sendable {
     ///   weight, or a vector search without a model; the store's errors (`.corruptIndex`, `.store`, ...).
     public func search(
         _ query: String, limit: Int = 10, mode: SearchMode = .hybrid,
-        filters: SearchFilters = SearchFilters(), queryVector: [Float]? = nil, vectorWeight: Double? = nil
+        filters: SearchFilters = SearchFilters(), queryVector: [Float]? = nil, vectorWeight: Double? = nil, searchList: Int? = nil
     ) throws -> [SearchHit] {
         let trimmed = try checkedQuery(query, filters: filters)
         guard limit >= 1 else { throw KorSearchError(.invalidArgument, "the number of results must be at least 1, not \(limit)") }
@@ -110,23 +110,24 @@ public final class Searcher: @unchecked Sendable {
         // for less (the pruned engine's cut comes sooner) and asks again, deeper, when overlapping passages of
         // one document left fewer than `limit`: the top of a deeper ranking is the shallower one, so the
         // hits are the same.
-        if mode == .keyword {
+        // Vector search likewise: a shallower graph search is a faster one.
+        if mode != .hybrid {
             var depth = max(limit * 2, 20)
             while true {
                 var read: [Int64: Passage] = [:]
-                let keywordList = try keywordRanking(trimmed, depth: depth, filters: filters, read: &read)
+                let list =
+                    mode == .keyword
+                    ? try keywordRanking(trimmed, depth: depth, filters: filters, read: &read)
+                    : try vectorRanking(trimmed, vector: queryVector, depth: depth, filters: filters, searchList: searchList)
                 let hits = try distinctHits(
-                    keywordList.enumerated().map { ($1.id, $1.score, nil, $0 + 1) }, limit: limit, query: trimmed, passages: read)
-                if hits.count >= limit || keywordList.count < depth { return hits }
+                    list.enumerated().map { ($1.id, $1.score, mode == .vector ? $0 + 1 : nil, mode == .keyword ? $0 + 1 : nil) },
+                    limit: limit, query: trimmed, passages: read)
+                if hits.count >= limit || list.count < depth { return hits }
                 depth *= 4
             }
         }
         let depth = Searcher.fusionDepth(limit)
-        if mode == .vector {
-            let vectorList = try vectorRanking(trimmed, vector: queryVector, depth: depth, filters: filters)
-            return try distinctHits(vectorList.enumerated().map { ($1.id, $1.score, $0 + 1, nil) }, limit: limit, query: trimmed)
-        }
-        let lists = try hybridRankings(trimmed, queryVector: queryVector, depth: depth, filters: filters)
+        let lists = try hybridRankings(trimmed, queryVector: queryVector, depth: depth, filters: filters, searchList: searchList)
         return try distinctHits(Searcher.fuse(lists, weight: weight), limit: limit, query: trimmed)
     }
 
@@ -140,19 +141,19 @@ public final class Searcher: @unchecked Sendable {
     }
 
     /// How deep each ranking is read for `limit` hits, so that fusion and de-duplication still leave `limit`.
-    static func fusionDepth(_ limit: Int) -> Int { max(limit * 5, 50) }
+    public static func fusionDepth(_ limit: Int) -> Int { max(limit * 5, 50) }
 
     /// The two rankings hybrid search fuses, computed side by side: one core embeds and scans vectors while
     /// the other runs BM25. A sweep computes them once per query and fuses them at every weight.
     func hybridRankings(
         _ query: String, queryVector: [Float]?, depth: Int,
-        filters: SearchFilters
+        filters: SearchFilters, searchList: Int? = nil
     ) throws -> (vector: [(id: Int64, score: Double)], keyword: [(id: Int64, score: Double)]) {
         nonisolated(unsafe) var results: [Result<[(id: Int64, score: Double)], Error>] = [.success([]), .success([])]
         DispatchQueue.concurrentPerform(iterations: 2) { part in
             results[part] = Result {
                 part == 0
-                    ? try vectorRanking(query, vector: queryVector, depth: depth, filters: filters)
+                    ? try vectorRanking(query, vector: queryVector, depth: depth, filters: filters, searchList: searchList)
                     : try keywordRanking(query, depth: depth, filters: filters)
             }
         }
@@ -186,13 +187,19 @@ public final class Searcher: @unchecked Sendable {
         highlights: Bool = true, passages: [Int64: Passage] = [:]
     ) throws -> [SearchHit] {
         var chunks = passages
-        let missing = candidates.map(\.id).filter { chunks[$0] == nil }
-        if !missing.isEmpty { for passage in try index.chunks(ids: missing) { chunks[passage.id] = passage } }
         var hits: [SearchHit] = []
         var kept: [Int64: [Range<Int>]] = [:]
         // The query's words and the aliases it was widened by are marked alike.
         let words = Snippet.QueryWords(([query] + aliasMatches(query).flatMap(\.aliases)).joined(separator: " "))
-        for candidate in candidates {
+        // Passages not yet read are read `limit` at a time as the walk reaches them: when the first candidates
+        // are distinct, only they are read.
+        var readUpTo = 0
+        for (position, candidate) in candidates.enumerated() {
+            if position >= readUpTo {
+                readUpTo = position + max(limit - hits.count, 1)
+                let missing = candidates[position ..< min(readUpTo, candidates.count)].map(\.id).filter { chunks[$0] == nil }
+                if !missing.isEmpty { for passage in try index.chunks(ids: missing) { chunks[passage.id] = passage } }
+            }
             guard let chunk = chunks[candidate.id] else { continue }
             // An overlapping passage of a document already in the results adds nothing new.
             let range = chunk.start ..< chunk.end
@@ -221,8 +228,11 @@ public final class Searcher: @unchecked Sendable {
         return try embedder.embed([query], prompt: queryPrompt)[0].vector
     }
 
-    private func vectorRanking(_ query: String, vector: [Float]?, depth: Int, filters: SearchFilters) throws -> [(id: Int64, score: Double)] {
-        Searcher.breakingTies(try index.nearest(try vector ?? embedQuery(query), depth: depth, filters: filters), places: 5)
+    private func vectorRanking(
+        _ query: String, vector: [Float]?, depth: Int, filters: SearchFilters, searchList: Int? = nil
+    ) throws -> [(id: Int64, score: Double)] {
+        Searcher.breakingTies(
+            try index.nearest(try vector ?? embedQuery(query), depth: depth, filters: filters, searchList: searchList), places: 5)
     }
 
     /// A ranking ordered by score rounded to `places` decimals, then by chunk id: scores equal but for float

@@ -68,8 +68,8 @@ public protocol IndexStore: AnyObject, Sendable {
     /// (`sampledPassagesQuery` orders them by a hash of the id).
     func sampledPassageIds(_ count: Int) throws -> [Int64]
     /// The `depth` passages nearest to a normalized query vector (inner product), best first, among those the
-    /// filters allow.
-    func nearest(_ vector: [Float], depth: Int, filters: SearchFilters) throws -> [(id: Int64, score: Double)]
+    /// filters allow; a graph index searches with a list of `searchList` candidates (nil: the store's own).
+    func nearest(_ vector: [Float], depth: Int, filters: SearchFilters, searchList: Int?) throws -> [(id: Int64, score: Double)]
     /// The number of passages, and how many passages contain each of `terms` (absent terms left out).
     func termFrequencies(_ terms: [String]) throws -> (passages: Int, frequencies: [String: Int])
     /// The `depth` best passages by BM25 (k1 1.2, b 0.75, FTS5's formula) matching any of `terms`, best first
@@ -84,6 +84,11 @@ public protocol IndexStore: AnyObject, Sendable {
 extension IndexStore {
     /// The embedding dimension.
     public var dimension: Int { meta.dimension }
+
+    /// `nearest` with the store's own search list.
+    public func nearest(_ vector: [Float], depth: Int, filters: SearchFilters) throws -> [(id: Int64, score: Double)] {
+        try nearest(vector, depth: depth, filters: filters, searchList: nil)
+    }
 
     /// `bestKeywordMatches` with every term weighing 1: BM25 as FTS5's `bm25()` gives it.
     public func bestKeywordMatches(_ terms: [String], depth: Int, filters: SearchFilters) throws -> [(id: Int64, score: Double)] {
