@@ -11,6 +11,8 @@
 //   swift build -c release --product search-benchmark
 //   .build/release/search-benchmark --model /tmp/korsearch-bench-mdeberta [--chunks 100000] [--precision fp32|bf16|int8]
 //       [--store "$(Scripts/postgres start)?schema=bench"]
+//   .build/release/search-benchmark ... [--modes keyword,vector] [--export FILE]
+//       the queries, their vectors, each mode's hits and times as JSON (for Scripts/bench/engines_benchmark.py)
 //   .build/release/search-benchmark --model /tmp/korsearch-base-random --chunks 20000 --busy [--rounds 3]
 //       query embedding and hybrid search idle and beside a CPU-bound process (Scripts/bench/make_base_size_model.py
 //       makes the model)
@@ -178,31 +180,67 @@ func queries(_ dimension: Int) throws -> [(text: String, vector: [Float])] {
     return texts.enumerated().map { ($1, clustered(clusters[($0 * 37) % clusters.count], &generator)) }
 }
 
+/// What `--export FILE` writes for `Scripts/bench/engines_benchmark.py`: each query's text, vector and top-10
+/// chunk ids per mode, and each mode's per-query times in ms.
+struct Export: Encodable {
+    struct Query: Encodable {
+        var text: String
+        var vector: [Float]
+        var hits: [String: [Int64]] = [:]
+    }
+    var chunks = 0
+    var queries: [Query] = []
+    var milliseconds: [String: [Double]] = [:]
+    var residentMiB = 0.0
+}
+nonisolated(unsafe) var export = Export()
+
 /// Times each mode over the evaluation queries; returns the top-10 vector hits per query for comparison.
 @discardableResult
 func measure(_ label: String, _ searcher: Searcher) throws -> [[Int64]] {
     let queries = try queries(searcher.index.dimension)
     let chunks = try searcher.index.info().chunks
+    export.chunks = chunks
+    export.queries = queries.map { Export.Query(text: $0.text, vector: $0.vector) }
     var vectorHits: [[Int64]] = []
     var embedding: [Double] = []
-    for (text, _) in queries {
+    let modes = option("--modes", nil).map { $0.split(separator: ",").compactMap { SearchMode(rawValue: String($0)) } } ?? SearchMode.allCases
+    for (text, _) in modes.contains(.hybrid) ? queries : [] {
         let begin = Date()
         _ = try searcher.embedQuery(text)
         embedding.append(Date().timeIntervalSince(begin) * 1000)
     }
     embedding.sort()
-    print(
-        String(
-            format: "%-9@ query embedding alone: p50 %.1f ms, p95 %.1f ms", label as NSString,
-            embedding[embedding.count / 2], embedding[Int(Double(embedding.count) * 0.95)]))
-    for mode in SearchMode.allCases {
+    if !embedding.isEmpty {
+        print(
+            String(
+                format: "%-9@ query embedding alone: p50 %.1f ms, p95 %.1f ms", label as NSString,
+                embedding[embedding.count / 2], embedding[Int(Double(embedding.count) * 0.95)]))
+    }
+    for mode in modes {
         _ = try searcher.search(queries[0].text, limit: 10, mode: mode, queryVector: queries[0].vector)  // warm-up
         var times: [Double] = []
-        for (text, vector) in queries {
+        for (number, (text, vector)) in queries.enumerated() {
             let begin = Date()
             let hits = try searcher.search(text, limit: 10, mode: mode, queryVector: vector)
             times.append(Date().timeIntervalSince(begin) * 1000)
             if mode == .vector { vectorHits.append(hits.map(\.chunkId)) }
+            export.queries[number].hits[mode.rawValue] = hits.map(\.chunkId)
+        }
+        export.milliseconds[mode.rawValue] = times
+        if mode == .vector {
+            // The store's ranking alone (the hits' passages not read), at the depth a 10-hit vector search asks for.
+            var ranking: [Double] = []
+            for (_, vector) in queries {
+                let begin = Date()
+                _ = try searcher.index.nearest(vector, depth: 20, filters: SearchFilters())
+                ranking.append(Date().timeIntervalSince(begin) * 1000)
+            }
+            ranking.sort()
+            print(
+                String(
+                    format: "%-9@ vector ranking alone (depth 20, as a 10-hit search asks): p50 %.3f ms", label as NSString,
+                    ranking[ranking.count / 2]))
         }
         times.sort()
         let p50 = times[times.count / 2], p95 = times[Int(Double(times.count) * 0.95)], worst = times.last!
@@ -325,6 +363,11 @@ do {
                 "faiss     resident memory: %.0f MiB, of it the open store %.0f MiB (the rest the model; peak %.0f MiB); mapped file pages %.0f MiB of the store's, anonymous memory %.0f MiB",
             memory.now, memory.now - withoutStore.now, memory.peak, memory.files - withoutStore.files,
             (memory.now - memory.files) - (withoutStore.now - withoutStore.files)))
+    if let path = option("--export", nil) {
+        export.residentMiB = memory.now - withoutStore.now
+        try JSONEncoder().encode(export).write(to: URL(fileURLWithPath: path))
+        exit(0)
+    }
     let info = try searcher.index.info()
     let exact = try exactTopTen(try queries(searcher.index.dimension).map(\.vector))
     var recall = 0.0

@@ -228,16 +228,37 @@ public struct KeywordAliases: Sendable, Equatable {
     public struct Matcher: Sendable {
         /// Each group's forms with their tokens.
         private let groups: [[(form: String, tokens: [KeywordTerms.Token])]]
+        /// The groups having a form whose first word is the key: a query is only compared with the groups
+        /// one of its words (or a Hangul word's start, before an ending) can begin.
+        private let groupsByFirstWord: [String: [Int]]
 
         init(_ groups: [[String]]) {
             self.groups = groups.map { $0.map { ($0, KeywordTerms.tokens(Array($0.unicodeScalars))) } }
+            var byFirstWord: [String: [Int]] = [:]
+            for (number, group) in self.groups.enumerated() {
+                for first in Set(group.compactMap { $0.tokens.first?.term }) { byFirstWord[first, default: []].append(number) }
+            }
+            groupsByFirstWord = byFirstWord
         }
 
         /// The groups with a form in the query, each as the form found and the group's other forms, in the
         /// order the forms stand in the query.
         public func matches(in query: String) -> [Match] {
             let tokens = KeywordTerms.tokens(Array(query.unicodeScalars))
-            return groups.enumerated().compactMap { number, group -> (at: Int, group: Int, match: Match)? in
+            var candidates = Set<Int>()
+            for token in tokens {
+                candidates.formUnion(groupsByFirstWord[token.term] ?? [])
+                if token.kind == .hangul {
+                    // A one-word form may stand with an ending after it (삼전의): every start of the word.
+                    var prefix = ""
+                    for character in token.term.dropLast() {
+                        prefix.append(character)
+                        candidates.formUnion(groupsByFirstWord[prefix] ?? [])
+                    }
+                }
+            }
+            return candidates.sorted().compactMap { number -> (at: Int, group: Int, match: Match)? in
+                let group = groups[number]
                 for (form, wanted) in group {
                     guard let at = Matcher.position(of: wanted, in: tokens) else { continue }
                     let key = wanted.map(\.term)

@@ -1,5 +1,6 @@
 import Foundation
 import KorDocuments
+import Synchronization
 
 /// What a financial document is: whose, which report, which period, filed when. Every field is optional
 /// (absent where unknown). Comes, in this order of trust, from a manifest beside the documents (OpenDART's
@@ -137,12 +138,28 @@ public struct FilingMetadata: Sendable, Equatable, Codable {
 
     /// Fields from stored JSON (none when it is absent or unreadable).
     public init(json: String?) {
-        guard let json, let decoded = try? JSONDecoder().decode(FilingMetadata.self, from: Data(json.utf8)) else {
+        guard let json, json != "{}" else {
             self.init()
             return
         }
+        if let known = FilingMetadata.decoded.withLock({ $0[json] }) {
+            self = known
+            return
+        }
+        guard let decoded = try? JSONDecoder().decode(FilingMetadata.self, from: Data(json.utf8)) else {
+            self.init()
+            return
+        }
+        FilingMetadata.decoded.withLock { cache in
+            if cache.count >= 4096 { cache.removeAll(keepingCapacity: true) }
+            cache[json] = decoded
+        }
         self = decoded
     }
+
+    /// Metadata decoded from JSON text, by the text: every search reads its hits' documents' metadata, and
+    /// JSONDecoder costs more than the rest of reading a passage. Bounded (cleared at 4,096 texts).
+    private static let decoded = Mutex<[String: FilingMetadata]>([:])
 
     // MARK: Periods
 

@@ -75,6 +75,16 @@ public enum Snippet {
     /// `highlights(in:query:)` with the query's words worked out already (a search marks each of its hits).
     static func highlights(in text: String, words: QueryWords) -> [Range<Int>] {
         if words.isEmpty { return [] }
+        // Most passages are Hangul, Latin, digits and punctuation, where every scalar is a character of its
+        // own: then the scalars are the characters, without breaking the text into grapheme clusters.
+        let textScalars = Array(text.unicodeScalars)
+        if textScalars.allSatisfy(isCharacterByItself) {
+            var scalars: [Unicode.Scalar] = [], owner: [Int] = []
+            scalars.reserveCapacity(textScalars.count)
+            owner.reserveCapacity(textScalars.count)
+            for (index, scalar) in textScalars.enumerated() { appendLowercased(scalar, owner: index, &scalars, &owner) }
+            return markedRanges(scalars, owner: owner, characters: textScalars.count, words: words)
+        }
         let characters = Array(text)
         let ranges = markedRanges(characters, words: words)
         if ranges.isEmpty { return [] }
@@ -82,6 +92,36 @@ public enum Snippet {
         var offsets = [Int](repeating: 0, count: characters.count + 1)
         for (index, character) in characters.enumerated() { offsets[index + 1] = offsets[index] + character.unicodeScalars.count }
         return ranges.map { offsets[$0.lowerBound] ..< offsets[$0.upperBound] }
+    }
+
+    /// Whether a scalar is sure to be a whole character wherever it stands: printable ASCII, Hangul
+    /// syllables, CJK ideographs and the common punctuation blocks (none of them joins a neighbour into one
+    /// grapheme cluster). Line breaks are left out because `\r\n` is one character; conjoining jamo, combining
+    /// marks, joiners and variation selectors because they join.
+    private static func isCharacterByItself(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x20 ... 0x7E, 0xAC00 ... 0xD7A3, 0x3130 ... 0x318F, 0x4E00 ... 0x9FFF, 0x2010 ... 0x2027, 0x2030 ... 0x205E,
+            0x3000 ... 0x303F, 0xFF01 ... 0xFF5E, 0x00A0 ... 0x02FF, 0x2460 ... 0x24FF, 0x2160 ... 0x217F, 0x2190 ... 0x22FF, 0x25A0 ... 0x25FF:
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// Appends a scalar lowercased (a mapping may be several scalars), each owned by character `owner`.
+    private static func appendLowercased(_ scalar: Unicode.Scalar, owner index: Int, _ scalars: inout [Unicode.Scalar], _ owner: inout [Int]) {
+        if scalar.value < 0x80 || (0xAC00 ... 0xD7A3).contains(scalar.value) {
+            scalars.append(scalar.value >= 0x41 && scalar.value <= 0x5A ? Unicode.Scalar(scalar.value + 0x20)! : scalar)
+            owner.append(index)
+        } else if scalar.properties.changesWhenLowercased {
+            for lower in scalar.properties.lowercaseMapping.unicodeScalars {
+                scalars.append(lower)
+                owner.append(index)
+            }
+        } else {
+            scalars.append(scalar)
+            owner.append(index)
+        }
     }
 
     /// A query's words as marking compares them, worked out once per query: its numbers, Latin words and
@@ -93,13 +133,20 @@ public enum Snippet {
         let exact: Set<String>
         /// The Hangul words and their stems.
         let cores: [[Unicode.Scalar]]
+        /// The first scalar of every core: a text's word can only be marked if it holds one of them.
+        let coreStarts: Set<Unicode.Scalar>
+        /// Whether the query has an amount (`1조 2천억 원`) to look for in a text.
+        let hasAmounts: Bool
 
         init(_ query: String) {
             let queryScalars = Array(query.unicodeScalars)
             let tokens = KeywordTerms.tokens(queryScalars)
-            exact = Set(tokens.filter { $0.kind != .hangul }.map(\.term) + KeywordTerms.amounts(queryScalars).map(\.term))
+            let amounts = KeywordTerms.amounts(queryScalars).map(\.term)
+            exact = Set(tokens.filter { $0.kind != .hangul }.map(\.term) + amounts)
+            hasAmounts = !amounts.isEmpty
             let words = tokens.filter { $0.kind == .hangul }.map(\.term)
             cores = Set(words.flatMap { [$0] + [KoreanEndings.stem(of: $0)].compactMap { $0 } }).sorted().map { Array($0.unicodeScalars) }
+            coreStarts = Set(cores.compactMap(\.first))
         }
 
         var isEmpty: Bool { exact.isEmpty && cores.isEmpty }
@@ -120,16 +167,14 @@ public enum Snippet {
         scalars.reserveCapacity(characters.count)
         owner.reserveCapacity(characters.count)
         for (index, character) in characters.enumerated() {
-            for scalar in character.unicodeScalars {
-                if scalar.properties.changesWhenLowercased {
-                    for lower in scalar.properties.lowercaseMapping.unicodeScalars { scalars.append(lower); owner.append(index) }
-                } else {
-                    scalars.append(scalar)
-                    owner.append(index)
-                }
-            }
+            for scalar in character.unicodeScalars { appendLowercased(scalar, owner: index, &scalars, &owner) }
         }
-        var marked = [Bool](repeating: false, count: characters.count)
+        return markedRanges(scalars, owner: owner, characters: characters.count, words: words)
+    }
+
+    /// `markedRanges` over lowercased scalars, each owned by one of `characters` characters.
+    private static func markedRanges(_ scalars: [Unicode.Scalar], owner: [Int], characters count: Int, words: QueryWords) -> [Range<Int>] {
+        var marked = [Bool](repeating: false, count: count)
         func mark(_ range: Range<Int>) { for index in range { marked[owner[index]] = true } }
         for token in KeywordTerms.tokens(scalars) {
             switch token.kind {
@@ -137,6 +182,7 @@ public enum Snippet {
                 if words.exact.contains(token.term) { mark(token.range) }
             case .hangul:
                 let word = scalars[token.range]
+                if !word.contains(where: words.coreStarts.contains) { continue }
                 let start = token.range.lowerBound
                 let stem = word.prefix(KoreanEndings.stemLength(of: word) ?? word.count)
                 for core in words.cores {
@@ -152,7 +198,9 @@ public enum Snippet {
                 }
             }
         }
-        for amount in KeywordTerms.amounts(scalars) where words.exact.contains(amount.term) { mark(amount.range) }
+        if words.hasAmounts {
+            for amount in KeywordTerms.amounts(scalars) where words.exact.contains(amount.term) { mark(amount.range) }
+        }
         var ranges: [Range<Int>] = []
         var index = 0
         while index < marked.count {
