@@ -15,7 +15,6 @@ CI nor the product runs this.
 """
 import argparse
 import json
-import math
 import os
 import sqlite3
 import subprocess
@@ -26,28 +25,9 @@ import time
 import bm25s
 import numpy as np
 
+from keyword_reference import fts5_top, korsearch_terms
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def korsearch_terms(binary, texts):
-    run = subprocess.run([binary, "terms"], input="\n".join(texts) + "\n", capture_output=True, text=True, check=True)
-    return [json.loads(line)["terms"] for line in run.stdout.splitlines()]
-
-
-def fts5_top(terms, postings, lengths, average, total, k=10):
-    """Exhaustive BM25 as FTS5's bm25() computes it (k1 1.2, b 0.75, idf floored at 1e-6), ties by rowid."""
-    scores = {}
-    for term in set(terms):
-        hits = postings.get(term)
-        if not hits:
-            continue
-        idf = math.log((total - len(hits) + 0.5) / (len(hits) + 0.5))
-        idf = idf if idf > 0 else 1e-6
-        for rowid, tf in hits.items():
-            # FTS5 counts a term once per query phrase: `a OR a` scores a once.
-            score = idf * tf * 2.2 / (tf + 1.2 * (1 - 0.75 + 0.75 * lengths[rowid] / average))
-            scores[rowid] = scores.get(rowid, 0.0) + score
-    return [rowid for rowid, _ in sorted(scores.items(), key=lambda item: (-round(item[1], 9), item[0]))[:k]]
 
 
 def main():

@@ -15,31 +15,6 @@
 #include <stdexcept>
 #include <string>
 
-int64_t ks_hnsw_mark_removed(ks_faiss *handle, int64_t n, const int64_t *ids);
-bool ks_hnsw_holds_any(const ks_faiss *handle, int64_t n, const int64_t *ids);
-void ks_hnsw_after_add(ks_faiss *handle);
-
-static void ks_set_error(char **error, const char *message) {
-    if (error == nullptr) return;
-    const size_t length = std::strlen(message);
-    char *copy = static_cast<char *>(std::malloc(length + 1));
-    if (copy != nullptr) std::memcpy(copy, message, length + 1);
-    *error = copy;
-}
-
-// Runs body, turning any C++ exception into an error message and the failure value.
-template <typename T, typename Body>
-static T ks_guard(char **error, T failure, Body body) {
-    try {
-        return body();
-    } catch (const std::exception &exception) {
-        ks_set_error(error, exception.what());
-    } catch (...) {
-        ks_set_error(error, "unknown FAISS error");
-    }
-    return failure;
-}
-
 extern "C" ks_faiss *ks_faiss_create(int32_t dimension, const char *factory, int32_t inner_product, char **error) {
     return ks_guard<ks_faiss *>(error, nullptr, [&]() -> ks_faiss * {
         std::string description(factory);

@@ -167,6 +167,10 @@ struct Kernels {
     float (*half_half)(const uint16_t *, const uint16_t *, size_t);
     float (*float_float)(const float *, const float *, size_t);
 
+    float dot(const float *x, const uint16_t *y, size_t d) const { return float_half(x, y, d); }
+    float dot(const uint16_t *x, const uint16_t *y, size_t d) const { return half_half(x, y, d); }
+    float dot(const float *x, const float *y, size_t d) const { return float_float(x, y, d); }
+
     static const Kernels &shared() {
         static const Kernels kernels = choose();
         return kernels;
@@ -185,39 +189,22 @@ struct Kernels {
 
 // MARK: storage with fast distances
 
-/// Inner products between a query and float16 codes (similarity: larger is nearer).
-struct HalfDistances : faiss::FlatCodesDistanceComputer {
+/// Inner products between a query and stored vectors of `Code`s (`uint16_t`: float16, `float`): a similarity,
+/// larger is nearer.
+template <typename Code>
+struct StoredDistances : faiss::FlatCodesDistanceComputer {
     size_t d;
     const float *query = nullptr;
     const Kernels &kernels = Kernels::shared();
 
-    HalfDistances(const uint8_t *codes, size_t d) : FlatCodesDistanceComputer(codes, d * 2), d(d) {}
+    StoredDistances(const uint8_t *codes, size_t d) : FlatCodesDistanceComputer(codes, d * sizeof(Code)), d(d) {}
+    const Code *vector(idx_t i) const { return reinterpret_cast<const Code *>(codes + i * code_size); }
     void set_query(const float *x) override { query = x; }
-    float distance_to_code(const uint8_t *code) override {
-        return kernels.float_half(query, reinterpret_cast<const uint16_t *>(code), d);
-    }
-    float symmetric_dis(idx_t i, idx_t j) override {
-        return kernels.half_half(
-            reinterpret_cast<const uint16_t *>(codes + i * code_size), reinterpret_cast<const uint16_t *>(codes + j * code_size), d);
-    }
+    float distance_to_code(const uint8_t *code) override { return kernels.dot(query, reinterpret_cast<const Code *>(code), d); }
+    float symmetric_dis(idx_t i, idx_t j) override { return kernels.dot(vector(i), vector(j), d); }
 };
-
-/// Inner products between a query and float32 vectors.
-struct FloatDistances : faiss::FlatCodesDistanceComputer {
-    size_t d;
-    const float *query = nullptr;
-    const Kernels &kernels = Kernels::shared();
-
-    FloatDistances(const uint8_t *codes, size_t d) : FlatCodesDistanceComputer(codes, d * 4), d(d) {}
-    void set_query(const float *x) override { query = x; }
-    float distance_to_code(const uint8_t *code) override {
-        return kernels.float_float(query, reinterpret_cast<const float *>(code), d);
-    }
-    float symmetric_dis(idx_t i, idx_t j) override {
-        return kernels.float_float(
-            reinterpret_cast<const float *>(codes + i * code_size), reinterpret_cast<const float *>(codes + j * code_size), d);
-    }
-};
+using HalfDistances = StoredDistances<uint16_t>;
+using FloatDistances = StoredDistances<float>;
 
 /// FAISS's float16 scalar-quantizer storage with `HalfDistances` (inner product only).
 struct HalfStorage : faiss::IndexScalarQuantizer {
@@ -357,26 +344,6 @@ std::vector<Scored> search_graph(
     return found;
 }
 
-void set_error(char **error, const char *message) {
-    if (error == nullptr) return;
-    const size_t length = std::strlen(message);
-    char *copy = static_cast<char *>(std::malloc(length + 1));
-    if (copy != nullptr) std::memcpy(copy, message, length + 1);
-    *error = copy;
-}
-
-template <typename T, typename Body>
-T guarded(char **error, T failure, Body body) {
-    try {
-        return body();
-    } catch (const std::exception &exception) {
-        set_error(error, exception.what());
-    } catch (...) {
-        set_error(error, "unknown FAISS error");
-    }
-    return failure;
-}
-
 /// The removed flag of each internal id, as long as the storage.
 void size_removed(ks_faiss *handle) {
     if (hnsw_of(handle)) handle->removed.resize(static_cast<size_t>(handle->index->ntotal), 0);
@@ -481,7 +448,7 @@ extern "C" int64_t ks_faiss_ids(const ks_faiss *index, int64_t *ids, int64_t cap
 extern "C" int32_t ks_faiss_search_hnsw(
     const ks_faiss *index, const float *query, int64_t k, int32_t ef_search, const int64_t *allowed, int64_t allowed_count,
     float *scores, int64_t *ids, int64_t *found, char **error) {
-    return guarded<int32_t>(error, -1, [&]() -> int32_t {
+    return ks_guard<int32_t>(error, -1, [&]() -> int32_t {
         faiss::IndexHNSW *hnsw = hnsw_of(index);
         auto distances = hnsw ? similarity(hnsw) : nullptr;
         if (!distances) throw std::runtime_error("not an HNSW index over float16 or float32 vectors with inner product");
@@ -516,7 +483,7 @@ extern "C" int32_t ks_faiss_search_hnsw(
 }
 
 extern "C" int32_t ks_faiss_score_ids(const ks_faiss *index, const float *query, int64_t n, const int64_t *ids, float *scores, char **error) {
-    return guarded<int32_t>(error, -1, [&]() -> int32_t {
+    return ks_guard<int32_t>(error, -1, [&]() -> int32_t {
         faiss::IndexIDMap2 *map = map_of(index);
         if (!map) throw std::runtime_error("not an index with an id map");
         faiss::IndexHNSW *hnsw = hnsw_of(index);
@@ -542,7 +509,7 @@ extern "C" int32_t ks_faiss_score_ids(const ks_faiss *index, const float *query,
 
 extern "C" int32_t ks_faiss_hnsw_calibrate(
     ks_faiss *index, double target, int32_t samples, int32_t *ef_search, double *recall, char **error) {
-    return guarded<int32_t>(error, -1, [&]() -> int32_t {
+    return ks_guard<int32_t>(error, -1, [&]() -> int32_t {
         faiss::IndexHNSW *hnsw = hnsw_of(index);
         if (!hnsw || !similarity(hnsw)) throw std::runtime_error("not an HNSW index over float16 or float32 vectors with inner product");
         const size_t total = static_cast<size_t>(hnsw->ntotal), d = static_cast<size_t>(hnsw->d);

@@ -17,7 +17,7 @@ package enum AutoVectorIndex {
     package static let graph = "HNSW32,SQfp16"
 
     /// From this many vectors on, a graph; below it, exact search (a `Flat` scan of 10,000 768-dimensional
-    /// vectors takes about 2 ms). `KORSEARCH_TEST_EXACT_BELOW` lowers it for tests.
+    /// vectors takes about 1.5 ms). `KORSEARCH_TEST_EXACT_BELOW` lowers it for tests.
     package static var exactBelow: Int {
         ProcessInfo.processInfo.environment["KORSEARCH_TEST_EXACT_BELOW"].flatMap(Int.init) ?? 10_000
     }

@@ -266,6 +266,10 @@ public final class EmbeddedStore: @unchecked Sendable {
         try catalog.forEachVectorBatch(dimension: dimension) { ids, floats in
             try fresh.add(floats, ids: ids)
         }
+        // A graph of the type recorded keeps the search list chosen for it until `persistVectors` chooses again.
+        if fresh.isGraph, meta.entries[Catalog.vectorTypeKey] == type, let ef = meta.entries[EmbeddedStore.efSearchKey].flatMap(Int.init) {
+            fresh.efSearch = ef
+        }
         vectors = fresh
         if setting != meta.vectorIndex {
             meta.vectorIndex = setting

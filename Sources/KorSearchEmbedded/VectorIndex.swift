@@ -148,9 +148,7 @@ package final class VectorIndex: @unchecked Sendable {
     /// The `k` nearest vectors to a query by inner product, best first; fewer when the index holds fewer.
     package func search(_ query: [Float], k: Int) throws -> [(id: Int64, score: Float)] {
         try check(query.count)
-        guard query.count == dimension else {
-            throw KorSearchError(.invalidArgument, "query has dimension \(query.count), the index \(dimension)")
-        }
+        try checkQuery(query)
         let k = max(0, min(k, count))
         if k == 0 { return [] }
         var scores = [Float](repeating: 0, count: k)
@@ -165,9 +163,7 @@ package final class VectorIndex: @unchecked Sendable {
     /// HNSW: the `k` most similar vectors to a query, best first, with a search list of `efSearch` (nil: the
     /// index's); with `allowed`, only those ids (fewer than `k` when the search list runs out of them).
     package func searchGraph(_ query: [Float], k: Int, efSearch: Int? = nil, allowed: [Int64]? = nil) throws -> [(id: Int64, score: Float)] {
-        guard query.count == dimension else {
-            throw KorSearchError(.invalidArgument, "query has dimension \(query.count), the index \(dimension)")
-        }
+        try checkQuery(query)
         let k = max(0, min(k, count))
         if k == 0 { return [] }
         var scores = [Float](repeating: 0, count: k)
@@ -188,9 +184,7 @@ package final class VectorIndex: @unchecked Sendable {
     /// The inner product of a query with the stored vector of each id, in `ids`' order (nil for an id the index
     /// does not hold); for types that keep their vectors (`keepsVectors`).
     package func scores(_ query: [Float], ids: [Int64]) throws -> [Float?] {
-        guard query.count == dimension else {
-            throw KorSearchError(.invalidArgument, "query has dimension \(query.count), the index \(dimension)")
-        }
+        try checkQuery(query)
         if ids.isEmpty { return [] }
         var scores = [Float](repeating: 0, count: ids.count)
         var error: UnsafeMutablePointer<CChar>?
@@ -232,6 +226,13 @@ package final class VectorIndex: @unchecked Sendable {
             throw KorSearchError(.vectorIndex, "cannot write FAISS index \(url.path): \(VectorIndex.firstLine(VectorIndex.take(error)))")
         }
         try AtomicFile.syncAndRename(temporary, to: url, role: "the FAISS index")
+    }
+
+    /// Throws unless a query has the index's dimension.
+    private func checkQuery(_ query: [Float]) throws {
+        guard query.count == dimension else {
+            throw KorSearchError(.invalidArgument, "query has dimension \(query.count), the index \(dimension)")
+        }
     }
 
     private func check(_ floats: Int) throws {

@@ -236,6 +236,7 @@ func measure(_ label: String, _ searcher: Searcher) throws -> [[Int64]] {
                 _ = try searcher.index.nearest(vector, depth: 20, filters: SearchFilters())
                 ranking.append(Date().timeIntervalSince(begin) * 1000)
             }
+            export.milliseconds["vector ranking"] = ranking
             ranking.sort()
             print(
                 String(

@@ -93,6 +93,8 @@ public final class Searcher: @unchecked Sendable {
     ///     otherwise it is computed here.
     ///   - vectorWeight: 0–1, the vector ranking's weight against the keyword ranking in hybrid search (see
     ///     `vectorWeight(_:)` for the default); other modes ignore it.
+    ///   - searchList: vector and hybrid: the graph search's list length (HNSW's efSearch, pgvector's
+    ///     `hnsw.ef_search`); nil uses the index's.
     /// - Returns: the hits, ranked from 1, with their scores, ranks in each list and highlights.
     /// - Throws: `KorSearchError` `.invalidArgument` for an empty query, a limit below 1, a bad filter or
     ///   weight, or a vector search without a model; the store's errors (`.corruptIndex`, `.store`, ...).
@@ -110,15 +112,16 @@ public final class Searcher: @unchecked Sendable {
         // for less (the pruned engine's cut comes sooner) and asks again, deeper, when overlapping passages of
         // one document left fewer than `limit`: the top of a deeper ranking is the shallower one, so the
         // hits are the same.
-        // Vector search likewise: a shallower graph search is a faster one.
+        // Vector search likewise (a shallower graph search is a faster one), embedding the query once.
         if mode != .hybrid {
+            let vector = mode == .vector ? try queryVector ?? embedQuery(trimmed) : nil
             var depth = max(limit * 2, 20)
             while true {
                 var read: [Int64: Passage] = [:]
                 let list =
                     mode == .keyword
                     ? try keywordRanking(trimmed, depth: depth, filters: filters, read: &read)
-                    : try vectorRanking(trimmed, vector: queryVector, depth: depth, filters: filters, searchList: searchList)
+                    : try vectorRanking(trimmed, vector: vector, depth: depth, filters: filters, searchList: searchList)
                 let hits = try distinctHits(
                     list.enumerated().map { ($1.id, $1.score, mode == .vector ? $0 + 1 : nil, mode == .keyword ? $0 + 1 : nil) },
                     limit: limit, query: trimmed, passages: read)
@@ -141,7 +144,7 @@ public final class Searcher: @unchecked Sendable {
     }
 
     /// How deep each ranking is read for `limit` hits, so that fusion and de-duplication still leave `limit`.
-    public static func fusionDepth(_ limit: Int) -> Int { max(limit * 5, 50) }
+    static func fusionDepth(_ limit: Int) -> Int { max(limit * 5, 50) }
 
     /// The two rankings hybrid search fuses, computed side by side: one core embeds and scans vectors while
     /// the other runs BM25. A sweep computes them once per query and fuses them at every weight.
