@@ -298,13 +298,13 @@ package final class KeywordIndex: @unchecked Sendable {
 
     /// Block-max MaxScore, window by window (as Lucene's MaxScore bulk scorer): a window runs from where the
     /// search stands to the nearest end of an essential list's block holding that point (at most 4,096
-    /// passages); within it every list's bound is the largest of its blocks' there. The lists are sorted by those bounds; the strongest,
-    /// whose bounds could reach the current k-th score (the essential lists), are added up over the window
-    /// into an array, a list at a time; the weakest are only looked up (skipping whole blocks) for the
-    /// passages the others bring, and a passage is dropped as soon as what it has plus the bounds of the lists
-    /// still to look up falls below the k-th score. A window whose bounds together cannot reach it is skipped
-    /// whole. A passage kept is scored again exactly, its shares summed in the query's term order. Returns
-    /// the number of passages scored in full.
+    /// passages); within it every list's bound is the largest of its blocks' there. The lists are sorted by
+    /// those bounds; the strongest, whose bounds could reach the current k-th score (the essential lists),
+    /// are added up over the window into an array, a list at a time; the weakest are only looked up (skipping
+    /// whole blocks) for the passages the others bring, and a passage is dropped as soon as what it has plus
+    /// the bounds of the lists still to look up falls below the k-th score. A window whose bounds together
+    /// cannot reach it is skipped whole. A passage kept is scored again exactly, its shares summed in the
+    /// query's term order. Returns the number of passages scored in full.
     private static func maxScore(
         _ cursors: UnsafeMutableBufferPointer<PostingCursor>, _ shares: UnsafeMutableBufferPointer<Double>,
         _ norms: UnsafeBufferPointer<Double>, _ top: inout TopPassages, mask: UnsafeBufferPointer<UInt64>?
@@ -337,8 +337,8 @@ package final class KeywordIndex: @unchecked Sendable {
             // The window ends where the current block of an essential list ends (of the last window's
             // partition, then of this one's until it holds still): so each essential list's postings in it lie
             // in one decoded block. The other lists are only looked up; their bound is the largest of their
-            // blocks the window overlaps. Ending windows at every list's block ends instead made them a few
-            // hundred passages long, and the per-window work a large part of a query.
+            // blocks the window overlaps. (Windows ended at every list's block ends are short, so the work each
+            // window repeats — bounds, the sort, the partition — comes round more often.)
             var windowEnd = windowStart > UInt32.max - UInt32(windowLimit) ? UInt32.max - 1 : windowStart + UInt32(windowLimit - 1)
             for rank in firstEssential ..< count { windowEnd = min(windowEnd, cursors[order[rank]].blockBound(at: windowStart).last) }
             while true {
