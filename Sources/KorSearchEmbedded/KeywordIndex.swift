@@ -297,14 +297,14 @@ package final class KeywordIndex: @unchecked Sendable {
     }
 
     /// Block-max MaxScore, window by window (as Lucene's MaxScore bulk scorer): a window runs from where the
-    /// search stands to the nearest end of an essential list's block holding that point (at most 4,096
-    /// passages); within it every list's bound is the largest of its blocks' there. The lists are sorted by
-    /// those bounds; the strongest, whose bounds could reach the current k-th score (the essential lists),
-    /// are added up over the window into an array, a list at a time; the weakest are only looked up (skipping
-    /// whole blocks) for the passages the others bring, and a passage is dropped as soon as what it has plus
-    /// the bounds of the lists still to look up falls below the k-th score. A window whose bounds together
-    /// cannot reach it is skipped whole. A passage kept is scored again exactly, its shares summed in the
-    /// query's term order. Returns the number of passages scored in full.
+    /// search stands to the nearest end of a block holding that point in any list (at most 4,096 passages),
+    /// so within it every list's bound is its block's. The lists are sorted by those bounds; the strongest,
+    /// whose bounds could reach the current k-th score (the essential lists), are added up over the window
+    /// into an array, a list at a time; the weakest are only looked up (skipping whole blocks) for the
+    /// passages the others bring, and a passage is dropped as soon as what it has plus the bounds of the lists
+    /// still to look up falls below the k-th score. A window whose bounds together cannot reach it is skipped
+    /// whole. A passage kept is scored again exactly, its shares summed in the query's term order. Returns
+    /// the number of passages scored in full.
     private static func maxScore(
         _ cursors: UnsafeMutableBufferPointer<PostingCursor>, _ shares: UnsafeMutableBufferPointer<Double>,
         _ norms: UnsafeBufferPointer<Double>, _ top: inout TopPassages, mask: UnsafeBufferPointer<UInt64>?
@@ -328,35 +328,25 @@ package final class KeywordIndex: @unchecked Sendable {
         var threshold = -Double.infinity
         var scored = 0
         var windowStart = cursors.reduce(UInt32.max) { min($0, $1.passage) }
-        // The essential lists of the last window (at first every list: nothing has a score to reach yet).
-        var firstEssential = 0
         while windowStart != .max {
-            var anyLeft = false
-            for index in 0 ..< count where cursors[index].blockBound(at: windowStart).last != .max { anyLeft = true }
-            if !anyLeft { break }
-            // The window ends where the current block of an essential list ends (of the last window's
-            // partition, then of this one's until it holds still): so each essential list's postings in it lie
-            // in one decoded block. The other lists are only looked up; their bound is the largest of their
-            // blocks the window overlaps. (Windows ended at every list's block ends are short, so the work each
-            // window repeats — bounds, the sort, the partition — comes round more often.)
             var windowEnd = windowStart > UInt32.max - UInt32(windowLimit) ? UInt32.max - 1 : windowStart + UInt32(windowLimit - 1)
-            for rank in firstEssential ..< count { windowEnd = min(windowEnd, cursors[order[rank]].blockBound(at: windowStart).last) }
-            while true {
-                for index in 0 ..< count { bounds[index] = cursors[index].maxBound(from: windowStart, through: windowEnd) }
-                order.sort { bounds[$0] < bounds[$1] }
-                var running = 0.0
-                for rank in 0 ..< count {
-                    running += bounds[order[rank]]
-                    prefix[rank] = running
-                }
-                // Fixed for the window: the essential lists are added up over it before any passage is looked at.
-                firstEssential = 0
-                while firstEssential < count, prefix[firstEssential] < threshold { firstEssential += 1 }
-                var end = windowEnd
-                for rank in firstEssential ..< count { end = min(end, cursors[order[rank]].blockBound(at: windowStart).last) }
-                if end >= windowEnd { break }
-                windowEnd = end
+            var anyLeft = false
+            for index in 0 ..< count {
+                let (bound, end) = cursors[index].blockBound(at: windowStart)
+                bounds[index] = bound
+                if end != .max { anyLeft = true }
+                windowEnd = min(windowEnd, end)
             }
+            if !anyLeft { break }
+            order.sort { bounds[$0] < bounds[$1] }
+            var running = 0.0
+            for rank in 0 ..< count {
+                running += bounds[order[rank]]
+                prefix[rank] = running
+            }
+            // Fixed for the window: the essential lists are added up over it before any passage is looked at.
+            var firstEssential = 0
+            while firstEssential < count, prefix[firstEssential] < threshold { firstEssential += 1 }
             if firstEssential < count {
                 for rank in firstEssential ..< count {
                     let index = order[rank]
@@ -368,7 +358,7 @@ package final class KeywordIndex: @unchecked Sendable {
                         present[slot >> 6] |= 1 << UInt64(slot & 63)
                     }
                 }
-                for word in 0 ... Int(windowEnd - windowStart) / 64 where present[word] != 0 {
+                for word in 0 ..< windowLimit / 64 where present[word] != 0 {
                     var bits = present[word]
                     present[word] = 0
                     while bits != 0 {
@@ -676,21 +666,6 @@ struct PostingCursor {
         }
         while passages[position] < target { position += 1 }
         passage = passages[position]
-    }
-
-    /// The most the term gives a passage from `target` through `end`: idf × the largest bound of the blocks
-    /// those passages fall in (0 past the end of the list). Reads only block headers.
-    mutating func maxBound(from target: UInt32, through end: UInt32) -> Double {
-        shallow = blockReaching(target, from: max(shallow, block))
-        var largest: Float = 0
-        var index = shallow
-        while index < blockCount {
-            let at = headers + index * KeywordIndex.blockHeaderSize
-            largest = max(largest, load(at + 12, as: Float.self))
-            if load(at, as: UInt32.self) >= end { break }
-            index += 1
-        }
-        return idf * Double(largest)
     }
 
     /// The block holding this list's postings from `target` on (from the current one when the cursor is past
