@@ -138,6 +138,11 @@ final class ContractTests: XCTestCase {
         XCTAssertEqual(marked, ["자기주식", "소각"])
         XCTAssertEqual(Snippet.excerpt(text, highlights: highlights), "Cafe\u{301} **자기주식**을 **소각**한다")
         XCTAssertEqual(Snippet.excerpt(text, query: "자기주식 소각"), Snippet.excerpt(text, highlights: highlights), "one marking rule")
+        // A Hangul tone mark (U+302E, among CJK punctuation) joins the syllable before it: marked with it.
+        let toned = "자기주식 소각\u{302E}한다"
+        let tonedScalars = Array(toned.unicodeScalars)
+        XCTAssertEqual(
+            Snippet.highlights(in: toned, query: "소각").map { String(String.UnicodeScalarView(tonedScalars[$0])) }, ["소각\u{302E}"])
     }
 
     func testQrelsFiltersAreTheSearchFilters() throws {

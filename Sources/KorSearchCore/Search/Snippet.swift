@@ -97,11 +97,13 @@ public enum Snippet {
     /// Whether a scalar is sure to be a whole character wherever it stands: printable ASCII, Hangul
     /// syllables, CJK ideographs and the common punctuation blocks (none of them joins a neighbour into one
     /// grapheme cluster). Line breaks are left out because `\r\n` is one character; conjoining jamo, combining
-    /// marks, joiners and variation selectors because they join.
+    /// marks (the ideographic and Hangul tone marks U+302A–302F among CJK punctuation), joiners and variation
+    /// selectors because they join.
     private static func isCharacterByItself(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
         case 0x20 ... 0x7E, 0xAC00 ... 0xD7A3, 0x3130 ... 0x318F, 0x4E00 ... 0x9FFF, 0x2010 ... 0x2027, 0x2030 ... 0x205E,
-            0x3000 ... 0x303F, 0xFF01 ... 0xFF5E, 0x00A0 ... 0x02FF, 0x2460 ... 0x24FF, 0x2160 ... 0x217F, 0x2190 ... 0x22FF, 0x25A0 ... 0x25FF:
+            0x3000 ... 0x3029, 0x3030 ... 0x303F, 0xFF01 ... 0xFF5E, 0x00A0 ... 0x02FF, 0x2460 ... 0x24FF, 0x2160 ... 0x217F, 0x2190 ... 0x22FF,
+            0x25A0 ... 0x25FF:
             return true
         default:
             return false
