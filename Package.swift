@@ -88,11 +88,16 @@ let package = Package(
             name: "KorSearchHub",
             dependencies: ["KorSearchCore", "KorEncoder", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        // OpenDART: the corp-code list, filing search, filing downloads into a folder the indexer reads.
+        .target(
+            name: "KorSearchDART",
+            dependencies: ["KorSearchCore", "KorDocuments", "KorSearchHub"]
+        ),
         // The library applications import: re-exports the targets above, and holds the one place that
         // chooses a store for a location and opens an index with the model that built it.
         .target(
             name: "KorSearch",
-            dependencies: ["KorSearchCore", "KorSearchEmbedded", "KorSearchPostgres", "KorSearchHub", "KorDocuments"]
+            dependencies: ["KorSearchCore", "KorSearchEmbedded", "KorSearchPostgres", "KorSearchHub", "KorSearchDART", "KorDocuments"]
         ),
         // The HTTP API (Hummingbird): OpenAI-compatible embeddings, search, documents, and the search page
         // (Page/: HTML, CSS and JavaScript files embedded into the binary at build time).
@@ -162,8 +167,13 @@ let package = Package(
             dependencies: ["KorSearchHub", "KorSearchCore", "KorEncoder", "KorSearchTestSupport"],
             path: "Tests/KorSearchHubTests"
         ),
-        // What several test targets share: test files and folders, a loopback server speaking the Hugging Face
-        // hub's protocol, facts about the sample corpus.
+        .testTarget(
+            name: "KorSearchDARTTests",
+            dependencies: ["KorSearchDART", "KorSearchCore", "KorSearchTestSupport"],
+            path: "Tests/KorSearchDARTTests"
+        ),
+        // What several test targets share: test files and folders, loopback servers speaking the Hugging Face
+        // hub's and OpenDART's protocols, facts about the sample corpus.
         .target(
             name: "KorSearchTestSupport",
             dependencies: [.product(name: "Crypto", package: "swift-crypto"), .product(name: "ZIPFoundation", package: "ZIPFoundation")],

@@ -30,7 +30,7 @@ struct HTMLReader: DocumentReader {
 /// breaks; tables as tables (rows of cells, `<th>` and `<thead>` rows as headers, `colspan` and `rowspan`
 /// placed on the grid with a merged cell's text stored once (`TableBuilder`), `<caption>`); the `<title>` kept
 /// apart.
-enum HTMLText {
+package enum HTMLText {
     /// Running text or a table, in page order.
     enum Segment {
         case text(String)
@@ -214,7 +214,7 @@ enum HTMLText {
     ]
 
     /// Replaces `&name;`, `&#123;` and `&#x1F4C8;` with their characters; unknown entities stay as written.
-    static func decodeEntities(_ text: String) -> String {
+    package static func decodeEntities(_ text: String) -> String {
         guard text.contains("&") else { return text }
         var result = ""
         var rest = Substring(text)

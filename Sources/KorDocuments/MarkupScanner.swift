@@ -5,12 +5,12 @@ import Foundation
 /// followed by a letter, `/`, `!` or `?` is text (`부채비율 < 100%`); comments are skipped; a CDATA section is
 /// text; the content of raw-text elements (`script`, `style`) is skipped whole. Linear in the input: the next
 /// `>` is searched for once per stretch of text.
-enum MarkupScanner {
+package enum MarkupScanner {
     /// A tag: its lowercased name (letters, digits, `-`, `_`, `:`), whether it closes, and its raw inside
     /// (attributes, with the leading `/` of an end tag and any trailing `/`).
-    struct Tag {
-        var name: String
-        var isEnd: Bool
+    package struct Tag {
+        package var name: String
+        package var isEnd: Bool
         var inside: String
         /// Whether it is written self-closing (`<br/>`).
         var selfClosing: Bool { inside.hasSuffix("/") }
@@ -36,7 +36,7 @@ enum MarkupScanner {
 
     /// Calls `text` with each text scalar and `tag` with each tag, in order; stops at the first error either
     /// throws. Works on the markup's UTF-8 in place (no copy of the text).
-    static func scan(
+    package static func scan(
         _ markup: String, rawTextElements: Set<String> = [], text: (Unicode.Scalar) throws -> Void, tag: (Tag) throws -> Void
     ) rethrows {
         var markup = markup

@@ -7,21 +7,22 @@ import Foundation
 /// Written here rather than read through ZIPFoundation (which the tests still use to write zips): on Linux its
 /// inflate loop never ends when a damaged deflate stream runs on to the end of the file (the mutation run,
 /// `MutationTests`, found a DOCX with flipped bytes that hung a run), and its lookup by path walks the whole
-/// directory each time. Every offset and size here is checked against the file before it is used.
-struct ZipArchive {
+/// directory each time. Every offset and size here is checked against the file before it is used. Shared with the
+/// other targets of the package (OpenDART's zips).
+package struct ZipArchive {
     /// One entry as the central directory lists it.
-    struct Entry {
-        let path: String
+    package struct Entry {
+        package let path: String
         let method: UInt16
         let flags: UInt16
         let crc: UInt32
         let compressedSize: Int
-        let uncompressedSize: Int64
+        package let uncompressedSize: Int64
         let localHeader: Int
     }
 
     /// Why a zip cannot be read.
-    enum Failure: Error, Equatable {
+    package enum Failure: Error, Equatable {
         /// Not a zip: no end of central directory, or one pointing outside the file.
         case notZip
         /// More entries than the limit.
@@ -33,12 +34,12 @@ struct ZipArchive {
     }
 
     /// The entries, in directory order.
-    let entries: [Entry]
+    package let entries: [Entry]
     private let data: Data
 
     /// Reads the central directory of `data`; more than `maxEntries` entries is `.tooManyEntries`, checked from
     /// the count the directory declares and again as it is read.
-    init(_ data: Data, maxEntries: Int) throws(Failure) {
+    package init(_ data: Data, maxEntries: Int) throws(Failure) {
         let data = data.startIndex == 0 ? data : Data(data)  // offsets below count from 0
         self.data = data
         let bytes = [UInt8](data.suffix(22 + 65_535))
@@ -121,7 +122,7 @@ struct ZipArchive {
     /// Hands the bytes of `entry` to `output` in chunks (up to 256 KiB), stored or inflated; throws `.stopped` when
     /// `output` returns false, `.damaged` for bytes that are not the entry (past the file, a broken or unfinished
     /// deflate stream, a CRC-32 that differs, encryption or a method other than stored and deflate).
-    func read(_ entry: Entry, output: (UnsafeBufferPointer<UInt8>) -> Bool) throws(Failure) {
+    package func read(_ entry: Entry, output: (UnsafeBufferPointer<UInt8>) -> Bool) throws(Failure) {
         let header = entry.localHeader
         guard header + 30 <= data.count, ZipArchive.u32(data, header) == 0x0403_4B50 else { throw .damaged(entry.path) }
         let start = header + 30 + Int(ZipArchive.u16(data, header + 26)) + Int(ZipArchive.u16(data, header + 28))

@@ -29,8 +29,12 @@ public struct KorSearchError: Error, CustomStringConvertible, Equatable, Sendabl
         /// The model hub refused or could not serve a model (not found, private, no such revision, a download
         /// that does not match, offline with nothing cached).
         public static let hub = Kind(name: "hub")
-        /// A server could not be reached over the network (connection refused, DNS, timeout, TLS).
+        /// A server could not be reached over the network (connection refused, DNS, timeout, TLS), or failed.
         public static let network = Kind(name: "network")
+        /// What was asked of a remote service does not exist there (OpenDART: no such company, no filings).
+        public static let notFound = Kind(name: "not found")
+        /// A remote service's request limit is reached (OpenDART's status 020): try again later.
+        public static let rateLimited = Kind(name: "rate limited")
         public var description: String { name }
     }
 

@@ -6,10 +6,11 @@ import FoundationNetworking
 #endif
 
 /// Blocking HTTP over URLSession: a request whose redirects may be left unfollowed, and a streaming download
-/// to a file that resumes from what the file already holds.
-enum HTTPExchange {
+/// to a file that resumes from what the file already holds. Shared with the other clients of remote services in
+/// this package (OpenDART).
+package enum HTTPExchange {
     /// Sends a request and returns the response and body.
-    static func run(_ request: URLRequest, followRedirects: Bool) throws -> (HTTPURLResponse, Data) {
+    package static func run(_ request: URLRequest, followRedirects: Bool) throws -> (HTTPURLResponse, Data) {
         let delegate = ExchangeDelegate(followRedirects: followRedirects, output: nil)
         let session = URLSession(configuration: .ephemeral, delegate: delegate, delegateQueue: nil)
         defer { session.finishTasksAndInvalidate() }
@@ -20,9 +21,10 @@ enum HTTPExchange {
         return (response, delegate.body)
     }
 
-    /// GETs a URL into `file`, resuming with a Range request when the file already holds a prefix.
-    static func download(
-        _ request: URLRequest, to file: URL, expectedSize: Int64?,
+    /// GETs a URL into `file`, resuming with a Range request when the file already holds a prefix; a status other
+    /// than 200/206 is an error of `kind`.
+    package static func download(
+        _ request: URLRequest, to file: URL, expectedSize: Int64?, kind: KorSearchError.Kind = .hub,
         progress: @escaping (Int64, Int64) -> Void
     ) throws {
         let fileManager = FileManager.default
@@ -50,7 +52,7 @@ enum HTTPExchange {
             throw describe(error, request, kept: kept)
         }
         guard let status = delegate.response?.statusCode, status == 200 || status == 206 else {
-            throw KorSearchError(.hub, "downloading \(request.url?.absoluteString ?? "?") failed with HTTP \(delegate.response?.statusCode ?? 0)")
+            throw KorSearchError(kind, "downloading \(request.url?.absoluteString ?? "?") failed with HTTP \(delegate.response?.statusCode ?? 0)")
         }
         try handle.synchronize()
     }

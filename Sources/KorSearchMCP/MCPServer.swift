@@ -94,7 +94,7 @@ public final class MCPServer: Sendable {
             }
         }
         description +=
-            "Each hit's text gives its rank, score, chunk_id and document_id (pass them to get_context and get_document), path, page, section and filing fields (company, report type, period, filed date, rcept_no); structuredContent has the same as JSON."
+            "Each hit's text gives its rank, score, chunk_id and document_id (pass them to get_context and get_document), path, page, section and filing fields (company, report type, amendment, period, filed date, rcept_no); structuredContent has the same as JSON."
         return [
             Tool(
                 name: "search", title: "Search the index", description: description,
@@ -164,7 +164,8 @@ public final class MCPServer: Sendable {
         if let title = passage.title { line += " — \(title)" }
         if let section = passage.section, section != passage.title { line += " · \(section)" }
         let about = [
-            passage.metadata.company, passage.metadata.reportType, passage.metadata.period, passage.metadata.filed.map { "filed \($0)" },
+            passage.metadata.company, passage.metadata.reportType, passage.metadata.amendment, passage.metadata.period,
+            passage.metadata.filed.map { "filed \($0)" },
             passage.metadata.rceptNo.map { "rcept_no \($0)" },
         ].compactMap { $0 }
         if !about.isEmpty { line += " · " + about.joined(separator: ", ") }

@@ -16,6 +16,7 @@ struct Korsearch: AsyncParsableCommand {
         subcommands: [
             IndexCommand.self, SearchCommand.self, EvalCommand.self, ServeCommand.self, MCPCommand.self, InfoCommand.self, RemoveCommand.self,
             RebuildCommand.self, ModelCommand.self, TokenizeCommand.self, TermsCommand.self, EmbedCommand.self, RerankCommand.self,
+            DARTCommand.self,
         ]
     )
 
@@ -53,13 +54,13 @@ enum ExitCodes {
     static let usage: Int32 = 64
     /// 65: the input is wrong (not UTF-8, a corrupt index or model, another model than the index's).
     static let data: Int32 = 65
-    /// 66: what was named does not exist (folder, index, model, input file).
+    /// 66: what was named does not exist (folder, index, model, input file, a company OpenDART does not know).
     static let noInput: Int32 = 66
     /// 69: a service is unavailable (PostgreSQL, the model hub, the network).
     static let unavailable: Int32 = 69
     /// 74: reading or writing a file failed.
     static let ioError: Int32 = 74
-    /// 75: try again later (another process writes the index).
+    /// 75: try again later (another process writes the index, a service's request limit is reached).
     static let temporary: Int32 = 75
 
     /// The code of a library or command failure; nil for ArgumentParser's own errors (which keep theirs:
@@ -68,9 +69,9 @@ enum ExitCodes {
         if let error = error as? KorSearchError {
             switch error.kind {
             case .invalidArgument: return usage
-            case .indexNotFound, .folderNotFound, .modelNotFound: return noInput
+            case .indexNotFound, .folderNotFound, .modelNotFound, .notFound: return noInput
             case .corruptIndex, .modelMismatch: return data
-            case .locked: return temporary
+            case .locked, .rateLimited: return temporary
             case .store, .hub, .network: return unavailable
             case .catalog, .vectorIndex: return ioError
             default: return 1

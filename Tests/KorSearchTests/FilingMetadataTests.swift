@@ -23,6 +23,10 @@ final class FilingMetadataTests: XCTestCase {
         XCTAssertEqual(FilingMetadata.report(name: "반기보고서 (2024.06)").period, "2024-H1")
         XCTAssertEqual(FilingMetadata.report(name: "[기재정정]사업보고서 (2023.12)").type, "사업보고서")
         XCTAssertEqual(FilingMetadata.report(name: "[기재정정]사업보고서 (2023.12)").period, "2023")
+        XCTAssertEqual(FilingMetadata.report(name: "[기재정정]사업보고서 (2023.12)").amendment, "기재정정")
+        XCTAssertEqual(FilingMetadata.report(name: " [첨부정정] 반기보고서 (2024.06)").amendment, "첨부정정")
+        XCTAssertNil(FilingMetadata.report(name: "사업보고서 (2023.12)").amendment)
+        XCTAssertNil(FilingMetadata.report(name: "[발행조건확정]증권신고서(채무증권)").amendment)
         XCTAssertEqual(FilingMetadata.report(name: "분기보고서 (2024.03)").period, "2024-Q1")
         XCTAssertNil(FilingMetadata.report(name: "주요사항보고서(자기주식취득결정)").period)
         // Inferred only where unambiguous.
@@ -83,12 +87,13 @@ final class FilingMetadataTests: XCTestCase {
         XCTAssertTrue(summary.skipped.isEmpty, "\(summary.skipped)")
         let documents = try EmbeddedStore.open(directory).catalog.documents()
         func fields(_ path: String) -> FilingMetadata { documents[path]!.metadata }
-        // The DART markup, the list.json row over it (its [기재정정] mark dropped, its stock code added).
+        // The DART markup, the list.json row over it (its [기재정정] mark kept as the amendment, not in the report
+        // type; its stock code added).
         XCTAssertEqual(
             fields(FilingFolder.hanbitHalf),
             FilingMetadata(
                 company: "한빛전자", corpCode: "00991234", stockCode: "123450", reportType: "반기보고서", period: "2024-H1",
-                filed: "2024-08-14", rceptNo: "20240814000123"))
+                filed: "2024-08-14", rceptNo: "20240814000123", amendment: "기재정정"))
         XCTAssertEqual(
             fields(FilingFolder.hanbitAnnual),
             FilingMetadata(

@@ -61,6 +61,7 @@ public struct Passage: Sendable, Equatable, Identifiable {
             ContractField("period", .string, "the period reported on: 2024, 2024-H1, 2024-Q3"),
             ContractField("filed", .string, "the filing date, YYYY-MM-DD"),
             ContractField("rcept_no", .string, "DART's receipt number of the filing"),
+            ContractField("amendment", .string, "what an amended filing says it is (기재정정, 첨부정정); absent for an original"),
             ContractField("inferred", .list(.string), "the fields guessed from the title rather than read from a manifest or the filing's markup"),
         ])
 

@@ -10,7 +10,7 @@ public struct FilingMetadata: Sendable, Equatable, Codable {
     /// The fields, by their JSON names.
     public enum Field: String, Sendable, CaseIterable, Codable, Comparable {
         case company, corpCode = "corp_code", stockCode = "stock_code", reportType = "report_type", period, filed
-        case rceptNo = "rcept_no"
+        case rceptNo = "rcept_no", amendment
 
         public static func < (a: Field, b: Field) -> Bool { allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)! }
     }
@@ -29,13 +29,16 @@ public struct FilingMetadata: Sendable, Equatable, Codable {
     public var filed: String?
     /// DART's 14-digit receipt number.
     public var rceptNo: String?
+    /// What an amended filing says it is (`기재정정`, `첨부정정`), from the bracket before its report name in
+    /// OpenDART's list; nil for an original filing. The filing it amends stays indexed beside it.
+    public var amendment: String?
     /// The fields guessed from a title or first lines rather than stated by a manifest or the filing.
     public var inferred: Set<Field> = []
 
     /// No fields.
     public init(
         company: String? = nil, corpCode: String? = nil, stockCode: String? = nil, reportType: String? = nil,
-        period: String? = nil, filed: String? = nil, rceptNo: String? = nil, inferred: Set<Field> = []
+        period: String? = nil, filed: String? = nil, rceptNo: String? = nil, amendment: String? = nil, inferred: Set<Field> = []
     ) {
         self.company = company
         self.corpCode = corpCode
@@ -44,6 +47,7 @@ public struct FilingMetadata: Sendable, Equatable, Codable {
         self.period = period
         self.filed = filed
         self.rceptNo = rceptNo
+        self.amendment = amendment
         self.inferred = inferred
     }
 
@@ -61,6 +65,7 @@ public struct FilingMetadata: Sendable, Equatable, Codable {
             case .period: period
             case .filed: filed
             case .rceptNo: rceptNo
+            case .amendment: amendment
             }
         }
         set {
@@ -72,6 +77,7 @@ public struct FilingMetadata: Sendable, Equatable, Codable {
             case .period: period = newValue
             case .filed: filed = newValue
             case .rceptNo: rceptNo = newValue
+            case .amendment: amendment = newValue
             }
         }
     }
@@ -101,7 +107,7 @@ public struct FilingMetadata: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case company, corpCode = "corp_code", stockCode = "stock_code", reportType = "report_type", period, filed
-        case rceptNo = "rcept_no", inferred
+        case rceptNo = "rcept_no", amendment, inferred
     }
 
     /// Encodes the known fields only, and `inferred` (a list of field names) when any is.
@@ -114,6 +120,7 @@ public struct FilingMetadata: Sendable, Equatable, Codable {
         try container.encodeIfPresent(period, forKey: .period)
         try container.encodeIfPresent(filed, forKey: .filed)
         try container.encodeIfPresent(rceptNo, forKey: .rceptNo)
+        try container.encodeIfPresent(amendment, forKey: .amendment)
         if !inferred.isEmpty { try container.encode(inferred.sorted().map(\.rawValue), forKey: .inferred) }
     }
 
@@ -126,6 +133,7 @@ public struct FilingMetadata: Sendable, Equatable, Codable {
         period = try container.decodeIfPresent(String.self, forKey: .period)
         filed = try container.decodeIfPresent(String.self, forKey: .filed)
         rceptNo = try container.decodeIfPresent(String.self, forKey: .rceptNo)
+        amendment = try container.decodeIfPresent(String.self, forKey: .amendment)
         inferred = Set(try container.decodeIfPresent([Field].self, forKey: .inferred) ?? [])
     }
 
@@ -196,8 +204,14 @@ public struct FilingMetadata: Sendable, Equatable, Codable {
     }
 
     /// The kind and period of an OpenDART `report_nm` such as `반기보고서 (2024.06)` or
-    /// `[기재정정]사업보고서 (2023.12)`.
-    public static func report(name: String) -> (type: String, period: String?) {
+    /// `[기재정정]사업보고서 (2023.12)`, and the amendment its bracket names (`기재정정`; nil for an original or a
+    /// bracket that is not an amendment, such as `[발행조건확정]`).
+    public static func report(name: String) -> (type: String, period: String?, amendment: String?) {
+        var amendment: String?
+        if let bracket = name.range(of: #"^\s*\[[^\]]*\]"#, options: .regularExpression) {
+            let mark = name[bracket].trimmingCharacters(in: .whitespaces).dropFirst().dropLast().trimmingCharacters(in: .whitespaces)
+            if mark.contains("정정") { amendment = mark }
+        }
         var type = name.replacingOccurrences(of: #"^\s*\[[^\]]*\]\s*"#, with: "", options: .regularExpression)
         var period: String?
         if let range = type.range(of: #"\((19|20)\d{2}\.\d{2}\)"#, options: .regularExpression) {
@@ -205,7 +219,7 @@ public struct FilingMetadata: Sendable, Equatable, Codable {
             period = FilingMetadata.period(reportType: type, year: Int(digits.prefix(4)) ?? 0, month: Int(digits.suffix(2)) ?? 0)
             type.removeSubrange(range)
         }
-        return (type.split(whereSeparator: \.isWhitespace).joined(separator: " "), period)
+        return (type.split(whereSeparator: \.isWhitespace).joined(separator: " "), period, amendment)
     }
 
     // MARK: From documents

@@ -64,6 +64,7 @@ public struct Manifest: Sendable {
                 let report = FilingMetadata.report(name: name)
                 entry.reportType = report.type.isEmpty ? nil : report.type
                 entry.period = report.period
+                entry.amendment = report.amendment
             }
             entry.filed = Manifest.date(try Manifest.string(row["rcept_dt"], place) ?? String(receipt.prefix(8)))
             byReceipt[receipt] = entry
@@ -71,7 +72,7 @@ public struct Manifest: Sendable {
     }
 
     /// One JSON object per line: `{"path": ..., "company": ..., "corp_code": ..., "stock_code": ...,
-    /// "report_type": ..., "period": ..., "filed": ..., "rcept_no": ...}`; blank lines and `#` comments skipped.
+    /// "report_type": ..., "period": ..., "filed": ..., "rcept_no": ..., "amendment": ...}`; blank lines and `#` comments skipped.
     private mutating func readLines(_ data: Data) throws {
         // (The bytes are UTF-8: `contents` checked them.)
         for (number, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
@@ -86,7 +87,7 @@ public struct Manifest: Sendable {
             var entry = FilingMetadata(
                 company: try Manifest.string(object["company"], place), corpCode: try Manifest.string(object["corp_code"], place),
                 stockCode: try Manifest.string(object["stock_code"], place), reportType: try Manifest.string(object["report_type"], place),
-                rceptNo: try Manifest.string(object["rcept_no"], place))
+                rceptNo: try Manifest.string(object["rcept_no"], place), amendment: try Manifest.string(object["amendment"], place))
             if let period = try Manifest.string(object["period"], place) {
                 guard let normalized = FilingMetadata.period(period) else {
                     throw KorSearchError(.invalidArgument, "line \(number + 1): period \"\(period)\" is not YYYY, YYYY-H1/H2 or YYYY-Q1..Q4")
@@ -116,7 +117,7 @@ public struct Manifest: Sendable {
     }
 
     /// `YYYYMMDD` or `YYYY-MM-DD` as `YYYY-MM-DD` when it is a day of the calendar (`2024-02-30` is not), or nil.
-    static func date(_ text: String) -> String? {
+    public static func date(_ text: String) -> String? {
         let digits = text.filter(\.isNumber)
         guard digits.count == 8, text.count == 8 || text.count == 10, let year = Int(digits.prefix(4)),
             let month = Int(digits.dropFirst(4).prefix(2)), (1 ... 12).contains(month),

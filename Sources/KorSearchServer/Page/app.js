@@ -214,7 +214,7 @@ function renderHit(hit) {
   meta.appendChild(link);
   if (hit.title) meta.appendChild(element("span", "title", ` — ${hit.title}`));
   if (hit.section && hit.section !== hit.title) meta.appendChild(element("span", "section", ` · ${hit.section}`));
-  const about = [hit.metadata?.company, hit.metadata?.report_type, hit.metadata?.period,
+  const about = [hit.metadata?.company, hit.metadata?.report_type, hit.metadata?.amendment, hit.metadata?.period,
     hit.metadata?.filed ? `공시 ${hit.metadata.filed}` : null].filter(Boolean);
   if (about.length) meta.appendChild(element("span", "about", ` · ${about.join(" · ")}`));
   if (hit.metadata?.rcept_no && /^\d{14}$/.test(hit.metadata.rcept_no)) {

@@ -1,0 +1,133 @@
+import Foundation
+import KorSearchTestSupport
+import XCTest
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `korsearch dart sync` as a user runs it, against a fake OpenDART on loopback: filings fetched and indexed with
+/// their metadata, a second run that fetches nothing, a run killed mid-download and resumed, and the failures a
+/// user meets (no key, a refused key, an unknown company, no network) as one line and an exit code.
+final class DARTCLITests: XCTestCase {
+    private var model: String { TestPaths.tinyModel.path }
+    private var server: OpenDARTTestServer!
+
+    override func setUpWithError() throws {
+        server = try OpenDARTTestServer()
+    }
+
+    override func tearDown() {
+        server.stop()
+    }
+
+    private func sync(_ folder: URL, _ extra: [String] = [], key: String = OpenDARTTestServer.key) throws -> KorsearchRun {
+        try runKorsearch(
+            ["dart", "sync", folder.path, "--corp", "한빛전자", "--corp", "00887766", "--since", "2024-01-01", "--until", "2024-12-31"] + extra,
+            environment: ["DART_API_KEY": key, "OPENDART_ENDPOINT": server.endpoint])
+    }
+
+    private func object(_ line: String) throws -> [String: Any] {
+        try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], line)
+    }
+
+    func testSyncedFilingsAreIndexedWithTheirMetadataAndASecondRunFetchesNothing() throws {
+        let base = try temporaryFolder()
+        let folder = base.appendingPathComponent("filings")
+        let index = base.appendingPathComponent("index").path
+        let first = try sync(folder, ["--index", index, "--model", model, "--json", "--quiet"])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertEqual(first.lines.count, 2, "the sync's summary, then the index's: \(first.stdout)")
+        let synced = try object(first.lines[0])
+        XCTAssertEqual(synced["fetched"] as? Int, 8)
+        XCTAssertEqual(synced["amended"] as? Int, 1)
+        XCTAssertEqual(try object(first.lines[1])["added"] as? Int, 8)
+
+        let search = try runKorsearch(["search", "정정 후 반기 영업이익", "--index", index, "--mode", "keyword", "--json", "-k", "1"])
+        XCTAssertEqual(search.status, 0, search.stderr)
+        let hit = try XCTUnwrap((try object(search.stdout)["results"] as? [[String: Any]])?.first)
+        XCTAssertEqual(hit["path"] as? String, "dart/00991234/20240910000222.zip")
+        let metadata = try XCTUnwrap(hit["metadata"] as? [String: Any])
+        XCTAssertEqual(metadata["rcept_no"] as? String, "20240910000222")
+        XCTAssertEqual(metadata["amendment"] as? String, "기재정정")
+        XCTAssertEqual(metadata["period"] as? String, "2024-H1")
+        XCTAssertEqual(metadata["stock_code"] as? String, "123450")
+
+        let documentsBefore = server.documentRequests.count
+        let second = try sync(folder, ["--index", index, "--model", model])
+        XCTAssertEqual(second.status, 0, second.stderr)
+        XCTAssertTrue(second.stdout.contains("fetched 0, already here 8"), second.stdout)
+        XCTAssertTrue(second.stdout.contains("unchanged 8"), second.stdout)
+        XCTAssertEqual(server.documentRequests.count, documentsBefore, "nothing is downloaded again")
+        XCTAssertTrue(second.stderr.contains("한빛전자 (corp code 00991234, stock code 123450): 5 filings listed, 0 to fetch"), second.stderr)
+    }
+
+    func testASyncKilledMidDownloadIsResumedByRunningItAgain() throws {
+        let folder = try temporaryFolder().appendingPathComponent("filings")
+        // 한빛전자's filings come first, newest first within each kind: its annual report, then the half-year ones.
+        server.hold("20240814000123")
+        let process = Process()
+        process.executableURL = Bundle.main.bundleURL.appendingPathComponent("korsearch")
+        process.arguments = ["dart", "sync", folder.path, "--corp", "한빛전자", "--corp", "푸른건설", "--since", "2024-01-01", "--quiet"]
+        process.environment = ProcessInfo.processInfo.environment.merging(
+            ["DART_API_KEY": OpenDARTTestServer.key, "OPENDART_ENDPOINT": server.endpoint]) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, !server.isHolding { Thread.sleep(forTimeInterval: 0.01) }
+        XCTAssertTrue(server.isHolding, "the run reached the held filing")
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        server.release()
+
+        let dart = folder.appendingPathComponent("dart")
+        let names = try FileManager.default.subpathsOfDirectory(atPath: dart.path).map { ($0 as NSString).lastPathComponent }
+        let kept = names.filter { $0.hasSuffix(".zip") && !$0.hasPrefix(".") }
+        XCTAssertFalse(kept.contains("20240814000123.zip"), "the held filing was never written under its name")
+        XCTAssertGreaterThan(kept.count, 0)
+        let asked = server.documentRequests.count
+        let resumed = try sync(folder, ["--json", "--quiet"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        let summary = try object(resumed.stdout)
+        XCTAssertEqual(summary["present"] as? Int, kept.count)
+        XCTAssertEqual(summary["fetched"] as? Int, 8 - kept.count)
+        let again = Set(server.documentRequests.dropFirst(asked).map { "\($0).zip" })
+        XCTAssertTrue(again.isDisjoint(with: kept), "fetched twice: \(again.intersection(kept))")
+        XCTAssertTrue(again.contains("20240814000123.zip"))
+    }
+
+    func testFailuresAreOneLineWithTheirExitCodes() throws {
+        let folder = try temporaryFolder().appendingPathComponent("filings")
+        let wrong = try sync(folder, key: "ffffffffffffffffffffffffffffffffffffffff")
+        XCTAssertEqual(wrong.status, 64)
+        XCTAssertEqual(wrong.stderr, "Error: OpenDART refused the API key (status 010: 등록되지 않은 키입니다.); check --api-key or DART_API_KEY\n")
+
+        let noKey = try runKorsearch(["dart", "sync", folder.path, "--corp", "한빛전자", "--endpoint", server.endpoint])
+        XCTAssertEqual(noKey.status, 64)
+        XCTAssertTrue(noKey.stderr.contains("no OpenDART API key: pass --api-key or set DART_API_KEY"), noKey.stderr)
+
+        let noCompany = try runKorsearch(["dart", "sync", folder.path, "--api-key", OpenDARTTestServer.key, "--endpoint", server.endpoint])
+        XCTAssertEqual(noCompany.status, 64)
+        XCTAssertTrue(noCompany.stderr.contains("--corp"), noCompany.stderr)
+
+        let unknown = try runKorsearch(
+            ["dart", "sync", folder.path, "--corp", "없는회사", "--api-key", OpenDARTTestServer.key, "--endpoint", server.endpoint])
+        XCTAssertEqual(unknown.status, 66)
+        XCTAssertEqual(unknown.stderr, "Error: no company named 없는회사 in OpenDART's list\n")
+
+        let badKind = try sync(folder, ["--kind", "연말보고서"])
+        XCTAssertEqual(badKind.status, 64)
+        XCTAssertTrue(badKind.stderr.contains("연말보고서 is not a report kind"), badKind.stderr)
+
+        let offline = try runKorsearch(
+            [
+                "dart", "sync", try temporaryFolder().path, "--corp", "한빛전자", "--api-key", OpenDARTTestServer.key, "--endpoint",
+                "http://127.0.0.1:9/api",
+            ])
+        XCTAssertEqual(offline.status, 69)
+        XCTAssertTrue(offline.stderr.hasPrefix("Error: cannot reach http://127.0.0.1:9/api/corpCode.xml?crtfc_key=…"), offline.stderr)
+        XCTAssertFalse(offline.stderr.contains(OpenDARTTestServer.key), "the key is never printed")
+        XCTAssertEqual(offline.stderr.split(separator: "\n").count, 1)
+    }
+}
