@@ -50,6 +50,8 @@ public struct DARTSyncRequest: Sendable {
     /// The first and last filing day, `YYYY-MM-DD`.
     public var since: String
     public var until: String
+    /// Whether the periodic reports' financial statements are fetched into `financials.jsonl`.
+    public var financials = true
 
     /// A request; `since`/`until` as `YYYY-MM-DD` or `YYYYMMDD`, by default the three years up to today (in Korea).
     public init(
@@ -106,20 +108,25 @@ public struct DARTSyncSummary: Sendable, Codable, Equatable {
     public var unavailable: [Unavailable] = []
     /// Rows the folder's `list.json` gained.
     public var manifestAdded = 0
+    /// Periods of financial statements fetched (a company's annual, half-year or quarterly report), and the
+    /// facts (statement lines) written for them to `financials.jsonl`.
+    public var statements = 0
+    public var facts = 0
     /// Requests sent to OpenDART, retries included.
     public var requests = 0
     /// Whether the run stopped early when asked (Ctrl-C); what it fetched is kept.
     public var stopped = false
 
     enum CodingKeys: String, CodingKey {
-        case companies, listed, amended, fetched, present, unavailable, stopped, requests
+        case companies, listed, amended, fetched, present, unavailable, stopped, requests, statements, facts
         case manifestAdded = "manifest_added"
     }
 }
 
 /// Brings a folder up to date with OpenDART: the filings of some companies, kinds and days saved as
 /// `FOLDER/dart/{corp_code}/{rcept_no}.zip` (the `document.xml` zips the indexer reads), their rows merged into
-/// `FOLDER/list.json` (the manifest the indexer reads their metadata from), the corp-code list cached in
+/// `FOLDER/list.json` (the manifest the indexer reads their metadata from), the periodic reports' financial
+/// statements in `FOLDER/financials.jsonl` (the facts the indexer reads), the corp-code list cached in
 /// `FOLDER/dart/.corpCode.zip`. A filing already in the folder is not fetched again; each file is renamed into
 /// place whole, so a run stopped at any point (Ctrl-C, a kill, a lost connection) is resumed by running it again.
 public struct DARTSync {
@@ -131,6 +138,8 @@ public struct DARTSync {
         case fetched(rceptNo: String, report: String, done: Int, total: Int)
         /// A filing could not be had.
         case unavailable(rceptNo: String, reason: String)
+        /// A period's financial statements were fetched (how many statement lines).
+        case statements(DARTCompany, period: String, facts: Int)
     }
 
     /// The folder synced.
@@ -200,6 +209,13 @@ public struct DARTSync {
                 summary.unavailable.append(.init(rceptNo: receipt, reason: error.message))
                 progress(.unavailable(rceptNo: receipt, reason: error.message))
             }
+        }
+        if request.financials, !summary.stopped {
+            let financials = DARTFinancials(folder: folder, client: client)
+            let written = try financials.sync(DARTFinancials.periods(of: wanted, companies: companies), stop: stop, progress: progress)
+            summary.statements = written.periods
+            summary.facts = written.facts
+            summary.stopped = stop.isRequested
         }
         summary.requests = client.requestCount
         return summary

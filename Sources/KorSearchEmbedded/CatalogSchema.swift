@@ -66,6 +66,19 @@ extension Catalog {
                 try db.execute(sql: "ALTER TABLE documents ADD COLUMN \(column) TEXT")
             }
         }
+        migrator.registerMigration("v1-facts") { db in
+            // Financial statement lines read from the folder's financials.jsonl (FinancialFacts).
+            try db.execute(
+                sql: """
+                    CREATE TABLE facts (
+                        corp_code TEXT NOT NULL, company TEXT NOT NULL, stock_code TEXT, fiscal_year INTEGER NOT NULL,
+                        report TEXT NOT NULL, period TEXT NOT NULL, statement TEXT NOT NULL, consolidated INTEGER NOT NULL,
+                        account_id TEXT, account TEXT NOT NULL, current INTEGER, previous INTEGER, currency TEXT,
+                        rcept_no TEXT NOT NULL, ord INTEGER
+                    );
+                    CREATE INDEX facts_corp_code ON facts (corp_code);
+                    """)
+        }
         return migrator
     }
 

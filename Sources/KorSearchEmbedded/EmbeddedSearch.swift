@@ -169,6 +169,10 @@ extension EmbeddedStore: IndexStore {
         return keywords
     }
 
+    public func factCompanies() throws -> [FactCompany] { try catalog.factCompanies() }
+
+    public func facts(corpCodes: [String]) throws -> [FinancialFact] { try catalog.facts(corpCodes: corpCodes) }
+
     /// The FAISS and keyword files' modification times and sizes: what changes when another process commits.
     public func changeStamp() -> String {
         [directory.vectorsURL, directory.keywordsURL].map { url in

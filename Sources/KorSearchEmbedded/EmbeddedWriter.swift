@@ -32,6 +32,7 @@ final class EmbeddedWriter: IndexWriting {
         try index.catalog.vectors(forInputs: hashes, dimension: index.meta.dimension)
     }
     func counts() throws -> (documents: Int, chunks: Int) { try index.catalog.counts() }
+    func replaceFacts(_ facts: [FinancialFact], digest: String) throws { try index.catalog.replaceFacts(facts, digest: digest) }
 
     func write(updates: [DocumentUpdate], removing: [String]) throws {
         let change = try index.catalog.apply(updates: updates, removing: removing)

@@ -127,6 +127,21 @@ extension PostgresStore {
                     KeywordBound.recomputeStatement,
                 ]
             ),
+            (
+                7,
+                [
+                    // Financial statement lines read from the folder's financials.jsonl (FinancialFacts).
+                    """
+                    CREATE TABLE IF NOT EXISTS facts (
+                        corp_code text NOT NULL, company text NOT NULL, stock_code text, fiscal_year integer NOT NULL,
+                        report text NOT NULL, period text NOT NULL, statement text NOT NULL, consolidated boolean NOT NULL,
+                        account_id text, account text NOT NULL, current bigint, previous bigint, currency text,
+                        rcept_no text NOT NULL, ord integer
+                    )
+                    """,
+                    "CREATE INDEX IF NOT EXISTS facts_corp_code ON facts (corp_code)",
+                ]
+            ),
         ]
     }
 

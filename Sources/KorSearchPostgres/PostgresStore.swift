@@ -9,7 +9,7 @@ import PostgresNIO
 /// (default `korsearch`), created and migrated by KorSearch.
 public final class PostgresStore: IndexStore, @unchecked Sendable {
     /// The schema version this code writes and reads.
-    package static let schemaVersion = 6
+    package static let schemaVersion = 7
     /// The database and schema.
     public let postgres: PostgresLocation
     public var location: IndexLocation { .postgres(postgres) }

@@ -14,7 +14,7 @@ import Glibc
 final class PostgresWriter: IndexWriting {
     let store: PostgresStore
     /// The worker's own connection: claims are held by it, and its transactions run on it.
-    private let session: PostgresSession
+    let session: PostgresSession
     private var claimed: Set<String> = []
     /// Documents committed by this process (for the crash test hook).
     private var committed = 0

@@ -56,6 +56,11 @@ struct DARTCommand: ParsableCommand {
 
         @OptionGroup var modelOptions: ModelOptions
 
+        @Flag(
+            name: .customLong("no-financials"),
+            help: "Do not fetch the periodic reports' financial statements into FOLDER/financials.jsonl (fetched by default).")
+        var noFinancials = false
+
         @Flag(name: .long, help: "Print the summary as one JSON object.")
         var json = false
 
@@ -71,7 +76,8 @@ struct DARTCommand: ParsableCommand {
             let client = try OpenDART(
                 key: apiKey ?? environment["DART_API_KEY"] ?? "",
                 endpoint: endpoint ?? environment["OPENDART_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 })
-            let request = try DARTSyncRequest(companies: corp, kinds: try kind.map(DARTReportKind.init), since: since, until: until)
+            var request = try DARTSyncRequest(companies: corp, kinds: try kind.map(DARTReportKind.init), since: since, until: until)
+            request.financials = !noFinancials
             let quiet = quiet
             @Sendable func note(_ text: String) { if !quiet { FileHandle.standardError.write(Data("\(text)\n".utf8)) } }
             let signals = StopSignals { note($0) }
@@ -84,6 +90,8 @@ struct DARTCommand: ParsableCommand {
                     note("fetched \(receipt) \(shown(report)) (\(done)/\(total))")
                 case .unavailable(let receipt, let reason):
                     note("unavailable \(receipt): \(shown(reason))")
+                case .statements(let company, let period, let facts):
+                    note("statements of \(shown(company.name)) for \(period): \(facts) lines")
                 }
             }
             if json {
@@ -92,7 +100,8 @@ struct DARTCommand: ParsableCommand {
                 var text =
                     "listed \(summary.listed) filings (\(summary.amended) amended) of \(summary.companies.count) compan\(summary.companies.count == 1 ? "y" : "ies")"
                 text += "; fetched \(summary.fetched), already here \(summary.present), unavailable \(summary.unavailable.count)"
-                text += "; list.json: \(summary.manifestAdded) added; \(summary.requests) requests\n"
+                text += "; list.json: \(summary.manifestAdded) added"
+                text += "; statements: \(summary.statements) periods, \(summary.facts) lines; \(summary.requests) requests\n"
                 for file in summary.unavailable { text += "unavailable \(file.rceptNo): \(shown(file.reason))\n" }
                 writeOutput(text)
             }

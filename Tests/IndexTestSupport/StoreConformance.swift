@@ -204,6 +204,85 @@ public struct StoreConformance {
         try reuseEmbedsNothingTwice()
         try aCrashedRunIsCompletedByTheNext()
         try concurrentWritersNeitherDuplicateNorLose()
+        try factsFollowTheFolder()
+    }
+
+    /// Statement lines of two companies over three years: 한빛전자 consolidated and separate, 푸른건설 separate
+    /// only with its operating line named 영업손익 (an alias of 영업이익).
+    public static let sampleFacts: [FinancialFact] = {
+        var facts: [FinancialFact] = []
+        for (year, sales, operating) in [(2021, 52_000, 6_500), (2022, 58_000, 7_300), (2023, 61_000, 8_112)] as [(Int, Int64, Int64)] {
+            for consolidated in [true, false] {
+                let share: Int64 = consolidated ? 10 : 8
+                for (order, account, amount) in [(1, "매출액", sales), (2, "영업이익(손실)", operating)] {
+                    facts.append(
+                        FinancialFact(
+                            company: "한빛전자", corpCode: "00991234", stockCode: "123450", fiscalYear: year, report: "11011", period: "\(year)",
+                            statement: "IS", consolidated: consolidated, accountId: order == 1 ? "ifrs-full_Revenue" : "dart_OperatingIncomeLoss",
+                            account: account, current: amount * share * 10_000_000, rceptNo: "\(year + 1)0320000100", order: order))
+                }
+            }
+            facts.append(
+                FinancialFact(
+                    company: "푸른건설", corpCode: "00887766", stockCode: "045670", fiscalYear: year, report: "11011", period: "\(year)",
+                    statement: "IS", consolidated: false, account: "영업손익", current: (year == 2023 ? -320 : 980) * 100_000_000,
+                    rceptNo: "\(year + 1)0322000200", order: 2))
+        }
+        return facts
+    }()
+
+    /// The folder's `financials.jsonl` becomes the store's facts when it changes, and answers `FactFinder`
+    /// alike in every store: by company name, corp or stock code; accounts through their aliases; consolidated
+    /// where reported; a file that cannot be read leaves the stored facts; a removed file removes them.
+    public func factsFollowTheFolder() throws {
+        let location = try makeLocation()
+        let folder = try test.temporaryFolder()
+        try test.write("한빛전자 사업보고서 요약. 영업이익이 늘었다.", to: folder, "summary.txt")
+        let file = folder.appendingPathComponent(FinancialFacts.fileName)
+        try FinancialFacts.lines(StoreConformance.sampleFacts).write(to: file)
+        let first = try indexer(location).index(folder: folder)
+        XCTAssertEqual(first.facts, StoreConformance.sampleFacts.count)
+        XCTAssertEqual(first.added, 1, "the facts file is not a document")
+        var store = try IndexStores.open(location)
+        XCTAssertEqual(try store.factCompanies().map(\.company), ["푸른건설", "한빛전자"])
+
+        let operating = try FactFinder.facts(FactRequest(companies: ["한빛전자㈜"], accounts: ["영업이익"], periods: ["2021", "2022", "2023"]), in: store)
+        XCTAssertEqual(operating.map(\.period), ["2023", "2022", "2021"], "newest first")
+        XCTAssertEqual(operating.map(\.current), [811_200_000_000, 730_000_000_000, 650_000_000_000], "consolidated where reported")
+        XCTAssertTrue(operating.allSatisfy { $0.consolidated && $0.account == "영업이익(손실)" })
+        let separate = try FactFinder.facts(FactRequest(companies: ["123450"], accounts: ["영업이익"], periods: ["2023"], consolidated: false), in: store)
+        XCTAssertEqual(separate.map(\.current), [648_960_000_000])
+        let both = try FactFinder.facts(FactRequest(companies: ["한빛전자", "00887766"], accounts: ["영업이익"], periods: ["2023년"]), in: store)
+        XCTAssertEqual(both.map(\.company), ["푸른건설", "한빛전자"])
+        XCTAssertEqual(both.map(\.account), ["영업손익", "영업이익(손실)"], "영업이익 finds 영업손익 through its alias")
+        XCTAssertEqual(both.first?.current, -32_000_000_000)
+        XCTAssertEqual(try FactFinder.facts(FactRequest(companies: ["한빛전자"], accounts: ["ifrs-full_Revenue"]), in: store).count, 3)
+        XCTAssertThrowsError(try FactFinder.facts(FactRequest(companies: ["누리바이오"]), in: store)) { error in
+            XCTAssertEqual((error as? KorSearchError)?.kind, .notFound)
+            XCTAssertEqual("\(error)", "the index holds no financial statements of 누리바이오; it has those of: 푸른건설, 한빛전자")
+        }
+        XCTAssertThrowsError(try FactFinder.facts(FactRequest(companies: ["한빛전자"], accounts: ["자본총계"]), in: store)) { error in
+            XCTAssertEqual("\(error)", "no account named 자본총계 in these statements; their accounts include: 매출액, 영업이익(손실)")
+        }
+        XCTAssertThrowsError(try FactFinder.facts(FactRequest(companies: ["한빛전자"], periods: ["2024-Q2"]), in: store)) { error in
+            XCTAssertEqual((error as? KorSearchError)?.parameter, "period")
+        }
+
+        XCTAssertNil(try indexer(location).index(folder: folder).facts, "an unchanged file is not read again")
+        var lines = try String(contentsOf: file, encoding: .utf8).split(separator: "\n").map(String.init)
+        lines[1] = lines[1].replacingOccurrences(of: "\"current\":", with: "\"current\":\"many\",\"x\":")
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: file)
+        let broken = try indexer(location).index(folder: folder)
+        XCTAssertEqual(broken.skipped, [SkippedFile(path: FinancialFacts.fileName, reason: "line 2: current is not an integer")])
+        store = try IndexStores.open(location)
+        XCTAssertEqual(try store.facts(corpCodes: ["00991234"]).count, 12, "a file that cannot be read leaves the stored facts")
+
+        try FinancialFacts.lines(StoreConformance.sampleFacts.filter { $0.corpCode == "00991234" }).write(to: file)
+        XCTAssertEqual(try indexer(location).index(folder: folder).facts, 12)
+        XCTAssertEqual(try IndexStores.open(location).factCompanies().map(\.corpCode), ["00991234"])
+        try FileManager.default.removeItem(at: file)
+        XCTAssertEqual(try indexer(location).index(folder: folder).facts, 0)
+        XCTAssertEqual(try IndexStores.open(location).factCompanies(), [])
     }
 
     // MARK: Comparing with the reference

@@ -1,8 +1,9 @@
 import Foundation
 import KorSearchCore
-import KorSearchDART
 import KorSearchTestSupport
 import XCTest
+
+@testable import KorSearchDART
 
 /// `DARTSync` against a fake OpenDART on loopback (`OpenDARTTestServer`): what it fetches, where it puts it,
 /// the manifest it merges, and how it meets OpenDART's failures — a refused key, the request limit, a server
@@ -33,7 +34,9 @@ final class DARTSyncTests: XCTestCase {
             files.filter { $0.hasSuffix(".zip") && !($0 as NSString).lastPathComponent.hasPrefix(".") }.map { ($0 as NSString).lastPathComponent })
     }
 
-    private var allReceipts: Set<String> { Set(OpenDARTTestServer.filings.map { "\($0.rceptNo).zip" }) }
+    /// The filings of `year2024`: those filed in 2024.
+    private var filed2024: [OpenDARTTestServer.Filing] { OpenDARTTestServer.filings.filter { $0.rceptNo.hasPrefix("2024") } }
+    private var allReceipts: Set<String> { Set(filed2024.map { "\($0.rceptNo).zip" }) }
 
     func testSyncFetchesEveryFilingPageByPageAndMergesTheManifest() throws {
         let folder = try temporaryFolder()
@@ -62,7 +65,7 @@ final class DARTSyncTests: XCTestCase {
         // The manifest: OpenDART's rows, newest first, which the indexer reads the metadata from.
         let list = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("list.json"))) as? [String: Any])
         let rows = try XCTUnwrap(list["list"] as? [[String: Any]])
-        XCTAssertEqual(rows.compactMap { $0["rcept_no"] as? String }, OpenDARTTestServer.filings.map(\.rceptNo).sorted(by: >))
+        XCTAssertEqual(rows.compactMap { $0["rcept_no"] as? String }, filed2024.map(\.rceptNo).sorted(by: >))
         let manifest = Manifest(folder: folder)
         XCTAssertTrue(manifest.problems.isEmpty)
         XCTAssertEqual(
@@ -274,5 +277,67 @@ final class DARTSyncTests: XCTestCase {
         XCTAssertEqual(try DARTReportKind("f001").name, "감사보고서")
         XCTAssertEqual(try DARTReportKind("C001").code, "C001")
         XCTAssertThrowsError(try DARTReportKind("연말보고서")) { error in XCTAssertTrue("\(error)".contains("사업보고서 (A001)"), "\(error)") }
+    }
+
+    func testThePeriodicReportsStatementsAreFetchedIntoFinancialsOncePerFiling() throws {
+        let folder = try temporaryFolder()
+        let request = try DARTSyncRequest(companies: ["한빛전자", "푸른건설"], since: "2022-01-01", until: "2024-12-31")
+        let summary = try DARTSync(folder: folder, client: try client()).run(request)
+        // 한빛전자: three annual reports and three 2024 quarters, consolidated and separate; 푸른건설: three annual
+        // reports and its third quarter, separate only (013 for consolidated); four lines each.
+        XCTAssertEqual(summary.statements, 10)
+        XCTAssertEqual(summary.facts, 6 * 2 * 4 + 4 * 4)
+        let facts = try FinancialFacts.read(folder.appendingPathComponent(FinancialFacts.fileName))
+        XCTAssertEqual(facts.count, summary.facts)
+        let half = try XCTUnwrap(
+            facts.first { $0.corpCode == "00991234" && $0.period == "2024-H1" && $0.consolidated && $0.statement == "IS" && $0.order == 3 })
+        XCTAssertEqual(half.account, "영업이익(손실)")
+        XCTAssertEqual(half.current, OpenDARTTestServer.won(5_412, consolidated: true))
+        XCTAssertEqual(half.previous, OpenDARTTestServer.won(8_112, consolidated: true))
+        XCTAssertEqual(half.rceptNo, "20240910000222", "the period's figures come from its amendment")
+        XCTAssertEqual(half.report, "11012")
+        XCTAssertEqual(half.accountId, "dart_OperatingIncomeLoss")
+        let loss = try XCTUnwrap(facts.first { $0.corpCode == "00887766" && $0.period == "2023" && $0.account == "영업손익" })
+        XCTAssertEqual(loss.current, OpenDARTTestServer.won(-320, consolidated: false))
+        XCTAssertFalse(loss.consolidated)
+        XCTAssertFalse(facts.contains { $0.corpCode == "00887766" && $0.consolidated })
+        let asked = server.recorded.filter { $0.route == "/api/fnlttSinglAcntAll.json" }
+        XCTAssertEqual(Set(asked.compactMap { $0.query["fs_div"] }), ["CFS", "OFS"])
+        XCTAssertTrue(asked.contains { $0.query["bsns_year"] == "2024" && $0.query["reprt_code"] == "11014" && $0.query["corp_code"] == "00887766" })
+
+        // Fetched once per filing: a second run asks nothing; a period whose record is gone is fetched again and
+        // replaces its own lines only.
+        let before = server.recorded.count
+        let again = try DARTSync(folder: folder, client: try client()).run(request)
+        XCTAssertEqual(again.statements, 0)
+        XCTAssertFalse(server.recorded.dropFirst(before).contains { $0.route == "/api/fnlttSinglAcntAll.json" })
+        let stateFile = folder.appendingPathComponent("dart/.financials.json")
+        var state = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: stateFile)) as? [String: String])
+        XCTAssertEqual(state["00991234|2024|11012"], "20240910000222")
+        state.removeValue(forKey: "00991234|2024|11012")
+        try JSONSerialization.data(withJSONObject: state).write(to: stateFile)
+        let third = try DARTSync(folder: folder, client: try client()).run(request)
+        XCTAssertEqual(third.statements, 1)
+        XCTAssertEqual(third.facts, 8)
+        XCTAssertEqual(
+            Set(try FinancialFacts.read(folder.appendingPathComponent(FinancialFacts.fileName)).map { "\($0)" }), Set(facts.map { "\($0)" }))
+
+        let skip = try temporaryFolder()
+        var without = request
+        without.financials = false
+        XCTAssertEqual(try DARTSync(folder: skip, client: try client()).run(without).statements, 0)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: skip.appendingPathComponent(FinancialFacts.fileName).path))
+    }
+
+    func testAmountsAsOpenDARTWritesThem() {
+        XCTAssertEqual(DARTFinancials.amount("1,234,567"), 1_234_567)
+        XCTAssertEqual(DARTFinancials.amount("-1,234"), -1234)
+        XCTAssertEqual(DARTFinancials.amount("(1,234)"), -1234)
+        XCTAssertEqual(DARTFinancials.amount(" 0 "), 0)
+        XCTAssertNil(DARTFinancials.amount(""))
+        XCTAssertNil(DARTFinancials.amount("-"))
+        XCTAssertNil(DARTFinancials.amount("1.5"))
+        XCTAssertNil(DARTFinancials.amount("99999999999999999999"), "past Int64 is no amount")
+        XCTAssertNil(DARTFinancials.amount(nil))
     }
 }

@@ -27,9 +27,21 @@ public final class OpenDARTTestServer: @unchecked Sendable {
         ("00991234", "한빛전자", "123450"), ("00887766", "푸른건설", "045670"), ("00991299", "한빛전자서비스", ""),
     ]
 
-    /// 한빛전자: two quarterly reports, a half-year report and its amendment, an annual report; 푸른건설: an annual
-    /// report, a quarterly report and a major-event report.
+    /// 한빛전자: two quarterly reports, a half-year report and its amendment, annual reports for 2021–2023;
+    /// 푸른건설: annual reports for 2021–2023, a quarterly report and a major-event report.
     public static let filings: [Filing] = [
+        Filing(
+            corpCode: "00991234", company: "한빛전자", stockCode: "123450", reportName: "사업보고서 (2021.12)", rceptNo: "20220321000100",
+            detailType: "A001", text: "2021년 연간 영업이익은 6,500억 원이다."),
+        Filing(
+            corpCode: "00991234", company: "한빛전자", stockCode: "123450", reportName: "사업보고서 (2022.12)", rceptNo: "20230320000100",
+            detailType: "A001", text: "2022년 연간 영업이익은 7,300억 원이다."),
+        Filing(
+            corpCode: "00887766", company: "푸른건설", stockCode: "045670", reportName: "사업보고서 (2021.12)", rceptNo: "20220323000200",
+            detailType: "A001", text: "2021년 영업손익은 1,150억 원이다."),
+        Filing(
+            corpCode: "00887766", company: "푸른건설", stockCode: "045670", reportName: "사업보고서 (2022.12)", rceptNo: "20230322000200",
+            detailType: "A001", text: "2022년 영업손익은 980억 원이다."),
         Filing(
             corpCode: "00991234", company: "한빛전자", stockCode: "123450", reportName: "사업보고서 (2023.12)", rceptNo: "20240318000456",
             detailType: "A001", text: "2023년 연간 영업이익은 8,112억 원이다. 반도체 부문 매출이 늘었다."),
@@ -55,6 +67,24 @@ public final class OpenDARTTestServer: @unchecked Sendable {
             corpCode: "00887766", company: "푸른건설", stockCode: "045670", reportName: "주요사항보고서(자기주식취득결정)",
             rceptNo: "20241120000654", detailType: "B001", text: "자기주식 300억 원어치를 취득하기로 결정하였다."),
     ]
+
+    /// The statements served (`fnlttSinglAcntAll`), in 억 원 by company, business year and report code: sales,
+    /// operating income and net income (IS) and total assets (BS). 한빛전자 reports consolidated and separate
+    /// statements (separate at 80%); 푸른건설 separate only, naming its operating line 영업손익.
+    public static let statements: [String: [Int: [String: (sales: Int64, operating: Int64, net: Int64, assets: Int64)]]] = [
+        "00991234": [
+            2021: ["11011": (52_000, 6_500, 4_900, 91_000)], 2022: ["11011": (58_000, 7_300, 5_400, 98_000)],
+            2023: ["11011": (61_000, 8_112, 6_020, 104_000)],
+            2024: ["11013": (15_800, 2_104, 1_560, 106_000), "11012": (31_900, 5_412, 3_990, 109_000), "11014": (47_300, 8_790, 6_480, 111_000)],
+        ],
+        "00887766": [
+            2021: ["11011": (21_000, 1_150, 640, 35_000)], 2022: ["11011": (22_400, 980, 410, 36_500)],
+            2023: ["11011": (23_100, -320, -510, 37_200)], 2024: ["11014": (16_200, 210, -90, 37_900)],
+        ],
+    ]
+
+    /// The amount in won a statement line of the fake OpenDART has (`statements`, 억 원 × 10^8; separate at 80%).
+    public static func won(_ 억: Int64, consolidated: Bool) -> Int64 { (consolidated ? 억 : 억 * 8 / 10) * 100_000_000 }
 
     private let lock = NSLock()
     private var server: LoopbackHTTPServer!
@@ -161,6 +191,45 @@ public final class OpenDARTTestServer: @unchecked Sendable {
                 lock.withLock { _hold = nil }
             }
             return zip(["\(receipt).xml": OpenDARTTestServer.document(filing)])
+        case "/api/fnlttSinglAcntAll.json":
+            let code = query["corp_code"] ?? "", report = query["reprt_code"] ?? "", consolidated = query["fs_div"] == "CFS"
+            guard let year = Int(query["bsns_year"] ?? ""), ["CFS", "OFS"].contains(query["fs_div"] ?? ""),
+                let lines = OpenDARTTestServer.statements[code]?[year]?[report], consolidated ? code == "00991234" : true
+            else { return answer("013", "조회된 데이타가 없습니다.") }
+            let previous = OpenDARTTestServer.statements[code]?[year - 1]?["11011"]
+            // The latest filing of the period: the amendment over the original.
+            let receipt =
+                OpenDARTTestServer.filings.filter {
+                    $0.corpCode == code && $0.detailType.hasPrefix("A")
+                        && $0.reportName.contains(
+                            report == "11011"
+                                ? "(\(year).12)" : report == "11012" ? "(\(year).06)" : report == "11013" ? "(\(year).03)" : "(\(year).09)")
+                }.map(\.rceptNo).max() ?? ""
+            func amount(_ value: Int64?) -> String {
+                guard let value else { return "" }
+                let formatter = NumberFormatter()
+                formatter.numberStyle = .decimal
+                formatter.locale = Locale(identifier: "en_US")
+                return formatter.string(from: NSNumber(value: OpenDARTTestServer.won(value, consolidated: consolidated))) ?? ""
+            }
+            let operating = code == "00887766" ? "영업손익" : "영업이익(손실)"
+            let rows: [(String, String, String, Int64, Int64?)] = [
+                ("BS", "ifrs-full_Assets", "자산총계", lines.assets, previous?.assets),
+                ("IS", "ifrs-full_Revenue", "매출액", lines.sales, previous?.sales),
+                ("IS", "dart_OperatingIncomeLoss", operating, lines.operating, previous?.operating),
+                ("IS", "ifrs-full_ProfitLoss", "당기순이익(손실)", lines.net, previous?.net),
+            ]
+            return json([
+                "status": "000", "message": "정상",
+                "list": rows.enumerated().map { order, row -> [String: Any] in
+                    [
+                        "rcept_no": receipt, "reprt_code": report, "bsns_year": "\(year)", "corp_code": code, "sj_div": row.0,
+                        "sj_nm": row.0 == "BS" ? "재무상태표" : "손익계산서", "account_id": row.1, "account_nm": row.2, "account_detail": "-",
+                        "thstrm_nm": "제 \(year - 1960) 기", "thstrm_amount": amount(row.3), "frmtrm_nm": "제 \(year - 1961) 기",
+                        "frmtrm_amount": amount(row.4), "ord": "\(order + 1)", "currency": "KRW",
+                    ]
+                },
+            ])
         default:
             return .init(status: "404 Not Found", headers: ["Content-Length": "0"])
         }

@@ -84,6 +84,9 @@ public struct IndexSummary: Sendable, Codable, Equatable {
     /// The hybrid weight chosen after the run from the index's own text (`Indexer.chooseVectorWeight`), when
     /// one was.
     public var vectorWeight: WeightChoice?
+    /// The financial facts read from the folder's `financials.jsonl` when it changed (0 when it went away), nil
+    /// when it did not change.
+    public var facts: Int?
 
     enum CodingKeys: String, CodingKey {
         case added, updated, removed, unchanged, skipped, trimmed, documents, chunks, seconds, tokens, reused, stopped, ignored
@@ -92,6 +95,7 @@ public struct IndexSummary: Sendable, Codable, Equatable {
         case metadataUpdated = "metadata_updated"
         case otherShards = "other_shards"
         case vectorWeight = "vector_weight"
+        case facts
     }
 }
 
@@ -332,6 +336,12 @@ public final class Indexer {
         try run.flush(reuse: reuse, embedding: embedding)
         try writer.setMetadata(run.metadataChanges)
         run.summary.metadataUpdated = run.metadataChanges.count
+        // Facts are the folder's, not a file's: one worker of a split run (shard 0) keeps them.
+        if (options.shard?.index ?? 0) == 0, !stop.isRequested {
+            do { run.summary.facts = try FinancialFacts.update(from: folder, writer: writer) } catch let error as KorSearchError {
+                run.skipped.append(SkippedFile(path: FinancialFacts.fileName, reason: error.message))
+            }
+        }
         run.summary.stopped = stop.isRequested && (examined.count < diff.files.count || run.dropped)
         run.status.stopped = run.summary.stopped
         run.report(.done, nil)

@@ -31,4 +31,7 @@ package protocol IndexWriting: AnyObject {
     func finish(folder: String, skipped: [SkippedFile], owns: (String) -> Bool) throws
     /// Counts of documents and chunks.
     func counts() throws -> (documents: Int, chunks: Int)
+    /// Replaces every financial fact with `facts` and records `digest` (the SHA-256 of the file they were read
+    /// from, `FinancialFacts.digestKey` in the meta; empty when there is none), in one transaction.
+    func replaceFacts(_ facts: [FinancialFact], digest: String) throws
 }
