@@ -8,6 +8,7 @@ extension Catalog {
     func replaceFacts(_ facts: [FinancialFact], digest: String) throws {
         try write { db in
             try db.execute(sql: "DELETE FROM facts")
+            try db.execute(sql: "DELETE FROM fact_companies")
             let insert = try db.makeStatement(
                 sql: """
                     INSERT INTO facts (corp_code, company, stock_code, fiscal_year, report, period, statement, consolidated,
@@ -20,22 +21,22 @@ extension Catalog {
                     fact.accountId, fact.account, fact.current, fact.previous, fact.currency, fact.rceptNo, fact.order,
                 ])
             }
+            for company in FactCompany.of(facts) {
+                try db.execute(
+                    sql: "INSERT INTO fact_companies (corp_code, company, stock_code) VALUES (?, ?, ?)",
+                    arguments: [company.corpCode, company.company, company.stockCode])
+            }
             try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", arguments: [FinancialFacts.digestKey, digest])
         }
     }
 
-    /// The companies the facts are of, one row each (the name and stock code of its newest period).
+    /// The companies the facts are of (kept beside them, so that every search can look at them).
     func factCompanies() throws -> [FactCompany] {
         try read { db in
-            guard try db.tableExists("facts") else { return [] }
-            return try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT corp_code, company, stock_code FROM facts f
-                    WHERE rowid = (SELECT rowid FROM facts g WHERE g.corp_code = f.corp_code ORDER BY period DESC, rowid LIMIT 1)
-                    ORDER BY company
-                    """
-            ).map { FactCompany(corpCode: $0["corp_code"], company: $0["company"], stockCode: $0["stock_code"]) }
+            guard try db.tableExists("fact_companies") else { return [] }
+            return try Row.fetchAll(db, sql: "SELECT corp_code, company, stock_code FROM fact_companies ORDER BY company, corp_code").map {
+                FactCompany(corpCode: $0["corp_code"], company: $0["company"], stockCode: $0["stock_code"])
+            }
         }
     }
 

@@ -77,6 +77,7 @@ extension Catalog {
                         rcept_no TEXT NOT NULL, ord INTEGER
                     );
                     CREATE INDEX facts_corp_code ON facts (corp_code);
+                    CREATE TABLE fact_companies (corp_code TEXT PRIMARY KEY NOT NULL, company TEXT NOT NULL, stock_code TEXT);
                     """)
         }
         return migrator

@@ -112,12 +112,35 @@ public final class MCPServer: Sendable {
                 inputSchema: schema(DocumentRequest.schema), annotations: .init(readOnlyHint: true, openWorldHint: false),
                 outputSchema: schema(DocumentText.schema)),
             Tool(
+                name: "get_financials", title: "Financial statement lines",
+                description:
+                    "Lines of companies' financial statements as OpenDART reports them (korsearch dart sync fetches them): by company (name, corp_code or stock code), account (영업이익 also finds 영업이익(손실) and 영업손익), period (2023 = the annual report, 2024-H1, 2024-Q1, 2024-Q3) and statement (BS, IS, CIS, CF, SCE); consolidated where reported unless asked. Amounts in won in structuredContent, in 억 원 in the text; each line cites its filing's rcept_no.",
+                inputSchema: schema(FactRequest.schema), annotations: .init(readOnlyHint: true, openWorldHint: false),
+                outputSchema: schema(FactsAnswer.schema)),
+            Tool(
+                name: "compare_financials", title: "Companies' accounts side by side",
+                description:
+                    "One or more accounts of several companies, or of one company over several periods, side by side: a row per company and account, a column per period, each value citing its filing's rcept_no. Takes the arguments of get_financials; account is required.",
+                inputSchema: schema(MCPServer.compareRequest), annotations: .init(readOnlyHint: true, openWorldHint: false),
+                outputSchema: schema(FactComparison.schema)),
+            Tool(
                 name: "index_info", title: "What the index holds",
                 description: "Documents, passages, the model, the formats read, and documents counted by company, report type and period.",
                 inputSchema: schema(infoRequest), annotations: .init(readOnlyHint: true, openWorldHint: false),
                 outputSchema: schema(IndexInfo.schema)),
         ]
     }
+
+    /// `compare_financials`' arguments: `get_financials`' with the account required and no limit.
+    static let compareRequest: ContractSchema = {
+        var schema = FactRequest.schema
+        schema.fields = schema.fields.compactMap { field in
+            var field = field
+            if field.name == "account" { field.isRequired = true }
+            return field.name == "limit" ? nil : field
+        }
+        return schema
+    }()
 
     /// A contract schema as an MCP tool schema (JSON Schema).
     private static func schema(_ schema: ContractSchema) -> Value {
@@ -151,6 +174,15 @@ public final class MCPServer: Sendable {
             return try search(SearchRequest(json: json, naming: .arguments))
         case "get_context": return try context(ContextRequest(json: json, naming: .arguments))
         case "get_document": return try document(DocumentRequest(json: json, naming: .arguments))
+        case "get_financials":
+            let answer = try searcher.facts(FactRequest(json: json, naming: .arguments))
+            return (try MCPServer.value(answer), answer.table().trimmingCharacters(in: .whitespacesAndNewlines))
+        case "compare_financials":
+            _ = try ContractObject(json, MCPServer.compareRequest, naming: .arguments)
+            var request = try FactRequest(json: json, naming: .arguments)
+            request.limit = FactRequest.maxLimit
+            let comparison = FactComparison(try searcher.facts(request).facts)
+            return (try MCPServer.value(comparison), comparison.table().trimmingCharacters(in: .whitespacesAndNewlines))
         case "index_info":
             _ = try ContractObject(json, MCPServer.infoRequest, naming: .arguments)
             return try info()
@@ -180,6 +212,7 @@ public final class MCPServer: Sendable {
         let answer = try searcher.answer(request)
         var text = answer.results.isEmpty ? "no results for \(request.query)" : ""
         if let aliases = answer.aliasSummary { text = aliases + "\n\n" + text }
+        if !answer.facts.isEmpty { text = "financial statement lines the question names:\n" + FactsAnswer(facts: answer.facts).table() + "\n" + text }
         for result in answer.results {
             let hit = result.hit
             text +=

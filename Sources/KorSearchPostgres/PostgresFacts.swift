@@ -9,6 +9,11 @@ extension PostgresWriter {
         try session.transaction {
             try session.execute("SELECT pg_advisory_xact_lock($1)", binds(store.lockKey("facts")))
             try session.execute("DELETE FROM facts")
+            try session.execute("DELETE FROM fact_companies")
+            let companies = FactCompany.of(facts)
+            try session.execute(
+                "INSERT INTO fact_companies SELECT c, n, NULLIF(s, '') FROM unnest($1::text[], $2::text[], $3::text[]) AS u(c, n, s)",
+                binds(companies.map(\.corpCode), companies.map(\.company), companies.map { $0.stockCode ?? "" }))
             for batch in stride(from: 0, to: facts.count, by: 5000).map({ facts[$0 ..< min($0 + 5000, facts.count)] }) {
                 // Optional values travel as text, empty for null (PostgresNIO binds no arrays of optionals).
                 func text<T>(_ value: (FinancialFact) -> T?) -> [String] { batch.map { value($0).map { "\($0)" } ?? "" } }
@@ -37,14 +42,14 @@ extension PostgresStore {
         try pool.withSession { session in
             try session.query(
                 """
-                SELECT DISTINCT ON (corp_code) corp_code, company, stock_code FROM facts ORDER BY corp_code, period DESC, ctid
+                SELECT corp_code, company, stock_code FROM fact_companies
                 """
             ).map { row in
                 let cells = row.makeRandomAccess()
                 return FactCompany(
                     corpCode: try cells[0].decode(String.self), company: try cells[1].decode(String.self),
                     stockCode: try cells[2].decode(String?.self))
-            }.sorted { $0.company < $1.company }
+            }.sorted { ($0.company, $0.corpCode) < ($1.company, $1.corpCode) }
         }
     }
 

@@ -140,6 +140,7 @@ extension PostgresStore {
                     )
                     """,
                     "CREATE INDEX IF NOT EXISTS facts_corp_code ON facts (corp_code)",
+                    "CREATE TABLE IF NOT EXISTS fact_companies (corp_code text PRIMARY KEY, company text NOT NULL, stock_code text)",
                 ]
             ),
         ]

@@ -46,13 +46,17 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             let status: HTTPResponse.Status =
                 switch error.kind {
                 case .invalidArgument: .badRequest
-                case .indexNotFound: .notFound
+                case .indexNotFound, .notFound: .notFound
                 case .modelMismatch, .corruptIndex, .catalog, .vectorIndex: .internalServerError
                 case .locked, .store: .serviceUnavailable
                 default: .badRequest
                 }
             if status == .badRequest {
                 return APIError(status: status, message: error.message, type: "invalid_request_error", param: error.parameter).response
+            }
+            // What a request asked for that the index does not hold (a company's statements, an account).
+            if error.kind == .notFound {
+                return APIError(status: .notFound, message: error.message, type: "invalid_request_error", param: error.parameter).response
             }
             // The index's own faults name its files or its server: those stay in the server's log.
             FileHandle.standardError.write(Data("korsearch: \(request.method) \(request.uri.path): \(error.message)\n".utf8))

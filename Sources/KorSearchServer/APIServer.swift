@@ -124,6 +124,32 @@ public final class APIServer: Sendable {
         }
         router.post("v1/search") { request, context in try await self.search(request, context) }
         router.get("v1/info") { _, _ in try await self.info() }
+        // Financial statement lines: a FactRequest as the JSON body, or as query parameters (company, account and
+        // period repeatable) for a link or curl.
+        router.post("v1/facts") { request, context in
+            var request = request
+            let body = try await request.collectBody(upTo: context.maxUploadSize)
+            guard let json = JSONValue.parse(Data(buffer: body)) else { throw APIError.badRequest("the body is not valid JSON for this endpoint") }
+            return try await self.facts(FactRequest(json: json))
+        }
+        router.get("v1/facts") { request, _ in
+            var members: [String: JSONValue] = [:]
+            for (name, value) in request.uri.queryParameters {
+                let name = String(name), value = String(value)
+                switch name {
+                case "company", "account", "period":
+                    if case .array(let items)? = members[name] {
+                        members[name] = .array(items + [.string(value)])
+                    } else {
+                        members[name] = .array([.string(value)])
+                    }
+                case "consolidated": members[name] = value == "true" ? .bool(true) : value == "false" ? .bool(false) : .string(value)
+                case "limit": members[name] = try self.integerParameter(value, name)
+                default: members[name] = .string(value)
+                }
+            }
+            return try await self.facts(FactRequest(json: .object(members)))
+        }
         router.get("v1/documents/:id") { request, context in
             // The whole text unless a range is asked for (the page marks a passage in it).
             let parameters = request.uri.queryParameters
@@ -267,6 +293,10 @@ public final class APIServer: Sendable {
         }
         let vector = embedded
         return try await offload { JSONResponse.make(try self.holder.searcher.answer(body, queryVector: vector)) }
+    }
+
+    private func facts(_ request: FactRequest) async throws -> Response {
+        try await offload { JSONResponse.make(try self.holder.searcher.facts(request)) }
     }
 
     private func info() async throws -> Response {

@@ -10,7 +10,8 @@ enum OpenAPIDocument {
             case .object(var components)? = document["components"], case .object(var schemas)? = components["schemas"],
             case .object(var paths)? = document["paths"]
         else { fatalError("the OpenAPI template is not the expected JSON") }
-        for schema in [SearchRequest.schema, SearchAnswer.schema, PassageContext.schema, DocumentText.schema] {
+        for schema in [SearchRequest.schema, SearchAnswer.schema, PassageContext.schema, DocumentText.schema, FactRequest.schema, FactsAnswer.schema]
+        {
             schemas.merge(schema.components) { first, _ in first }
         }
         components["schemas"] = .object(schemas)
@@ -80,6 +81,15 @@ enum OpenAPIDocument {
             "/v1/chunks/{id}": {"get": {"summary": "A chunk with its neighbours",
               "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
               "responses": {"200": {"description": "The chunk", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PassageContext"}}}}, "404": {"description": "Not found", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}},
+            "/v1/facts": {"post": {"summary": "Financial statement lines of companies (from the indexed folder's financials.jsonl)",
+              "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/FactRequest"}}}},
+              "responses": {"200": {"description": "The lines", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/FactsAnswer"}}}},
+                "400": {"description": "Bad request", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+                "404": {"description": "No statements of a company, or no such account", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}},
+              "get": {"summary": "The same, with the request's fields as query parameters (company, account and period repeatable)",
+              "parameters": [{"name": "company", "in": "query", "required": true, "schema": {"type": "string"}}, {"name": "account", "in": "query", "schema": {"type": "string"}}, {"name": "period", "in": "query", "schema": {"type": "string"}}, {"name": "statement", "in": "query", "schema": {"type": "string"}}, {"name": "consolidated", "in": "query", "schema": {"type": "boolean"}}, {"name": "limit", "in": "query", "schema": {"type": "integer"}}],
+              "responses": {"200": {"description": "The lines", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/FactsAnswer"}}}},
+                "404": {"description": "No statements of a company, or no such account", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}},
             "/v1/info": {"get": {"summary": "What the index holds", "responses": {"200": {"description": "Counts, model, FAISS type"}}}},
             "/v1/models": {"get": {"summary": "OpenAI's model list: the one model this server embeds with, by name", "responses": {"200": {"description": "{object: list, data: [{id, object: model, created, owned_by}]}"}}}},
             "/v1/models/{model}": {"get": {"summary": "The model, when it is this server's", "parameters": [{"name": "model", "in": "path", "required": true, "schema": {"type": "string"}}], "responses": {"200": {"description": "{id, object: model, created, owned_by}"}, "404": {"description": "Not this server's model", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}}}},

@@ -120,3 +120,54 @@ struct DARTCommand: ParsableCommand {
         }
     }
 }
+
+/// `korsearch facts`: financial statement lines from an index's facts (`korsearch dart sync` fetches them).
+struct FactsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "facts",
+        abstract: "Financial statement lines of companies (from the folder's financials.jsonl, which `korsearch dart sync` fetches).",
+        discussion: """
+            Amounts are shown in 억 원 (KRW); --json gives them in won with every field. Without --consolidated or \
+            --separate, a company's consolidated statements are shown where it reports them for the period.
+            """)
+
+    @OptionGroup var target: IndexOptions
+
+    @Option(name: .long, help: ArgumentHelp("A company: its name, corp code or stock code (repeat for several).", valueName: "COMPANY"))
+    var company: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("An account by name or XBRL id (repeat for several; 영업이익 also finds 영업손익).", valueName: "NAME"))
+    var account: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("A period: 2023 (the annual report), 2024-H1, 2024-Q1, 2024-Q3 (repeat for several).", valueName: "P"))
+    var period: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("BS, IS, CIS, CF or SCE.", valueName: "S"))
+    var statement: String?
+
+    @Flag(name: .long, help: "Consolidated statements only.")
+    var consolidated = false
+
+    @Flag(name: .long, help: "Separate statements only.")
+    var separate = false
+
+    @Option(name: .long, help: "The most lines shown (1-\(FactRequest.maxLimit)).")
+    var limit = 500
+
+    @Flag(name: .long, help: "Print one JSON object: {\"facts\": [...]}.")
+    var json = false
+
+    func validate() throws {
+        if consolidated, separate { throw ValidationError("give --consolidated or --separate, not both") }
+    }
+
+    func run() throws {
+        let location = try target.existingLocation
+        let store = try IndexStores.open(location, warn: warn)
+        let request = FactRequest(
+            companies: company, accounts: account, periods: period, statement: statement,
+            consolidated: consolidated ? true : separate ? false : nil, limit: limit)
+        let answer = FactsAnswer(facts: try FactFinder.facts(request, in: store, aliases: store.meta.keywordAliases))
+        writeOutput(json ? try jsonLine(answer) : answer.table(cell: shown))
+    }
+}

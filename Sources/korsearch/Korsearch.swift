@@ -16,7 +16,7 @@ struct Korsearch: AsyncParsableCommand {
         subcommands: [
             IndexCommand.self, SearchCommand.self, EvalCommand.self, ServeCommand.self, MCPCommand.self, InfoCommand.self, RemoveCommand.self,
             RebuildCommand.self, ModelCommand.self, TokenizeCommand.self, TermsCommand.self, EmbedCommand.self, RerankCommand.self,
-            DARTCommand.self,
+            DARTCommand.self, FactsCommand.self,
         ]
     )
 

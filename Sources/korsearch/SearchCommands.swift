@@ -93,9 +93,11 @@ struct SearchCommand: ParsableCommand {
     }
 
     private func render(_ result: SearchAnswer) -> String {
-        if result.results.isEmpty { return "no results for \(shown(result.query))\n" }
+        // The statement lines the question names come first: the number asked for, with its filing.
+        let facts = result.facts.isEmpty ? "" : FactsAnswer(facts: result.facts).table(cell: shown) + "\n"
+        if result.results.isEmpty { return facts + "no results for \(shown(result.query))\n" }
         let terminal = isatty(STDOUT_FILENO) != 0
-        var text = result.reranker.map { "reranked by \(shown($0))\n" } ?? ""
+        var text = facts + (result.reranker.map { "reranked by \(shown($0))\n" } ?? "")
         if let aliases = result.aliasSummary { text += shown(aliases) + "\n" }
         for item in result.results {
             let hit = item.hit

@@ -229,8 +229,12 @@ final class ContractTests: XCTestCase {
         XCTAssertEqual(properties((input["properties"] as? [String: Any])?["filters"]), filters, "MCP's filters")
         XCTAssertEqual(input["additionalProperties"] as? Bool, false)
         XCTAssertNotNil(search["outputSchema"], "MCP's answer schema")
-        XCTAssertEqual(properties(search["outputSchema"]), ["query", "mode", "vector_weight", "reranker", "aliases", "results", "facets"])
-        for tool in ["get_context", "get_document"] {
+        XCTAssertEqual(properties(search["outputSchema"]), ["query", "mode", "vector_weight", "reranker", "aliases", "results", "facets", "facts"])
+        XCTAssertEqual(properties(schemas["FactRequest"]), Set(FactRequest.schema.fields.map(\.name)), "OpenAPI's facts request")
+        XCTAssertEqual(properties(schemas["FinancialFact"]), Set(FinancialFact.schema.fields.map(\.name)), "OpenAPI's fact")
+        let financials = try XCTUnwrap(tools.first { $0["name"] as? String == "get_financials" })
+        XCTAssertEqual(properties(financials["inputSchema"]), ["company", "account", "period", "statement", "consolidated", "limit"])
+        for tool in ["get_context", "get_document", "get_financials", "compare_financials"] {
             XCTAssertNotNil(tools.first { $0["name"] as? String == tool }?["outputSchema"], tool)
         }
 

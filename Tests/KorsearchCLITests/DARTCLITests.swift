@@ -130,4 +130,80 @@ final class DARTCLITests: XCTestCase {
         XCTAssertFalse(offline.stderr.contains(OpenDARTTestServer.key), "the key is never printed")
         XCTAssertEqual(offline.stderr.split(separator: "\n").count, 1)
     }
+
+    /// The done-when of the facts: an account across two companies and three years, the same from the CLI
+    /// and the HTTP API; a question naming a company, a year and an account carries the fact with its filing.
+    func testFactsAcrossTwoCompaniesAndThreeYearsFromTheCLIAndTheAPI() throws {
+        let index = try buildDARTIndex(in: try temporaryFolder(), server: server, model: model)
+        let years = ["--period", "2021", "--period", "2022", "--period", "2023"]
+        let run = try runKorsearch(["facts", "--index", index, "--company", "한빛전자", "--company", "045670", "--account", "영업이익", "--json"] + years)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let facts = try XCTUnwrap(try object(run.stdout)["facts"] as? [[String: Any]])
+        func summary(_ facts: [[String: Any]]) -> [String] {
+            facts.map { "\($0["company"]!) \($0["period"]!) \($0["account"]!) \($0["current"]!) \($0["rcept_no"]!)" }
+        }
+        let expected = [
+            "푸른건설 2023 영업손익 \(OpenDARTTestServer.won(-320, consolidated: false)) 20240320000999",
+            "푸른건설 2022 영업손익 \(OpenDARTTestServer.won(980, consolidated: false)) 20230322000200",
+            "푸른건설 2021 영업손익 \(OpenDARTTestServer.won(1_150, consolidated: false)) 20220323000200",
+            "한빛전자 2023 영업이익(손실) \(OpenDARTTestServer.won(8_112, consolidated: true)) 20240318000456",
+            "한빛전자 2022 영업이익(손실) \(OpenDARTTestServer.won(7_300, consolidated: true)) 20230320000100",
+            "한빛전자 2021 영업이익(손실) \(OpenDARTTestServer.won(6_500, consolidated: true)) 20220321000100",
+        ]
+        XCTAssertEqual(summary(facts), expected)
+        let table = try runKorsearch(["facts", "--index", index, "--company", "한빛전자", "--account", "영업이익", "--period", "2023"])
+        XCTAssertEqual(table.status, 0, table.stderr)
+        XCTAssertTrue(table.stdout.contains("| 한빛전자 | 2023 | IS 연결 | 영업이익(손실) | 8,112.00억 | 7,300.00억 | 20240318000456 |"), table.stdout)
+
+        let search = try runKorsearch(["search", "한빛전자 2023년 영업이익", "--index", index, "--mode", "keyword", "--json", "-k", "3"])
+        XCTAssertEqual(search.status, 0, search.stderr)
+        XCTAssertEqual(
+            summary(try XCTUnwrap(try object(search.stdout)["facts"] as? [[String: Any]])),
+            ["한빛전자 2023 영업이익(손실) \(OpenDARTTestServer.won(8_112, consolidated: true)) 20240318000456"])
+        let plain = try runKorsearch(["search", "한빛전자 2023년 영업이익", "--index", index, "--mode", "keyword", "-k", "1"])
+        XCTAssertTrue(plain.stdout.hasPrefix("| company | period | statement | account | current | previous | rcept_no |\n"), plain.stdout)
+        let none = try runKorsearch(["search", "유동성 위험", "--index", index, "--mode", "keyword", "--json", "-k", "1"])
+        XCTAssertEqual((try object(none.stdout)["facts"] as? [Any])?.count, 0, "a question naming no company and account carries none")
+
+        for (arguments, status, message) in [
+            (["--company", "누리바이오"], 66, "the index holds no financial statements of 누리바이오; it has those of: 푸른건설, 한빛전자"),
+            (["--company", "한빛전자", "--account", "자본총계"], 66, "no account named 자본총계 in these statements"),
+            (["--company", "한빛전자", "--period", "2024-Q2"], 64, "period \"2024-Q2\" is not one statements are reported for"),
+            ([], 64, "name at least one company"),
+        ] {
+            let wrong = try runKorsearch(["facts", "--index", index] + arguments)
+            XCTAssertEqual(wrong.status, Int32(status), "\(arguments)")
+            XCTAssertTrue(wrong.stderr.hasPrefix("Error: \(message)"), wrong.stderr)
+        }
+
+        let served = try ServerProcess.start(index: index, ["--model", model], for: self)
+        let posted = try served.fetch(
+            "POST", "/v1/facts", json: ["company": ["한빛전자", "00887766"], "account": "영업이익", "period": ["2021", "2022", "2023"]])
+        XCTAssertEqual(posted.status, 200, String(decoding: posted.data, as: UTF8.self))
+        XCTAssertEqual(summary(try XCTUnwrap(try object(String(decoding: posted.data, as: UTF8.self))["facts"] as? [[String: Any]])), expected)
+        let query =
+            "company=%ED%95%9C%EB%B9%9B%EC%A0%84%EC%9E%90&company=045670&account=%EC%98%81%EC%97%85%EC%9D%B4%EC%9D%B5&period=2021&period=2022&period=2023"
+        let got = try served.fetch("GET", "/v1/facts?" + query)
+        XCTAssertEqual(got.status, 200)
+        XCTAssertEqual(summary(try XCTUnwrap(try object(String(decoding: got.data, as: UTF8.self))["facts"] as? [[String: Any]])), expected)
+        let missing = try served.fetch("POST", "/v1/facts", json: ["company": "누리바이오"])
+        XCTAssertEqual(missing.status, 404)
+        let bad = try served.fetch("POST", "/v1/facts", json: ["company": "한빛전자", "statement": "XX"])
+        XCTAssertEqual(bad.status, 400)
+        XCTAssertTrue(String(decoding: bad.data, as: UTF8.self).contains("statement"), String(decoding: bad.data, as: UTF8.self))
+    }
+}
+
+/// Syncs the fake OpenDART's filings of 2022–2024 of both its companies, with their statements, into
+/// `folder`/filings and indexes them into `folder`/index with `model`; returns the index path.
+func buildDARTIndex(in folder: URL, server: OpenDARTTestServer, model: String) throws -> String {
+    let index = folder.appendingPathComponent("index").path
+    let run = try runKorsearch(
+        [
+            "dart", "sync", folder.appendingPathComponent("filings").path, "--corp", "한빛전자", "--corp", "푸른건설", "--since", "2022-01-01",
+            "--until", "2024-12-31", "--index", index, "--model", model, "--quiet",
+        ], environment: ["DART_API_KEY": OpenDARTTestServer.key, "OPENDART_ENDPOINT": server.endpoint])
+    XCTAssertEqual(run.status, 0, run.stderr)
+    XCTAssertTrue(run.stdout.contains("statements: 10 periods, 64 lines"), run.stdout)
+    return index
 }

@@ -85,7 +85,9 @@ final class MCPTests: XCTestCase {
         try session.send(["jsonrpc": "2.0", "method": "notifications/initialized"])
 
         let tools = try XCTUnwrap(try session.request("tools/list")["tools"] as? [[String: Any]])
-        XCTAssertEqual(tools.compactMap { $0["name"] as? String }, ["search", "get_context", "get_document", "index_info"])
+        XCTAssertEqual(
+            tools.compactMap { $0["name"] as? String },
+            ["search", "get_context", "get_document", "get_financials", "compare_financials", "index_info"])
         XCTAssertEqual((tools.first?["inputSchema"] as? [String: Any])?["required"] as? [String], ["query"])
 
         // The same hits as the CLI, in every mode.
@@ -222,7 +224,7 @@ final class MCPTests: XCTestCase {
         XCTAssertEqual(initialized.serverInfo.name, "korsearch")
 
         let (tools, _) = try await client.listTools()
-        XCTAssertEqual(tools.map(\.name), ["search", "get_context", "get_document", "index_info"])
+        XCTAssertEqual(tools.map(\.name), ["search", "get_context", "get_document", "get_financials", "compare_financials", "index_info"])
         func call(_ name: String, _ arguments: [String: Value]) async throws -> CallTool.Result {
             try await client.send(CallTool.request(.init(name: name, arguments: arguments))).value
         }
@@ -254,6 +256,44 @@ final class MCPTests: XCTestCase {
         try toServer.fileHandleForWriting.close()
         while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
         XCTAssertEqual(process.terminationStatus, 0)
+    }
+
+    /// The financial tools over a synced index: get_financials answers an account of two companies over three
+    /// years, compare_financials puts them side by side, each value citing its filing; the text shows the same.
+    func testFinancialsToolsAnswerSideBySideAndCiteTheirFilings() throws {
+        let server = try OpenDARTTestServer()
+        defer { server.stop() }
+        let folder = try temporaryFolder()
+        let index = try buildDARTIndex(in: folder, server: server, model: model)
+        let session = try openSession(["mcp", "--index", index, "--model", model])
+        defer { try? session.input.fileHandleForWriting.close() }
+        let arguments: [String: Any] = ["company": ["한빛전자", "푸른건설"], "account": ["영업이익"], "period": ["2021", "2022", "2023"]]
+        let lines = try session.call("get_financials", arguments)
+        XCTAssertFalse(lines.isError, lines.text)
+        let facts = try XCTUnwrap(lines.structured?["facts"] as? [[String: Any]])
+        XCTAssertEqual(facts.count, 6)
+        XCTAssertEqual(facts.first?["current"] as? Int, Int(OpenDARTTestServer.won(-320, consolidated: false)))
+        XCTAssertTrue(lines.text.contains("| 한빛전자 | 2023 | IS 연결 | 영업이익(손실) | 8,112.00억 | 7,300.00억 | 20240318000456 |"), lines.text)
+
+        let compared = try session.call("compare_financials", arguments)
+        XCTAssertFalse(compared.isError, compared.text)
+        XCTAssertEqual(compared.structured?["periods"] as? [String], ["2021", "2022", "2023"])
+        let rows = try XCTUnwrap(compared.structured?["rows"] as? [[String: Any]])
+        XCTAssertEqual(rows.map { $0["company"] as? String }, ["푸른건설", "한빛전자"])
+        let hanbit = try XCTUnwrap(rows.last?["values"] as? [[String: Any]])
+        XCTAssertEqual(hanbit.map { $0["rcept_no"] as? String }, ["20220321000100", "20230320000100", "20240318000456"])
+        XCTAssertTrue(compared.text.contains("| 한빛전자 | 영업이익(손실) | IS 연결 | 6,500.00억 | 7,300.00억 | 8,112.00억 |"), compared.text)
+        XCTAssertTrue(compared.text.contains("한빛전자 2023 rcept_no 20240318000456"), compared.text)
+
+        let noAccount = try session.call("compare_financials", ["company": ["한빛전자"]])
+        XCTAssertTrue(noAccount.isError)
+        XCTAssertTrue(noAccount.text.contains("account is required"), noAccount.text)
+        let unknown = try session.call("get_financials", ["company": "누리바이오"])
+        XCTAssertTrue(unknown.isError)
+        XCTAssertTrue(unknown.text.contains("no financial statements of 누리바이오"), unknown.text)
+        let searched = try session.call("search", ["query": "푸른건설 2023년 영업이익", "mode": "keyword", "k": 1])
+        XCTAssertEqual((searched.structured?["facts"] as? [[String: Any]])?.first?["rcept_no"] as? String, "20240320000999")
+        XCTAssertTrue(searched.text.hasPrefix("financial statement lines the question names:\n| company |"), searched.text)
     }
 
     /// A server process over `index`, initialized.

@@ -243,12 +243,12 @@ public enum FinancialFacts {
         return key.filter { !$0.isWhitespace }.lowercased()
     }
 
-    /// The keys an account asked for matches: its own, and those of the forms its alias group lists
-    /// (영업이익 also finds 영업손익).
-    public static func accountKeys(_ name: String, aliases: KeywordAliases = .defaults) -> Set<String> {
+    /// The keys an account asked for matches: its own, and those of the forms its alias group lists (the default
+    /// list and `aliases`' own: 영업이익 also finds 영업손익).
+    public static func accountKeys(_ name: String, aliases: KeywordAliases = .none) -> Set<String> {
         let key = accountKey(name)
         var keys: Set<String> = [key]
-        for group in aliases.groups where group.contains(where: { accountKey($0) == key }) {
+        for group in aliases.effective where group.contains(where: { accountKey($0) == key }) {
             keys.formUnion(group.map(accountKey))
         }
         return keys

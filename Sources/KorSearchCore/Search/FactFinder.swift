@@ -1,4 +1,5 @@
 import Foundation
+import KorEncoder
 
 /// A company the index holds financial facts of.
 public struct FactCompany: Sendable, Equatable, Codable {
@@ -13,6 +14,14 @@ public struct FactCompany: Sendable, Equatable, Codable {
     }
 
     enum CodingKeys: String, CodingKey { case corpCode = "corp_code", company, stockCode = "stock_code" }
+
+    /// The companies of these facts, one each: the name and stock code of its newest period's first fact.
+    public static func of(_ facts: [FinancialFact]) -> [FactCompany] {
+        var newest: [String: FinancialFact] = [:]
+        for fact in facts where newest[fact.corpCode].map({ fact.period > $0.period }) ?? true { newest[fact.corpCode] = fact }
+        return newest.values.map { FactCompany(corpCode: $0.corpCode, company: $0.company, stockCode: $0.stockCode) }
+            .sorted { ($0.company, $0.corpCode) < ($1.company, $1.corpCode) }
+    }
 }
 
 /// What `korsearch facts`, `/v1/facts` and the MCP tools ask for: companies' statement lines, narrowed by
@@ -75,6 +84,26 @@ public struct FactRequest: Sendable, Equatable {
         }
     }
 
+    /// A request from its JSON object (the API's body, an MCP tool's arguments), checked; `company`, `account`
+    /// and `period` take one string or a list.
+    public init(json: JSONValue, naming: FieldNaming = .json) throws {
+        let object = try ContractObject(Self.listing(json), FactRequest.schema, naming: naming)
+        self.init(
+            companies: try object.strings("company") ?? [], accounts: try object.strings("account") ?? [],
+            periods: try object.strings("period") ?? [], statement: try object.choice("statement"), consolidated: try object.boolean("consolidated"),
+            limit: try object.integer("limit") ?? 500)
+        try validate()
+    }
+
+    /// `json` with a string where a list of strings belongs made a list of one.
+    private static func listing(_ json: JSONValue) -> JSONValue {
+        guard case .object(var members) = json else { return json }
+        for name in ["company", "account", "period"] {
+            if case .string(let text)? = members[name] { members[name] = .array([.string(text)]) }
+        }
+        return .object(members)
+    }
+
     /// The request's fields, as the API and MCP take them.
     public static let schema = ContractSchema(
         "FactRequest", "Financial statement lines of companies.", closed: true,
@@ -89,12 +118,60 @@ public struct FactRequest: Sendable, Equatable {
         ])
 }
 
+/// The facts a request found, as every front end writes them.
+public struct FactsAnswer: Sendable, Equatable, Encodable {
+    /// The facts, sorted by company, period (newest first), statement and the account's place.
+    public var facts: [FinancialFact]
+
+    public init(facts: [FinancialFact]) { self.facts = facts }
+
+    /// The answer's fields.
+    public static let schema = ContractSchema(
+        "FactsAnswer", "Financial statement lines, each citing the filing it comes from.", closed: true,
+        [
+            ContractField(
+                "facts", .list(.object(FinancialFact.schema)), "the lines, by company, period (newest first), statement and place", required: true)
+        ])
+
+    /// The facts as a Markdown table people and agents read: company, period, statement (연결 consolidated,
+    /// 별도 separate), account, current and previous amounts (in 억 원 where the currency is KRW), and the filing.
+    /// `cell` rewrites each cell's text (a terminal escapes control characters).
+    public func table(cell: (String) -> String = { $0 }) -> String {
+        if facts.isEmpty { return "no financial statement lines match\n" }
+        func row(_ cells: [String]) -> String {
+            "| " + cells.map { cell($0).replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |\n"
+        }
+        var text = row(["company", "period", "statement", "account", "current", "previous", "rcept_no"]) + "|---|---|---|---|--:|--:|---|\n"
+        for fact in facts {
+            text += row([
+                fact.company, fact.period, fact.statement + (fact.consolidated ? " 연결" : " 별도"), fact.account,
+                Self.amount(fact.current, fact.currency), Self.amount(fact.previous, fact.currency), fact.rceptNo,
+            ])
+        }
+        return text
+    }
+
+    /// An amount as people read it: KRW in 억 원 with two decimals (`8,112.00억`), other currencies as they are.
+    public static func amount(_ value: Int64?, _ currency: String?) -> String {
+        guard let value else { return "-" }
+        let formatter = NumberFormatter()
+        formatter.numberStyle = .decimal
+        formatter.locale = Locale(identifier: "en_US")
+        if currency == nil || currency == "KRW" {
+            formatter.minimumFractionDigits = 2
+            formatter.maximumFractionDigits = 2
+            return (formatter.string(from: NSNumber(value: Double(value) / 100_000_000)) ?? "\(value)") + "억"
+        }
+        return (formatter.string(from: NSNumber(value: value)) ?? "\(value)") + " " + (currency ?? "")
+    }
+}
+
 /// Answers a `FactRequest` from a store: the companies resolved against those the facts are of, the facts
 /// narrowed, sorted by company, period, statement and the account's place.
 public enum FactFinder {
     /// The facts a request asks for. A company with no facts in the index, or accounts none of whose names
     /// match, is an error that names what the index has.
-    public static func facts(_ request: FactRequest, in store: any IndexStore, aliases: KeywordAliases = .defaults) throws -> [FinancialFact] {
+    public static func facts(_ request: FactRequest, in store: any IndexStore, aliases: KeywordAliases = .none) throws -> [FinancialFact] {
         var request = request
         try request.validate()
         let known = try store.factCompanies()
@@ -152,5 +229,113 @@ public enum FactFinder {
         if a.statement != b.statement { return rank(a.statement) < rank(b.statement) }
         if a.consolidated != b.consolidated { return a.consolidated }
         return (a.order ?? Int.max, a.account) < (b.order ?? Int.max, b.account)
+    }
+}
+
+/// Facts side by side: one row per company and account, one column per period, each value citing its filing —
+/// what the MCP `compare_financials` tool answers with.
+public struct FactComparison: Sendable, Equatable, Encodable {
+    /// A company's account over the periods.
+    public struct Row: Sendable, Equatable, Encodable {
+        public var company: String
+        public var corpCode: String
+        public var account: String
+        public var statement: String
+        public var consolidated: Bool
+        /// One per period of the comparison that the company reports the account for.
+        public var values: [Value]
+
+        enum CodingKeys: String, CodingKey { case company, corpCode = "corp_code", account, statement, consolidated, values }
+    }
+
+    /// An amount of a period and the filing it comes from.
+    public struct Value: Sendable, Equatable, Encodable {
+        public var period: String
+        public var current: Int64?
+        public var currency: String?
+        public var rceptNo: String
+
+        enum CodingKeys: String, CodingKey { case period, current, currency, rceptNo = "rcept_no" }
+    }
+
+    /// The periods compared, oldest first.
+    public var periods: [String]
+    public var rows: [Row]
+
+    /// The facts arranged side by side.
+    public init(_ facts: [FinancialFact]) {
+        periods = Array(Set(facts.map(\.period))).sorted()
+        var rows: [Row] = []
+        var places: [String: Int] = [:]
+        for fact in facts.sorted(by: { ($0.company, $0.order ?? Int.max, $0.period) < ($1.company, $1.order ?? Int.max, $1.period) }) {
+            let key = "\(fact.corpCode)|\(FinancialFacts.accountKey(fact.account))|\(fact.statement)|\(fact.consolidated)"
+            let value = Value(period: fact.period, current: fact.current, currency: fact.currency, rceptNo: fact.rceptNo)
+            if let place = places[key] {
+                rows[place].values.append(value)
+            } else {
+                places[key] = rows.count
+                rows.append(
+                    Row(
+                        company: fact.company, corpCode: fact.corpCode, account: fact.account, statement: fact.statement,
+                        consolidated: fact.consolidated, values: [value]))
+            }
+        }
+        self.rows = rows.map { row in
+            var row = row
+            row.values.sort { $0.period < $1.period }
+            return row
+        }
+    }
+
+    /// The answer's fields.
+    public static let schema = ContractSchema(
+        "FactComparison", "Companies' accounts side by side over periods, each value citing its filing.", closed: true,
+        [
+            ContractField("periods", .list(.string), "the periods compared, oldest first", required: true),
+            ContractField(
+                "rows",
+                .list(
+                    .object(
+                        ContractSchema(
+                            "FactComparisonRow", "A company's account over the periods.", closed: true,
+                            [
+                                ContractField("company", .string, "the company", required: true),
+                                ContractField("corp_code", .string, "its corp code", required: true),
+                                ContractField("account", .string, "the account as its filings name it", required: true),
+                                ContractField("statement", .choice(FinancialFact.statements), "the statement", required: true),
+                                ContractField("consolidated", .boolean, "consolidated rather than separate", required: true),
+                                ContractField(
+                                    "values",
+                                    .list(
+                                        .object(
+                                            ContractSchema(
+                                                "FactComparisonValue", "An amount of a period and its filing.", closed: true,
+                                                [
+                                                    ContractField("period", .string, "the period", required: true),
+                                                    ContractField("current", .integer, "the amount", required: true, nullable: true),
+                                                    ContractField("currency", .string, "its currency", required: true, nullable: true),
+                                                    ContractField("rcept_no", .string, "the filing it comes from", required: true),
+                                                ]))), "the amounts, oldest period first", required: true),
+                            ]))), "one per company and account", required: true),
+        ])
+
+    /// A Markdown table (amounts in 억 원 for KRW), then each value's filing, so that every number cites one.
+    public func table(cell: (String) -> String = { $0 }) -> String {
+        if rows.isEmpty { return "no financial statement lines match\n" }
+        func line(_ cells: [String]) -> String {
+            "| " + cells.map { cell($0).replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |\n"
+        }
+        var text = line(["company", "account", "statement"] + periods)
+        text += "|---|---|---|" + String(repeating: "--:|", count: periods.count) + "\n"
+        var sources: [String] = []
+        for row in rows {
+            let byPeriod = Dictionary(row.values.map { ($0.period, $0) }, uniquingKeysWith: { first, _ in first })
+            text += line(
+                [row.company, row.account, row.statement + (row.consolidated ? " 연결" : " 별도")]
+                    + periods.map { byPeriod[$0].map { FactsAnswer.amount($0.current, $0.currency) } ?? "" })
+            sources += row.values.map { "\(row.company) \($0.period) rcept_no \($0.rceptNo)" }
+        }
+        var seen = Set<String>()
+        return text + "\nsources: " + sources.filter { seen.insert($0).inserted }.joined(separator: "; ") + "\n"
     }
 }

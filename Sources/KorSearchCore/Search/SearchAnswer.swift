@@ -34,9 +34,12 @@ public struct SearchAnswer: Encodable, Sendable {
     public var results: [Result]
     /// When asked for (`facets`): the documents that match, by company, report type and period.
     @NullWhenAbsent public var facets: IndexInfo.Facets?
+    /// The financial statement lines the question names (a company the index has statements of, and an
+    /// account), each citing its filing; empty when it names none (`Searcher.mentionedFacts`).
+    public var facts: [FinancialFact] = []
 
     enum CodingKeys: String, CodingKey {
-        case query, mode, results, reranker, aliases, facets
+        case query, mode, results, reranker, aliases, facets, facts
         case vectorWeight = "vector_weight"
     }
 
@@ -65,6 +68,10 @@ public struct SearchAnswer: Encodable, Sendable {
                     "facets", .object(IndexInfo.facetsSchema),
                     "with facets asked for: the matching documents by company, report type and period (over the first \(SearchRequest.facetDepth) hits' documents), else null",
                     required: true, nullable: true),
+                ContractField(
+                    "facts", .list(.object(FinancialFact.schema)),
+                    "the financial statement lines the question names (a company the index has statements of and an account, in the period it names), each citing its filing; empty when it names none",
+                    required: true),
             ])
     }()
 
@@ -182,7 +189,51 @@ extension Searcher {
             query: request.query, mode: request.mode,
             vectorWeight: request.mode == .hybrid ? try vectorWeight(request.vectorWeight) : nil, reranker: rerank ? reranker?.name : nil,
             aliases: request.mode == .vector ? [] : aliasMatches(request.query), results: results,
-            facets: request.facets ? try queryFacets(request, queryVector: queryVector) : nil)
+            facets: request.facets ? try queryFacets(request, queryVector: queryVector) : nil,
+            facts: try mentionedFacts(request.query, filters: request.filters))
+    }
+
+    /// The most statement lines an answer carries.
+    public static let maxMentionedFacts = 24
+
+    /// The financial statement lines a question names: a company the index has statements of (by name, corp
+    /// code or stock code in the question, else the company filter), and an account (by name or an alias of it,
+    /// the longest named), in the period the question names (`2023년`, `2024년 상반기`; all when it names none),
+    /// consolidated where reported. Empty when the question names no such company or account.
+    public func mentionedFacts(_ query: String, filters: SearchFilters) throws -> [FinancialFact] {
+        let companies = try index.factCompanies()
+        if companies.isEmpty { return [] }
+        let text = FinancialFacts.accountKey(query)
+        let compact = FilingMetadata.companyKey(query)
+        var named = companies.filter { company in
+            compact.contains(FilingMetadata.companyKey(company.company)) || query.contains(company.corpCode)
+                || company.stockCode.map { query.contains($0) } == true
+        }
+        if named.isEmpty, let filter = filters.company, let company = try? FactFinder.resolve(filter, among: companies) { named = [company] }
+        if named.isEmpty { return [] }
+        let facts = try index.facts(corpCodes: named.map(\.corpCode))
+        var names: [String: String] = [:]
+        for fact in facts { names[FinancialFacts.accountKey(fact.account)] = fact.account }
+        let groups = index.meta.keywordAliases.effective
+        var matched = names.keys.filter { key in
+            let forms = [key] + groups.filter { $0.contains { FinancialFacts.accountKey($0) == key } }.flatMap { $0.map(FinancialFacts.accountKey) }
+            return forms.contains { $0.count >= 2 && text.contains($0) }
+        }
+        // 영업이익률 named: not 영업이익 besides it.
+        matched = matched.filter { key in !matched.contains { $0 != key && $0.contains(key) && text.contains($0) } }
+        if matched.isEmpty { return [] }
+        var request = FactRequest(companies: named.map(\.corpCode), accounts: matched.compactMap { names[$0] }, limit: FactRequest.maxLimit)
+        if let period = FilingMetadata.inferred(from: query).period, FinancialFact.report(period: period) != nil {
+            request.periods = [period]
+        }
+        var found = try FactFinder.facts(request, in: index, aliases: index.meta.keywordAliases)
+        if found.isEmpty, !request.periods.isEmpty {
+            // A year with no annual report yet (2024 before its 사업보고서): that year's reports.
+            let year = Int(request.periods[0].prefix(4))
+            request.periods = []
+            found = try FactFinder.facts(request, in: index, aliases: index.meta.keywordAliases).filter { $0.fiscalYear == year }
+        }
+        return Array(found.prefix(Self.maxMentionedFacts))
     }
 
     /// The documents of the query's first `SearchRequest.facetDepth` hits counted by company (its matching key),
@@ -239,6 +290,11 @@ extension Searcher {
         try answer(
             SearchRequest(query: query, k: limit, mode: mode, vectorWeight: vectorWeight, filters: filters, context: neighbours),
             queryVector: queryVector)
+    }
+
+    /// Financial statement lines (`FactFinder`), accounts matched through the index's aliases and the defaults.
+    public func facts(_ request: FactRequest) throws -> FactsAnswer {
+        FactsAnswer(facts: try FactFinder.facts(request, in: index, aliases: index.meta.keywordAliases))
     }
 
     /// A passage and its neighbours; nil when there is no such passage.
