@@ -445,14 +445,30 @@ package final class Catalog: @unchecked Sendable {
     }
 
     /// The ids of the chunks whose documents the filters allow.
+    /// A section filter is matched here, passage by passage, by `DARTSections` (the PostgreSQL store does the same).
     func chunkIds(allowedBy filters: SearchFilters) throws -> Set<Int64> {
         let (condition, arguments) = filters.sql
         return try read { db in
-            Set(
-                try Int64.fetchAll(
-                    db, sql: "SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE \(condition)",
-                    arguments: StatementArguments(arguments)))
+            guard let selector = filters.sectionSelector else {
+                return Set(
+                    try Int64.fetchAll(
+                        db, sql: "SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE \(condition)",
+                        arguments: StatementArguments(arguments)))
+            }
+            var allowed = Set<Int64>()
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT c.id, c.section FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.section IS NOT NULL AND \(condition)",
+                arguments: StatementArguments(arguments))
+            while let row = try rows.next() {
+                if selector.matches(row["section"]) { allowed.insert(row["id"]) }
+            }
+            return allowed
         }
+    }
+
+    /// A document's chunk ids in document order.
+    func chunkIds(ofDocument id: Int64) throws -> [Int64] {
+        try read { db in try Int64.fetchAll(db, sql: "SELECT id FROM chunks WHERE document_id = ? ORDER BY ordinal", arguments: [id]) }
     }
 
     /// Every chunk's id.

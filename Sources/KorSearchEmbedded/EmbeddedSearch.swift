@@ -169,6 +169,8 @@ extension EmbeddedStore: IndexStore {
         return keywords
     }
 
+    public func passages(ofDocument id: Int64) throws -> [Passage] { try catalog.chunks(ids: try catalog.chunkIds(ofDocument: id)) }
+
     public func factCompanies() throws -> [FactCompany] { try catalog.factCompanies() }
 
     public func facts(corpCodes: [String]) throws -> [FinancialFact] { try catalog.facts(corpCodes: corpCodes) }

@@ -14,7 +14,8 @@ import Glibc
 ///   every byte is out (the SDK's `StdioTransport` writes from an actor that suspends between partial writes to
 ///   a non-blocking pipe, so the writes of parallel answers interleave).
 /// - `disconnect` returns only once every message handed to `send` is written, so an answer computed after the
-///   client closed its input still reaches it whole.
+///   client closed its input still reaches it whole; `unanswered` counts the requests read and not yet
+///   answered, so the server can wait for them after the input closes.
 /// - Reading is linear in the input (a newline is searched for only in bytes not yet searched), on a thread of
 ///   its own with blocking reads; a message longer than `maxMessageBytes` is skipped up to its newline and
 ///   answered with a JSON-RPC error (`-32600`), and the server goes on.
@@ -26,6 +27,7 @@ actor LineTransport: Transport {
     private let messages: AsyncThrowingStream<Data, Swift.Error>
     private let continuation: AsyncThrowingStream<Data, Swift.Error>.Continuation
     private var connected = false
+    private let ledger = RequestLedger()
 
     /// A transport reading requests from `input` and writing answers to `output`; longer requests than
     /// `maxMessageBytes` are refused.
@@ -43,7 +45,7 @@ actor LineTransport: Transport {
         guard !connected else { return }
         connected = true
         LineTransport.setBlocking(input)
-        let reader = LineReader(input: input, maxMessageBytes: maxMessageBytes, continuation: continuation, writer: writer)
+        let reader = LineReader(input: input, maxMessageBytes: maxMessageBytes, continuation: continuation, writer: writer, ledger: ledger)
         let thread = Thread { reader.run() }
         thread.name = "korsearch-mcp-reader"
         thread.start()
@@ -55,7 +57,11 @@ actor LineTransport: Transport {
         continuation.finish()
     }
 
+    /// Requests read (JSON-RPC messages with an id and a method) that no response has answered yet.
+    nonisolated var unanswered: Int { ledger.unanswered }
+
     func send(_ data: Data) async throws {
+        if RequestLedger.kind(of: data) == .response { ledger.answered() }
         var line = data
         line.append(0x0A)
         try await writer.write(line)
@@ -68,6 +74,28 @@ actor LineTransport: Transport {
         let flags = fcntl(descriptor, F_GETFL)
         if flags >= 0, flags & O_NONBLOCK != 0 { _ = fcntl(descriptor, F_SETFL, flags & ~O_NONBLOCK) }
     }
+}
+
+/// Counts requests read and responses written.
+final class RequestLedger: @unchecked Sendable {
+    private let lock = NSLock()
+    private var requests = 0
+    private var responses = 0
+
+    enum Kind { case request, response, other }
+
+    /// A JSON-RPC message's kind: a request has an id and a method, a response an id and a result or an error.
+    static func kind(of data: Data) -> Kind {
+        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any], let id = object["id"], !(id is NSNull) else {
+            return .other
+        }
+        if object["method"] != nil { return .request }
+        return object["result"] != nil || object["error"] != nil ? .response : .other
+    }
+
+    func received() { lock.withLock { requests += 1 } }
+    func answered() { lock.withLock { responses += 1 } }
+    var unanswered: Int { lock.withLock { max(0, requests - responses) } }
 }
 
 /// Writes whole lines to a descriptor, one after another, on a serial queue.
@@ -127,12 +155,22 @@ private final class LineReader: @unchecked Sendable {
     private let maxMessageBytes: Int
     private let continuation: AsyncThrowingStream<Data, Swift.Error>.Continuation
     private let writer: LineWriter
+    private let ledger: RequestLedger
 
-    init(input: Int32, maxMessageBytes: Int, continuation: AsyncThrowingStream<Data, Swift.Error>.Continuation, writer: LineWriter) {
+    init(
+        input: Int32, maxMessageBytes: Int, continuation: AsyncThrowingStream<Data, Swift.Error>.Continuation, writer: LineWriter,
+        ledger: RequestLedger
+    ) {
         self.input = input
         self.maxMessageBytes = maxMessageBytes
         self.continuation = continuation
         self.writer = writer
+        self.ledger = ledger
+    }
+
+    private func yield(_ message: Data) {
+        if RequestLedger.kind(of: message) == .request { ledger.received() }
+        continuation.yield(message)
     }
 
     func run() {
@@ -154,7 +192,7 @@ private final class LineReader: @unchecked Sendable {
                 if skipping {
                     skipping = false
                 } else if newline > start {
-                    continuation.yield(Data(pending[start ..< newline]))
+                    yield(Data(pending[start ..< newline]))
                 }
                 start = newline + 1
                 searched = start
@@ -173,7 +211,7 @@ private final class LineReader: @unchecked Sendable {
                 searched = 0
             }
         }
-        if !skipping, !pending.isEmpty { continuation.yield(Data(pending)) }
+        if !skipping, !pending.isEmpty { yield(Data(pending)) }
         continuation.finish()
     }
 

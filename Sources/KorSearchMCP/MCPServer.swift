@@ -41,9 +41,9 @@ public final class MCPServer: Sendable {
         let transport = LineTransport(input: input, output: output)
         try await server.start(transport: transport)
         await server.waitUntilCompleted()
-        // The client closed its end: answer what it asked before that (each request runs on its own task),
-        // then stop once every answer is written whole.
-        await activity.settle()
+        // The client closed its end: answer what it asked before that (each request runs on its own task, which
+        // may not have started yet on a busy machine), then stop once every answer is written whole.
+        await activity.settle { transport.unanswered }
         await server.stop()
         await transport.disconnect()
     }
@@ -56,9 +56,15 @@ public final class MCPServer: Sendable {
         func begin() { running += 1; lastChange = Date() }
         func end() { running -= 1; lastChange = Date() }
 
-        /// Returns once no call has run or started for 200 ms.
-        func settle() async {
-            while running > 0 || Date().timeIntervalSince(lastChange) < 0.2 {
+        /// Returns once no call has run or started for 200 ms and every request read is answered — or, should a
+        /// request never be answered (one the client cancelled), once no call has run or started for 5 s since the
+        /// input ended.
+        func settle(unanswered: @Sendable () -> Int) async {
+            // Idle time counts from the input's end, not from a call before it.
+            lastChange = max(lastChange, Date())
+            while true {
+                let idle = Date().timeIntervalSince(lastChange)
+                if running == 0, idle >= 0.2, unanswered() == 0 || idle >= 5 { return }
                 try? await Task.sleep(for: .milliseconds(20))
             }
         }
@@ -112,6 +118,18 @@ public final class MCPServer: Sendable {
                 inputSchema: schema(DocumentRequest.schema), annotations: .init(readOnlyHint: true, openWorldHint: false),
                 outputSchema: schema(DocumentText.schema)),
             Tool(
+                name: "get_toc", title: "A document's sections",
+                description:
+                    "The sections of a document (by document_id from a search hit) in order, each with the standard code of a DART report's section (I 회사의 개요, II 사업의 내용, II-1 사업의 개요, III 재무에 관한 사항, III-2 연결재무제표, XI-2 우발부채 등에 관한 사항, ...; null when not standard), its first chunk_id and passages.",
+                inputSchema: schema(MCPServer.tocRequest), annotations: .init(readOnlyHint: true, openWorldHint: false),
+                outputSchema: schema(DocumentTOC.schema)),
+            Tool(
+                name: "read_section", title: "A section's text",
+                description:
+                    "The text of a document's section: by a standard code (II, III-2), a standard title (사업의 내용) or the beginning of a heading's title, with what is under it; at most \(DocumentRequest.maxCharacters) characters.",
+                inputSchema: schema(SectionRequest.schema), annotations: .init(readOnlyHint: true, openWorldHint: false),
+                outputSchema: schema(SectionText.schema)),
+            Tool(
                 name: "get_financials", title: "Financial statement lines",
                 description:
                     "Lines of companies' financial statements as OpenDART reports them (korsearch dart sync fetches them): by company (name, corp_code or stock code), account (영업이익 also finds 영업이익(손실) and 영업손익), period (2023 = the annual report, 2024-H1, 2024-Q1, 2024-Q3) and statement (BS, IS, CIS, CF, SCE); consolidated where reported unless asked. Amounts in won in structuredContent, in 억 원 in the text; each line cites its filing's rcept_no.",
@@ -130,6 +148,11 @@ public final class MCPServer: Sendable {
                 outputSchema: schema(IndexInfo.schema)),
         ]
     }
+
+    /// `get_toc`'s arguments.
+    static let tocRequest = ContractSchema(
+        "TOCRequest", "A document's table of contents.", closed: true,
+        [ContractField("document_id", .integer, "the document (a hit's document_id)", required: true)])
 
     /// `compare_financials`' arguments: `get_financials`' with the account required and no limit.
     static let compareRequest: ContractSchema = {
@@ -174,6 +197,17 @@ public final class MCPServer: Sendable {
             return try search(SearchRequest(json: json, naming: .arguments))
         case "get_context": return try context(ContextRequest(json: json, naming: .arguments))
         case "get_document": return try document(DocumentRequest(json: json, naming: .arguments))
+        case "get_toc":
+            let object = try ContractObject(json, MCPServer.tocRequest, naming: .arguments)
+            let id = Int64(try object.integer("document_id")!)
+            guard let toc = try searcher.toc(documentId: id) else { throw ToolError("no document with document_id \(id)") }
+            return (try MCPServer.value(toc), toc.text)
+        case "read_section":
+            let request = try SectionRequest(json: json, naming: .arguments)
+            guard let found = try searcher.section(request) else { throw ToolError("no document with document_id \(request.documentId)") }
+            let heading = found.sections.map { ($0.code.map { "[\($0)] " } ?? "") + $0.section }.joined(separator: "; ")
+            let note = found.truncated ? "\n\n[cut at \(DocumentRequest.maxCharacters) characters; read on with get_document]" : ""
+            return (try MCPServer.value(found), "\(found.path) [document_id \(found.documentId)] \(heading)\n\n" + found.text + note)
         case "get_financials":
             let answer = try searcher.facts(FactRequest(json: json, naming: .arguments))
             return (try MCPServer.value(answer), answer.table().trimmingCharacters(in: .whitespacesAndNewlines))

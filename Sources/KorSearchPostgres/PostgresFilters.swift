@@ -3,8 +3,28 @@ import PostgresNIO
 
 /// Search filters as SQL over the store's documents table.
 extension SearchFilters {
-    /// The condition over `documents d` in PostgreSQL, its values appended to `bindings` as parameters.
-    func postgresCondition(_ bindings: inout PostgresBindings) throws -> String {
+    /// The condition over `documents d` and `chunks c` in PostgreSQL, its values appended to `bindings` as
+    /// parameters. A section filter is matched passage by passage by `DARTSections` (as the index directory
+    /// does): the passages with a section that the other filters allow are read through `session`, and those
+    /// in the section become a list of ids.
+    func postgresCondition(_ bindings: inout PostgresBindings, session: PostgresSession) throws -> String {
+        let condition = try documentCondition(&bindings)
+        guard let selector = sectionSelector else { return condition }
+        var own = PostgresBindings()
+        let rows = try session.query(
+            "SELECT c.id, c.section FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.section IS NOT NULL AND \(try documentCondition(&own))",
+            own)
+        var allowed: [Int64] = []
+        for row in rows {
+            let cells = row.makeRandomAccess()
+            if selector.matches(try cells[1].decode(String?.self)) { allowed.append(try cells[0].decode(Int64.self)) }
+        }
+        bindings.append(allowed)
+        return condition + " AND c.id = ANY($\(bindings.count))"
+    }
+
+    /// The condition over `documents d` alone.
+    private func documentCondition(_ bindings: inout PostgresBindings) throws -> String {
         var parts: [String] = []
         func parameter(_ value: some PostgresDynamicTypeEncodable) -> String {
             bindings.append(value)

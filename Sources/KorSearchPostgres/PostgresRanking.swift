@@ -126,7 +126,7 @@ extension PostgresStore {
         bindings.append(Int64(depth))
         let weight = KeywordBound.weightSQL(average: "$5::float8")
         var conditions: [String] = []
-        if !filters.isEmpty { conditions.append(try filters.postgresCondition(&bindings)) }
+        if !filters.isEmpty { conditions.append(try filters.postgresCondition(&bindings, session: session)) }
         var limit = ""
         switch candidates {
         case .best(let count):

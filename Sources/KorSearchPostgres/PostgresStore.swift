@@ -211,6 +211,15 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
         return ids.compactMap { byId[$0] }
     }
 
+    public func passages(ofDocument id: Int64) throws -> [Passage] {
+        let ids = try pool.withSession { session in
+            try session.query("SELECT id FROM chunks WHERE document_id = $1 ORDER BY ordinal", binds(id)).map {
+                try $0.makeRandomAccess()[0].decode(Int64.self)
+            }
+        }
+        return try chunks(ids: ids)
+    }
+
     public func sampledPassageIds(_ count: Int) throws -> [Int64] {
         try pool.withSession { session in
             try session.query(IndexInfo.sampledPassagesQuery(count)).map { try $0.makeRandomAccess()[0].decode(Int64.self) }
@@ -247,7 +256,7 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
                     SELECT id, -(embedding <#> $1)::float8 FROM chunks ORDER BY embedding <#> $1 LIMIT $2
                     """, bindings)
             } else {
-                let condition = try filters.postgresCondition(&bindings)
+                let condition = try filters.postgresCondition(&bindings, session: session)
                 rows = try session.query(
                     """
                     SELECT id, score FROM (

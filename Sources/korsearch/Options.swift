@@ -229,6 +229,9 @@ struct FilterOptions: ParsableArguments {
     @Option(name: .customLong("filed-before"), help: FilterOptions.filterHelp("filed_before"))
     var filedBefore: String?
 
+    @Option(name: .long, help: FilterOptions.filterHelp("section"))
+    var section: String?
+
     func validate() throws {
         try commandLine { _ = try filters() }
     }
@@ -243,7 +246,7 @@ struct FilterOptions: ParsableArguments {
     func filters() throws -> SearchFilters {
         try SearchFilters(
             path: path, typeNames: type.isEmpty ? nil : type, modifiedAfter: after, modifiedBefore: before, company: company,
-            reportType: reportType, period: period, filedAfter: filedAfter, filedBefore: filedBefore,
+            reportType: reportType, period: period, filedAfter: filedAfter, filedBefore: filedBefore, section: section,
             naming: .options(of: SearchRequest.schema))
     }
 }

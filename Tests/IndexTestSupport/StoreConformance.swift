@@ -37,6 +37,7 @@ public struct StoreConformance {
         SearchFilters(pathGlob: "market/*"),
         SearchFilters(pathGlob: "disclosures/*", types: ["txt", "md"]),
         SearchFilters(period: "2024"),
+        SearchFilters(section: "II"),
     ]
 
     /// The modes whose answers do not depend on the order passages were written in (see `assertSameAnswers`).
@@ -85,7 +86,29 @@ public struct StoreConformance {
             XCTAssertTrue(market.allSatisfy { $0.path.hasPrefix("market/") }, "\(mode): only market/")
             let none = try searcher.search("금리 전망", limit: 20, mode: mode, filters: SearchFilters(pathGlob: "nowhere/*"))
             XCTAssertEqual(none.count, 0, "\(mode): nothing matches the filter")
+            // The corpus's DART filing numbers 우발부채 등에 관한 사항 IV; its standard code is XI-2.
+            let contingent = try searcher.search("보증 잔액", limit: 20, mode: mode, filters: SearchFilters(section: "XI-2"))
+            XCTAssertFalse(contingent.isEmpty, "\(mode)")
+            XCTAssertTrue(contingent.allSatisfy { DARTSections.code(of: $0.section) == "XI-2" }, "\(mode): \(contingent.map(\.section))")
+            let business = try searcher.search("수주", limit: 20, mode: mode, filters: SearchFilters(company: "푸른건설", section: "사업의 내용"))
+            XCTAssertFalse(business.isEmpty, "\(mode)")
+            XCTAssertTrue(business.allSatisfy { $0.section?.hasPrefix("II. 사업의 내용") == true }, "\(mode): \(business.map(\.section))")
         }
+        let filing = try XCTUnwrap(try searcher.search("PF 대출 지급보증", limit: 1, mode: .keyword, filters: SearchFilters(section: "XI-2")).first)
+        let toc = try XCTUnwrap(try searcher.toc(documentId: filing.documentId))
+        XCTAssertEqual(toc.path, "disclosures/20240816000456.zip")
+        XCTAssertTrue(toc.sections.contains { $0.code == "II-1" && $0.section == "II. 사업의 내용 > 1. 사업의 개요" }, "\(toc.sections)")
+        XCTAssertTrue(toc.sections.contains { $0.code == "III-1" }, "\(toc.sections)")
+        XCTAssertTrue(toc.sections.contains { $0.code == "XI-2" && $0.section.hasPrefix("IV. 우발부채 등에 관한 사항") }, "\(toc.sections)")
+        let read = try XCTUnwrap(try searcher.section(SectionRequest(documentId: filing.documentId, section: "xi-2")))
+        XCTAssertTrue(read.text.contains("프로젝트 파이낸싱(PF)"), read.text)
+        XCTAssertFalse(read.text.contains("요약재무정보"), "only the section: \(read.text)")
+        XCTAssertFalse(read.truncated)
+        XCTAssertThrowsError(try searcher.section(SectionRequest(documentId: filing.documentId, section: "배당에 관한 사항"))) { error in
+            XCTAssertEqual((error as? KorSearchError)?.kind, .notFound)
+            XCTAssertTrue("\(error)".contains("it has: "), "\(error)")
+        }
+        XCTAssertNil(try searcher.toc(documentId: 987_654_321))
     }
 
     /// A removed document is gone from every answer and every count; indexing its folder again brings it back.

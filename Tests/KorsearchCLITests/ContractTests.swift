@@ -217,7 +217,8 @@ final class ContractTests: XCTestCase {
 
         let filters = Set(SearchFilters.schema.fields.map(\.name))
         XCTAssertEqual(
-            filters, ["path", "types", "modified_after", "modified_before", "company", "report_type", "period", "filed_after", "filed_before"])
+            filters,
+            ["path", "types", "modified_after", "modified_before", "company", "report_type", "period", "filed_after", "filed_before", "section"])
         XCTAssertEqual(properties(schemas["SearchFilters"]), filters, "OpenAPI's filters")
         XCTAssertEqual(properties(schemas["SearchRequest"]), Set(SearchRequest.schema.fields.map(\.name)), "OpenAPI's request")
         XCTAssertEqual(properties(schemas["SearchHit"]), Set((Passage.fields + SearchHit.fields).map(\.name) + ["context"]))
@@ -234,7 +235,7 @@ final class ContractTests: XCTestCase {
         XCTAssertEqual(properties(schemas["FinancialFact"]), Set(FinancialFact.schema.fields.map(\.name)), "OpenAPI's fact")
         let financials = try XCTUnwrap(tools.first { $0["name"] as? String == "get_financials" })
         XCTAssertEqual(properties(financials["inputSchema"]), ["company", "account", "period", "statement", "consolidated", "limit"])
-        for tool in ["get_context", "get_document", "get_financials", "compare_financials"] {
+        for tool in ["get_context", "get_document", "get_toc", "read_section", "get_financials", "compare_financials"] {
             XCTAssertNotNil(tools.first { $0["name"] as? String == tool }?["outputSchema"], tool)
         }
 

@@ -97,6 +97,20 @@ final class DARTCLITests: XCTestCase {
         XCTAssertTrue(again.contains("20240814000123.zip"))
     }
 
+    /// `--section` over the example corpus's DART filing: passages of a standard section found by its code
+    /// whatever the filing numbers it; an empty one is a usage error.
+    func testSearchBySection() throws {
+        let index = try buildCorpusIndex(in: try temporaryFolder(), model: model)
+        let run = try runKorsearch(["search", "보증 잔액", "--index", index, "--mode", "keyword", "--section", "XI-2", "--json"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let hits = try XCTUnwrap(try object(run.stdout)["results"] as? [[String: Any]])
+        XCTAssertFalse(hits.isEmpty)
+        XCTAssertTrue(hits.allSatisfy { ($0["section"] as? String)?.hasPrefix("IV. 우발부채 등에 관한 사항") == true }, run.stdout)
+        let empty = try runKorsearch(["search", "보증", "--index", index, "--mode", "keyword", "--section", " "])
+        XCTAssertEqual(empty.status, 64)
+        XCTAssertTrue(empty.stderr.contains("section is empty"), empty.stderr)
+    }
+
     func testFailuresAreOneLineWithTheirExitCodes() throws {
         let folder = try temporaryFolder().appendingPathComponent("filings")
         let wrong = try sync(folder, key: "ffffffffffffffffffffffffffffffffffffffff")

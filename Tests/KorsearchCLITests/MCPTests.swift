@@ -87,7 +87,7 @@ final class MCPTests: XCTestCase {
         let tools = try XCTUnwrap(try session.request("tools/list")["tools"] as? [[String: Any]])
         XCTAssertEqual(
             tools.compactMap { $0["name"] as? String },
-            ["search", "get_context", "get_document", "get_financials", "compare_financials", "index_info"])
+            ["search", "get_context", "get_document", "get_toc", "read_section", "get_financials", "compare_financials", "index_info"])
         XCTAssertEqual((tools.first?["inputSchema"] as? [String: Any])?["required"] as? [String], ["query"])
 
         // The same hits as the CLI, in every mode.
@@ -224,7 +224,9 @@ final class MCPTests: XCTestCase {
         XCTAssertEqual(initialized.serverInfo.name, "korsearch")
 
         let (tools, _) = try await client.listTools()
-        XCTAssertEqual(tools.map(\.name), ["search", "get_context", "get_document", "get_financials", "compare_financials", "index_info"])
+        XCTAssertEqual(
+            tools.map(\.name),
+            ["search", "get_context", "get_document", "get_toc", "read_section", "get_financials", "compare_financials", "index_info"])
         func call(_ name: String, _ arguments: [String: Value]) async throws -> CallTool.Result {
             try await client.send(CallTool.request(.init(name: name, arguments: arguments))).value
         }
@@ -347,6 +349,29 @@ final class MCPTests: XCTestCase {
         let required = try XCTUnwrap(
             (tools.first { $0["name"] as? String == "index_info" }?["outputSchema"] as? [String: Any])?["required"] as? [String])
         XCTAssertEqual(Set(required).subtracting(info.keys), [], "declared required, missing")
+
+        // The DART filing's sections as a map an agent navigates: a search in one section, its table of contents,
+        // a section read by code; a section it does not have is a tool error naming those it has.
+        let inSection = try session.call("search", ["query": "보증", "k": 3, "mode": "keyword", "filters": ["section": "XI-2"]])
+        let hits = try XCTUnwrap(inSection.structured?["results"] as? [[String: Any]])
+        XCTAssertFalse(hits.isEmpty, inSection.text)
+        XCTAssertTrue(hits.allSatisfy { ($0["section"] as? String)?.hasPrefix("IV. 우발부채 등에 관한 사항") == true }, inSection.text)
+        let filing = try XCTUnwrap(hits.first?["document_id"] as? Int)
+        let toc = try session.call("get_toc", ["document_id": filing])
+        XCTAssertFalse(toc.isError, toc.text)
+        XCTAssertTrue(toc.text.contains("[II-1] II. 사업의 내용 > 1. 사업의 개요 (chunk_id "), toc.text)
+        XCTAssertTrue(toc.text.contains("[XI-2] IV. 우발부채 등에 관한 사항"), toc.text)
+        let codes = (toc.structured?["sections"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String }
+        XCTAssertTrue(codes.contains("III-1"), "\(codes)")
+        let read = try session.call("read_section", ["document_id": filing, "section": "III"])
+        XCTAssertFalse(read.isError, read.text)
+        XCTAssertTrue(read.text.contains("[III-1] III. 재무에 관한 사항 > 1. 요약재무정보"), read.text)
+        XCTAssertTrue((read.structured?["text"] as? String)?.contains("부채비율") == true, read.text)
+        let missing = try session.call("read_section", ["document_id": filing, "section": "배당에 관한 사항"])
+        XCTAssertTrue(missing.isError)
+        XCTAssertTrue(missing.text.contains("has no section 배당에 관한 사항; it has: "), missing.text)
+        let badDocument = try session.call("get_toc", ["document_id": 999_999])
+        XCTAssertTrue(badDocument.isError && badDocument.text.contains("no document with document_id 999999"), badDocument.text)
         try session.input.fileHandleForWriting.close()
         session.process.waitUntilExit()
 

@@ -26,12 +26,17 @@ public struct SearchFilters: Sendable, Equatable {
     /// Keep documents filed on or after this day, and before this day (`YYYY-MM-DD`).
     public var filedAfter: String?
     public var filedBefore: String?
+    /// Keep passages of a section of a DART report: a standard section's code (`II` 사업의 내용 and what is under
+    /// it, `III-2` 연결재무제표) or title, or the beginning of a heading's title (`DARTSections`).
+    public var section: String?
 
     /// No restriction.
     public init(
         pathGlob: String? = nil, types: Set<String>? = nil, modifiedAfter: Date? = nil, modifiedBefore: Date? = nil,
-        company: String? = nil, reportType: String? = nil, period: String? = nil, filedAfter: String? = nil, filedBefore: String? = nil
+        company: String? = nil, reportType: String? = nil, period: String? = nil, filedAfter: String? = nil, filedBefore: String? = nil,
+        section: String? = nil
     ) {
+        self.section = section
         self.pathGlob = pathGlob
         self.types = types
         self.modifiedAfter = modifiedAfter
@@ -74,6 +79,10 @@ public struct SearchFilters: Sendable, Equatable {
                 "period", .string, "documents of this period: 2024 (the year, its halves and quarters), 2024-H1, 2024-Q3", option: "--period"),
             ContractField("filed_after", .string, "documents filed on or after this day (YYYY-MM-DD)", option: "--filed-after"),
             ContractField("filed_before", .string, "documents filed before this day (YYYY-MM-DD)", option: "--filed-before"),
+            ContractField(
+                "section", .string,
+                "passages of this section of a DART report: a standard code (II = 사업의 내용 and what is under it, III-2 = 연결재무제표, XI-2 = 우발부채 등에 관한 사항), a standard title, or the beginning of a heading's title",
+                option: "--section"),
         ])
 
     /// Filters from their JSON object, every value checked (`prefix` is the object's path, `filters.`).
@@ -82,7 +91,8 @@ public struct SearchFilters: Sendable, Equatable {
             path: try object.string("path"), typeNames: try object.strings("types"),
             modifiedAfter: try object.string("modified_after"), modifiedBefore: try object.string("modified_before"),
             company: try object.string("company"), reportType: try object.string("report_type"), period: try object.string("period"),
-            filedAfter: try object.string("filed_after"), filedBefore: try object.string("filed_before"), naming: naming, prefix: prefix)
+            filedAfter: try object.string("filed_after"), filedBefore: try object.string("filed_before"), section: try object.string("section"),
+            naming: naming, prefix: prefix)
     }
 
     /// Filters as a client gives them — type names (`PDF`, `.hwp`) and modification dates as text — each
@@ -90,9 +100,11 @@ public struct SearchFilters: Sendable, Equatable {
     /// JSON object's fields).
     public init(
         path: String?, typeNames: [String]?, modifiedAfter: String?, modifiedBefore: String?, company: String?, reportType: String?,
-        period: String?, filedAfter: String?, filedBefore: String?, naming: FieldNaming, prefix: String = "filters."
+        period: String?, filedAfter: String?, filedBefore: String?, section: String? = nil, naming: FieldNaming, prefix: String = "filters."
     ) throws {
-        self.init(pathGlob: path, company: company, reportType: reportType, period: period, filedAfter: filedAfter, filedBefore: filedBefore)
+        self.init(
+            pathGlob: path, company: company, reportType: reportType, period: period, filedAfter: filedAfter, filedBefore: filedBefore,
+            section: section)
         if let typeNames { types = try SearchFilters.documentTypes(typeNames, field: prefix + "types", naming: naming) }
         self.modifiedAfter = try SearchFilters.date(modifiedAfter, field: prefix + "modified_after", naming: naming)
         self.modifiedBefore = try SearchFilters.date(modifiedBefore, field: prefix + "modified_before", naming: naming)
@@ -141,8 +153,11 @@ public struct SearchFilters: Sendable, Equatable {
             pathGlob: pathGlob ?? base.pathGlob, types: types ?? base.types, modifiedAfter: modifiedAfter ?? base.modifiedAfter,
             modifiedBefore: modifiedBefore ?? base.modifiedBefore, company: company ?? base.company,
             reportType: reportType ?? base.reportType, period: period ?? base.period,
-            filedAfter: filedAfter ?? base.filedAfter, filedBefore: filedBefore ?? base.filedBefore)
+            filedAfter: filedAfter ?? base.filedAfter, filedBefore: filedBefore ?? base.filedBefore, section: section ?? base.section)
     }
+
+    /// The section filter as `DARTSections` matches it, nil when none is set.
+    public var sectionSelector: DARTSections.Selector? { section.flatMap(DARTSections.Selector.init) }
 
     /// The conditions on a document's metadata, store-neutral: each a column of `FilingMetadata.columnNames`
     /// and the values it may take (`prefix` for a year's periods).
@@ -209,6 +224,9 @@ public struct SearchFilters: Sendable, Equatable {
         if reportType?.trimmingCharacters(in: .whitespaces).isEmpty == true {
             throw KorSearchError(.invalidArgument, "the report type is empty", parameter: prefix + "report_type")
         }
+        if let section, DARTSections.Selector(section) == nil || DARTSections.key(section).isEmpty {
+            throw KorSearchError(.invalidArgument, "the section is empty", parameter: prefix + "section")
+        }
         if let pathGlob {
             let wildcards = pathGlob.filter { $0 == "*" || $0 == "?" || $0 == "[" }.count
             if pathGlob.count > SearchFilters.maxGlobLength || wildcards > SearchFilters.maxGlobWildcards {
@@ -222,7 +240,7 @@ public struct SearchFilters: Sendable, Equatable {
 
     /// Whether any restriction is set.
     public var isEmpty: Bool {
-        pathGlob == nil && types == nil && modifiedAfter == nil && modifiedBefore == nil && metadataConditions.isEmpty
+        pathGlob == nil && types == nil && modifiedAfter == nil && modifiedBefore == nil && metadataConditions.isEmpty && section == nil
     }
 }
 
@@ -239,6 +257,7 @@ extension SearchFilters: Codable {
         let strings: [(String, String?)] = [
             ("path", pathGlob), ("modified_after", modifiedAfter.map(iso.string)), ("modified_before", modifiedBefore.map(iso.string)),
             ("company", company), ("report_type", reportType), ("period", period), ("filed_after", filedAfter), ("filed_before", filedBefore),
+            ("section", section),
         ]
         for case let (name, value?) in strings { object[name] = .string(value) }
         if let types { object["types"] = .array(types.sorted().map(JSONValue.string)) }

@@ -79,6 +79,8 @@ public protocol IndexStore: AnyObject, Sendable {
     /// Changes when another process has written to the index in a way this open copy does not see by itself
     /// (the embedded store's FAISS file); constant for stores that are always current.
     func changeStamp() -> String
+    /// Every passage of a document, in document order (none when there is no such document).
+    func passages(ofDocument id: Int64) throws -> [Passage]
     /// The companies the index's financial facts are of, one each (`FinancialFacts`), by corp code.
     func factCompanies() throws -> [FactCompany]
     /// The financial facts of these companies (by corp code), in no particular order.

@@ -134,7 +134,7 @@ async function overview() {
   } catch (error) { $("overview").textContent = error.message; }
 }
 
-const stateFields = ["q", "mode", "k", "type", "path", "after", "before", "company", "report", "period", "filed_after", "filed_before"];
+const stateFields = ["q", "mode", "k", "type", "path", "after", "before", "company", "report", "period", "filed_after", "filed_before", "section"];
 
 // Periods in time order, newest year first: each year (counting every document of the year, which is what
 // selecting it keeps), then its halves and quarters.
@@ -277,6 +277,7 @@ async function search(fromForm) {
   if ($("period").value.trim()) filters.period = $("period").value.trim();
   if ($("filed_after").value) filters.filed_after = $("filed_after").value;
   if ($("filed_before").value) filters.filed_before = $("filed_before").value;
+  if ($("section").value.trim()) filters.section = $("section").value.trim();
   countFilters();
   $("status").textContent = "검색 중…";
   $("document").hidden = true;
