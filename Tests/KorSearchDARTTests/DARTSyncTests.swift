@@ -298,7 +298,7 @@ final class DARTSyncTests: XCTestCase {
         XCTAssertEqual(half.report, "11012")
         XCTAssertEqual(half.accountId, "dart_OperatingIncomeLoss")
         let loss = try XCTUnwrap(facts.first { $0.corpCode == "00887766" && $0.period == "2023" && $0.account == "영업손익" })
-        XCTAssertEqual(loss.current, OpenDARTTestServer.won(-320, consolidated: false))
+        XCTAssertEqual(loss.current, OpenDARTTestServer.won(-320, consolidated: true))
         XCTAssertFalse(loss.consolidated)
         XCTAssertFalse(facts.contains { $0.corpCode == "00887766" && $0.consolidated })
         let asked = server.recorded.filter { $0.route == "/api/fnlttSinglAcntAll.json" }

@@ -157,9 +157,9 @@ final class DARTCLITests: XCTestCase {
             facts.map { "\($0["company"]!) \($0["period"]!) \($0["account"]!) \($0["current"]!) \($0["rcept_no"]!)" }
         }
         let expected = [
-            "푸른건설 2023 영업손익 \(OpenDARTTestServer.won(-320, consolidated: false)) 20240320000999",
-            "푸른건설 2022 영업손익 \(OpenDARTTestServer.won(980, consolidated: false)) 20230322000200",
-            "푸른건설 2021 영업손익 \(OpenDARTTestServer.won(1_150, consolidated: false)) 20220323000200",
+            "푸른건설 2023 영업손익 \(OpenDARTTestServer.won(-320, consolidated: true)) 20240320000999",
+            "푸른건설 2022 영업손익 \(OpenDARTTestServer.won(980, consolidated: true)) 20230322000200",
+            "푸른건설 2021 영업손익 \(OpenDARTTestServer.won(1_150, consolidated: true)) 20220323000200",
             "한빛전자 2023 영업이익(손실) \(OpenDARTTestServer.won(8_112, consolidated: true)) 20240318000456",
             "한빛전자 2022 영업이익(손실) \(OpenDARTTestServer.won(7_300, consolidated: true)) 20230320000100",
             "한빛전자 2021 영업이익(손실) \(OpenDARTTestServer.won(6_500, consolidated: true)) 20220321000100",

@@ -274,7 +274,7 @@ final class MCPTests: XCTestCase {
         XCTAssertFalse(lines.isError, lines.text)
         let facts = try XCTUnwrap(lines.structured?["facts"] as? [[String: Any]])
         XCTAssertEqual(facts.count, 6)
-        XCTAssertEqual(facts.first?["current"] as? Int, Int(OpenDARTTestServer.won(-320, consolidated: false)))
+        XCTAssertEqual(facts.first?["current"] as? Int, Int(OpenDARTTestServer.won(-320, consolidated: true)))
         XCTAssertTrue(lines.text.contains("| 한빛전자 | 2023 | IS 연결 | 영업이익(손실) | 8,112.00억 | 7,300.00억 | 20240318000456 |"), lines.text)
 
         let compared = try session.call("compare_financials", arguments)

@@ -70,7 +70,7 @@ public final class OpenDARTTestServer: @unchecked Sendable {
 
     /// The statements served (`fnlttSinglAcntAll`), in 억 원 by company, business year and report code: sales,
     /// operating income and net income (IS) and total assets (BS). 한빛전자 reports consolidated and separate
-    /// statements (separate at 80%); 푸른건설 separate only, naming its operating line 영업손익.
+    /// statements (separate at 80%); 푸른건설 separate only (its whole figures), naming its operating line 영업손익.
     public static let statements: [String: [Int: [String: (sales: Int64, operating: Int64, net: Int64, assets: Int64)]]] = [
         "00991234": [
             2021: ["11011": (52_000, 6_500, 4_900, 91_000)], 2022: ["11011": (58_000, 7_300, 5_400, 98_000)],
@@ -83,7 +83,8 @@ public final class OpenDARTTestServer: @unchecked Sendable {
         ],
     ]
 
-    /// The amount in won a statement line of the fake OpenDART has (`statements`, 억 원 × 10^8; separate at 80%).
+    /// The amount in won a statement line of the fake OpenDART has (`statements`, 억 원 × 10^8; 한빛전자's separate
+    /// statements at 80%, `consolidated: false`).
     public static func won(_ 억: Int64, consolidated: Bool) -> Int64 { (consolidated ? 억 : 억 * 8 / 10) * 100_000_000 }
 
     private let lock = NSLock()
@@ -210,7 +211,8 @@ public final class OpenDARTTestServer: @unchecked Sendable {
                 let formatter = NumberFormatter()
                 formatter.numberStyle = .decimal
                 formatter.locale = Locale(identifier: "en_US")
-                return formatter.string(from: NSNumber(value: OpenDARTTestServer.won(value, consolidated: consolidated))) ?? ""
+                // A company without consolidated statements reports its whole figures separately.
+                return formatter.string(from: NSNumber(value: OpenDARTTestServer.won(value, consolidated: consolidated || code == "00887766"))) ?? ""
             }
             let operating = code == "00887766" ? "영업손익" : "영업이익(손실)"
             let rows: [(String, String, String, Int64, Int64?)] = [
