@@ -37,7 +37,7 @@ public struct OpenedIndex: Sendable {
     ) throws -> OpenedIndex {
         let store = try IndexStores.open(location, warn: warn)
         let name = model ?? store.meta.modelId
-        let precision = precision ?? store.meta.precision
+        let precision = precision ?? Self.runnable(store.meta.precision, of: location, warn: loadModel ? warn : { _ in })
         var opened = OpenedIndex(store: store, embedder: nil, model: nil, modelName: name)
         if loadModel {
             let loaded = try ModelLocator.load(name, maxLength: store.meta.maxLength, precision: precision, hub: hub)
@@ -52,11 +52,25 @@ public struct OpenedIndex: Sendable {
     /// (an index keeps its model and precision), else for a new index the default model at the precision
     /// this processor runs best (`Precision.recommended`).
     public static func indexingModel(
-        for location: IndexLocation, model: String?, precision: Precision?
+        for location: IndexLocation, model: String?, precision: Precision?, warn: (String) -> Void = { _ in }
     ) throws -> (model: String, precision: Precision) {
         if let model, let precision { return (model, precision) }
         let existing = try IndexStores.existingMeta(of: location)
-        return (model ?? existing?.modelId ?? ModelLocator.defaultModel, precision ?? existing?.precision ?? .recommended)
+        return (
+            model ?? existing?.modelId ?? ModelLocator.defaultModel,
+            precision ?? existing.map { runnable($0.precision, of: location, warn: warn) } ?? .recommended
+        )
+    }
+
+    /// The index's own precision, or fp32 where this processor cannot run it (a bf16 index built on a machine
+    /// with AVX-512, opened on one without: oneDNN has no bf16 product there), said through `warn`. fp32 vectors
+    /// are within a cosine of 0.9999 of bf16 ones, so queries still find the index's passages.
+    static func runnable(_ precision: Precision, of location: IndexLocation, warn: (String) -> Void) -> Precision {
+        guard !precision.isAvailable else { return precision }
+        warn(
+            "the index \(location) was built at \(precision.rawValue), which this processor cannot run (oneDNN has no \(precision.rawValue) matrix product for it); its model runs at fp32 here, within a cosine of 0.9999 of \(precision.rawValue)"
+        )
+        return .fp32
     }
 
     /// A searcher over the opened index.

@@ -106,7 +106,7 @@ struct IndexCommand: ParsableCommand {
                 Data("korsearch: index \(shown(location.description)) (the default; name another with --index DIR or --store URL)\n".utf8))
         }
         // An existing index keeps its model and precision unless told otherwise (indexing into it with another is refused).
-        let choice = try OpenedIndex.indexingModel(for: location, model: modelOptions.model, precision: modelOptions.precision)
+        let choice = try OpenedIndex.indexingModel(for: location, model: modelOptions.model, precision: modelOptions.precision, warn: warn)
         // A reranker named as the default is checked before anything is indexed (then let go).
         if let rerank, rerank != "none" {
             _ = try ModelLocator.loadReranker(rerank, precision: choice.precision, hub: ModelHub(progress: ModelCommand.progressReporter()))

@@ -58,7 +58,8 @@ final class EncoderReferenceTests: XCTestCase {
     }
 
     /// A pass on one thread (a small one, by default) and the same pass split across the cores give the same
-    /// vectors, bit for bit: only who computes each row and head differs.
+    /// vectors: only who computes each row and head differs. Bit for bit on AVX-512 processors; on AVX2 ones
+    /// oneDNN blocks a product's sums differently by thread count, so the last bits may differ (1e-5 here).
     func testOneThreadAndEveryCoreGiveTheSameVectors() throws {
         let saved = EncoderThreading.singleThreadBelowTokens
         defer { EncoderThreading.singleThreadBelowTokens = saved }
@@ -69,7 +70,7 @@ final class EncoderReferenceTests: XCTestCase {
             let split = try embedder.embed(expected.texts, normalize: false, batchSize: expected.texts.count)
             EncoderThreading.singleThreadBelowTokens = Int.max
             let alone = try embedder.embed(expected.texts, normalize: false, batchSize: expected.texts.count)
-            XCTAssertEqual(split.map(\.vector), alone.map(\.vector), name)
+            for (a, b) in zip(split, alone) { XCTAssertLessThan(maxAbsDifference(a.vector, b.vector), 1e-5, name) }
         }
     }
 

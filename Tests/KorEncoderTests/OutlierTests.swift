@@ -63,10 +63,12 @@ final class OutlierTests: XCTestCase {
         func worst(_ vectors: [[Float]]) -> Double { zip(vectors, reference).map { cosine($0, $1) }.min()! }
         let smoothed = worst(try embeddings(.int8, smoothing: true, texts: texts))
         let plain = worst(try embeddings(.int8, smoothing: false, texts: texts))
-        let bf16 = worst(try embeddings(.bf16, smoothing: true, texts: texts))
-        print(String(format: "outlier model, min cosine to fp32: int8 smoothed %.6f, int8 plain %.6f, bf16 %.6f", smoothed, plain, bf16))
+        print(String(format: "outlier model, min cosine to fp32: int8 smoothed %.6f, int8 plain %.6f", smoothed, plain))
         XCTAssertGreaterThanOrEqual(smoothed, 0.99, "int8 with smoothing")
         XCTAssertGreaterThan(smoothed, plain, "smoothing helps where outliers are")
-        XCTAssertGreaterThanOrEqual(bf16, 0.999)
+        // bf16 where this processor runs it (AVX-512).
+        if Precision.bf16.isAvailable {
+            XCTAssertGreaterThanOrEqual(worst(try embeddings(.bf16, smoothing: true, texts: texts)), 0.999)
+        }
     }
 }

@@ -407,18 +407,38 @@ final class IndexerTests: XCTestCase {
     }
 
     func testTheIndexRecordsItsPrecision() throws {
+        // bf16 where this processor runs it (AVX-512), else int8: either is recorded and kept.
+        let reduced: Precision = Precision.bf16.isAvailable ? .bf16 : .int8
         let folder = try temporaryFolder()
         try write("국고채 금리가 하락했다.", to: folder, "a.txt")
         let directory = EmbeddedLocation(try temporaryFolder().appendingPathComponent("index"))
-        let bf16 = try ModelLocator.load(TestPaths.tinyModel.path, precision: .bf16)
-        try Indexer(directory: directory, embedder: bf16.embedder, model: bf16.identity).index(folder: folder)
-        XCTAssertEqual(try EmbeddedStore.open(directory).meta.precision, .bf16)
+        let loaded = try ModelLocator.load(TestPaths.tinyModel.path, precision: reduced)
+        try Indexer(directory: directory, embedder: loaded.embedder, model: loaded.identity).index(folder: folder)
+        XCTAssertEqual(try EmbeddedStore.open(directory).meta.precision, reduced)
         // Searching defaults to the index's precision; indexing more at another precision is refused.
-        XCTAssertEqual(try Searcher(directory: directory).embedder?.model.precision, .bf16)
+        XCTAssertEqual(try Searcher(directory: directory).embedder?.model.precision, reduced)
         try write("환율이 올랐다.", to: folder, "b.txt")
         XCTAssertThrowsError(try indexer(directory).index(folder: folder)) { error in
-            XCTAssertTrue("\(error)".contains("--precision bf16"), "\(error)")
+            XCTAssertTrue("\(error)".contains("--precision \(reduced.rawValue)"), "\(error)")
         }
+    }
+
+    /// A bf16 index (built where the processor has AVX-512) opened where oneDNN has no bf16 product runs its
+    /// queries at fp32, saying so; where bf16 runs, it runs at bf16 without a word.
+    func testAnIndexAtAPrecisionThisProcessorCannotRunIsSearchedAtFP32() throws {
+        let folder = try temporaryFolder()
+        try write("국고채 금리가 하락했다.", to: folder, "a.txt")
+        let directory = EmbeddedLocation(try temporaryFolder().appendingPathComponent("index"))
+        try indexer(directory).index(folder: folder)
+        try directory.setMeta(["precision": "bf16"])
+        let warnings = WarningLog()
+        let opened = try OpenedIndex.open(.directory(directory), warn: warnings.add)
+        let expected: Precision = Precision.bf16.isAvailable ? .bf16 : .fp32
+        XCTAssertEqual(opened.embedder?.model.precision, expected)
+        XCTAssertEqual(
+            warnings.messages.filter { $0.contains("which this processor cannot run") }.count, Precision.bf16.isAvailable ? 0 : 1,
+            "\(warnings.messages)")
+        XCTAssertEqual(try opened.searcher().search("국고채", limit: 1).first?.path, "a.txt")
     }
 
     func testRebuildWithOtherFactoriesKeepsCountsEqual() throws {

@@ -24,7 +24,8 @@ final class BatcherTests: XCTestCase {
         let answer = try await batcher.embed(ids: query, priority: .query)
         let waited = batcher.batches - submitted
         XCTAssertLessThanOrEqual(waited, 2, "the pass under way, then the query's own")
-        XCTAssertEqual(answer[0].vector, expected, "the same embedding as alone")
+        // The same embedding as alone (to the last bits: oneDNN's blocking may differ with the threads it has).
+        XCTAssertLessThan(zip(answer[0].vector, expected).map { abs($0 - $1) }.max() ?? 1, 1e-5, "the same embedding as alone")
         for job in jobs {
             let embeddings = try await job.value
             XCTAssertEqual(embeddings.count, 120)

@@ -96,6 +96,11 @@ final class WebPageTests: XCTestCase {
         let filing = try dom(
             browser, url(server, "/?q=\("인천 송도 주상복합".addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!)&type=dart&mode=keyword&k=1"))
         XCTAssertTrue(filing.contains("<span class=\"section\"> · IV. 우발부채 등에 관한 사항 &gt; 1. PF 대출 지급보증</span>"), filing)
+        // The section filter (섹션) by the standard code of that section, which this filing numbers IV.
+        let inSection = try dom(
+            browser, url(server, "/?q=\("보증".addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!)&mode=keyword&section=XI-2"))
+        XCTAssertGreaterThan(count(inSection, "class=\"hit\""), 0)
+        XCTAssertEqual(count(inSection, "class=\"hit\""), count(inSection, "<span class=\"section\"> · IV. 우발부채 등에 관한 사항"), inSection)
 
         // The index's companies, reports and periods as filters; a hit says what its document is.
         XCTAssertTrue(home.contains("data-facet=\"company\""), "facets on the page")

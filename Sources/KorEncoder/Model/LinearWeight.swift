@@ -19,6 +19,28 @@ public enum Precision: String, Sendable, CaseIterable, Codable {
     /// the exact one.
     public static let recommended: Precision = hasNativeBF16 ? .bf16 : .fp32
 
+    /// Whether oneDNN runs this precision on this processor: fp32 and int8 everywhere; bf16 needs AVX-512 (oneDNN
+    /// 2.6 has no bf16 matrix product for AVX2 processors, not even an emulated one). Checked once per process
+    /// by building a small layer.
+    public var isAvailable: Bool {
+        switch self {
+        case .fp32: true
+        case .bf16: Precision.bf16Available
+        case .int8: Precision.int8Available
+        }
+    }
+
+    private static let bf16Available = canBuild(KS_LINEAR_BF16)
+    private static let int8Available = canBuild(KS_LINEAR_INT8)
+
+    private static func canBuild(_ kind: ks_linear_kind) -> Bool {
+        let weights = [Float](repeating: 0.25, count: 16 * 16)
+        var error: UnsafePointer<CChar>?
+        guard let layer = weights.withUnsafeBufferPointer({ ks_linear_create(kind, 16, 16, $0.baseAddress, nil, &error) }) else { return false }
+        ks_linear_free(layer)
+        return true
+    }
+
     /// Whether the processor's flags (Linux's /proc/cpuinfo) include a native bfloat16 dot product.
     static var hasNativeBF16: Bool {
         guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),

@@ -138,15 +138,14 @@ public struct FactsAnswer: Sendable, Equatable, Encodable {
     /// `cell` rewrites each cell's text (a terminal escapes control characters).
     public func table(cell: (String) -> String = { $0 }) -> String {
         if facts.isEmpty { return "no financial statement lines match\n" }
-        func row(_ cells: [String]) -> String {
-            "| " + cells.map { cell($0).replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |\n"
-        }
-        var text = row(["company", "period", "statement", "account", "current", "previous", "rcept_no"]) + "|---|---|---|---|--:|--:|---|\n"
+        var text =
+            markdownRow(["company", "period", "statement", "account", "current", "previous", "rcept_no"], cell) + "|---|---|---|---|--:|--:|---|\n"
         for fact in facts {
-            text += row([
-                fact.company, fact.period, fact.statement + (fact.consolidated ? " 연결" : " 별도"), fact.account,
-                Self.amount(fact.current, fact.currency), Self.amount(fact.previous, fact.currency), fact.rceptNo,
-            ])
+            text += markdownRow(
+                [
+                    fact.company, fact.period, fact.statement + (fact.consolidated ? " 연결" : " 별도"), fact.account,
+                    Self.amount(fact.current, fact.currency), Self.amount(fact.previous, fact.currency), fact.rceptNo,
+                ], cell)
         }
         return text
     }
@@ -322,20 +321,22 @@ public struct FactComparison: Sendable, Equatable, Encodable {
     /// A Markdown table (amounts in 억 원 for KRW), then each value's filing, so that every number cites one.
     public func table(cell: (String) -> String = { $0 }) -> String {
         if rows.isEmpty { return "no financial statement lines match\n" }
-        func line(_ cells: [String]) -> String {
-            "| " + cells.map { cell($0).replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |\n"
-        }
-        var text = line(["company", "account", "statement"] + periods)
+        var text = markdownRow(["company", "account", "statement"] + periods, cell)
         text += "|---|---|---|" + String(repeating: "--:|", count: periods.count) + "\n"
         var sources: [String] = []
         for row in rows {
             let byPeriod = Dictionary(row.values.map { ($0.period, $0) }, uniquingKeysWith: { first, _ in first })
-            text += line(
+            text += markdownRow(
                 [row.company, row.account, row.statement + (row.consolidated ? " 연결" : " 별도")]
-                    + periods.map { byPeriod[$0].map { FactsAnswer.amount($0.current, $0.currency) } ?? "" })
+                    + periods.map { byPeriod[$0].map { FactsAnswer.amount($0.current, $0.currency) } ?? "" }, cell)
             sources += row.values.map { "\(row.company) \($0.period) rcept_no \($0.rceptNo)" }
         }
         var seen = Set<String>()
         return text + "\nsources: " + sources.filter { seen.insert($0).inserted }.joined(separator: "; ") + "\n"
     }
+}
+
+/// A Markdown table row of these cells, each rewritten by `cell` and its `|` escaped.
+private func markdownRow(_ cells: [String], _ cell: (String) -> String) -> String {
+    "| " + cells.map { cell($0).replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |\n"
 }
