@@ -84,6 +84,10 @@ struct DARTCommand: ParsableCommand {
             let sync = DARTSync(folder: URL(fileURLWithPath: folder), client: client)
             let summary = try sync.run(request, stop: signals.stop, warn: warn) { event in
                 switch event {
+                case .listed(let company, 0, _):
+                    note(
+                        "\(shown(company.described)): OpenDART lists no filings of \(request.kinds.map(\.name).joined(separator: ", ")) filed \(request.since) to \(request.until)"
+                    )
                 case .listed(let company, let filings, let new):
                     note("\(shown(company.described)): \(filings) filing\(filings == 1 ? "" : "s") listed, \(new) to fetch")
                 case .fetched(let receipt, let report, let done, let total):

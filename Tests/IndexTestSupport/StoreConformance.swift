@@ -303,6 +303,19 @@ public struct StoreConformance {
         try FinancialFacts.lines(StoreConformance.sampleFacts.filter { $0.corpCode == "00991234" }).write(to: file)
         XCTAssertEqual(try indexer(location).index(folder: folder).facts, 12)
         XCTAssertEqual(try IndexStores.open(location).factCompanies().map(\.corpCode), ["00991234"])
+        // A facts file in a folder below counts too; a line both files hold is kept once.
+        let nuri = FinancialFact(
+            company: "누리바이오", corpCode: "00554433", fiscalYear: 2023, report: "11011", period: "2023", statement: "IS", consolidated: false,
+            account: "매출액", current: 41_000_000_000, rceptNo: "20240321000300")
+        let more = folder.appendingPathComponent("more")
+        try FileManager.default.createDirectory(at: more, withIntermediateDirectories: true)
+        try FinancialFacts.lines([nuri, StoreConformance.sampleFacts[0]]).write(to: more.appendingPathComponent(FinancialFacts.fileName))
+        let nested = try indexer(location).index(folder: folder)
+        XCTAssertEqual(nested.facts, 13)
+        XCTAssertEqual(nested.added, 0, "no facts file is a document")
+        XCTAssertEqual(try IndexStores.open(location).factCompanies().map(\.company), ["누리바이오", "한빛전자"])
+        try FileManager.default.removeItem(at: more)
+        XCTAssertEqual(try indexer(location).index(folder: folder).facts, 12)
         try FileManager.default.removeItem(at: file)
         XCTAssertEqual(try indexer(location).index(folder: folder).facts, 0)
         XCTAssertEqual(try IndexStores.open(location).factCompanies(), [])

@@ -130,6 +130,13 @@ final class DARTCLITests: XCTestCase {
         XCTAssertEqual(unknown.status, 66)
         XCTAssertEqual(unknown.stderr, "Error: no company named 없는회사 in OpenDART's list\n")
 
+        let nothing = try runKorsearch(
+            ["dart", "sync", folder.path, "--corp", "00991299", "--api-key", OpenDARTTestServer.key, "--endpoint", server.endpoint])
+        XCTAssertEqual(nothing.status, 0, "no filings is not a failure")
+        XCTAssertTrue(
+            nothing.stderr.contains("한빛전자서비스 (corp code 00991299): OpenDART lists no filings of 사업보고서, 반기보고서, 분기보고서, 주요사항보고서 filed "),
+            nothing.stderr)
+
         let badKind = try sync(folder, ["--kind", "연말보고서"])
         XCTAssertEqual(badKind.status, 64)
         XCTAssertTrue(badKind.stderr.contains("연말보고서 is not a report kind"), badKind.stderr)

@@ -21,7 +21,7 @@ package struct FolderDiff {
     /// Compares a walk of the folder (its manifest's problems included) with the stored documents.
     package init(walk: FolderWalker.Walk, manifestProblems: [SkippedFile], stored: [String: StoredDocument], shard: Shard?) {
         let owns: @Sendable (String) -> Bool = { path in shard?.owns(path) ?? true }
-        let all = walk.files.filter { !Manifest.fileNames.contains($0.path) && $0.path != FinancialFacts.fileName }
+        let all = walk.files.filter { !Manifest.fileNames.contains($0.path) && !FinancialFacts.isFactsFile($0.path) }
         files = all.filter { owns($0.path) }
         otherShards = all.count - files.count
         self.stored = stored.filter { owns($0.key) }

@@ -338,8 +338,9 @@ public final class Indexer {
         run.summary.metadataUpdated = run.metadataChanges.count
         // Facts are the folder's, not a file's: one worker of a split run (shard 0) keeps them.
         if (options.shard?.index ?? 0) == 0, !stop.isRequested {
-            do { run.summary.facts = try FinancialFacts.update(from: folder, writer: writer) } catch let error as KorSearchError {
-                run.skipped.append(SkippedFile(path: FinancialFacts.fileName, reason: error.message))
+            let files = walk.files.filter { FinancialFacts.isFactsFile($0.path) }.map { ($0.path, $0.url) }
+            do { run.summary.facts = try FinancialFacts.update(from: files, writer: writer) } catch let failure as FinancialFacts.FileFailure {
+                run.skipped.append(SkippedFile(path: failure.path, reason: failure.error.message))
             }
         }
         run.summary.stopped = stop.isRequested && (examined.count < diff.files.count || run.dropped)

@@ -120,12 +120,22 @@ public struct FinancialFact: Sendable, Equatable, Codable {
         ])
 }
 
-/// A folder's financial statements: `financials.jsonl` at its root, one `FinancialFact` a line as
-/// `korsearch dart sync` writes it (or any tool: the format is documented). The indexer reads it into the
-/// store's facts on every run where it changed; it is not indexed as a document.
+/// A folder's financial statements: its `financials.jsonl` files (at its root, where `korsearch dart sync`
+/// writes one, and in any folder below), one `FinancialFact` a line (any tool may write them: the format is
+/// documented). The indexer reads them all into the store's facts on every run where one changed; they are not
+/// indexed as documents.
 public enum FinancialFacts {
-    /// The file's name at an indexed folder's root.
+    /// The files' name.
     public static let fileName = "financials.jsonl"
+
+    /// Whether a path relative to the indexed folder is a facts file.
+    public static func isFactsFile(_ path: String) -> Bool { path == fileName || path.hasSuffix("/" + fileName) }
+
+    /// A facts file that cannot be read: its path and why (the run lists it among its skipped files).
+    package struct FileFailure: Error {
+        package let path: String
+        package let error: KorSearchError
+    }
     /// The most facts one file may hold (about 200 accounts × 2 statements' kinds × 4 reports × 25 years × 50
     /// companies); more is refused rather than read into memory.
     public static let maxFacts = 2_000_000
@@ -133,23 +143,50 @@ public enum FinancialFacts {
     /// The meta entry holding the SHA-256 of the facts file the stored facts were read from.
     public static let digestKey = "facts_sha256"
 
-    /// Brings a store's facts in line with the folder's `financials.jsonl`: read and stored when its SHA-256
-    /// differs from the one recorded, removed when the file is gone. Returns how many facts were stored, nil
-    /// when nothing changed; a file that cannot be read throws (the stored facts stay).
-    package static func update(from folder: URL, writer: any IndexWriting) throws -> Int? {
-        let url = folder.appendingPathComponent(fileName)
+    /// Brings a store's facts in line with the folder's facts files (`path` relative to the folder, and where it
+    /// is): read and stored when the SHA-256 over their paths and bytes differs from the one recorded, removed
+    /// when there are none. Returns how many facts were stored, nil when nothing changed; a file that cannot be
+    /// read throws `FileFailure` naming it (the stored facts stay). The same statement line in two files (the
+    /// same company, period, statement, consolidation and account) is kept once, from the first file by path.
+    package static func update(from files: [(path: String, url: URL)], writer: any IndexWriting) throws -> Int? {
         let stored = writer.meta.entries[digestKey] ?? ""
-        guard FileManager.default.fileExists(atPath: url.path) else {
+        guard !files.isEmpty else {
             if stored.isEmpty { return nil }
             try writer.replaceFacts([], digest: "")
             return 0
         }
-        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
-        guard size <= 1 << 30 else { throw KorSearchError(.invalidArgument, "larger than 1 GiB; not read") }
-        let data = try Data(contentsOf: url)
-        let digest = SHA256.hash(data: data).hexString
+        var hasher = SHA256()
+        var contents: [(path: String, data: Data)] = []
+        var total = 0
+        for (path, url) in files.sorted(by: { $0.path < $1.path }) {
+            let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
+            total += size
+            guard total <= 1 << 30 else { throw FileFailure(path: path, error: KorSearchError(.invalidArgument, "past 1 GiB of facts; not read")) }
+            let data: Data
+            do { data = try Data(contentsOf: url) } catch {
+                throw FileFailure(path: path, error: KorSearchError(.invalidArgument, "cannot be read (\(error.localizedDescription))"))
+            }
+            hasher.update(data: Data(path.utf8))
+            hasher.update(data: Data([0]))
+            hasher.update(data: data)
+            contents.append((path, data))
+        }
+        let digest = hasher.finalize().hexString
         if digest == stored { return nil }
-        let facts = try parse(data)
+        var facts: [FinancialFact] = []
+        var seen = Set<String>()
+        for (path, data) in contents {
+            let parsed: [FinancialFact]
+            do { parsed = try parse(data) } catch let error as KorSearchError { throw FileFailure(path: path, error: error) }
+            for fact in parsed {
+                let key =
+                    "\(fact.corpCode)|\(fact.fiscalYear)|\(fact.report)|\(fact.statement)|\(fact.consolidated)|\(fact.accountId ?? "")|\(fact.account)"
+                if seen.insert(key).inserted { facts.append(fact) }
+            }
+            guard facts.count <= maxFacts else {
+                throw FileFailure(path: path, error: KorSearchError(.invalidArgument, "more than \(maxFacts) facts; not read"))
+            }
+        }
         try writer.replaceFacts(facts, digest: digest)
         return facts.count
     }
