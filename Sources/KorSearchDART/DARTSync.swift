@@ -177,21 +177,22 @@ public struct DARTSync {
         }
         summary.companies = companies.map(\.described)
         var wanted: [[String: Any]] = []
+        var missing: [[String: Any]] = []
         for company in companies {
             var rows: [[String: Any]] = []
             for kind in request.kinds { rows += try filings(of: company, kind: kind, request) }
             var seen = Set<String>()
             rows = rows.filter { seen.insert($0["rcept_no"] as? String ?? "").inserted }
-            let new = rows.filter { !FileManager.default.fileExists(atPath: path(of: $0).path) }.count
+            let absent = rows.filter { !FileManager.default.fileExists(atPath: path(of: $0).path) }
             summary.manifestAdded += manifest.merge(rows)
             // The manifest first: a filing fetched later always has its metadata beside it.
             try manifest.write()
-            progress(.listed(company, filings: rows.count, new: new))
+            progress(.listed(company, filings: rows.count, new: absent.count))
             wanted += rows
+            missing += absent
         }
         summary.listed = wanted.count
         summary.amended = wanted.filter { FilingMetadata.report(name: $0["report_nm"] as? String ?? "").amendment != nil }.count
-        let missing = wanted.filter { !FileManager.default.fileExists(atPath: path(of: $0).path) }
         summary.present = wanted.count - missing.count
         for row in missing {
             if stop.isRequested {

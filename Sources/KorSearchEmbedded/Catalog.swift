@@ -449,7 +449,7 @@ package final class Catalog: @unchecked Sendable {
     func chunkIds(allowedBy filters: SearchFilters) throws -> Set<Int64> {
         let (condition, arguments) = filters.sql
         return try read { db in
-            guard let selector = filters.sectionSelector else {
+            guard let matches = filters.sectionSelector?.matcher() else {
                 return Set(
                     try Int64.fetchAll(
                         db, sql: "SELECT c.id FROM chunks c JOIN documents d ON d.id = c.document_id WHERE \(condition)",
@@ -460,7 +460,7 @@ package final class Catalog: @unchecked Sendable {
                 db, sql: "SELECT c.id, c.section FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.section IS NOT NULL AND \(condition)",
                 arguments: StatementArguments(arguments))
             while let row = try rows.next() {
-                if selector.matches(row["section"]) { allowed.insert(row["id"]) }
+                if matches(row["section"]) { allowed.insert(row["id"]) }
             }
             return allowed
         }

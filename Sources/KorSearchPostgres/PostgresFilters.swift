@@ -9,7 +9,7 @@ extension SearchFilters {
     /// in the section become a list of ids.
     func postgresCondition(_ bindings: inout PostgresBindings, session: PostgresSession) throws -> String {
         let condition = try documentCondition(&bindings)
-        guard let selector = sectionSelector else { return condition }
+        guard let matches = sectionSelector?.matcher() else { return condition }
         var own = PostgresBindings()
         let rows = try session.query(
             "SELECT c.id, c.section FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.section IS NOT NULL AND \(try documentCondition(&own))",
@@ -17,7 +17,7 @@ extension SearchFilters {
         var allowed: [Int64] = []
         for row in rows {
             let cells = row.makeRandomAccess()
-            if selector.matches(try cells[1].decode(String?.self)) { allowed.append(try cells[0].decode(Int64.self)) }
+            if matches(try cells[1].decode(String?.self)) { allowed.append(try cells[0].decode(Int64.self)) }
         }
         bindings.append(allowed)
         return condition + " AND c.id = ANY($\(bindings.count))"

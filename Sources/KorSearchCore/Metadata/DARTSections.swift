@@ -52,6 +52,16 @@ public enum DARTSections {
         return codes
     }()
 
+    /// Sub-sections by their part and title key (`II|사업의개요` → `II-1`), made once.
+    private static let byPartAndKey: [String: String] = {
+        var codes: [String: String] = [:]
+        for entry in standard {
+            guard let part = entry.code.split(separator: "-").first, entry.code.contains("-") else { continue }
+            codes["\(part)|\(key(entry.title))"] = entry.code
+        }
+        return codes
+    }()
+
     /// A heading's title for matching: its number (`II.`, `Ⅱ.`, `1.`, `(1)`, `가.`) and spaces removed, lowercased.
     public static func key(_ heading: String) -> String {
         var text = heading.precomposedStringWithCompatibilityMapping.trimmingCharacters(in: .whitespaces)
@@ -71,11 +81,10 @@ public enum DARTSections {
         guard let section else { return nil }
         var found: String?
         for heading in headings(section) {
-            guard let code = byKey[key(heading)] else { continue }
-            if let part = found?.split(separator: "-").first,
-                let sub = standard.first(where: { $0.code.hasPrefix("\(part)-") && key($0.title) == key(heading) })
-            {
-                found = sub.code
+            let title = key(heading)
+            guard let code = byKey[title] else { continue }
+            if let part = found?.split(separator: "-").first, let sub = byPartAndKey["\(part)|\(title)"] {
+                found = sub
             } else {
                 found = code
             }
@@ -99,6 +108,19 @@ public enum DARTSections {
                 self = .code(code)
             } else {
                 self = .title(DARTSections.key(trimmed))
+            }
+        }
+
+        /// `matches`, remembering each distinct section path's answer: for a store that tests every passage
+        /// (passages share a few sections each).
+        public func matcher() -> (String?) -> Bool {
+            var known: [String: Bool] = [:]
+            return { section in
+                guard let section else { return false }
+                if let answer = known[section] { return answer }
+                let answer = matches(section)
+                known[section] = answer
+                return answer
             }
         }
 

@@ -280,14 +280,13 @@ public enum FinancialFacts {
         return key.filter { !$0.isWhitespace }.lowercased()
     }
 
-    /// The keys an account asked for matches: its own, and those of the forms its alias group lists (the default
-    /// list and `aliases`' own: 영업이익 also finds 영업손익).
-    public static func accountKeys(_ name: String, aliases: KeywordAliases = .none) -> Set<String> {
-        let key = accountKey(name)
-        var keys: Set<String> = [key]
-        for group in aliases.effective where group.contains(where: { accountKey($0) == key }) {
-            keys.formUnion(group.map(accountKey))
-        }
-        return keys
+    /// The alias groups in effect (the default list and `aliases`' own), each as its forms' account keys: made
+    /// once for a search that matches many account names.
+    static func aliasKeyGroups(_ aliases: KeywordAliases) -> [Set<String>] { aliases.effective.map { Set($0.map(accountKey)) } }
+
+    /// The keys an account asked for matches (`key`, its `accountKey`): its own, and those of the forms its alias
+    /// groups list (`aliasKeyGroups`: 영업이익 also finds 영업손익).
+    static func accountKeys(ofKey key: String, groups: [Set<String>]) -> Set<String> {
+        groups.reduce(into: [key]) { keys, group in if group.contains(key) { keys.formUnion(group) } }
     }
 }

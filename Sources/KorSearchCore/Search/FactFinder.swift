@@ -40,14 +40,16 @@ public struct FactRequest: Sendable, Equatable {
     /// period, else separate.
     public var consolidated: Bool?
     /// The most facts answered.
-    public var limit = 500
+    public var limit = FactRequest.defaultLimit
 
-    /// The largest `limit`.
+    /// The `limit` when a request gives none, and the largest.
+    public static let defaultLimit = 500
     public static let maxLimit = 5000
 
     /// A request; checked by `validate`.
     public init(
-        companies: [String], accounts: [String] = [], periods: [String] = [], statement: String? = nil, consolidated: Bool? = nil, limit: Int = 500
+        companies: [String], accounts: [String] = [], periods: [String] = [], statement: String? = nil, consolidated: Bool? = nil,
+        limit: Int = FactRequest.defaultLimit
     ) {
         self.companies = companies
         self.accounts = accounts
@@ -91,7 +93,7 @@ public struct FactRequest: Sendable, Equatable {
         self.init(
             companies: try object.strings("company") ?? [], accounts: try object.strings("account") ?? [],
             periods: try object.strings("period") ?? [], statement: try object.choice("statement"), consolidated: try object.boolean("consolidated"),
-            limit: try object.integer("limit") ?? 500)
+            limit: try object.integer("limit") ?? FactRequest.defaultLimit)
         try validate()
     }
 
@@ -114,7 +116,7 @@ public struct FactRequest: Sendable, Equatable {
             ContractField("statement", .choice(FinancialFact.statements), "BS, IS, CIS, CF or SCE; absent: all"),
             ContractField(
                 "consolidated", .boolean, "true consolidated only, false separate only; absent: consolidated where reported, else separate"),
-            ContractField("limit", .integer, "the most facts answered, 1-\(maxLimit) (default 500)"),
+            ContractField("limit", .integer, "the most facts answered, 1-\(maxLimit) (default \(defaultLimit))"),
         ])
 }
 
@@ -179,11 +181,20 @@ public enum FactFinder {
             let company = try resolve(name, among: known)
             if !codes.contains(company.corpCode) { codes.append(company.corpCode) }
         }
-        var facts = try store.facts(corpCodes: codes)
+        return try narrow(try store.facts(corpCodes: codes), to: request, aliases: aliases)
+    }
+
+    /// The facts of a validated request's companies narrowed to its periods, statement, accounts and
+    /// consolidation, sorted, cut at its limit.
+    static func narrow(_ facts: [FinancialFact], to request: FactRequest, aliases: KeywordAliases) throws -> [FinancialFact] {
+        var facts = facts
         if !request.periods.isEmpty { facts = facts.filter { request.periods.contains($0.period) } }
         if let statement = request.statement { facts = facts.filter { $0.statement == statement } }
         if !request.accounts.isEmpty {
-            let keys = request.accounts.reduce(into: Set<String>()) { $0.formUnion(FinancialFacts.accountKeys($1, aliases: aliases)) }
+            let groups = FinancialFacts.aliasKeyGroups(aliases)
+            let keys = request.accounts.reduce(into: Set<String>()) {
+                $0.formUnion(FinancialFacts.accountKeys(ofKey: FinancialFacts.accountKey($1), groups: groups))
+            }
             let ids = Set(request.accounts)
             let matching = facts.filter { keys.contains(FinancialFacts.accountKey($0.account)) || $0.accountId.map(ids.contains) == true }
             if matching.isEmpty, !facts.isEmpty {

@@ -214,24 +214,26 @@ extension Searcher {
         let facts = try index.facts(corpCodes: named.map(\.corpCode))
         var names: [String: String] = [:]
         for fact in facts { names[FinancialFacts.accountKey(fact.account)] = fact.account }
-        let groups = index.meta.keywordAliases.effective
+        let aliases = index.meta.keywordAliases
+        let groups = FinancialFacts.aliasKeyGroups(aliases)
         var matched = names.keys.filter { key in
-            let forms = [key] + groups.filter { $0.contains { FinancialFacts.accountKey($0) == key } }.flatMap { $0.map(FinancialFacts.accountKey) }
-            return forms.contains { $0.count >= 2 && text.contains($0) }
+            FinancialFacts.accountKeys(ofKey: key, groups: groups).contains { $0.count >= 2 && text.contains($0) }
         }
         // 영업이익률 named: not 영업이익 besides it.
         matched = matched.filter { key in !matched.contains { $0 != key && $0.contains(key) && text.contains($0) } }
         if matched.isEmpty { return [] }
+        // The named companies' facts are at hand: narrowed here, not read again.
         var request = FactRequest(companies: named.map(\.corpCode), accounts: matched.compactMap { names[$0] }, limit: FactRequest.maxLimit)
         if let period = FilingMetadata.inferred(from: query).period, FinancialFact.report(period: period) != nil {
             request.periods = [period]
         }
-        var found = try FactFinder.facts(request, in: index, aliases: index.meta.keywordAliases)
+        try request.validate()
+        var found = try FactFinder.narrow(facts, to: request, aliases: aliases)
         if found.isEmpty, !request.periods.isEmpty {
             // A year with no annual report yet (2024 before its 사업보고서): that year's reports.
             let year = Int(request.periods[0].prefix(4))
             request.periods = []
-            found = try FactFinder.facts(request, in: index, aliases: index.meta.keywordAliases).filter { $0.fiscalYear == year }
+            found = try FactFinder.narrow(facts, to: request, aliases: aliases).filter { $0.fiscalYear == year }
         }
         return Array(found.prefix(Self.maxMentionedFacts))
     }
