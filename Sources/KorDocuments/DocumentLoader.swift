@@ -82,6 +82,7 @@ public enum DocumentLoader {
         let limits = file.limits
         var content = try reader.read(file)
         content.metadata.title = content.metadata.title.map { TextNormalizer.collapseSpaces($0) }
+        content.blocks = NumberedHeadings.infer(content.blocks)
         // Headings deeper than the nesting limit are read at it (a path of headings stays that short).
         for index in content.blocks.indices {
             if case .heading(let level) = content.blocks[index].kind, level > limits.maxNesting {

@@ -3,7 +3,8 @@ import Foundation
 /// Hancom HWP 5.0 (`.hwp`): the OLE compound file's `FileHeader` (its flags), `DocInfo` (paragraph shapes
 /// and styles, for headings) and `BodyText/SectionN` streams (raw deflate when the header says compressed),
 /// read as HWP's record tree. Paragraph text is `PARA_TEXT` (UTF-16LE with control characters); a table
-/// control (`tbl `) becomes a table block with its cells placed by their addresses and spans; text boxes,
+/// control (`tbl `) becomes a table block with its cells placed by their addresses and spans (a table inside a
+/// cell a table block of its own after it, captioned by that cell's text); text boxes,
 /// footnotes and endnotes become paragraphs after the paragraph that holds them; page headers, footers and
 /// hidden comments are left out. Distribution documents (배포용) are read from their encrypted `ViewText`
 /// sections (`HWPDistribution`); password-protected and DRM documents are skipped with that reason.
@@ -199,7 +200,8 @@ struct HWPBody {
     /// Paragraph text and what its controls hold, in reading order.
     private enum Piece {
         case text(String)
-        case table(DocumentTable)
+        /// A table, then the tables inside its cells (each captioned by the cell it sits in).
+        case table([DocumentTable])
         /// Paragraphs of a text box, footnote or endnote.
         case notes([String])
     }
@@ -209,14 +211,21 @@ struct HWPBody {
         var pieces: [Piece] = []
         var headingLevel: Int?
 
-        /// Its text with tables flattened and notes left out: a cell's or a caption's text.
+        /// Its text with tables flattened and notes left out: a caption's text.
         var flatText: String {
             pieces.map { piece -> String in
                 switch piece {
                 case .text(let text): text
-                case .table(let table): " " + table.flatText + " "
+                case .table(let tables): " " + tables.map(\.flatText).joined(separator: " ") + " "
                 case .notes: ""
                 }
+            }.joined()
+        }
+
+        /// Its text without tables or notes: a cell's own text (the tables in it are tables of their own).
+        var ownText: String {
+            pieces.map { piece -> String in
+                if case .text(let text) = piece { text } else { "" }
             }.joined()
         }
     }
@@ -266,10 +275,10 @@ struct HWPBody {
         for piece in paragraph.pieces {
             switch piece {
             case .text(let part): text += part
-            case .table(let table):
+            case .table(let tables):
                 endText()
                 flush()
-                DocumentBlock.append(table, to: &blocks)
+                for table in tables { DocumentBlock.append(table, to: &blocks) }
             case .notes(let notes):
                 endText()
                 pending += notes
@@ -335,6 +344,7 @@ struct HWPBody {
     private func table(_ header: HWPRecord, _ records: inout HWPRecords, nesting: Int) throws -> Piece? {
         struct Cell { var column = 0, row = 0, columnSpan = 1, rowSpan = 1, text = "" }
         var cells: [Cell] = []
+        var inside: [DocumentTable] = []
         var caption = ""
         var sawTable = false
         var repeatsHeader = false
@@ -354,11 +364,18 @@ struct HWPBody {
                 }
                 try records.skipChildren(of: record.level)
             case HWPRecord.paraHeader:
-                let text = try paragraph(record, &records, nesting: nesting + 1).flatText
+                let read = try paragraph(record, &records, nesting: nesting + 1)
                 if !sawTable {
-                    caption += (caption.isEmpty ? "" : " ") + text
+                    caption += (caption.isEmpty ? "" : " ") + read.flatText
                 } else if !cells.isEmpty {
-                    cells[cells.count - 1].text += " " + text
+                    cells[cells.count - 1].text += " " + read.ownText
+                    // A table in a cell is a table of its own after this one, captioned by the cell's text.
+                    for case .table(let tables) in read.pieces {
+                        guard var first = tables.first else { continue }
+                        let place = TextNormalizer.collapseSpaces(cells[cells.count - 1].text)
+                        if first.caption == nil, !place.isEmpty { first.caption = String(place.prefix(120)) }
+                        inside += [first] + tables.dropFirst()
+                    }
                 }
             default:
                 try records.skipChildren(of: record.level)
@@ -377,13 +394,13 @@ struct HWPBody {
         }
         let trimmedCaption = TextNormalizer.collapseSpaces(caption)
         if !trimmedCaption.isEmpty { builder.caption = trimmedCaption }
-        guard var built = try builder.build() else { return nil }
+        guard var built = try builder.build() else { return inside.isEmpty ? nil : .table(inside) }
         // HWP marks no header cells the way markup does: a table's header is its first row (rows, when the
         // first row's cells span several), as Korean financial tables put it.
         let firstRowSpan = byRow[byRow.keys.min() ?? 0]?.map(\.rowSpan).max() ?? 1
         let headerRows = repeatsHeader ? max(1, firstRowSpan) : firstRowSpan
         built.headerRows = built.rows.count > headerRows ? headerRows : 0
-        return .table(built)
+        return .table([built] + inside)
     }
 }
 

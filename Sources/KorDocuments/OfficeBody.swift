@@ -2,9 +2,13 @@ import Foundation
 
 /// The body of a Word or Hancom document in reading order: paragraphs, and tables as tables. Word's
 /// `w:tbl`/`w:tr`/`w:tc` with `w:gridSpan`, `w:vMerge` and `w:tblHeader`; Hancom's `hp:tbl`/`hp:tr`/`hp:tc`
-/// with `hp:cellSpan` and `header`. A cell's paragraphs join with a space; a table inside a cell is read
-/// into that cell's text. A paragraph whose style (Word's `w:pStyle`, Hancom's `styleIDRef`) is a heading
-/// style, or whose Word outline level is set, is a heading.
+/// with `hp:cellSpan` and `header`. A cell's paragraphs join with a space; a table inside a cell is a table of
+/// its own, right after the table that holds it, its caption the text of the cell (and of the row's first
+/// cell) it sits in — its rows are never fused into one cell. A paragraph whose style (Word's `w:pStyle`,
+/// Hancom's `styleIDRef`) is a heading style, or whose Word outline level is set, is a heading. A Hancom table's
+/// caption (`hp:caption`) is the table's caption. Hancom's page
+/// headers and footers (`hp:header`, `hp:footer`) are left out, as the HWP reader leaves them out (Word keeps
+/// its own in other parts, not read).
 struct OfficeBody {
     /// The element names of one format.
     struct Names {
@@ -36,6 +40,11 @@ struct OfficeBody {
         var paragraphs: [String] = []
         var tables: [TableBuilder] = []
         var cells: [OpenCell] = []  // one open cell per open table
+        // The tables found inside each open table's cells, in order: they follow it once it ends.
+        var nested: [[DocumentTable]] = []
+        // Inside a page header or footer (its text is not the body's), inside a table's caption.
+        var marginDepth = 0
+        var captionDepth = 0
         var current = ""
         var paragraphDepth = 0
         var inText = false
@@ -53,10 +62,13 @@ struct OfficeBody {
         let events = XMLEvents(budget: budget)
         events.start = { name, attributes in
             switch name {
+            case "hp:header", "hp:footer": marginDepth += 1
+            case "hp:caption" where !tables.isEmpty: captionDepth += 1
             case names.table:
                 if tables.isEmpty { flushParagraphs() }
                 tables.append(TableBuilder(budget: budget))
                 cells.append(OpenCell())
+                nested.append([])
                 bases.append((paragraphDepth, current))
                 current = ""
             case names.row: tables.last?.startRow()
@@ -91,10 +103,16 @@ struct OfficeBody {
         events.end = { name in
             switch name {
             case names.text: inText = false
+            case "hp:header", "hp:footer": marginDepth -= 1
+            case "hp:caption" where captionDepth > 0: captionDepth -= 1
             case names.paragraph:
                 paragraphDepth -= 1
                 guard paragraphDepth == base else { return }
-                if tables.isEmpty {
+                if captionDepth > 0, let table = tables.last {
+                    // A Hancom table's caption (`hp:caption`): kept with its table.
+                    let text = TextNormalizer.collapseSpaces(current)
+                    if !text.isEmpty { table.caption = [table.caption, text].compactMap { $0 }.joined(separator: " ") }
+                } else if tables.isEmpty {
                     let text = TextNormalizer.collapseSpaces(current)
                     if let level = headingLevel, !text.isEmpty, text.count <= 200 {
                         flushParagraphs()
@@ -121,21 +139,32 @@ struct OfficeBody {
             case names.table:
                 guard let builder = tables.popLast() else { return }
                 cells.removeLast()
+                let inside = nested.popLast() ?? []
                 current = bases.popLast()?.saved ?? ""
                 var table: DocumentTable?
                 events.attempt { table = try builder.build() }
-                guard let built = table else { return }
+                guard var built = table else {
+                    if tables.isEmpty { segments += inside.map { .table($0) } } else { nested[nested.count - 1] += inside }
+                    return
+                }
                 if tables.isEmpty {
-                    segments.append(.table(built))
+                    segments += ([built] + inside).map { .table($0) }
                 } else {
-                    cells[cells.count - 1].text += " " + built.flatText
+                    // Captioned by where it sits: the row's label and the text of its cell before it.
+                    let place = [tables[tables.count - 1].currentRowLabel, TextNormalizer.collapseSpaces(cells[cells.count - 1].text + " " + current)]
+                    let caption = place.compactMap { $0 }.filter { !$0.isEmpty }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+                    if built.caption == nil, !caption.isEmpty { built.caption = String(caption.joined(separator: " ").prefix(120)) }
+                    nested[nested.count - 1] += [built] + inside
                 }
             default: break
             }
         }
-        events.text = { if inText && paragraphDepth > base { current += $0 } }
+        events.text = { if inText && paragraphDepth > base && marginDepth == 0 { current += $0 } }
         try OfficeArchive.parse(data, events)
-        while let builder = tables.popLast() { if let built = try builder.build() { segments.append(.table(built)) } }
+        while let builder = tables.popLast() {
+            if let built = try builder.build() { segments.append(.table(built)) }
+            segments += (nested.popLast() ?? []).map { .table($0) }
+        }
         flushParagraphs()
         return segments
     }

@@ -22,12 +22,38 @@ struct PDFLayout {
         var words: [Word] = []
         var flow = 0
         var height: Double { y1 - y0 }
-        var text: String { words.map(\.text).joined(separator: " ") }
+
+        /// The words joined by their gaps: a space where there is one, none where the glyphs touch (PDFs that
+        /// Hancom's and others' exporters write place punctuation, parentheses and quotes as words of their own
+        /// right against their neighbours: `탄소중립ㆍ녹색성장`, `(이하 “탄소중립기본계획”이라 함)`). A space is at
+        /// least a tenth of a line's height wide in any font; a gap under a twelfth of it is none.
+        var text: String {
+            var result = ""
+            var previous: Word?
+            for word in words {
+                if let previous, word.x0 - previous.x1 >= height / 12 { result += " " }
+                result += word.text
+                previous = word
+            }
+            return result
+        }
     }
 
     /// One page's lines in reading order.
     struct Page {
         var lines: [Line] = []
+
+        /// The page without the page-number lines (`- 3 -`, `12`) among the two highest and the two lowest
+        /// lines on it: a number printed in the header or footer area. A line that is only a number anywhere
+        /// else (a figure, a numbered paragraph) stays.
+        func droppingPageNumbers() -> Page {
+            let byHeight = lines.indices.sorted { lines[$0].y0 < lines[$1].y0 }
+            let edges = Set(byHeight.prefix(2) + byHeight.suffix(2))
+            var page = self
+            page.lines = lines.indices.filter { !edges.contains($0) || !TextNormalizer.isPageNumber(TextNormalizer.collapseSpaces(lines[$0].text)) }
+                .map { lines[$0] }
+            return page
+        }
     }
 
     /// What a page becomes: running text (lines, a blank line between flows) and tables, in reading order.
@@ -85,7 +111,8 @@ struct PDFLayout {
             if !text.isEmpty { pieces.append(.text(text.joined(separator: "\n"))) }
             text = []
         }
-        for (index, line) in page.lines.enumerated() {
+        for (index, flow) in readingOrder(page.lines, tableLines: Set(tableOfLine.keys)) {
+            let line = page.lines[index]
             if let number = tableOfLine[index] {
                 guard emitted.insert(number).inserted else { continue }
                 var table = tables[number].table
@@ -98,12 +125,65 @@ struct PDFLayout {
                 lastFlow = nil
                 continue
             }
-            if let lastFlow, lastFlow != line.flow { text.append("") }
+            if let lastFlow, lastFlow != flow { text.append("") }
             text.append(line.text)
-            lastFlow = line.flow
+            lastFlow = flow
         }
         flush()
         return pieces
+    }
+
+    /// The lines' reading order, each with its flow: poppler's, except where it reads two columns of prose
+    /// across, a line of the left column then the line beside it in the right (which it does when every line is
+    /// a flow of its own): those are read column by column, each column one flow. Tables' lines stay where they
+    /// are and end such a run.
+    static func readingOrder(_ lines: [Line], tableLines: Set<Int>) -> [(index: Int, flow: Int)] {
+        var order: [(index: Int, flow: Int)] = []
+        var nextFlow = (lines.map(\.flow).max() ?? 0) + 1
+        var index = 0
+        while index < lines.count {
+            if let run = columns(lines, from: index, tableLines: tableLines) {
+                order += run.left.map { ($0, nextFlow) } + run.right.map { ($0, nextFlow + 1) }
+                nextFlow += 2
+                index = run.end
+            } else {
+                order.append((index, lines[index].flow))
+                index += 1
+            }
+        }
+        return order
+    }
+
+    /// Two columns of prose read across, from line `start` on: its line and the next side by side on one
+    /// baseline, then lines each wholly left or wholly right of the gutter between them, going down on each side.
+    /// A run counts when each side has three lines or more and most of them are long (prose, not a form's labels
+    /// and values, which read right across).
+    private static func columns(_ lines: [Line], from start: Int, tableLines: Set<Int>) -> (left: [Int], right: [Int], end: Int)? {
+        guard start + 1 < lines.count, !tableLines.contains(start), !tableLines.contains(start + 1) else { return nil }
+        let first = lines[start], second = lines[start + 1]
+        let height = max(first.height, second.height)
+        guard height > 0, second.x0 > first.x1 + height / 2, abs(second.y0 - first.y0) < height / 2 else { return nil }
+        var left = [start], right = [start + 1]
+        var leftEnd = first.x1, rightStart = second.x0
+        var end = start + 2
+        while end < lines.count, !tableLines.contains(end) {
+            let line = lines[end]
+            let fitsLeft = line.x1 < rightStart && line.y0 >= lines[left.last!].y0
+            let fitsRight = line.x0 > leftEnd && line.y0 >= lines[right.last!].y0
+            if fitsLeft == fitsRight { break }  // across the gutter, inside it, or going back up
+            if fitsLeft {
+                left.append(end)
+                leftEnd = max(leftEnd, line.x1)
+            } else {
+                right.append(end)
+                rightStart = min(rightStart, line.x0)
+            }
+            end += 1
+        }
+        func prose(_ side: [Int]) -> Bool {
+            side.count >= 3 && side.filter { lines[$0].x1 - lines[$0].x0 >= 10 * lines[$0].height }.count * 5 >= side.count * 3
+        }
+        return prose(left) && prose(right) ? (left, right, end) : nil
     }
 
     // MARK: Reading poppler's XHTML

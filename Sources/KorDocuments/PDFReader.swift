@@ -26,10 +26,11 @@ struct PDFReader: DocumentReader {
         var blocks: [DocumentBlock] = []
         for (index, page) in pages.enumerated() {
             if let text = recognized[index + 1] {
-                blocks += DocumentContent.paragraphs(of: text, page: index + 1)
+                let lines = TextNormalizer.droppingPageNumbers(text.components(separatedBy: "\n"))
+                blocks += DocumentContent.paragraphs(of: lines.joined(separator: "\n"), page: index + 1)
                 continue
             }
-            for piece in PDFLayout.pieces(of: page) {
+            for piece in PDFLayout.pieces(of: page.droppingPageNumbers()) {
                 switch piece {
                 case .text(let raw):
                     blocks += DocumentContent.paragraphs(of: raw, page: index + 1)

@@ -1,7 +1,8 @@
 import Foundation
 
 /// Plain text (`.txt`, `.text`): UTF-8 with or without BOM, UTF-16 with BOM, or CP949 / EUC-KR; a short
-/// first line is the title.
+/// first line is the title. Where form feeds divide it into pages (text saved by `pdftotext`), the page-number
+/// lines at each page's top and bottom are left out.
 struct PlainTextReader: DocumentReader {
     let type = "txt"
     let name = "Plain text"
@@ -10,7 +11,7 @@ struct PlainTextReader: DocumentReader {
     func read(_ file: DocumentFile) throws -> DocumentContent {
         let decoded = try file.allText()
         return DocumentContent(
-            blocks: DocumentContent.paragraphs(of: decoded.text),
+            blocks: DocumentContent.paragraphs(of: TextNormalizer.droppingPageNumbers(pages: decoded.text)),
             metadata: DocumentMetadata(title: firstLineTitle(decoded.text)), encoding: decoded.encoding)
     }
 

@@ -30,6 +30,9 @@ final class TableBuilder {
     /// Whether a cell is open (text goes to it).
     var inCell: Bool { current != nil }
 
+    /// The text of the current row's first cell, when the row has one ended (what labels the row).
+    var currentRowLabel: String? { rows.last?.first?.text }
+
     func startRow(header: Bool = false) {
         rows.append([])
         rowIsHeader.append(header)

@@ -1,8 +1,9 @@
 import Foundation
 
-/// Cleans extracted text into what is stored and chunked: NFC, `\n` line ends, no page-number lines such as
-/// `- 3 -`, hard line wraps joined back into paragraphs, runs of spaces collapsed. Paragraphs are separated
-/// by one blank line.
+/// Cleans extracted text into what is stored and chunked: NFC, `\n` line ends, hard line wraps joined back
+/// into paragraphs, runs of spaces collapsed. Paragraphs are separated by one blank line. Page-number lines
+/// (`- 3 -`, `12`) are dropped only where a page's edge puts them (`droppingPageNumbers(_:)`): a paragraph
+/// that is only a number is text anywhere else.
 enum TextNormalizer {
     /// The normalized text of one page or document.
     static func normalize(_ raw: String) -> String {
@@ -22,7 +23,6 @@ enum TextNormalizer {
                 if !current.isEmpty { paragraphs.append(current); current = "" }
                 continue
             }
-            if isPageNumber(line) { continue }
             if current.isEmpty {
                 current = line
             } else if endsSentenceOrBlock(current) || startsBlock(line) {
@@ -50,6 +50,23 @@ enum TextNormalizer {
             }
         }
         return result
+    }
+
+    /// The lines of one page without the page-number lines among its first two and last two non-blank lines
+    /// (the header and footer areas, where a page's number is printed).
+    static func droppingPageNumbers(_ lines: [String]) -> [String] {
+        let filled = lines.indices.filter { !lines[$0].trimmingCharacters(in: .whitespaces).isEmpty }
+        let edges = Set(filled.prefix(2) + filled.suffix(2))
+        return lines.indices.filter { !edges.contains($0) || !isPageNumber(collapseSpaces(lines[$0])) }.map { lines[$0] }
+    }
+
+    /// Text of pages separated by form feeds (what `pdftotext` writes) without the page-number lines at each
+    /// page's edges; text without form feeds is returned as it is.
+    static func droppingPageNumbers(pages raw: String) -> String {
+        guard raw.contains("\u{0C}") else { return raw }
+        return raw.split(separator: "\u{0C}", omittingEmptySubsequences: false).map { page in
+            droppingPageNumbers(page.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)).joined(separator: "\n")
+        }.joined(separator: "\n\n")
     }
 
     /// `3`, `- 3 -`, `– 12 –`, `3 / 10`, `p. 3`, `3쪽`, `페이지 3`: a line that only numbers the page. A bare

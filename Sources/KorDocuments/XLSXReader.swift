@@ -2,9 +2,9 @@ import Foundation
 
 /// Excel (`.xlsx`): every sheet a table block captioned by the sheet's name, its cells as they display
 /// (shared strings, inline strings, numbers in their number format where it is a plain one: thousands
-/// separators, decimals, percentages, parenthesized negatives, dates), merged cells repeated over the cells
-/// they cover so that every column has its header, the top rows up to the last row a merge spans down to
-/// marked as headers. A single-cell first row that spans the table is its title: a unit line when it names a
+/// separators, decimals, percentages, parenthesized negatives, dates), a merged cell's text stored once (in
+/// its first row, and in the rows below only where it labels them), the top rows up to the last row a merge
+/// spans down to marked as headers. A single-cell first row that spans the table is its title: a unit line when it names a
 /// unit (`단위`), the caption otherwise.
 struct XLSXReader: DocumentReader {
     let type = "xlsx"
@@ -152,35 +152,51 @@ struct XLSXReader: DocumentReader {
         }
         try budget.layOut(rows: order.count, columns: last - first + 1)
         var grid = order.map { number in (first ... last).map { cells[rowIndex[number]!][$0] ?? "" } }
-        // A merged area's value over every cell it covers, within the sheet's used area (each position counted).
+        // A first row that is one text across the whole width (one merged cell): the table's title.
+        let width = last - first + 1
+        let titled =
+            grid.count > 1 && last > first && !grid[0][0].isEmpty
+            && (Set(grid[0]).count == 1 || merges.contains { $0.rows.lowerBound == order[0] && $0.columns.lowerBound <= first && $0.columns.upperBound >= last })
+        // A merged area's text is stored once: in its first row, spanning its columns; in the rows below that it
+        // spans only where it labels the row (left of every cell the row has of its own), as `TableBuilder` stores
+        // merged cells of the other formats. (Each position the area covers is counted against the budget.)
+        var stored: [[DocumentTable.Cell?]] = grid.map { $0.map { DocumentTable.Cell($0) } }
+        var labels: [(row: Int, column: Int, last: Int, text: String)] = []
         var headerRows = 1
         for merge in merges {
             let top = XLSXReader.firstIndex(order, after: merge.rows.lowerBound - 1)
             guard top < order.count, order[top] == merge.rows.lowerBound else { continue }
             let origin = merge.columns.lowerBound - first
-            guard origin >= 0, origin < grid[top].count else { continue }
+            guard origin >= 0, origin < width else { continue }
             let text = grid[top][origin]
             let bottom = XLSXReader.firstIndex(order, after: merge.rows.upperBound)
-            let columns = origin ... min(merge.columns.upperBound - first, grid[top].count - 1)
+            let columns = origin ... min(merge.columns.upperBound - first, width - 1)
             try budget.layOut(rows: bottom - top, columns: columns.count)
-            for index in top ..< bottom {
-                for column in columns { grid[index][column] = text }
+            stored[top][origin] = DocumentTable.Cell(text, columnSpan: columns.count, rowSpan: bottom - top)
+            for column in columns.dropFirst() { stored[top][column] = nil }
+            for index in (top + 1) ..< max(top + 1, bottom) {
+                for column in columns { stored[index][column] = nil }
+                labels.append((index, origin, columns.upperBound, text))
             }
             if top <= headerRows {
                 headerRows = max(headerRows, bottom)
             }
         }
-        // A first row that is one text across the whole width: the table's title.
+        let firstOwn = stored.map { row in row.firstIndex { $0.map { !$0.text.isEmpty } ?? false } ?? width }
+        for label in labels where !label.text.isEmpty && label.last < firstOwn[label.row] {
+            stored[label.row][label.column] = DocumentTable.Cell(label.text)
+        }
         var caption: String? = name
         var unit: String?
-        if grid.count > 1, last > first, Set(grid[0]).count == 1 {
+        if titled {
             let title = grid[0][0]
             if title.contains("단위") { unit = title } else { caption = name + " — " + title }
+            stored.removeFirst()
             grid.removeFirst()
             headerRows = max(1, headerRows - 1)
         }
         return DocumentTable(
-            rows: grid.map { $0.map { DocumentTable.Cell($0) } }, headerRows: min(headerRows, grid.count),
+            rows: stored.map { $0.compactMap { $0 } }, headerRows: min(headerRows, grid.count),
             caption: caption, unit: unit)
     }
 

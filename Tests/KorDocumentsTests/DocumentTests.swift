@@ -139,8 +139,10 @@ final class DocumentTests: XCTestCase {
     }
 
     func testNormalizerNFCWrapsSpacesAndPageNumbers() {
-        let decomposed = "\u{1112}\u{1161}\u{11AB}\u{1100}\u{116E}\u{11A8}은행은   금리를\n동결했다.\n- 3 -\n2 / 10\n다음  문단\t입니다.\n\n\n1. 목록\n2. 항목"
-        XCTAssertEqual(TextNormalizer.normalize(decomposed), "한국은행은 금리를 동결했다.\n다음 문단 입니다.\n\n1. 목록\n2. 항목")
+        // Pages divided by a form feed: the page numbers at their edges go.
+        let decomposed = "\u{1112}\u{1161}\u{11AB}\u{1100}\u{116E}\u{11A8}은행은   금리를\n동결했다.\n- 3 -\u{0C}2 / 10\n다음  문단\t입니다.\n\n\n1. 목록\n2. 항목"
+        XCTAssertEqual(
+            TextNormalizer.normalize(TextNormalizer.droppingPageNumbers(pages: decomposed)), "한국은행은 금리를 동결했다.\n\n다음 문단 입니다.\n\n1. 목록\n2. 항목")
         XCTAssertTrue(TextNormalizer.isPageNumber("- 12 -"))
         XCTAssertTrue(TextNormalizer.isPageNumber("3쪽"))
         XCTAssertFalse(TextNormalizer.isPageNumber("2024"))  // a year on its own line is kept

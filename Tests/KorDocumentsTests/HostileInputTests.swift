@@ -265,20 +265,28 @@ enum HWPSection {
             + record(HWPRecord.paraText, level: level + 1, utf16(text))
     }
 
-    /// A paragraph holding one table control whose cells are at the rows and columns given, each spanning
-    /// `span` columns and rows.
-    static func table(_ cells: [(row: Int, column: Int, span: Int, text: String)]) -> [UInt8] {
+    /// A paragraph at `level` holding `text` and one table control whose cells are at the rows and columns given,
+    /// each spanning `span` columns and rows, and `caption` in the caption list before the table record; a cell
+    /// listed in `nested` holds that paragraph (made at `level` + 2, a table of its own) instead of its text.
+    static func table(
+        _ cells: [(row: Int, column: Int, span: Int, text: String)], level: Int = 0, text: String? = nil, caption: String? = nil,
+        nested: [Int: [UInt8]] = [:]
+    ) -> [UInt8] {
         let id = UInt32(0x74_62_6C_20)  // "tbl "
-        var bytes = record(HWPRecord.paraHeader, level: 0, [UInt8](repeating: 0, count: 22))
-        bytes += record(HWPRecord.ctrlHeader, level: 1, withUnsafeBytes(of: id.littleEndian, Array.init) + [UInt8](repeating: 0, count: 40))
-        bytes += record(HWPRecord.table, level: 2, [UInt8](repeating: 0, count: 24))
-        for cell in cells {
+        var bytes = record(HWPRecord.paraHeader, level: level, [UInt8](repeating: 0, count: 22))
+        if let text { bytes += record(HWPRecord.paraText, level: level + 1, utf16(text)) }
+        bytes += record(HWPRecord.ctrlHeader, level: level + 1, withUnsafeBytes(of: id.littleEndian, Array.init) + [UInt8](repeating: 0, count: 40))
+        if let caption {
+            bytes += record(HWPRecord.listHeader, level: level + 2, [UInt8](repeating: 0, count: 14)) + paragraph(caption, level: level + 2)
+        }
+        bytes += record(HWPRecord.table, level: level + 2, [UInt8](repeating: 0, count: 24))
+        for (index, cell) in cells.enumerated() {
             var list = [UInt8](repeating: 0, count: 34)
             for (offset, value) in [(8, cell.column), (10, cell.row), (12, cell.span), (14, cell.span)] {
                 list[offset] = UInt8(value & 0xFF)
                 list[offset + 1] = UInt8(value >> 8)
             }
-            bytes += record(HWPRecord.listHeader, level: 2, list) + paragraph(cell.text, level: 2)
+            bytes += record(HWPRecord.listHeader, level: level + 2, list) + (nested[index] ?? paragraph(cell.text, level: level + 2))
         }
         return bytes
     }

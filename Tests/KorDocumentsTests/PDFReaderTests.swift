@@ -87,7 +87,10 @@ final class PDFReaderTests: XCTestCase {
             let plain = try ProcessRunner.run(URL(fileURLWithPath: "/usr/bin/pdftotext"), ["-enc", "UTF-8", "-q", url.path, "-"])
             var pages = String(decoding: plain.standardOutput, as: UTF8.self).components(separatedBy: "\u{0C}")
             if pages.last?.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty == true { pages.removeLast() }
-            let expected = pages.enumerated().flatMap { DocumentContent.paragraphs(of: $0.element, page: $0.offset + 1) }
+            let expected = pages.enumerated().flatMap {
+                DocumentContent.paragraphs(
+                    of: TextNormalizer.droppingPageNumbers($0.element.components(separatedBy: "\n")).joined(separator: "\n"), page: $0.offset + 1)
+            }
             let read = try DocumentLoader.load(url).blocks.map(\.block)
             XCTAssertEqual(read, expected, path)
         }

@@ -28,7 +28,12 @@ final class TableReaderTests: XCTestCase {
         var reference = sheets[0]["rows"] as! [[String]]
         XCTAssertEqual(read[0].caption, "손익계산서")
         XCTAssertEqual(read[0].unit, reference.removeFirst()[0])
+        // openpyxl repeats a merged cell over its area; korsearch stores 실적 (two columns) once, and 과목 (two
+        // rows) again in the second row, which it labels.
+        XCTAssertEqual(reference[0], ["과목", "실적", "실적"])
+        reference[0].removeLast()
         XCTAssertEqual(read[0].rows.map { $0.map(\.text) }, reference)
+        XCTAssertEqual(read[0].rows[0].map(\.columnSpan), [1, 2])
         XCTAssertEqual(read[0].headerRows, 2, "the merged two-row header")
         XCTAssertEqual(read[1].caption, "분기별 매출")
         XCTAssertEqual(read[1].rows.map { $0.map(\.text) }, sheets[1]["rows"] as! [[String]])
