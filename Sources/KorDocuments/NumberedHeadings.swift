@@ -70,10 +70,12 @@ enum NumberedHeadings {
             }
             index = end
         }
-        let used = Set(items.indices.compactMap { index -> Kind? in
-            guard accepted[index], case .line(_, _, let heading?) = items[index] else { return nil }
-            return heading.kind
-        }).sorted()
+        let used = Set(
+            items.indices.compactMap { index -> Kind? in
+                guard accepted[index], case .line(_, _, let heading?) = items[index] else { return nil }
+                return heading.kind
+            }
+        ).sorted()
         guard !used.isEmpty else { return blocks }
         var result: [DocumentBlock] = []
         var lines: [String] = []
@@ -108,15 +110,16 @@ enum NumberedHeadings {
     }
 
     /// The numbering patterns, each with its kind; tried in order (the first that matches).
-    private static let patterns: [(Kind, NSRegularExpression)] = ([
+    private static let patterns: [(Kind, NSRegularExpression)] =
+        ([
 
-        (.part, #"^제\s?\d{1,3}\s?편(\s|$)"#), (.chapter, #"^제\s?\d{1,3}\s?장(\s|$)"#), (.section, #"^제\s?\d{1,3}\s?절(\s|$)"#),
-        (.subsection, #"^제\s?\d{1,3}\s?관(\s|$)"#), (.article, #"^제\s?\d{1,4}\s?조(의\s?\d{1,2})?(\s|\(|$)"#),
-        (.roman, #"^([ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩⅪⅫ]{1,3}|(XII|XI|X|IX|VIII|VII|VI|V|IV|III|II|I))\.?\s"#),
-        (.dotted, #"^\d{1,2}\.\d{1,2}(\.\d{1,2})?\.?\s"#), (.number, #"^\d{1,2}\.\s"#), (.letter, #"^[가-하]\.\s"#),
-        (.numberParen, #"^\d{1,2}\)\s"#), (.letterParen, #"^[가-하]\)\s"#), (.parenNumber, #"^\(\d{1,2}\)\s?"#),
-        (.parenLetter, #"^\([가-하]\)\s?"#), (.circled, #"^[①-⑳]\s?"#),
-    ] as [(Kind, String)]).map { ($0.0, try! NSRegularExpression(pattern: $0.1)) }
+            (.part, #"^제\s?\d{1,3}\s?편(\s|$)"#), (.chapter, #"^제\s?\d{1,3}\s?장(\s|$)"#), (.section, #"^제\s?\d{1,3}\s?절(\s|$)"#),
+            (.subsection, #"^제\s?\d{1,3}\s?관(\s|$)"#), (.article, #"^제\s?\d{1,4}\s?조(의\s?\d{1,2})?(\s|\(|$)"#),
+            (.roman, #"^([ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩⅪⅫ]{1,3}|(XII|XI|X|IX|VIII|VII|VI|V|IV|III|II|I))\.?\s"#),
+            (.dotted, #"^\d{1,2}\.\d{1,2}(\.\d{1,2})?\.?\s"#), (.number, #"^\d{1,2}\.\s"#), (.letter, #"^[가-하]\.\s"#),
+            (.numberParen, #"^\d{1,2}\)\s"#), (.letterParen, #"^[가-하]\)\s"#), (.parenNumber, #"^\(\d{1,2}\)\s?"#),
+            (.parenLetter, #"^\([가-하]\)\s?"#), (.circled, #"^[①-⑳]\s?"#),
+        ] as [(Kind, String)]).map { ($0.0, try! NSRegularExpression(pattern: $0.1)) }
 
     /// An article's number and parenthesized title at a line's start: `제3조(이자)`, `제 12 조 (기한의 이익 상실)`.
     private static let articleTitle = try! NSRegularExpression(pattern: #"^제\s?\d{1,4}\s?조(의\s?\d{1,2})?\s?\([^()]{1,30}\)"#)

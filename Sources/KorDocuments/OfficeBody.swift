@@ -151,7 +151,9 @@ struct OfficeBody {
                     segments += ([built] + inside).map { .table($0) }
                 } else {
                     // Captioned by where it sits: the row's label and the text of its cell before it.
-                    let place = [tables[tables.count - 1].currentRowLabel, TextNormalizer.collapseSpaces(cells[cells.count - 1].text + " " + current)]
+                    let place = [
+                        tables[tables.count - 1].currentRowLabel, TextNormalizer.collapseSpaces(cells[cells.count - 1].text + " " + current),
+                    ]
                     let caption = place.compactMap { $0 }.filter { !$0.isEmpty }.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
                     if built.caption == nil, !caption.isEmpty { built.caption = String(caption.joined(separator: " ").prefix(120)) }
                     nested[nested.count - 1] += [built] + inside

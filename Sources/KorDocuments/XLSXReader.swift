@@ -156,7 +156,8 @@ struct XLSXReader: DocumentReader {
         let width = last - first + 1
         let titled =
             grid.count > 1 && last > first && !grid[0][0].isEmpty
-            && (Set(grid[0]).count == 1 || merges.contains { $0.rows.lowerBound == order[0] && $0.columns.lowerBound <= first && $0.columns.upperBound >= last })
+            && (Set(grid[0]).count == 1
+                || merges.contains { $0.rows.lowerBound == order[0] && $0.columns.lowerBound <= first && $0.columns.upperBound >= last })
         // A merged area's text is stored once: in its first row, spanning its columns; in the rows below that it
         // spans only where it labels the row (left of every cell the row has of its own), as `TableBuilder` stores
         // merged cells of the other formats. (Each position the area covers is counted against the budget.)

@@ -123,7 +123,10 @@ final class DocumentShapeTests: XCTestCase {
         XCTAssertEqual(
             pieces, [.text("운용 경과 및 운용 계획\n\n왼쪽 1\n왼쪽 2\n왼쪽 3\n왼쪽 4\n\n오른쪽 1\n오른쪽 2\n오른쪽 3\n오른쪽 4\n\n※ 기준일 : 2023년 09월 30일")])
         let form = (0 ..< 4).flatMap { row in
-            [line("항목 \(row)", x: 50, y: 150 + 10 * Double(row), width: 30, flow: 2 * row), line("값 \(row)", x: 105, y: 150 + 10 * Double(row), width: 40, flow: 2 * row + 1)]
+            [
+                line("항목 \(row)", x: 50, y: 150 + 10 * Double(row), width: 30, flow: 2 * row),
+                line("값 \(row)", x: 105, y: 150 + 10 * Double(row), width: 40, flow: 2 * row + 1),
+            ]
         }
         XCTAssertEqual(PDFLayout.readingOrder(form, tableLines: []).map(\.index), Array(0 ..< 8))
     }
