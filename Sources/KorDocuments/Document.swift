@@ -76,6 +76,8 @@ public struct DocumentBlock: Sendable, Equatable {
     public var text: String
     /// The 1-based page or slide the block is on, for paged formats; nil otherwise.
     public var page: Int?
+    /// Whether its text was recognized from an image of the page (OCR of a scanned PDF page) rather than read.
+    public var ocr = false
 
     /// A heading of a level.
     public static func heading(_ text: String, level: Int, page: Int? = nil) -> DocumentBlock {
@@ -146,6 +148,8 @@ public struct DocumentContent: Sendable, Equatable {
     public var pageCount: Int?
     /// The encoding a text file was found in (UTF-8, UTF-16LE, UTF-16BE, CP949), nil for other formats.
     public var encoding: String?
+    /// Whether its pages are slides: each stands alone, and no passage runs from one into the next.
+    public var slides = false
 
     /// A reader's result.
     public init(blocks: [DocumentBlock], metadata: DocumentMetadata = DocumentMetadata(), pageCount: Int? = nil, encoding: String? = nil) {
@@ -190,6 +194,8 @@ public struct LoadedDocument: Sendable, Equatable {
     public var paged: Bool
     /// The encoding a text file was found in (UTF-8, UTF-16LE, UTF-16BE, CP949), nil for other formats.
     public var encoding: String?
+    /// Whether its pages are slides (PPTX): no passage runs from one into the next.
+    public var slides = false
     /// What the reader left out to stay within the file's limits (`ReadingBudget.notes`), one line each.
     public var notes: [String] = []
 
@@ -199,6 +205,7 @@ public struct LoadedDocument: Sendable, Equatable {
         metadata = content.metadata
         encoding = content.encoding
         paged = content.pageCount != nil
+        slides = content.slides
         var text = ""
         var offset = 0
         var placed: [PlacedBlock] = []

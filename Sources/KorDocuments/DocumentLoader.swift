@@ -59,7 +59,10 @@ public enum DocumentLoader {
     }
 
     /// Loads and normalizes a file within `limits`; throws `DocumentFailure` with the reason to skip it.
-    public static func load(_ url: URL, limits: DocumentLimits = DocumentLimits()) throws -> LoadedDocument {
+    /// `progress` hears of the slow steps of reading it (each page OCR reads).
+    public static func load(
+        _ url: URL, limits: DocumentLimits = DocumentLimits(), progress: @escaping @Sendable (ReadingProgress) -> Void = { _ in }
+    ) throws -> LoadedDocument {
         let reader = try reader(for: url)
         let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int64) ?? 0
         try check(size: size, limits: limits)
@@ -70,7 +73,7 @@ public enum DocumentLoader {
             throw DocumentFailure("unreadable: \(error.localizedDescription)")
         }
         if data.isEmpty { throw DocumentFailure("empty file") }
-        let file = DocumentFile(url: url, data: data, limits: limits)
+        let file = DocumentFile(url: url, data: data, limits: limits, progress: progress)
         let (actual, note) = Self.reader(
             for: url, data: data, byExtension: DocumentFormats.reader(forExtension: url.pathExtension), limits: limits)
         if let note { file.budget.note(note) }

@@ -22,6 +22,12 @@ extension DocumentReader {
 
 /// A file handed to a reader: where it is, its bytes (memory-mapped where the system allows) and the limits
 /// reading it must keep.
+/// A slow step of reading one file, reported while it happens.
+public enum ReadingProgress: Sendable, Equatable {
+    /// OCR is reading the `page`th of the `of` pages it will read of a scan (counted from 1).
+    case recognizing(page: Int, of: Int)
+}
+
 public struct DocumentFile: Sendable {
     /// The file.
     public let url: URL
@@ -31,12 +37,15 @@ public struct DocumentFile: Sendable {
     public let limits: DocumentLimits
     /// What reading it has cost so far: the reader counts against it as it goes.
     public let budget: ReadingBudget
+    /// Hears of slow steps while it is read (each page OCR reads), for progress displays.
+    public let progress: @Sendable (ReadingProgress) -> Void
 
     /// A file and its bytes, with a budget of nothing spent.
-    public init(url: URL, data: Data, limits: DocumentLimits = DocumentLimits()) {
+    public init(url: URL, data: Data, limits: DocumentLimits = DocumentLimits(), progress: @escaping @Sendable (ReadingProgress) -> Void = { _ in }) {
         self.url = url
         self.data = data
         self.limits = limits
+        self.progress = progress
         budget = ReadingBudget(limits: limits)
     }
 

@@ -72,7 +72,9 @@ enum PDFOCR {
     }
 
     /// The text of `pages` (1-based) of `url`, by page; notes for the pages left out.
-    static func read(_ url: URL, pages: [Int], limits: DocumentLimits, budget: ReadingBudget) throws -> [Int: String] {
+    static func read(
+        _ url: URL, pages: [Int], limits: DocumentLimits, budget: ReadingBudget, progress: @Sendable (ReadingProgress) -> Void = { _ in }
+    ) throws -> [Int: String] {
         guard !pages.isEmpty, limits.maxOCRPages > 0, isAvailable, let tesseract else { return [:] }
         let renderer = ["/usr/bin/pdftoppm", "/usr/local/bin/pdftoppm"].first { FileManager.default.isExecutableFile(atPath: $0) }
         guard let renderer else { return [:] }
@@ -88,6 +90,7 @@ enum PDFOCR {
                 leftOut.append(page)
                 continue
             }
+            progress(.recognizing(page: position + 1, of: min(pages.count, limits.maxOCRPages)))
             let image = folder.appendingPathComponent("page")
             let rendered = try ProcessRunner.run(
                 URL(fileURLWithPath: renderer),

@@ -22,12 +22,16 @@ struct PDFReader: DocumentReader {
         if !pages.isEmpty, unreadable.count == pages.count, file.limits.maxOCRPages == 0 {
             throw DocumentFailure("no extractable text (a scan?), and OCR is off (--no-ocr)")
         }
-        let recognized = try PDFOCR.read(file.url, pages: unreadable, limits: file.limits, budget: file.budget)
+        let recognized = try PDFOCR.read(file.url, pages: unreadable, limits: file.limits, budget: file.budget, progress: file.progress)
         var blocks: [DocumentBlock] = []
         for (index, page) in pages.enumerated() {
             if let text = recognized[index + 1] {
                 let lines = TextNormalizer.droppingPageNumbers(text.components(separatedBy: "\n"))
-                blocks += DocumentContent.paragraphs(of: lines.joined(separator: "\n"), page: index + 1)
+                blocks += DocumentContent.paragraphs(of: lines.joined(separator: "\n"), page: index + 1).map { block in
+                    var block = block
+                    block.ocr = true
+                    return block
+                }
                 continue
             }
             for piece in PDFLayout.pieces(of: page.droppingPageNumbers()) {

@@ -29,7 +29,9 @@ struct PPTXReader: DocumentReader {
             slides += 1
             blocks += try slide(data, number: slides, budget: archive.reading)
         }
-        return DocumentContent(blocks: blocks, pageCount: max(slides, 1))
+        var content = DocumentContent(blocks: blocks, pageCount: max(slides, 1))
+        content.slides = true
+        return content
     }
 
     private func slide(_ data: Data, number: Int, budget: ReadingBudget) throws -> [DocumentBlock] {

@@ -337,12 +337,12 @@ package final class Catalog: @unchecked Sendable {
                 for (chunk, vector) in zip(update.chunks, update.vectors) {
                     try db.execute(
                         sql: """
-                            INSERT INTO chunks (document_id, ordinal, text, start, end, page, section, token_count, vector, input_hash)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            INSERT INTO chunks (document_id, ordinal, text, start, end, page, page_end, section, ocr, token_count, vector, input_hash)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                             """,
                         arguments: [
-                            documentId, chunk.ordinal, chunk.text, chunk.start, chunk.end, chunk.page,
-                            chunk.section, chunk.ids.count, VectorBlob.encode(vector), chunk.inputHash,
+                            documentId, chunk.ordinal, chunk.text, chunk.start, chunk.end, chunk.page, chunk.pageEnd,
+                            chunk.section, chunk.ocr, chunk.ids.count, VectorBlob.encode(vector), chunk.inputHash,
                         ])
                     added.append(CatalogChange.Added(id: db.lastInsertedRowID, vector: vector, terms: chunk.terms))
                 }
@@ -408,7 +408,8 @@ package final class Catalog: @unchecked Sendable {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT c.id, c.document_id, c.ordinal, c.text, c.start, c.end, c.page, c.section, c.token_count, d.path, d.title, d.metadata
+                    SELECT c.id, c.document_id, c.ordinal, c.text, c.start, c.end, c.page, c.page_end, c.section, c.ocr, c.token_count,
+                        d.path, d.title, d.metadata
                     FROM chunks c JOIN documents d ON d.id = c.document_id
                     WHERE c.id IN (\(ids.map { _ in "?" }.joined(separator: ",")))
                     """, arguments: StatementArguments(ids))
@@ -418,7 +419,8 @@ package final class Catalog: @unchecked Sendable {
             let chunk = Passage(
                 chunkId: row["id"], documentId: row["document_id"], path: row["path"], title: row["title"],
                 ordinal: row["ordinal"], text: row["text"], start: row["start"], end: row["end"], page: row["page"],
-                section: row["section"], tokens: row["token_count"], metadata: FilingMetadata(json: row["metadata"]))
+                pageEnd: row["page_end"], section: row["section"], ocr: row["ocr"], tokens: row["token_count"],
+                metadata: FilingMetadata(json: row["metadata"]))
             byId[chunk.chunkId] = chunk
         }
         return ids.compactMap { byId[$0] }

@@ -80,6 +80,12 @@ extension Catalog {
                     CREATE TABLE fact_companies (corp_code TEXT PRIMARY KEY NOT NULL, company TEXT NOT NULL, stock_code TEXT);
                     """)
         }
+        migrator.registerMigration("v1-chunk-page-end-ocr") { db in
+            // The page each passage ends on, and whether OCR read some of its text; passages stored before this
+            // end on the page they start on and were read, until re-indexed.
+            try db.execute(sql: "ALTER TABLE chunks ADD COLUMN page_end INTEGER")
+            try db.execute(sql: "ALTER TABLE chunks ADD COLUMN ocr INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 

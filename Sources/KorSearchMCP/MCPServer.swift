@@ -226,7 +226,7 @@ public final class MCPServer: Sendable {
 
     /// A source line of the text rendering: where the passage is, and the ids an agent passes on.
     private static func source(_ passage: Passage) -> String {
-        var line = passage.path + (passage.page.map { " (p. \($0))" } ?? "")
+        var line = passage.path + (passage.pageLabel.map { " (\($0))" } ?? "")
         if let title = passage.title { line += " — \(title)" }
         if let section = passage.section, section != passage.title { line += " · \(section)" }
         let about = [

@@ -143,6 +143,14 @@ extension PostgresStore {
                     "CREATE TABLE IF NOT EXISTS fact_companies (corp_code text PRIMARY KEY, company text NOT NULL, stock_code text)",
                 ]
             ),
+            (
+                8,
+                [
+                    // The page each passage ends on, and whether OCR read some of its text; passages stored before
+                    // this end on the page they start on and were read, until re-indexed.
+                    "ALTER TABLE chunks ADD COLUMN IF NOT EXISTS page_end integer, ADD COLUMN IF NOT EXISTS ocr boolean NOT NULL DEFAULT false"
+                ]
+            ),
         ]
     }
 

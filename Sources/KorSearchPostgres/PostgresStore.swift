@@ -9,7 +9,7 @@ import PostgresNIO
 /// (default `korsearch`), created and migrated by KorSearch.
 public final class PostgresStore: IndexStore, @unchecked Sendable {
     /// The schema version this code writes and reads.
-    package static let schemaVersion = 7
+    package static let schemaVersion = 8
     /// The database and schema.
     public let postgres: PostgresLocation
     public var location: IndexLocation { .postgres(postgres) }
@@ -191,7 +191,8 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
         let rows = try pool.withSession { session in
             try session.query(
                 """
-                SELECT c.id, c.document_id, c.ordinal, c.text, c.start_offset, c.end_offset, c.page, c.section, c.token_count, d.path, d.title, d.metadata
+                SELECT c.id, c.document_id, c.ordinal, c.text, c.start_offset, c.end_offset, c.page, c.page_end, c.section, c.ocr, c.token_count,
+                    d.path, d.title, d.metadata
                 FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id = ANY($1)
                 """, binds(ids))
         }
@@ -203,7 +204,8 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
                 path: try cells["path"].decode(String.self), title: try cells["title"].decode(String?.self),
                 ordinal: Int(try cells["ordinal"].decode(Int32.self)), text: try cells["text"].decode(String.self),
                 start: Int(try cells["start_offset"].decode(Int32.self)), end: Int(try cells["end_offset"].decode(Int32.self)),
-                page: try cells["page"].decode(Int32?.self).map(Int.init), section: try cells["section"].decode(String?.self),
+                page: try cells["page"].decode(Int32?.self).map(Int.init), pageEnd: try cells["page_end"].decode(Int32?.self).map(Int.init),
+                section: try cells["section"].decode(String?.self), ocr: try cells["ocr"].decode(Bool.self),
                 tokens: Int(try cells["token_count"].decode(Int32.self)),
                 metadata: FilingMetadata(json: try cells["metadata"].decode(String?.self)))
             byId[chunk.chunkId] = chunk

@@ -17,6 +17,8 @@ final class ProgressReporter: @unchecked Sendable {
     private let lock = NSLock()
     private var lastPrinted = Date.distantPast
     private var drewLine = false
+    /// The OCR page shown last: a new one is drawn at once (pages come seconds apart).
+    private var shownOCRPage: Int?
     /// Bytes done over the last 20 s, for the rate behind the ETA.
     private var recent = RecentRate(window: 20)
 
@@ -31,8 +33,10 @@ final class ProgressReporter: @unchecked Sendable {
             }
             recent.add(progress.bytesDone, at: progress.seconds)
             let now = Date()
-            guard now.timeIntervalSince(lastPrinted) >= (terminal ? 0.2 : 5) else { return }
+            let newOCRPage = terminal && progress.ocrPage != nil && progress.ocrPage?.page != shownOCRPage
+            guard newOCRPage || now.timeIntervalSince(lastPrinted) >= (terminal ? 0.2 : 5) else { return }
             lastPrinted = now
+            shownOCRPage = progress.ocrPage?.page
             if terminal {
                 write("\r" + ProgressReporter.line(progress, eta: eta(progress), columns: ProgressReporter.columns() - 1) + "\u{1B}[K")
                 drewLine = true
@@ -92,7 +96,7 @@ final class ProgressReporter: @unchecked Sendable {
         line += String(format: "%3d%%", percent)
         // The ETA and the file count always (when they fit); the file being worked on keeps a third of the line
         // (at least 24 columns for its shortened path) before the other facts take what is left.
-        let verb = progress.stage == .embedding ? "embedding " : "reading "
+        let verb = verb(progress)
         let path = progress.currentFile.map(shown) ?? ""
         let fileRoom = path.isEmpty ? 0 : 2 + verb.count + min(max(24, columns / 3), DisplayWidth.of(path))
         for (position, fact) in facts(progress, eta: eta, file: false).enumerated() {
@@ -121,11 +125,19 @@ final class ProgressReporter: @unchecked Sendable {
         if progress.embeddingSeconds > 0 { facts.append("\(Int(progress.tokensPerSecond)) tokens/s") }
         if file {
             if let eta { facts.append("ETA " + clock(eta)) }
-            if let current = progress.currentFile { facts.append((progress.stage == .embedding ? "embedding " : "reading ") + shown(current)) }
+            if let current = progress.currentFile { facts.append(verb(progress) + shown(current)) }
         } else {
             facts.append("\(bytes(progress.bytesDone))/\(bytes(progress.bytesTotal))")
         }
         return facts
+    }
+
+    /// What is being done to the current file: `reading `, `embedding `, or `OCR page 3/12 of ` while OCR reads
+    /// a scan.
+    static func verb(_ progress: IndexProgress) -> String {
+        if progress.stage == .embedding { return "embedding " }
+        if let ocr = progress.ocrPage { return "OCR page \(ocr.page)/\(ocr.of) of " }
+        return "reading "
     }
 
     /// Seconds as `m:ss` (`h:mm:ss` from an hour), rounded up.

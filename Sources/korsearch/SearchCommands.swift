@@ -101,7 +101,7 @@ struct SearchCommand: ParsableCommand {
         if let aliases = result.aliasSummary { text += shown(aliases) + "\n" }
         for item in result.results {
             let hit = item.hit
-            var source = shown(hit.path) + (hit.page.map { " (p. \($0))" } ?? "")
+            var source = shown(hit.path) + (hit.pageLabel.map { " (\($0))" } ?? "")
             if let title = hit.title { source += " — \(shown(title))" }
             if let section = hit.section, section != hit.title { source += " · " + shown(section) }
             var why: [String] = []

@@ -228,6 +228,32 @@ public struct StoreConformance {
         try aCrashedRunIsCompletedByTheNext()
         try concurrentWritersNeitherDuplicateNorLose()
         try factsFollowTheFolder()
+        try whereAPassageIsSurvivesTheStore()
+    }
+
+    /// Where each passage is comes back from the store as the chunker made it: the page it starts and ends on,
+    /// its section, and whether OCR read it — for a scanned PDF (OCR, a passage over two pages) and a slide deck
+    /// (a passage a slide).
+    public func whereAPassageIsSurvivesTheStore() throws {
+        let folder = try test.temporaryFolder().appendingPathComponent("docs")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let fixtures = TestPaths.fixtures.appendingPathComponent("documents")
+        for name in ["ir-deck.pptx", "scanned-filing.pdf", "quarterly-results.pdf"] {
+            try FileManager.default.copyItem(at: fixtures.appendingPathComponent(name), to: folder.appendingPathComponent(name))
+        }
+        let location = try makeLocation()
+        try indexer(location).index(folder: folder)
+        let store = try searcher(location).index
+        let stored = Dictionary(grouping: try store.chunks(ids: try store.sampledPassageIds(100_000)), by: \.path)
+        let chunker = try Chunker(tokenizer: try SharedModels.tiny().embedder.tokenizer, options: StoreConformance.chunking)
+        for name in ["ir-deck.pptx", "scanned-filing.pdf", "quarterly-results.pdf"] {
+            let made = try chunker.chunks(of: try DocumentLoader.load(folder.appendingPathComponent(name)))
+            let read = (stored[name] ?? []).sorted { $0.ordinal < $1.ordinal }
+            XCTAssertEqual(
+                read.map { "\($0.page ?? 0)-\($0.pageEnd ?? 0) \($0.ocr) \($0.section ?? "")" },
+                made.map { "\($0.page ?? 0)-\($0.pageEnd ?? 0) \($0.ocr) \($0.section ?? "")" }, name)
+            XCTAssertEqual(read.allSatisfy(\.ocr), name.hasPrefix("scanned"), name)
+        }
     }
 
     /// Statement lines of two companies over three years: 한빛전자 consolidated and separate, 푸른건설 separate

@@ -96,6 +96,36 @@ final class ChunkerTests: XCTestCase {
         XCTAssertTrue(chunks.first(where: { $0.text.contains("투자 전략") })?.page == 2)
     }
 
+    /// A passage never runs from one slide into the next (a deck's slides stand alone), even where the budget
+    /// would take more; a PDF's passage may cross pages and says where it ends (`pageEnd`); a passage holding
+    /// OCR'd text is marked.
+    func testSlidesBoundPassagesAndPagesEndWhereTheyEnd() throws {
+        let model = try tinyModel
+        let chunker = try Chunker(tokenizer: model.embedder.tokenizer, options: ChunkingOptions(chunkTokens: 128, overlapTokens: 16))
+        var blocks: [DocumentBlock] = []
+        for slide in 1 ... 3 {
+            blocks.append(.heading("슬라이드 \(slide) 제목", level: 1, page: slide))
+            blocks.append(.paragraph("매출은 \(slide)분기에 늘었다. 영업이익도 늘었다.", page: slide))
+        }
+        var content = DocumentContent(blocks: blocks, pageCount: 3)
+        content.slides = true
+        let deck = try chunker.chunks(of: LoadedDocument(type: "pptx", content: content))
+        XCTAssertEqual(deck.map(\.page), [1, 2, 3])
+        XCTAssertEqual(deck.map(\.pageEnd), [1, 2, 3])
+        XCTAssertTrue(deck[1].text.hasPrefix("슬라이드 2 제목"), "no overlap carried over from slide 1: \(deck[1].text)")
+
+        content.slides = false
+        blocks[3].ocr = true
+        content.blocks = blocks
+        let pages = try chunker.chunks(of: LoadedDocument(type: "pdf", content: content))
+        XCTAssertEqual(pages.count, 1)
+        XCTAssertEqual(pages.first?.page, 1)
+        XCTAssertEqual(pages.first?.pageEnd, 3)
+        XCTAssertEqual(pages.first?.ocr, true)
+        XCTAssertEqual(Passage.pageLabel(page: 1, pageEnd: 3, ocr: true), "pp. 1–3, OCR")
+        XCTAssertEqual(Passage.pageLabel(page: 2, pageEnd: 2, ocr: false), "p. 2")
+    }
+
     func testOptionsAreValidated() {
         XCTAssertThrowsError(try ChunkingOptions(chunkTokens: 600).validate(maxLength: 512))
         XCTAssertThrowsError(try ChunkingOptions(chunkTokens: 4).validate(maxLength: 512))

@@ -52,8 +52,10 @@ final class IndexCLITests: XCTestCase {
         XCTAssertEqual(again["added"] as? Int, 1, "the removed file is still in the folder")
     }
 
-    /// A scanned PDF is searchable: its pages read by OCR, a phrase from page 2 found first with its page;
-    /// `--no-ocr` skips it saying why.
+    /// A scanned PDF is searchable: its pages read by OCR, a phrase from page 2 found first in the passage over
+    /// both pages (`page` 1, `page_end` 2), marked `"ocr": true` (the text file's passage `false`) and cited
+    /// `pp. 1–2, OCR`; `--no-ocr` skips it saying
+    /// why.
     func testAScannedPDFIsSearchable() throws {
         let base = try temporaryFolder()
         let folder = base.appendingPathComponent("docs")
@@ -72,6 +74,16 @@ final class IndexCLITests: XCTestCase {
         let top = try XCTUnwrap((found["results"] as? [[String: Any]])?.first)
         XCTAssertEqual(top["path"] as? String, "scan.pdf")
         XCTAssertTrue((top["text"] as? String ?? "").contains("재무본부장 이정민"), "\(top)")
+        XCTAssertEqual(top["ocr"] as? Bool, true)
+        XCTAssertEqual(top["page"] as? Int, 1)
+        XCTAssertEqual(top["page_end"] as? Int, 2)
+        let read = try json(try runKorsearch(["search", "기준금리 동결", "--index", index, "--mode", "keyword", "--json"]).stdout)
+        let rate = try XCTUnwrap((read["results"] as? [[String: Any]])?.first)
+        XCTAssertEqual(rate["path"] as? String, "rate.txt")
+        XCTAssertEqual(rate["ocr"] as? Bool, false)
+        XCTAssertTrue(rate["page_end"] is NSNull, "\(rate)")
+        let text = try runKorsearch(["search", "재무본부장 이정민", "--index", index, "--mode", "keyword", "-k", "1"]).stdout
+        XCTAssertTrue(text.contains("scan.pdf (pp. 1–2, OCR)"), text)
     }
 
     /// `remove` by folder and by glob; the folder's `.korsearchignore` keeps files out of `index` (and takes

@@ -83,6 +83,25 @@ final class ProgressTests: XCTestCase {
         }
     }
 
+    /// A scan's pages count in the progress line while OCR reads them (each takes a second or two): `OCR page 1/2
+    /// of scan.pdf`, then `2/2`.
+    func testOCRPagesShowInTheProgressLine() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/tesseract") else {
+            throw XCTSkip("Tesseract is not installed (Scripts/bootstrap)")
+        }
+        let folder = try temporaryFolder().appendingPathComponent("docs")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(
+            at: repository.appendingPathComponent("Tests/Fixtures/documents/scanned-filing.pdf"), to: folder.appendingPathComponent("scan.pdf"))
+        let index = folder.deletingLastPathComponent().appendingPathComponent("index").path
+        let (status, _, terminal) = try TerminalRun(["index", folder.path, "--index", index, "--model", model], columns: 100).wait()
+        XCTAssertEqual(status, 0, terminal)
+        let frames = frames(terminal)
+        for page in 1 ... 2 {
+            XCTAssertTrue(frames.contains { $0.contains("OCR page \(page)/2 of scan.pdf") }, frames.joined(separator: "\n"))
+        }
+    }
+
     /// Ctrl-C in the middle of embedding: the run stops soon, says so at once and at the end ("stopped: N
     /// documents kept; run again to finish"), exits 130; the index holds exactly those N documents, searchable,
     /// and the next run adds the rest — the file being read is not taken for one that crashed the reader.

@@ -90,7 +90,8 @@ final class WebPageTests: XCTestCase {
         // A filter: only PDFs.
         let pdf = try dom(browser, url(server, "/?q=\("조기상환 손실".addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!)&type=pdf"))
         XCTAssertGreaterThan(count(pdf, "class=\"hit\""), 0)
-        XCTAssertEqual(count(pdf, "class=\"source\""), count(pdf, ".pdf (p. "), "every hit is a PDF with its page")
+        XCTAssertEqual(count(pdf, "class=\"source\""), count(pdf, ".pdf (p"), "every hit is a PDF with its page")
+        XCTAssertTrue(pdf.contains(".pdf (pp. 1–2)"), "a passage over two pages cites both")
 
         // A filing's hit shows the section it is in.
         let filing = try dom(

@@ -131,9 +131,18 @@ class AsyncKorSearchClient:
         return await asyncio.to_thread(self.sync.embed, texts)
 
 
+def page_label(hit):
+    """`p. 3`, `pp. 3–4`, with `, OCR` when OCR read some of it: as the CLI, MCP and the page cite it."""
+    if not hit.get("page"):
+        return None
+    end = hit.get("page_end")
+    pages = f"pp. {hit['page']}–{end}" if end and end > hit["page"] else f"p. {hit['page']}"
+    return pages + (", OCR" if hit.get("ocr") else "")
+
+
 def citation(hit):
     """`path (p. N) · section`: where a passage is, as a person cites it."""
-    where = hit["path"] + (f" (p. {hit['page']})" if hit.get("page") else "")
+    where = hit["path"] + (f" ({page_label(hit)})" if page_label(hit) else "")
     if hit.get("section"):
         where += f" · {hit['section']}"
     return where
@@ -147,7 +156,7 @@ def hit_metadata(hit):
     """A hit's facts for a framework's document metadata: source, citation, title, page, section, the filing
     fields, the ids and scores, and the neighbours asked for (`context`: [{chunk_id, text}])."""
     fields = {"source": hit["path"], "citation": citation(hit), "title": hit.get("title"), "page": hit.get("page"),
-              "section": hit.get("section"), "chunk_id": hit["chunk_id"], "document_id": hit["document_id"],
+              "page_end": hit.get("page_end"), "ocr": hit.get("ocr", False), "section": hit.get("section"), "chunk_id": hit["chunk_id"], "document_id": hit["document_id"],
               "score": hit["score"], "rank": hit["rank"], "start": hit["start"], "end": hit["end"],
               "vector_rank": hit.get("vector_rank"), "keyword_rank": hit.get("keyword_rank")}
     fields.update(hit.get("metadata") or {})

@@ -41,6 +41,10 @@ public struct Chunk: Sendable, Equatable {
     public var end: Int
     /// The 1-based page (or slide) the passage starts on, for paged formats (PDF, PPTX).
     public var page: Int?
+    /// The page it ends on (equal to `page` on one page; a passage never runs past a slide).
+    public var pageEnd: Int?
+    /// Whether some of its text was recognized by OCR from a scanned page rather than read.
+    public var ocr: Bool
     /// The headings above where the passage starts, outermost first, joined by ` > `
     /// (`II. 사업의 내용 > 1. 사업의 개요`); nil when no heading comes before it.
     public var section: String?
@@ -68,8 +72,8 @@ public struct Chunk: Sendable, Equatable {
 
     /// A passage; its keyword terms are derived from `text`, keeping `dictionary`'s words whole.
     public init(
-        ordinal: Int, text: String, start: Int, end: Int, page: Int?, section: String? = nil, ids: [Int32],
-        dictionary: KeywordDictionary = .empty
+        ordinal: Int, text: String, start: Int, end: Int, page: Int?, pageEnd: Int? = nil, section: String? = nil, ocr: Bool = false,
+        ids: [Int32], dictionary: KeywordDictionary = .empty
     ) {
         self.terms = KeywordTerms.terms(text, dictionary: dictionary)
         self.ordinal = ordinal
@@ -77,7 +81,9 @@ public struct Chunk: Sendable, Equatable {
         self.start = start
         self.end = end
         self.page = page
+        self.pageEnd = pageEnd ?? page
         self.section = section
+        self.ocr = ocr
         self.ids = ids
     }
 }
@@ -122,6 +128,8 @@ public struct Chunker: Sendable {
         var range: Range<Int>
         var tokens: Int
         var page: Int?
+        /// Whether its text came from OCR.
+        var ocr = false
         /// The index into `headers` of the table it belongs to, and whether it is one of that table's caption,
         /// unit or header lines.
         var table: Int?
@@ -177,7 +185,7 @@ public struct Chunker: Sendable {
                     for part in try fit(range, scalars) {
                         pieces.append(
                             Piece(
-                                range: part.range, tokens: part.tokens, page: placed.block.page, table: headers.count - 1,
+                                range: part.range, tokens: part.tokens, page: placed.block.page, ocr: placed.block.ocr, table: headers.count - 1,
                                 header: index < headerLines, section: section, leads: index < headerLines))
                     }
                 }
@@ -188,13 +196,15 @@ public struct Chunker: Sendable {
                     for part in try fit(range, scalars) {
                         pieces.append(
                             Piece(
-                                range: part.range, tokens: part.tokens, page: placed.block.page, table: nil, header: false,
-                                section: section, leads: heading))
+                                range: part.range, tokens: part.tokens, page: placed.block.page, ocr: placed.block.ocr, table: nil,
+                                header: false, section: section, leads: heading))
                     }
                 }
             }
         }
 
+        // A slide's pieces stay in its passages (a passage never runs from one slide into the next).
+        func sameSlide(_ one: Int, _ other: Int) -> Bool { !document.slides || pieces[one].page == pieces[other].page }
         var chunks: [Chunk] = []
         var first = 0
         while first < pieces.count {
@@ -205,7 +215,7 @@ public struct Chunker: Sendable {
             // Greedy: as many sentences as fit the budget by their own counts…
             var last = first
             var total = pieces[first].tokens
-            while last + 1 < pieces.count, total + pieces[last + 1].tokens <= room {
+            while last + 1 < pieces.count, total + pieces[last + 1].tokens <= room, sameSlide(first, last + 1) {
                 last += 1
                 total += pieces[last].tokens
             }
@@ -234,7 +244,7 @@ public struct Chunker: Sendable {
             // Headings and a table's caption, unit and header lines stay with what follows: a passage that would
             // end on them ends before them instead (unless they begin it, or they and the next piece fill more
             // than a passage).
-            if pieces[last].leads, last + 1 < pieces.count {
+            if pieces[last].leads, last + 1 < pieces.count, sameSlide(last, last + 1) {
                 var start = last
                 while start > first, pieces[start - 1].leads { start -= 1 }
                 if start > first, pieces[start ... last + 1].map(\.tokens).reduce(0, +) <= budget {
@@ -246,14 +256,15 @@ public struct Chunker: Sendable {
             chunks.append(
                 Chunk(
                     ordinal: chunks.count, text: passage(last), start: range.lowerBound, end: range.upperBound,
-                    page: document.paged ? pieces[first].page : nil, section: pieces[first].section.map { sections[$0] },
+                    page: document.paged ? pieces[first].page : nil, pageEnd: document.paged ? pieces[last].page : nil,
+                    section: pieces[first].section.map { sections[$0] }, ocr: pieces[first ... last].contains { $0.ocr },
                     ids: try modelInput(ids, text: passage(last)), dictionary: dictionary))
             if last + 1 >= pieces.count { break }
             // The next passage starts with trailing sentences worth at most `overlapTokens`, always moving on;
             // a table's rows are not repeated (a passage continuing a table repeats its header instead).
             var next = last + 1
             var overlap = 0
-            while next - 1 > first, pieces[next - 1].table == nil, pieces[next].table == nil,
+            while next - 1 > first, pieces[next - 1].table == nil, pieces[next].table == nil, sameSlide(next - 1, last + 1),
                 overlap + pieces[next - 1].tokens <= options.overlapTokens
             {
                 next -= 1

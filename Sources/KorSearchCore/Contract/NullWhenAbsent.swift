@@ -26,3 +26,30 @@ extension KeyedDecodingContainer {
         try decodeIfPresent(type, forKey: key) ?? NullWhenAbsent(wrappedValue: nil)
     }
 }
+
+/// A flag of an answer that is `false` unless it is set: always written, and read as `false` from an answer
+/// that lacks it (one from a korsearch older than the flag).
+@propertyWrapper
+public struct FalseWhenAbsent: Codable, Sendable, Equatable {
+    public var wrappedValue: Bool
+
+    public init(wrappedValue: Bool) {
+        self.wrappedValue = wrappedValue
+    }
+
+    public init(from decoder: any Decoder) throws {
+        wrappedValue = try decoder.singleValueContainer().decode(Bool.self)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(wrappedValue)
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// A `FalseWhenAbsent` flag whose key is missing is `false`.
+    public func decode(_ type: FalseWhenAbsent.Type, forKey key: Key) throws -> FalseWhenAbsent {
+        try decodeIfPresent(type, forKey: key) ?? FalseWhenAbsent(wrappedValue: false)
+    }
+}

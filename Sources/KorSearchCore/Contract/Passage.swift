@@ -19,8 +19,12 @@ public struct Passage: Sendable, Equatable, Identifiable {
     /// Offsets in Unicode scalars into the document's stored text.
     public var start: Int
     public var end: Int
-    /// 1-based page for paged documents (PDF), else nil.
+    /// 1-based page (or slide) where it starts, for paged documents (PDF, PPTX), else nil.
     @NullWhenAbsent public var page: Int?
+    /// The page it ends on (equal to `page` when it is on one page), for paged documents, else nil.
+    @NullWhenAbsent public var pageEnd: Int?
+    /// Whether some of its text was recognized by OCR from a scanned page (check it against the page image).
+    @FalseWhenAbsent public var ocr: Bool
     /// The headings above the passage (`II. 사업의 내용 > 1. 사업의 개요`), nil when its document has none.
     @NullWhenAbsent public var section: String?
     /// Model tokens, [CLS] and [SEP] included.
@@ -31,10 +35,22 @@ public struct Passage: Sendable, Equatable, Identifiable {
     /// The chunk id (`Identifiable`).
     public var id: Int64 { chunkId }
 
+    /// Where it is, as every text rendering cites it: `p. 3`, `pp. 3–4`, with `, OCR` when some of its text
+    /// was recognized from a scan; nil for documents without pages.
+    public var pageLabel: String? { Passage.pageLabel(page: page, pageEnd: pageEnd, ocr: ocr) }
+
+    /// The page label of a page range (`p. 3`, `pp. 3–4`, `, OCR` after it when OCR read some of it).
+    public static func pageLabel(page: Int?, pageEnd: Int?, ocr: Bool) -> String? {
+        guard let page else { return nil }
+        let pages = if let pageEnd, pageEnd > page { "pp. \(page)–\(pageEnd)" } else { "p. \(page)" }
+        return pages + (ocr ? ", OCR" : "")
+    }
+
     /// A passage.
     public init(
         chunkId: Int64, documentId: Int64, path: String, title: String?, ordinal: Int, text: String,
-        start: Int, end: Int, page: Int?, section: String? = nil, tokens: Int, metadata: FilingMetadata = FilingMetadata()
+        start: Int, end: Int, page: Int?, pageEnd: Int? = nil, section: String? = nil, ocr: Bool = false, tokens: Int,
+        metadata: FilingMetadata = FilingMetadata()
     ) {
         self.chunkId = chunkId
         self.documentId = documentId
@@ -45,7 +61,9 @@ public struct Passage: Sendable, Equatable, Identifiable {
         self.start = start
         self.end = end
         self.page = page
+        self.pageEnd = pageEnd ?? page
         self.section = section
+        self.ocr = ocr
         self.tokens = tokens
         self.metadata = metadata
     }
@@ -75,8 +93,13 @@ public struct Passage: Sendable, Equatable, Identifiable {
         ContractField("text", .string, "the passage's text", required: true),
         ContractField("start", .integer, "where the passage starts in the document's stored text (Unicode scalars)", required: true),
         ContractField("end", .integer, "one past where it ends", required: true),
-        ContractField("page", .integer, "its 1-based page (PDF), else null", required: true, nullable: true),
+        ContractField("page", .integer, "the 1-based page (PDF) or slide (PPTX) it starts on, else null", required: true, nullable: true),
+        ContractField(
+            "page_end", .integer, "the page it ends on (equal to page on one page; a passage never crosses a slide), else null", required: true,
+            nullable: true),
         ContractField("section", .string, "the headings above the passage, joined by ' > ', else null", required: true, nullable: true),
+        ContractField(
+            "ocr", .boolean, "true when some of its text was recognized by OCR from a scanned page, not read from the file", required: true),
         ContractField("tokens", .integer, "its length in model tokens, [CLS] and [SEP] included", required: true),
         ContractField("metadata", .object(metadataSchema), "what its document is", required: true),
     ]
@@ -88,7 +111,8 @@ public struct Passage: Sendable, Equatable, Identifiable {
 /// Every field of `Passage.schema`, absent values as `null` (`NullWhenAbsent`).
 extension Passage: Codable {
     enum CodingKeys: String, CodingKey {
-        case path, title, ordinal, text, start, end, page, section, tokens, metadata
+        case path, title, ordinal, text, start, end, page, section, ocr, tokens, metadata
+        case pageEnd = "page_end"
         case chunkId = "chunk_id"
         case documentId = "document_id"
     }

@@ -19,8 +19,10 @@ package struct DocumentReading {
     }
 
     /// Reads and cuts a file whose content hash is `sha256`; a `DocumentFailure` says why it cannot be indexed.
-    package func read(_ file: FoundFile, sha256: String) throws -> DocumentUpdate {
-        let loaded = try DocumentLoader.load(file.url, limits: limits)
+    package func read(
+        _ file: FoundFile, sha256: String, progress: @escaping @Sendable (ReadingProgress) -> Void = { _ in }
+    ) throws -> DocumentUpdate {
+        let loaded = try DocumentLoader.load(file.url, limits: limits, progress: progress)
         let chunks = try chunker.chunks(of: loaded)
         var update = DocumentUpdate(
             path: file.path, sha256: sha256, size: file.size, modified: file.modified,

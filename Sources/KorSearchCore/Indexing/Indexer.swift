@@ -127,6 +127,8 @@ public struct IndexProgress: Sendable {
     /// What the run is doing, and the file it is doing it to (the first of a group being embedded).
     public var stage = Stage.reading
     public var currentFile: String?
+    /// While OCR reads a scanned file's pages: the page it is on and how many it will read (from 1).
+    public var ocrPage: (page: Int, of: Int)?
     /// The run's work in bytes of the files it reads: the sizes of the files still to examine and of those
     /// being read and embedded (an unchanged or skipped file leaves the total), and how much of it is done (a
     /// file counts as its passages embed, so one large file moves the count while it embeds).
@@ -141,6 +143,12 @@ public struct IndexProgress: Sendable {
     public var tokensPerSecond: Double { embeddingSeconds > 0 ? Double(tokensEmbedded) / embeddingSeconds : 0 }
     /// The share of the work done, 0...1.
     public var fraction: Double { bytesTotal > 0 ? min(1, Double(bytesDone) / Double(bytesTotal)) : (stage == .done ? 1 : 0) }
+}
+
+/// The run, for the progress callback of a file being read: the reader calls it on the indexing thread,
+/// synchronously, before the read returns, so the run is never touched from two threads.
+private struct UncheckedRun: @unchecked Sendable {
+    let run: IndexRun
 }
 
 /// A request to stop an indexing run early (Ctrl-C, SIGTERM): the run stops before its next file or its next
@@ -321,7 +329,14 @@ public final class Indexer {
                 crashes.begin(path: file.path, sha256: hash)
                 defer { crashes.end() }
                 do {
-                    let update = try reading.read(file, sha256: hash)
+                    // Reading runs on this thread, within this call: the progress it reports reaches the run here.
+                    let reporter = UncheckedRun(run: run)
+                    defer { run.status.ocrPage = nil }
+                    let update = try reading.read(file, sha256: hash) { event in
+                        guard case .recognizing(let page, let of) = event else { return }
+                        reporter.run.status.ocrPage = (page, of)
+                        reporter.run.report(.reading, file.path)
+                    }
                     if !update.document.notes.isEmpty {
                         run.summary.trimmed.append(SkippedFile(path: file.path, reason: update.document.notes.joined(separator: "; ")))
                     }

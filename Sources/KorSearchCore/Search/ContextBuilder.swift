@@ -8,6 +8,8 @@ public struct ContextBuilder: Sendable {
         public var path: String
         public var title: String?
         public var page: Int?
+        /// Where the hit's passage is (`p. 3`, `pp. 3–4, OCR`: `Passage.pageLabel`), nil without pages.
+        public var pageLabel: String?
         /// The headings above the hit's passage, where its document has headings.
         public var section: String?
         /// The passage with its neighbours, in document order.
@@ -52,7 +54,7 @@ public struct ContextBuilder: Sendable {
             chunks.forEach { used.insert($0.id) }
             sources.append(
                 Source(
-                    number: sources.count + 1, path: hit.path, title: hit.title, page: hit.page,
+                    number: sources.count + 1, path: hit.path, title: hit.title, page: hit.page, pageLabel: hit.pageLabel,
                     section: hit.section, text: text, chunkIds: chunks.map(\.id)))
         }
         return sources
@@ -63,7 +65,7 @@ public struct ContextBuilder: Sendable {
     public static func render(_ sources: [Source]) -> String {
         sources.map { source in
             var header = "[\(source.number)] \(source.path)"
-            if let page = source.page { header += " (p. \(page))" }
+            if let label = source.pageLabel ?? source.page.map({ "p. \($0)" }) { header += " (\(label))" }
             if let title = source.title { header += " — \(title)" }
             if let section = source.section { header += "\n§ \(section)" }
             return header + "\n" + source.text

@@ -204,12 +204,19 @@ async function expand(hit, button, box) {
   button.textContent = "문맥 접기";
 }
 
+// Where a passage is, as the CLI and MCP cite it: "p. 3", "pp. 3–4", with ", OCR" when OCR read some of it.
+function pageLabel(passage) {
+  if (!passage.page) return null;
+  const pages = passage.page_end && passage.page_end > passage.page ? `pp. ${passage.page}–${passage.page_end}` : `p. ${passage.page}`;
+  return pages + (passage.ocr ? ", OCR" : "");
+}
+
 function renderHit(hit) {
   const item = element("li", "hit");
   item.dataset.chunkId = hit.chunk_id;
   const meta = element("div", "meta");
   meta.appendChild(element("span", "rank", `${hit.rank}. `));
-  const link = element("a", "source", hit.path + (hit.page ? ` (p. ${hit.page})` : ""));
+  const link = element("a", "source", hit.path + (pageLabel(hit) ? ` (${pageLabel(hit)})` : ""));
   link.href = `/?doc=${hit.document_id}&chunk=${hit.chunk_id}`;
   meta.appendChild(link);
   if (hit.title) meta.appendChild(element("span", "title", ` — ${hit.title}`));
