@@ -48,6 +48,14 @@ enum NumberedHeadings {
             }
             items.append(.paragraphEnd)
         }
+        // A table of contents: a candidate followed by a line with dot leaders (`Ⅱ. 사업 추진계획` above
+        // `1. 추진전략 ······ 4`) is one of its titles, not a heading.
+        func besideContents(_ index: Int) -> Bool {
+            var next = index + 1
+            while next < items.count, case .paragraphEnd = items[next] { next += 1 }
+            if next < items.count, case .line(let text, _, _) = items[next] { return hasLeaders(text) }
+            return false
+        }
         // A run of two or more candidates of one kind, nothing between them, is a list.
         var accepted = [Bool](repeating: false, count: items.count)
         var index = 0
@@ -70,6 +78,7 @@ enum NumberedHeadings {
             }
             index = end
         }
+        for index in items.indices where accepted[index] && besideContents(index) { accepted[index] = false }
         let used = Set(
             items.indices.compactMap { index -> Kind? in
                 guard accepted[index], case .line(_, _, let heading?) = items[index] else { return nil }
@@ -150,10 +159,15 @@ enum NumberedHeadings {
         return (kind, text, nil)
     }
 
+    /// Dot leaders, as a table of contents sets them between an entry and its page.
+    private static func hasLeaders(_ text: String) -> Bool {
+        text.contains("···") || text.contains("…") || text.contains("....") || text.contains("ㆍㆍㆍ") || text.contains("‥")
+    }
+
     /// A sentence's ending, a colon, dot leaders, or mostly figures: text, not a heading's title.
     private static func readsAsText(_ body: String) -> Bool {
         if let last = body.last, ".?!:;,。".contains(last) || body.hasSuffix("다") { return true }
-        if body.contains("···") || body.contains("…") || body.contains("....") || body.contains("ㆍㆍㆍ") { return true }
+        if hasLeaders(body) { return true }
         let letters = body.filter(\.isLetter).count
         let digits = body.filter(\.isNumber).count
         return digits > letters

@@ -466,20 +466,30 @@ struct PDFTableFinder {
         {
             headerRows += 1
         }
-        // As the other readers lay tables out: a spanning cell's text in every column it covers, and a header
-        // cell left empty under a header above it (a label over two header rows) takes that label.
-        var laid: [[String]] = rows.map { cells in
-            var row: [String] = []
-            while row.count < cells.count {
-                let cell = cells[row.count] ?? (text: "", span: 1)
-                row += Array(repeating: cell.text, count: max(cell.span, 1))
+        // As the other readers store tables (`TableBuilder`): a spanning cell's text once, over the columns it
+        // covers; a header cell left empty under a header above it takes that label where it labels the row (left
+        // of every cell the row has of its own: a label over two header rows).
+        var laid: [[(text: String, column: Int, span: Int)]] = rows.map { cells in
+            var row: [(text: String, column: Int, span: Int)] = []
+            var column = 0
+            while column < cells.count {
+                let cell = cells[column] ?? (text: "", span: 1)
+                let span = min(max(cell.span, 1), cells.count - column)
+                row.append((cell.text, column, span))
+                column += span
             }
-            return Array(row.prefix(cells.count))
+            return row
         }
         for index in 0 ..< headerRows where index > 0 {
-            for column in laid[index].indices where laid[index][column].isEmpty { laid[index][column] = laid[index - 1][column] }
+            let firstOwn = laid[index].first { !$0.text.isEmpty }?.column ?? Int.max
+            for (position, cell) in laid[index].enumerated() where cell.text.isEmpty && cell.column < firstOwn {
+                if let above = laid[index - 1].first(where: { $0.column <= cell.column && cell.column < $0.column + $0.span }) {
+                    laid[index][position].text = above.text
+                }
+            }
         }
-        let table = DocumentTable(rows: laid.map { $0.map { DocumentTable.Cell($0) } }, headerRows: headerRows)
+        let table = DocumentTable(
+            rows: laid.map { $0.map { DocumentTable.Cell($0.text, columnSpan: $0.span) } }, headerRows: headerRows)
         return Found(table: table, lines: used)
     }
 

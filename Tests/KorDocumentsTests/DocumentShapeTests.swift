@@ -20,11 +20,12 @@ final class DocumentShapeTests: XCTestCase {
     }
 
     /// A report numbered 제1장 / Ⅰ. / 1. / 가. / (1) gets those headings at levels by the usual order, each
-    /// split from the paragraph it was a line of; sentences, lists, tables of contents and rows of figures that
-    /// start with a number stay text.
+    /// split from the paragraph it was a line of; sentences, lists, tables of contents (entries with dot leaders
+    /// and the titles beside them) and rows of figures that start with a number stay text.
     func testHeadingsFoundByTheirNumbering() {
         let blocks: [DocumentBlock] = [
             .paragraph("목차\nⅠ. 회사의 개요 ···· 3\nⅡ. 사업의 내용 ···· 7"),
+            .paragraph("Ⅲ. 재무에 관한 사항\n1. 요약재무정보 ········ 9"),
             .paragraph("Ⅰ. 회사의 개요\n1. 회사의 개요\n가. 회사의 법적ㆍ상업적 명칭"),
             .paragraph("당사의 명칭은 한빛전자 주식회사입니다."),
             .paragraph("(1) 주요 사업\n1. 매출이 증가했다.\n① 회사는 이사회를 둔다."),
@@ -38,7 +39,7 @@ final class DocumentShapeTests: XCTestCase {
         XCTAssertEqual(
             outline(NumberedHeadings.infer(blocks)),
             [
-                "p 목차\nⅠ. 회사의 개요 ···· 3\nⅡ. 사업의 내용 ···· 7",
+                "p 목차\nⅠ. 회사의 개요 ···· 3\nⅡ. 사업의 내용 ···· 7", "p Ⅲ. 재무에 관한 사항\n1. 요약재무정보 ········ 9",
                 "h1 Ⅰ. 회사의 개요", "h2 1. 회사의 개요", "h3 가. 회사의 법적ㆍ상업적 명칭",
                 "p 당사의 명칭은 한빛전자 주식회사입니다.",
                 "h4 (1) 주요 사업", "p 1. 매출이 증가했다.\n① 회사는 이사회를 둔다.",

@@ -15,8 +15,10 @@ final class PDFReaderTests: XCTestCase {
         return all["quarterly-results.pdf"] as! [String: Any]
     }
 
+    /// The table's rows with a spanning cell over each column it covers, as pdfplumber lists them (korsearch
+    /// stores it once).
     private func cells(_ table: DocumentTable) -> [[String]] {
-        table.rows.map { $0.map(\.text) }
+        table.rows.map { $0.flatMap { Array(repeating: $0.text, count: $0.columnSpan) } }
     }
 
     func testTablesAsPdfplumberReadsThemAndTheHeaderCarriedOntoTheNextPage() throws {
@@ -71,6 +73,8 @@ final class PDFReaderTests: XCTestCase {
         XCTAssertEqual(tables.count, 1)
         let table = try XCTUnwrap(tables.first)
         XCTAssertEqual(cells(table), try XCTUnwrap(reference["table"] as? [[String]]), "as pdfplumber reads it")
+        XCTAssertEqual(table.rows[0].map(\.text), ["사업부문", "2023년", "2024년"], "a spanning header stored once")
+        XCTAssertEqual(table.rows[0].map(\.columnSpan), [1, 2, 2])
         XCTAssertEqual(table.headerRows, reference["header_rows"] as? Int)
         XCTAssertEqual(table.unit, "(단위: 백만원, %)")
         // The columns are paragraphs in poppler's reading order (left column, then right), none of them a table.
