@@ -43,6 +43,89 @@ struct PDFLayout {
     struct Page {
         var lines: [Line] = []
 
+        /// The page without a chart's axis labels: four or more numbers that step evenly from zero, evenly spaced —
+        /// across one line (`0 50 100 150`, `0.0 20.0 40.0 60.0`) or down a column of lines with one right edge
+        /// (`200 / 150 / 100 / 50 / 0`). Beside a table they were read into it as a column or a row of figures; on
+        /// their own they say nothing without the chart. A line left without words goes.
+        func droppingChartAxes() -> Page {
+            var dropped = Set<[Int]>()  // [line, word]
+            func value(_ word: Word) -> Double? {
+                let text = word.text.hasSuffix("%") ? String(word.text.dropLast()) : word.text
+                guard text.range(of: #"^-?[0-9]{1,3}(,[0-9]{3})*(\.[0-9]+)?$"#, options: .regularExpression) != nil else { return nil }
+                return Double(text.replacingOccurrences(of: ",", with: ""))
+            }
+            // Values and positions that step evenly, zero among the values.
+            func isAxis(_ values: [Double], _ positions: [Double]) -> Bool {
+                guard values.count >= 4, values.contains(0) else { return false }
+                let step = values[1] - values[0], gap = positions[1] - positions[0]
+                guard step != 0, gap != 0 else { return false }
+                return zip(values, values.dropFirst()).allSatisfy { abs(($1 - $0) - step) <= abs(step) * 1e-6 }
+                    && zip(positions, positions.dropFirst()).allSatisfy { abs(($1 - $0) - gap) <= abs(gap) / 4 }
+            }
+            // Across a row (the lines on one baseline: poppler may set each tick a line of its own): runs of
+            // numbers, left to right.
+            var rows: [[Int]] = []
+            for index in lines.indices.sorted(by: { lines[$0].y0 < lines[$1].y0 }) {
+                let center = (lines[index].y0 + lines[index].y1) / 2
+                if let last = rows.last?.first, abs((lines[last].y0 + lines[last].y1) / 2 - center) < lines[last].height / 2 {
+                    rows[rows.count - 1].append(index)
+                } else {
+                    rows.append([index])
+                }
+            }
+            for row in rows {
+                let words = row.flatMap { lineIndex in lines[lineIndex].words.indices.map { (line: lineIndex, word: $0) } }
+                    .sorted { lines[$0.line].words[$0.word].x0 < lines[$1.line].words[$1.word].x0 }
+                var run: [Int] = []
+                // A run of numbers may hold several axes side by side (`0 50 100 150 0.0 20.0 40.0`): each longest
+                // even stretch is tried.
+                func word(_ position: Int) -> Word { lines[words[position].line].words[words[position].word] }
+                func close() {
+                    let values = run.map { value(word($0))! }, centers = run.map { (word($0).x0 + word($0).x1) / 2 }
+                    var start = 0
+                    while start + 1 < run.count {
+                        var end = start + 1
+                        let step = values[end] - values[start]
+                        while end + 1 < run.count, abs(values[end + 1] - values[end] - step) <= abs(step) * 1e-6 { end += 1 }
+                        if isAxis(Array(values[start ... end]), Array(centers[start ... end])) {
+                            for position in run[start ... end] { dropped.insert([words[position].line, words[position].word]) }
+                            start = end + 1
+                        } else {
+                            start += 1
+                        }
+                    }
+                    run = []
+                }
+                for position in words.indices {
+                    if value(word(position)) != nil { run.append(position) } else { close() }
+                }
+                close()
+            }
+            // Down a column: numbers whose right edges line up, top to bottom.
+            var byEdge: [Int: [(line: Int, word: Int)]] = [:]
+            for (lineIndex, line) in lines.enumerated() {
+                for (wordIndex, word) in line.words.enumerated() where value(word) != nil {
+                    byEdge[Int((word.x1 / 2).rounded()), default: []].append((lineIndex, wordIndex))
+                }
+            }
+            for column in byEdge.values where column.count >= 4 {
+                let sorted = column.sorted { lines[$0.line].y0 < lines[$1.line].y0 }
+                let values = sorted.map { value(lines[$0.line].words[$0.word])! }
+                let centers = sorted.map { (lines[$0.line].y0 + lines[$0.line].y1) / 2 }
+                if isAxis(values, centers), values.first! > values.last! { for cell in sorted { dropped.insert([cell.line, cell.word]) } }
+            }
+            guard !dropped.isEmpty else { return self }
+            var page = self
+            page.lines = lines.enumerated().compactMap { lineIndex, line in
+                var line = line
+                line.words = line.words.enumerated().filter { !dropped.contains([lineIndex, $0.offset]) }.map(\.element)
+                guard let first = line.words.first, let last = line.words.last else { return nil }
+                (line.x0, line.x1) = (first.x0, last.x1)
+                return line
+            }
+            return page
+        }
+
         /// The page without the page-number lines (`- 3 -`, `12`) among the two highest and the two lowest
         /// lines on it: a number printed in the header or footer area. A line that is only a number anywhere
         /// else (a figure, a numbered paragraph) stays.

@@ -34,7 +34,7 @@ struct PDFReader: DocumentReader {
                 }
                 continue
             }
-            for piece in PDFLayout.pieces(of: page.droppingPageNumbers()) {
+            for piece in PDFLayout.pieces(of: page.droppingPageNumbers().droppingChartAxes()) {
                 switch piece {
                 case .text(let raw):
                     blocks += DocumentContent.paragraphs(of: raw, page: index + 1)

@@ -337,12 +337,14 @@ package final class Catalog: @unchecked Sendable {
                 for (chunk, vector) in zip(update.chunks, update.vectors) {
                     try db.execute(
                         sql: """
-                            INSERT INTO chunks (document_id, ordinal, text, start, end, page, page_end, section, ocr, token_count, vector, input_hash)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            INSERT INTO chunks (
+                                document_id, ordinal, text, start, end, page, page_end, section, section_starts, ocr, token_count, vector, input_hash)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                             """,
                         arguments: [
                             documentId, chunk.ordinal, chunk.text, chunk.start, chunk.end, chunk.page, chunk.pageEnd,
-                            chunk.section, chunk.ocr, chunk.ids.count, VectorBlob.encode(vector), chunk.inputHash,
+                            chunk.section, SectionStart.encode(chunk.sectionStarts), chunk.ocr, chunk.ids.count, VectorBlob.encode(vector),
+                            chunk.inputHash,
                         ])
                     added.append(CatalogChange.Added(id: db.lastInsertedRowID, vector: vector, terms: chunk.terms))
                 }
@@ -408,7 +410,7 @@ package final class Catalog: @unchecked Sendable {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT c.id, c.document_id, c.ordinal, c.text, c.start, c.end, c.page, c.page_end, c.section, c.ocr, c.token_count,
+                    SELECT c.id, c.document_id, c.ordinal, c.text, c.start, c.end, c.page, c.page_end, c.section, c.section_starts, c.ocr, c.token_count,
                         d.path, d.title, d.metadata
                     FROM chunks c JOIN documents d ON d.id = c.document_id
                     WHERE c.id IN (\(ids.map { _ in "?" }.joined(separator: ",")))
@@ -419,7 +421,8 @@ package final class Catalog: @unchecked Sendable {
             let chunk = Passage(
                 chunkId: row["id"], documentId: row["document_id"], path: row["path"], title: row["title"],
                 ordinal: row["ordinal"], text: row["text"], start: row["start"], end: row["end"], page: row["page"],
-                pageEnd: row["page_end"], section: row["section"], ocr: row["ocr"], tokens: row["token_count"],
+                pageEnd: row["page_end"], section: row["section"], sectionStarts: SectionStart.decode(row["section_starts"]), ocr: row["ocr"],
+                tokens: row["token_count"],
                 metadata: FilingMetadata(json: row["metadata"]))
             byId[chunk.chunkId] = chunk
         }

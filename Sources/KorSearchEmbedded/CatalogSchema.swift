@@ -81,9 +81,11 @@ extension Catalog {
                     """)
         }
         migrator.registerMigration("v1-chunk-page-end-ocr") { db in
-            // The page each passage ends on, and whether OCR read some of its text; passages stored before this
-            // end on the page they start on and were read, until re-indexed.
+            // The page each passage ends on, the sections that begin inside it, and whether OCR read some of its
+            // text; passages stored before this end on the page they start on, are in one section and were read,
+            // until re-indexed.
             try db.execute(sql: "ALTER TABLE chunks ADD COLUMN page_end INTEGER")
+            try db.execute(sql: "ALTER TABLE chunks ADD COLUMN section_starts TEXT")
             try db.execute(sql: "ALTER TABLE chunks ADD COLUMN ocr INTEGER NOT NULL DEFAULT 0")
         }
         return migrator

@@ -146,9 +146,13 @@ extension PostgresStore {
             (
                 8,
                 [
-                    // The page each passage ends on, and whether OCR read some of its text; passages stored before
-                    // this end on the page they start on and were read, until re-indexed.
-                    "ALTER TABLE chunks ADD COLUMN IF NOT EXISTS page_end integer, ADD COLUMN IF NOT EXISTS ocr boolean NOT NULL DEFAULT false"
+                    // The page each passage ends on, the sections that begin inside it, and whether OCR read some of
+                    // its text; passages stored before this end on the page they start on, are in one section and
+                    // were read, until re-indexed.
+                    """
+                    ALTER TABLE chunks ADD COLUMN IF NOT EXISTS page_end integer, ADD COLUMN IF NOT EXISTS section_starts text,
+                                       ADD COLUMN IF NOT EXISTS ocr boolean NOT NULL DEFAULT false
+                    """
                 ]
             ),
         ]

@@ -191,8 +191,8 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
         let rows = try pool.withSession { session in
             try session.query(
                 """
-                SELECT c.id, c.document_id, c.ordinal, c.text, c.start_offset, c.end_offset, c.page, c.page_end, c.section, c.ocr, c.token_count,
-                    d.path, d.title, d.metadata
+                SELECT c.id, c.document_id, c.ordinal, c.text, c.start_offset, c.end_offset, c.page, c.page_end, c.section, c.section_starts, c.ocr,
+                    c.token_count, d.path, d.title, d.metadata
                 FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id = ANY($1)
                 """, binds(ids))
         }
@@ -205,7 +205,8 @@ public final class PostgresStore: IndexStore, @unchecked Sendable {
                 ordinal: Int(try cells["ordinal"].decode(Int32.self)), text: try cells["text"].decode(String.self),
                 start: Int(try cells["start_offset"].decode(Int32.self)), end: Int(try cells["end_offset"].decode(Int32.self)),
                 page: try cells["page"].decode(Int32?.self).map(Int.init), pageEnd: try cells["page_end"].decode(Int32?.self).map(Int.init),
-                section: try cells["section"].decode(String?.self), ocr: try cells["ocr"].decode(Bool.self),
+                section: try cells["section"].decode(String?.self),
+                sectionStarts: SectionStart.decode(try cells["section_starts"].decode(String?.self)), ocr: try cells["ocr"].decode(Bool.self),
                 tokens: Int(try cells["token_count"].decode(Int32.self)),
                 metadata: FilingMetadata(json: try cells["metadata"].decode(String?.self)))
             byId[chunk.chunkId] = chunk

@@ -208,19 +208,20 @@ final class PostgresWriter: IndexWriting {
                 bindings.append(chunk.page.map(Int32.init))
                 bindings.append(chunk.pageEnd.map(Int32.init))
                 bindings.append(chunk.section)
+                bindings.append(SectionStart.encode(chunk.sectionStarts))
                 bindings.append(chunk.ocr)
                 bindings.append(Int32(chunk.ids.count))
                 bindings.append(PostgresVector(values: vector, oid: store.vectorType))
                 bindings.append(TermVector.literal(terms))
                 bindings.append(Int32(terms.count))
                 bindings.append(chunk.inputHash)
-                values.append("(" + (1 ... 14).map { "$\(first + $0)" + ($0 == 12 ? "::tsvector" : "") }.joined(separator: ", ") + ")")
+                values.append("(" + (1 ... 15).map { "$\(first + $0)" + ($0 == 13 ? "::tsvector" : "") }.joined(separator: ", ") + ")")
             }
             try session.execute(
                 """
                 INSERT INTO chunks (
-                    document_id, ordinal, text, start_offset, end_offset, page, page_end, section, ocr, token_count, embedding, terms, term_count,
-                    input_hash)
+                    document_id, ordinal, text, start_offset, end_offset, page, page_end, section, section_starts, ocr, token_count, embedding,
+                    terms, term_count, input_hash)
                 VALUES \(values.joined(separator: ", "))
                 """, bindings)
         }

@@ -250,8 +250,8 @@ public struct StoreConformance {
             let made = try chunker.chunks(of: try DocumentLoader.load(folder.appendingPathComponent(name)))
             let read = (stored[name] ?? []).sorted { $0.ordinal < $1.ordinal }
             XCTAssertEqual(
-                read.map { "\($0.page ?? 0)-\($0.pageEnd ?? 0) \($0.ocr) \($0.section ?? "")" },
-                made.map { "\($0.page ?? 0)-\($0.pageEnd ?? 0) \($0.ocr) \($0.section ?? "")" }, name)
+                read.map { "\($0.page ?? 0)-\($0.pageEnd ?? 0) \($0.ocr) \($0.section ?? "") \($0.sectionStarts)" },
+                made.map { "\($0.page ?? 0)-\($0.pageEnd ?? 0) \($0.ocr) \($0.section ?? "") \($0.sectionStarts)" }, name)
             XCTAssertEqual(read.allSatisfy(\.ocr), name.hasPrefix("scanned"), name)
         }
     }

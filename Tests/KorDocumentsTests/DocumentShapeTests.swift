@@ -132,6 +132,30 @@ final class DocumentShapeTests: XCTestCase {
         XCTAssertEqual(PDFLayout.readingOrder(form, tableLines: []).map(\.index), Array(0 ..< 8))
     }
 
+    /// A chart's axis labels — evenly stepped numbers from zero, evenly spaced, across a line or down a column —
+    /// are left out (they were read into the table beside them as a column and a row of figures); a table's
+    /// own figures and years stay.
+    func testChartAxesLeftOut() {
+        func line(_ words: [(String, Double)], y: Double) -> PDFLayout.Line {
+            let placed = words.map { PDFLayout.Word(text: $0.0, x0: $0.1, x1: $0.1 + 18) }
+            return PDFLayout.Line(x0: placed.first!.x0, y0: y, x1: placed.last!.x1, y1: y + 9, words: placed)
+        }
+        var lines: [PDFLayout.Line] = []
+        for (row, tick) in ["200", "150", "100", "50", "0"].enumerated() {
+            lines.append(line([(tick, 40), ("Class \(row)", 140), ("-2.85", 200), ("16.17", 240)], y: 100 + 20 * Double(row)))
+        }
+        lines.append(line([("0", 60), ("50", 100), ("100", 140), ("150", 180), ("0.0", 240), ("20.0", 270), ("40.0", 300), ("60.0", 330)], y: 220))
+        lines.append(line([("2021", 60), ("2022", 100), ("2023", 140), ("2024", 180)], y: 260))
+        lines.append(line([("1", 60), ("2", 100), ("3", 140), ("4", 180)], y: 280))
+        let kept = PDFLayout.Page(lines: lines).droppingChartAxes().lines.map(\.text)
+        XCTAssertEqual(
+            kept,
+            [
+                "Class 0 -2.85 16.17", "Class 1 -2.85 16.17", "Class 2 -2.85 16.17", "Class 3 -2.85 16.17", "Class 4 -2.85 16.17",
+                "2021 2022 2023 2024", "1 2 3 4",
+            ])
+    }
+
     /// An HWPX page header and footer are left out of the body (as HWP's are), and a table inside a table's
     /// cell is a table of its own after it, captioned by where it sits, its rows kept.
     func testHWPXHeadersFootersAndNestedTables() throws {

@@ -122,6 +122,12 @@ final class ChunkerTests: XCTestCase {
         XCTAssertEqual(pages.first?.page, 1)
         XCTAssertEqual(pages.first?.pageEnd, 3)
         XCTAssertEqual(pages.first?.ocr, true)
+        // The sections that begin inside it, where their headings begin in its text.
+        let scalars = Array(pages[0].text.unicodeScalars)
+        XCTAssertEqual(pages[0].sectionStarts.map(\.section), ["슬라이드 2 제목", "슬라이드 3 제목"])
+        for start in pages[0].sectionStarts {
+            XCTAssertTrue(String(String.UnicodeScalarView(scalars[start.offset...])).hasPrefix(start.section))
+        }
         XCTAssertEqual(Passage.pageLabel(page: 1, pageEnd: 3, ocr: true), "pp. 1–3, OCR")
         XCTAssertEqual(Passage.pageLabel(page: 2, pageEnd: 2, ocr: false), "p. 2")
     }

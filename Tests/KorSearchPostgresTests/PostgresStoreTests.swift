@@ -227,7 +227,9 @@ final class PostgresStoreTests: XCTestCase {
         let sections = Set(
             try Searcher(index: try IndexStores.open(location), embedder: nil, model: nil).search("영업이익", limit: 10, mode: .keyword).map(\.section))
         XCTAssertTrue(sections.contains("III. 재무에 관한 사항 > 1. 요약재무정보"), "\(sections)")
-        XCTAssertTrue(sections.contains("한빛전자 2024년 사업 실적"), "the whole short report is one passage, under its title: \(sections)")
+        XCTAssertTrue(
+            sections.contains("한빛전자 2024년 사업 실적 > 2. 요약 재무"),
+            "the whole short report is one passage; the hit is in the section where 영업이익 is: \(sections)")
         let csv = try Searcher(index: try IndexStores.open(location), embedder: nil, model: nil).search(
             "배당금", limit: 1, mode: .keyword, filters: SearchFilters(types: ["csv"]))
         XCTAssertEqual(csv.count, 1)

@@ -79,6 +79,23 @@ final class SearchTests: XCTestCase {
         XCTAssertEqual(keyword.map(\.chunkId), hybrid.map(\.chunkId))
     }
 
+    /// A passage that crosses a heading: a hit reports the section its matched words are in, the passage read
+    /// alone the one it starts in.
+    func testAHitIsInTheSectionOfTheTextThatMatched() throws {
+        let folder = try temporaryFolder()
+        let text = "Ⅰ. 회사의 개요\n\n당사는 반도체를 만듭니다.\n\nⅡ. 사업의 내용\n\n1. 사업의 개요\n\n디스플레이 패널 매출이 늘었습니다.\n"
+        try Data(text.utf8).write(to: folder.appendingPathComponent("report.txt"))
+        let directory = EmbeddedLocation(try temporaryFolder().appendingPathComponent("index"))
+        let model = try tinyModel
+        try Indexer(directory: directory, embedder: model.embedder, model: model.identity).index(folder: folder)
+        let searcher = try Searcher(index: try EmbeddedStore.open(directory), embedder: model.embedder, model: model.identity)
+        let hit = try XCTUnwrap(try searcher.search("디스플레이 패널", limit: 1, mode: .keyword).first)
+        XCTAssertEqual(hit.ordinal, 0, "one passage holds the whole report")
+        XCTAssertEqual(hit.section, "Ⅱ. 사업의 내용 > 1. 사업의 개요")
+        XCTAssertEqual(try searcher.index.chunks(ids: [hit.chunkId]).first?.section, "Ⅰ. 회사의 개요")
+        XCTAssertEqual(try searcher.search("반도체", limit: 1, mode: .keyword).first?.section, "Ⅰ. 회사의 개요")
+    }
+
     func testKeywordSearchFindsExactTermsDespiteParticles() throws {
         for (store, searcher) in try searchers() { try keywordSearchFindsExactTerms(store, searcher) }
     }

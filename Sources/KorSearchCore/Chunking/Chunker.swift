@@ -48,6 +48,8 @@ public struct Chunk: Sendable, Equatable {
     /// The headings above where the passage starts, outermost first, joined by ` > `
     /// (`II. 사업의 내용 > 1. 사업의 개요`); nil when no heading comes before it.
     public var section: String?
+    /// The section paths that begin inside the passage (at a heading in it), at their offsets in `text`.
+    public var sectionStarts: [SectionStart] = []
     /// The model input: [CLS], the passage's pieces, [SEP].
     public var ids: [Int32]
     /// The passage's keyword terms (`KeywordTerms.terms` of its text with the index's dictionary, repeats
@@ -73,7 +75,7 @@ public struct Chunk: Sendable, Equatable {
     /// A passage; its keyword terms are derived from `text`, keeping `dictionary`'s words whole.
     public init(
         ordinal: Int, text: String, start: Int, end: Int, page: Int?, pageEnd: Int? = nil, section: String? = nil, ocr: Bool = false,
-        ids: [Int32], dictionary: KeywordDictionary = .empty
+        sectionStarts: [SectionStart] = [], ids: [Int32], dictionary: KeywordDictionary = .empty
     ) {
         self.terms = KeywordTerms.terms(text, dictionary: dictionary)
         self.ordinal = ordinal
@@ -83,6 +85,7 @@ public struct Chunk: Sendable, Equatable {
         self.page = page
         self.pageEnd = pageEnd ?? page
         self.section = section
+        self.sectionStarts = sectionStarts
         self.ocr = ocr
         self.ids = ids
     }
@@ -253,12 +256,19 @@ public struct Chunker: Sendable {
                 }
             }
             let range = pieces[first].range.lowerBound ..< pieces[last].range.upperBound
+            // Where a heading inside the passage begins a section: its offset in the passage's text (after a
+            // repeated table header and its line break).
+            let shift = (prefix.map { $0.text.unicodeScalars.count + 1 } ?? 0) - range.lowerBound
+            let starts = (first ..< last + 1).dropFirst().compactMap { index -> SectionStart? in
+                guard let section = pieces[index].section, section != pieces[index - 1].section else { return nil }
+                return SectionStart(offset: pieces[index].range.lowerBound + shift, section: sections[section])
+            }
             chunks.append(
                 Chunk(
                     ordinal: chunks.count, text: passage(last), start: range.lowerBound, end: range.upperBound,
                     page: document.paged ? pieces[first].page : nil, pageEnd: document.paged ? pieces[last].page : nil,
                     section: pieces[first].section.map { sections[$0] }, ocr: pieces[first ... last].contains { $0.ocr },
-                    ids: try modelInput(ids, text: passage(last)), dictionary: dictionary))
+                    sectionStarts: starts, ids: try modelInput(ids, text: passage(last)), dictionary: dictionary))
             if last + 1 >= pieces.count { break }
             // The next passage starts with trailing sentences worth at most `overlapTokens`, always moving on;
             // a table's rows are not repeated (a passage continuing a table repeats its header instead).

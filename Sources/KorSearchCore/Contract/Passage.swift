@@ -25,8 +25,13 @@ public struct Passage: Sendable, Equatable, Identifiable {
     @NullWhenAbsent public var pageEnd: Int?
     /// Whether some of its text was recognized by OCR from a scanned page (check it against the page image).
     @FalseWhenAbsent public var ocr: Bool
-    /// The headings above the passage (`II. 사업의 내용 > 1. 사업의 개요`), nil when its document has none.
+    /// The headings above the passage (`II. 사업의 내용 > 1. 사업의 개요`), nil when its document has none: above
+    /// where it starts, or, in a search hit, above the text that matched (see `sectionStarts`).
     @NullWhenAbsent public var section: String?
+    /// The section paths that begin inside the passage (a heading in it), each at its offset in `text` (Unicode
+    /// scalars), in order; empty when the passage is all in one section. Kept by the stores, not written in
+    /// answers: a hit's `section` is already the one its matched text is in.
+    public var sectionStarts: [SectionStart] = []
     /// Model tokens, [CLS] and [SEP] included.
     public var tokens: Int
     /// What its document is: company, corp_code, stock_code, report_type, period, filed, rcept_no (those known).
@@ -39,6 +44,12 @@ public struct Passage: Sendable, Equatable, Identifiable {
     /// was recognized from a scan; nil for documents without pages.
     public var pageLabel: String? { Passage.pageLabel(page: page, pageEnd: pageEnd, ocr: ocr) }
 
+    /// The section the text at `offset` (Unicode scalars into `text`) is in: the last section that begins
+    /// inside the passage at or before it, else the one the passage starts in.
+    public func section(at offset: Int) -> String? {
+        sectionStarts.last { $0.offset <= offset }?.section ?? section
+    }
+
     /// The page label of a page range (`p. 3`, `pp. 3–4`, `, OCR` after it when OCR read some of it).
     public static func pageLabel(page: Int?, pageEnd: Int?, ocr: Bool) -> String? {
         guard let page else { return nil }
@@ -49,8 +60,8 @@ public struct Passage: Sendable, Equatable, Identifiable {
     /// A passage.
     public init(
         chunkId: Int64, documentId: Int64, path: String, title: String?, ordinal: Int, text: String,
-        start: Int, end: Int, page: Int?, pageEnd: Int? = nil, section: String? = nil, ocr: Bool = false, tokens: Int,
-        metadata: FilingMetadata = FilingMetadata()
+        start: Int, end: Int, page: Int?, pageEnd: Int? = nil, section: String? = nil, sectionStarts: [SectionStart] = [], ocr: Bool = false,
+        tokens: Int, metadata: FilingMetadata = FilingMetadata()
     ) {
         self.chunkId = chunkId
         self.documentId = documentId
@@ -63,6 +74,7 @@ public struct Passage: Sendable, Equatable, Identifiable {
         self.page = page
         self.pageEnd = pageEnd ?? page
         self.section = section
+        self.sectionStarts = sectionStarts
         self.ocr = ocr
         self.tokens = tokens
         self.metadata = metadata
@@ -106,6 +118,30 @@ public struct Passage: Sendable, Equatable, Identifiable {
 
     /// A passage as an answer writes it.
     public static let schema = ContractSchema("Passage", "A passage of an indexed document with where it came from.", closed: false, fields)
+}
+
+/// A section path that begins inside a passage: its offset in the passage's text (Unicode scalars) and the path.
+public struct SectionStart: Sendable, Equatable, Codable {
+    public var offset: Int
+    public var section: String
+
+    /// A section beginning at `offset`.
+    public init(offset: Int, section: String) {
+        self.offset = offset
+        self.section = section
+    }
+
+    /// A list as the stores keep it (JSON), nil for none.
+    public static func encode(_ starts: [SectionStart]) -> String? {
+        guard !starts.isEmpty, let data = try? JSONEncoder().encode(starts) else { return nil }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// A list the stores kept (empty for nil or anything unreadable).
+    public static func decode(_ json: String?) -> [SectionStart] {
+        guard let json, let starts = try? JSONDecoder().decode([SectionStart].self, from: Data(json.utf8)) else { return [] }
+        return starts
+    }
 }
 
 /// Every field of `Passage.schema`, absent values as `null` (`NullWhenAbsent`).

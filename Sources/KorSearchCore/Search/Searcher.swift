@@ -208,10 +208,14 @@ public final class Searcher: @unchecked Sendable {
             let range = chunk.start ..< chunk.end
             if kept[chunk.documentId, default: []].contains(where: { $0.overlaps(range) }) { continue }
             kept[chunk.documentId, default: []].append(range)
+            let marked = highlights || !chunk.sectionStarts.isEmpty ? Snippet.highlights(in: chunk.text, words: words) : []
+            // A passage that crosses a heading: the hit's section is the one its first matched word is in.
+            var passage = chunk
+            if let first = marked.first { passage.section = chunk.section(at: first.lowerBound) }
             hits.append(
                 SearchHit(
-                    rank: hits.count + 1, score: candidate.score, passage: chunk, vectorRank: candidate.vectorRank,
-                    keywordRank: candidate.keywordRank, highlights: highlights ? Snippet.highlights(in: chunk.text, words: words) : []))
+                    rank: hits.count + 1, score: candidate.score, passage: passage, vectorRank: candidate.vectorRank,
+                    keywordRank: candidate.keywordRank, highlights: highlights ? marked : []))
             if hits.count == limit { break }
         }
         return hits
