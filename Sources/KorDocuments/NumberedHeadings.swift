@@ -33,7 +33,7 @@ enum NumberedHeadings {
         guard !blocks.contains(where: { if case .heading = $0.kind { true } else { false } }) else { return blocks }
         // Every line of every paragraph, with what it would be as a heading.
         enum Item {
-            case line(String, page: Int?, heading: (kind: Kind, title: String, rest: String?)?)
+            case line(String, page: Int?, ocr: Bool, heading: (kind: Kind, title: String, rest: String?)?)
             case paragraphEnd
             case other(DocumentBlock)
         }
@@ -44,7 +44,7 @@ enum NumberedHeadings {
                 continue
             }
             for line in block.text.split(separator: "\n", omittingEmptySubsequences: true) {
-                items.append(.line(String(line), page: block.page, heading: candidate(String(line))))
+                items.append(.line(String(line), page: block.page, ocr: block.ocr, heading: candidate(String(line))))
             }
             items.append(.paragraphEnd)
         }
@@ -53,21 +53,21 @@ enum NumberedHeadings {
         func besideContents(_ index: Int) -> Bool {
             var next = index + 1
             while next < items.count, case .paragraphEnd = items[next] { next += 1 }
-            if next < items.count, case .line(let text, _, _) = items[next] { return hasLeaders(text) }
+            if next < items.count, case .line(let text, _, _, _) = items[next] { return hasLeaders(text) }
             return false
         }
         // A run of two or more candidates of one kind, nothing between them, is a list.
         var accepted = [Bool](repeating: false, count: items.count)
         var index = 0
         while index < items.count {
-            guard case .line(_, _, let heading?) = items[index] else {
+            guard case .line(_, _, _, let heading?) = items[index] else {
                 index += 1
                 continue
             }
             var end = index + 1
             while end < items.count {
                 if case .paragraphEnd = items[end] { end += 1; continue }
-                guard case .line(_, _, let next?) = items[end], next.kind == heading.kind, next.rest == nil, heading.rest == nil else { break }
+                guard case .line(_, _, _, let next?) = items[end], next.kind == heading.kind, next.rest == nil, heading.rest == nil else { break }
                 end += 1
             }
             let run = items[index ..< end].filter { if case .line = $0 { true } else { false } }.count
@@ -81,17 +81,24 @@ enum NumberedHeadings {
         for index in items.indices where accepted[index] && besideContents(index) { accepted[index] = false }
         let used = Set(
             items.indices.compactMap { index -> Kind? in
-                guard accepted[index], case .line(_, _, let heading?) = items[index] else { return nil }
+                guard accepted[index], case .line(_, _, _, let heading?) = items[index] else { return nil }
                 return heading.kind
             }
         ).sorted()
         guard !used.isEmpty else { return blocks }
         var result: [DocumentBlock] = []
+        // The paragraph being gathered: its lines, its page, and whether OCR read any of them.
         var lines: [String] = []
         var linesPage: Int?
+        var linesOCR = false
         func flush() {
-            if !lines.isEmpty { result.append(.paragraph(lines.joined(separator: "\n"), page: linesPage)) }
+            if !lines.isEmpty {
+                var paragraph = DocumentBlock.paragraph(lines.joined(separator: "\n"), page: linesPage)
+                paragraph.ocr = linesOCR
+                result.append(paragraph)
+            }
             lines = []
+            linesOCR = false
         }
         for (index, item) in items.enumerated() {
             switch item {
@@ -100,17 +107,21 @@ enum NumberedHeadings {
                 result.append(block)
             case .paragraphEnd:
                 flush()
-            case .line(let text, let page, let heading):
+            case .line(let text, let page, let ocr, let heading):
                 if accepted[index], let heading, let level = used.firstIndex(of: heading.kind) {
                     flush()
-                    result.append(.heading(heading.title, level: level + 1, page: page))
+                    var block = DocumentBlock.heading(heading.title, level: level + 1, page: page)
+                    block.ocr = ocr
+                    result.append(block)
                     if let rest = heading.rest {
                         lines = [rest]
                         linesPage = page
+                        linesOCR = ocr
                     }
                 } else {
                     if lines.isEmpty { linesPage = page }
                     lines.append(text)
+                    linesOCR = linesOCR || ocr
                 }
             }
         }

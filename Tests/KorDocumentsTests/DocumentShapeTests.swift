@@ -68,6 +68,9 @@ final class DocumentShapeTests: XCTestCase {
                 "p 1. \"대출\"이란 은행이 빌려주는 돈을 말한다.", "h2 제3조의2(이자)", "p 이자는 매월 낸다.",
             ])
         XCTAssertEqual(NumberedHeadings.infer(blocks).last?.page, 2, "the page stays with the text")
+        var scanned = blocks
+        for index in scanned.indices { scanned[index].ocr = true }
+        XCTAssertTrue(NumberedHeadings.infer(scanned).allSatisfy(\.ocr), "and so does OCR's mark")
     }
 
     /// A document that marks its headings by style keeps them and nothing else becomes one; loading infers them
