@@ -188,7 +188,8 @@ public struct SentenceTransformerStack: Sendable, Equatable {
         }
     }
 
-    /// The one pooling mode a Pooling module's `config.json` turns on.
+    /// The one pooling mode a Pooling module's `config.json` turns on: by its `pooling_mode_*` flags, or (as
+    /// sentence-transformers 5 writes it) by `pooling_mode`, a mode's name or a list of them.
     private static func pooling(_ url: URL) throws -> Pooling {
         guard let data = FileManager.default.contents(atPath: url.path), let fields = JSONValue.parse(data)?.objectValue else {
             throw EncoderError(.missingFile, "\(url.path), the Pooling module's configuration, is missing or not a JSON object")
@@ -202,7 +203,23 @@ public struct SentenceTransformerStack: Sendable, Equatable {
                 .unsupportedConfiguration,
                 "\(url.path) pools without the prompt's tokens (include_prompt: false); this engine pools every token, the prompt's included")
         }
-        let on = modes.filter { if case .bool(true)? = fields[$0.0] { true } else { false } }
+        // sentence-transformers 5's names, each the old flag's.
+        let named = [
+            "cls": "pooling_mode_cls_token", "mean": "pooling_mode_mean_tokens", "max": "pooling_mode_max_tokens",
+            "lasttoken": "pooling_mode_lasttoken", "mean_sqrt_len_tokens": "pooling_mode_mean_sqrt_len_tokens",
+            "weightedmean": "pooling_mode_weightedmean_tokens",
+        ]
+        var flags = Set(modes.map(\.0).filter { if case .bool(true)? = fields[$0] { true } else { false } })
+        if let mode = fields["pooling_mode"] {
+            let names = mode.stringValue.map { [$0] } ?? mode.arrayValue?.compactMap(\.stringValue) ?? []
+            for name in names {
+                guard let flag = named[name] else {
+                    throw EncoderError(.unsupportedConfiguration, "\(url.path) names the pooling mode \(name); this engine runs cls, mean, max and lasttoken")
+                }
+                flags.insert(flag)
+            }
+        }
+        let on = modes.filter { flags.contains($0.0) }
         guard on.count == 1, let mode = on[0].1 else {
             let names = on.map(\.0).joined(separator: ", ")
             throw EncoderError(

@@ -145,8 +145,24 @@ final class SentenceTransformerTests: XCTestCase {
         ).write(to: modules)
         XCTAssertTrue(failure { _ = try Embedder(modelDirectory: folder) }.contains("Dense"))
         try original.write(to: modules)
-        // Two pooling modes at once.
+        // The Pooling configuration as sentence-transformers 5 writes it: one `pooling_mode` by name, the same
+        // vectors as the flags give.
         let pooling = folder.appendingPathComponent("1_Pooling/config.json")
+        let flags = try Data(contentsOf: pooling)
+        let texts = ["한빛전자의 3분기 영업이익", "자기주식 취득 결정"]
+        let before = try Embedder(modelDirectory: folder).embed(texts).map(\.vector)
+        try Data(#"{"embedding_dimension": 32, "pooling_mode": "cls", "include_prompt": true}"#.utf8).write(to: pooling)
+        XCTAssertEqual(try Embedder(modelDirectory: folder).embed(texts).map(\.vector), before)
+        try Data(#"{"pooling_mode": ["cls"]}"#.utf8).write(to: pooling)
+        XCTAssertEqual(try Embedder(modelDirectory: folder).embed(texts).map(\.vector), before)
+        try Data(#"{"pooling_mode": ["cls", "mean"]}"#.utf8).write(to: pooling)
+        XCTAssertTrue(failure { _ = try Embedder(modelDirectory: folder) }.contains("exactly one of"))
+        try Data(#"{"pooling_mode": "weightedmean"}"#.utf8).write(to: pooling)
+        XCTAssertTrue(failure { _ = try Embedder(modelDirectory: folder) }.contains("exactly one of"))
+        try Data(#"{"pooling_mode": "sum"}"#.utf8).write(to: pooling)
+        XCTAssertTrue(failure { _ = try Embedder(modelDirectory: folder) }.contains("names the pooling mode sum"))
+        try flags.write(to: pooling)
+        // Two pooling modes at once.
         try Data(#"{"pooling_mode_cls_token": true, "pooling_mode_mean_tokens": true}"#.utf8).write(to: pooling)
         XCTAssertTrue(failure { _ = try Embedder(modelDirectory: folder) }.contains("exactly one of"))
         // Another architecture.

@@ -52,6 +52,12 @@ public enum JSONValue: Equatable, Sendable, Codable {
         return nil
     }
 
+    /// The elements of an array, else `nil`.
+    public var arrayValue: [JSONValue]? {
+        if case .array(let values) = self { return values }
+        return nil
+    }
+
     /// The text of a string, else `nil`.
     public var stringValue: String? {
         if case .string(let text) = self { return text }
