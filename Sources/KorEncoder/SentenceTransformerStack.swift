@@ -214,7 +214,8 @@ public struct SentenceTransformerStack: Sendable, Equatable {
             let names = mode.stringValue.map { [$0] } ?? mode.arrayValue?.compactMap(\.stringValue) ?? []
             for name in names {
                 guard let flag = named[name] else {
-                    throw EncoderError(.unsupportedConfiguration, "\(url.path) names the pooling mode \(name); this engine runs cls, mean, max and lasttoken")
+                    throw EncoderError(
+                        .unsupportedConfiguration, "\(url.path) names the pooling mode \(name); this engine runs cls, mean, max and lasttoken")
                 }
                 flags.insert(flag)
             }
