@@ -49,10 +49,13 @@ struct PDFLayout {
         /// their own they say nothing without the chart. A line left without words goes.
         func droppingChartAxes() -> Page {
             var dropped = Set<[Int]>()  // [line, word]
-            func value(_ word: Word) -> Double? {
-                let text = word.text.hasSuffix("%") ? String(word.text.dropLast()) : word.text
-                guard text.range(of: #"^-?[0-9]{1,3}(,[0-9]{3})*(\.[0-9]+)?$"#, options: .regularExpression) != nil else { return nil }
-                return Double(text.replacingOccurrences(of: ",", with: ""))
+            // Each word's number, where it is one (read once).
+            let numbers: [[Double?]] = lines.map { line in
+                line.words.map { word in
+                    let text = word.text.hasSuffix("%") ? String(word.text.dropLast()) : word.text
+                    guard text.range(of: #"^-?[0-9]{1,3}(,[0-9]{3})*(\.[0-9]+)?$"#, options: .regularExpression) != nil else { return nil }
+                    return Double(text.replacingOccurrences(of: ",", with: ""))
+                }
             }
             // Values and positions that step evenly, zero among the values.
             func isAxis(_ values: [Double], _ positions: [Double]) -> Bool {
@@ -80,8 +83,9 @@ struct PDFLayout {
                 // A run of numbers may hold several axes side by side (`0 50 100 150 0.0 20.0 40.0`): each longest
                 // even stretch is tried.
                 func word(_ position: Int) -> Word { lines[words[position].line].words[words[position].word] }
+                func number(_ position: Int) -> Double? { numbers[words[position].line][words[position].word] }
                 func close() {
-                    let values = run.map { value(word($0))! }, centers = run.map { (word($0).x0 + word($0).x1) / 2 }
+                    let values = run.map { number($0)! }, centers = run.map { (word($0).x0 + word($0).x1) / 2 }
                     var start = 0
                     while start + 1 < run.count {
                         var end = start + 1
@@ -97,20 +101,20 @@ struct PDFLayout {
                     run = []
                 }
                 for position in words.indices {
-                    if value(word(position)) != nil { run.append(position) } else { close() }
+                    if number(position) != nil { run.append(position) } else { close() }
                 }
                 close()
             }
             // Down a column: numbers whose right edges line up, top to bottom.
             var byEdge: [Int: [(line: Int, word: Int)]] = [:]
             for (lineIndex, line) in lines.enumerated() {
-                for (wordIndex, word) in line.words.enumerated() where value(word) != nil {
+                for (wordIndex, word) in line.words.enumerated() where numbers[lineIndex][wordIndex] != nil {
                     byEdge[Int((word.x1 / 2).rounded()), default: []].append((lineIndex, wordIndex))
                 }
             }
             for column in byEdge.values where column.count >= 4 {
                 let sorted = column.sorted { lines[$0.line].y0 < lines[$1.line].y0 }
-                let values = sorted.map { value(lines[$0.line].words[$0.word])! }
+                let values = sorted.map { numbers[$0.line][$0.word]! }
                 let centers = sorted.map { (lines[$0.line].y0 + lines[$0.line].y1) / 2 }
                 if isAxis(values, centers), values.first! > values.last! { for cell in sorted { dropped.insert([cell.line, cell.word]) } }
             }
@@ -130,8 +134,7 @@ struct PDFLayout {
         /// lines on it: a number printed in the header or footer area. A line that is only a number anywhere
         /// else (a figure, a numbered paragraph) stays.
         func droppingPageNumbers() -> Page {
-            let byHeight = lines.indices.sorted { lines[$0].y0 < lines[$1].y0 }
-            let edges = Set(byHeight.prefix(2) + byHeight.suffix(2))
+            let edges = TextNormalizer.pageEdges(lines.indices.sorted { lines[$0].y0 < lines[$1].y0 })
             var page = self
             page.lines = lines.indices.filter { !edges.contains($0) || !TextNormalizer.isPageNumber(TextNormalizer.collapseSpaces(lines[$0].text)) }
                 .map { lines[$0] }

@@ -52,11 +52,15 @@ enum TextNormalizer {
         return result
     }
 
-    /// The lines of one page without the page-number lines among its first two and last two non-blank lines
-    /// (the header and footer areas, where a page's number is printed).
+    /// The lines at a page's edges, where its number is printed (the header and footer areas): the first two and
+    /// the last two of `ordered`, a page's lines top to bottom.
+    static func pageEdges(_ ordered: [Int]) -> Set<Int> {
+        Set(ordered.prefix(2) + ordered.suffix(2))
+    }
+
+    /// The lines of one page without the page-number lines at its edges (`pageEdges` of its non-blank lines).
     static func droppingPageNumbers(_ lines: [String]) -> [String] {
-        let filled = lines.indices.filter { !lines[$0].trimmingCharacters(in: .whitespaces).isEmpty }
-        let edges = Set(filled.prefix(2) + filled.suffix(2))
+        let edges = pageEdges(lines.indices.filter { !lines[$0].trimmingCharacters(in: .whitespaces).isEmpty })
         return lines.indices.filter { !edges.contains($0) || !isPageNumber(collapseSpaces(lines[$0])) }.map { lines[$0] }
     }
 
